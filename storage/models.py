@@ -1,0 +1,78 @@
+"""Records crossing the storage boundary, validated so a bad row fails loudly and early."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ArticleState = Literal["queued", "running", "done", "failed"]
+
+
+def content_hash(text: str) -> str:
+    """Whitespace- and case-insensitive, so a re-paste with other line breaks is a duplicate."""
+    normal = re.sub(r"\s+", " ", text).strip().casefold()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+class NewArticle(BaseModel):
+    text: str = Field(min_length=1)
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+
+
+class ArticleRecord(BaseModel):
+    id: int
+    url: str | None
+    canonical_url: str | None
+    title: str | None
+    outlet: str | None
+    published: date | None
+    text: str
+    created_at: datetime
+    state: ArticleState
+    attempts: int
+    error: str | None
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        first = self.text.strip().split("\n", 1)[0]
+        return first if len(first) <= 80 else first[:77].rstrip() + "…"
+
+
+class SearchHit(BaseModel):
+    article_id: int
+    title: str
+    snippet: str
+
+
+class SpeakerMatch(BaseModel):
+    id: int
+    name: str
+    kind: str
+    aliases: list[str]
+    article_count: int
+
+
+class StanceRecord(BaseModel):
+    article_id: int
+    title: str
+    date: date
+    role: str | None
+    stance: str | None
+    quotes: list[str]
+
+
+class Subscription(BaseModel):
+    chat_id: int
+    local_time: time
+    tz: str
+    last_sent_at: datetime | None

@@ -1,0 +1,496 @@
+"""SQLite implementation of `Store`, on aiosqlite (one connection, its own thread).
+
+WAL lets readers proceed while the analysis worker writes. Every multi-statement write runs
+in one transaction, so a crash or a full disk leaves the previous state, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from storage.base import StorageError
+from storage.models import (
+    ArticleRecord,
+    NewArticle,
+    SearchHit,
+    SpeakerMatch,
+    StanceRecord,
+    Subscription,
+    content_hash,
+)
+from summarizer.types import Analysis, Position, Span, Summary, Timings
+
+NameKey = Callable[[str], str]
+
+_ARTICLE_COLUMNS = (
+    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
+    "a.state, a.attempts, a.error"
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Numbered SQL files shipped in storage/migrations, in order."""
+    files = resources.files("storage") / "migrations"
+    found = []
+    for entry in files.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _article(row: sqlite3.Row) -> ArticleRecord:
+    return ArticleRecord(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        outlet=row["outlet"],
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        text=row["text"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        error=row["error"],
+    )
+
+
+def _fts_query(words: str) -> str:
+    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax."""
+    terms = ['"' + w.replace('"', '""') + '"*' for w in words.split() if w.strip('"')]
+    return " AND ".join(terms)
+
+
+class SqliteStore:
+    def __init__(self, db: aiosqlite.Connection, name_key: NameKey) -> None:
+        self._db = db
+        self._name_key = name_key
+        # One connection is shared by every coroutine: transactions must not interleave on it.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, name_key: NameKey) -> SqliteStore:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA busy_timeout=5000")
+            store = cls(db, name_key)
+            await store._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        for number, sql in migrations():
+            if number <= current:
+                continue
+            # executescript commits any open transaction first, so the script carries its own.
+            await self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+
+    async def _fetchall(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        try:
+            async with self._db.execute(sql, tuple(params)) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+
+    async def _fetchone(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    # articles ---------------------------------------------------------------------------
+
+    async def add_article(
+        self, chat_id: int, user_id: int | None, article: NewArticle
+    ) -> tuple[ArticleRecord, bool]:
+        digest = content_hash(article.text)
+        now = _now().isoformat()
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now)
+            )
+            await db.execute(
+                "INSERT OR IGNORE INTO articles(url, canonical_url, title, outlet, published, text,"
+                " content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.url,
+                    article.canonical_url,
+                    article.title,
+                    article.outlet,
+                    article.published.isoformat() if article.published else None,
+                    article.text,
+                    digest,
+                    now,
+                ),
+            )
+            async with db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)) as c:
+                article_id = (await c.fetchone())[0]
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO chat_articles(chat_id, article_id, submitted_by, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (chat_id, article_id, user_id, now),
+            )
+            linked = cur.rowcount == 1
+        record = await self.get_article(chat_id, article_id)
+        assert record is not None
+        return record, linked
+
+    async def find_by_url(self, url: str) -> ArticleRecord | None:
+        row = await self._fetchone(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.url = ? OR a.canonical_url = ?"
+            " ORDER BY a.id LIMIT 1",
+            (url, url),
+        )
+        return _article(row) if row else None
+
+    async def get_article(self, chat_id: int, article_id: int) -> ArticleRecord | None:
+        row = await self._fetchone(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN chat_articles ca ON ca.article_id = a.id"
+            " WHERE ca.chat_id = ? AND a.id = ?",
+            (chat_id, article_id),
+        )
+        return _article(row) if row else None
+
+    async def list_articles(
+        self, chat_id: int, *, limit: int = 20, since: datetime | None = None
+    ) -> list[ArticleRecord]:
+        rows = await self._fetchall(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN chat_articles ca ON ca.article_id = a.id"
+            " WHERE ca.chat_id = ? AND ca.created_at > ? ORDER BY ca.created_at DESC, a.id DESC"
+            " LIMIT ?",
+            (chat_id, since.isoformat() if since else "", limit),
+        )
+        return [_article(r) for r in rows]
+
+    async def latest_article_id(self, chat_id: int) -> int | None:
+        row = await self._fetchone(
+            "SELECT article_id FROM chat_articles WHERE chat_id = ?"
+            " ORDER BY created_at DESC, article_id DESC LIMIT 1",
+            (chat_id,),
+        )
+        return int(row[0]) if row else None
+
+    async def delete_article(self, chat_id: int, article_id: int) -> bool:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM chat_articles WHERE chat_id = ? AND article_id = ?", (chat_id, article_id)
+            )
+            removed = cur.rowcount == 1
+            if removed:
+                # Another chat may still hold the article; only an orphan goes for good.
+                await db.execute(
+                    "DELETE FROM articles WHERE id = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM chat_articles WHERE article_id = ?)",
+                    (article_id, article_id),
+                )
+        return removed
+
+    async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]:
+        match = _fts_query(query)
+        if not match:
+            return []
+        rows = await self._fetchall(
+            "SELECT a.id, a.title, a.text,"
+            " snippet(articles_fts, 1, '«', '»', '…', 12) AS snip"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " JOIN chat_articles ca ON ca.article_id = a.id"
+            " WHERE articles_fts MATCH ? AND ca.chat_id = ? ORDER BY bm25(articles_fts) LIMIT ?",
+            (match, chat_id, limit),
+        )
+        hits = []
+        for r in rows:
+            title = r["title"] or r["text"].strip().split("\n", 1)[0][:80]
+            hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
+        return hits
+
+    # analysis lifecycle -----------------------------------------------------------------
+
+    async def mark_running(self, article_id: int) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL"
+                " WHERE id = ?",
+                (article_id,),
+            )
+
+    async def mark_failed(self, article_id: int, error: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?", (error[:500], article_id)
+            )
+
+    async def requeue_unfinished(self) -> list[int]:
+        """After a crash, 'running' means 'died mid-analysis': it goes back in the queue."""
+        async with self._tx() as db:
+            await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
+            async with db.execute("SELECT id FROM articles WHERE state = 'queued' ORDER BY id") as c:
+                return [row[0] for row in await c.fetchall()]
+
+    async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
+        key = self._name_key(position.speaker)
+        async with db.execute("SELECT id FROM speakers WHERE name_key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        if row:
+            speaker_id = int(row[0])
+        else:
+            cur = await db.execute(
+                "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
+                (position.speaker, key, position.kind),
+            )
+            speaker_id = int(cur.lastrowid)
+        for alias in {position.speaker, *position.aliases}:
+            # Titles ("the minister") would tie unrelated people together across articles.
+            if alias[:1].isupper() and not alias.lower().startswith("the "):
+                await db.execute(
+                    "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
+                    " VALUES (?, ?, ?)",
+                    (speaker_id, alias, self._name_key(alias)),
+                )
+        return speaker_id
+
+    async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
+        summary = analysis.summary
+        async with self._tx() as db:
+            await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
+            await db.execute(
+                "INSERT OR REPLACE INTO analyses(article_id, summary, summary_fallback, model,"
+                " loaded_phrases, positions_s, summary_s, stances_s, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    summary.text if summary else None,
+                    int(summary.fallback) if summary else 0,
+                    summary.model if summary else None,
+                    json.dumps(analysis.loaded_phrases, ensure_ascii=False),
+                    analysis.timings.positions_s,
+                    analysis.timings.summary_s,
+                    analysis.timings.stances_s,
+                    _now().isoformat(),
+                ),
+            )
+            if analysis.title:
+                await db.execute(
+                    "UPDATE articles SET title = COALESCE(title, ?) WHERE id = ?",
+                    (analysis.title, article_id),
+                )
+            for ordinal, position in enumerate(analysis.positions):
+                speaker_id = await self._speaker_id(db, position)
+                cur = await db.execute(
+                    "INSERT OR IGNORE INTO positions(article_id, speaker_id, ordinal, role, aliases,"
+                    " stance) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        article_id,
+                        speaker_id,
+                        ordinal,
+                        position.role,
+                        json.dumps(position.aliases, ensure_ascii=False),
+                        position.stance,
+                    ),
+                )
+                if cur.rowcount != 1:
+                    continue
+                rows = [
+                    (cur.lastrowid, kind, span.text, span.start, span.end)
+                    for kind, spans in (("quote", position.quotes), ("paraphrase", position.paraphrases))
+                    for span in spans
+                ]
+                await db.executemany(
+                    "INSERT INTO quotes(position_id, kind, text, start_offset, end_offset)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+            await db.execute(
+                "UPDATE articles SET state = 'done', error = NULL WHERE id = ?", (article_id,)
+            )
+
+    async def get_analysis(self, article_id: int) -> Analysis | None:
+        head = await self._fetchone(
+            "SELECT an.*, a.title FROM analyses an JOIN articles a ON a.id = an.article_id"
+            " WHERE an.article_id = ?",
+            (article_id,),
+        )
+        if head is None:
+            return None
+        rows = await self._fetchall(
+            "SELECT p.id, p.role, p.aliases, p.stance, s.name, s.kind FROM positions p"
+            " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
+            (article_id,),
+        )
+        spans = await self._fetchall(
+            "SELECT q.position_id, q.kind, q.text, q.start_offset, q.end_offset FROM quotes q"
+            " JOIN positions p ON p.id = q.position_id WHERE p.article_id = ? ORDER BY q.id",
+            (article_id,),
+        )
+        positions = []
+        for r in rows:
+            own = [s for s in spans if s["position_id"] == r["id"]]
+
+            def pick(kind: str, own: list[sqlite3.Row] = own) -> list[Span]:
+                return [
+                    Span(text=s["text"], start=s["start_offset"], end=s["end_offset"])
+                    for s in own
+                    if s["kind"] == kind
+                ]
+
+            positions.append(
+                Position(
+                    speaker=r["name"],
+                    kind=r["kind"],
+                    role=r["role"],
+                    aliases=json.loads(r["aliases"]),
+                    stance=r["stance"],
+                    quotes=pick("quote"),
+                    paraphrases=pick("paraphrase"),
+                )
+            )
+        summary = (
+            Summary(text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"])
+            if head["summary"] is not None
+            else None
+        )
+        return Analysis(
+            title=head["title"],
+            summary=summary,
+            positions=positions,
+            loaded_phrases=json.loads(head["loaded_phrases"]),
+            timings=Timings(
+                positions_s=head["positions_s"],
+                summary_s=head["summary_s"],
+                stances_s=head["stances_s"],
+            ),
+        )
+
+    # speakers ---------------------------------------------------------------------------
+
+    async def _speakers(self, chat_id: int, where: str, params: tuple[object, ...]) -> list[SpeakerMatch]:
+        rows = await self._fetchall(
+            "SELECT s.id, s.name, s.kind, COUNT(DISTINCT p.article_id) AS n,"
+            " (SELECT json_group_array(alias) FROM speaker_aliases WHERE speaker_id = s.id) AS aliases"
+            " FROM speakers s JOIN positions p ON p.speaker_id = s.id"
+            " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?"
+            f" WHERE {where} GROUP BY s.id ORDER BY n DESC, s.name",
+            (chat_id, *params),
+        )
+        return [
+            SpeakerMatch(
+                id=r["id"], name=r["name"], kind=r["kind"], aliases=sorted(json.loads(r["aliases"])),
+                article_count=r["n"],
+            )
+            for r in rows
+        ]
+
+    async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]:
+        key = self._name_key(name)
+        return await self._speakers(
+            chat_id,
+            "s.name_key = ? OR s.id IN (SELECT speaker_id FROM speaker_aliases WHERE alias_key = ?)",
+            (key, key),
+        )
+
+    async def list_speakers(self, chat_id: int) -> list[SpeakerMatch]:
+        return await self._speakers(chat_id, "1", ())
+
+    async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
+        rows = await self._fetchall(
+            "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
+            " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance,"
+            " (SELECT json_group_array(text) FROM quotes q WHERE q.position_id = p.id"
+            "  AND q.kind = 'quote') AS quotes"
+            " FROM positions p JOIN articles a ON a.id = p.article_id"
+            " JOIN chat_articles ca ON ca.article_id = a.id AND ca.chat_id = ?"
+            " WHERE p.speaker_id = ? ORDER BY day, a.id",
+            (chat_id, speaker_id),
+        )
+        return [
+            StanceRecord(
+                article_id=r["article_id"],
+                title=r["title"] or r["text"].strip().split("\n", 1)[0][:80],
+                date=date.fromisoformat(r["day"]),
+                role=r["role"],
+                stance=r["stance"],
+                quotes=json.loads(r["quotes"]),
+            )
+            for r in rows
+        ]
+
+    # subscriptions ----------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int, local_time: time, tz: str) -> Subscription:
+        now = _now().isoformat()
+        async with self._tx() as db:
+            await db.execute("INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now))
+            await db.execute(
+                "INSERT INTO subscriptions(chat_id, local_time, tz, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(chat_id) DO UPDATE SET local_time = excluded.local_time, tz = excluded.tz",
+                (chat_id, local_time.strftime("%H:%M"), tz, now),
+            )
+        sub = await self.get_subscription(chat_id)
+        assert sub is not None
+        return sub
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        async with self._tx() as db:
+            cur = await db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            return cur.rowcount == 1
+
+    @staticmethod
+    def _subscription(row: sqlite3.Row) -> Subscription:
+        return Subscription(
+            chat_id=row["chat_id"],
+            local_time=time.fromisoformat(row["local_time"]),
+            tz=row["tz"],
+            last_sent_at=datetime.fromisoformat(row["last_sent_at"]) if row["last_sent_at"] else None,
+        )
+
+    async def get_subscription(self, chat_id: int) -> Subscription | None:
+        row = await self._fetchone("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        return self._subscription(row) if row else None
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        return [self._subscription(r) for r in await self._fetchall("SELECT * FROM subscriptions")]
+
+    async def mark_briefed(self, chat_id: int, at: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?", (at.isoformat(), chat_id)
+            )
