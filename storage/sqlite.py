@@ -191,6 +191,10 @@ class SqliteStore:
         )
         return _article(row) if row else None
 
+    async def get_article_any(self, article_id: int) -> ArticleRecord | None:
+        row = await self._fetchone(f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,))
+        return _article(row) if row else None
+
     async def list_articles(
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]:
@@ -434,8 +438,11 @@ class SqliteStore:
         rows = await self._fetchall(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
             " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance,"
-            " (SELECT json_group_array(text) FROM quotes q WHERE q.position_id = p.id"
-            "  AND q.kind = 'quote') AS quotes"
+            # Only quotes that are still verbatim in the stored text leave the database.
+            " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
+            "  AND q.kind = 'quote'"
+            "  AND substr(a.text, q.start_offset + 1, q.end_offset - q.start_offset) = q.text"
+            " ) AS quotes"
             " FROM positions p JOIN articles a ON a.id = p.article_id"
             " JOIN chat_articles ca ON ca.article_id = a.id AND ca.chat_id = ?"
             " WHERE p.speaker_id = ? ORDER BY day, a.id",

@@ -1,0 +1,144 @@
+"""Turning stored analyses into replies. Every quote shown is re-checked against the text.
+
+The re-check is the last gate before a user sees a quote: whatever the extractor, the
+storage or a future model produced, nothing that is not a verbatim substring is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.service.replies import Block, Button, Reply
+from storage import ArticleRecord, SpeakerMatch, StanceRecord
+from summarizer.types import Analysis, Position, Span
+
+SHORT_QUOTE_CHARS = 160
+
+
+def verbatim(spans: Sequence[Span], text: str) -> list[Span]:
+    return [s for s in spans if s.is_verbatim_in(text)]
+
+
+def shorten(quote: str, limit: int = SHORT_QUOTE_CHARS) -> str:
+    """Cut at a word boundary and mark the cut, so a shortened quote is never passed off as whole."""
+    if len(quote) <= limit:
+        return quote
+    cut = quote[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return f"{cut} …"
+
+
+def heading(article: ArticleRecord) -> Block:
+    parts = [f"#{article.id} · {article.display_title}"]
+    meta = ", ".join(x for x in (article.outlet, article.published and article.published.isoformat()) if x)
+    if meta:
+        parts.append(f"— {meta}")
+    return Block(kind="heading", text=" ".join(parts))
+
+
+def _speaker_line(position: Position) -> str:
+    who = position.speaker + (f" — {position.role}" if position.role else "")
+    if position.kind == "organization":
+        who += " (organisation)"
+    return f"{who}: {position.stance}" if position.stance else who
+
+
+def summary_blocks(analysis: Analysis | None, *, pending: bool) -> list[Block]:
+    if analysis and analysis.summary:
+        blocks = [Block(kind="text", text=analysis.summary.text)]
+        if analysis.summary.fallback:
+            blocks.append(
+                Block(
+                    kind="note",
+                    text="extractive summary: sentences taken from the article, because the"
+                    " model's draft did not pass the neutrality checks",
+                )
+            )
+        return blocks
+    if pending:
+        return [Block(kind="note", text="the summary is being written…")]
+    return [Block(kind="note", text="no summary: the language model is switched off or failed")]
+
+
+def positions_blocks(analysis: Analysis, text: str, *, all_quotes: bool) -> list[Block]:
+    if not analysis.positions:
+        return [Block(kind="note", text="no attributed quotes or positions found")]
+    blocks: list[Block] = []
+    for position in analysis.positions:
+        blocks.append(Block(kind="item", text=_speaker_line(position)))
+        quotes = verbatim(position.quotes, text)
+        shown = quotes if all_quotes else quotes[:1]
+        blocks.extend(
+            Block(kind="quote", text=q.text if all_quotes else shorten(q.text)) for q in shown
+        )
+        if all_quotes:
+            blocks.extend(
+                Block(kind="note", text=f"reported: {p.text}") for p in verbatim(position.paraphrases, text)
+            )
+    return blocks
+
+
+def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = False) -> Reply:
+    blocks = [heading(article), *summary_blocks(analysis, pending=pending)]
+    buttons: list[Button] = []
+    if analysis is not None:
+        if analysis.loaded_phrases:
+            blocks.append(
+                Block(
+                    kind="note",
+                    text="loaded language in the author's voice: "
+                    + ", ".join(f"‘{p}’" for p in analysis.loaded_phrases[:12]),
+                )
+            )
+        blocks.append(Block(kind="heading", text="Who said what"))
+        blocks.extend(positions_blocks(analysis, article.text, all_quotes=False))
+        if any(len(p.quotes) > 1 or p.paraphrases for p in analysis.positions):
+            buttons = [
+                Button(label="All quotes", command=f"/quotes {article.id}"),
+                Button(label="Full positions", command=f"/positions {article.id}"),
+            ]
+    elif pending:
+        blocks.append(Block(kind="note", text="finding who said what…"))
+    return Reply(blocks=blocks, buttons=buttons)
+
+
+def positions(article: ArticleRecord, analysis: Analysis, *, all_quotes: bool) -> Reply:
+    return Reply(
+        blocks=[heading(article), *positions_blocks(analysis, article.text, all_quotes=all_quotes)]
+    )
+
+
+def article_list(articles: Sequence[ArticleRecord]) -> Reply:
+    if not articles:
+        return Reply.say("No articles stored yet. Paste one, or send a link.")
+    blocks = [Block(kind="heading", text="Your articles (newest first)")]
+    for a in articles:
+        state = "" if a.state == "done" else f" [{a.state}]"
+        blocks.append(Block(kind="item", text=f"#{a.id} {a.display_title}{state}"))
+    blocks.append(Block(kind="note", text="/summary ID · /positions ID · /delete ID"))
+    return Reply(blocks=blocks)
+
+
+def speakers(found: Sequence[SpeakerMatch]) -> Reply:
+    if not found:
+        return Reply.say("No speakers yet: they appear once an article with quotes is analysed.")
+    blocks = [Block(kind="heading", text="Speakers in your articles")]
+    blocks.extend(
+        Block(kind="item", text=f"{s.name} — {s.article_count} article(s)") for s in found
+    )
+    blocks.append(Block(kind="note", text="/stance NAME shows one speaker across articles"))
+    return Reply(blocks=blocks)
+
+
+def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | None) -> Reply:
+    blocks = [Block(kind="heading", text=f"{match.name}: stance across {len(history)} article(s)")]
+    if digest:
+        blocks.append(Block(kind="text", text=digest))
+    for record in history:
+        role = f" ({record.role})" if record.role else ""
+        line = record.stance or "quoted without a stance line"
+        blocks.append(
+            Block(kind="item", text=f"{record.date.isoformat()} · #{record.article_id} {record.title}{role}: {line}")
+        )
+        if record.quotes:
+            blocks.append(Block(kind="quote", text=shorten(record.quotes[0])))
+    return Reply(blocks=blocks)

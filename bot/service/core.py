@@ -1,0 +1,445 @@
+"""The service core: a chat's message or command in, replies out. No Telegram, no terminal.
+
+Both skins (Telegram, console) call `BriefService.handle` and render what comes back, so
+a behaviour is written once and reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time as clock
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.service import briefs
+from bot.service.analysis import AnalysisQueue, Analyzer, Progress
+from bot.service.ports import FetchError, Fetcher, Scheduler
+from bot.service.replies import Block, Reply, Response
+from storage import ArticleRecord, NewArticle, StorageError, Store, Subscription
+from summarizer.digest import StanceEntry
+from summarizer.language import looks_english
+
+log = logging.getLogger(__name__)
+
+MIN_ARTICLE_WORDS = 60
+MAX_ARTICLE_CHARS = 100_000
+MAX_LINKS_PER_MESSAGE = 5
+URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
+
+HELP = """briefbot reads a news article and tells you, plainly, what happened and who holds which position.
+
+Send an article: paste its text, or send a link (several links are handled in order).
+/articles — your stored articles
+/summary [ID] — the neutral summary of an article (default: the latest)
+/positions [ID] — who said what, with their quotes
+/quotes [ID] — every quote, verbatim
+/stance NAME — one speaker's stance across your articles
+/speakers — everyone quoted in your articles
+/search WORDS — search your articles
+/subscribe HH:MM [Area/City] — a daily briefing at your local time
+/unsubscribe — stop the daily briefing
+/briefing — the briefing now
+/delete ID — forget an article
+/help — this message
+
+briefbot reads English articles."""
+
+
+class ChatRef:
+    __slots__ = ("chat_id", "user_id")
+
+    def __init__(self, chat_id: int, user_id: int | None = None) -> None:
+        self.chat_id = chat_id
+        self.user_id = user_id
+
+
+class SubmissionLimiter:
+    """A sliding one-hour window per user; the console (no user id) is never limited."""
+
+    def __init__(self, per_hour: int) -> None:
+        self._per_hour = per_hour
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+
+    def allow(self, user_id: int | None) -> bool:
+        if user_id is None:
+            return True
+        now = clock.monotonic()
+        window = self._seen[user_id]
+        while window and now - window[0] > 3600:
+            window.popleft()
+        if len(window) >= self._per_hour:
+            return False
+        window.append(now)
+        return True
+
+
+def parse_local_time(value: str) -> time | None:
+    match = re.fullmatch(r"([01]?\d|2[0-3])[:.h]([0-5]\d)", value.strip())
+    return time(int(match[1]), int(match[2])) if match else None
+
+
+def zone_suggestions(value: str, limit: int = 3) -> list[str]:
+    needle = value.lower().split("/")[-1]
+    return sorted(z for z in available_timezones() if needle and needle in z.lower())[:limit]
+
+
+def next_run(sub: Subscription, now: datetime | None = None) -> datetime:
+    zone = ZoneInfo(sub.tz)
+    local_now = (now or datetime.now(UTC)).astimezone(zone)
+    candidate = datetime.combine(local_now.date(), sub.local_time, tzinfo=zone)
+    if candidate <= local_now:
+        candidate = datetime.combine(local_now.date() + timedelta(days=1), sub.local_time, tzinfo=zone)
+    return candidate
+
+
+Handler = Callable[[ChatRef, str], Awaitable[list[Response]]]
+
+
+class BriefService:
+    def __init__(
+        self,
+        store: Store,
+        analyzer: Analyzer,
+        queue: AnalysisQueue,
+        *,
+        fetcher: Fetcher | None = None,
+        scheduler: Scheduler | None = None,
+        allowed_user_ids: set[int] | None = None,
+        submissions_per_hour: int = 30,
+    ) -> None:
+        self.store = store
+        self.analyzer = analyzer
+        self.queue = queue
+        self.fetcher = fetcher
+        self.scheduler = scheduler
+        self._allowed = allowed_user_ids or set()
+        self._limiter = SubmissionLimiter(submissions_per_hour)
+        self._commands: dict[str, Handler] = {
+            "start": self._help,
+            "help": self._help,
+            "articles": self._articles,
+            "summary": self._summary,
+            "positions": self._positions,
+            "quotes": self._quotes,
+            "stance": self._stance,
+            "speakers": self._speakers,
+            "search": self._search,
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "briefing": self._briefing,
+            "delete": self._delete,
+        }
+
+    @property
+    def command_names(self) -> list[str]:
+        return list(self._commands)
+
+    # entry points -----------------------------------------------------------------------
+
+    async def handle(self, chat: ChatRef, text: str) -> list[Response]:
+        """Every failure below becomes a polite reply; nothing stored is lost by a bad input."""
+        if self._allowed and chat.user_id not in self._allowed:
+            return [Response(Reply.say("Sorry, this briefbot is private."))]
+        text = (text or "").strip()
+        try:
+            if text.startswith("/"):
+                head, _, args = text.partition(" ")
+                name = head[1:].split("@", 1)[0].lower()
+                handler = self._commands.get(name)
+                if handler is None:
+                    return [Response(Reply.say(f"I don't know /{name}. Send /help for the commands."))]
+                return await handler(chat, args.strip())
+            return await self._message(chat, text)
+        except StorageError:
+            log.exception("storage failed for chat %s", chat.chat_id)
+            return [
+                Response(
+                    Reply.say(
+                        "Sorry, the database is unavailable right now, so nothing was changed."
+                        " Please try again in a minute."
+                    )
+                )
+            ]
+
+    async def submit_document(self, chat: ChatRef, filename: str, data: bytes) -> list[Response]:
+        """A .txt or .html file sent as a document."""
+        name = filename.lower()
+        if not name.endswith((".txt", ".html", ".htm")):
+            return [Response(Reply.say("I can read .txt and .html files. Paste the text or send a link instead."))]
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return [Response(Reply.say("That file is not UTF-8 text, so I can't read it."))]
+        if "\x00" in decoded:
+            return [Response(Reply.say("That file looks binary, not text."))]
+        if name.endswith((".html", ".htm")):
+            from bot.fetch.extract import extract_html
+
+            page = extract_html(decoded, url=None)
+            if page is None:
+                return [Response(Reply.say("I found no article text in that HTML file."))]
+            return [await self._submit(chat, page.text, title=page.title, outlet=page.outlet)]
+        return await self._message(chat, decoded.strip(), allow_links=False)
+
+    async def briefing_for(self, chat_id: int) -> Reply:
+        """The daily briefing: what arrived since the last one, then who said what."""
+        sub = await self.store.get_subscription(chat_id)
+        since = sub.last_sent_at if sub and sub.last_sent_at else datetime.now(UTC) - timedelta(days=1)
+        articles = [a for a in await self.store.list_articles(chat_id, limit=50, since=since)]
+        blocks = [Block(kind="heading", text="Your briefing")]
+        if not articles:
+            blocks.append(Block(kind="text", text="No new articles since the last briefing."))
+        said: list[Block] = []
+        for article in reversed(articles):
+            analysis = await self.store.get_analysis(article.id)
+            first = analysis.summary.text if analysis and analysis.summary else "(not analysed yet)"
+            blocks.append(Block(kind="item", text=f"#{article.id} {article.display_title}: {first}"))
+            for position in analysis.positions if analysis else []:
+                if position.stance:
+                    said.append(
+                        Block(kind="item", text=f"{position.speaker}: {position.stance} (#{article.id})")
+                    )
+        if said:
+            blocks.append(Block(kind="heading", text="Who said what"))
+            blocks.extend(said)
+        if sub:
+            when = next_run(sub, datetime.now(UTC) + timedelta(minutes=1))
+            blocks.append(Block(kind="note", text=f"next briefing {when:%a %d %b, %H:%M} {sub.tz}"))
+        await self.store.mark_briefed(chat_id, datetime.now(UTC))
+        return Reply(blocks=blocks)
+
+    # messages ---------------------------------------------------------------------------
+
+    async def _message(self, chat: ChatRef, text: str, *, allow_links: bool = True) -> list[Response]:
+        if not text:
+            return [Response(Reply.say("That message is empty. Paste an article or send a link."))]
+        links = URL_RE.findall(text) if allow_links else []
+        words = len(text.split())
+        if links and words - len(links) < MIN_ARTICLE_WORDS:
+            return await self._links(chat, links)
+        if len(text) > MAX_ARTICLE_CHARS:
+            return [
+                Response(
+                    Reply.say(
+                        f"That is {len(text):,} characters; I take articles up to"
+                        f" {MAX_ARTICLE_CHARS:,}. Please send one article at a time."
+                    )
+                )
+            ]
+        if words < MIN_ARTICLE_WORDS:
+            return [
+                Response(
+                    Reply.say(
+                        f"That looks too short for an article ({words} words). Paste a whole news"
+                        " article, send a link, or send /help."
+                    )
+                )
+            ]
+        if not looks_english(text):
+            return [Response(Reply.say("I can only read English articles for now."))]
+        return [await self._submit(chat, text)]
+
+    async def _links(self, chat: ChatRef, links: list[str]) -> list[Response]:
+        responses = []
+        if len(links) > MAX_LINKS_PER_MESSAGE:
+            responses.append(
+                Response(Reply.say(f"I'll take the first {MAX_LINKS_PER_MESSAGE} links of that message."))
+            )
+        for url in dict.fromkeys(links[:MAX_LINKS_PER_MESSAGE]):
+            known = await self.store.find_by_url(url)
+            if known is not None:
+                responses.append(await self._submit(chat, known.text, url=url, title=known.title,
+                                                    outlet=known.outlet))
+                continue
+            if self.fetcher is None:
+                responses.append(Response(Reply.say("Fetching links is switched off here; paste the text instead.")))
+                continue
+            try:
+                page = await self.fetcher.fetch(url)
+            except FetchError as exc:
+                responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
+                continue
+            if not looks_english(page.text):
+                responses.append(Response(Reply.say(f"{url}: I can only read English articles for now.")))
+                continue
+            responses.append(
+                await self._submit(
+                    chat, page.text, url=url, canonical_url=page.final_url, title=page.title,
+                    outlet=page.outlet, published=page.published,
+                )
+            )
+        return responses
+
+    async def _submit(self, chat: ChatRef, text: str, **meta: object) -> Response:
+        if not self._limiter.allow(chat.user_id):
+            return Response(Reply.say("You've sent a lot of articles this hour; please wait a little."))
+        article, _ = await self.store.add_article(chat.chat_id, chat.user_id, NewArticle(text=text, **meta))
+        if article.state == "done":
+            analysis = await self.store.get_analysis(article.id)
+            return Response(briefs.brief(article, analysis))
+        accepted, progress = self.queue.submit(article.id)
+        ahead = self.queue.waiting
+        note = f"Stored as #{article.id}. Reading it now…" if ahead <= 1 else (
+            f"Stored as #{article.id}; {ahead - 1} article(s) ahead of it."
+        )
+        if not accepted:
+            note = f"Stored as #{article.id}. I'm very busy; it will be analysed as soon as there is room."
+        return Response(Reply.say(note), updates=self._follow(article, progress))
+
+    async def _follow(self, article: ArticleRecord, progress: AsyncIterator[Progress]) -> AsyncIterator[Reply]:
+        async for event in progress:
+            if event.stage == "positions":
+                yield briefs.brief(article, event.analysis, pending=True)
+            elif event.stage == "done":
+                yield briefs.brief(article, event.analysis)
+            else:
+                stored = await self.store.get_analysis(article.id)
+                reply = briefs.brief(article, stored)
+                reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
+                yield reply
+
+    # commands ---------------------------------------------------------------------------
+
+    async def _help(self, chat: ChatRef, args: str) -> list[Response]:
+        return [Response(Reply.say(HELP))]
+
+    async def _articles(self, chat: ChatRef, args: str) -> list[Response]:
+        return [Response(briefs.article_list(await self.store.list_articles(chat.chat_id)))]
+
+    async def _article_arg(self, chat: ChatRef, args: str) -> ArticleRecord | Reply:
+        """Resolve '[ID]' to one of the chat's articles, or say politely why not."""
+        if not args:
+            latest = await self.store.latest_article_id(chat.chat_id)
+            if latest is None:
+                return Reply.say("No articles stored yet. Paste one, or send a link.")
+            args = str(latest)
+        raw = args.split()[0].lstrip("#")
+        if not raw.isdigit():
+            return Reply.say(f"“{args}” is not an article number. /articles lists them.")
+        article = await self.store.get_article(chat.chat_id, int(raw))
+        if article is None:
+            return Reply.say(f"There is no article #{raw} here. /articles lists yours.")
+        return article
+
+    async def _summary(self, chat: ChatRef, args: str) -> list[Response]:
+        article = await self._article_arg(chat, args)
+        if isinstance(article, Reply):
+            return [Response(article)]
+        analysis = await self.store.get_analysis(article.id)
+        return [Response(briefs.brief(article, analysis, pending=article.state in ("queued", "running")))]
+
+    async def _positions_like(self, chat: ChatRef, args: str, *, all_quotes: bool) -> list[Response]:
+        article = await self._article_arg(chat, args)
+        if isinstance(article, Reply):
+            return [Response(article)]
+        analysis = await self.store.get_analysis(article.id)
+        if analysis is None:
+            return [Response(Reply.say(f"#{article.id} is still being analysed; try again shortly."))]
+        return [Response(briefs.positions(article, analysis, all_quotes=all_quotes))]
+
+    async def _positions(self, chat: ChatRef, args: str) -> list[Response]:
+        return await self._positions_like(chat, args, all_quotes=False)
+
+    async def _quotes(self, chat: ChatRef, args: str) -> list[Response]:
+        return await self._positions_like(chat, args, all_quotes=True)
+
+    async def _stance(self, chat: ChatRef, args: str) -> list[Response]:
+        if not args:
+            return [Response(Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them."))]
+        found = await self.store.find_speakers(chat.chat_id, args)
+        if not found:
+            known = await self.store.list_speakers(chat.chat_id)
+            close = _close_names(args, [s.name for s in known])
+            hint = f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
+            return [Response(Reply.say(f"No one called “{args}” is quoted in your articles.{hint}"))]
+        if len(found) > 1:
+            names = "; ".join(f"{s.name} ({s.article_count} article(s))" for s in found[:8])
+            return [Response(Reply.say(f"“{args}” could be several people: {names}. Use the full name."))]
+        match = found[0]
+        history = await self.store.stance_history(chat.chat_id, match.id)
+        first = briefs.stance(match, history, digest=None)
+        entries = [
+            StanceEntry(article_id=h.article_id, date=h.date, title=h.title, stance=h.stance,
+                        quotes=h.quotes)
+            for h in history
+        ]
+
+        async def with_digest() -> AsyncIterator[Reply]:
+            digest = await self.analyzer.digest(match.name, entries)
+            if digest:
+                yield briefs.stance(match, history, digest=digest)
+
+        wants_digest = self.analyzer.model_name is not None and len(history) > 0
+        return [Response(first, updates=with_digest() if wants_digest else None)]
+
+    async def _speakers(self, chat: ChatRef, args: str) -> list[Response]:
+        return [Response(briefs.speakers(await self.store.list_speakers(chat.chat_id)))]
+
+    async def _search(self, chat: ChatRef, args: str) -> list[Response]:
+        if not args:
+            return [Response(Reply.say("Search for what? For example: /search ceasefire"))]
+        hits = await self.store.search(chat.chat_id, args)
+        if not hits:
+            return [Response(Reply.say(f"Nothing in your articles matches “{args}”."))]
+        blocks = [Block(kind="heading", text=f"Articles matching “{args}”")]
+        for hit in hits:
+            blocks.append(Block(kind="item", text=f"#{hit.article_id} {hit.title}"))
+            blocks.append(Block(kind="note", text=hit.snippet))
+        return [Response(Reply(blocks=blocks))]
+
+    async def _subscribe(self, chat: ChatRef, args: str) -> list[Response]:
+        parts = args.split()
+        usage = "Usage: /subscribe HH:MM [Area/City], for example /subscribe 07:30 Europe/Berlin"
+        if not parts or len(parts) > 2:
+            return [Response(Reply.say(usage))]
+        at = parse_local_time(parts[0])
+        if at is None:
+            return [Response(Reply.say(f"“{parts[0]}” is not a time of day (00:00–23:59). {usage}"))]
+        tz = parts[1] if len(parts) == 2 else "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = zone_suggestions(tz)
+            hint = f" Did you mean {', '.join(close)}?" if close else " Use an IANA zone like Europe/Rome."
+            return [Response(Reply.say(f"I don't know the time zone “{tz}”.{hint}"))]
+        sub = await self.store.subscribe(chat.chat_id, at, tz)
+        if self.scheduler:
+            self.scheduler.schedule(sub)
+        when = next_run(sub)
+        return [
+            Response(
+                Reply.say(
+                    f"Subscribed: a briefing every day at {at:%H:%M} {tz}."
+                    f" The next one comes {when:%a %d %b at %H:%M}."
+                )
+            )
+        ]
+
+    async def _unsubscribe(self, chat: ChatRef, args: str) -> list[Response]:
+        removed = await self.store.unsubscribe(chat.chat_id)
+        if self.scheduler:
+            self.scheduler.cancel(chat.chat_id)
+        return [Response(Reply.say("Unsubscribed: no more daily briefings." if removed else "You had no subscription."))]
+
+    async def _briefing(self, chat: ChatRef, args: str) -> list[Response]:
+        return [Response(await self.briefing_for(chat.chat_id))]
+
+    async def _delete(self, chat: ChatRef, args: str) -> list[Response]:
+        raw = args.lstrip("#")
+        if not raw.isdigit():
+            return [Response(Reply.say("Which article? For example: /delete 3. /articles lists them."))]
+        if await self.store.delete_article(chat.chat_id, int(raw)):
+            return [Response(Reply.say(f"Deleted #{raw}."))]
+        return [Response(Reply.say(f"There is no article #{raw} here. /articles lists yours."))]
+
+
+def _close_names(name: str, names: list[str]) -> list[str]:
+    import difflib
+
+    lowered = {n.lower(): n for n in names}
+    by_surname = {n.split()[-1].lower(): n for n in names}
+    hits = difflib.get_close_matches(name.lower(), [*lowered, *by_surname], n=3, cutoff=0.6)
+    return list(dict.fromkeys(lowered.get(h) or by_surname[h] for h in hits))

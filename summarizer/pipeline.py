@@ -1,0 +1,55 @@
+"""The two analysis stages over one article, as plain synchronous functions.
+
+`draft` needs no language model and takes well under a second or two, so the bot can show
+who said what at once; `complete` asks the model for the summary and stance lines.
+Both are called from a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from summarizer.loaded import find_loaded_phrases
+from summarizer.model.base import TextGenerator
+from summarizer.positions import extract_positions
+from summarizer.stance import write_stances
+from summarizer.summary import write_summary
+from summarizer.types import Analysis
+
+_TITLE_MAX = 160
+
+
+def guess_title(text: str) -> str | None:
+    """A pasted article's first line is its headline when it reads like one."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if 0 < len(first) <= _TITLE_MAX and "\n" in text.strip() and not first.endswith((".", ":")):
+        return first
+    return None
+
+
+def draft(text: str, *, title: str | None = None) -> Analysis:
+    started = time.perf_counter()
+    positions = extract_positions(text)
+    quoted = [span for p in positions for span in p.quotes]
+    analysis = Analysis(
+        title=title or guess_title(text),
+        positions=positions,
+        loaded_phrases=find_loaded_phrases(text, quoted),
+    )
+    analysis.timings.positions_s = round(time.perf_counter() - started, 3)
+    return analysis
+
+
+def complete(text: str, drafted: Analysis, generator: TextGenerator) -> Analysis:
+    started = time.perf_counter()
+    summary = write_summary(generator, text, drafted.positions, drafted.loaded_phrases)
+    summary_s = time.perf_counter() - started
+    positions = write_stances(generator, text, drafted.positions)
+    done = drafted.model_copy(update={"summary": summary, "positions": positions})
+    done.timings = drafted.timings.model_copy(
+        update={
+            "summary_s": round(summary_s, 3),
+            "stances_s": round(time.perf_counter() - started - summary_s, 3),
+        }
+    )
+    return done
