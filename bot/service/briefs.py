@@ -77,28 +77,39 @@ def positions_blocks(analysis: Analysis, text: str, *, all_quotes: bool) -> list
     return blocks
 
 
-def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = False) -> Reply:
-    blocks = [heading(article), *summary_blocks(analysis, pending=pending)]
-    buttons: list[Button] = []
-    if analysis is not None:
-        if analysis.loaded_phrases:
-            blocks.append(
-                Block(
-                    kind="note",
-                    text="loaded language in the author's voice: "
-                    + ", ".join(f"‘{p}’" for p in analysis.loaded_phrases[:12]),
-                )
+def _body(analysis: Analysis | None, text: str, *, pending: bool) -> list[Block]:
+    blocks = summary_blocks(analysis, pending=pending)
+    if analysis is None:
+        if pending:
+            blocks.append(Block(kind="note", text="finding who said what…"))
+        return blocks
+    if analysis.loaded_phrases:
+        blocks.append(
+            Block(
+                kind="note",
+                text="loaded language in the author's voice: "
+                + ", ".join(f"‘{p}’" for p in analysis.loaded_phrases[:12]),
             )
-        blocks.append(Block(kind="heading", text="Who said what"))
-        blocks.extend(positions_blocks(analysis, article.text, all_quotes=False))
-        if any(len(p.quotes) > 1 or p.paraphrases for p in analysis.positions):
-            buttons = [
-                Button(label="All quotes", command=f"/quotes {article.id}"),
-                Button(label="Full positions", command=f"/positions {article.id}"),
-            ]
-    elif pending:
-        blocks.append(Block(kind="note", text="finding who said what…"))
-    return Reply(blocks=blocks, buttons=buttons)
+        )
+    blocks.append(Block(kind="heading", text="Who said what"))
+    blocks.extend(positions_blocks(analysis, text, all_quotes=False))
+    return blocks
+
+
+def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = False) -> Reply:
+    buttons: list[Button] = []
+    if analysis is not None and any(len(p.quotes) > 1 or p.paraphrases for p in analysis.positions):
+        buttons = [
+            Button(label="All quotes", command=f"/quotes {article.id}"),
+            Button(label="Full positions", command=f"/positions {article.id}"),
+        ]
+    return Reply(blocks=[heading(article), *_body(analysis, article.text, pending=pending)], buttons=buttons)
+
+
+def brief_text(analysis: Analysis, text: str) -> str:
+    """The brief of an article that is not stored, for `briefbot analyze`."""
+    title = Block(kind="heading", text=analysis.title or "(untitled)")
+    return Reply(blocks=[title, *_body(analysis, text, pending=False)]).plain()
 
 
 def positions(article: ArticleRecord, analysis: Analysis, *, all_quotes: bool) -> Reply:

@@ -1,0 +1,135 @@
+"""The `briefbot` command: console, analyze, seed, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("briefbot")
+
+NO_TOKEN = (
+    "briefbot: no Telegram token. Get one from @BotFather, then run\n"
+    "  BRIEFBOT_TELEGRAM_TOKEN=123456:ABC... briefbot run\n"
+    "or put BRIEFBOT_TELEGRAM_TOKEN=... in a .env file. Without a token, `briefbot console`"
+    " gives you the same bot offline."
+)
+
+
+def _analyze(paths: Sequence[Path], *, as_json: bool, use_model: bool, settings: Settings) -> int:
+    """Analyse files without storing them; `--json` is a stable contract other tools read."""
+    from summarizer import pipeline
+
+    generator = None
+    if use_model:
+        from summarizer.model.loader import ModelLoadError, load_generator
+
+        try:
+            generator = load_generator(
+                settings.model, cache_dir=settings.model_cache, threads=settings.model_threads
+            )
+        except ModelLoadError as exc:
+            print(f"briefbot: {exc}", file=sys.stderr)
+            return 2
+    status = 0
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"briefbot: cannot read {path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        analysis = pipeline.draft(text)
+        if generator is not None:
+            analysis = pipeline.complete(text, analysis, generator)
+        if as_json:
+            record = {
+                "file": path.name,
+                "title": analysis.title,
+                "summary": analysis.summary.text if analysis.summary else None,
+                "positions": [
+                    {
+                        "speaker": p.speaker,
+                        "role": p.role,
+                        "stance": p.stance,
+                        "quotes": [q.text for q in p.quotes if q.is_verbatim_in(text)],
+                    }
+                    for p in analysis.positions
+                ],
+                "loaded_phrases": analysis.loaded_phrases,
+                "timings": {
+                    "positions_s": analysis.timings.positions_s,
+                    "summary_s": analysis.timings.summary_s,
+                },
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            from bot.service.briefs import brief_text
+
+            print(f"== {path.name}\n{brief_text(analysis, text)}\n", flush=True)
+    return status
+
+
+async def _seed(settings: Settings, chat_id: int, use_model: bool) -> None:
+    from bot.runtime import open_service
+    from bot.service import ChatRef
+    from seeds import demo_articles
+
+    async with open_service(settings, use_model=use_model) as service:
+        for name, text in demo_articles():
+            for response in await service.handle(ChatRef(chat_id), text):
+                print(f"{name}: {response.reply.plain()}")
+                if response.updates is not None:
+                    async for update in response.updates:
+                        last = update
+                    print(last.plain())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    console = sub.add_parser("console", help="the bot, offline, in this terminal")
+    console.add_argument("--no-model", action="store_true", help="positions only, no summaries")
+    analyze = sub.add_parser("analyze", help="analyse article files without storing them")
+    analyze.add_argument("paths", nargs="+", type=Path)
+    analyze.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    analyze.add_argument("--no-model", action="store_true", help="skip summary and stance lines")
+    seed = sub.add_parser("seed", help="store the demo articles from seeds/ for a chat")
+    seed.add_argument("--chat", type=int, default=0, help="chat id (0 is the console's)")
+    seed.add_argument("--no-model", action="store_true")
+    sub.add_parser("run", help="the Telegram bot")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "analyze":
+        return _analyze(args.paths, as_json=args.json, use_model=not args.no_model, settings=settings)
+    if args.command == "console":
+        from bot.console import run_console
+
+        asyncio.run(run_console(settings, use_model=not args.no_model))
+        return 0
+    if args.command == "seed":
+        asyncio.run(_seed(settings, args.chat, use_model=not args.no_model))
+        return 0
+    if settings.telegram_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from bot.telegram.app import run
+
+    run(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
