@@ -1,0 +1,79 @@
+"""Folding keys for people's names, so spellings of one name meet across articles.
+
+News transliterates Slavic names every which way (Zelensky, Zelenskiy, Zelenskyy;
+Kiev, Kyiv; Volodymyr, Volodomir). The key is deliberately phonetic-ish: case, diacritics,
+common digraphs and the vowel letters are folded, consonant skeletons are kept. It is a
+lookup key, never shown to users; the display name stays whatever the article printed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "di", "da", "la", "le", "bin", "al"}
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+_DIGRAPHS = (("sch", "s"), ("kh", "h"), ("zh", "z"), ("ph", "f"), ("ck", "k"), ("w", "v"))
+_TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sir", "dame", "prof", "president", "minister"}
+
+
+def _ascii_fold(s: str) -> str:
+    s = s.replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def _fold_token(tok: str) -> str:
+    t = re.sub(r"[^a-z]", "", _ascii_fold(tok).lower())
+    for a, b in _DIGRAPHS:
+        t = t.replace(a, b)
+    # Vowels (and y) fold to one class: transliterations differ mostly in vowel letters.
+    t = re.sub(r"[aeiouy]+", "a", t)
+    return re.sub(r"(.)\1+", r"\1", t)
+
+
+def tokens(name: str) -> list[str]:
+    """Name words without possessives, punctuation or honorifics ('Jr.' stays: another man)."""
+    name = re.sub(r"[’']s\b", "", name)
+    toks = [t for t in re.split(r"[\s\u00a0]+", name.strip()) if t]
+    toks = [t.strip(".,;:()[]\"“”‘’") for t in toks]
+    toks = [t for t in toks if t and _fold_token(t)]
+    while toks and _fold_token(toks[0]) in {_fold_token(w) for w in _TITLE_WORDS}:
+        toks = toks[1:]
+    return toks
+
+
+def name_key(name: str) -> str:
+    """Key equal for spelling variants of the same name: 'Zelenskiy' and 'Zelensky' match."""
+    return " ".join(_fold_token(t) for t in tokens(name))
+
+
+def surname(name: str) -> str:
+    """The family name as printed ('von der Leyen' keeps its particles)."""
+    toks = tokens(name)
+    while len(toks) > 1 and toks[-1].lower().rstrip(".") in _SUFFIXES:
+        toks = toks[:-1]
+    if not toks:
+        return name.strip()
+    i = len(toks) - 1
+    while i > 0 and toks[i - 1].lower() in _PARTICLES:
+        i -= 1
+    return " ".join(toks[i:])
+
+
+def surname_key(name: str) -> str:
+    return name_key(surname(name))
+
+
+def same_person_name(a: str, b: str) -> bool:
+    """True if one name could be the other's short form ('Rutte' vs 'Mark Rutte').
+
+    Full names with different given names ('Joe Biden' vs 'Hunter Biden') stay apart.
+    """
+    ka, kb = name_key(a).split(), name_key(b).split()
+    if not ka or not kb:
+        return False
+    if ka[-1] != kb[-1]:
+        return False
+    if len(ka) > 1 and len(kb) > 1:
+        return ka[0] == kb[0]
+    return True
