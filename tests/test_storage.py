@@ -1,0 +1,180 @@
+"""Storage against real SQLite files: dedupe, migrations, crash re-queue, search, speakers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from storage import NewArticle, SqliteStore, StorageError
+from storage.sqlite import migrations
+from summarizer.names import name_key
+from summarizer.types import Analysis, Position, Span, Summary
+
+TEXT = (
+    "Ministers met in Brussels on Tuesday.\n"
+    '"We will not back down," said Anna Keller, the defence minister. Keller added that '
+    "talks would resume.\n"
+)
+
+
+def span(text: str, quote: str) -> Span:
+    start = text.index(quote)
+    return Span(text=quote, start=start, end=start + len(quote))
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = await SqliteStore.open(tmp_path / "b.db", name_key=name_key)
+    yield s
+    await s.close()
+
+
+def analysis_for(text: str, speaker: str = "Anna Keller", aliases=("Keller",)) -> Analysis:
+    return Analysis(
+        title="Ministers meet",
+        summary=Summary(text="Ministers met in Brussels.", fallback=False, model="test"),
+        positions=[
+            Position(
+                speaker=speaker,
+                role="defence minister",
+                aliases=list(aliases),
+                stance="Keller said the government would not back down.",
+                quotes=[span(text, "We will not back down,")],
+            )
+        ],
+        loaded_phrases=["reckless"],
+    )
+
+
+async def test_migrations_set_version_and_are_idempotent(tmp_path):
+    path = tmp_path / "m.db"
+    first = await SqliteStore.open(path, name_key=name_key)
+    latest = migrations()[-1][0]
+    assert await first.schema_version() == latest
+    await first.close()
+    again = await SqliteStore.open(path, name_key=name_key)  # must not re-run 001
+    assert await again.schema_version() == latest
+    await again.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
+    a, new_a = await store.add_article(1, 10, NewArticle(text=TEXT))
+    b, new_b = await store.add_article(1, 10, NewArticle(text=TEXT.replace("\n", "\n\n")))
+    c, new_c = await store.add_article(2, 20, NewArticle(text=TEXT))
+    assert (new_a, new_b, new_c) == (True, False, True)
+    assert a.id == b.id == c.id
+    assert [x.id for x in await store.list_articles(1)] == [a.id]
+    assert await store.get_article(3, a.id) is None  # not this chat's
+
+
+async def test_article_committed_queued_before_analysis_and_requeued_after_crash(tmp_path):
+    path = tmp_path / "crash.db"
+    s = await SqliteStore.open(path, name_key=name_key)
+    article, _ = await s.add_article(1, None, NewArticle(text=TEXT))
+    await s.mark_running(article.id)
+    await s.close()  # the process "dies" here, mid-analysis
+    reopened = await SqliteStore.open(path, name_key=name_key)
+    assert await reopened.requeue_unfinished() == [article.id]
+    record = await reopened.get_article(1, article.id)
+    assert record is not None and record.state == "queued" and record.attempts == 1
+    await reopened.close()
+
+
+async def test_analysis_roundtrip_with_offsets(store):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    await store.save_analysis(article.id, analysis_for(TEXT))
+    got = await store.get_analysis(article.id)
+    assert got is not None
+    assert got.summary and got.summary.text == "Ministers met in Brussels."
+    (position,) = got.positions
+    assert position.speaker == "Anna Keller" and position.role == "defence minister"
+    assert position.quotes[0].is_verbatim_in(TEXT)
+    assert got.loaded_phrases == ["reckless"]
+    assert (await store.get_article(1, article.id)).state == "done"
+
+
+async def test_speaker_aliases_fold_spelling_variants_across_articles(store):
+    text2 = TEXT.replace("Ministers met", "Envoys met")
+    a1, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    a2, _ = await store.add_article(1, None, NewArticle(text=text2))
+    await store.save_analysis(a1.id, analysis_for(TEXT, "Volodymyr Zelensky", ("Zelensky",)))
+    await store.save_analysis(a2.id, analysis_for(text2, "Volodymyr Zelenskiy", ("Zelenskiy",)))
+    (match,) = await store.find_speakers(1, "Zelenskyy")
+    assert match.article_count == 2
+    history = await store.stance_history(1, match.id)
+    assert [h.article_id for h in history] == [a1.id, a2.id]
+    assert history[0].quotes == ["We will not back down,"]
+    assert await store.find_speakers(2, "Zelensky") == []  # other chats see nothing
+
+
+async def test_two_people_one_surname_stay_two(store):
+    text2 = TEXT + "More.\n"
+    a1, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    a2, _ = await store.add_article(1, None, NewArticle(text=text2))
+    await store.save_analysis(a1.id, analysis_for(TEXT, "Anna Keller", ("Keller",)))
+    await store.save_analysis(a2.id, analysis_for(text2, "Karl Keller", ("Keller",)))
+    assert {m.name for m in await store.find_speakers(1, "Keller")} == {"Anna Keller", "Karl Keller"}
+    assert [m.name for m in await store.find_speakers(1, "Karl Keller")] == ["Karl Keller"]
+
+
+async def test_tampered_quote_never_leaves_storage(store, tmp_path):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    await store.save_analysis(article.id, analysis_for(TEXT))
+    await store._db.execute("UPDATE quotes SET text = 'We will surrender,'")
+    (match,) = await store.find_speakers(1, "Keller")
+    assert (await store.stance_history(1, match.id))[0].quotes == []
+
+
+async def test_search_is_scoped_and_safe_against_fts_syntax(store):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT, title="Brussels talks"))
+    hits = await store.search(1, "brussel")
+    assert [h.article_id for h in hits] == [article.id]
+    assert await store.search(2, "Brussels") == []
+    assert await store.search(1, 'NEAR( "unbalanced * OR') == []
+
+
+async def test_delete_keeps_article_for_other_chats(store):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    await store.add_article(2, None, NewArticle(text=TEXT))
+    assert await store.delete_article(1, article.id)
+    assert not await store.delete_article(1, article.id)
+    assert await store.get_article(2, article.id) is not None
+    assert await store.delete_article(2, article.id)
+    assert await store.get_article_any(article.id) is None
+
+
+async def test_subscriptions_survive_reopen(tmp_path):
+    path = tmp_path / "subs.db"
+    s = await SqliteStore.open(path, name_key=name_key)
+    await s.subscribe(5, time(7, 30), "Europe/Rome")
+    await s.mark_briefed(5, datetime(2026, 1, 2, tzinfo=UTC))
+    await s.close()
+    s = await SqliteStore.open(path, name_key=name_key)
+    (sub,) = await s.list_subscriptions()
+    assert (sub.chat_id, sub.local_time, sub.tz) == (5, time(7, 30), "Europe/Rome")
+    assert sub.last_sent_at == datetime(2026, 1, 2, tzinfo=UTC)
+    assert await s.unsubscribe(5) and not await s.unsubscribe(5)
+    await s.close()
+
+
+async def test_failed_write_rolls_back_and_reports_storage_error(store):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    bad = analysis_for(TEXT)
+    bad.positions.append(bad.positions[0].model_copy(update={"kind": "alien"}, deep=True))
+    bad.positions[1].speaker = "Someone Else"
+    with pytest.raises(StorageError):
+        await store.save_analysis(article.id, bad)  # CHECK constraint on speakers.kind
+    assert await store.get_analysis(article.id) is None
+    assert (await store.get_article(1, article.id)).state == "queued"
+
+
+async def test_published_date_roundtrip(store):
+    article, _ = await store.add_article(
+        1, None, NewArticle(text=TEXT, url="https://example.org/a", published=date(2024, 12, 3))
+    )
+    assert article.published == date(2024, 12, 3)
+    assert (await store.find_by_url("https://example.org/a")).id == article.id
