@@ -1,0 +1,217 @@
+"""The service core's commands and error replies, over a real SQLite file and real NLP.
+
+The language model is off here (positions and loaded phrases are real); the model's path is
+covered by the model tests. Nothing is mocked but the scheduler port, recorded instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import open_service
+from bot.service import ChatRef, Reply, Response
+from bot.settings import Settings
+from seeds import demo_articles
+from storage import Subscription
+
+CHAT = ChatRef(chat_id=42, user_id=7)
+
+
+class RecordingScheduler:
+    def __init__(self) -> None:
+        self.scheduled: list[Subscription] = []
+        self.cancelled: list[int] = []
+
+    def schedule(self, subscription: Subscription) -> None:
+        self.scheduled.append(subscription)
+
+    def cancel(self, chat_id: int) -> None:
+        self.cancelled.append(chat_id)
+
+
+def settings_for(tmp_path: Path, **extra: object) -> Settings:
+    return Settings(database=tmp_path / "svc.db", model_cache=tmp_path / "models", **extra)
+
+
+async def text_of(responses: list[Response]) -> str:
+    """Everything the user would end up seeing, updates followed to the end."""
+    out = []
+    for response in responses:
+        final: Reply = response.reply
+        if response.updates is not None:
+            async for update in response.updates:
+                final = update
+        out.append(final.plain())
+    return "\n".join(out)
+
+
+@pytest.fixture
+async def service(tmp_path):
+    scheduler = RecordingScheduler()
+    async with open_service(settings_for(tmp_path), scheduler=scheduler, use_model=False) as svc:
+        svc.test_scheduler = scheduler  # type: ignore[attr-defined]
+        yield svc
+
+
+def demo(name_part: str) -> str:
+    return next(text for name, text in demo_articles() if name_part in name)
+
+
+async def test_help_and_unknown_command(service):
+    assert "/stance NAME" in await text_of(await service.handle(CHAT, "/help"))
+    assert "/stance NAME" in await text_of(await service.handle(CHAT, "/start@briefbot"))
+    reply = await text_of(await service.handle(CHAT, "/frobnicate now"))
+    assert "I don't know /frobnicate" in reply and "/help" in reply
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("hello", "too short"),
+        (
+            "El Kremlin aprovecha el paréntesis entre la victoria de Donald Trump y su investidura "
+            * 8,
+            "only read English",
+        ),
+    ],
+)
+async def test_bad_messages_get_a_clear_reply_and_store_nothing(service, message, expected):
+    assert expected in await text_of(await service.handle(CHAT, message))
+    assert "No articles stored yet" in await text_of(await service.handle(CHAT, "/articles"))
+
+
+async def test_huge_paste_is_refused_politely(service):
+    reply = await text_of(await service.handle(CHAT, "word " * 50_000))
+    assert "up to 100,000" in reply
+
+
+async def test_paste_is_stored_briefed_and_listed(service):
+    final = await text_of(await service.handle(CHAT, demo("01_alliance")))
+    assert "Who said what" in final
+    assert "Ingrid Halvorsen" in final
+    assert "Warmongers gather in Brussels" in final  # the headline line became the title
+    assert "reckless" in final  # the loaded phrase is reported as the author's slant
+    listing = await text_of(await service.handle(CHAT, "/articles"))
+    assert "#1 Warmongers gather in Brussels" in listing
+    again = await text_of(await service.handle(CHAT, demo("01_alliance")))
+    assert "#1" in again and "Ingrid Halvorsen" in again  # answered from storage, not re-queued
+
+
+async def test_article_ids_are_checked(service):
+    assert "No articles stored yet" in await text_of(await service.handle(CHAT, "/summary"))
+    await text_of(await service.handle(CHAT, demo("02_ceasefire")))
+    assert "no article #999" in await text_of(await service.handle(CHAT, "/summary 999"))
+    assert "not an article number" in await text_of(await service.handle(CHAT, "/positions abc"))
+    other = ChatRef(chat_id=1000, user_id=8)
+    assert "no article #1" in await text_of(await service.handle(other, "/quotes 1"))
+    assert "Which article?" in await text_of(await service.handle(CHAT, "/delete"))
+
+
+async def test_quotes_shown_are_verbatim(service):
+    text = demo("02_ceasefire")
+    await text_of(await service.handle(CHAT, text))
+    shown = await text_of(await service.handle(CHAT, "/quotes 1"))
+    quotes = [line.strip()[1:-1] for line in shown.splitlines() if line.startswith("    “")]
+    assert quotes, shown
+    assert all(q in text for q in quotes)
+
+
+async def test_stance_unknown_ambiguous_and_variants(service):
+    await text_of(await service.handle(CHAT, demo("02_ceasefire")))
+    await text_of(await service.handle(CHAT, demo("03_energy")))
+    assert "Whose stance?" in await text_of(await service.handle(CHAT, "/stance"))
+    unknown = await text_of(await service.handle(CHAT, "/stance Sorokn"))
+    assert "No one called “Sorokn”" in unknown and "Dmitry Sorokin" in unknown
+    ambiguous = await text_of(await service.handle(CHAT, "/stance Weber"))
+    assert "Anna Weber" in ambiguous and "Karl Weber" in ambiguous
+    variant = await text_of(await service.handle(CHAT, "/stance Lisovsky"))
+    assert "Taras Lisovskiy" in variant and "#1" in variant
+    assert "Lisovskiy" in await text_of(await service.handle(CHAT, "/speakers"))
+
+
+async def test_search(service):
+    await text_of(await service.handle(CHAT, demo("03_energy")))
+    assert "#1" in await text_of(await service.handle(CHAT, "/search gas cap"))
+    assert "Nothing in your articles" in await text_of(await service.handle(CHAT, "/search zebra"))
+    assert "Search for what?" in await text_of(await service.handle(CHAT, "/search"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", "Usage: /subscribe"),
+        ("25:00", "not a time of day"),
+        ("07:30 Mars/Olympus", "I don't know the time zone"),
+        ("07:30 Europe/Rome extra", "Usage: /subscribe"),
+    ],
+)
+async def test_subscribe_rejects_bad_input(service, args, expected):
+    assert expected in await text_of(await service.handle(CHAT, f"/subscribe {args}"))
+    assert service.test_scheduler.scheduled == []
+
+
+async def test_subscribe_schedules_and_unsubscribe_cancels(service):
+    reply = await text_of(await service.handle(CHAT, "/subscribe 7:05 Europe/Rome"))
+    assert "every day at 07:05 Europe/Rome" in reply and "next one comes" in reply
+    (sub,) = service.test_scheduler.scheduled
+    assert (sub.chat_id, sub.tz) == (42, "Europe/Rome")
+    assert "Unsubscribed" in await text_of(await service.handle(CHAT, "/unsubscribe"))
+    assert service.test_scheduler.cancelled == [42]
+    assert "no subscription" in await text_of(await service.handle(CHAT, "/unsubscribe"))
+
+
+async def test_briefing_covers_new_articles_once(service):
+    await service.handle(CHAT, "/subscribe 08:00 UTC")
+    await text_of(await service.handle(CHAT, demo("04_frontline")))
+    first = await text_of(await service.handle(CHAT, "/briefing"))
+    assert "Kharkiv region braces" in first and "next briefing" in first
+    second = await text_of(await service.handle(CHAT, "/briefing"))
+    assert "No new articles since the last briefing" in second
+
+
+async def test_delete(service):
+    await text_of(await service.handle(CHAT, demo("04_frontline")))
+    assert "Deleted #1" in await text_of(await service.handle(CHAT, "/delete 1"))
+    assert "No articles stored yet" in await text_of(await service.handle(CHAT, "/articles"))
+
+
+async def test_allow_list(tmp_path):
+    async with open_service(settings_for(tmp_path, allowed_user_ids=[1]), use_model=False) as svc:
+        assert "private" in await text_of(await svc.handle(ChatRef(5, user_id=2), "/help"))
+        assert "/stance" in await text_of(await svc.handle(ChatRef(5, user_id=1), "/help"))
+
+
+async def test_submission_rate_limit(tmp_path):
+    async with open_service(settings_for(tmp_path, submissions_per_hour=1), use_model=False) as svc:
+        await text_of(await svc.handle(CHAT, demo("01_alliance")))
+        assert "please wait" in await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
+
+
+async def test_locked_database_refuses_clearly_and_keeps_data(tmp_path):
+    settings = settings_for(tmp_path)
+    async with open_service(settings, use_model=False) as svc:
+        await text_of(await svc.handle(CHAT, demo("01_alliance")))
+        locker = sqlite3.connect(settings.database, timeout=0)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            await svc.store._db.execute("PRAGMA busy_timeout=50")
+            reply = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
+        finally:
+            locker.rollback()
+            locker.close()
+        assert "database is unavailable" in reply
+        listing = await text_of(await svc.handle(CHAT, "/articles"))
+        assert "#1" in listing and "#2" not in listing
+
+
+async def test_articles_survive_restart(tmp_path):
+    settings = settings_for(tmp_path)
+    async with open_service(settings, use_model=False) as svc:
+        await text_of(await svc.handle(CHAT, demo("03_energy")))
+    async with open_service(settings, use_model=False) as svc:
+        assert "#1 EU ministers split" in await text_of(await svc.handle(CHAT, "/articles"))
