@@ -27,6 +27,8 @@ MIN_SINGLE_WORDS = 4
 # them when the speaker is named in the same sentence.
 FRAGMENT_MAX_WORDS = 3
 
+# Masking character: not a word character, not whitespace, not punctuation rules look for.
+FILL = "¤"
 _WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
 _OPEN_CONTEXT = set(" \t\n([{—–-/“‘\"'")
 
@@ -169,7 +171,7 @@ def find_quotes(text: str) -> list[Quote]:
     return kept
 
 
-def mask_quotes(text: str, quotes: list[Quote], fill: str = "_") -> str:
+def mask_quotes(text: str, quotes: list[Quote], fill: str = FILL) -> str:
     """The text with every quote (marks included) overwritten, offsets unchanged.
 
     Attribution looks for reporting verbs and names in the author's words only; a name

@@ -1,0 +1,313 @@
+"""Named positions: who is quoted in an article, saying exactly what.
+
+This is the part of the analysis the bot can show within a second, before the language
+model has written anything, so it is rules over quote marks plus spaCy's entities and
+never guesses: a quote whose speaker cannot be pinned down by a reporting pattern is
+dropped, and every span is re-checked against the article before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer.quotes import FILL, Quote, find_quotes, mask_quotes
+from summarizer.speakers import (
+    PARTICIPLES,
+    VERB_RE,
+    Mention,
+    SpeakerIndex,
+    role_match,
+)
+from summarizer.types import Position, Span
+
+_ADVERBS = r"(?:(?:also|then|later|again|further|has|have|had|was|is|once|even|only|too|\w+ly)\s+)*"
+_ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
+_APPOSITION = re.compile(r"^\s*,[^,;:.!?]{1,160},?\s*" + _ADVERBS + r"$")
+_LEAD_ADVERBIAL = re.compile(
+    r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
+    r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
+    r"Previously|Separately|Speaking|Asked)\b[^,;:]{0,60},\s*)|(?:But|And|So|Yet)\s+)?$"
+)
+_TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
+
+
+@dataclass
+class _Attr:
+    entity: int | None = None
+    blocked: bool = False  # a reporting clause names someone we cannot identify
+
+
+class _Resolver:
+    def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex):
+        self.text = text
+        self.quotes = quotes
+        self.idx = index
+        self.masked = index.masked
+        self.last_speaker: int | None = None
+        self.sentences = self._sentences()
+
+    # -- sentences --------------------------------------------------------------------------
+    def _sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans over the masked text, so a quote never splits a sentence."""
+        cuts = {0, len(self.text)}
+        for m in re.finditer(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"‘" + FILL + "])|\n+", self.masked):
+            cuts.add(m.end())
+        for q in self.quotes:
+            # A quote that ends its own sentence ("...first.” Furthermore, ...) closes it,
+            # unless what follows is its reporting clause ("...” Rutte said.).
+            if _TERMINAL.search(self.text[q.start:q.end]):
+                rest = self.masked[q.outer_end:q.outer_end + 80]
+                if re.match(r"\s+[A-Z]", rest) and not self._tail_verb_near(q.outer_end):
+                    cuts.add(q.outer_end + len(rest) - len(rest.lstrip()))
+        pts = sorted(cuts)
+        return [(a, b) for a, b in zip(pts, pts[1:], strict=False) if b > a]
+
+    def _tail_verb_near(self, pos: int) -> bool:
+        m = VERB_RE.search(self.masked, pos, pos + 60)
+        return bool(m) and "." not in self.masked[pos:m.start()]
+
+    def sentence_of(self, pos: int) -> tuple[int, int]:
+        for a, b in self.sentences:
+            if a <= pos < b:
+                return a, b
+        return pos, pos
+
+    # -- mentions ---------------------------------------------------------------------------
+    def mentions_in(self, a: int, b: int) -> list[Mention]:
+        return [m for m in self.idx.mentions if a <= m.start and m.end <= b]
+
+    def resolve(self, m: Mention) -> int | None:
+        if m.entity is not None:
+            return m.entity
+        if m.kind == "pronoun":
+            prev = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
+                    and m.start - p.end < 600]
+            if prev:
+                return prev[-1].entity
+            return self.last_speaker
+        if m.kind == "role":
+            before = {p.entity for p in self.idx.mentions if p.end <= m.start and p.kind == "name"}
+            people = [e for e in self.idx.entities if e.kind == "person" and e.id in before]
+            scored = [(role_match(m.text, e), self._last_seen(e.id, m.start), e.id) for e in people]
+            scored = [s for s in scored if s[0] > 0]
+            if scored:
+                return max(scored)[2]
+            if self.last_speaker is not None:
+                return self.last_speaker
+            titled = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
+                      and self.idx.entity(p.entity).roles]
+            return titled[-1].entity if titled else None
+        return None
+
+    def _last_seen(self, ent: int, pos: int) -> int:
+        seen = [p.start for p in self.idx.mentions if p.entity == ent and p.end <= pos]
+        return seen[-1] if seen else -1
+
+    def subject_of(self, verb_start: int, floor: int) -> Mention | None:
+        cands = [m for m in self.mentions_in(floor, verb_start)]
+        for m in reversed(cands):
+            between = self.masked[m.end:verb_start]
+            if _ADJACENT.match(between) or _APPOSITION.match(between):
+                return m
+            if m.kind != "org":
+                break
+        return None
+
+    def sentence_subject(self, a: int, b: int) -> Mention | None:
+        for m in self.mentions_in(a, b):
+            if _LEAD_ADVERBIAL.match(self.masked[a:m.start]):
+                return m
+            break
+        return None
+
+    # -- attribution ------------------------------------------------------------------------
+    def direct(self, q: Quote) -> _Attr:
+        s_a, s_b = self.sentence_of(q.outer_start)
+        prev_q = max([p.outer_end for p in self.quotes if p.outer_end <= q.outer_start], default=0)
+        next_q = min([p.outer_start for p in self.quotes if p.outer_start >= q.outer_end],
+                     default=len(self.text))
+        # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte).
+        tail_end = min(s_b, next_q)
+        tail = self.masked[q.outer_end:tail_end]
+        lead = re.match(r"[\s,.;:!?—–\-(]*", tail).end()
+        t0 = q.outer_end + lead
+        head_mention = next((m for m in self.mentions_in(t0, tail_end) if m.start == t0), None)
+        vm = VERB_RE.match(self.masked, t0)
+        if vm:  # inverted: said the Italian vice-premier
+            after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end():]).end() + vm.end()
+            m = next((m for m in self.mentions_in(after, tail_end) if m.start == after), None)
+            if m and vm.group(1) not in {"told", "asked"}:
+                return _Attr(self.resolve(m))
+        if head_mention is not None:
+            v = VERB_RE.search(self.masked, head_mention.end, min(tail_end, head_mention.end + 60))
+            if v and (_ADJACENT.match(self.masked[head_mention.end:v.start()])
+                      or _APPOSITION.match(self.masked[head_mention.end:v.start()])):
+                return _Attr(self.resolve(head_mention))
+        acc = re.match(r"[\s,]*according to\s+", tail)
+        if acc:
+            m = next((m for m in self.mentions_in(q.outer_end, tail_end)
+                      if m.start == q.outer_end + acc.end()), None)
+            if m:
+                return _Attr(self.resolve(m))
+        by = re.match(r"\s*by\s+", tail)
+        if by:
+            m = next((m for m in self.mentions_in(q.outer_end, tail_end)
+                      if m.start == q.outer_end + by.end()), None)
+            if m:
+                return _Attr(self.resolve(m))
+        tail_verb = VERB_RE.search(self.masked, q.outer_end, min(tail_end, q.outer_end + 50))
+        tail_blocked = bool(tail_verb) and tail_verb.group(1) not in PARTICIPLES and not re.search(
+            r"[,;:]\s*$", self.masked[q.outer_end:tail_verb.start()]) and next_q > tail_verb.start()
+        # Head: the reporting clause before the quote, within its sentence.
+        h_a = max(s_a, prev_q)
+        head = self.masked[h_a:q.outer_start]
+        colon = re.search(r":\s*$", head)
+        verbs = list(VERB_RE.finditer(self.masked, h_a, q.outer_start))
+        if verbs:
+            v = verbs[-1]
+            subj = self.subject_of(v.start(), s_a)
+            if subj is not None:
+                return _Attr(self.resolve(subj))
+            if v.group(1) in PARTICIPLES or v.group(1) in {"added", "continued"}:
+                for earlier in reversed(verbs[:-1]):
+                    subj = self.subject_of(earlier.start(), s_a)
+                    if subj is not None:
+                        return _Attr(self.resolve(subj))
+                subj = self.sentence_subject(s_a, v.start())
+                if subj is not None:
+                    return _Attr(self.resolve(subj))
+                return _Attr(None, blocked=False)
+            return _Attr(None, blocked=True)
+        if colon:
+            m = [m for m in self.mentions_in(h_a, q.outer_start)
+                 if re.fullmatch(r"\s*:\s*", self.masked[m.end:q.outer_start])]
+            if m:
+                return _Attr(self.resolve(m[-1]))
+        acc_h = list(re.finditer(r"\b[Aa]ccording to\s+", head))
+        if acc_h:
+            pos = h_a + acc_h[-1].end()
+            m = next((m for m in self.mentions_in(pos, q.outer_start) if m.start == pos), None)
+            if m:
+                return _Attr(self.resolve(m))
+        if tail_blocked:
+            return _Attr(None, blocked=True)
+        return _Attr(None)
+
+    def attribute(self) -> list[int | None]:
+        n = len(self.quotes)
+        attrs: list[_Attr] = []
+        for q in self.quotes:
+            a = self.direct(q)
+            if a.entity is not None:
+                self.last_speaker = a.entity
+            attrs.append(a)
+        result: list[int | None] = [a.entity for a in attrs]
+        for i, q in enumerate(self.quotes):
+            if result[i] is not None or attrs[i].blocked:
+                continue
+            sent = self.sentence_of(q.outer_start)
+            same = [j for j in range(n) if j != i and result[j] is not None
+                    and self.sentence_of(self.quotes[j].outer_start) == sent
+                    and not attrs[j].blocked]
+            group = [j for j in range(n) if j != i and self.quotes[j].group == q.group
+                     and result[j] is not None]
+            if group:
+                result[i] = result[group[0]]
+            elif same:
+                result[i] = result[min(same, key=lambda j: (j > i, abs(j - i)))]
+            elif not q.is_fragment(self.text):
+                result[i] = self._fallback(i, q, sent, result, attrs)
+        return result
+
+    def _fallback(self, i, q, sent, result, attrs) -> int | None:
+        a, b = sent
+        subj = self.sentence_subject(a, q.outer_start)
+        if subj is not None:
+            return self.resolve(subj)
+        rest = self.masked[a:b].replace(FILL, "").strip(" \n,.;:—–-“”\"")
+        heading = not rest and not _TERMINAL.search(self.text[q.start:q.end])
+        if heading or len(rest) > 40:
+            return None
+        k = self.sentences.index(sent) if sent in self.sentences else -1
+        if k > 0:
+            pa, pb = self.sentences[k - 1]
+            prev = [j for j in range(i) if result[j] is not None
+                    and pa <= self.quotes[j].outer_start < pb]
+            if prev:
+                return result[prev[-1]]
+        if 0 <= k < len(self.sentences) - 1:
+            na, nb = self.sentences[k + 1]
+            v = VERB_RE.search(self.masked, na, nb)
+            if v:
+                subj = self.subject_of(v.start(), na)
+                if subj is not None and subj.start - na < 40:
+                    return self.resolve(subj)
+        return None
+
+
+def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, int]]:
+    """Sentences without quote marks whose named subject reports a view ('Rutte insisted')."""
+    out = []
+    for a, b in res.sentences:
+        if any(a <= q.outer_start < b for q in quotes):
+            continue
+        v = VERB_RE.search(res.masked, a, b)
+        if not v or v.group(1) in PARTICIPLES or v.group(1) in {"asked", "called"}:
+            continue
+        subj = res.subject_of(v.start(), a)
+        if subj is None or subj.kind not in {"name", "org"}:
+            continue
+        ent = res.resolve(subj)
+        s, e = a, b
+        while s < e and res.text[s].isspace():
+            s += 1
+        while e > s and res.text[e - 1].isspace():
+            e -= 1
+        if ent is not None and e > s:
+            out.append((ent, s, e))
+    return out
+
+
+def extract_positions(text: str, ents: list[tuple[str, int, int, str]] | None = None
+                      ) -> list[Position]:
+    """Speakers of an article with their verbatim quotes and paraphrased positions.
+
+    `ents` lets a caller that already ran NER pass its entities; otherwise the shared
+    spaCy pipeline runs here. Positions are ordered by the speaker's first quote or
+    paraphrase in the article.
+    """
+    quotes = find_quotes(text)
+    masked = mask_quotes(text, quotes)
+    if ents is None:
+        from summarizer.nlp import entities
+
+        ents = entities(text)
+    index = SpeakerIndex(text, masked, ents)
+    res = _Resolver(text, quotes, index)
+    owners = res.attribute()
+
+    by_ent: dict[int, Position] = {}
+    first: dict[int, int] = {}
+
+    def position(ent_id: int) -> Position:
+        if ent_id not in by_ent:
+            e = index.entity(ent_id)
+            by_ent[ent_id] = Position(speaker=index.canonical(e), kind=e.kind, role=e.role,
+                                      aliases=list(dict.fromkeys(e.forms)))
+        return by_ent[ent_id]
+
+    for q, owner in zip(quotes, owners, strict=True):
+        if owner is None:
+            continue
+        span = Span(text=text[q.start:q.end], start=q.start, end=q.end)
+        if not span.is_verbatim_in(text):
+            continue  # never show a quote we cannot point to in the article
+        position(owner).quotes.append(span)
+        first.setdefault(owner, q.start)
+    for ent_id, s, e in _paraphrases(res, quotes):
+        span = Span(text=text[s:e], start=s, end=e)
+        if span.is_verbatim_in(text):
+            position(ent_id).paraphrases.append(span)
+            first.setdefault(ent_id, s)
+    return [by_ent[k] for k in sorted(by_ent, key=lambda k: first[k])]

@@ -1,0 +1,397 @@
+"""Who can speak in an article: people and speaking bodies, their surface forms and titles.
+
+spaCy's small English model finds people well enough but with systematic errors on news
+about Eastern Europe: capitals tagged as people ("Kyiv" as PERSON), people tagged as
+organisations ("Trump", "Stoltenberg" as ORG) and names glued to the next word by bad
+HTML extraction ("Mark Ruttereaffirmed"). Everything here exists to correct those errors
+with generic rules, then to fold every surface form of one person into one entity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from summarizer.names import name_key, same_person_name, surname, surname_key
+
+# Reporting verbs, base forms. Inflections are generated; irregular ones listed.
+REPORTING_BASES = (
+    "say tell state add continue explain acknowledge admit insist argue claim warn urge note "
+    "stress emphasize emphasise reiterate confirm concede promise remark respond reply declare "
+    "announce write tweet post ask call suggest reveal point observe comment describe accuse "
+    "threaten vow pledge demand deny agree praise criticize criticise recall predict conclude "
+    "complain caution counter maintain assert affirm reaffirm welcome express mention propose "
+    "estimate repeat report underline highlight tell signal indicate announce"
+).split()
+_IRREGULAR = {"say": ["said", "says", "saying"], "tell": ["told", "tells", "telling"],
+              "write": ["wrote", "writes", "writing", "written"]}
+
+
+def _inflect(base: str) -> list[str]:
+    if base in _IRREGULAR:
+        return [base, *_IRREGULAR[base]]
+    stem = base[:-1] if base.endswith("e") else base
+    past = base + "d" if base.endswith("e") else base + "ed"
+    if base.endswith("y") and base[-2] not in "aeiou":
+        past = base[:-1] + "ied"
+        third = base[:-1] + "ies"
+    else:
+        third = base + ("es" if base.endswith(("s", "sh", "ch", "x")) else "s")
+    if base in {"admit", "regret"}:
+        past, stem = base + "ted", base + "t"
+    return [base, past, third, stem + "ing"]
+
+
+REPORTING_VERBS = {form for b in REPORTING_BASES for form in _inflect(b)} | {"dixit"}
+PARTICIPLES = {v for v in REPORTING_VERBS if v.endswith("ing")}
+VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
+
+# Title heads: a title phrase must contain one of these.
+ROLE_HEADS = {
+    "president", "president-elect", "vice-president", "minister", "secretary", "secretary-general",
+    "spokesman", "spokeswoman", "spokesperson", "chief", "chairman", "chairwoman", "chair",
+    "leader", "premier", "vice-premier", "chancellor", "head", "admiral", "general", "commander",
+    "commander-in-chief", "ambassador", "envoy", "representative", "director", "adviser",
+    "advisor", "governor", "mayor", "senator", "congressman", "congresswoman", "king", "queen",
+    "pope", "ceo", "official", "diplomat", "negotiator", "prosecutor", "judge", "speaker",
+    "lawmaker", "mp", "emir", "sheikh", "prince", "marshal", "colonel", "commissioner",
+}
+_ROLE_MODIFIERS = {
+    "of", "the", "for", "new", "former", "deputy", "foreign", "prime", "vice", "defence",
+    "defense", "policy", "state", "interior", "finance", "top", "high", "acting", "outgoing",
+    "incoming", "senior", "military", "press", "economy", "energy", "justice", "health", "army",
+    "staff", "affairs", "security", "national", "first", "chief", "general", "same",
+} | ROLE_HEADS
+# Words that mean "the top person of this body", for resolving "the Alliance leader".
+_TOP_HEADS = {"leader", "head", "chief", "president", "premier", "chancellor", "secretary-general"}
+_SYNONYMS = {"alliance": "nato", "bloc": "nato", "kremlin": "russia", "kyiv": "ukraine",
+             "kiev": "ukraine", "moscow": "russia", "washington": "us", "u.s.": "us",
+             "american": "us", "united": "us", "brussels": "eu", "european": "eu"}
+_ROLE_STOP = {"the", "of", "for", "and", "new", "former", "same", "a", "an", "acting"}
+
+# Capitals and countries spaCy's small model tags as people or organisations. A data list,
+# not tuned to any article: these names are never speakers in their own right here.
+PLACES = set("""
+kyiv kiev moscow washington brussels london paris berlin rome madrid warsaw budapest beijing
+tokyo seoul pyongyang tehran minsk vilnius riga tallinn helsinki stockholm oslo copenhagen
+ankara istanbul kharkiv odesa odessa donetsk luhansk crimea zaporizhzhia zaporizhia kursk
+transnistria gaza jerusalem tel aviv riyadh doha cairo damascus baghdad kabul delhi taipei
+ukraine russia china iran israel poland germany france italy spain hungary slovakia georgia
+moldova belarus europe america taiwan syria turkey britain england caucasus donbas siberia
+""".split())
+
+_NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
+_GLUE_WORDS = sorted(
+    {v for v in REPORTING_VERBS if len(v) >= 4}
+    | {"this", "which", "that", "as", "and", "recently", "specifically", "signed", "deliver",
+       "reaffirmed", "who", "has", "had", "was", "is", "will", "also"},
+    key=len, reverse=True,
+)
+PRONOUNS = {"he", "she"}
+
+
+@dataclass
+class Entity:
+    """One person or speaking body, with every surface form the article uses."""
+
+    id: int
+    name: str
+    kind: str  # "person" | "organization"
+    forms: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def role(self) -> str | None:
+        current = [r for r in self.roles if not r.lower().startswith("former")]
+        return (current or self.roles or [None])[0]
+
+    def role_tokens(self) -> set[str]:
+        out: set[str] = set()
+        for r in self.roles:
+            out |= role_tokens(r)
+        return out
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    kind: str  # "name" | "org" | "role" | "pronoun"
+    entity: int | None  # resolved entity for names/orgs; None for roles and pronouns
+    text: str
+
+
+def role_tokens(phrase: str) -> set[str]:
+    toks = re.findall(r"[\w.]+", phrase.lower().replace("’s", "").replace("'s", ""))
+    out = set()
+    for t in toks:
+        for part in t.split("-") if t not in ROLE_HEADS else [t]:
+            part = _SYNONYMS.get(part, part)
+            if part.endswith("ian") and len(part) > 5:
+                part = part[:-3] + "ia" if part[:-3].endswith("ss") else part
+            if part and part not in _ROLE_STOP:
+                out.add(part)
+    return out
+
+
+def _nationality_fold(tokens: set[str]) -> set[str]:
+    # 'Italian' ~ 'Italy', 'Ukrainian' ~ 'Ukraine': compare on a 5-letter prefix.
+    return {t[:5] for t in tokens}
+
+
+def role_match(phrase: str, entity: Entity) -> int:
+    a = _nationality_fold(role_tokens(phrase))
+    b = _nationality_fold(entity.role_tokens())
+    score = len(a & b)
+    if score and any(h in phrase.lower() for h in _TOP_HEADS):
+        score += 0.5 * bool(b & _nationality_fold(_TOP_HEADS | {"secretary", "general"}))
+    return score
+
+
+def _unglue(name: str, known: set[str]) -> str:
+    """'Mark Ruttereaffirmed' -> 'Mark Rutte', by known surnames or a glued common word."""
+    toks = name.split()
+    last = toks[-1]
+    for k in sorted(known, key=len, reverse=True):
+        if last != k and last.startswith(k) and last[len(k):].islower() and len(last) > len(k):
+            return " ".join([*toks[:-1], k])
+    if len(toks) >= 2:
+        for w in _GLUE_WORDS:
+            if last.endswith(w) and len(last) - len(w) >= 3 and last[: -len(w)][-1].isalpha():
+                return " ".join([*toks[:-1], last[: -len(w)]])
+    return name
+
+
+def _clean_name(raw: str) -> list[str]:
+    out = []
+    for part in re.split(r"[\n\]\[()]+", raw):
+        part = re.sub(r"[’']s$", "", part.strip(" \t,.;:—–-"))
+        part = re.sub(r"^(?:the|The)\s+", "", part)
+        if part:
+            out.append(part)
+    return out
+
+
+def _is_plausible_person(name: str, place_texts: set[str]) -> bool:
+    toks = name.split()
+    if not toks or len(toks) > 5 or re.search(r"\d|/|@", name):
+        return False
+    if not all(t[0].isupper() or t.lower() in {"von", "van", "der", "de", "bin", "al", "la"}
+               for t in toks):
+        return False
+    low = name.lower()
+    return low not in PLACES and low not in place_texts and toks[-1].lower() not in PLACES
+
+
+class SpeakerIndex:
+    """Entities and their mentions for one article, built from NER plus string search."""
+
+    def __init__(self, text: str, masked: str, ents: list[tuple[str, int, int, str]]):
+        self.text = text
+        self.masked = masked
+        self.entities: list[Entity] = []
+        self.mentions: list[Mention] = []
+        place_texts = self._place_like(ents)
+        self._build_people(ents, place_texts)
+        self._build_orgs(ents, place_texts)
+        self._find_roles()
+        self._find_role_mentions()
+        self._find_pronouns()
+        self.mentions.sort(key=lambda m: (m.start, -m.end))
+        self._drop_overlaps()
+
+    @staticmethod
+    def _place_like(ents) -> set[str]:
+        """Names the model calls a place more often than a person, and never part of a
+        full name: a capital mis-tagged as a person, not a person once mis-tagged as a place."""
+        place: dict[str, int] = {}
+        person: dict[str, int] = {}
+        in_full: set[str] = set()
+        for t, _s, _e, lab in ents:
+            low = t.lower()
+            if lab in {"GPE", "LOC", "NORP", "FAC"}:
+                place[low] = place.get(low, 0) + 1
+            elif lab == "PERSON":
+                person[low] = person.get(low, 0) + 1
+                if " " in t:
+                    in_full.update(w.lower() for w in t.split())
+        return {k for k, v in place.items() if v > person.get(k, 0) and k not in in_full}
+
+    # -- people -----------------------------------------------------------------------------
+    def _build_people(self, ents, place_texts) -> None:
+        raw: list[str] = []
+        for t, _s, _e, lab in ents:
+            if lab == "PERSON":
+                raw.extend(_clean_name(t))
+        known = {n for n in raw if " " not in n}
+        names = [_unglue(n, known) for n in raw]
+        names = [n for n in names if _is_plausible_person(n, place_texts)]
+        # Full names first so surnames attach to them.
+        full = sorted({n for n in names if len(n.split()) > 1}, key=lambda n: -len(n))
+        single = sorted({n for n in names if len(n.split()) == 1})
+        for n in full:
+            if any(n in e.forms for e in self.entities):
+                continue
+            # "Volodomir Zelensky" and "Volodymyr Zelensky" are one man.
+            same = [e for e in self.entities if name_key(e.name) == name_key(n)
+                    or (name_key(n) in name_key(e.name) and surname_key(n) == surname_key(e.name))]
+            if same:
+                same[0].forms.append(n)
+            else:
+                self.entities.append(Entity(len(self.entities), n, "person", [n]))
+        for n in single:
+            hits = [e for e in self.entities if e.kind == "person"
+                    and any(same_person_name(n, f) for f in e.forms)]
+            if hits:
+                for h in hits:
+                    if n not in h.forms:
+                        h.forms.append(n)
+            elif not any(n in f.split() for e in self.entities for f in e.forms):
+                self.entities.append(Entity(len(self.entities), n, "person", [n]))
+        self._scan_forms("name")
+
+    def _scan_forms(self, kind: str) -> None:
+        """Every occurrence of every form outside quotes, whatever NER labelled it there."""
+        forms = sorted({(f, e.id) for e in self.entities if e.kind == ("person" if kind == "name"
+                        else "organization") for f in e.forms}, key=lambda x: -len(x[0]))
+        taken: list[tuple[int, int]] = []
+        for form, _ in forms:
+            owners = [e for e in self.entities if form in e.forms]
+            glue = "|".join(_GLUE_WORDS)
+            pat = re.compile(r"(?<![\w’'])" + re.escape(form) + rf"(?=(?:[’']s)?(?![\w])|(?:{glue})\b)")
+            for m in pat.finditer(self.masked):
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                ent = owners[0].id if len(owners) == 1 else None
+                self.mentions.append(Mention(m.start(), m.end(), kind, ent, form))
+        # A bare surname shared by two people goes to whichever was named most recently.
+        for mn in self.mentions:
+            if mn.entity is None and mn.kind == kind:
+                owners = [e for e in self.entities if mn.text in e.forms]
+                prev = [m for m in self.mentions if m.end <= mn.start and m.entity is not None
+                        and m.entity in {o.id for o in owners}]
+                mn.entity = (prev[-1].entity if prev else owners[0].id)
+
+    # -- organisations ----------------------------------------------------------------------
+    _ORG_PATTERNS = re.compile(
+        r"(?:\b(?:the|The)\s+)?(?:Kremlin|White House|Pentagon|Elys[ée]e Palace|Downing Street)"
+        r"|\b(?:[A-Z][\w]+(?:[’']s)?\s+)?(?:Foreign|Defen[cs]e|Interior|Finance|Economy|Justice)"
+        r"\s+(?:Ministry|Office|Department)"
+    )
+
+    def _build_orgs(self, ents, place_texts) -> None:
+        people_keys = {surname_key(f) for e in self.entities for f in e.forms}
+        name_tokens = {name_key(w) for e in self.entities for f in e.forms for w in f.split()}
+        cands: list[str] = []
+        for t, _s, _e, lab in ents:
+            if lab != "ORG":
+                continue
+            for n in _clean_name(t):
+                if surname_key(n) in people_keys or name_key(n) in name_tokens or n.lower() in PLACES or n.lower() in place_texts:
+                    continue
+                if not n[:1].isupper() or len(n) < 2 or re.search(r"\d", n):
+                    continue
+                cands.append(n)
+        cands += [re.sub(r"^(?:the|The)\s+", "", m.group(0)) for m in
+                  self._ORG_PATTERNS.finditer(self.masked)]
+        for n in sorted(set(cands), key=len, reverse=True):
+            if any(name_key(n) == name_key(f) for e in self.entities for f in e.forms):
+                continue
+            self.entities.append(Entity(len(self.entities), n, "organization", [n]))
+        self._scan_forms("org")
+
+    # -- titles -----------------------------------------------------------------------------
+    def _title_before(self, pos: int) -> tuple[int, str] | None:
+        """Title words directly before a name: 'Kremlin spokesman' in 'Kremlin spokesman Dmitry'."""
+        words = list(re.finditer(r"[\w’'\-.]+", self.masked[max(0, pos - 120):pos]))
+        base = max(0, pos - 120)
+        start = pos
+        taken: list[str] = []
+        end_expected = pos
+        for w in reversed(words):
+            gap = self.masked[base + w.end(): end_expected]
+            if gap.strip():
+                break
+            tok = w.group(0)
+            low = re.sub(r"[’']s$", "", tok.lower())
+            if not (tok[0].isupper() or low in _ROLE_MODIFIERS) or low in self._name_words:
+                break
+            taken.insert(0, tok)
+            start = base + w.start()
+            end_expected = start
+        while taken and taken[0].lower() in {"the", "of", "and", "for"}:
+            start += len(taken[0]) + 1
+            taken = taken[1:]
+        if not taken or not any(re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):
+            return None
+        phrase = self.text[start:pos].strip()
+        return start, phrase
+
+    def _find_roles(self) -> None:
+        self._name_words = {w.lower() for e in self.entities if e.kind == "person"
+                            for f in e.forms for w in f.split()}
+        for mn in list(self.mentions):
+            if mn.kind != "name":
+                continue
+            ent = self.entities[mn.entity]
+            direct = self._title_before(mn.start)
+            if direct:
+                ent.roles.append(direct[1])
+                mn.start = direct[0]
+            before = re.search(r"(?:^|[.;:(—\n]|,)\s*((?:[Tt]he\s+)?[^,.;:()—\n]{2,60}),\s*$",
+                               self.masked[max(0, mn.start - 80):mn.start])
+            if before and self._has_head(before.group(1)) and len(before.group(1).split()) <= 7:
+                ent.roles.append(before.group(1).strip())
+            after = re.match(r",\s*((?:the\s+|a\s+)?[^,.;:()—\n“”]{2,70}?)\s*(?=[,.;(—\n])",
+                             self.masked[mn.end:mn.end + 90])
+            if after and self._has_head(after.group(1)) and len(after.group(1).split()) <= 8 \
+                    and not VERB_RE.search(after.group(1)) and not after.group(1).startswith(
+                        ("who", "which", "for his", "for her")):
+                ent.roles.append(after.group(1).strip())
+
+    @staticmethod
+    def _has_head(phrase: str) -> bool:
+        return any(re.sub(r"[’']s$", "", t) in ROLE_HEADS
+                   for t in re.findall(r"[\w’'\-]+", phrase.lower()))
+
+    _HEADS_RE = "|".join(sorted((re.escape(h) for h in ROLE_HEADS), key=len, reverse=True))
+    _ROLE_NP = re.compile(
+        r"\b[Tt]he\s+(?:[\w’'\-.]+\s+){0,3}?(?:" + _HEADS_RE + r")(?![\w-])"
+        r"(?:\s+of\s+(?:the\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r")*)?"
+    )
+
+    def _find_role_mentions(self) -> None:
+        for m in self._ROLE_NP.finditer(self.masked):
+            after = self.masked[m.end():m.end() + 40]
+            if re.match(r",?\s*" + _NAME_TOKEN + r"\s+" + _NAME_TOKEN, after) or re.match(
+                    r"\s+" + _NAME_TOKEN, after):
+                continue  # a title introducing a name, not a stand-in for one
+            words = re.findall(r"[\w’'\-]+", m.group(0).lower())
+            if any(w in {"its", "his", "her", "their"} for w in words):
+                continue
+            self.mentions.append(Mention(m.start(), m.end(), "role", None, m.group(0)))
+
+    def _find_pronouns(self) -> None:
+        for m in re.finditer(r"\b([Hh]e|[Ss]he)\b", self.masked):
+            self.mentions.append(Mention(m.start(), m.end(), "pronoun", None, m.group(0)))
+
+    def _drop_overlaps(self) -> None:
+        kept: list[Mention] = []
+        for m in self.mentions:
+            if kept and m.start < kept[-1].end:
+                continue
+            kept.append(m)
+        self.mentions = kept
+
+    def entity(self, i: int) -> Entity:
+        return self.entities[i]
+
+    def canonical(self, e: Entity) -> str:
+        if e.kind == "person":
+            full = [f for f in e.forms if len(f.split()) > 1]
+            return max(full, key=len) if full else e.name
+        return e.name
+
+    def surname_of(self, e: Entity) -> str:
+        return surname(self.canonical(e))
