@@ -23,11 +23,17 @@ from summarizer.types import Position, Span
 
 _ADVERBS = r"(?:(?:also|then|later|again|further|has|have|had|was|is|once|even|only|too|\w+ly)\s+)*"
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
-_APPOSITION = re.compile(r"^\s*,[^,;:.!?]{1,160},?\s*" + _ADVERBS + r"$")
+_APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
     r"Previously|Separately|Speaking|Asked)\b[^,;:]{0,60},\s*)|(?:But|And|So|Yet)\s+)?$"
+)
+_GLUED_VERB = re.compile(VERB_RE.pattern.removeprefix(r"\b"))
+# "in response to the comment that “...”": the quote is what someone else asked or said.
+_NOUN_COMPLEMENT = re.compile(
+    r"\b(?:comment|question|remark|suggestion|claim|assertion|headline|slogan|title)s?"
+    r"\s+(?:that\s+|of\s+)?$"
 )
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 
@@ -45,7 +51,21 @@ class _Resolver:
         self.idx = index
         self.masked = index.masked
         self.last_speaker: int | None = None
+        self.verbs = self._verbs()
         self.sentences = self._sentences()
+
+    def _verbs(self) -> list[tuple[int, int, str]]:
+        """Reporting verbs outside quotes, including ones glued to a name by bad extraction
+        ('Zakharovastated'), as (start, end, verb)."""
+        found = {(m.start(), m.end(), m.group(1)) for m in VERB_RE.finditer(self.masked)}
+        for mn in self.idx.mentions:
+            g = _GLUED_VERB.match(self.masked, mn.end)
+            if g and mn.kind == "name":
+                found.add((g.start(), g.end(), g.group(1)))
+        return sorted(found)
+
+    def verbs_in(self, a: int, b: int) -> list[tuple[int, int, str]]:
+        return [v for v in self.verbs if a <= v[0] and v[1] <= b]
 
     # -- sentences --------------------------------------------------------------------------
     def _sentences(self) -> list[tuple[int, int]]:
@@ -134,15 +154,17 @@ class _Resolver:
         t0 = q.outer_end + lead
         head_mention = next((m for m in self.mentions_in(t0, tail_end) if m.start == t0), None)
         vm = VERB_RE.match(self.masked, t0)
+        if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q):q.outer_start]):
+            return _Attr(None, blocked=True)
         if vm:  # inverted: said the Italian vice-premier
             after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end():]).end() + vm.end()
             m = next((m for m in self.mentions_in(after, tail_end) if m.start == after), None)
             if m and vm.group(1) not in {"told", "asked"}:
                 return _Attr(self.resolve(m))
         if head_mention is not None:
-            v = VERB_RE.search(self.masked, head_mention.end, min(tail_end, head_mention.end + 60))
-            if v and (_ADJACENT.match(self.masked[head_mention.end:v.start()])
-                      or _APPOSITION.match(self.masked[head_mention.end:v.start()])):
+            vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
+            if vs and (_ADJACENT.match(self.masked[head_mention.end:vs[0][0]])
+                       or _APPOSITION.match(self.masked[head_mention.end:vs[0][0]])):
                 return _Attr(self.resolve(head_mention))
         acc = re.match(r"[\s,]*according to\s+", tail)
         if acc:
@@ -156,25 +178,30 @@ class _Resolver:
                       if m.start == q.outer_end + by.end()), None)
             if m:
                 return _Attr(self.resolve(m))
-        tail_verb = VERB_RE.search(self.masked, q.outer_end, min(tail_end, q.outer_end + 50))
-        tail_blocked = bool(tail_verb) and tail_verb.group(1) not in PARTICIPLES and not re.search(
-            r"[,;:]\s*$", self.masked[q.outer_end:tail_verb.start()]) and next_q > tail_verb.start()
+        tv = self.verbs_in(q.outer_end, min(tail_end, q.outer_end + 50))
+        tail_blocked = False
+        if tv:
+            v_s, v_e, v_w = tv[0]
+            introduces_next = re.match(r"\s*:|\s*,?\s*(?:" + FILL + r"|$)",
+                                       self.masked[v_e:tail_end + 1])
+            tail_blocked = v_w not in PARTICIPLES and not introduces_next and not re.search(
+                r"[,;:]\s*$", self.masked[q.outer_end:v_s])
         # Head: the reporting clause before the quote, within its sentence.
         h_a = max(s_a, prev_q)
         head = self.masked[h_a:q.outer_start]
         colon = re.search(r":\s*$", head)
-        verbs = list(VERB_RE.finditer(self.masked, h_a, q.outer_start))
+        verbs = self.verbs_in(h_a, q.outer_start)
         if verbs:
             v = verbs[-1]
-            subj = self.subject_of(v.start(), s_a)
+            subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 return _Attr(self.resolve(subj))
-            if v.group(1) in PARTICIPLES or v.group(1) in {"added", "continued"}:
+            if v[2] in PARTICIPLES or v[2] in {"added", "continued"}:
                 for earlier in reversed(verbs[:-1]):
-                    subj = self.subject_of(earlier.start(), s_a)
+                    subj = self.subject_of(earlier[0], s_a)
                     if subj is not None:
                         return _Attr(self.resolve(subj))
-                subj = self.sentence_subject(s_a, v.start())
+                subj = self.sentence_subject(s_a, v[0])
                 if subj is not None:
                     return _Attr(self.resolve(subj))
                 return _Attr(None, blocked=False)
@@ -227,20 +254,22 @@ class _Resolver:
             return self.resolve(subj)
         rest = self.masked[a:b].replace(FILL, "").strip(" \n,.;:—–-“”\"")
         heading = not rest and not _TERMINAL.search(self.text[q.start:q.end])
-        if heading or len(rest) > 40:
+        if heading:
             return None
         k = self.sentences.index(sent) if sent in self.sentences else -1
         if k > 0:
             pa, pb = self.sentences[k - 1]
+            if len(rest) > 40 and "\n" in self.text[pb - 1:a + 1]:
+                return None  # a long author's sentence opening a paragraph: not a continuation
             prev = [j for j in range(i) if result[j] is not None
                     and pa <= self.quotes[j].outer_start < pb]
             if prev:
                 return result[prev[-1]]
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]
-            v = VERB_RE.search(self.masked, na, nb)
-            if v:
-                subj = self.subject_of(v.start(), na)
+            vs = self.verbs_in(na, nb)
+            if vs and len(rest) <= 40:
+                subj = self.subject_of(vs[0][0], na)
                 if subj is not None and subj.start - na < 40:
                     return self.resolve(subj)
         return None
@@ -252,10 +281,10 @@ def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, in
     for a, b in res.sentences:
         if any(a <= q.outer_start < b for q in quotes):
             continue
-        v = VERB_RE.search(res.masked, a, b)
-        if not v or v.group(1) in PARTICIPLES or v.group(1) in {"asked", "called"}:
+        vs = res.verbs_in(a, b)
+        if not vs or vs[0][2] in PARTICIPLES or vs[0][2] in {"asked", "called"}:
             continue
-        subj = res.subject_of(v.start(), a)
+        subj = res.subject_of(vs[0][0], a)
         if subj is None or subj.kind not in {"name", "org"}:
             continue
         ent = res.resolve(subj)

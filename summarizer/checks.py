@@ -1,0 +1,197 @@
+"""Checks run on every model output before a user sees it.
+
+The packaged model is a weak writer: it adopts the author's framing, invents or moves
+names, loops, and copies. Each check returns human-readable problems (empty = pass); the
+same sentences go back into the retry prompt, so they are written as instructions a model
+can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, quote_spans
+
+_SPLIT = re.compile(r"(?<=[.!?…])[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[\w’'-]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+# Words that may open a sentence without naming anyone or anything.
+_FUNCTION_WORDS = frozenset(
+    "a an the this that these those it its he she they his her their we our you i in on at "
+    "after before as by for from of to with while when where which who but and or yet so if "
+    "although though despite according meanwhile however both each one some several many "
+    "there here no not also moreover furthermore instead still".split()
+)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SPLIT.split(" ".join(text.split())) if s.strip()]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def check_length(
+    text: str, *, max_words: int, min_sentences: int = 1, max_sentences: int | None = None
+) -> list[str]:
+    problems = []
+    n_words, n_sents = len(words(text)), len(sentences(text))
+    if n_words == 0:
+        return ["The answer is empty."]
+    if n_words > max_words:
+        problems.append(f"It has {n_words} words; use at most {max_words}.")
+    if n_sents < min_sentences:
+        problems.append(f"It has {n_sents} sentence(s); write at least {min_sentences}.")
+    if max_sentences is not None and n_sents > max_sentences:
+        problems.append(f"It has {n_sents} sentences; write at most {max_sentences}.")
+    if not text.rstrip().endswith((".", "!", "?", "”", '"', "’")):
+        problems.append("The last sentence is unfinished; end every sentence with a full stop.")
+    return problems
+
+
+def _attributed_quotes(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for start, end in quote_spans(text):
+        window = text[max(0, start - 120) : min(len(text), end + 60)]
+        if ATTRIBUTION.search(window):
+            spans.append((start, end))
+    return spans
+
+
+def check_loaded(text: str, article_loaded: Iterable[str] = ()) -> list[str]:
+    """Loaded words in the output's own voice: lexicon hits plus the article's own slant."""
+    from summarizer.types import Span
+
+    quoted = [Span(text=text[s:e], start=s, end=e) for s, e in _attributed_quotes(text)]
+    found = find_loaded_phrases(text, quoted)
+    outside = _strip_spans(text, _attributed_quotes(text)).casefold()
+    for phrase in article_loaded:
+        bare = phrase.strip("‘’“”\"'.,;:!? ")
+        if phrase[:1] in "‘“\"'":  # a scare quote: plain use of the word is neutral
+            continue
+        if bare and re.search(rf"(?<!\w){re.escape(bare.casefold())}(?!\w)", outside):
+            found.append(bare)
+    seen: dict[str, None] = {}
+    for phrase in found:
+        seen.setdefault(phrase.casefold(), None)
+    if not seen:
+        return []
+    listed = ", ".join(f"“{p}”" for p in seen)
+    return [f"It uses loaded wording outside an attributed quote: {listed}. Use neutral words."]
+
+
+def _strip_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for s, e in sorted(spans):
+        out.append(text[last:s])
+        out.append(" ")
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _normalise_number(raw: str) -> str:
+    return raw.replace(",", "").rstrip(".").removesuffix(".0")
+
+
+def check_grounded(text: str, source: str, *, allowed: Iterable[str] = ()) -> list[str]:
+    """Names, numbers and dates the output uses must all occur in the source."""
+    allowed_text = " ".join(allowed)
+    source_words = set(words(source)) | set(words(allowed_text))
+    source_lower = {w.casefold() for w in source_words}
+    stems = {w[:5] for w in source_words if len(w) >= 5 and w[:1].isupper()}
+    unknown: list[str] = []
+    for sentence in sentences(text):
+        for i, m in enumerate(_CAPITALISED.finditer(sentence)):
+            word = re.sub(r"[’']s$", "", m.group()).strip("’'-")
+            if not word or word in source_words:
+                continue
+            parts = [p for p in word.split("-") if p]
+            if parts and all(p in source_words or p.casefold() in source_lower for p in parts):
+                continue
+            if (i == 0 and m.start() == _first_word_start(sentence)) and (
+                word.casefold() in _FUNCTION_WORDS or word.casefold() in source_lower
+            ):
+                continue
+            if len(word) >= 5 and word[:5] in stems:  # Russia → Russian, Ukraine → Ukrainian
+                continue
+            unknown.append(word)
+    source_numbers = {_normalise_number(n) for n in _NUMBER.findall(source + " " + allowed_text)}
+    unknown += [n for n in _NUMBER.findall(text) if _normalise_number(n) not in source_numbers]
+    unknown = list(dict.fromkeys(unknown))
+    if not unknown:
+        return []
+    listed = ", ".join(unknown[:8])
+    return [f"It mentions names or numbers that are not in the text: {listed}. Remove them."]
+
+
+def _first_word_start(sentence: str) -> int:
+    m = _WORD.search(sentence)
+    return m.start() if m else 0
+
+
+def check_repetition(text: str, *, ngram: int = 4, limit: int = 2) -> list[str]:
+    """Catches the greedy-decoding loop: the same phrase or sentence over and over."""
+    tokens = [w.casefold() for w in words(text)]
+    grams = Counter(tuple(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1))
+    looping = [" ".join(g) for g, n in grams.items() if n > limit]
+    sents = Counter(s.casefold() for s in sentences(text))
+    if looping or any(n > 1 for n in sents.values()):
+        return ["It repeats itself; say each thing once."]
+    return []
+
+
+def longest_copied_run(text: str, source: str) -> int:
+    """Longest run of consecutive words the text shares with the source, quotes excluded."""
+    own = [w.casefold() for w in words(_strip_spans(text, quote_spans(text)))]
+    src = [w.casefold() for w in words(source)]
+    if not own or not src:
+        return 0
+    positions: dict[str, list[int]] = {}
+    for j, w in enumerate(src):
+        positions.setdefault(w, []).append(j)
+    best = 0
+    prev: dict[int, int] = {}
+    for w in own:
+        cur = {j: prev.get(j - 1, 0) + 1 for j in positions.get(w, ())}
+        if cur:
+            best = max(best, *cur.values())
+        prev = cur
+    return best
+
+
+def check_copied(text: str, source: str, *, max_run: int) -> list[str]:
+    run = longest_copied_run(text, source)
+    if run > max_run:
+        return [
+            f"It copies {run} words in a row from the text; rephrase in your own words "
+            "(exact words belong only inside quotation marks with the speaker named)."
+        ]
+    return []
+
+
+def check_output(
+    text: str,
+    source: str,
+    *,
+    max_words: int,
+    min_sentences: int = 1,
+    max_sentences: int | None = None,
+    article_loaded: Iterable[str] = (),
+    allowed: Iterable[str] = (),
+    max_copied: int = 12,
+) -> list[str]:
+    """All checks at once; the order is the order a retry prompt should fix them in."""
+    return [
+        *check_length(
+            text, max_words=max_words, min_sentences=min_sentences, max_sentences=max_sentences
+        ),
+        *check_repetition(text),
+        *check_loaded(text, article_loaded),
+        *check_grounded(text, source, allowed=allowed),
+        *check_copied(text, source, max_run=max_copied),
+    ]

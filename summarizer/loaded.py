@@ -1,0 +1,145 @@
+"""Loaded language in the author's own voice: the article's slant, and a check on the model.
+
+The lexicon lives in `data/loaded_lexicon.txt` so editors can extend it without touching
+code. Two rules cannot be a word list and live here: scare quotes (‘aid’, a lone word set
+in quote marks to mock it) and anything inside a real quotation, which is the speaker's
+voice, not the author's, and so is never reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from summarizer.types import Span
+
+ATTRIBUTION = re.compile(
+    r"(?i)\b(?:said|says|say|stated?|states|told|tells|argued?|argues|claim(?:s|ed)?|"
+    r"warn(?:s|ed)?|call(?:s|ed|ing)?|explain(?:s|ed)|agree(?:s|d)|confirm(?:s|ed)|"
+    r"threaten(?:s|ed)|reiterat(?:es|ed)|vow(?:s|ed)|pledg(?:es|ed)|promis(?:es|ed)|urg(?:es|ed)|add(?:s|ed)|according to|insist(?:s|ed)?|"
+    r"wr(?:ote|ites)|declared?|declares|announc(?:es|ed)|reveal(?:s|ed)|not(?:es|ed)|"
+    r"assert(?:s|ed)?|accus(?:es|ed)|describ(?:es|ed)|suggest(?:s|ed)?|stress(?:es|ed)|"
+    r"emphasi[sz](?:es|ed)|maintain(?:s|ed)?|acknowledg(?:es|ed)|admit(?:s|ted)|"
+    r"repl(?:ies|ied)|ask(?:s|ed)|believes?|contends?|put it|in (?:his|her|their) words)\b"
+)
+
+# Opening mark → closing mark. A curly single quote only opens after a space or bracket
+# and only closes before a non-letter, so the apostrophe in "Ukraine’s" is never a quote.
+_QUOTE = re.compile(
+    r"“[^”\n]{1,2000}”"
+    r'|(?<![\w"])"[^"\n]{1,2000}"(?!\w)'
+    r"|(?<![\w’‘])‘[^‘’\n]{1,300}’(?!\w)"
+    r"|(?<![\w'])'[^'\n]{1,60}'(?!\w)"
+)
+_SENTENCE_END = re.compile(r"[.!?…](?:[”’\"')\]]*)(?=\s|$)|\n")
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    category: str
+    pattern: re.Pattern[str]
+    source: str
+
+
+def _compile(phrase: str) -> re.Pattern[str]:
+    if phrase.startswith("re:"):
+        return re.compile(phrase[3:])
+    stem = phrase.endswith("*")
+    words = phrase.rstrip("*").split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    return re.compile(rf"(?i)(?<![\w-])" + body + (r"[\w-]*" if stem else r"(?![\w-])"))
+
+
+def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
+    entries = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        category, _, phrase = line.partition(" ")
+        phrase = phrase.strip()
+        if not phrase:
+            raise ValueError(f"lexicon line {number}: expected '<category> <phrase>': {raw!r}")
+        try:
+            entries.append(LexiconEntry(category, _compile(phrase), phrase))
+        except re.error as exc:
+            raise ValueError(f"lexicon line {number}: bad pattern {phrase!r}: {exc}") from None
+    return entries
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path | None = None) -> tuple[LexiconEntry, ...]:
+    resource = path or files("summarizer") / "data" / "loaded_lexicon.txt"
+    return tuple(parse_lexicon(resource.read_text(encoding="utf-8").splitlines()))
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges (including the marks) of everything set in quotation marks."""
+    return [m.span() for m in _QUOTE.finditer(text)]
+
+
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """The sentence around `pos`, found by scanning for terminal punctuation."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, pos):
+        start = m.end()
+    m = _SENTENCE_END.search(text, pos)
+    return start, (m.end() if m else len(text))
+
+
+def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _scare_quotes(text: str, spans: list[tuple[int, int]], attributed: list[tuple[int, int]]):
+    """A word or two in quote marks that nobody is reported as saying is the author mocking it."""
+    for start, end in spans:
+        inner = text[start + 1 : end - 1].strip()
+        words = inner.split()
+        if not 1 <= len(words) <= 3 or _inside(start, end, attributed):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end) % (len(text) + 1)
+        line = text[line_start:line_end].strip()
+        bare = line.strip("‘’“”\"' ") == inner
+        if bare or (len(line.split()) < 10 and not line.endswith((".", "!", "?", "”", "’", '"'))):
+            continue  # a heading such as ‘Preparation’ names a section, it mocks nothing
+        s_start, s_end = sentence_bounds(text, start)
+        # Single marks around one lowercase word are the classic sneer (‘aid’) even in a
+        # reported sentence; double marks there are usually the speaker's own words.
+        sneer = text[start] == "‘" and len(words) == 1 and inner[:1].islower()
+        if sneer or not ATTRIBUTION.search(text[s_start:s_end]):
+            yield start, end
+
+
+def find_loaded_phrases(
+    text: str, quoted: Sequence[Span] = (), *, lexicon: Sequence[LexiconEntry] | None = None
+) -> list[str]:
+    """Loaded phrases in the author's voice, deduped, in order of first appearance."""
+    entries = load_lexicon() if lexicon is None else lexicon
+    marks = quote_spans(text)
+    attributed = [(q.start, q.end) for q in quoted]
+    protected = marks + attributed
+    hits: list[tuple[int, int]] = []
+    for entry in entries:
+        for m in entry.pattern.finditer(text):
+            if m.end() > m.start() and not _inside(m.start(), m.end(), protected):
+                hits.append(m.span())
+    hits.extend(_scare_quotes(text, marks, attributed))
+    chosen: list[tuple[int, int]] = []
+    for start, end in sorted(hits, key=lambda h: (h[0], h[0] - h[1])):
+        if not any(start < e and s < end for s, e in chosen):
+            chosen.append((start, end))
+    seen: set[str] = set()
+    result = []
+    for start, end in chosen:
+        surface = " ".join(text[start:end].split())
+        key = re.sub(r"\W+", " ", surface).strip().casefold()
+        if key not in seen:
+            seen.add(key)
+            result.append(surface)
+    return result
