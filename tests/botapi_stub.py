@@ -1,0 +1,376 @@
+"""Local stand-ins for the outside world: a Bot API server and a news site, both on 127.0.0.1.
+
+The real python-telegram-bot Application talks to `BotApiStub` over HTTP exactly as it would
+to Telegram, so the tests exercise the library's requests, retries and parsing, not a mock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+JSON_FIELDS = {"reply_markup", "commands", "link_preview_options", "entities", "scope"}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+
+class _QuietHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Thread]:
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    return server, thread
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class BotApiStub:
+    """Answers the Bot API methods briefbot uses and records every call, in order."""
+
+    token: str = "123456:TEST-token-for-the-local-stub-only"
+    bot_id: int = 123456
+    calls: list[Call] = field(default_factory=list)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._floods: dict[str, list[int]] = {}
+        self._closed = False
+        self.messages: dict[tuple[int, int], str] = {}
+        stub = self
+
+        class Handler(_QuietHandler):
+            def do_GET(self) -> None:
+                data = stub.file_bytes(self.path.removeprefix(f"/file/bot{stub.token}/"))
+                if data is None:
+                    self.reply(404, b"not found", "text/plain")
+                else:
+                    self.reply(200, data, "application/octet-stream")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = {
+                        k: json.loads(v) if k in JSON_FIELDS else v for k, v in parse_qsl(raw)
+                    }
+                status, payload = stub._answer(self.path, params)
+                self.reply(status, json.dumps(payload).encode(), "application/json")
+
+        self._server, self._thread = _serve(Handler)
+
+    # addresses ----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # what tests inject ----------------------------------------------------------------------
+
+    def flood(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` get 429 Too Many Requests."""
+        with self._lock:
+            self._floods.setdefault(method, []).extend([retry_after] * times)
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._updates.append({"update_id": next(self._update_ids), kind: payload})
+            self._lock.notify_all()
+
+    @staticmethod
+    def user(user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+
+    def message(
+        self, text: str | None = None, *, chat_id: int = 42, user_id: int = 7, **extra: Any
+    ) -> None:
+        payload: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Reader"},
+            "from": self.user(user_id),
+            **extra,
+        }
+        if text is not None:
+            payload["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self._push("message", payload)
+
+    def document(
+        self, filename: str, data: bytes, *, mime: str, chat_id: int = 42, user_id: int = 7
+    ) -> None:
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = (f"documents/{filename}", data)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime,
+            "file_size": len(data),
+        }
+        self.message(chat_id=chat_id, user_id=user_id, document=document)
+
+    def press(self, data: str, message_id: int, *, chat_id: int = 42, user_id: int = 7) -> None:
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "briefbot"},
+            "text": self.messages.get((chat_id, message_id), ""),
+        }
+        payload = {
+            "id": f"cq{message_id}",
+            "from": self.user(user_id),
+            "chat_instance": "ci",
+            "message": message,
+            "data": data,
+        }
+        self._push("callback_query", payload)
+
+    # what tests read ------------------------------------------------------------------------
+
+    def sent(self, *methods: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method in methods]
+
+    def texts(self, chat_id: int = 42) -> list[str]:
+        """The chat as a user sees it now: every bot message, with edits applied."""
+        with self._lock:
+            return [text for (chat, _), text in sorted(self.messages.items()) if chat == chat_id]
+
+    async def wait_for(self, predicate: Callable[[], Any], seconds: float = 15.0) -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                while not (result := predicate()):  # noqa: ASYNC110 (state lives in a thread)
+                    await asyncio.sleep(0.02)
+                return result
+        except TimeoutError:
+            raise AssertionError(f"timed out; the chat shows: {self.texts()!r}") from None
+
+    # the server side ------------------------------------------------------------------------
+
+    def _answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        method = path[len(prefix) :]
+        with self._lock:
+            if method != "getUpdates":
+                self.calls.append(Call(method, params))
+            flood = self._floods.get(method)
+            if flood:
+                retry = flood.pop(0)
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry}",
+                    "parameters": {"retry_after": retry},
+                }
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        result = handler(params)
+        if isinstance(result, tuple):
+            return result
+        return 200, {"ok": True, "result": result}
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "briefbot",
+            "username": "briefbot_test_bot",
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), 1.0)
+        with self._lock:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and not self._closed:
+                self._lock.wait(wait)
+            return list(self._updates)
+
+    def _bot_message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        self.messages[(chat_id, message_id)] = params["text"]
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "briefbot"},
+            "text": params["text"],
+        }
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        if len(params["text"]) > 4096:
+            return 400, {"ok": False, "error_code": 400, "description": "message is too long"}
+        with self._lock:
+            return self._bot_message(params, next(self._message_ids))
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        with self._lock:
+            if self.messages.get(key) == params["text"]:
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: message is not modified",
+                }
+            return self._bot_message(params, key[1])
+
+    def _m_deleteMessage(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
+        return True
+
+    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        path, data = self.files[params["file_id"]]
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u{params['file_id']}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
+    def _ok(self, params: dict[str, Any]) -> bool:
+        return True
+
+    _m_sendChatAction = _m_answerCallbackQuery = _m_setMyCommands = _ok
+    _m_deleteWebhook = _m_setWebhook = _m_close = _m_logOut = _ok
+
+    def file_bytes(self, path: str) -> bytes | None:
+        return next((data for p, data in self.files.values() if p == path), None)
+
+
+Route = Callable[[_QuietHandler], None]
+
+
+def page(
+    body: str | bytes, content_type: str = "text/html; charset=utf-8", status: int = 200
+) -> Route:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return lambda handler: handler.reply(status, data, content_type)
+
+
+def redirect(location: str, status: int = 302) -> Route:
+    return lambda handler: handler.reply(status, b"", "text/plain", Location=location)
+
+
+class PageServer:
+    """A news site on 127.0.0.1 that records every request, so a test can prove that a
+    refused redirect hop was never connected to."""
+
+    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+        self.routes: dict[str, Route] = dict(routes or {})
+        self.requests: list[str] = []
+        site = self
+
+        class Handler(_QuietHandler):
+            def do_GET(self) -> None:
+                site.requests.append(self.path)
+                route = site.routes.get(self.path)
+                if route is None:
+                    self.reply(404, b"<h1>Not found</h1>", "text/html")
+                    return
+                # the client may hang up on purpose (size cap, timeout)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    route(self)
+
+        self._server, self._thread = _serve(Handler)
+
+    @property
+    def host_port(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host_port}{path}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+ARTICLE_PARAGRAPHS = [
+    "The city council voted seven to two on Tuesday to expand the night bus network, ending"
+    " a year of debate over how to pay for services after midnight.",
+    "\u201cBuses are the backbone of this city, and people who work late deserve a safe way"
+    " home,\u201d said Mayor Jane Doe after the vote.",
+    "Councillor John Roe, who voted against the plan, said: \u201cThis is money we do not"
+    " have, and the fares will go up for everyone to pay for it.\u201d",
+    "The expansion adds six routes from March. Transport officials said the cost would be"
+    " met from the parking levy for the first two years, and that ridership would be"
+    " reviewed each quarter before any further routes are approved by the council.",
+]
+
+
+def article_html(
+    title: str = "Council expands night buses",
+    paragraphs: list[str] | None = None,
+    outlet: str = "The Local Ledger",
+) -> str:
+    from html import escape
+
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs or ARTICLE_PARAGRAPHS)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{escape(title)} | {escape(outlet)}</title>
+<meta property="og:title" content="{escape(title)}">
+<meta property="og:site_name" content="{escape(outlet)}">
+<meta property="article:published_time" content="2026-03-14T09:00:00Z">
+</head><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>{escape(title)}</h1>
+{body}
+</article><footer>Copyright {escape(outlet)}</footer></body></html>"""
