@@ -8,6 +8,7 @@ dropped, and every span is re-checked against the article before it leaves this 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ class _Resolver:
                 if re.match(r"\s+[A-Z]", rest) and not self._tail_verb_near(q.outer_end):
                     cuts.add(q.outer_end + len(rest) - len(rest.lstrip()))
         pts = sorted(cuts)
-        return [(a, b) for a, b in zip(pts, pts[1:], strict=False) if b > a]
+        return [(a, b) for a, b in itertools.pairwise(pts) if b > a]
 
     def _tail_verb_near(self, pos: int) -> bool:
         m = VERB_RE.search(self.masked, pos, pos + 60)

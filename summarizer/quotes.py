@@ -141,9 +141,9 @@ def _single_quotes(text: str, blocked: list[tuple[int, int]]) -> list[tuple[int,
         while i < end:
             c = m[i]
             if open_at is None:
-                if c in SINGLE_OPEN + "'" and _prev(m, i) in _OPEN_CONTEXT:
-                    if not _next(m, i).isspace():
-                        open_at = i
+                if (c in SINGLE_OPEN + "'" and _prev(m, i) in _OPEN_CONTEXT
+                        and not _next(m, i).isspace()):
+                    open_at = i
             elif c in SINGLE_CLOSE + "'" and not _prev(m, i).isspace():
                 nxt = _next(m, i) if i + 1 < end else " "
                 if not nxt.isalnum():
@@ -161,7 +161,8 @@ def find_quotes(text: str) -> list[Quote]:
     singles = _single_quotes(text, [(d[2], d[3]) for d in doubles])
     quotes = [Quote(s, e, os_, oe, "double", g) for s, e, os_, oe, g in doubles]
     base = (max((d[4] for d in doubles), default=0)) + 1
-    quotes += [Quote(s, e, os_, oe, "single", base + k) for k, (s, e, os_, oe) in enumerate(singles)]
+    quotes += [Quote(s, e, os_, oe, "single", base + k)
+               for k, (s, e, os_, oe) in enumerate(singles)]
     quotes.sort(key=lambda q: (q.outer_start, -q.outer_end))
     kept: list[Quote] = []
     for q in quotes:

@@ -14,15 +14,20 @@ from dataclasses import dataclass, field
 
 from summarizer.names import name_key, same_person_name, surname, surname_key
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Reporting verbs, base forms. Inflections are generated; irregular ones listed.
-REPORTING_BASES = (
-    "say tell state add continue explain acknowledge admit insist argue claim warn urge note "
-    "stress emphasize emphasise reiterate confirm concede promise remark respond reply declare "
-    "announce write tweet post ask call suggest reveal point observe comment describe accuse "
-    "threaten vow pledge demand deny agree praise criticize criticise recall predict conclude "
-    "complain caution counter maintain assert affirm reaffirm welcome express mention propose "
-    "estimate repeat report underline highlight tell signal indicate announce"
-).split()
+REPORTING_BASES = tuple(_words("""
+say tell state add continue explain acknowledge admit insist argue claim warn urge note
+stress emphasize emphasise reiterate confirm concede promise remark respond reply declare
+announce write tweet post ask call suggest reveal point observe comment describe accuse
+threaten vow pledge demand deny agree praise criticize criticise recall predict conclude
+complain caution counter maintain assert affirm reaffirm welcome express mention propose
+estimate repeat report underline highlight tell signal indicate announce
+"""))
 _IRREGULAR = {"say": ["said", "says", "saying"], "tell": ["told", "tells", "telling"],
               "write": ["wrote", "writes", "writing", "written"]}
 
@@ -81,14 +86,14 @@ _ROLE_STOP = {"the", "of", "for", "and", "new", "former", "same", "a", "an", "ac
 
 # Capitals and countries spaCy's small model tags as people or organisations. A data list,
 # not tuned to any article: these names are never speakers in their own right here.
-PLACES = set("""
+PLACES = frozenset(_words("""
 kyiv kiev moscow washington brussels london paris berlin rome madrid warsaw budapest beijing
 tokyo seoul pyongyang tehran minsk vilnius riga tallinn helsinki stockholm oslo copenhagen
 ankara istanbul kharkiv odesa odessa donetsk luhansk crimea zaporizhzhia zaporizhia kursk
 transnistria gaza jerusalem tel aviv riyadh doha cairo damascus baghdad kabul delhi taipei
 ukraine russia china iran israel poland germany france italy spain hungary slovakia georgia
 moldova belarus europe america taiwan syria turkey britain england caucasus donbas siberia
-""".split())
+"""))
 
 _NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _GLUE_WORDS = sorted(
@@ -184,7 +189,8 @@ def _unglue(name: str, known: set[str], text: str) -> str:
             return " ".join([*toks[:-1], k])
     if len(toks) >= 2:
         for w in _GLUE_WORDS:
-            if len(w) >= 4 and last.endswith(w) and len(last) - len(w) >= 3 and last[: -len(w)][-1].isalpha():
+            stem = last[: -len(w)]
+            if len(w) >= 4 and last.endswith(w) and len(stem) >= 3 and stem[-1].isalpha():
                 return " ".join([*toks[:-1], last[: -len(w)]])
     return name
 
@@ -292,7 +298,8 @@ class SpeakerIndex:
         for form, _ in forms:
             owners = [e for e in self.entities if form in e.forms]
             glue = "|".join(_GLUE_WORDS)
-            pat = re.compile(r"(?<![\w’'])" + re.escape(form) + rf"(?=(?:[’']s)?(?![\w])|(?:{glue})\b)")
+            pat = re.compile(r"(?<![\w’'])" + re.escape(form)
+                             + rf"(?=(?:[’']s)?(?![\w])|(?:{glue})\b)")
             for m in pat.finditer(self.masked):
                 if any(a <= m.start() < b for a, b in taken):
                     continue
@@ -322,7 +329,9 @@ class SpeakerIndex:
             if lab != "ORG":
                 continue
             for n in _clean_name(t):
-                if surname_key(n) in people_keys or name_key(n) in name_tokens or n.lower() in PLACES or n.lower() in place_texts:
+                low = n.lower()
+                if surname_key(n) in people_keys or name_key(n) in name_tokens \
+                        or low in PLACES or low in place_texts:
                     continue
                 if not n[:1].isupper() or len(n) < 2 or re.search(r"\d", n):
                     continue
