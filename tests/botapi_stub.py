@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 JSON_FIELDS = {"reply_markup", "commands", "link_preview_options", "entities", "scope"}
 
@@ -39,7 +39,8 @@ class _QuietHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client gave up
+            self.wfile.write(body)
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Thread]:
@@ -77,7 +78,7 @@ class BotApiStub:
 
         class Handler(_QuietHandler):
             def do_GET(self) -> None:
-                data = stub.file_bytes(self.path.removeprefix(f"/file/bot{stub.token}/"))
+                data = stub.file_bytes(unquote(self.path).removeprefix(f"/file/bot{stub.token}/"))
                 if data is None:
                     self.reply(404, b"not found", "text/plain")
                 else:

@@ -1,0 +1,139 @@
+"""The Telegram skin: builds the PTB Application around the service core and runs it.
+
+The service (database, model thread, analysis queue) is opened in post_init and closed in
+post_shutdown, so it lives exactly as long as the Application and on the same event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from contextlib import AsyncExitStack
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.fetch import SafeFetcher
+from bot.runtime import open_service
+from bot.service import HELP
+from bot.service.ports import Fetcher
+from bot.settings import Settings, SettingsError
+from bot.telegram import handlers
+from bot.telegram.scheduler import JobQueueScheduler
+
+log = logging.getLogger(__name__)
+
+STACK = "service_stack"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+HELP_LINE = re.compile(r"^/(\w+)[^—\n]*— (.+)$", re.MULTILINE)
+
+
+def bot_commands(names: list[str]) -> list[BotCommand]:
+    """The menu Telegram clients show, described by the same lines as /help."""
+    described = dict(HELP_LINE.findall(HELP))
+    described.setdefault("start", "what this bot does")
+    return [BotCommand(name, described.get(name, name)[:256]) for name in names]
+
+
+def file_url(api_url: str) -> str:
+    """Bot API servers serve files next to methods: …/bot<token>/ and …/file/bot<token>/."""
+    return api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
+
+
+def webhook_secret(token: str) -> str:
+    """Derived from the token, so every worker behind the load balancer checks the same one."""
+    return hashlib.sha256(f"briefbot-webhook:{token}".encode()).hexdigest()
+
+
+def build_application(
+    settings: Settings, *, fetcher: Fetcher | None = None, use_model: bool = True
+) -> Application:
+    if settings.telegram_token is None:
+        raise SettingsError("briefbot: BRIEFBOT_TELEGRAM_TOKEN is not set")
+
+    async def open_bot(app: Application) -> None:
+        stack = AsyncExitStack()
+        scheduler = JobQueueScheduler(app.job_queue)
+        try:
+            service = await stack.enter_async_context(
+                open_service(
+                    settings,
+                    fetcher=fetcher or SafeFetcher(),
+                    scheduler=scheduler,
+                    use_model=use_model,
+                )
+            )
+            app.bot_data[handlers.SERVICE] = service
+            app.bot_data[STACK] = stack
+            count = scheduler.rebuild(await service.store.list_subscriptions())
+            await app.bot.set_my_commands(bot_commands(service.command_names))
+        except BaseException:
+            await stack.aclose()
+            raise
+        log.info("briefbot is up as @%s; %d daily briefing(s) scheduled", app.bot.username, count)
+
+    async def close_bot(app: Application) -> None:
+        stack = app.bot_data.pop(STACK, None)
+        if stack is not None:
+            await stack.aclose()
+
+    app = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(open_bot)
+        .post_shutdown(close_bot)
+        .build()
+    )
+    add_handlers(app, settings)
+    return app
+
+
+def add_handlers(app: Application, settings: Settings) -> None:
+    if settings.allowed_user_ids:
+        app.add_handler(
+            TypeHandler(Update, handlers.gate(set(settings.allowed_user_ids))), group=-1
+        )
+    new = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(new & filters.Document.ALL, handlers.on_document, block=False))
+    app.add_handler(
+        MessageHandler(new & (filters.TEXT | filters.CAPTION), handlers.on_text, block=False)
+    )
+    app.add_handler(CallbackQueryHandler(handlers.on_button, block=False))
+    app.add_handler(MessageHandler(new, handlers.on_other))
+    app.add_error_handler(handlers.on_error)
+
+
+def run(settings: Settings) -> None:
+    """Polling by default; a webhook when BRIEFBOT_WEBHOOK_URL is set."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=webhook_secret(settings.telegram_token),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)

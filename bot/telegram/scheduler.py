@@ -1,0 +1,63 @@
+"""Daily briefings on PTB's JobQueue, each at the chat's own wall-clock time.
+
+The store is the record of subscriptions; jobs live in memory and are rebuilt from the
+store at start-up, so a restart loses none and there is no second copy to drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes, JobQueue
+
+from bot.telegram.handlers import LiveMessage, service_of
+from storage import Subscription
+
+log = logging.getLogger(__name__)
+
+
+def job_name(chat_id: int) -> str:
+    return f"briefing:{chat_id}"
+
+
+async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = context.job.chat_id
+    service = service_of(context)
+    try:
+        await LiveMessage(context.bot, chat_id).show(await service.briefing_for(chat_id))
+    except Forbidden:
+        log.info("chat %s blocked the bot; ending its subscription", chat_id)
+        await service.store.unsubscribe(chat_id)
+        context.job.schedule_removal()
+
+
+class JobQueueScheduler:
+    """The service's `Scheduler`, on PTB's JobQueue."""
+
+    def __init__(self, job_queue: JobQueue) -> None:
+        self._jobs = job_queue
+
+    def schedule(self, subscription: Subscription) -> None:
+        self.cancel(subscription.chat_id)
+        # a zone-aware time makes APScheduler follow the zone's daylight-saving changes
+        at = subscription.local_time.replace(tzinfo=ZoneInfo(subscription.tz))
+        self._jobs.run_daily(
+            send_briefing,
+            time=at,
+            chat_id=subscription.chat_id,
+            name=job_name(subscription.chat_id),
+        )
+
+    def cancel(self, chat_id: int) -> None:
+        for job in self._jobs.get_jobs_by_name(job_name(chat_id)):
+            job.schedule_removal()
+
+    def rebuild(self, subscriptions: Iterable[Subscription]) -> int:
+        count = 0
+        for subscription in subscriptions:
+            self.schedule(subscription)
+            count += 1
+        return count

@@ -1,0 +1,303 @@
+"""Whole conversations through the real python-telegram-bot Application, against a Bot API
+stand-in on 127.0.0.1 (`botapi_stub`), with links served by a local news site."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
+from telegram.ext import Application
+
+from bot.fetch import SafeFetcher
+from bot.service import Block, Reply
+from bot.settings import Settings
+from bot.telegram import build_application
+from bot.telegram.handlers import SORRY, LiveMessage
+from bot.telegram.render import LIMIT, render, units
+
+ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
+CHAT = 42
+
+
+@pytest.fixture
+def stub() -> AsyncIterator[BotApiStub]:
+    server = BotApiStub()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def site() -> AsyncIterator[PageServer]:
+    server = PageServer(
+        {
+            "/news/buses": page(article_html()),
+            "/news/escape": page(article_html(title="<script>alert(1)</script> & <b>friends</b>")),
+        }
+    )
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
+    return Settings(
+        telegram_token=stub.token,
+        telegram_api_url=stub.base_url,
+        database=tmp_path / "briefbot.db",
+        model_cache=tmp_path / "cache",
+        submissions_per_hour=30,
+    )
+
+
+def make_app(settings: Settings, site: PageServer) -> Application:
+    # only the test site may be private; every other loopback address stays refused
+    fetcher = SafeFetcher(allow_private_for_tests={site.host_port})
+    return build_application(settings, fetcher=fetcher, use_model=False)
+
+
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    """What `run_polling` does, minus owning the event loop and the signal handlers."""
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:
+    async with running(make_app(settings, site)) as app:
+        yield app
+
+
+def showing(stub: BotApiStub, *needles: str):  # type: ignore[no-untyped-def]
+    """A predicate: some bot message in the chat now contains every needle."""
+    return lambda: next((t for t in stub.texts() if all(n in t for n in needles)), None)
+
+
+async def test_start_sets_commands_and_answers_help(bot: Application, stub: BotApiStub) -> None:
+    (call,) = stub.sent("setMyCommands")
+    names = [c["command"] for c in call.params["commands"]]
+    for name in ["start", "help", "summary", "positions", "stance", "subscribe", "delete"]:
+        assert name in names
+    stub.message("/help")
+    await stub.wait_for(showing(stub, "/subscribe HH:MM", "/stance NAME"))
+
+
+async def test_paste_shows_placeholder_then_the_brief_in_place(
+    bot: Application, stub: BotApiStub
+) -> None:
+    stub.message(ARTICLE)
+    brief = await stub.wait_for(showing(stub, "Who said what", "Jane Doe"))
+    first_send = stub.sent("sendMessage")[0]
+    assert "Stored as #1" in first_send.params["text"]
+    edits = stub.sent("editMessageText")
+    assert edits and all(e.params["message_id"] == edits[0].params["message_id"] for e in edits)
+    assert len(stub.texts()) == 1 and brief.startswith("<b>#1 · Council expands night buses")
+    assert "backbone of this city" in brief
+    methods = [c.method for c in stub.calls]
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
+
+
+async def test_short_message_gets_a_hint(bot: Application, stub: BotApiStub) -> None:
+    stub.message("hello there")
+    await stub.wait_for(showing(stub, "too short for an article"))
+
+
+async def test_forwarded_post_is_read_like_a_paste(bot: Application, stub: BotApiStub) -> None:
+    origin = {"type": "hidden_user", "date": 1_700_000_000, "sender_user_name": "A Channel"}
+    stub.message(ARTICLE, forward_origin=origin)
+    await stub.wait_for(showing(stub, "Who said what"))
+
+
+async def test_link_is_fetched_then_answered_from_storage(
+    bot: Application, stub: BotApiStub, site: PageServer
+) -> None:
+    url = site.url("/news/buses")
+    stub.message(f"have a look {url}")
+    await stub.wait_for(
+        showing(stub, "Council expands night buses", "The Local Ledger", "Who said")
+    )
+    stub.message(url)
+    await stub.wait_for(lambda: len(stub.texts()) == 2 and "The Local Ledger" in stub.texts()[1])
+    assert site.requests == ["/news/buses"]
+
+
+async def test_hyperlinked_word_is_followed(
+    bot: Application, stub: BotApiStub, site: PageServer
+) -> None:
+    url = site.url("/news/buses")
+    entity = {"type": "text_link", "offset": 0, "length": 4, "url": url}
+    stub.message("this one", entities=[entity])
+    await stub.wait_for(showing(stub, "The Local Ledger"))
+
+
+async def test_link_to_loopback_is_refused(
+    bot: Application, stub: BotApiStub, site: PageServer
+) -> None:
+    victim = PageServer({"/admin": page("secret")})
+    try:
+        stub.message(victim.url("/admin"))
+        await stub.wait_for(showing(stub, "points into a private network, so I won't open it."))
+        assert victim.requests == []
+    finally:
+        victim.close()
+
+
+async def test_article_html_is_escaped(
+    bot: Application, stub: BotApiStub, site: PageServer
+) -> None:
+    stub.message(site.url("/news/escape"))
+    brief = await stub.wait_for(showing(stub, "Who said what"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;friends&lt;/b&gt;" in brief
+    assert "<script>" not in brief and "<b>friends" not in brief
+
+
+async def test_html_document(bot: Application, stub: BotApiStub) -> None:
+    stub.document("buses.html", article_html().encode(), mime="text/html")
+    await stub.wait_for(showing(stub, "Council expands night buses", "Who said what"))
+    assert stub.sent("sendChatAction")
+
+
+async def test_stance_and_speakers(bot: Application, stub: BotApiStub) -> None:
+    stub.message(ARTICLE)
+    await stub.wait_for(showing(stub, "Who said what", "Jane Doe"))
+    stub.message("/stance Jane Doe")
+    await stub.wait_for(showing(stub, "Jane Doe: stance across 1 article(s)"))
+    stub.message("/stance Jane Dough")
+    await stub.wait_for(showing(stub, "Did you mean", "Jane Doe"))
+    stub.message("/speakers")
+    await stub.wait_for(showing(stub, "Speakers in your articles", "John Roe"))
+
+
+async def test_buttons_run_their_command(bot: Application, stub: BotApiStub) -> None:
+    paragraphs = [
+        *ARTICLE_PARAGRAPHS,
+        "\u201cWe will keep every promise we made on transport,\u201d Mayor Jane Doe added.",
+    ]
+    stub.message("Night buses\n\n" + "\n\n".join(paragraphs))
+    await stub.wait_for(
+        lambda: any("reply_markup" in c.params for c in stub.sent("editMessageText"))
+    )
+    markup = next(c for c in stub.sent("editMessageText") if "reply_markup" in c.params)
+    button = markup.params["reply_markup"]["inline_keyboard"][0][0]
+    stub.press(button["callback_data"], int(markup.params["message_id"]))
+    await stub.wait_for(showing(stub, "every promise we made"))
+    assert stub.sent("answerCallbackQuery")
+
+
+async def test_subscription_fires_and_survives_a_restart(
+    settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    async with running(make_app(settings, site)) as app:
+        stub.message(ARTICLE)
+        await stub.wait_for(showing(stub, "Who said what"))
+        stub.message("/subscribe 07:30 Europe/Rome")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day at 07:30 Europe/Rome"))
+        await fire_now(app, stub, expected_stories=1)
+    count = len(stub.sent("sendMessage"))
+    async with running(make_app(settings, site)) as app:
+        await fire_now(app, stub, expected_stories=0)
+        assert len(stub.sent("sendMessage")) == count + 1
+
+
+async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int) -> None:
+    """Check the job is set for 07:30 Rome time, then let the scheduler fire it early."""
+    (job,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    local = job.next_t.astimezone(job.job.trigger.timezone)
+    assert (local.hour, local.minute, str(job.job.trigger.timezone)) == (7, 30, "Europe/Rome")
+    before = len(stub.sent("sendMessage"))
+    job.job.modify(next_run_time=datetime.now(UTC) + timedelta(milliseconds=300))
+    await stub.wait_for(lambda: len(stub.sent("sendMessage")) > before)
+    briefing = stub.sent("sendMessage")[-1].params["text"]
+    assert "Your briefing" in briefing and "next briefing" in briefing and "Europe/Rome" in briefing
+    assert ("Council expands night buses" in briefing) == bool(expected_stories)
+    (again,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    assert again.next_t.astimezone(again.job.trigger.timezone).hour == 7
+
+
+async def test_unsubscribe_removes_the_job(bot: Application, stub: BotApiStub) -> None:
+    stub.message("/subscribe 18:00")
+    await stub.wait_for(showing(stub, "Subscribed"))
+    assert bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    stub.message("/unsubscribe")
+    await stub.wait_for(showing(stub, "Unsubscribed"))
+    assert not [j for j in bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}") if j.enabled]
+
+
+async def test_flood_limit_is_waited_out(bot: Application, stub: BotApiStub) -> None:
+    stub.flood("sendMessage", times=1, retry_after=1)
+    stub.message("/help")
+    await stub.wait_for(showing(stub, "/subscribe HH:MM"))
+    assert len(stub.sent("sendMessage")) == 2
+
+
+async def test_errors_reach_the_user_as_one_sentence(
+    bot: Application, stub: BotApiStub, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    async def broken(chat, text):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.bot_data["service"], "handle", broken)
+    with caplog.at_level(logging.ERROR):
+        stub.message("/articles")
+        await stub.wait_for(showing(stub, SORRY))
+    assert any(r.exc_info and "boom" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_allow_list_turns_strangers_away(
+    settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    settings = settings.model_copy(update={"allowed_user_ids": [1]})
+    async with running(make_app(settings, site)):
+        stub.document("a.txt", ARTICLE.encode(), mime="text/plain", user_id=7)
+        await stub.wait_for(showing(stub, "private"))
+        stub.message("/help", user_id=1)
+        await stub.wait_for(showing(stub, "/subscribe HH:MM"))
+    assert not stub.sent("getFile")
+
+
+async def test_long_reply_is_split_and_shrinks_in_place(bot: Application, stub: BotApiStub) -> None:
+    long = Reply(
+        blocks=[
+            Block(kind="heading", text="Many quotes"),
+            *(Block(kind="quote", text=f"Quote {i} <tag> & " + "word " * 60) for i in range(60)),
+        ]
+    )
+    live = LiveMessage(bot.bot, CHAT)
+    await live.show(long)
+    sent = stub.sent("sendMessage")
+    assert len(sent) > 4 and all(units(c.params["text"]) <= LIMIT for c in sent)
+    joined = "".join(c.params["text"] for c in sent)
+    assert joined.count("<blockquote>") == 60 == joined.count("</blockquote>")
+    await live.show(Reply.say("short now"))
+    assert stub.texts() == ["short now"]
+
+
+def test_render_escapes_and_splits_on_block_boundaries() -> None:
+    reply = Reply(
+        blocks=[
+            Block(kind="heading", text="A <b> & B"),
+            Block(kind="text", text=("para " * 500 + "\n\n") * 4),
+            Block(kind="item", text="😀" * 3000),  # UTF-16: two units each
+            Block(kind="note", text="end"),
+        ]
+    )
+    chunks = render(reply)
+    assert chunks[0].startswith("<b>A &lt;b&gt; &amp; B</b>")
+    assert all(units(c) <= LIMIT for c in chunks)
+    assert html.unescape("".join(chunks)).count("😀") == 3000
+    assert chunks[-1].endswith("<i>(end)</i>")
