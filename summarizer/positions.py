@@ -22,7 +22,8 @@ from summarizer.speakers import (
 )
 from summarizer.types import Position, Span
 
-_ADVERBS = r"(?:(?:also|then|later|again|further|has|have|had|was|is|once|even|only|too|\w+ly)\s+)*"
+_ADVERBS = (r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
+            r"once|even|only|too|never|not|\w+ly)\s+)*")
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
@@ -79,14 +80,18 @@ class _Resolver:
             # unless what follows is its reporting clause ("...” Rutte said.).
             if _TERMINAL.search(self.text[q.start:q.end]):
                 rest = self.masked[q.outer_end:q.outer_end + 80]
-                if re.match(r"\s+[A-Z]", rest) and not self._tail_verb_near(q.outer_end):
+                if re.match(r"\s+[A-Z]", rest) and not self._reporting_tail(q.outer_end):
                     cuts.add(q.outer_end + len(rest) - len(rest.lstrip()))
         pts = sorted(cuts)
         return [(a, b) for a, b in itertools.pairwise(pts) if b > a]
 
-    def _tail_verb_near(self, pos: int) -> bool:
+    def _reporting_tail(self, pos: int) -> bool:
+        """Does a short reporting clause follow ('Rutte said.', 'said the minister')?
+        A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
         m = VERB_RE.search(self.masked, pos, pos + 60)
-        return bool(m) and "." not in self.masked[pos:m.start()]
+        if not m or "." in self.masked[pos:m.start()]:
+            return False
+        return not re.match(r"\s*(?:that\b|:|" + FILL + ")", self.masked[m.end():m.end() + 8])
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         for a, b in self.sentences:
@@ -126,13 +131,25 @@ class _Resolver:
         return seen[-1] if seen else -1
 
     def subject_of(self, verb_start: int, floor: int) -> Mention | None:
-        cands = [m for m in self.mentions_in(floor, verb_start)]
-        for m in reversed(cands):
+        """The mention that is the grammatical subject of a reporting verb, by adjacency:
+        'Rutte said', 'Rutte, the NATO chief, said', 'Russia's negotiator, Dmitry Sorokin,
+        accused', 'Jana Petrakova of the Defence Forum said'."""
+        cands = self.mentions_in(floor, verb_start)
+        for m in list(reversed(cands))[:3]:
             between = self.masked[m.end:verb_start]
-            if _ADJACENT.match(between) or _APPOSITION.match(between):
-                return m
-            if m.kind != "org":
-                break
+            ok = _ADJACENT.match(between) or _APPOSITION.match(between) or (
+                re.fullmatch(r"\s*,\s*", between)
+                and re.search(r",\s*$", self.masked[max(0, m.start - 3):m.start]))
+            if not ok:
+                continue
+            if m.kind == "org":
+                of = re.search(r"\s+(?:of|from|at)\s+(?:the\s+)?$", self.masked[floor:m.start])
+                if of:
+                    person = [p for p in cands if p.kind == "name"
+                              and p.end == floor + of.start()]
+                    if person:
+                        return person[-1]
+            return m
         return None
 
     def sentence_subject(self, a: int, b: int) -> Mention | None:
@@ -197,7 +214,9 @@ class _Resolver:
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 return _Attr(self.resolve(subj))
-            if v[2] in PARTICIPLES or v[2] in {"added", "continued"}:
+            coordinated = re.search(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$",
+                                    self.masked[s_a:v[0]])
+            if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated:
                 for earlier in reversed(verbs[:-1]):
                     subj = self.subject_of(earlier[0], s_a)
                     if subj is not None:

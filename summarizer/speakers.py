@@ -21,7 +21,7 @@ def _words(text: str) -> list[str]:
 
 # Reporting verbs, base forms. Inflections are generated; irregular ones listed.
 REPORTING_BASES = tuple(_words("""
-say tell state add continue explain acknowledge admit insist argue claim warn urge note
+say tell state add explain acknowledge admit insist argue claim warn urge note
 stress emphasize emphasise reiterate confirm concede promise remark respond reply declare
 announce write tweet post ask call suggest reveal point observe comment describe accuse
 threaten vow pledge demand deny agree praise criticize criticise recall predict conclude
@@ -54,7 +54,7 @@ _BASE_OK = {"say", "tell", "insist", "argue", "warn", "add", "explain", "admit",
 _NOUNISH_S = {"states", "reports", "calls", "notes", "claims", "comments", "demands", "promises",
               "posts", "signals", "points", "counters", "estimates", "repeats", "highlights",
               "replies", "vows", "pledges", "welcomes", "responds", "writes", "asks"}
-REPORTING_VERBS = {
+REPORTING_VERBS = {"continued"} | {
     form for b in REPORTING_BASES for form in _inflect(b)
     if (form != b or b in _BASE_OK) and form not in _NOUNISH_S
 } | {"dixit"}
@@ -256,6 +256,16 @@ class SpeakerIndex:
         for t, _s, _e, lab in ents:
             if lab == "PERSON":
                 raw.extend(_clean_name(t))
+        # NER often calls a person an ORG or GPE in one sentence and a PERSON in the next:
+        # a short capitalised entity sharing a surname with a PERSON is that person.
+        person_keys = {surname_key(n) for n in raw}
+        for t, _s, _e, lab in ents:
+            if lab in {"ORG", "GPE", "NORP", "LOC"}:
+                for n in _clean_name(t):
+                    toks = n.split()
+                    if 1 <= len(toks) <= 3 and all(w[:1].isupper() for w in toks) \
+                            and surname_key(n) in person_keys and n.lower() not in PLACES:
+                        raw.append(n)
         known = {n for n in raw if " " not in n}
         names = [_unglue(n, known, self.text) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
@@ -357,6 +367,8 @@ class SpeakerIndex:
             if gap.strip():
                 break
             tok = w.group(0)
+            if tok.endswith(".") and tok.count(".") == 1 and len(tok) > 3:
+                break  # 'Russia.' ends the previous sentence; 'U.S.' does not
             low = re.sub(r"[’']s$", "", tok.lower())
             if not (tok[0].isupper() or low in _ROLE_MODIFIERS) or low in self._name_words:
                 break
