@@ -20,10 +20,14 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # Words that may open a sentence without naming anyone or anything.
 _FUNCTION_WORDS = frozenset(
-    "a an the this that these those it its he she they his her their we our you i in on at "
-    "after before as by for from of to with while when where which who but and or yet so if "
-    "although though despite according meanwhile however both each one some several many "
-    "there here no not also moreover furthermore instead still".split()
+    {
+        "a", "an", "the", "this", "that", "these", "those", "it", "its", "he", "she", "they", "his",
+        "her", "their", "we", "our", "you", "i", "in", "on", "at", "after", "before", "as", "by",
+        "for", "from", "of", "to", "with", "while", "when", "where", "which", "who", "but", "and",
+        "or", "yet", "so", "if", "although", "though", "despite", "according", "meanwhile",
+        "however", "both", "each", "one", "some", "several", "many", "there", "here", "no", "not",
+        "also", "moreover", "furthermore", "instead", "still",
+    }
 )
 
 

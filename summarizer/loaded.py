@@ -20,7 +20,8 @@ from summarizer.types import Span
 ATTRIBUTION = re.compile(
     r"(?i)\b(?:said|says|say|stated?|states|told|tells|argued?|argues|claim(?:s|ed)?|"
     r"warn(?:s|ed)?|call(?:s|ed|ing)?|explain(?:s|ed)|agree(?:s|d)|confirm(?:s|ed)|"
-    r"threaten(?:s|ed)|reiterat(?:es|ed)|vow(?:s|ed)|pledg(?:es|ed)|promis(?:es|ed)|urg(?:es|ed)|add(?:s|ed)|according to|insist(?:s|ed)?|"
+    r"threaten(?:s|ed)|reiterat(?:es|ed)|vow(?:s|ed)|pledg(?:es|ed)|promis(?:es|ed)|"
+    r"urg(?:es|ed)|add(?:s|ed)|according to|insist(?:s|ed)?|"
     r"wr(?:ote|ites)|declared?|declares|announc(?:es|ed)|reveal(?:s|ed)|not(?:es|ed)|"
     r"assert(?:s|ed)?|accus(?:es|ed)|describ(?:es|ed)|suggest(?:s|ed)?|stress(?:es|ed)|"
     r"emphasi[sz](?:es|ed)|maintain(?:s|ed)?|acknowledg(?:es|ed)|admit(?:s|ted)|"
@@ -51,7 +52,7 @@ def _compile(phrase: str) -> re.Pattern[str]:
     stem = phrase.endswith("*")
     words = phrase.rstrip("*").split()
     body = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?i)(?<![\w-])" + body + (r"[\w-]*" if stem else r"(?![\w-])"))
+    return re.compile(r"(?i)(?<![\w-])" + body + (r"[\w-]*" if stem else r"(?![\w-])"))
 
 
 def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:

