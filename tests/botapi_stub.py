@@ -118,10 +118,13 @@ class BotApiStub:
         with self._lock:
             self._floods.setdefault(method, []).extend([retry_after] * times)
 
-    def _push(self, kind: str, payload: dict[str, Any]) -> None:
+    def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates; returned too, for posting to a webhook instead."""
         with self._lock:
-            self._updates.append({"update_id": next(self._update_ids), kind: payload})
+            update = {"update_id": next(self._update_ids), kind: payload}
+            self._updates.append(update)
             self._lock.notify_all()
+        return update
 
     @staticmethod
     def user(user_id: int) -> dict[str, Any]:
@@ -129,7 +132,7 @@ class BotApiStub:
 
     def message(
         self, text: str | None = None, *, chat_id: int = 42, user_id: int = 7, **extra: Any
-    ) -> None:
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -142,7 +145,7 @@ class BotApiStub:
             if text.startswith("/"):
                 command = text.split()[0]
                 payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        self._push("message", payload)
+        return self._push("message", payload)
 
     def document(
         self, filename: str, data: bytes, *, mime: str, chat_id: int = 42, user_id: int = 7

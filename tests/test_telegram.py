@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import html
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
 from telegram.ext import Application
@@ -18,6 +20,7 @@ from bot.fetch import SafeFetcher
 from bot.service import Block, Reply
 from bot.settings import Settings
 from bot.telegram import build_application
+from bot.telegram.app import webhook_options
 from bot.telegram.handlers import SORRY, LiveMessage
 from bot.telegram.render import LIMIT, render, units
 
@@ -134,6 +137,17 @@ async def test_link_is_fetched_then_answered_from_storage(
     stub.message(url)
     await stub.wait_for(lambda: len(stub.texts()) == 2 and "The Local Ledger" in stub.texts()[1])
     assert site.requests == ["/news/buses"]
+
+
+async def test_several_links_are_answered_in_order(
+    bot: Application, stub: BotApiStub, site: PageServer
+) -> None:
+    stub.message(f"{site.url('/news/buses')}\n{site.url('/news/escape')}")
+    await stub.wait_for(lambda: sum("Who said what" in t for t in stub.texts()) == 2)
+    first, second = stub.texts()
+    assert "night buses" in first and "&lt;script&gt;" in second
+    placeholders = [c.params["text"] for c in stub.sent("sendMessage")]
+    assert placeholders[0].startswith("Stored as #1") and placeholders[1].startswith("Stored as #2")
 
 
 async def test_hyperlinked_word_is_followed(
@@ -285,6 +299,36 @@ async def test_long_reply_is_split_and_shrinks_in_place(bot: Application, stub: 
     assert joined.count("<blockquote>") == 60 == joined.count("</blockquote>")
     await live.show(Reply.say("short now"))
     assert stub.texts() == ["short now"]
+
+
+async def test_webhook_mode(settings: Settings, site: PageServer, stub: BotApiStub) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = settings.model_copy(
+        update={"webhook_url": f"http://127.0.0.1:{port}/tg-hook", "webhook_port": port}
+    )
+    options = webhook_options(settings)
+    app = make_app(settings, site)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_webhook(**options)
+    await app.start()
+    try:
+        (registered,) = stub.sent("setWebhook")
+        assert registered.params["url"] == settings.webhook_url
+        assert registered.params["secret_token"] == options["secret_token"]
+        update = stub.message("/help")
+        async with httpx.AsyncClient(base_url=settings.webhook_url) as client:
+            assert (await client.post("", json=update)).status_code == 403
+            headers = {"X-Telegram-Bot-Api-Secret-Token": options["secret_token"]}
+            assert (await client.post("", json=update, headers=headers)).status_code == 200
+        await stub.wait_for(showing(stub, "/subscribe HH:MM"))
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
 
 
 def test_render_escapes_and_splits_on_block_boundaries() -> None:

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 from contextlib import AsyncExitStack
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -123,17 +124,23 @@ def add_handlers(app: Application, settings: Settings) -> None:
     app.add_error_handler(handlers.on_error)
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Where the webhook listens and what it tells Telegram; every worker gets the same."""
+    assert settings.webhook_url and settings.telegram_token
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": webhook_secret(settings.telegram_token),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
 def run(settings: Settings) -> None:
     """Polling by default; a webhook when BRIEFBOT_WEBHOOK_URL is set."""
     app = build_application(settings)
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=webhook_secret(settings.telegram_token),
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        app.run_webhook(**webhook_options(settings))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
