@@ -100,10 +100,19 @@ def _names_match(name: str, aliases: list[str]) -> bool:
 
 
 def _gold_speaker_for(p: Position, gold: dict) -> str | None:
-    for sp in gold["speakers"]:
-        names = [sp["name"], *sp.get("aliases", [])]
-        if _names_match(p.speaker, names) or any(_names_match(a, names) for a in p.aliases):
-            return sp["name"]
+    """Gold speaker for a system position: by its display name, else by a surface form that
+    only one gold speaker has (a bare 'Weber' must not decide between two Webers)."""
+    speakers = gold["speakers"]
+    for names in ([p.speaker], p.aliases):
+        for n in names:
+            exact = [sp["name"] for sp in speakers
+                     if name_key(n) in {name_key(a) for a in [sp["name"], *sp.get("aliases", [])]}]
+            if len(exact) == 1:
+                return exact[0]
+            loose = [sp["name"] for sp in speakers
+                     if _names_match(n, [sp["name"], *sp.get("aliases", [])])]
+            if len(loose) == 1:
+                return loose[0]
     return None
 
 
