@@ -345,3 +345,10 @@ def test_render_escapes_and_splits_on_block_boundaries() -> None:
     assert all(units(c) <= LIMIT for c in chunks)
     assert html.unescape("".join(chunks)).count("😀") == 3000
     assert chunks[-1].endswith("<i>(end)</i>")
+
+
+def test_render_cuts_long_paragraphs_between_sentences() -> None:
+    text = " ".join(f"Sentence {i} ends here." for i in range(400))
+    chunks = render(Reply.say(text), limit=1000)
+    assert len(chunks) > 5 and all(c.endswith(".") for c in chunks)
+    assert " ".join(chunks) == text

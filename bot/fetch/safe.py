@@ -135,7 +135,8 @@ class SafeFetcher:
                     body = await self._body(response)
                 finally:
                     await response.aclose()
-                return self._page(url, str(current), response, body)
+                # trafilatura parses for a while on big pages; keep the event loop free
+                return await asyncio.to_thread(self._page, url, str(current), response, body)
             raise FetchError(f"That link redirects more than {self._max_redirects} times.")
 
     def _parse(self, url: str) -> httpx.URL:

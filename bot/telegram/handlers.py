@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.constants import ChatAction
@@ -62,7 +63,7 @@ class LiveMessage:
     def __init__(self, bot: Bot, chat_id: int) -> None:
         self._bot = bot
         self._chat_id = chat_id
-        self._shown: list[tuple[int, str, dict | None]] = []
+        self._shown: list[tuple[int, str, dict[str, Any] | None]] = []
 
     async def show(self, reply: Reply) -> None:
         chunks = render(reply)
@@ -186,7 +187,8 @@ def gate(allowed: set[int]) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awa
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("handling %r failed", update, exc_info=context.error)
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, SORRY)

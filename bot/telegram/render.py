@@ -7,6 +7,7 @@ Telegram reject the whole message, and a `<a href>` in a quote must never become
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from html import escape
 
@@ -38,18 +39,27 @@ def _wrap(block: Block, text: str) -> str:
     return body
 
 
+# paragraph, line, sentence, word: the first that splits the text wins
+SPLITS = (
+    (re.compile(r"\n\n"), "\n\n"),
+    (re.compile(r"\n"), "\n"),
+    (re.compile(r"(?<=[.!?]) "), " "),
+    (re.compile(r" "), " "),
+)
+
+
 def _cut(text: str, fits: Callable[[str], bool]) -> list[str]:
-    """Split raw text so each piece fits, preferring paragraphs, then lines, then words."""
+    """Split raw text (before escaping, so no entity is cut) into pieces that each fit."""
     if fits(text):
         return [text]
-    for separator in ("\n\n", "\n", ". ", " "):
-        parts = text.split(separator)
+    for pattern, joiner in SPLITS:
+        parts = pattern.split(text)
         if len(parts) == 1:
             continue
         pieces: list[str] = []
         current = ""
         for part in parts:
-            candidate = f"{current}{separator}{part}" if current else part
+            candidate = f"{current}{joiner}{part}" if current else part
             if fits(candidate):
                 current = candidate
                 continue
