@@ -55,6 +55,7 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Th
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

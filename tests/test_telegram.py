@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -103,9 +104,12 @@ async def test_start_sets_commands_and_answers_help(bot: Application, stub: BotA
 async def test_paste_shows_placeholder_then_the_brief_in_place(
     bot: Application, stub: BotApiStub
 ) -> None:
+    sent_at = time.monotonic()
     stub.message(ARTICLE)
     brief = await stub.wait_for(showing(stub, "Who said what", "Jane Doe"))
     first_send = stub.sent("sendMessage")[0]
+    assert stub.sent("sendChatAction")[0].at - sent_at < 1.0
+    assert first_send.at - sent_at < 2.0
     assert "Stored as #1" in first_send.params["text"]
     edits = stub.sent("editMessageText")
     assert edits and all(e.params["message_id"] == edits[0].params["message_id"] for e in edits)
