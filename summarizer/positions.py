@@ -170,7 +170,11 @@ class _Resolver:
         tail = self.masked[q.outer_end:tail_end]
         lead = re.match(r"[\s,.;:!?—–\-(]*", tail).end()
         t0 = q.outer_end + lead
-        head_mention = next((m for m in self.mentions_in(t0, tail_end) if m.start == t0), None)
+        # The reporting clause may open with a lowercase descriptor before the name
+        # ("...,” farmer union head Piotr Zielinski said).
+        head_mention = next((m for m in self.mentions_in(t0, min(tail_end, t0 + 40))
+                             if re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}", self.masked[t0:m.start])
+                             and not self.verbs_in(t0, m.start)), None)
         vm = VERB_RE.match(self.masked, t0)
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q):q.outer_start]):
             return _Attr(None, blocked=True)

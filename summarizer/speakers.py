@@ -259,6 +259,12 @@ class SpeakerIndex:
         # NER often calls a person an ORG or GPE in one sentence and a PERSON in the next:
         # a short capitalised entity sharing a surname with a PERSON is that person.
         person_keys = {surname_key(n) for n in raw}
+        titled = re.compile(r"\b(?:" + "|".join(sorted(ROLE_HEADS, key=len, reverse=True))
+                            + r")\s+$", re.I)
+        for t, s, _e, lab in ents:
+            if lab == "ORG" and titled.search(self.text[max(0, s - 30):s]) \
+                    and re.fullmatch(_NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){1,2}", t):
+                person_keys.add(surname_key(t))  # 'spokesman Dmitry Orlov' is a person
         for t, _s, _e, lab in ents:
             if lab in {"ORG", "GPE", "NORP", "LOC"}:
                 for n in _clean_name(t):

@@ -12,7 +12,8 @@ def spans(text: str) -> list[str]:
 def test_curly_straight_and_guillemets() -> None:
     text = ('“We will rebuild the bridge,” Mayor Ana Lind said. '
             'Her deputy said "the money is there". A statement read: «Work starts in May.»')
-    assert spans(text) == ["We will rebuild the bridge", "the money is there", "Work starts in May."]
+    assert spans(text) == [
+        "We will rebuild the bridge", "the money is there", "Work starts in May."]
 
 
 def test_split_quote_gives_two_spans_in_text_order() -> None:

@@ -1,0 +1,138 @@
+"""Attribution patterns on made-up sentences (real spaCy NER, no language model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.names import name_key, surname
+from summarizer.positions import extract_positions
+from summarizer.types import Position
+
+
+def by_speaker(text: str) -> dict[str, Position]:
+    return {p.speaker: p for p in extract_positions(text)}
+
+
+def quotes_of(text: str) -> dict[str, list[str]]:
+    return {p.speaker: [q.text for q in p.quotes] for p in extract_positions(text)}
+
+
+def test_x_said_and_said_x() -> None:
+    text = ("Prime Minister Helena Varga spoke in Vienna on Monday. "
+            "“We need more time,” Varga said. "
+            "“The deadline is unrealistic,” said Tomas Berger, the opposition leader.")
+    q = quotes_of(text)
+    assert q["Helena Varga"] == ["We need more time"]
+    assert q["Tomas Berger"] == ["The deadline is unrealistic"]
+
+
+def test_according_to_and_told_reporters_and_colon() -> None:
+    text = ("According to Marta Novak, the plan is “dead on arrival”. "
+            "Finance Minister Pavel Horak told reporters that the budget “will balance by 2027”. "
+            "Novak was blunt: “Nobody believes those numbers.”")
+    q = quotes_of(text)
+    assert q["Marta Novak"] == ["dead on arrival", "Nobody believes those numbers."]
+    assert q["Pavel Horak"] == ["will balance by 2027"]
+
+
+def test_split_quote_and_pronoun() -> None:
+    text = ("Defence Minister Erik Sandberg visited the base on Friday. "
+            "“The soldiers are ready,” he continued, “and so is the equipment.” "
+            "He added: “We will not be intimidated.”")
+    assert quotes_of(text)["Erik Sandberg"] == [
+        "The soldiers are ready", "and so is the equipment.", "We will not be intimidated."]
+
+
+def test_title_in_place_of_name_resolves_by_role() -> None:
+    text = ("Portuguese Foreign Minister Rui Tavares met Polish President Anna Kowalczyk "
+            "in Lisbon. "
+            "“Our borders are your borders,” the Polish leader said. "
+            "“We stand together,” the Portuguese minister replied.")
+    q = quotes_of(text)
+    assert q["Anna Kowalczyk"] == ["Our borders are your borders"]
+    assert q["Rui Tavares"] == ["We stand together"]
+
+
+def test_scare_quotes_in_authors_voice_are_nobodys() -> None:
+    text = ("The so-called “reforms” of the regime brought only ‘aid’ for the rich. "
+            "Senator Lucy Hall said the bill was “a disgrace”.")
+    q = quotes_of(text)
+    assert q == {"Lucy Hall": ["a disgrace"]}
+
+
+def test_unnamed_source_is_dropped_not_guessed() -> None:
+    text = ("President Omar Haddad spoke on Sunday. “The army will withdraw next week,” one source "
+            "told the newspaper. “We are ready for talks,” Haddad said.")
+    q = quotes_of(text)
+    assert q == {"Omar Haddad": ["We are ready for talks"]}
+
+
+def test_two_people_with_one_surname_stay_two() -> None:
+    text = ("Economist Maria Lopez said inflation had “peaked”. "
+            "Labour leader Juan Lopez, no relation, said wages were “far behind prices”.")
+    q = quotes_of(text)
+    assert q["Maria Lopez"] == ["peaked"]
+    assert q["Juan Lopez"] == ["far behind prices"]
+
+
+def test_organisation_speaks_as_a_body() -> None:
+    text = ("The Kremlin said the strikes were “a provocation”. "
+            "In a note, Poland’s Foreign Ministry said: “We reject these accusations entirely.”")
+    p = by_speaker(text)
+    assert p["Kremlin"].kind == "organization"
+    assert [q.text for q in p["Kremlin"].quotes] == ["a provocation"]
+    assert [q.text for q in p["Poland’s Foreign Ministry"].quotes] == [
+        "We reject these accusations entirely."]
+
+
+def test_speaker_in_previous_sentence_continues() -> None:
+    text = ("“The harvest is lost,” farmer union head Piotr Zielinski said on Tuesday. "
+            "“We have never seen a drought like this one.”")
+    assert quotes_of(text)["Piotr Zielinski"] == [
+        "The harvest is lost", "We have never seen a drought like this one."]
+
+
+def test_paraphrase_without_quote_marks_is_kept() -> None:
+    text = "Chancellor Greta Stein insisted that the coalition would survive the winter."
+    p = by_speaker(text)["Greta Stein"]
+    assert p.quotes == [] and len(p.paraphrases) == 1
+    assert p.paraphrases[0].text.startswith("Chancellor Greta Stein insisted")
+
+
+def test_surface_forms_merge_and_role_is_kept() -> None:
+    text = ("Kremlin spokesman Dmitry Orlov said the offer was “serious”. "
+            "Orlov later said: “We are waiting for an answer.”")
+    p = by_speaker(text)["Dmitry Orlov"]
+    assert p.role == "Kremlin spokesman"
+    assert set(p.aliases) >= {"Dmitry Orlov", "Orlov"}
+    assert len(p.quotes) == 2
+
+
+def test_place_tagged_as_person_is_not_a_speaker() -> None:
+    text = ("Kyiv said nothing. In Kyiv, Mayor Ivan Petrenko said “the lights are back on”. "
+            "Kyiv, he added, “will not freeze”.")
+    names = [p.speaker for p in extract_positions(text)]
+    assert "Kyiv" not in names
+    assert "Ivan Petrenko" in names
+
+
+def test_every_span_is_verbatim() -> None:
+    text = ("“One,” said Ana Ruiz. “Two,” she continued, “three.” "
+            "Then Ruiz said “four” and left.")
+    for p in extract_positions(text):
+        for s in [*p.quotes, *p.paraphrases]:
+            assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelensky"), ("Kiev", "Kyiv"),
+    ("Volodymyr Zelensky", "Volodomir Zelensky"), ("Viktor Orbán", "Viktor Orban"),
+])
+def test_name_keys_fold_transliterations(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_name_keys_keep_different_people_apart() -> None:
+    assert name_key("Joe Biden") != name_key("Hunter Biden")
+    assert name_key("Trump") != name_key("Trump Jr.")
+    assert surname("Ursula von der Leyen") == "von der Leyen"
