@@ -218,9 +218,17 @@ class _Resolver:
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 return _Attr(self.resolve(subj))
+            inv = re.match(r"\s+", self.masked[v[1]:q.outer_start])
+            if inv and re.fullmatch(r"[\s,]*", self.masked[h_a:v[0]]):
+                # "...,” reiterated Kyiv's Foreign Ministry in a note, which ...: “..."
+                m = next((m for m in self.mentions_in(v[1], q.outer_start)
+                          if m.start == v[1] + inv.end()), None)
+                if m is not None and v[2] not in {"told", "asked"}:
+                    return _Attr(self.resolve(m))
+            passive = re.match(r"\s+as\b", self.masked[v[1]:v[1] + 5])
             coordinated = re.search(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$",
                                     self.masked[s_a:v[0]])
-            if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated:
+            if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated or passive:
                 for earlier in reversed(verbs[:-1]):
                     subj = self.subject_of(earlier[0], s_a)
                     if subj is not None:
