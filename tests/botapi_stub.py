@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -43,8 +44,12 @@ class _QuietHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Thread]:
+def _serve(
+    handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None
+) -> tuple[_Server, threading.Thread]:
     server = _Server(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
@@ -319,7 +324,9 @@ class PageServer:
     """A news site on 127.0.0.1 that records every request, so a test can prove that a
     refused redirect hop was never connected to."""
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+    def __init__(
+        self, routes: dict[str, Route] | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
         site = self
@@ -335,7 +342,7 @@ class PageServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
 
-        self._server, self._thread = _serve(Handler)
+        self._server, self._thread = _serve(Handler, tls)
 
     @property
     def host_port(self) -> str:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
+import subprocess
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, article_html, page, redirect
@@ -233,6 +237,44 @@ async def test_slow_server_times_out(fetcher: SafeFetcher, site: PageServer) -> 
     started = time.monotonic()
     assert "too long" in await refused(fetcher, site.url("/slow"))
     assert time.monotonic() - started < 1.5
+
+
+def _certificate(tmp: Path, name: str) -> tuple[Path, Path]:
+    cert, key = tmp / f"{name}.pem", tmp / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", key, "-out", cert, "-subj", f"/CN={name}",
+         "-addext", f"subjectAltName=DNS:{name}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize(("cert_name", "works"), [("localhost", True), ("elsewhere.test", False)])
+async def test_https_is_pinned_yet_verifies_the_hostname(
+    tmp_path: Path, connections: list[tuple[str, int]], cert_name: str, works: bool
+) -> None:
+    """The connection goes to the vetted IP, and TLS still checks the certificate against the
+    name in the link (SNI), so pinning never weakens verification."""
+    cert, key = _certificate(tmp_path, cert_name)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server = PageServer({"/article": page(article_html())}, tls=server_tls)
+    port = server.host_port.split(":")[1]
+    fetcher = SafeFetcher(
+        verify=ssl.create_default_context(cafile=str(cert)),
+        allow_private_for_tests={f"localhost:{port}"},
+    )
+    try:
+        if works:
+            fetched = await fetcher.fetch(f"https://localhost:{port}/article")
+            assert fetched.title == "Council expands night buses"
+        else:
+            assert "couldn't reach" in await refused(fetcher, f"https://localhost:{port}/article")
+        assert connections[0][0] == "127.0.0.1"
+    finally:
+        server.close()
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import re
 import socket
+import ssl
 from collections.abc import Collection
 
 import httpx
@@ -90,12 +91,14 @@ class SafeFetcher:
         total_timeout: float = 30.0,
         max_bytes: int = MAX_BYTES,
         max_redirects: int = MAX_REDIRECTS,
+        verify: ssl.SSLContext | bool = True,
         allow_private_for_tests: Collection[str] = (),
     ) -> None:
         self._timeout = httpx.Timeout(connect_timeout, read=read_timeout, pool=connect_timeout)
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
+        self._verify = verify
         self._allowed_private = frozenset(allow_private_for_tests)
 
     async def fetch(self, url: str) -> FetchedPage:
@@ -109,6 +112,7 @@ class SafeFetcher:
         # trust_env=False: a proxy from the environment would connect on our behalf, unchecked
         async with httpx.AsyncClient(
             timeout=self._timeout,
+            verify=self._verify,
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8"},
@@ -117,9 +121,8 @@ class SafeFetcher:
             seen: set[str] = set()
             for _ in range(self._max_redirects + 1):
                 seen.add(str(current))
-                request = await self._pinned_request(client, current)
                 try:
-                    response = await client.send(request, stream=True)
+                    response = await self._send(client, current)
                 except httpx.TimeoutException:
                     raise FetchError("That site took too long to answer.") from None
                 except httpx.HTTPError as exc:
@@ -152,9 +155,7 @@ class SafeFetcher:
             raise FetchError("That doesn't look like a valid link.")
         return parsed
 
-    async def _pinned_request(self, client: httpx.AsyncClient, url: httpx.URL) -> httpx.Request:
-        """A request to the vetted address of `url`'s host, still naming the host in Host/SNI."""
-        port = url.port or (443 if url.scheme == "https" else 80)
+    async def _vetted_addresses(self, url: httpx.URL, port: int) -> list[IPAddress]:
         host = url.host
         try:
             addresses = [ipaddress.ip_address(host)]
@@ -166,10 +167,27 @@ class SafeFetcher:
         if f"{host}:{port}" not in self._allowed_private and not all(map(is_public, addresses)):
             log.warning("refused %s: resolves to %s", url, ", ".join(map(str, addresses)))
             raise FetchError("That link points into a private network, so I won't open it.")
-        pinned = url.copy_with(host=str(addresses[0]))
+        # IPv4 first: many hosts publish AAAA records that are unreachable from servers
+        return sorted(dict.fromkeys(addresses), key=lambda ip: ip.version)
+
+    async def _send(self, client: httpx.AsyncClient, url: httpx.URL) -> httpx.Response:
+        """Connect to a vetted address of `url`'s host, still naming the host in Host and SNI,
+        trying the next address when one refuses the connection."""
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = await self._vetted_addresses(url, port)
         headers = {"Host": url.netloc.decode("ascii")}
-        extensions = {"sni_hostname": host} if url.scheme == "https" else {}
-        return client.build_request("GET", pinned, headers=headers, extensions=extensions)
+        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+        failure: httpx.ConnectError | None = None
+        for address in addresses:
+            pinned = url.copy_with(host=str(address))
+            request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            try:
+                return await client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                log.info("%s unreachable at %s: %r", url.host, address, exc)
+                failure = exc
+        assert failure is not None  # getaddrinfo never answers with no address
+        raise failure
 
     async def _body(self, response: httpx.Response) -> bytes:
         if response.status_code == 404 or response.status_code == 410:
