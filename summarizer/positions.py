@@ -180,7 +180,10 @@ class _Resolver:
             return _Attr(None, blocked=True)
         if vm:  # inverted: said the Italian vice-premier
             after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end():]).end() + vm.end()
-            m = next((m for m in self.mentions_in(after, tail_end) if m.start == after), None)
+            # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
+            m = next((m for m in self.mentions_in(after, min(tail_end, after + 60))
+                      if re.fullmatch(r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?",
+                                      self.masked[after:m.start])), None)
             if m and vm.group(1) not in {"told", "asked"}:
                 return _Attr(self.resolve(m))
         if head_mention is not None:

@@ -65,11 +65,13 @@ VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=
 ROLE_HEADS = {
     "president", "president-elect", "vice-president", "minister", "secretary", "secretary-general",
     "spokesman", "spokeswoman", "spokesperson", "chief", "chairman", "chairwoman", "chair",
-    "leader", "premier", "vice-premier", "chancellor", "head", "admiral", "general", "commander",
+    "leader", "premier", "vice-premier", "chancellor", "head", "admiral", "commander",
     "commander-in-chief", "ambassador", "envoy", "representative", "director", "adviser",
     "advisor", "governor", "mayor", "senator", "congressman", "congresswoman", "king", "queen",
     "pope", "ceo", "official", "diplomat", "negotiator", "prosecutor", "judge", "speaker",
     "lawmaker", "mp", "emir", "sheikh", "prince", "marshal", "colonel", "commissioner",
+    "counterpart", "analyst", "expert", "professor", "economist", "mediator", "deputy",
+    "spokespeople", "officer", "captain", "lieutenant", "sergeant", "chairperson",
 }
 _ROLE_MODIFIERS = {
     "of", "the", "for", "new", "former", "deputy", "foreign", "prime", "vice", "defence",
@@ -117,7 +119,8 @@ class Entity:
     @property
     def role(self) -> str | None:
         current = [r for r in self.roles if not r.lower().startswith("former")]
-        return (current or self.roles or [None])[0]
+        role = (current or self.roles or [None])[0]
+        return re.sub(r"^(?:the|a|an)\s+", "", role, flags=re.I) if role else None
 
     def role_tokens(self) -> set[str]:
         out: set[str] = set()
