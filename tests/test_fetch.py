@@ -123,8 +123,10 @@ def site(other_site: PageServer):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fetcher(site: PageServer) -> SafeFetcher:
-    return SafeFetcher(read_timeout=0.5, allow_private_for_tests={site.host_port})
+async def fetcher(site: PageServer):  # type: ignore[no-untyped-def]
+    fetcher = SafeFetcher(read_timeout=0.5, allow_private_for_tests={site.host_port})
+    yield fetcher
+    await fetcher.aclose()
 
 
 async def refused(fetcher: SafeFetcher, url: str) -> str:
@@ -274,6 +276,7 @@ async def test_https_is_pinned_yet_verifies_the_hostname(
             assert "couldn't reach" in await refused(fetcher, f"https://localhost:{port}/article")
         assert connections[0][0] == "127.0.0.1"
     finally:
+        await fetcher.aclose()
         server.close()
 
 

@@ -100,6 +100,7 @@ class SafeFetcher:
         self._max_redirects = max_redirects
         self._verify = verify
         self._allowed_private = frozenset(allow_private_for_tests)
+        self._client: httpx.AsyncClient | None = None
 
     async def fetch(self, url: str) -> FetchedPage:
         try:
@@ -108,39 +109,49 @@ class SafeFetcher:
         except TimeoutError:
             raise FetchError("That site took too long to answer.") from None
 
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # trust_env=False: a proxy from the environment would connect for us, unchecked
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                verify=self._verify,
+                follow_redirects=False,
+                trust_env=False,
+                headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8"},
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
     async def _fetch(self, url: str) -> FetchedPage:
-        # trust_env=False: a proxy from the environment would connect on our behalf, unchecked
-        async with httpx.AsyncClient(
-            timeout=self._timeout,
-            verify=self._verify,
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8"},
-        ) as client:
-            current = self._parse(url)
-            seen: set[str] = set()
-            for _ in range(self._max_redirects + 1):
-                seen.add(str(current))
-                try:
-                    response = await self._send(client, current)
-                except httpx.TimeoutException:
-                    raise FetchError("That site took too long to answer.") from None
-                except httpx.HTTPError as exc:
-                    log.info("fetching %s failed: %r", current, exc)
-                    raise FetchError("I couldn't reach that site.") from None
-                try:
-                    if response.status_code in REDIRECTS and "location" in response.headers:
-                        target = self._parse(str(current.join(response.headers["location"])))
-                        if str(target) in seen:
-                            raise FetchError("That link redirects in a loop.")
-                        current = target
-                        continue
-                    body = await self._body(response)
-                finally:
-                    await response.aclose()
-                # trafilatura parses for a while on big pages; keep the event loop free
-                return await asyncio.to_thread(self._page, url, str(current), response, body)
-            raise FetchError(f"That link redirects more than {self._max_redirects} times.")
+        client = self._http()
+        current = self._parse(url)
+        seen: set[str] = set()
+        for _ in range(self._max_redirects + 1):
+            seen.add(str(current))
+            try:
+                response = await self._send(client, current)
+            except httpx.TimeoutException:
+                raise FetchError("That site took too long to answer.") from None
+            except httpx.HTTPError as exc:
+                log.info("fetching %s failed: %r", current, exc)
+                raise FetchError("I couldn't reach that site.") from None
+            try:
+                if response.status_code in REDIRECTS and "location" in response.headers:
+                    target = self._parse(str(current.join(response.headers["location"])))
+                    if str(target) in seen:
+                        raise FetchError("That link redirects in a loop.")
+                    current = target
+                    continue
+                body = await self._body(response)
+            finally:
+                await response.aclose()
+            # trafilatura parses for a while on big pages; keep the event loop free
+            return await asyncio.to_thread(self._page, url, str(current), response, body)
+        raise FetchError(f"That link redirects more than {self._max_redirects} times.")
 
     def _parse(self, url: str) -> httpx.URL:
         try:

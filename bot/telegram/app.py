@@ -66,11 +66,14 @@ def build_application(
     async def open_bot(app: Application) -> None:
         stack = AsyncExitStack()
         scheduler = JobQueueScheduler(app.job_queue)
+        links = fetcher or SafeFetcher()
         try:
+            if isinstance(links, SafeFetcher):
+                stack.push_async_callback(links.aclose)
             service = await stack.enter_async_context(
                 open_service(
                     settings,
-                    fetcher=fetcher or SafeFetcher(),
+                    fetcher=links,
                     scheduler=scheduler,
                     use_model=use_model,
                 )
