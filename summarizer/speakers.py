@@ -181,6 +181,9 @@ def role_match(phrase: str, entity: Entity) -> float:
     return best
 
 
+_GENERIC_ORG_WORDS = {"state", "ministry", "government", "defence", "defense", "foreign", "army"}
+
+
 def _unglue(name: str, known: set[str], text: str) -> str:
     """'Mark Ruttereaffirmed' -> 'Mark Rutte', by known surnames or a glued common word."""
     toks = name.split()
@@ -343,12 +346,16 @@ class SpeakerIndex:
     def _build_orgs(self, ents, place_texts) -> None:
         people_keys = {surname_key(f) for e in self.entities for f in e.forms}
         name_tokens = {name_key(w) for e in self.entities for f in e.forms for w in f.split()}
+        glue_known = {p.title() for p in PLACES} | {t for t, *_ in ents if " " not in t}
         cands: list[str] = []
         for t, _s, _e, lab in ents:
             if lab != "ORG":
                 continue
             for n in _clean_name(t):
+                n = _unglue(n, glue_known, self.text)
                 low = n.lower()
+                if low in _GENERIC_ORG_WORDS:
+                    continue
                 if surname_key(n) in people_keys or name_key(n) in name_tokens \
                         or low in PLACES or low in place_texts:
                     continue
@@ -424,7 +431,7 @@ class SpeakerIndex:
 
     _HEADS_RE = "|".join(sorted((re.escape(h) for h in ROLE_HEADS), key=len, reverse=True))
     _ROLE_NP = re.compile(
-        r"\b[Tt]he\s+(?:[\w’'\-.]+\s+){0,3}?(?:" + _HEADS_RE + r")(?![\w-])"
+        r"\b[Tt]he\s+(?:[\w’'\-.]+\s+){0,3}?(?i:" + _HEADS_RE + r")(?:[\s-]+General)?(?![\w-])"
         r"(?:\s+of\s+(?:the\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r")*)?"
     )
 
