@@ -113,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if args.command == "analyze":
-        return _analyze(args.paths, as_json=args.json, use_model=not args.no_model, settings=settings)
+        return _analyze(
+            args.paths, as_json=args.json, use_model=not args.no_model, settings=settings
+        )
     if args.command == "console":
         from bot.console import run_console
 

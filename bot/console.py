@@ -65,7 +65,9 @@ async def chat_loop(service: BriefService, stream: TextIO, write: Callable[[str]
             await flush()
 
 
-async def run_console(settings: Settings, *, use_model: bool = True, stream: TextIO | None = None) -> None:
+async def run_console(
+    settings: Settings, *, use_model: bool = True, stream: TextIO | None = None
+) -> None:
     def write(text: str) -> None:
         print(text, flush=True)
 

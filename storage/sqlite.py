@@ -185,21 +185,25 @@ class SqliteStore:
 
     async def get_article(self, chat_id: int, article_id: int) -> ArticleRecord | None:
         row = await self._fetchone(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN chat_articles ca ON ca.article_id = a.id"
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " JOIN chat_articles ca ON ca.article_id = a.id"
             " WHERE ca.chat_id = ? AND a.id = ?",
             (chat_id, article_id),
         )
         return _article(row) if row else None
 
     async def get_article_any(self, article_id: int) -> ArticleRecord | None:
-        row = await self._fetchone(f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,))
+        row = await self._fetchone(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+        )
         return _article(row) if row else None
 
     async def list_articles(
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]:
         rows = await self._fetchall(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN chat_articles ca ON ca.article_id = a.id"
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " JOIN chat_articles ca ON ca.article_id = a.id"
             " WHERE ca.chat_id = ? AND ca.created_at > ? ORDER BY ca.created_at DESC, a.id DESC"
             " LIMIT ?",
             (chat_id, since.isoformat() if since else "", limit),
@@ -217,7 +221,8 @@ class SqliteStore:
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
             cur = await db.execute(
-                "DELETE FROM chat_articles WHERE chat_id = ? AND article_id = ?", (chat_id, article_id)
+                "DELETE FROM chat_articles WHERE chat_id = ? AND article_id = ?",
+                (chat_id, article_id),
             )
             removed = cur.rowcount == 1
             if removed:
@@ -260,14 +265,17 @@ class SqliteStore:
     async def mark_failed(self, article_id: int, error: str) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?", (error[:500], article_id)
+                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?",
+                (error[:500], article_id),
             )
 
     async def requeue_unfinished(self) -> list[int]:
         """After a crash, 'running' means 'died mid-analysis': it goes back in the queue."""
         async with self._tx() as db:
             await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
-            async with db.execute("SELECT id FROM articles WHERE state = 'queued' ORDER BY id") as c:
+            async with db.execute(
+                "SELECT id FROM articles WHERE state = 'queued' ORDER BY id"
+            ) as c:
                 return [row[0] for row in await c.fetchall()]
 
     async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
@@ -320,7 +328,8 @@ class SqliteStore:
             for ordinal, position in enumerate(analysis.positions):
                 speaker_id = await self._speaker_id(db, position)
                 cur = await db.execute(
-                    "INSERT OR IGNORE INTO positions(article_id, speaker_id, ordinal, role, aliases,"
+                    "INSERT OR IGNORE INTO positions"
+                    "(article_id, speaker_id, ordinal, role, aliases,"
                     " stance) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         article_id,
@@ -335,7 +344,10 @@ class SqliteStore:
                     continue
                 rows = [
                     (cur.lastrowid, kind, span.text, span.start, span.end)
-                    for kind, spans in (("quote", position.quotes), ("paraphrase", position.paraphrases))
+                    for kind, spans in (
+                        ("quote", position.quotes),
+                        ("paraphrase", position.paraphrases),
+                    )
                     for span in spans
                 ]
                 await db.executemany(
@@ -388,7 +400,9 @@ class SqliteStore:
                 )
             )
         summary = (
-            Summary(text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"])
+            Summary(
+                text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"]
+            )
             if head["summary"] is not None
             else None
         )
@@ -406,10 +420,13 @@ class SqliteStore:
 
     # speakers ---------------------------------------------------------------------------
 
-    async def _speakers(self, chat_id: int, where: str, params: tuple[object, ...]) -> list[SpeakerMatch]:
+    async def _speakers(
+        self, chat_id: int, where: str, params: tuple[object, ...]
+    ) -> list[SpeakerMatch]:
         rows = await self._fetchall(
             "SELECT s.id, s.name, s.kind, COUNT(DISTINCT p.article_id) AS n,"
-            " (SELECT json_group_array(alias) FROM speaker_aliases WHERE speaker_id = s.id) AS aliases"
+            " (SELECT json_group_array(alias) FROM speaker_aliases"
+            "  WHERE speaker_id = s.id) AS aliases"
             " FROM speakers s JOIN positions p ON p.speaker_id = s.id"
             " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?"
             f" WHERE {where} GROUP BY s.id ORDER BY n DESC, s.name",
@@ -417,7 +434,10 @@ class SqliteStore:
         )
         return [
             SpeakerMatch(
-                id=r["id"], name=r["name"], kind=r["kind"], aliases=sorted(json.loads(r["aliases"])),
+                id=r["id"],
+                name=r["name"],
+                kind=r["kind"],
+                aliases=sorted(json.loads(r["aliases"])),
                 article_count=r["n"],
             )
             for r in rows
@@ -427,7 +447,8 @@ class SqliteStore:
         key = self._name_key(name)
         return await self._speakers(
             chat_id,
-            "s.name_key = ? OR s.id IN (SELECT speaker_id FROM speaker_aliases WHERE alias_key = ?)",
+            "s.name_key = ? OR s.id IN"
+            " (SELECT speaker_id FROM speaker_aliases WHERE alias_key = ?)",
             (key, key),
         )
 
@@ -465,10 +486,13 @@ class SqliteStore:
     async def subscribe(self, chat_id: int, local_time: time, tz: str) -> Subscription:
         now = _now().isoformat()
         async with self._tx() as db:
-            await db.execute("INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now))
+            await db.execute(
+                "INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now)
+            )
             await db.execute(
                 "INSERT INTO subscriptions(chat_id, local_time, tz, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(chat_id) DO UPDATE SET local_time = excluded.local_time, tz = excluded.tz",
+                " ON CONFLICT(chat_id) DO UPDATE"
+                " SET local_time = excluded.local_time, tz = excluded.tz",
                 (chat_id, local_time.strftime("%H:%M"), tz, now),
             )
         sub = await self.get_subscription(chat_id)
@@ -486,7 +510,9 @@ class SqliteStore:
             chat_id=row["chat_id"],
             local_time=time.fromisoformat(row["local_time"]),
             tz=row["tz"],
-            last_sent_at=datetime.fromisoformat(row["last_sent_at"]) if row["last_sent_at"] else None,
+            last_sent_at=datetime.fromisoformat(row["last_sent_at"])
+            if row["last_sent_at"]
+            else None,
         )
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:
@@ -499,5 +525,6 @@ class SqliteStore:
     async def mark_briefed(self, chat_id: int, at: datetime) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?", (at.isoformat(), chat_id)
+                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
+                (at.isoformat(), chat_id),
             )

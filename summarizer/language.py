@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 _FUNCTION_WORDS = frozenset(
-    "the of and to in a is that for on with as was by it at from be this are have has not"
-    " but an or which he she they we his her their its said will would been were who".split()
+    (
+        "the of and to in a is that for on with as was by it at from be this are have has not"
+        " but an or which he she they we his her their its said will would been were who"
+    ).split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_SHARE = 0.12

@@ -19,7 +19,10 @@ class Span(BaseModel):
     end: int
 
     def is_verbatim_in(self, article: str) -> bool:
-        return 0 <= self.start <= self.end <= len(article) and article[self.start : self.end] == self.text
+        return (
+            0 <= self.start <= self.end <= len(article)
+            and article[self.start : self.end] == self.text
+        )
 
 
 class Position(BaseModel):
@@ -27,18 +30,27 @@ class Position(BaseModel):
 
     speaker: str = Field(description="canonical display name, e.g. 'Mark Rutte'")
     kind: Literal["person", "organization"] = "person"
-    role: str | None = Field(default=None, description="title the article gives, e.g. 'NATO Secretary General'")
-    aliases: list[str] = Field(default_factory=list, description="surface forms used in this article")
-    stance: str | None = Field(default=None, description="one neutral sentence, written by the model")
+    role: str | None = Field(
+        default=None, description="title the article gives, e.g. 'NATO Secretary General'"
+    )
+    aliases: list[str] = Field(
+        default_factory=list, description="surface forms used in this article"
+    )
+    stance: str | None = Field(
+        default=None, description="one neutral sentence, written by the model"
+    )
     quotes: list[Span] = Field(default_factory=list, description="direct quotes, verbatim")
     paraphrases: list[Span] = Field(
-        default_factory=list, description="sentences reporting the speaker's view without quote marks"
+        default_factory=list,
+        description="sentences reporting the speaker's view without quote marks",
     )
 
 
 class Summary(BaseModel):
     text: str
-    fallback: bool = Field(description="True when the model failed the checks and an extractive summary stands in")
+    fallback: bool = Field(
+        description="True when the model failed the checks and an extractive summary stands in"
+    )
     model: str | None = None
 
 

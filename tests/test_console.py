@@ -37,7 +37,7 @@ def test_help_from_a_pipe(tmp_path):
 
 
 def test_paste_then_restart_still_lists_it(tmp_path):
-    name, article = demo_articles()[1]
+    _, article = demo_articles()[1]
     first = console(tmp_path, article + "\n\n/quit\n")
     assert first.returncode == 0, first.stderr
     assert "Stored as #1" in first.stdout
@@ -50,7 +50,11 @@ def test_paste_then_restart_still_lists_it(tmp_path):
 def test_bad_setting_is_one_clear_line(tmp_path):
     env = {**os.environ, "BRIEFBOT_TELEGRAM_TOKEN": "not-a-token"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env, cwd=ROOT,
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
         timeout=60,
     )
     assert done.returncode != 0
@@ -63,8 +67,12 @@ def test_bad_setting_is_one_clear_line(tmp_path):
 def test_run_without_token_says_how_to_set_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BRIEFBOT_TELEGRAM_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=60,
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "BRIEFBOT_TELEGRAM_TOKEN=" in done.stderr and "briefbot console" in done.stderr

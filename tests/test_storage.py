@@ -117,7 +117,10 @@ async def test_two_people_one_surname_stay_two(store):
     a2, _ = await store.add_article(1, None, NewArticle(text=text2))
     await store.save_analysis(a1.id, analysis_for(TEXT, "Anna Keller", ("Keller",)))
     await store.save_analysis(a2.id, analysis_for(text2, "Karl Keller", ("Keller",)))
-    assert {m.name for m in await store.find_speakers(1, "Keller")} == {"Anna Keller", "Karl Keller"}
+    assert {m.name for m in await store.find_speakers(1, "Keller")} == {
+        "Anna Keller",
+        "Karl Keller",
+    }
     assert [m.name for m in await store.find_speakers(1, "Karl Keller")] == ["Karl Keller"]
 
 

@@ -98,9 +98,7 @@ class Progress:
 
 
 class AnalysisQueue:
-    def __init__(
-        self, store: Store, analyzer: Analyzer, *, maxsize: int, timeout_s: float
-    ) -> None:
+    def __init__(self, store: Store, analyzer: Analyzer, *, maxsize: int, timeout_s: float) -> None:
         self._store = store
         self._analyzer = analyzer
         self._queue: asyncio.Queue[int] = asyncio.Queue(maxsize=maxsize)

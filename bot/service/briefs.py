@@ -20,7 +20,7 @@ def verbatim(spans: Sequence[Span], text: str) -> list[Span]:
 
 
 def shorten(quote: str, limit: int = SHORT_QUOTE_CHARS) -> str:
-    """Cut at a word boundary and mark the cut, so a shortened quote is never passed off as whole."""
+    """Cut at a word boundary and mark the cut: a shortened quote never passes as whole."""
     if len(quote) <= limit:
         return quote
     cut = quote[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
@@ -29,7 +29,9 @@ def shorten(quote: str, limit: int = SHORT_QUOTE_CHARS) -> str:
 
 def heading(article: ArticleRecord) -> Block:
     parts = [f"#{article.id} · {article.display_title}"]
-    meta = ", ".join(x for x in (article.outlet, article.published and article.published.isoformat()) if x)
+    meta = ", ".join(
+        x for x in (article.outlet, article.published and article.published.isoformat()) if x
+    )
     if meta:
         parts.append(f"— {meta}")
     return Block(kind="heading", text=" ".join(parts))
@@ -72,7 +74,8 @@ def positions_blocks(analysis: Analysis, text: str, *, all_quotes: bool) -> list
         )
         if all_quotes:
             blocks.extend(
-                Block(kind="note", text=f"reported: {p.text}") for p in verbatim(position.paraphrases, text)
+                Block(kind="note", text=f"reported: {p.text}")
+                for p in verbatim(position.paraphrases, text)
             )
     return blocks
 
@@ -103,7 +106,9 @@ def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = 
             Button(label="All quotes", command=f"/quotes {article.id}"),
             Button(label="Full positions", command=f"/positions {article.id}"),
         ]
-    return Reply(blocks=[heading(article), *_body(analysis, article.text, pending=pending)], buttons=buttons)
+    return Reply(
+        blocks=[heading(article), *_body(analysis, article.text, pending=pending)], buttons=buttons
+    )
 
 
 def brief_text(analysis: Analysis, text: str) -> str:
@@ -148,7 +153,11 @@ def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | N
         role = f" ({record.role})" if record.role else ""
         line = record.stance or "quoted without a stance line"
         blocks.append(
-            Block(kind="item", text=f"{record.date.isoformat()} · #{record.article_id} {record.title}{role}: {line}")
+            Block(
+                kind="item",
+                text=f"{record.date.isoformat()} · #{record.article_id} {record.title}{role}:"
+                f" {line}",
+            )
         )
         if record.quotes:
             blocks.append(Block(kind="quote", text=shorten(record.quotes[0])))

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.service import briefs
 from bot.service.analysis import AnalysisQueue, Analyzer, Progress
-from bot.service.ports import FetchError, Fetcher, Scheduler
+from bot.service.ports import Fetcher, FetchError, Scheduler
 from bot.service.replies import Block, Reply, Response
 from storage import ArticleRecord, NewArticle, StorageError, Store, Subscription
 from summarizer.digest import StanceEntry
@@ -29,7 +29,8 @@ MAX_ARTICLE_CHARS = 100_000
 MAX_LINKS_PER_MESSAGE = 5
 URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
 
-HELP = """briefbot reads a news article and tells you, plainly, what happened and who holds which position.
+HELP = """briefbot reads a news article and tells you, plainly, what happened and who holds
+which position.
 
 Send an article: paste its text, or send a link (several links are handled in order).
 /articles — your stored articles
@@ -91,7 +92,9 @@ def next_run(sub: Subscription, now: datetime | None = None) -> datetime:
     local_now = (now or datetime.now(UTC)).astimezone(zone)
     candidate = datetime.combine(local_now.date(), sub.local_time, tzinfo=zone)
     if candidate <= local_now:
-        candidate = datetime.combine(local_now.date() + timedelta(days=1), sub.local_time, tzinfo=zone)
+        candidate = datetime.combine(
+            local_now.date() + timedelta(days=1), sub.local_time, tzinfo=zone
+        )
     return candidate
 
 
@@ -150,7 +153,9 @@ class BriefService:
                 name = head[1:].split("@", 1)[0].lower()
                 handler = self._commands.get(name)
                 if handler is None:
-                    return [Response(Reply.say(f"I don't know /{name}. Send /help for the commands."))]
+                    return [
+                        Response(Reply.say(f"I don't know /{name}. Send /help for the commands."))
+                    ]
                 return await handler(chat, args.strip())
             return await self._message(chat, text)
         except StorageError:
@@ -168,7 +173,13 @@ class BriefService:
         """A .txt or .html file sent as a document."""
         name = filename.lower()
         if not name.endswith((".txt", ".html", ".htm")):
-            return [Response(Reply.say("I can read .txt and .html files. Paste the text or send a link instead."))]
+            return [
+                Response(
+                    Reply.say(
+                        "I can read .txt and .html files. Paste the text or send a link instead."
+                    )
+                )
+            ]
         try:
             decoded = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -187,7 +198,9 @@ class BriefService:
     async def briefing_for(self, chat_id: int) -> Reply:
         """The daily briefing: what arrived since the last one, then who said what."""
         sub = await self.store.get_subscription(chat_id)
-        since = sub.last_sent_at if sub and sub.last_sent_at else datetime.now(UTC) - timedelta(days=1)
+        since = (
+            sub.last_sent_at if sub and sub.last_sent_at else datetime.now(UTC) - timedelta(days=1)
+        )
         articles = [a for a in await self.store.list_articles(chat_id, limit=50, since=since)]
         blocks = [Block(kind="heading", text="Your briefing")]
         if not articles:
@@ -196,11 +209,16 @@ class BriefService:
         for article in reversed(articles):
             analysis = await self.store.get_analysis(article.id)
             first = analysis.summary.text if analysis and analysis.summary else "(not analysed yet)"
-            blocks.append(Block(kind="item", text=f"#{article.id} {article.display_title}: {first}"))
+            blocks.append(
+                Block(kind="item", text=f"#{article.id} {article.display_title}: {first}")
+            )
             for position in analysis.positions if analysis else []:
                 if position.stance:
                     said.append(
-                        Block(kind="item", text=f"{position.speaker}: {position.stance} (#{article.id})")
+                        Block(
+                            kind="item",
+                            text=f"{position.speaker}: {position.stance} (#{article.id})",
+                        )
                     )
         if said:
             blocks.append(Block(kind="heading", text="Who said what"))
@@ -213,7 +231,9 @@ class BriefService:
 
     # messages ---------------------------------------------------------------------------
 
-    async def _message(self, chat: ChatRef, text: str, *, allow_links: bool = True) -> list[Response]:
+    async def _message(
+        self, chat: ChatRef, text: str, *, allow_links: bool = True
+    ) -> list[Response]:
         if not text:
             return [Response(Reply.say("That message is empty. Paste an article or send a link."))]
         links = URL_RE.findall(text) if allow_links else []
@@ -246,16 +266,25 @@ class BriefService:
         responses = []
         if len(links) > MAX_LINKS_PER_MESSAGE:
             responses.append(
-                Response(Reply.say(f"I'll take the first {MAX_LINKS_PER_MESSAGE} links of that message."))
+                Response(
+                    Reply.say(f"I'll take the first {MAX_LINKS_PER_MESSAGE} links of that message.")
+                )
             )
         for url in dict.fromkeys(links[:MAX_LINKS_PER_MESSAGE]):
             known = await self.store.find_by_url(url)
             if known is not None:
-                responses.append(await self._submit(chat, known.text, url=url, title=known.title,
-                                                    outlet=known.outlet))
+                responses.append(
+                    await self._submit(
+                        chat, known.text, url=url, title=known.title, outlet=known.outlet
+                    )
+                )
                 continue
             if self.fetcher is None:
-                responses.append(Response(Reply.say("Fetching links is switched off here; paste the text instead.")))
+                responses.append(
+                    Response(
+                        Reply.say("Fetching links is switched off here; paste the text instead.")
+                    )
+                )
                 continue
             try:
                 page = await self.fetcher.fetch(url)
@@ -263,33 +292,51 @@ class BriefService:
                 responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
                 continue
             if not looks_english(page.text):
-                responses.append(Response(Reply.say(f"{url}: I can only read English articles for now.")))
+                responses.append(
+                    Response(Reply.say(f"{url}: I can only read English articles for now."))
+                )
                 continue
             responses.append(
                 await self._submit(
-                    chat, page.text, url=url, canonical_url=page.final_url, title=page.title,
-                    outlet=page.outlet, published=page.published,
+                    chat,
+                    page.text,
+                    url=url,
+                    canonical_url=page.final_url,
+                    title=page.title,
+                    outlet=page.outlet,
+                    published=page.published,
                 )
             )
         return responses
 
     async def _submit(self, chat: ChatRef, text: str, **meta: object) -> Response:
         if not self._limiter.allow(chat.user_id):
-            return Response(Reply.say("You've sent a lot of articles this hour; please wait a little."))
-        article, _ = await self.store.add_article(chat.chat_id, chat.user_id, NewArticle(text=text, **meta))
+            return Response(
+                Reply.say("You've sent a lot of articles this hour; please wait a little.")
+            )
+        article, _ = await self.store.add_article(
+            chat.chat_id, chat.user_id, NewArticle(text=text, **meta)
+        )
         if article.state == "done":
             analysis = await self.store.get_analysis(article.id)
             return Response(briefs.brief(article, analysis))
         accepted, progress = self.queue.submit(article.id)
         ahead = self.queue.waiting
-        note = f"Stored as #{article.id}. Reading it now…" if ahead <= 1 else (
-            f"Stored as #{article.id}; {ahead - 1} article(s) ahead of it."
+        note = (
+            f"Stored as #{article.id}. Reading it now…"
+            if ahead <= 1
+            else (f"Stored as #{article.id}; {ahead - 1} article(s) ahead of it.")
         )
         if not accepted:
-            note = f"Stored as #{article.id}. I'm very busy; it will be analysed as soon as there is room."
+            note = (
+                f"Stored as #{article.id}. I'm very busy; it will be analysed as soon as there"
+                " is room."
+            )
         return Response(Reply.say(note), updates=self._follow(article, progress))
 
-    async def _follow(self, article: ArticleRecord, progress: AsyncIterator[Progress]) -> AsyncIterator[Reply]:
+    async def _follow(
+        self, article: ArticleRecord, progress: AsyncIterator[Progress]
+    ) -> AsyncIterator[Reply]:
         async for event in progress:
             if event.stage == "positions":
                 yield briefs.brief(article, event.analysis, pending=True)
@@ -329,15 +376,23 @@ class BriefService:
         if isinstance(article, Reply):
             return [Response(article)]
         analysis = await self.store.get_analysis(article.id)
-        return [Response(briefs.brief(article, analysis, pending=article.state in ("queued", "running")))]
+        return [
+            Response(
+                briefs.brief(article, analysis, pending=article.state in ("queued", "running"))
+            )
+        ]
 
-    async def _positions_like(self, chat: ChatRef, args: str, *, all_quotes: bool) -> list[Response]:
+    async def _positions_like(
+        self, chat: ChatRef, args: str, *, all_quotes: bool
+    ) -> list[Response]:
         article = await self._article_arg(chat, args)
         if isinstance(article, Reply):
             return [Response(article)]
         analysis = await self.store.get_analysis(article.id)
         if analysis is None:
-            return [Response(Reply.say(f"#{article.id} is still being analysed; try again shortly."))]
+            return [
+                Response(Reply.say(f"#{article.id} is still being analysed; try again shortly."))
+            ]
         return [Response(briefs.positions(article, analysis, all_quotes=all_quotes))]
 
     async def _positions(self, chat: ChatRef, args: str) -> list[Response]:
@@ -348,22 +403,39 @@ class BriefService:
 
     async def _stance(self, chat: ChatRef, args: str) -> list[Response]:
         if not args:
-            return [Response(Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them."))]
+            return [
+                Response(
+                    Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them.")
+                )
+            ]
         found = await self.store.find_speakers(chat.chat_id, args)
         if not found:
             known = await self.store.list_speakers(chat.chat_id)
             close = _close_names(args, [s.name for s in known])
-            hint = f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
-            return [Response(Reply.say(f"No one called “{args}” is quoted in your articles.{hint}"))]
+            hint = (
+                f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
+            )
+            return [
+                Response(Reply.say(f"No one called “{args}” is quoted in your articles.{hint}"))
+            ]
         if len(found) > 1:
             names = "; ".join(f"{s.name} ({s.article_count} article(s))" for s in found[:8])
-            return [Response(Reply.say(f"“{args}” could be several people: {names}. Use the full name."))]
+            return [
+                Response(
+                    Reply.say(f"“{args}” could be several people: {names}. Use the full name.")
+                )
+            ]
         match = found[0]
         history = await self.store.stance_history(chat.chat_id, match.id)
         first = briefs.stance(match, history, digest=None)
         entries = [
-            StanceEntry(article_id=h.article_id, date=h.date, title=h.title, stance=h.stance,
-                        quotes=h.quotes)
+            StanceEntry(
+                article_id=h.article_id,
+                date=h.date,
+                title=h.title,
+                stance=h.stance,
+                quotes=h.quotes,
+            )
             for h in history
         ]
 
@@ -397,13 +469,19 @@ class BriefService:
             return [Response(Reply.say(usage))]
         at = parse_local_time(parts[0])
         if at is None:
-            return [Response(Reply.say(f"“{parts[0]}” is not a time of day (00:00–23:59). {usage}"))]
+            return [
+                Response(Reply.say(f"“{parts[0]}” is not a time of day (00:00–23:59). {usage}"))
+            ]
         tz = parts[1] if len(parts) == 2 else "UTC"
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             close = zone_suggestions(tz)
-            hint = f" Did you mean {', '.join(close)}?" if close else " Use an IANA zone like Europe/Rome."
+            hint = (
+                f" Did you mean {', '.join(close)}?"
+                if close
+                else " Use an IANA zone like Europe/Rome."
+            )
             return [Response(Reply.say(f"I don't know the time zone “{tz}”.{hint}"))]
         sub = await self.store.subscribe(chat.chat_id, at, tz)
         if self.scheduler:
@@ -422,7 +500,15 @@ class BriefService:
         removed = await self.store.unsubscribe(chat.chat_id)
         if self.scheduler:
             self.scheduler.cancel(chat.chat_id)
-        return [Response(Reply.say("Unsubscribed: no more daily briefings." if removed else "You had no subscription."))]
+        return [
+            Response(
+                Reply.say(
+                    "Unsubscribed: no more daily briefings."
+                    if removed
+                    else "You had no subscription."
+                )
+            )
+        ]
 
     async def _briefing(self, chat: ChatRef, args: str) -> list[Response]:
         return [Response(await self.briefing_for(chat.chat_id))]
@@ -430,7 +516,9 @@ class BriefService:
     async def _delete(self, chat: ChatRef, args: str) -> list[Response]:
         raw = args.lstrip("#")
         if not raw.isdigit():
-            return [Response(Reply.say("Which article? For example: /delete 3. /articles lists them."))]
+            return [
+                Response(Reply.say("Which article? For example: /delete 3. /articles lists them."))
+            ]
         if await self.store.delete_article(chat.chat_id, int(raw)):
             return [Response(Reply.say(f"Deleted #{raw}."))]
         return [Response(Reply.say(f"There is no article #{raw} here. /articles lists yours."))]

@@ -19,6 +19,8 @@ class ChatMessage(TypedDict):
 class TextGenerator(Protocol):
     name: str
 
-    def generate(self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int) -> list[str]:
+    def generate(
+        self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int
+    ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input."""
         ...
