@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "di", "da", "la", "le", "bin", "al"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
@@ -22,13 +23,22 @@ def _ascii_fold(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+_NON_LETTER = re.compile(r"[^a-z]")
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=8192)
 def _fold_token(tok: str) -> str:
-    t = re.sub(r"[^a-z]", "", _ascii_fold(tok).lower())
+    t = _NON_LETTER.sub("", _ascii_fold(tok).lower())
     for a, b in _DIGRAPHS:
         t = t.replace(a, b)
     # Vowels (and y) fold to one class: transliterations differ mostly in vowel letters.
-    t = re.sub(r"[aeiouy]+", "a", t)
-    return re.sub(r"(.)\1+", r"\1", t)
+    t = _VOWELS.sub("a", t)
+    return _DOUBLES.sub(r"\1", t)
+
+
+_TITLE_KEYS = frozenset(_fold_token(w) for w in _TITLE_WORDS)
 
 
 def tokens(name: str) -> list[str]:
@@ -37,11 +47,12 @@ def tokens(name: str) -> list[str]:
     toks = [t for t in re.split(r"[\s\u00a0]+", name.strip()) if t]
     toks = [t.strip(".,;:()[]\"“”‘’") for t in toks]
     toks = [t for t in toks if t and _fold_token(t)]
-    while toks and _fold_token(toks[0]) in {_fold_token(w) for w in _TITLE_WORDS}:
+    while toks and _fold_token(toks[0]) in _TITLE_KEYS:
         toks = toks[1:]
     return toks
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """Key equal for spelling variants of the same name: 'Zelenskiy' and 'Zelensky' match."""
     return " ".join(_fold_token(t) for t in tokens(name))

@@ -104,6 +104,8 @@ _GLUE_WORDS = sorted(
     key=len, reverse=True,
 )
 PRONOUNS = {"he", "she"}
+# A name ends at a word boundary, a possessive, or a common word glued on by bad extraction.
+_FORM_END = re.compile(r"(?:[’']s)?(?![\w])|(?:" + "|".join(_GLUE_WORDS) + r")\b")
 
 
 @dataclass
@@ -319,10 +321,10 @@ class SpeakerIndex:
         taken: list[tuple[int, int]] = []
         for form, _ in forms:
             owners = [e for e in self.entities if form in e.forms]
-            glue = "|".join(_GLUE_WORDS)
-            pat = re.compile(r"(?<![\w’'])" + re.escape(form)
-                             + rf"(?=(?:[’']s)?(?![\w])|(?:{glue})\b)")
+            pat = re.compile(r"(?<![\w’'])" + re.escape(form))
             for m in pat.finditer(self.masked):
+                if not _FORM_END.match(self.masked, m.end()):
+                    continue
                 if any(a <= m.start() < b for a, b in taken):
                     continue
                 taken.append((m.start(), m.end()))
