@@ -10,6 +10,7 @@ with generic rules, then to fold every surface form of one person into one entit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.names import name_key, same_person_name, surname, surname_key
@@ -186,11 +187,11 @@ def role_match(phrase: str, entity: Entity) -> float:
 _GENERIC_ORG_WORDS = {"state", "ministry", "government", "defence", "defense", "foreign", "army"}
 
 
-def _unglue(name: str, known: set[str], text: str) -> str:
+def _unglue(name: str, known: set[str], counts: dict[str, int]) -> str:
     """'Mark Ruttereaffirmed' -> 'Mark Rutte', by known surnames or a glued common word."""
     toks = name.split()
     last = toks[-1]
-    if len(re.findall(r"(?<![\w’'])" + re.escape(last) + r"(?![\w])", text)) > 1:
+    if counts.get(last, 0) > 1:
         return name  # the word stands alone elsewhere: it is the name itself
     for k in sorted(known, key=len, reverse=True):
         if last != k and last.startswith(k) and last[len(k):].islower() and len(last) > len(k):
@@ -233,6 +234,7 @@ class SpeakerIndex:
         self.entities: list[Entity] = []
         self.mentions: list[Mention] = []
         place_texts = self._place_like(ents)
+        self.word_counts = Counter(re.findall(r"[\w\-]+", text))
         self._build_people(ents, place_texts)
         self._build_orgs(ents, place_texts)
         self._find_roles()
@@ -281,7 +283,7 @@ class SpeakerIndex:
                             and surname_key(n) in person_keys and n.lower() not in PLACES:
                         raw.append(n)
         known = {n for n in raw if " " not in n}
-        names = [_unglue(n, known, self.text) for n in raw]
+        names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
         # Full names first so surnames attach to them.
         full = sorted({n for n in names if len(n.split()) > 1}, key=lambda n: -len(n))
@@ -354,7 +356,7 @@ class SpeakerIndex:
             if lab != "ORG":
                 continue
             for n in _clean_name(t):
-                n = _unglue(n, glue_known, self.text)
+                n = _unglue(n, glue_known, self.word_counts)
                 low = n.lower()
                 if low in _GENERIC_ORG_WORDS:
                     continue
