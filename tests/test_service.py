@@ -174,6 +174,26 @@ async def test_briefing_covers_new_articles_once(service):
     assert "No new articles since the last briefing" in second
 
 
+async def test_unconfirmed_briefing_keeps_its_window(service):
+    """A briefing that failed to send is composed again next time, not skipped."""
+    await service.handle(CHAT, "/subscribe 08:00 UTC")
+    await text_of(await service.handle(CHAT, demo("04_frontline")))
+    undelivered, _ = await service.compose_briefing(CHAT.chat_id)
+    retry, covered_until = await service.compose_briefing(CHAT.chat_id)
+    assert "Kharkiv region braces" in undelivered.plain()
+    assert "Kharkiv region braces" in retry.plain()
+    assert "Tkachuk" in retry.plain()
+    await service.confirm_briefing(CHAT.chat_id, covered_until)
+    after, _ = await service.compose_briefing(CHAT.chat_id)
+    assert "No new articles" in after.plain()
+
+
+async def test_documents_obey_the_allow_list(tmp_path):
+    async with open_service(settings_for(tmp_path, allowed_user_ids=[1]), use_model=False) as svc:
+        refused = await svc.submit_document(ChatRef(5, user_id=2), "a.txt", b"text " * 100)
+        assert "private" in await text_of(refused)
+
+
 async def test_delete(service):
     await text_of(await service.handle(CHAT, demo("04_frontline")))
     assert "Deleted #1" in await text_of(await service.handle(CHAT, "/delete 1"))

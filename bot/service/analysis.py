@@ -33,6 +33,10 @@ class Analyzer(Protocol):
     async def draft(self, text: str, title: str | None) -> Analysis: ...
     async def complete(self, text: str, drafted: Analysis) -> Analysis: ...
     async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
+    def abandon_work(self) -> None:
+        """Called after a timeout: whatever is stuck must not hold up the next article."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -85,6 +89,12 @@ class LocalAnalyzer:
             return None if generator is None else stance_digest(generator, speaker, entries)
 
         return await self._run(work)
+
+    def abandon_work(self) -> None:
+        # A Python thread cannot be killed: leave the stuck one to finish on its own and give
+        # the queue a fresh thread. The model instance stays the one already loaded.
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -197,6 +207,7 @@ class AnalysisQueue:
             )
         except TimeoutError:
             log.warning("model timed out on article %s; keeping positions only", article_id)
+            self._analyzer.abandon_work()
             await self._store.save_analysis(article_id, drafted)
             await self._fail(article_id, "the model took too long; positions are kept")
             return

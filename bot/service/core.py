@@ -49,6 +49,9 @@ Send an article: paste its text, or send a link (several links are handled in or
 briefbot reads English articles."""
 
 
+PRIVATE = "Sorry, this briefbot is private."
+
+
 class ChatRef:
     __slots__ = ("chat_id", "user_id")
 
@@ -145,7 +148,7 @@ class BriefService:
     async def handle(self, chat: ChatRef, text: str) -> list[Response]:
         """Every failure below becomes a polite reply; nothing stored is lost by a bad input."""
         if self._allowed and chat.user_id not in self._allowed:
-            return [Response(Reply.say("Sorry, this briefbot is private."))]
+            return [Response(Reply.say(PRIVATE))]
         text = (text or "").strip()
         try:
             if text.startswith("/"):
@@ -171,6 +174,8 @@ class BriefService:
 
     async def submit_document(self, chat: ChatRef, filename: str, data: bytes) -> list[Response]:
         """A .txt or .html file sent as a document."""
+        if self._allowed and chat.user_id not in self._allowed:
+            return [Response(Reply.say(PRIVATE))]
         name = filename.lower()
         if not name.endswith((".txt", ".html", ".htm")):
             return [
@@ -195,13 +200,16 @@ class BriefService:
             return [await self._submit(chat, page.text, title=page.title, outlet=page.outlet)]
         return await self._message(chat, decoded.strip(), allow_links=False)
 
-    async def briefing_for(self, chat_id: int) -> Reply:
-        """The daily briefing: what arrived since the last one, then who said what."""
+    async def compose_briefing(self, chat_id: int) -> tuple[Reply, datetime]:
+        """What arrived since the last briefing, then who said what.
+
+        Returns the moment it covers up to; pass it to `confirm_briefing` only once the
+        briefing was delivered, so a failed send does not lose that window.
+        """
+        now = datetime.now(UTC)
         sub = await self.store.get_subscription(chat_id)
-        since = (
-            sub.last_sent_at if sub and sub.last_sent_at else datetime.now(UTC) - timedelta(days=1)
-        )
-        articles = [a for a in await self.store.list_articles(chat_id, limit=50, since=since)]
+        since = sub.last_sent_at if sub and sub.last_sent_at else now - timedelta(days=1)
+        articles = await self.store.list_articles(chat_id, limit=50, since=since)
         blocks = [Block(kind="heading", text="Your briefing")]
         if not articles:
             blocks.append(Block(kind="text", text="No new articles since the last briefing."))
@@ -213,21 +221,24 @@ class BriefService:
                 Block(kind="item", text=f"#{article.id} {article.display_title}: {first}")
             )
             for position in analysis.positions if analysis else []:
+                quotes = briefs.verbatim(position.quotes, article.text)
                 if position.stance:
-                    said.append(
-                        Block(
-                            kind="item",
-                            text=f"{position.speaker}: {position.stance} (#{article.id})",
-                        )
-                    )
+                    line = position.stance
+                elif quotes:
+                    line = f"“{briefs.shorten(quotes[0].text)}”"
+                else:
+                    continue
+                said.append(Block(kind="item", text=f"{position.speaker}: {line} (#{article.id})"))
         if said:
             blocks.append(Block(kind="heading", text="Who said what"))
             blocks.extend(said)
         if sub:
-            when = next_run(sub, datetime.now(UTC) + timedelta(minutes=1))
+            when = next_run(sub, now + timedelta(minutes=1))
             blocks.append(Block(kind="note", text=f"next briefing {when:%a %d %b, %H:%M} {sub.tz}"))
-        await self.store.mark_briefed(chat_id, datetime.now(UTC))
-        return Reply(blocks=blocks)
+        return Reply(blocks=blocks), now
+
+    async def confirm_briefing(self, chat_id: int, covered_until: datetime) -> None:
+        await self.store.mark_briefed(chat_id, covered_until)
 
     # messages ---------------------------------------------------------------------------
 
@@ -511,7 +522,9 @@ class BriefService:
         ]
 
     async def _briefing(self, chat: ChatRef, args: str) -> list[Response]:
-        return [Response(await self.briefing_for(chat.chat_id))]
+        reply, covered_until = await self.compose_briefing(chat.chat_id)
+        await self.confirm_briefing(chat.chat_id, covered_until)
+        return [Response(reply)]
 
     async def _delete(self, chat: ChatRef, args: str) -> list[Response]:
         raw = args.lstrip("#")

@@ -27,7 +27,9 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = context.job.chat_id
     service = service_of(context)
     try:
-        await LiveMessage(context.bot, chat_id).show(await service.briefing_for(chat_id))
+        reply, covered_until = await service.compose_briefing(chat_id)
+        await LiveMessage(context.bot, chat_id).show(reply)
+        await service.confirm_briefing(chat_id, covered_until)
     except Forbidden:
         log.info("chat %s blocked the bot; ending its subscription", chat_id)
         await service.store.unsubscribe(chat_id)
