@@ -37,6 +37,8 @@ _NOUN_COMPLEMENT = re.compile(
     r"\b(?:comment|question|remark|suggestion|claim|assertion|headline|slogan|title)s?"
     r"\s+(?:that\s+|of\s+)?$"
 )
+_PREP_BEFORE = re.compile(
+    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 
 
@@ -142,6 +144,9 @@ class _Resolver:
                 and re.search(r",\s*$", self.masked[max(0, m.start - 3):m.start]))
             if not ok:
                 continue
+            before = self.masked[max(floor, m.start - 40):m.start]
+            if m.kind != "org" and _PREP_BEFORE.search(before):
+                continue  # 'a spokesman for Smith said': Smith is not the one speaking
             if m.kind == "org":
                 of = re.search(r"\s+(?:of|from|at)\s+(?:the\s+)?$", self.masked[floor:m.start])
                 if of:

@@ -392,10 +392,15 @@ class SpeakerIndex:
             low = re.sub(r"[’']s$", "", tok.lower())
             if not (tok[0].isupper() or low in _ROLE_MODIFIERS) or low in self._name_words:
                 break
+            if low in {"for", "of", "to"} and any(
+                    re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):
+                break  # 'a spokesman for President X': X's title is 'President'
+            if low in {"a", "an"}:
+                break
             taken.insert(0, tok)
             start = base + w.start()
             end_expected = start
-        while taken and taken[0].lower() in {"the", "of", "and", "for"}:
+        while taken and taken[0].lower() in {"the", "of", "and", "for", "to"}:
             start += len(taken[0]) + 1
             taken = taken[1:]
         if not taken or not any(re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):

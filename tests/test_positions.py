@@ -136,3 +136,29 @@ def test_name_keys_keep_different_people_apart() -> None:
     assert name_key("Joe Biden") != name_key("Hunter Biden")
     assert name_key("Trump") != name_key("Trump Jr.")
     assert surname("Ursula von der Leyen") == "von der Leyen"
+
+
+def test_speaker_named_in_next_sentence() -> None:
+    text = ("“This is a disaster for everyone in the valley.”\n"
+            "Anna Berg, the mayor of the town, said the council would appeal.")
+    assert quotes_of(text)["Anna Berg"] == ["This is a disaster for everyone in the valley."]
+
+
+def test_object_of_preposition_is_not_the_speaker() -> None:
+    text = ("President Karl Jonsson arrived late. "
+            "A spokesman for President Karl Jonsson said the talks were “constructive”.")
+    assert quotes_of(text).get("Karl Jonsson", []) == []
+
+
+def test_she_points_to_the_last_named_person() -> None:
+    text = "“Go home,” Peter Lind told Maria Stone on Monday. She said: “I will stay.”"
+    q = quotes_of(text)
+    assert q["Peter Lind"] == ["Go home"]
+    assert q["Maria Stone"] == ["I will stay."]
+
+
+def test_multi_paragraph_quote_keeps_one_speaker() -> None:
+    text = ("Minister Ola Brandt said: “The first part of the plan is ready.\n"
+            "“The second part will follow in spring.”\nThe opposition was unconvinced.")
+    assert quotes_of(text)["Ola Brandt"] == [
+        "The first part of the plan is ready.", "The second part will follow in spring."]
