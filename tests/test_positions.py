@@ -162,3 +162,13 @@ def test_multi_paragraph_quote_keeps_one_speaker() -> None:
             "“The second part will follow in spring.”\nThe opposition was unconvinced.")
     assert quotes_of(text)["Ola Brandt"] == [
         "The first part of the plan is ready.", "The second part will follow in spring."]
+
+
+def test_name_matches_for_stance_lookup() -> None:
+    from summarizer.names import name_matches
+
+    assert name_matches("Zelenskiy", ["Volodymyr Zelensky", "Zelensky"])
+    assert name_matches("volodymyr zelenskyy", ["Volodymyr Zelensky"])
+    assert not name_matches("Hunter Biden", ["Joe Biden"])
+    assert name_matches("Biden", ["Joe Biden"])
+    assert not name_matches("", ["Joe Biden"])
