@@ -74,6 +74,9 @@ ROLE_HEADS = {
     "counterpart", "analyst", "expert", "professor", "economist", "mediator", "deputy",
     "spokespeople", "officer", "captain", "lieutenant", "sergeant", "chairperson",
 }
+_ABBREV_TITLES = {"sen.", "rep.", "gov.", "gen.", "col.", "lt.", "maj.", "capt.", "adm.",
+                  "prof.", "amb.", "sgt.", "cmdr."}
+ROLE_HEADS |= _ABBREV_TITLES
 _ROLE_MODIFIERS = {
     "of", "the", "for", "new", "former", "deputy", "foreign", "prime", "vice", "defence",
     "defense", "policy", "state", "interior", "finance", "top", "high", "acting", "outgoing",
@@ -387,7 +390,8 @@ class SpeakerIndex:
             if gap.strip():
                 break
             tok = w.group(0)
-            if tok.endswith(".") and tok.count(".") == 1 and len(tok) > 3:
+            if tok.endswith(".") and tok.count(".") == 1 and len(tok) > 3 \
+                    and tok.lower() not in _ABBREV_TITLES:
                 break  # 'Russia.' ends the previous sentence; 'U.S.' does not
             low = re.sub(r"[’']s$", "", tok.lower())
             if not (tok[0].isupper() or low in _ROLE_MODIFIERS) or low in self._name_words:
