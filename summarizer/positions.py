@@ -196,7 +196,7 @@ class _Resolver:
             if vs and (_ADJACENT.match(self.masked[head_mention.end:vs[0][0]])
                        or _APPOSITION.match(self.masked[head_mention.end:vs[0][0]])):
                 return _Attr(self.resolve(head_mention))
-        acc = re.match(r"[\s,]*according to\s+", tail)
+        acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next((m for m in self.mentions_in(q.outer_end, tail_end)
                       if m.start == q.outer_end + acc.end()), None)
@@ -220,6 +220,14 @@ class _Resolver:
         h_a = max(s_a, prev_q)
         head = self.masked[h_a:q.outer_start]
         colon = re.search(r":\s*$", head)
+        # "Reuters quoted Peskov as saying: “...”": the one quoted is the speaker.
+        as_saying = re.search(
+            r"\s+as\s+(?:saying|telling|stating|writing)\b[^" + FILL + r"]{0,40}$", head)
+        if as_saying:
+            end = h_a + as_saying.start()
+            m = [m for m in self.mentions_in(h_a, end) if m.end == end]
+            if m:
+                return _Attr(self.resolve(m[-1]))
         verbs = self.verbs_in(h_a, q.outer_start)
         if verbs:
             v = verbs[-1]
@@ -251,7 +259,7 @@ class _Resolver:
                  if re.fullmatch(r"\s*:\s*", self.masked[m.end:q.outer_start])]
             if m:
                 return _Attr(self.resolve(m[-1]))
-        acc_h = list(re.finditer(r"\b[Aa]ccording to\s+", head))
+        acc_h = list(re.finditer(r"\b(?:[Aa]ccording to|[Ii]n the words of)\s+", head))
         if acc_h:
             pos = h_a + acc_h[-1].end()
             m = next((m for m in self.mentions_in(pos, q.outer_start) if m.start == pos), None)

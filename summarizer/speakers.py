@@ -187,6 +187,15 @@ def role_match(phrase: str, entity: Entity) -> float:
     return best
 
 
+def _strip_title(name: str) -> str:
+    """'Mayor Oleg Petrov' (NER sometimes includes the title) -> 'Oleg Petrov'."""
+    toks = name.split()
+    while len(toks) > 1 and re.sub(r"[’']s$", "", toks[0].lower()) in _ROLE_MODIFIERS | {
+            "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr."}:
+        toks = toks[1:]
+    return " ".join(toks)
+
+
 _GENERIC_ORG_WORDS = {"state", "ministry", "government", "defence", "defense", "foreign", "army"}
 
 
@@ -285,6 +294,7 @@ class SpeakerIndex:
                     if 1 <= len(toks) <= 3 and all(w[:1].isupper() for w in toks) \
                             and surname_key(n) in person_keys and n.lower() not in PLACES:
                         raw.append(n)
+        raw = [_strip_title(n) for n in raw]
         known = {n for n in raw if " " not in n}
         names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]

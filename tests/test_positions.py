@@ -172,3 +172,11 @@ def test_name_matches_for_stance_lookup() -> None:
     assert not name_matches("Hunter Biden", ["Joe Biden"])
     assert name_matches("Biden", ["Joe Biden"])
     assert not name_matches("", ["Joe Biden"])
+
+
+def test_quoted_as_saying_and_in_the_words_of() -> None:
+    text = ("The agency quoted Foreign Minister Lena Holm as saying that the border "
+            "“will stay closed”. In the words of Mayor Oleg Petrov, the city is “holding on”.")
+    q = quotes_of(text)
+    assert q["Lena Holm"] == ["will stay closed"]
+    assert q["Oleg Petrov"] == ["holding on"]
