@@ -181,6 +181,8 @@ class _Resolver:
                              if re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}", self.masked[t0:m.start])
                              and not self.verbs_in(t0, m.start)), None)
         vm = VERB_RE.match(self.masked, t0)
+        if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12):q.outer_start]):
+            return _Attr(None, blocked=True)  # the author's scare quote, whoever coined it
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q):q.outer_start]):
             return _Attr(None, blocked=True)
         if vm:  # inverted: said the Italian vice-premier

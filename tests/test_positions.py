@@ -180,3 +180,9 @@ def test_quoted_as_saying_and_in_the_words_of() -> None:
     q = quotes_of(text)
     assert q["Lena Holm"] == ["will stay closed"]
     assert q["Oleg Petrov"] == ["holding on"]
+
+
+def test_so_called_marks_a_scare_quote_even_after_a_speaker() -> None:
+    text = ("“We must act now,” Senator Lucy Hall said. "
+            "The so-called “peace through strength doctrine” has failed, critics say.")
+    assert quotes_of(text) == {"Lucy Hall": ["We must act now"]}
