@@ -49,6 +49,19 @@ class _Attr:
 
 
 class _Resolver:
+    """Attribution for one article, in order of how much evidence each rule needs.
+
+    1. A reporting clause touching the quote ("...,” Rutte said", "said the minister",
+       "X told reporters: “", "according to X") decides alone.
+    2. Otherwise a quote borrows the speaker of another quote in its sentence or of the
+       paragraphs of the same multi-paragraph quote ("“…,” he continued, “…”").
+    3. Otherwise, for quotes longer than a scare-quote fragment: the sentence's subject,
+       then the speaker of the previous sentence's quote, then a speaker named at the start
+       of the next sentence.
+    A reporting clause whose subject is unknown ("one source told Reuters") blocks steps
+    2-3: the quote has a speaker, just not one we can name, so it is dropped.
+    """
+
     def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex):
         self.text = text
         self.quotes = quotes
