@@ -46,16 +46,21 @@ def main() -> int:
         total.add(sub)
         print(f"{label} overall: P={sub.precision:.3f} R={sub.recall:.3f} fid={sub.fidelity:.3f} "
               f"attr={sub.attribution:.3f} qrec={sub.quote_recall:.3f}")
-    for _label, gold_file, seeds in sets:
+    per_set: dict[str, list[float]] = {}
+    for label, gold_file, seeds in sets:
         for _name, text, _gold in load_gold(gold_file, seeds):
             t0 = time.perf_counter()
             extract_positions(text)
-            warm.append(time.perf_counter() - t0)
+            dt = time.perf_counter() - t0
+            warm.append(dt)
+            per_set.setdefault(label, []).append(dt)
     print(f"ALL: speaker P={total.precision:.3f} R={total.recall:.3f} "
           f"quote fidelity={total.fidelity:.3f} attribution={total.attribution:.3f} "
           f"quote recall={total.quote_recall:.3f}")
     print(f"time per article: cold (incl. spaCy load) {cold:.2f}s, "
           f"warm median {statistics.median(warm):.3f}s over {len(warm)} articles")
+    for label, ts in per_set.items():
+        print(f"  warm median {label}: {statistics.median(ts):.3f}s over {len(ts)} articles")
     return 0
 
 
