@@ -279,12 +279,32 @@ class SqliteStore:
                 return [row[0] for row in await c.fetchall()]
 
     async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
+        """The speaker row for a position, linking name forms across articles.
+
+        An article that names someone by surname alone joins the one full-named speaker
+        known by that surname; a full name arriving later upgrades a surname-only row.
+        Two full names that share a surname stay two people.
+        """
         key = self._name_key(position.speaker)
-        async with db.execute("SELECT id FROM speakers WHERE name_key = ?", (key,)) as cur:
-            row = await cur.fetchone()
-        if row:
-            speaker_id = int(row[0])
-        else:
+        speaker_id = await self._scalar(db, "SELECT id FROM speakers WHERE name_key = ?", key)
+        if speaker_id is None and len(key.split()) == 1:
+            owners = await self._column(
+                db, "SELECT DISTINCT speaker_id FROM speaker_aliases WHERE alias_key = ?", key
+            )
+            speaker_id = owners[0] if len(owners) == 1 else None
+        if speaker_id is None and len(key.split()) > 1:
+            alias_keys = {self._name_key(a) for a in position.aliases} - {key}
+            for alias_key in sorted(k for k in alias_keys if len(k.split()) == 1):
+                speaker_id = await self._scalar(
+                    db, "SELECT id FROM speakers WHERE name_key = ?", alias_key
+                )
+                if speaker_id is not None:
+                    await db.execute(
+                        "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
+                        (position.speaker, key, speaker_id),
+                    )
+                    break
+        if speaker_id is None:
             cur = await db.execute(
                 "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
                 (position.speaker, key, position.kind),
@@ -299,6 +319,15 @@ class SqliteStore:
                     (speaker_id, alias, self._name_key(alias)),
                 )
         return speaker_id
+
+    @staticmethod
+    async def _column(db: aiosqlite.Connection, sql: str, *params: object) -> list[int]:
+        async with db.execute(sql, params) as cur:
+            return [int(row[0]) for row in await cur.fetchall()]
+
+    async def _scalar(self, db: aiosqlite.Connection, sql: str, *params: object) -> int | None:
+        values = await self._column(db, sql, *params)
+        return values[0] if values else None
 
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
         summary = analysis.summary

@@ -181,3 +181,14 @@ async def test_published_date_roundtrip(store):
     )
     assert article.published == date(2024, 12, 3)
     assert (await store.find_by_url("https://example.org/a")).id == article.id
+
+
+async def test_surname_only_mentions_join_the_full_name(store):
+    texts = [TEXT, TEXT + "Two.\n", TEXT + "Three.\n"]
+    ids = [(await store.add_article(1, None, NewArticle(text=t)))[0].id for t in texts]
+    # first a surname-only article, then the full name (upgrades it), then surname-only again
+    await store.save_analysis(ids[0], analysis_for(texts[0], "Keller", ()))
+    await store.save_analysis(ids[1], analysis_for(texts[1], "Anna Keller", ("Keller",)))
+    await store.save_analysis(ids[2], analysis_for(texts[2], "Keller", ()))
+    (match,) = await store.find_speakers(1, "Keller")
+    assert match.name == "Anna Keller" and match.article_count == 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -20,6 +20,7 @@ from storage import Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.model.base import TextGenerator
+from summarizer.nlp import get_nlp
 from summarizer.types import Analysis
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Analyzer(Protocol):
     async def draft(self, text: str, title: str | None) -> Analysis: ...
     async def complete(self, text: str, drafted: Analysis) -> Analysis: ...
     async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
+    def warm_up(self) -> None: ...
     def abandon_work(self) -> None:
         """Called after a timeout: whatever is stuck must not hold up the next article."""
         ...
@@ -70,8 +72,22 @@ class LocalAnalyzer:
     async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def warm_up(self) -> None:
-        await self._run(self._model)
+    def warm_up(self) -> None:
+        """Queue the slow loads (spaCy ~2 s, the model ~30 s) ahead of the first article.
+
+        Not awaited: start-up stays instant, and the first article simply waits behind the
+        loads in the one analysis thread instead of paying for them itself.
+        """
+
+        def load() -> None:
+            get_nlp()
+            self._model()
+
+        def report(done: Future[None]) -> None:
+            if done.exception() is not None:
+                log.error("warm-up failed; articles will retry the load", exc_info=done.exception())
+
+        self._executor.submit(load).add_done_callback(report)
 
     async def draft(self, text: str, title: str | None) -> Analysis:
         return await self._run(lambda: pipeline.draft(text, title=title))
@@ -122,6 +138,7 @@ class AnalysisQueue:
         return self._queue.qsize()
 
     async def start(self) -> None:
+        self._analyzer.warm_up()
         for article_id in await self._store.requeue_unfinished():
             self._offer(article_id)
         self._worker = asyncio.create_task(self._work(), name="analysis-worker")
@@ -210,6 +227,14 @@ class AnalysisQueue:
             self._analyzer.abandon_work()
             await self._store.save_analysis(article_id, drafted)
             await self._fail(article_id, "the model took too long; positions are kept")
+            return
+        except Exception as exc:
+            # The positions are real work that needs no model: keep them, report the rest.
+            log.exception("model failed on article %s; keeping positions only", article_id)
+            await self._store.save_analysis(article_id, drafted)
+            await self._fail(
+                article_id, "the summary could not be written; positions are kept", exc
+            )
             return
         await self._store.save_analysis(article_id, finished)
         self._publish(article_id, Progress(stage="done", analysis=finished))
