@@ -138,6 +138,12 @@ class SqliteStore:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
 
+    @staticmethod
+    async def _ensure_chat(db: aiosqlite.Connection, chat_id: int, now: str) -> None:
+        await db.execute(
+            "INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now)
+        )
+
     # articles ---------------------------------------------------------------------------
 
     async def add_article(
@@ -146,9 +152,7 @@ class SqliteStore:
         digest = content_hash(article.text)
         now = _now().isoformat()
         async with self._tx() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now)
-            )
+            await self._ensure_chat(db, chat_id, now)
             await db.execute(
                 "INSERT OR IGNORE INTO articles(url, canonical_url, title, outlet, published, text,"
                 " content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -515,9 +519,7 @@ class SqliteStore:
     async def subscribe(self, chat_id: int, local_time: time, tz: str) -> Subscription:
         now = _now().isoformat()
         async with self._tx() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO chats(id, created_at) VALUES (?, ?)", (chat_id, now)
-            )
+            await self._ensure_chat(db, chat_id, now)
             await db.execute(
                 "INSERT INTO subscriptions(chat_id, local_time, tz, created_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(chat_id) DO UPDATE"
