@@ -17,6 +17,7 @@ from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, quote_spans
 _SPLIT = re.compile(r"(?<=[.!?…])[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
+_POSSESSIVE = re.compile(r"[’']s?$")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # Words that may open a sentence without naming anyone or anything.
 _FUNCTION_WORDS = frozenset(
@@ -105,13 +106,13 @@ def _normalise_number(raw: str) -> str:
 def check_grounded(text: str, source: str, *, allowed: Iterable[str] = ()) -> list[str]:
     """Names, numbers and dates the output uses must all occur in the source."""
     allowed_text = " ".join(allowed)
-    source_words = set(words(source)) | set(words(allowed_text))
+    source_words = {_POSSESSIVE.sub("", w) for w in words(source + " " + allowed_text)}
     source_lower = {w.casefold() for w in source_words}
     stems = {w[:5] for w in source_words if len(w) >= 5 and w[:1].isupper()}
     unknown: list[str] = []
     for sentence in sentences(text):
         for i, m in enumerate(_CAPITALISED.finditer(sentence)):
-            word = re.sub(r"[’']s$", "", m.group()).strip("’'-")
+            word = _POSSESSIVE.sub("", m.group()).strip("’'-")
             if not word or word in source_words:
                 continue
             parts = [p for p in word.split("-") if p]

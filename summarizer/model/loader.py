@@ -1,0 +1,96 @@
+"""Turn `BRIEFBOT_MODEL` into one loaded `TextGenerator`, once per process.
+
+Spec forms: `packaged:NAME` (the offline default), a local directory, a `.gguf` file, or a
+hub id. Only the hub id may reach the network, and only if the user's own environment
+allows it; everything else is loaded with HF_HUB_OFFLINE=1. A GGUF is dequantised once
+into the cache (reading it costs ~40 s each time otherwise).
+
+The generator is synchronous; the service must call it from a worker thread
+(`await asyncio.to_thread(...)`), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from summarizer.model.base import TextGenerator
+from summarizer.model.packaged import (
+    DONE_MARKER,
+    ModelSetupError,
+    convert_gguf,
+    is_converted,
+    packaged_spec,
+    prepare,
+)
+from summarizer.model.transformers_backend import Precision, load_transformers
+
+_HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+_loaded: dict[tuple, TextGenerator] = {}
+_lock = threading.Lock()
+
+
+def _converted_gguf(gguf: Path, cache_dir: Path) -> Path:
+    stat = gguf.stat()
+    key = hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    final = Path(cache_dir).expanduser() / f"gguf-{gguf.stem}-{key.hexdigest()[:12]}"
+    if is_converted(final):
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".gguf-", dir=final.parent))
+    try:
+        convert_gguf(gguf, work)
+        (work / DONE_MARKER).write_text(f"converted from {gguf.resolve()}\n")
+        try:
+            work.rename(final)
+        except OSError:
+            if not is_converted(final):
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def resolve(spec: str, cache_dir: Path) -> tuple[str, str, bool]:
+    """(what to hand from_pretrained, display name, offline?) for a spec, or a one-line error."""
+    spec = spec.strip()
+    if spec.startswith("packaged:"):
+        pm = packaged_spec(spec.removeprefix("packaged:"))
+        return str(prepare(pm.key, cache_dir)), pm.display, True
+    path = Path(spec).expanduser()
+    if spec.endswith(".gguf"):
+        if not path.is_file():
+            raise ModelSetupError(f"BRIEFBOT_MODEL={spec}: no such GGUF file")
+        return str(_converted_gguf(path, cache_dir)), path.name, True
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelSetupError(f"BRIEFBOT_MODEL={spec}: directory has no config.json")
+        return str(path), path.name, True
+    if _HUB_ID.match(spec) and not path.exists():
+        return spec, spec, False
+    raise ModelSetupError(
+        f"BRIEFBOT_MODEL={spec!r} is not packaged:NAME, a model directory, a .gguf file "
+        "or a hub id like Qwen/Qwen2.5-1.5B-Instruct"
+    )
+
+
+def load_generator(
+    spec: str, *, cache_dir: Path, threads: int = 0, precision: Precision = "auto"
+) -> TextGenerator:
+    """The process-wide generator for `spec`; later calls return the same instance."""
+    key = (spec, str(cache_dir), threads, precision)
+    with _lock:
+        if key not in _loaded:
+            source, name, offline = resolve(spec, cache_dir)
+            try:
+                _loaded[key] = load_transformers(
+                    source, name=name, threads=threads, precision=precision, offline=offline
+                )
+            except (OSError, ValueError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ModelSetupError(f"BRIEFBOT_MODEL={spec}: cannot load: {first}") from exc
+        return _loaded[key]
