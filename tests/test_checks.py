@@ -1,0 +1,77 @@
+"""The output checks shared by summary, stance lines and digest."""
+
+from __future__ import annotations
+
+from summarizer.checks import (
+    check_copied,
+    check_grounded,
+    check_length,
+    check_loaded,
+    check_output,
+    check_repetition,
+    longest_copied_run,
+    sentences,
+)
+
+SOURCE = (
+    "On 3 March, Finnish Prime Minister Anna Virtanen said the border would stay closed "
+    "until June. Russia’s foreign ministry called the decision “a hostile act”. "
+    "Helsinki spent €120 million on new fences in 2023."
+)
+
+
+def test_sentences_and_length_limits():
+    expected = ["One.", "Two!", "“Three?” he asked.", "Four"]
+    assert sentences("One. Two! “Three?” he asked. Four") == expected
+    assert check_length("A short one. And another.", max_words=10, min_sentences=2) == []
+    problems = check_length("word " * 30 + ".", max_words=25, min_sentences=2)
+    assert any("30 words" in p for p in problems) and any("at least 2" in p for p in problems)
+    assert check_length("", max_words=5) == ["The answer is empty."]
+    assert any("unfinished" in p for p in check_length("It stops mid", max_words=5))
+
+
+def test_loaded_words_only_count_outside_attributed_quotes():
+    assert check_loaded("The ministry called it “a hostile act”.") == []
+    assert check_loaded("The Kiev regime is reckless.") != []
+    # the article's own loaded phrases count too, even when not in the lexicon
+    assert check_loaded("They built a fortress Europe.", ["fortress Europe"]) != []
+    # a scare-quoted word of the article is fine when used plainly
+    assert check_loaded("The aid arrived.", ["‘aid’"]) == []
+
+
+def test_grounding_flags_invented_names_and_numbers():
+    ok = "Anna Virtanen said the border stays closed until June; Finland spent €120 million."
+    assert check_grounded(ok, SOURCE + " Finland") == []
+    bad = "President Niinistö said 300 soldiers arrived in May 2024."
+    problems = check_grounded(bad, SOURCE)
+    assert problems
+    for token in ("Niinistö", "300", "May", "2024"):
+        assert token in problems[0]
+
+
+def test_grounding_accepts_derived_forms_and_sentence_openers():
+    text = "According to Virtanen, the Finnish border stays closed. Russia’s ministry objected."
+    assert check_grounded(text, SOURCE) == []
+    assert check_grounded("Russian officials objected.", SOURCE) == []
+
+
+def test_repetition_loops():
+    assert check_repetition("The border is closed. The border is closed.") != []
+    assert check_repetition("a b c d a b c d a b c d") != []
+    assert check_repetition("The border is closed until June.") == []
+
+
+def test_copied_runs_ignore_quoted_material():
+    copied = "Finnish Prime Minister Anna Virtanen said the border would stay closed until June."
+    assert longest_copied_run(copied, SOURCE) == 13
+    assert check_copied(copied, SOURCE, max_run=12) != []
+    quoted = "Virtanen said “the border would stay closed until June” in March."
+    assert longest_copied_run(quoted, SOURCE) <= 2
+
+
+def test_check_output_passes_a_good_neutral_summary():
+    good = (
+        "Anna Virtanen said Finland's border would remain closed until June. "
+        "Russia's foreign ministry called the decision “a hostile act”."
+    )
+    assert check_output(good, SOURCE + " Finland", max_words=90, min_sentences=2) == []

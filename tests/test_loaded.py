@@ -1,0 +1,61 @@
+"""Loaded-language detection: the author's voice only, lexicon as data, rules in code."""
+
+from __future__ import annotations
+
+from summarizer.loaded import find_loaded_phrases, parse_lexicon, quote_spans
+from summarizer.types import Span
+
+ARTICLE = (
+    "The Minsk regime has received billions in ‘aid’ from its reckless imperialist patrons.\n"
+    "‘Preparation’\n"
+    "Officials called the talks “a reckless gamble”, the minister said.\n"
+    "The so-called peace plan is staggering in its ambition, and the Minsk regime knows it.\n"
+    "Ukraine’s allies agreed to the “defence union” proposal, the spokesman said.\n"
+)
+
+
+def test_author_voice_in_order_deduped_with_surface_forms():
+    assert find_loaded_phrases(ARTICLE) == [
+        "Minsk regime",
+        "‘aid’",
+        "reckless",
+        "imperialist",
+        "so-called peace plan",
+        "staggering",
+    ]
+
+
+def test_quoted_material_is_the_speakers_not_the_authors():
+    text = "Reporters asked about the war. “These are lies and the regime is reckless,” he said."
+    assert find_loaded_phrases(text) == []
+
+
+def test_positions_quote_spans_are_excluded_even_without_marks():
+    text = "He called it propaganda. Analysts disagreed."
+    span = Span(text="propaganda", start=13, end=23)
+    assert find_loaded_phrases(text) == ["propaganda"]
+    assert find_loaded_phrases(text, [span]) == []
+
+
+def test_apostrophes_are_not_quotes():
+    text = "Ukraine’s army and Russia’s navy met."
+    assert quote_spans(text) == []
+
+
+def test_lies_as_a_location_verb_is_not_loaded():
+    assert find_loaded_phrases("The town lies on the river. Their lies were exposed.") == ["lies"]
+
+
+def test_lexicon_parsing_stems_regexes_and_errors():
+    entries = parse_lexicon(["# comment", "", "hyperbole reckless*", r"label re:\bjunta\b"])
+    assert [e.category for e in entries] == ["hyperbole", "label"]
+    assert find_loaded_phrases("Such recklessness by the junta.", lexicon=entries) == [
+        "recklessness",
+        "junta",
+    ]
+    try:
+        parse_lexicon(["broken"])
+    except ValueError as exc:
+        assert "line 1" in str(exc)
+    else:
+        raise AssertionError("a line without a phrase must be refused")
