@@ -1,0 +1,142 @@
+"""Speed and memory of the local model on the shared seed articles.
+
+    .venv/bin/python bench/model.py                      # the loader's default configuration
+    .venv/bin/python bench/model.py --precision bf16     # compare: no int8 quantisation
+    .venv/bin/python bench/model.py --no-batch           # compare: stance prompts one by one
+    .venv/bin/python bench/model.py --full-article       # compare: whole article to summarise
+
+Prints load time, RSS, prefill and decode figures, and per-article summary / stance / brief
+times with medians. The machine is shared: run it when `uptime` shows a load near 0 and
+read single runs as noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from bot.settings import load_settings
+from summarizer import summary as summary_module
+from summarizer.loaded import find_loaded_phrases
+from summarizer.model.loader import load_generator
+from summarizer.positions import extract_positions
+from summarizer.stance import write_stances
+from summarizer.summary import write_summary
+
+GIB = 2**30
+
+
+def rss_now() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / GIB
+
+
+def rss_peak() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
+
+
+class Recorder:
+    """Sums the backend's per-call stats over every call (retries included)."""
+
+    def __init__(self, gen) -> None:
+        self.gen, self.name = gen, gen.name
+        self.reset()
+
+    def reset(self) -> None:
+        self.calls = self.prompt_tokens = self.new_tokens = 0
+        self.prefill_s = self.decode_s = 0.0
+
+    def generate(self, conversations, *, max_new_tokens):
+        out = self.gen.generate(conversations, max_new_tokens=max_new_tokens)
+        s = self.gen.last_stats
+        self.calls += 1
+        self.prompt_tokens += s.prompt_tokens
+        self.new_tokens += s.new_tokens
+        self.prefill_s += s.prefill_s
+        self.decode_s += s.decode_s
+        return out
+
+
+def main() -> None:
+    settings = load_settings()
+    default_seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--model", default=settings.model)
+    p.add_argument("--precision", default="auto", choices=["auto", "int8", "bf16", "fp32"])
+    p.add_argument("--threads", type=int, default=settings.model_threads)
+    p.add_argument("--no-batch", action="store_true", help="one stance prompt per forward pass")
+    p.add_argument("--full-article", action="store_true", help="summary prompt = whole article")
+    p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
+    p.add_argument(
+        "--seeds", type=Path, default=Path(os.environ.get("BRIEFBOT_SHARED_SEEDS", default_seeds))
+    )
+    args = p.parse_args()
+
+    paths = sorted(args.seeds.glob("*.txt"))[: args.articles or None]
+    print(f"load average {os.getloadavg()[0]:.2f} (shared machine: figures are noisy)")
+    t0 = time.perf_counter()
+    backend = load_generator(
+        args.model, cache_dir=settings.model_cache, threads=args.threads, precision=args.precision
+    )
+    load_s = time.perf_counter() - t0
+    print(f"model {backend.name}  load {load_s:.1f} s  RSS {rss_now():.2f} GiB  "
+          f"peak RSS {rss_peak():.2f} GiB")
+    if args.no_batch:
+        backend.max_batch = 1
+    if args.full_article:
+        summary_module.summary_source = lambda text, positions: text
+    gen = Recorder(backend)
+
+    rows = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        positions = extract_positions(text)
+        loaded = find_loaded_phrases(text, [q for pos in positions for q in pos.quotes])
+        article_tokens = len(backend.tokenizer(text)["input_ids"])
+
+        gen.reset()
+        t = time.perf_counter()
+        summary = write_summary(gen, text, positions, loaded)
+        summary_s = time.perf_counter() - t
+        s_stats = (gen.prompt_tokens, gen.prefill_s, gen.new_tokens, gen.decode_s, gen.calls)
+
+        gen.reset()
+        t = time.perf_counter()
+        stanced = write_stances(gen, text, positions)
+        stance_s = time.perf_counter() - t
+        k_stats = (gen.prompt_tokens, gen.prefill_s, gen.new_tokens, gen.decode_s, gen.calls)
+
+        model_lines = sum(1 for x in stanced if x.stance and not x.stance.startswith("["))
+        row = {
+            "summary_s": summary_s,
+            "stance_s": stance_s,
+            "brief_s": summary_s + stance_s,
+            "prefill_tps": (s_stats[0] + k_stats[0]) / max(s_stats[1] + k_stats[1], 1e-9),
+            "decode_tps": (s_stats[2] + k_stats[2]) / max(s_stats[3] + k_stats[3], 1e-9),
+        }
+        rows.append(row)
+        print(
+            f"{path.name[:12]} {article_tokens:5d} tok | summary {summary_s:5.1f} s "
+            f"(prefill {s_stats[0]} tok {s_stats[1]:.1f} s, {s_stats[2]} new "
+            f"{s_stats[3]:.1f} s, {s_stats[4]} call(s), fallback={summary.fallback}) | "
+            f"stances {stance_s:5.1f} s ({len(positions)} speakers, {model_lines} model lines, "
+            f"prefill {k_stats[0]} tok {k_stats[1]:.1f} s, {k_stats[2]} new {k_stats[3]:.1f} s, "
+            f"{k_stats[4]} call(s)) | brief {row['brief_s']:5.1f} s",
+            flush=True,
+        )
+    if rows:
+        med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        print(
+            f"MEDIAN over {len(rows)}: summary {med['summary_s']:.1f} s  stances "
+            f"{med['stance_s']:.1f} s  brief {med['brief_s']:.1f} s  prefill "
+            f"{med['prefill_tps']:.0f} tok/s  decode {med['decode_tps']:.1f} tok/s (batched rows "
+            f"counted)  peak RSS {rss_peak():.2f} GiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
