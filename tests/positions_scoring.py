@@ -105,12 +105,18 @@ def _gold_speaker_for(p: Position, gold: dict) -> str | None:
     speakers = gold["speakers"]
     for names in ([p.speaker], p.aliases):
         for n in names:
-            exact = [sp["name"] for sp in speakers
-                     if name_key(n) in {name_key(a) for a in [sp["name"], *sp.get("aliases", [])]}]
+            exact = [
+                sp["name"]
+                for sp in speakers
+                if name_key(n) in {name_key(a) for a in [sp["name"], *sp.get("aliases", [])]}
+            ]
             if len(exact) == 1:
                 return exact[0]
-            loose = [sp["name"] for sp in speakers
-                     if _names_match(n, [sp["name"], *sp.get("aliases", [])])]
+            loose = [
+                sp["name"]
+                for sp in speakers
+                if _names_match(n, [sp["name"], *sp.get("aliases", [])])
+            ]
             if len(loose) == 1:
                 return loose[0]
     return None
@@ -142,8 +148,14 @@ def score_article(text: str, gold: dict, positions: list[Position]) -> Score:
         for q in p.quotes:
             s.sys_quotes += 1
             s.verbatim += q.is_verbatim_in(text)
-            hit = next((gq for gq in gold["quotes"]
-                        if _overlap((q.start, q.end), (gq["start"], gq["end"]))), None)
+            hit = next(
+                (
+                    gq
+                    for gq in gold["quotes"]
+                    if _overlap((q.start, q.end), (gq["start"], gq["end"]))
+                ),
+                None,
+            )
             if hit is not None and hit["optional"]:
                 continue
             s.attr_scored += 1
@@ -152,7 +164,8 @@ def score_article(text: str, gold: dict, positions: list[Position]) -> Score:
             else:
                 want = hit["speaker"] if hit else "no quote"
                 s.errors.append(
-                    f"quote@{q.start} {head(q.text)!r}: got {p.speaker!r}, gold {want!r}")
+                    f"quote@{q.start} {head(q.text)!r}: got {p.speaker!r}, gold {want!r}"
+                )
     s.gold_speakers_found = len(found)
     for sp in required:
         if sp not in found:
@@ -162,8 +175,11 @@ def score_article(text: str, gold: dict, positions: list[Position]) -> Score:
             continue
         s.gold_quotes += 1
         span = (gq["start"], gq["end"])
-        ok = any(_gold_speaker_for(p, gold) == gq["speaker"]
-                 and any(_overlap((q.start, q.end), span) for q in p.quotes) for p in positions)
+        ok = any(
+            _gold_speaker_for(p, gold) == gq["speaker"]
+            and any(_overlap((q.start, q.end), span) for q in p.quotes)
+            for p in positions
+        )
         s.gold_quotes_found += ok
         if not ok:
             s.errors.append(f"missed quote@{gq['start']} {gq['head']!r} of {gq['speaker']!r}")
@@ -172,6 +188,14 @@ def score_article(text: str, gold: dict, positions: list[Position]) -> Score:
 
 def gold_sets() -> list[tuple[str, Path, Path]]:
     """(label, gold file, seeds dir) for every gold set whose seeds are present."""
-    sets = [("shared", GOLD_DIR / "shared_seeds.json", shared_seeds_dir()),
-            ("repo", GOLD_DIR / "repo_seeds.json", REPO / "seeds")]
+    sets = [
+        ("shared", GOLD_DIR / "shared_seeds.json", shared_seeds_dir()),
+        ("repo", GOLD_DIR / "repo_seeds.json", REPO / "seeds"),
+    ]
     return [(label, g, d) for label, g, d in sets if g.exists() and d.is_dir()]
+
+
+def heldout_sets() -> list[tuple[str, Path, Path]]:
+    """The held-out articles (tests/heldout), scored apart from the seeds the rules grew on."""
+    g, d = GOLD_DIR / "heldout.json", REPO / "tests" / "heldout"
+    return [("heldout", g, d)] if g.exists() and d.is_dir() else []
