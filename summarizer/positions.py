@@ -40,6 +40,12 @@ _NOUN_COMPLEMENT = re.compile(
 _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
+# "did not say", "declined to comment": a verb that reports nothing.
+_NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
+# "“…” The words came from X": the next sentence names the speaker of a bare quote.
+_BACK_REFERENCE = re.compile(
+    r"\s*(?:The|Those|These|That|This|Such)\s+(?:words|remarks?|comments?|warning|verdict|"
+    r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+")
 
 
 @dataclass
@@ -74,7 +80,8 @@ class _Resolver:
     def _verbs(self) -> list[tuple[int, int, str]]:
         """Reporting verbs outside quotes, including ones glued to a name by bad extraction
         ('Zakharovastated'), as (start, end, verb)."""
-        found = {(m.start(), m.end(), m.group(1)) for m in VERB_RE.finditer(self.masked)}
+        found = {(m.start(), m.end(), m.group(1)) for m in VERB_RE.finditer(self.masked)
+                 if not _NEGATED.search(self.masked[max(0, m.start() - 20):m.start()])}
         for mn in self.idx.mentions:
             g = _GLUED_VERB.match(self.masked, mn.end)
             if g and mn.kind == "name":
@@ -105,6 +112,8 @@ class _Resolver:
         A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
         m = VERB_RE.search(self.masked, pos, pos + 60)
         if not m or "." in self.masked[pos:m.start()]:
+            return False
+        if _NEGATED.search(self.masked[max(0, m.start() - 20):m.start()]):
             return False
         return not re.match(r"\s*(?:that\b|:|" + FILL + ")", self.masked[m.end():m.end() + 8])
 
@@ -177,6 +186,22 @@ class _Resolver:
             break
         return None
 
+    def clause_subject(self, a: int, b: int) -> Mention | None:
+        """The first mention of a sentence that opens its main clause, looking past names
+        inside a leading adverbial ('Asked whether she would meet them, Achterberg …')."""
+        for m in self.mentions_in(a, b):
+            if _LEAD_ADVERBIAL.match(self.masked[a:m.start]):
+                return m
+        return None
+
+    def colon_speaker(self, s_a: int, colon: int) -> _Attr:
+        """A colon introducing a quote: 'Scholz, asked about it, was cautious: “…”' gives
+        the clause's subject; 'Our question: “…”' names nobody, so the quote is dropped."""
+        subj = self.clause_subject(s_a, colon)
+        if subj is not None:
+            return _Attr(self.resolve(subj))
+        return _Attr(None, blocked=bool(re.search(r"\w", self.masked[s_a:colon])))
+
     # -- attribution ------------------------------------------------------------------------
     def direct(self, q: Quote) -> _Attr:
         s_a, s_b = self.sentence_of(q.outer_start)
@@ -190,8 +215,10 @@ class _Resolver:
         t0 = q.outer_end + lead
         # The reporting clause may open with a lowercase descriptor before the name
         # ("...,” farmer union head Piotr Zielinski said).
-        head_mention = next((m for m in self.mentions_in(t0, min(tail_end, t0 + 40))
-                             if re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}", self.masked[t0:m.start])
+        head_mention = next((m for m in self.mentions_in(t0, tail_end)
+                             if m.start <= t0 + 40
+                             and re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}",
+                                              self.masked[t0:m.start])
                              and not self.verbs_in(t0, m.start)), None)
         vm = VERB_RE.match(self.masked, t0)
         if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12):q.outer_start]):
@@ -267,7 +294,11 @@ class _Resolver:
                 subj = self.sentence_subject(s_a, v[0])
                 if subj is not None:
                     return _Attr(self.resolve(subj))
+                if colon:
+                    return self.colon_speaker(s_a, h_a + colon.start())
                 return _Attr(None, blocked=False)
+            if colon:
+                return self.colon_speaker(s_a, h_a + colon.start())
             return _Attr(None, blocked=True)
         if colon:
             m = [m for m in self.mentions_in(h_a, q.outer_start)
@@ -280,6 +311,8 @@ class _Resolver:
             m = next((m for m in self.mentions_in(pos, q.outer_start) if m.start == pos), None)
             if m:
                 return _Attr(self.resolve(m))
+        if colon and h_a == s_a:
+            return self.colon_speaker(s_a, h_a + colon.start())
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
@@ -320,6 +353,14 @@ class _Resolver:
         if heading:
             return None
         k = self.sentences.index(sent) if sent in self.sentences else -1
+        if 0 <= k < len(self.sentences) - 1 and not rest:
+            na, nb = self.sentences[k + 1]
+            back = _BACK_REFERENCE.match(self.masked, na, nb)
+            if back:
+                m = next((m for m in self.mentions_in(back.end(), nb)
+                          if m.start - back.end() < 30), None)
+                if m is not None:
+                    return self.resolve(m)
         if k > 0:
             pa, pb = self.sentences[k - 1]
             if len(rest) > 40 and "\n" in self.text[pb - 1:a + 1]:
@@ -328,6 +369,14 @@ class _Resolver:
                     and pa <= self.quotes[j].outer_start < pb]
             if prev:
                 return result[prev[-1]]
+            # "Solbakk was frank. “We are not saints.”": a short sentence of the same
+            # paragraph, without a quote of its own, introduces a quote that stands alone.
+            lone = not rest and "\n" not in self.text[pa:a]
+            if lone and not any(pa <= p.outer_start < pb for p in self.quotes) \
+                    and len(self.masked[pa:pb].split()) <= 16:
+                subj = self.clause_subject(pa, pb)
+                if subj is not None and subj.kind != "pronoun":
+                    return self.resolve(subj)
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]
             vs = self.verbs_in(na, nb)

@@ -79,11 +79,27 @@ def _next_paragraph_opens(text: str, i: int) -> int | None:
     return None
 
 
+def _strict_closer(text: str, i: int) -> str | None:
+    """The only mark that may close the quote opened at i, when its paragraph pairs its
+    marks cleanly: inside «…» or “…” a straight "…" is a quote within the quote, not the
+    end of it. Straight openers and unbalanced paragraphs keep the lenient rules."""
+    c = text[i]
+    pairs = {"«": ("«", "»"), "“": ("“„", "”"), "„": ("“„", "”")}
+    if c not in pairs:
+        return None
+    end = text.find("\n", i)
+    end = len(text) if end < 0 else end
+    opens, close = pairs[c]
+    n_open = sum(text.count(o, i, end) for o in opens)
+    return close if n_open == text.count(close, i, end) else None
+
+
 def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
     """(inner_start, inner_end, outer_start, outer_end, group) for double-marked quotes."""
     out: list[tuple[int, int, int, int, int]] = []
     group = 0
     open_at: int | None = None
+    strict: str | None = None
     pending: list[tuple[int, int, int, int, int]] = []  # earlier paragraphs of an open quote
     i = 0
     n = len(text)
@@ -95,12 +111,15 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
             )
             if opens and not _next(text, i).isspace():
                 open_at = i
+                strict = _strict_closer(text, i)
                 group += 1
         else:
             closes = c in DOUBLE_CLOSE or c == '"'
             # A backwards opening mark used as a closer: glued to the word before it.
             if c == "“" and not _prev(text, i).isspace() and not _next(text, i).isalnum():
                 closes = True
+            if strict is not None:
+                closes = c == strict
             if closes:
                 s, e = _trim(text, open_at + 1, i)
                 if e > s:
@@ -117,6 +136,7 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
                     if e > s:
                         pending.append((s, e, open_at, i, group))
                     open_at = nxt
+                    strict = _strict_closer(text, nxt)
                     i = nxt
                 else:
                     # Unbalanced mark: safer to drop it than to swallow the next paragraph.

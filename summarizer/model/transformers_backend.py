@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -60,12 +61,13 @@ def quantize_int8(model):
     """
     import torch
 
-    linears = [(n, m) for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
-    for name, linear in linears:
-        parent_name, _, attr = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, attr, _int8_linear(linear))
-        del linear
+    names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")
+        for name in names:  # by name, so each bf16 matrix is freed as soon as it is replaced
+            parent_name, _, attr = name.rpartition(".")
+            parent = model.get_submodule(parent_name) if parent_name else model
+            setattr(parent, attr, _int8_linear(getattr(parent, attr)))
     model.float()  # what is left: embedding, norms, rotary tables
     model.config.tie_word_embeddings = False
     return model
