@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python bench/positions.py
 Cold = first call in a fresh process, spaCy load included; warm = median over the seeds
-after the pipeline is loaded. The held-out set (tests/heldout) is scored and timed after
-the seeds and never mixed into the ALL line.
+after the pipeline is loaded. The held-out sets (tests/heldout, tests/heldout2) are scored
+and timed after the seeds, each on its own line, never mixed into the ALL line.
 """
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ def _score_set(label: str, gold_file: Path, seeds: Path, total: Score) -> float 
     return first
 
 
+def _print_overall(label: str, s: Score) -> None:
+    print(
+        f"{label}: speaker P={s.precision:.3f} R={s.recall:.3f} "
+        f"quote fidelity={s.fidelity:.3f} attribution={s.attribution:.3f} "
+        f"quote recall={s.quote_recall:.3f}"
+    )
+
+
 def _warm(sets: list[tuple[str, Path, Path]]) -> dict[str, list[float]]:
     per_set: dict[str, list[float]] = {}
     for label, gold_file, seeds in sets:
@@ -75,23 +83,15 @@ def main() -> int:
         first = _score_set(label, gold_file, seeds, total)
         cold = first if cold is None else cold
     held = heldout_sets()
-    held_total = Score()
+    held_totals = {}
     for label, gold_file, seeds in held:
-        _score_set(label, gold_file, seeds, held_total)
+        held_totals[label] = Score()
+        _score_set(label, gold_file, seeds, held_totals[label])
     per_set = _warm(sets)
     warm = [t for ts in per_set.values() for t in ts]
-    print(
-        f"ALL: speaker P={total.precision:.3f} R={total.recall:.3f} "
-        f"quote fidelity={total.fidelity:.3f} attribution={total.attribution:.3f} "
-        f"quote recall={total.quote_recall:.3f}"
-    )
-    if held:
-        print(
-            f"HELDOUT: speaker P={held_total.precision:.3f} R={held_total.recall:.3f} "
-            f"quote fidelity={held_total.fidelity:.3f} "
-            f"attribution={held_total.attribution:.3f} "
-            f"quote recall={held_total.quote_recall:.3f}"
-        )
+    _print_overall("ALL", total)
+    for label, score in held_totals.items():
+        _print_overall(label.upper(), score)
     print(
         f"time per article: cold (incl. spaCy load) {cold:.2f}s, "
         f"warm median {statistics.median(warm):.3f}s over {len(warm)} articles"
