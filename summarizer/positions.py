@@ -73,7 +73,9 @@ class _Resolver:
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
-        self.last_speaker: int | None = None
+        # Quotes attributed so far, as (quote end, speaker): 'he' or 'the minister' with no
+        # better antecedent points to the speaker of the last quote before it.
+        self.owners: dict[int, int] = {}
         self.verbs = self._verbs()
         self.sentences = self._sentences()
 
@@ -135,7 +137,7 @@ class _Resolver:
                     and m.start - p.end < 600]
             if prev:
                 return prev[-1].entity
-            return self.last_speaker
+            return self.speaker_before(m.start)
         if m.kind == "role":
             before = {p.entity for p in self.idx.mentions if p.end <= m.start and p.kind == "name"}
             people = [e for e in self.idx.entities if e.kind == "person" and e.id in before]
@@ -143,12 +145,17 @@ class _Resolver:
             scored = [s for s in scored if s[0] > 0]
             if scored:
                 return max(scored)[2]
-            if self.last_speaker is not None:
-                return self.last_speaker
+            last = self.speaker_before(m.start)
+            if last is not None:
+                return last
             titled = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
                       and self.idx.entity(p.entity).roles]
             return titled[-1].entity if titled else None
         return None
+
+    def speaker_before(self, pos: int) -> int | None:
+        ends = [e for e in self.owners if e <= pos]
+        return self.owners[max(ends)] if ends else None
 
     def _last_seen(self, ent: int, pos: int) -> int:
         seen = [p.start for p in self.idx.mentions if p.entity == ent and p.end <= pos]
@@ -323,7 +330,7 @@ class _Resolver:
         for q in self.quotes:
             a = self.direct(q)
             if a.entity is not None:
-                self.last_speaker = a.entity
+                self.owners[q.outer_end] = a.entity
             attrs.append(a)
         result: list[int | None] = [a.entity for a in attrs]
         for i, q in enumerate(self.quotes):
@@ -341,6 +348,8 @@ class _Resolver:
                 result[i] = result[min(same, key=lambda j: (j > i, abs(j - i)))]
             elif not q.is_fragment(self.text):
                 result[i] = self._fallback(i, q, sent, result, attrs)
+            if result[i] is not None:
+                self.owners[q.outer_end] = result[i]
         return result
 
     def _fallback(self, i, q, sent, result, attrs) -> int | None:

@@ -186,3 +186,12 @@ def test_so_called_marks_a_scare_quote_even_after_a_speaker() -> None:
     text = ("“We must act now,” Senator Lucy Hall said. "
             "The so-called “peace through strength doctrine” has failed, critics say.")
     assert quotes_of(text) == {"Lucy Hall": ["We must act now"]}
+
+
+def test_title_stand_in_points_to_the_speaker_before_it_not_the_last_one() -> None:
+    text = ("Ingrid Vold has spent years on the talks. “The stock is shrinking,” Vold said.\n"
+            "On the charge of overfishing, the envoy was frank. “We are not saints here.”\n"
+            "Later, Jon Dal replied: “We read the same data differently.”")
+    q = quotes_of(text)
+    assert q["Ingrid Vold"] == ["The stock is shrinking", "We are not saints here."]
+    assert q["Jon Dal"] == ["We read the same data differently."]
