@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from summarizer.quotes import FILL, Quote, find_quotes, mask_quotes
 from summarizer.speakers import (
+    GENDER_NOUNS,
+    HONORIFIC_GENDER,
     PARTICIPLES,
     VERB_RE,
     Mention,
@@ -39,6 +41,11 @@ _NOUN_COMPLEMENT = re.compile(
 )
 _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$")
+# '..., one skipper in Ålesund said': a name after a preposition is not the subject.
+_PREP_BEFORE_ANY = re.compile(
+    r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
+_HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
+_ABBREV_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St)\.$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "did not say", "declined to comment": a verb that reports nothing.
 _NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
@@ -78,6 +85,8 @@ class _Resolver:
         self.owners: dict[int, int] = {}
         self.verbs = self._verbs()
         self.sentences = self._sentences()
+        self.gender = self._genders()
+        self.idx.assign_shared("name", self.gender)
 
     def _verbs(self) -> list[tuple[int, int, str]]:
         """Reporting verbs outside quotes, including ones glued to a name by bad extraction
@@ -98,6 +107,8 @@ class _Resolver:
         """Sentence spans over the masked text, so a quote never splits a sentence."""
         cuts = {0, len(self.text)}
         for m in re.finditer(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"‘" + FILL + "])|\n+", self.masked):
+            if _ABBREV_END.search(self.masked, max(0, m.start() - 6), m.start()):
+                continue  # 'Ms. Brandt said': a title's full stop ends no sentence
             cuts.add(m.end())
         for q in self.quotes:
             # A quote that ends its own sentence ("...first.” Furthermore, ...) closes it,
@@ -125,6 +136,54 @@ class _Resolver:
                 return a, b
         return pos, pos
 
+    # -- gender -----------------------------------------------------------------------------
+    def _genders(self) -> dict[int, str]:
+        """'m'/'f' for people the article genders: strong cues (Mr/Ms, 'her brother, X',
+        'spokeswoman') win; otherwise the first he/she/his/her after a person who opens a
+        sentence, before anyone else is named. Conflicting cues leave the person ungendered."""
+        strong: dict[int, set[str]] = {}
+        weak: dict[int, set[str]] = {}
+        people = {e.id for e in self.idx.entities if e.kind == "person"}
+        names = [m for m in self.idx.mentions if m.kind == "name" and m.entity in people]
+        for mn in names:
+            if mn.shared:
+                continue
+            before = self.masked[max(0, mn.start - 40):mn.start]
+            h = re.search(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$", before)
+            noun = re.search(r"\b([a-z]+)\s*,\s*$", before)
+            after = re.match(r"\s*,\s*(?:(?:his|her|the|a|an)\s+)?(?:[a-z]+\s+){0,2}?([a-z]+)\b",
+                             self.masked[mn.end:mn.end + 60])
+            cues = [HONORIFIC_GENDER[h.group(1).lower()]] if h else []
+            cues += [GENDER_NOUNS[w.group(1)] for w in (noun, after)
+                     if w and w.group(1) in GENDER_NOUNS]
+            for e in self.idx.entities:
+                if e.id == mn.entity:
+                    cues += [GENDER_NOUNS[t] for r in e.roles
+                             for t in re.findall(r"[a-z]+", r.lower()) if t in GENDER_NOUNS]
+            strong.setdefault(mn.entity, set()).update(cues)
+        for a, b in self.sentences:
+            subj = self.clause_subject(a, b)
+            if subj is None or subj.kind != "name" or subj.shared or subj.entity not in people:
+                continue
+            k = self.sentences.index((a, b))
+            end = self.sentences[k + 1][1] if k + 1 < len(self.sentences) else b
+            others = [m.start for m in names if subj.end <= m.start < end
+                      and m.entity != subj.entity]
+            stop = min(others, default=end)
+            p = re.search(r"\b(he|she|his|her|him)\b", self.masked[subj.end:stop], re.I)
+            if p:
+                g = "f" if p.group(1).lower() in {"she", "her"} else "m"
+                weak.setdefault(subj.entity, set()).add(g)
+        out = {}
+        for ent in people:
+            for votes in (strong.get(ent, set()), weak.get(ent, set())):
+                if len(votes) == 1:
+                    out[ent] = next(iter(votes))
+                    break
+                if votes:
+                    break
+        return out
+
     # -- mentions ---------------------------------------------------------------------------
     def mentions_in(self, a: int, b: int) -> list[Mention]:
         return [m for m in self.idx.mentions if a <= m.start and m.end <= b]
@@ -133,11 +192,16 @@ class _Resolver:
         if m.entity is not None:
             return m.entity
         if m.kind == "pronoun":
+            g = "f" if m.text.lower() == "she" else "m"
             prev = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
-                    and m.start - p.end < 600]
+                    and m.start - p.end < 600 and self.gender.get(p.entity, g) == g]
             if prev:
                 return prev[-1].entity
             return self.speaker_before(m.start)
+        if m.kind == "it":
+            orgs = [p for p in self.idx.mentions if p.kind == "org" and p.end <= m.start
+                    and m.start - p.end < 300]
+            return orgs[-1].entity if orgs else None
         if m.kind == "role":
             before = {p.entity for p in self.idx.mentions if p.end <= m.start and p.kind == "name"}
             people = [e for e in self.idx.entities if e.kind == "person" and e.id in before]
@@ -183,6 +247,8 @@ class _Resolver:
                               and p.end == floor + of.start()]
                     if person:
                         return person[-1]
+            if re.search(r"\b(?:in|at|near)\s+(?:the\s+)?$", before):
+                continue  # 'one skipper in Ålesund said': a place, whatever NER called it
             return m
         return None
 
@@ -224,8 +290,9 @@ class _Resolver:
         # ("...,” farmer union head Piotr Zielinski said).
         head_mention = next((m for m in self.mentions_in(t0, tail_end)
                              if m.start <= t0 + 40
-                             and re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}",
+                             and re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC,
                                               self.masked[t0:m.start])
+                             and not _PREP_BEFORE_ANY.search(self.masked[t0:m.start])
                              and not self.verbs_in(t0, m.start)), None)
         vm = VERB_RE.match(self.masked, t0)
         if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12):q.outer_start]):
@@ -236,7 +303,8 @@ class _Resolver:
             after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end():]).end() + vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
             m = next((m for m in self.mentions_in(after, min(tail_end, after + 60))
-                      if re.fullmatch(r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?",
+                      if re.fullmatch(r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?"
+                                      + _HONORIFIC,
                                       self.masked[after:m.start])), None)
             if m and vm.group(1) not in {"told", "asked"}:
                 return _Attr(self.resolve(m))

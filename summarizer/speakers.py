@@ -108,6 +108,18 @@ _GLUE_WORDS = sorted(
     key=len, reverse=True,
 )
 PRONOUNS = {"he", "she"}
+HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
+_HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
+# Nouns that give a person's gender when they stand in apposition to the name
+# ('Her younger brother, Tomas Brandt'; 'Anna Berg, a spokeswoman for ...').
+GENDER_NOUNS = {
+    **dict.fromkeys(_words("""brother son husband father uncle nephew grandson grandfather
+        boyfriend spokesman chairman businessman congressman councilman king prince
+        sportsman fisherman"""), "m"),
+    **dict.fromkeys(_words("""sister daughter wife mother aunt niece granddaughter
+        grandmother girlfriend spokeswoman chairwoman businesswoman congresswoman
+        councilwoman queen princess sportswoman widow"""), "f"),
+}
 # A name ends at a word boundary, a possessive, or a common word glued on by bad extraction.
 _FORM_END = re.compile(r"(?:[’']s)?(?![\w])|(?:" + "|".join(_GLUE_WORDS) + r")\b")
 
@@ -142,6 +154,7 @@ class Mention:
     kind: str  # "name" | "org" | "role" | "pronoun"
     entity: int | None  # resolved entity for names/orgs; None for roles and pronouns
     text: str
+    shared: bool = False  # a surname two people of the article have ('Brandt')
 
 
 def role_tokens(phrase: str) -> set[str]:
@@ -294,12 +307,17 @@ class SpeakerIndex:
                     if 1 <= len(toks) <= 3 and all(w[:1].isupper() for w in toks) \
                             and surname_key(n) in person_keys and n.lower() not in PLACES:
                         raw.append(n)
+        raw = [n for n in raw if not self._company_like(n, raw, ents)]
+        behaving = self._people_by_behaviour(ents)
+        place_texts -= {n.lower() for n in behaving}
+        raw += behaving
         raw = [_strip_title(n) for n in raw]
         known = {n for n in raw if " " not in n}
         names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
         # Full names first so surnames attach to them.
-        full = sorted({n for n in names if len(n.split()) > 1}, key=lambda n: -len(n))
+        full = sorted({n for n in names if len(n.split()) > 1},
+                      key=lambda n: (-len(n), self.text.find(n), n))
         single = sorted({n for n in names if len(n.split()) == 1})
         for n in full:
             if any(n in e.forms for e in self.entities):
@@ -329,10 +347,45 @@ class SpeakerIndex:
                 self.entities.append(Entity(len(self.entities), n, "person", [n]))
         self._scan_forms("name")
 
+    def _company_like(self, n: str, raw: list[str], ents) -> bool:
+        """A lone word NER calls both a person and an organisation, no person's surname, never
+        titled or speaking ('the supermarket chain Fjordmart', 'a spokeswoman for
+        Fjordmart'), is a company, not a person."""
+        if " " in n or not any(t == n and lab == "ORG" for t, _s, _e, lab in ents):
+            return False
+        if any(" " in f and surname_key(f) == surname_key(n) for f in raw):
+            return False
+        titled = r"(?i:\b(?:" + "|".join(sorted(ROLE_HEADS, key=len, reverse=True)) + r")\.?\s+)"
+        speaking = re.compile(
+            r"(?:" + titled + r"|\b(?:[Aa]ccording to|" + VERB_RE.pattern[2:-2] + r")\s+)"
+            + re.escape(n) + r"\b|\b" + re.escape(n) + r"\s+"
+            + r"(?:\w+ly\s+)?" + VERB_RE.pattern[2:])
+        return not speaking.search(self.masked)
+
+    def _people_by_behaviour(self, ents) -> list[str]:
+        """Full names NER filed under another label (“Lars Eide” as a FAC) that the article
+        treats as a person: followed by ', who', and their surname used on its own elsewhere
+        ('Eide said')."""
+        out = []
+        for t, _s, e, lab in ents:
+            if lab not in {"FAC", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART"}:
+                continue
+            for n in _clean_name(t):
+                toks = n.split()
+                if not 2 <= len(toks) <= 3 or not all(re.fullmatch(_NAME_TOKEN, w) for w in toks):
+                    continue
+                if n.lower() in PLACES or not re.match(r",\s*who\b", self.text[e:e + 8]):
+                    continue
+                alone = re.compile(r"(?<!" + re.escape(toks[-2]) + r" )\b" + re.escape(toks[-1])
+                                   + r"\b")
+                if any(m.start() != e - len(toks[-1]) for m in alone.finditer(self.masked)):
+                    out.append(n)
+        return out
+
     def _scan_forms(self, kind: str) -> None:
         """Every occurrence of every form outside quotes, whatever NER labelled it there."""
         forms = sorted({(f, e.id) for e in self.entities if e.kind == ("person" if kind == "name"
-                        else "organization") for f in e.forms}, key=lambda x: -len(x[0]))
+                        else "organization") for f in e.forms}, key=lambda x: (-len(x[0]), x))
         taken: list[tuple[int, int]] = []
         for form, _ in forms:
             owners = [e for e in self.entities if form in e.forms]
@@ -344,14 +397,33 @@ class SpeakerIndex:
                     continue
                 taken.append((m.start(), m.end()))
                 ent = owners[0].id if len(owners) == 1 else None
-                self.mentions.append(Mention(m.start(), m.end(), kind, ent, form))
-        # A bare surname shared by two people goes to whichever was named most recently.
-        for mn in self.mentions:
-            if mn.entity is None and mn.kind == kind:
-                owners = [e for e in self.entities if mn.text in e.forms]
-                prev = [m for m in self.mentions if m.end <= mn.start and m.entity is not None
-                        and m.entity in {o.id for o in owners}]
-                mn.entity = (prev[-1].entity if prev else owners[0].id)
+                self.mentions.append(Mention(m.start(), m.end(), kind, ent, form,
+                                             shared=len(owners) > 1))
+        self.assign_shared(kind)
+
+    def owners_of(self, form: str) -> list[int]:
+        return [e.id for e in self.entities if form in e.forms]
+
+    def assign_shared(self, kind: str, gender: dict[int, str] | None = None) -> None:
+        """A bare surname shared by two people: 'Mr.'/'Ms.' picks the one of that gender
+        (or the only one not known to be of the other), else whoever was named last."""
+        gender = gender or {}
+        for mn in sorted(self.mentions, key=lambda m: m.start):
+            if not mn.shared or mn.kind != kind:
+                continue
+            owners = self.owners_of(mn.text)
+            h = _HONORIFIC_BEFORE.search(self.masked, max(0, mn.start - 6), mn.start)
+            if h:
+                g = HONORIFIC_GENDER[h.group(1).lower()]
+                fit = [o for o in owners if gender.get(o) == g] or [
+                    o for o in owners if gender.get(o) is None]
+                if len(fit) == 1:
+                    mn.entity = fit[0]
+                    continue
+            prev = [m for m in self.mentions if m.end <= mn.start and m.entity is not None
+                    and m.entity in owners]
+            prev.sort(key=lambda m: m.start)
+            mn.entity = prev[-1].entity if prev else owners[0]
 
     # -- organisations ----------------------------------------------------------------------
     _ORG_PATTERNS = re.compile(
@@ -383,6 +455,12 @@ class SpeakerIndex:
                   self._ORG_PATTERNS.finditer(self.masked)]
         for n in sorted(set(cands), key=len, reverse=True):
             if any(name_key(n) == name_key(f) for e in self.entities for f in e.forms):
+                continue
+            # 'the Commission' after 'the European Commission': the head word is a short form.
+            longer = [e for e in self.entities if e.kind == "organization"
+                      and " " not in n and e.name.endswith(" " + n)]
+            if len(longer) == 1:
+                longer[0].forms.append(n)
                 continue
             self.entities.append(Entity(len(self.entities), n, "organization", [n]))
         self._scan_forms("org")
@@ -417,6 +495,8 @@ class SpeakerIndex:
         while taken and taken[0].lower() in {"the", "of", "and", "for", "to"}:
             start += len(taken[0]) + 1
             taken = taken[1:]
+        if taken and taken[-1].lower() in {"of", "for", "to"}:
+            return None  # 'a spokeswoman for Fjordmart': the title is someone else's
         if not taken or not any(re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):
             return None
         phrase = self.text[start:pos].strip()
@@ -475,6 +555,11 @@ class SpeakerIndex:
     def _find_pronouns(self) -> None:
         for m in re.finditer(r"\b([Hh]e|[Ss]he)\b", self.masked):
             self.mentions.append(Mention(m.start(), m.end(), "pronoun", None, m.group(0)))
+        # 'it said in a statement': a body speaking; only before a reporting verb, since
+        # 'it' is mostly not a speaker.
+        for m in re.finditer(r"\b[Ii]t(?=\s+(?:also\s+|later\s+|\w+ly\s+)?"
+                             + VERB_RE.pattern.removeprefix(r"\b") + ")", self.masked):
+            self.mentions.append(Mention(m.start(), m.end(), "it", None, m.group(0)))
 
     def _drop_overlaps(self) -> None:
         kept: list[Mention] = []

@@ -195,3 +195,55 @@ def test_title_stand_in_points_to_the_speaker_before_it_not_the_last_one() -> No
     q = quotes_of(text)
     assert q["Ingrid Vold"] == ["The stock is shrinking", "We are not saints here."]
     assert q["Jon Dal"] == ["We read the same data differently."]
+
+
+def test_it_said_points_back_to_the_body() -> None:
+    text = ("The Health Ministry rejected the union's figures. "
+            "“The figures include posts that were frozen long ago,” it said in a statement.")
+    p = by_speaker(text)
+    assert [q.text for q in p["Health Ministry"].quotes] == [
+        "The figures include posts that were frozen long ago"]
+
+
+def test_short_form_of_a_body_is_the_same_body() -> None:
+    text = ("Oslo appealed to the European Commission last month. "
+            "The Commission said the cut was “based on the best scientific advice we have”.")
+    p = by_speaker(text)
+    assert "Commission" not in p
+    assert p["European Commission"].quotes[0].text == "based on the best scientific advice we have"
+
+
+def test_name_after_in_is_a_place_not_the_speaker() -> None:
+    text = "“It never pays for the diesel,” one skipper in Ålesund said on Friday."
+    assert quotes_of(text) == {}
+
+
+def test_who_clause_makes_a_person_of_a_mislabelled_name() -> None:
+    text = ("“We have heard this before.” The words came from Lars Eide, who leads the nurses' "
+            "union, at a meeting in Tromholm. Eide said his members would decide next week.")
+    assert quotes_of(text).get("Lars Eide") == ["We have heard this before."]
+
+
+def test_mr_and_ms_pick_between_two_people_with_one_surname() -> None:
+    text = ("Greta Brandt runs the bakery. Her younger brother, Tomas Brandt, owns the other "
+            "half. “They will close it within two years,” he said.\n"
+            "“The bank has not called back,” Ms. Brandt said when told of his plan.\n"
+            "Mr. Brandt was unmoved. “My sister is tired, and I understand that,” he said.")
+    q = quotes_of(text)
+    assert q["Greta Brandt"] == ["The bank has not called back"]
+    assert q["Tomas Brandt"] == ["They will close it within two years",
+                                 "My sister is tired, and I understand that"]
+
+
+def test_he_skips_a_woman_named_more_recently() -> None:
+    text = ("Secretary General Ines Kalnina spoke for an hour. Near the end, she put her "
+            "notes aside.\nPortugal's defence minister Rui Amaral said the target would be "
+            "met. Asked whether Kalnina's speech was aimed at him, he smiled: “Ask her.”")
+    assert quotes_of(text) == {"Rui Amaral": ["Ask her."]}
+
+
+def test_a_company_is_not_the_she_of_the_next_sentence() -> None:
+    text = ("Greta Brandt, who runs the shop, wants to accept an offer from the supermarket "
+            "chain Fjordmart. “My knees are finished,” she said. A spokeswoman for Fjordmart, "
+            "Lene Holt, said the company was in no hurry.")
+    assert quotes_of(text)["Greta Brandt"] == ["My knees are finished"]
