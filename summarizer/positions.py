@@ -31,7 +31,9 @@ _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS 
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
-    r"Previously|Separately|Speaking|Asked)\b[^,;:]{0,60},\s*)|(?:But|And|So|Yet)\s+)?$"
+    r"Previously|Separately|Speaking|Asked|Near|Towards?|By|With|Without|Despite|Under|Within|"
+    r"Shortly|Soon|When|While|Once|As|Until|Since|Although|Though)\b[^,;:]{0,60},\s*)|"
+    r"(?:But|And|So|Yet)\s+)?$"
 )
 _GLUED_VERB = re.compile(VERB_RE.pattern.removeprefix(r"\b"))
 # "in response to the comment that “...”": the quote is what someone else asked or said.
@@ -420,6 +422,18 @@ class _Resolver:
                 self.owners[q.outer_end] = result[i]
         return result
 
+    def _interview_answer(self, q: Quote, rest: str) -> int | None:
+        """Q&A layout: a paragraph that is one quote, after a paragraph that ends with an
+        unquoted question, is the interviewee's answer."""
+        if rest or not (q.outer_start == 0 or self.text[q.outer_start - 1] == "\n"):
+            return None
+        prev_par = self.text[:q.outer_start].rstrip("\n ").rsplit("\n", 1)[-1]
+        if not prev_par.rstrip().endswith("?") or re.search(r"[\"“”«»]", prev_par):
+            return None
+        if not hasattr(self, "_interviewee"):
+            self._interviewee = _interview(self)
+        return self._interviewee
+
     def _fallback(self, i, q, sent, result, attrs) -> int | None:
         a, b = sent
         subj = self.sentence_subject(a, q.outer_start)
@@ -430,6 +444,9 @@ class _Resolver:
         if heading:
             return None
         k = self.sentences.index(sent) if sent in self.sentences else -1
+        qa = self._interview_answer(q, rest)
+        if qa is not None:
+            return qa
         if 0 <= k < len(self.sentences) - 1 and not rest:
             na, nb = self.sentences[k + 1]
             back = _BACK_REFERENCE.match(self.masked, na, nb)
@@ -454,6 +471,17 @@ class _Resolver:
                 subj = self.clause_subject(pa, pb)
                 if subj is not None and subj.kind != "pronoun":
                     return self.resolve(subj)
+            # "Kalnina spoke for forty minutes. Near the end, she put her notes aside.
+            # ¶“I have heard every reason …": a paragraph that is one quote, opened right after
+            # a short sentence about a person that ends the paragraph before.
+            opens_par = not rest and self.text[pb - 1:a].count("\n") >= 1 \
+                and self.text[pa:pb].count("\n") <= 1
+            if opens_par and not any(pa <= p.outer_start < pb for p in self.quotes) \
+                    and len(self.masked[pa:pb].split()) <= 12 \
+                    and re.search(r"[.:]\s*$", self.masked[pa:pb]):
+                subj = self.clause_subject(pa, pb)
+                if subj is not None and subj.kind in {"name", "pronoun"}:
+                    return self.resolve(subj)
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]
             vs = self.verbs_in(na, nb)
@@ -462,6 +490,16 @@ class _Resolver:
                 if subj is not None and subj.start - na < 40:
                     return self.resolve(subj)
         return None
+
+
+def _interview(self_: _Resolver) -> int | None:
+    """The person interviewed: subject of the article's sentence about the interview."""
+    for a, b in self_.sentences:
+        if re.search(r"\b(?:interview|interviewed)\b", self_.masked[a:b]):
+            subj = self_.clause_subject(a, b)
+            if subj is not None and subj.kind in {"name", "pronoun"}:
+                return self_.resolve(subj)
+    return None
 
 
 def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, int]]:

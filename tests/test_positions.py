@@ -247,3 +247,27 @@ def test_a_company_is_not_the_she_of_the_next_sentence() -> None:
             "chain Fjordmart. “My knees are finished,” she said. A spokeswoman for Fjordmart, "
             "Lene Holt, said the company was in no hurry.")
     assert quotes_of(text)["Greta Brandt"] == ["My knees are finished"]
+
+
+def test_interview_answers_after_unquoted_questions_are_the_interviewees() -> None:
+    text = ("Katarina Ekdahl resigned as energy minister in October. In her first interview "
+            "since leaving government, she spoke to the Ledger.\n"
+            "Why did you resign?\n"
+            "“Because I was asked to sign something I did not believe in.”\n"
+            "Prime Minister Anders Holm has defended the deal.\n"
+            "“Is he wrong?” we asked.\n"
+            "“He is wrong about the price,” Ekdahl replied.")
+    q = quotes_of(text)
+    assert q == {"Katarina Ekdahl": ["Because I was asked to sign something I did not believe in.",
+                                     "He is wrong about the price"]}
+
+
+def test_quote_paragraph_after_a_short_sentence_about_the_speaker() -> None:
+    text = ("Secretary General Ines Kalnina spoke for forty minutes. Near the end, she put her "
+            "notes aside.\n"
+            "“I have heard every reason why this year is not the right year.\n"
+            "“But our adversaries do not wait for our budget cycles.”\n"
+            "Diplomats were divided on the tone.")
+    assert quotes_of(text) == {"Ines Kalnina": [
+        "I have heard every reason why this year is not the right year.",
+        "But our adversaries do not wait for our budget cycles."]}
