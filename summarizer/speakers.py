@@ -107,6 +107,11 @@ _GLUE_WORDS = sorted(
     | {"this", "which", "that", "recently", "specifically", "signed", "deliver", "reaffirmed"},
     key=len, reverse=True,
 )
+_TITLED_BEFORE = re.compile(
+    r"(?i:\b(?:" + "|".join(sorted(map(re.escape, ROLE_HEADS), key=len, reverse=True))
+    + r"))\s+$")
+_SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
+_SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
 PRONOUNS = {"he", "she"}
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 _HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
@@ -355,12 +360,13 @@ class SpeakerIndex:
             return False
         if any(" " in f and surname_key(f) == surname_key(n) for f in raw):
             return False
-        titled = r"(?i:\b(?:" + "|".join(sorted(ROLE_HEADS, key=len, reverse=True)) + r")\.?\s+)"
-        speaking = re.compile(
-            r"(?:" + titled + r"|\b(?:[Aa]ccording to|" + VERB_RE.pattern[2:-2] + r")\s+)"
-            + re.escape(n) + r"\b|\b" + re.escape(n) + r"\s+"
-            + r"(?:\w+ly\s+)?" + VERB_RE.pattern[2:])
-        return not speaking.search(self.masked)
+        for m in re.finditer(r"\b" + re.escape(n) + r"\b", self.masked):
+            before = self.masked[max(0, m.start() - 40):m.start()]
+            if _TITLED_BEFORE.search(before) or _SPEAKS_BEFORE.search(before):
+                return False
+            if _SPEAKS_AFTER.match(self.masked, m.end()):
+                return False
+        return True
 
     def _people_by_behaviour(self, ents) -> list[str]:
         """Full names NER filed under another label (“Lars Eide” as a FAC) that the article
