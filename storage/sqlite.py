@@ -68,7 +68,12 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
 
 
 def _fts_query(words: str) -> str:
-    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax."""
+    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax.
+
+    A NUL would end the query string inside SQLite ("unterminated string"), so it splits
+    words like a space does.
+    """
+    words = words.replace("\x00", " ")
     terms = ['"' + w.replace('"', '""') + '"*' for w in words.split() if w.strip('"')]
     return " AND ".join(terms)
 

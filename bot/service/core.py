@@ -101,6 +101,41 @@ def next_run(sub: Subscription, now: datetime | None = None) -> datetime:
     return candidate
 
 
+def refusal(text: str) -> str | None:
+    """Why this text will not be analysed, in one sentence; None when it will be.
+
+    One gate for pastes, files and fetched pages alike: an HTML file or a long page must
+    not reach the analysis thread with text that a paste of the same size could not bring
+    (300,000 characters of entity soup keeps spaCy busy for minutes).
+    """
+    if len(text) > MAX_ARTICLE_CHARS:
+        return (
+            f"That is {len(text):,} characters; I take articles up to"
+            f" {MAX_ARTICLE_CHARS:,}. Please send one article at a time."
+        )
+    words = len(text.split())
+    if words < MIN_ARTICLE_WORDS:
+        return (
+            f"That looks too short for an article ({words} words). Paste a whole news"
+            " article, send a link, or send /help."
+        )
+    if not looks_english(text):
+        return "I can only read English articles for now."
+    return None
+
+
+def article_number(value: str) -> int | None:
+    """'#12' or '12' as an id; None for anything SQLite could not hold as one.
+
+    `str.isdigit` accepts '١' and '²', and `int` makes any length of digits a number that
+    SQLite then refuses with OverflowError, so both are checked here, once.
+    """
+    raw = value.strip().lstrip("#")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return int(raw)
+
+
 Handler = Callable[[ChatRef, str], Awaitable[list[Response]]]
 
 
@@ -197,6 +232,9 @@ class BriefService:
             page = extract_html(decoded, url=None)
             if page is None:
                 return [Response(Reply.say("I found no article text in that HTML file."))]
+            refused = refusal(page.text)
+            if refused:
+                return [Response(Reply.say(refused))]
             return [await self._submit(chat, page.text, title=page.title, outlet=page.outlet)]
         return await self._message(chat, decoded.strip(), allow_links=False)
 
@@ -251,26 +289,9 @@ class BriefService:
         words = len(text.split())
         if links and words - len(links) < MIN_ARTICLE_WORDS:
             return await self._links(chat, links)
-        if len(text) > MAX_ARTICLE_CHARS:
-            return [
-                Response(
-                    Reply.say(
-                        f"That is {len(text):,} characters; I take articles up to"
-                        f" {MAX_ARTICLE_CHARS:,}. Please send one article at a time."
-                    )
-                )
-            ]
-        if words < MIN_ARTICLE_WORDS:
-            return [
-                Response(
-                    Reply.say(
-                        f"That looks too short for an article ({words} words). Paste a whole news"
-                        " article, send a link, or send /help."
-                    )
-                )
-            ]
-        if not looks_english(text):
-            return [Response(Reply.say("I can only read English articles for now."))]
+        refused = refusal(text)
+        if refused:
+            return [Response(Reply.say(refused))]
         return [await self._submit(chat, text)]
 
     async def _links(self, chat: ChatRef, links: list[str]) -> list[Response]:
@@ -302,10 +323,9 @@ class BriefService:
             except FetchError as exc:
                 responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
                 continue
-            if not looks_english(page.text):
-                responses.append(
-                    Response(Reply.say(f"{url}: I can only read English articles for now."))
-                )
+            refused = refusal(page.text)
+            if refused:
+                responses.append(Response(Reply.say(f"{url}: {refused}")))
                 continue
             responses.append(
                 await self._submit(
@@ -374,12 +394,12 @@ class BriefService:
             if latest is None:
                 return Reply.say("No articles stored yet. Paste one, or send a link.")
             args = str(latest)
-        raw = args.split()[0].lstrip("#")
-        if not raw.isdigit():
+        number = article_number(args.split()[0])
+        if number is None:
             return Reply.say(f"“{args}” is not an article number. /articles lists them.")
-        article = await self.store.get_article(chat.chat_id, int(raw))
+        article = await self.store.get_article(chat.chat_id, number)
         if article is None:
-            return Reply.say(f"There is no article #{raw} here. /articles lists yours.")
+            return Reply.say(f"There is no article #{number} here. /articles lists yours.")
         return article
 
     async def _summary(self, chat: ChatRef, args: str) -> list[Response]:
@@ -527,14 +547,14 @@ class BriefService:
         return [Response(reply)]
 
     async def _delete(self, chat: ChatRef, args: str) -> list[Response]:
-        raw = args.lstrip("#")
-        if not raw.isdigit():
+        number = article_number(args)
+        if number is None:
             return [
                 Response(Reply.say("Which article? For example: /delete 3. /articles lists them."))
             ]
-        if await self.store.delete_article(chat.chat_id, int(raw)):
-            return [Response(Reply.say(f"Deleted #{raw}."))]
-        return [Response(Reply.say(f"There is no article #{raw} here. /articles lists yours."))]
+        if await self.store.delete_article(chat.chat_id, number):
+            return [Response(Reply.say(f"Deleted #{number}."))]
+        return [Response(Reply.say(f"There is no article #{number} here. /articles lists yours."))]
 
 
 def _close_names(name: str, names: list[str]) -> list[str]:
