@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.service import BriefService
-from bot.service.analysis import AnalysisQueue, LocalAnalyzer
+from bot.service.analysis import AnalysisQueue, Analyzer, LocalAnalyzer
 from bot.service.ports import Fetcher, Scheduler
 from bot.settings import Settings
 from storage import SqliteStore
@@ -23,9 +23,12 @@ async def open_service(
     fetcher: Fetcher | None = None,
     scheduler: Scheduler | None = None,
     use_model: bool = True,
+    analyzer: Analyzer | None = None,
 ) -> AsyncIterator[BriefService]:
+    """`analyzer` replaces the local model thread: a remote model server, or a test's model
+    that fails or hangs on demand (a real model cannot be made to hang when asked)."""
     store = await SqliteStore.open(settings.database, name_key=name_key)
-    analyzer = LocalAnalyzer(
+    analyzer = analyzer or LocalAnalyzer(
         settings.model if use_model else None,
         cache_dir=settings.model_cache,
         threads=settings.model_threads,

@@ -7,6 +7,7 @@ to Telegram, so the tests exercise the library's requests, retries and parsing, 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -71,6 +72,9 @@ class BotApiStub:
     bot_id: int = 123456
     calls: list[Call] = field(default_factory=list)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # Telegram's bulk limit, enforced: more chat requests than this in any rolling second
+    # get 429, as Telegram answers a bot that floods. None (the default) enforces nothing.
+    global_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -78,6 +82,9 @@ class BotApiStub:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._floods: dict[str, list[int]] = {}
+        self._failures: dict[str, list[int]] = {}
+        self._recent: collections.deque[float] = collections.deque()
+        self.throttled = 0  # 429 answers given, injected or earned
         self._closed = False
         self.messages: dict[tuple[int, int], str] = {}
         stub = self
@@ -123,6 +130,11 @@ class BotApiStub:
         """The next `times` calls of `method` get 429 Too Many Requests."""
         with self._lock:
             self._floods.setdefault(method, []).extend([retry_after] * times)
+
+    def fail(self, method: str, times: int = 1, status: int = 502) -> None:
+        """The next `times` calls of `method` get a server error, as in a bad Telegram minute."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([status] * times)
 
     def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates; returned too, for posting to a webhook instead."""
@@ -214,15 +226,20 @@ class BotApiStub:
         with self._lock:
             if method != "getUpdates":
                 self.calls.append(Call(method, params))
+            failure = self._failures.get(method)
+            if failure:
+                status = failure.pop(0)
+                return status, {"ok": False, "error_code": status, "description": "Bad Gateway"}
             flood = self._floods.get(method)
             if flood:
-                retry = flood.pop(0)
-                return 429, {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {retry}",
-                    "parameters": {"retry_after": retry},
-                }
+                return self._too_many(flood.pop(0))
+            if self.global_limit is not None and "chat_id" in params:
+                now = time.monotonic()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                if len(self._recent) >= self.global_limit:
+                    return self._too_many(1)
+                self._recent.append(now)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -230,6 +247,15 @@ class BotApiStub:
         if isinstance(result, tuple):
             return result
         return 200, {"ok": True, "result": result}
+
+    def _too_many(self, retry: int) -> tuple[int, dict[str, Any]]:
+        self.throttled += 1
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry}",
+            "parameters": {"retry_after": retry},
+        }
 
     def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

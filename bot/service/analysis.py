@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from storage import Store
 from summarizer import pipeline
@@ -24,6 +24,9 @@ from summarizer.nlp import get_nlp
 from summarizer.types import Analysis
 
 log = logging.getLogger(__name__)
+
+SWEEP_RETRY_S = 1.0
+T = TypeVar("T")
 
 
 class Analyzer(Protocol):
@@ -191,9 +194,26 @@ class AnalysisQueue:
                 self._offer(article_id)
         return await self._queue.get()
 
+    async def bounded(self, work: Awaitable[T]) -> T:
+        """Model work off the queue (a stance digest) under the same time limit as an analysis:
+        a stuck digest would otherwise hold the one analysis thread, and every article after it.
+        """
+        try:
+            return await asyncio.wait_for(work, timeout=self._timeout_s)
+        except TimeoutError:
+            self._analyzer.abandon_work()
+            raise
+
     async def _work(self) -> None:
         while True:
-            article_id = await self._next()
+            try:
+                article_id = await self._next()
+            except Exception:
+                # The sweep reads the database; a lock held elsewhere must not end the worker
+                # for good (every later article would wait for a restart).
+                log.exception("could not look for queued articles; retrying")
+                await asyncio.sleep(SWEEP_RETRY_S)
+                continue
             try:
                 await self._analyse(article_id)
             except asyncio.CancelledError:
@@ -216,7 +236,17 @@ class AnalysisQueue:
         if article is None:  # deleted while it waited
             return
         await self._store.mark_running(article_id)
-        drafted = await self._analyzer.draft(article.text, article.title)
+        try:
+            # Reading needs no model, but a pathological text can still keep spaCy busy for
+            # minutes; the queue must not wait on it any longer than on the model.
+            drafted = await asyncio.wait_for(
+                self._analyzer.draft(article.text, article.title), timeout=self._timeout_s
+            )
+        except TimeoutError:
+            log.warning("reading article %s timed out", article_id)
+            self._analyzer.abandon_work()
+            await self._fail(article_id, "reading the article took too long")
+            return
         self._publish(article_id, Progress(stage="positions", analysis=drafted))
         try:
             finished = await asyncio.wait_for(

@@ -471,7 +471,11 @@ class BriefService:
         ]
 
         async def with_digest() -> AsyncIterator[Reply]:
-            digest = await self.analyzer.digest(match.name, entries)
+            try:
+                digest = await self.queue.bounded(self.analyzer.digest(match.name, entries))
+            except Exception:  # the dated stances are already on screen; they stand alone
+                log.exception("stance digest for %s failed", match.name)
+                return
             if digest:
                 yield briefs.stance(match, history, digest=digest)
 

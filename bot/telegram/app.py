@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     Defaults,
@@ -31,6 +30,7 @@ from bot.service import HELP
 from bot.service.ports import Fetcher
 from bot.settings import Settings, SettingsError
 from bot.telegram import handlers
+from bot.telegram.limits import ResilientRateLimiter
 from bot.telegram.scheduler import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(ResilientRateLimiter())
         .post_init(open_bot)
         .post_shutdown(close_bot)
         .build()

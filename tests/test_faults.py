@@ -1,0 +1,305 @@
+"""Faults: the model fails or hangs, the database is locked or full, the process is killed
+mid-analysis, and Telegram answers 5xx. Nothing is lost and every user hears what happened.
+
+Everything is real (SQLite files, spaCy, the analysis thread, PTB over HTTP to the Bot API
+stand-in) except the language model: `StandInModel` replaces it, because a real model
+cannot be made to crash or hang on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from botapi_stub import BotApiStub
+from telegram.ext import Application
+from test_hostile import _rows
+from test_service import CHAT, demo, settings_for, text_of
+from test_telegram import ARTICLE, bot, settings, showing, site, stub  # noqa: F401 (fixtures)
+
+from bot.runtime import open_service
+from bot.service import ChatRef
+from bot.service.analysis import LocalAnalyzer
+from summarizer.model.base import ChatMessage
+from summarizer.types import Analysis
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+STARTED = "model started"
+# Whether the summary checks accept it does not matter here: an answer completes the analysis.
+PROMISE = "\u201cWe will keep every promise we made on transport,\u201d Mayor Jane Doe added."
+SUMMARY = "Officials from both sides met and disagreed about the plan."
+
+
+class StandInModel:
+    """The `TextGenerator` the analysis thread calls, doing what the test scripts per call:
+    'answer', 'raise', 'hang' (blocks its thread until `release`) or 'announce' (prints
+    STARTED, then hangs: the signal a parent process waits for before it kills us)."""
+
+    name = "stand-in"
+
+    def __init__(self, *script: str) -> None:
+        self.release = threading.Event()
+        self.then(*script)
+
+    def then(self, *script: str) -> None:
+        """From the next call on, follow this script (its last step repeats)."""
+        self._script = list(script) or ["answer"]
+        self.calls = 0
+
+    def generate(
+        self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int
+    ) -> list[str]:
+        step = self._script[min(self.calls, len(self._script) - 1)]
+        self.calls += 1
+        if step == "raise":
+            raise RuntimeError("CUDA error: device-side assert triggered")
+        if step in ("hang", "announce"):
+            if step == "announce":
+                print(STARTED, flush=True)
+            self.release.wait()
+        return [SUMMARY for _ in conversations]
+
+
+class StandInAnalyzer(LocalAnalyzer):
+    """The real LocalAnalyzer (its one thread, its abandon_work) around the stand-in model."""
+
+    def __init__(self, model: StandInModel) -> None:
+        super().__init__(model.name, cache_dir=Path("unused"), threads=1)
+        self._generator = model
+        self.completed = 0
+
+    async def complete(self, text: str, drafted: Analysis) -> Analysis:
+        self.completed += 1
+        return await super().complete(text, drafted)
+
+
+async def warm(service) -> None:  # type: ignore[no-untyped-def]
+    """Load spaCy first, so the short time limits below measure the model, not the load."""
+    await service.analyzer.draft(demo("01_alliance"), None)
+
+
+# ---------------------------------------------------------------------------------------
+# the model
+
+
+async def test_model_that_raises_keeps_positions_and_says_so(tmp_path: Path) -> None:
+    model = StandInModel("raise", "answer")
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        first = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
+        second = await text_of(await svc.handle(CHAT, demo("03_energy")))
+    assert "Sorry: the summary could not be written; positions are kept." in first
+    assert "Who said what" in first and "Taras Lisovskiy" in first
+    assert "Sorry" not in second and "#2 · EU ministers split" in second
+    assert _rows(settings_for(tmp_path).database, "SELECT id, state FROM articles ORDER BY id") == [
+        (1, "failed"),
+        (2, "done"),
+    ]
+
+
+async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) -> None:
+    """The stuck call keeps its thread (Python cannot kill it); abandon_work hands the queue a
+    fresh one, so the article behind it is analysed in full while the first is still stuck."""
+    model = StandInModel("hang", "answer")
+    config = settings_for(tmp_path, analysis_timeout_s=1.0)
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            started = time.monotonic()
+            submitted = [await svc.handle(CHAT, demo(n)) for n in ("02_cease", "03_ener")]
+            first, second = await asyncio.wait_for(
+                asyncio.gather(*(text_of(r) for r in submitted)), timeout=30
+            )
+            elapsed = time.monotonic() - started
+            assert not model.release.is_set()  # the first call is still stuck in its thread
+    finally:
+        model.release.set()
+    assert "Sorry: the model took too long; positions are kept." in first
+    assert "Taras Lisovskiy" in first
+    assert "Sorry" not in second and "#2 · EU ministers split" in second
+    assert elapsed < 15
+    assert _rows(config.database, "SELECT state FROM articles ORDER BY id") == [
+        ("failed",),
+        ("done",),
+    ]
+
+
+async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) -> None:
+    """/stance asks the model for a digest in the analysis thread; stuck, it used to hold
+    that thread for ever, and every article after it waited with it."""
+    model = StandInModel("answer")
+    config = settings_for(tmp_path, analysis_timeout_s=1.0)
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
+                await text_of(await svc.handle(CHAT, text))
+            model.then("hang", "answer")
+            stance = await asyncio.wait_for(
+                text_of(await svc.handle(CHAT, "/stance Jane Doe")), timeout=10
+            )
+            after = await asyncio.wait_for(
+                text_of(await svc.handle(CHAT, demo("03_energy"))), timeout=20
+            )
+    finally:
+        model.release.set()
+    assert "Jane Doe: stance across 2 article(s)" in stance
+    assert "Sorry" not in after and "#3 · EU ministers split" in after
+
+
+# ---------------------------------------------------------------------------------------
+# the database
+
+
+async def test_full_disk_refuses_the_submission_and_writes_nothing(tmp_path: Path) -> None:
+    config = settings_for(tmp_path)
+    stranger = ChatRef(chat_id=77, user_id=77)
+    long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
+    async with open_service(config, use_model=False) as svc:
+        await text_of(await svc.handle(CHAT, demo("04_frontline")))
+        async with svc.store._db.execute("PRAGMA page_count") as cursor:
+            (pages,) = await cursor.fetchone()
+        # the file may not grow by a single page: what a full disk does to SQLite
+        await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+        refused = await text_of(await svc.handle(stranger, long_article))
+        assert "database is unavailable right now, so nothing was changed" in refused
+        await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+        assert "No articles stored yet" in await text_of(await svc.handle(stranger, "/articles"))
+        counts = (
+            "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chats),"
+            " (SELECT COUNT(*) FROM chat_articles), (SELECT COUNT(*) FROM articles_fts)"
+        )
+        assert _rows(config.database, counts) == [(1, 1, 1, 1)]
+        accepted = await text_of(await svc.handle(stranger, long_article))
+    assert "Who said what" in accepted and "#2" in accepted
+
+
+async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
+    tmp_path: Path,
+) -> None:
+    """Another process holds the database while the worker saves: no half-written analysis,
+    the user is told, and once the lock goes the worker (which used to die on its next sweep
+    of the queue) analyses the article in full."""
+    model = StandInModel("hang", "answer")
+    config = settings_for(tmp_path)
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            await svc.store._db.execute("PRAGMA busy_timeout = 50")
+            responses = await svc.handle(CHAT, demo("02_ceasefire"))
+            following = asyncio.ensure_future(text_of(responses))
+            locker = sqlite3.connect(config.database, timeout=0)
+            try:
+                await asyncio.sleep(1.0)  # the article is now in the model, before its save
+                locker.execute("BEGIN EXCLUSIVE")
+                model.release.set()
+                told = await asyncio.wait_for(following, timeout=20)
+                assert _rows_via(locker, "SELECT COUNT(*) FROM analyses") == [(0,)]
+                assert _rows_via(locker, "SELECT COUNT(*) FROM positions") == [(0,)]
+            finally:
+                locker.rollback()
+                locker.close()
+            assert "Sorry: the analysis failed unexpectedly" in told
+
+            await until_done(config.database)
+            brief = await text_of(await svc.handle(CHAT, "/summary 1"))
+    finally:
+        model.release.set()
+    assert "Sorry" not in brief and "Taras Lisovskiy" in brief
+    positions = _rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
+    assert positions[0][0] == positions[0][1] > 0
+
+
+async def until_done(db: Path, seconds: float = 30) -> None:
+    """Poll the file from outside, as an operator would: the worker has no event to wait on."""
+    async with asyncio.timeout(seconds):
+        while _rows(db, "SELECT state FROM articles") != [("done",)]:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+
+
+def _rows_via(conn: sqlite3.Connection, sql: str) -> list[tuple]:
+    return conn.execute(sql).fetchall()
+
+
+# ---------------------------------------------------------------------------------------
+# kill -9 in the middle of an analysis
+
+CHILD = f"""
+import asyncio, sys
+sys.path.insert(0, {str(TESTS)!r})
+from pathlib import Path
+from test_faults import StandInAnalyzer, StandInModel
+from test_service import CHAT, demo, settings_for
+from bot.runtime import open_service
+
+async def main():
+    settings = settings_for(Path(sys.argv[1]))
+    async with open_service(settings, analyzer=StandInAnalyzer(StandInModel("announce"))) as svc:
+        await svc.handle(CHAT, demo("03_energy"))
+        await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) -> None:
+    config = settings_for(tmp_path)
+    child = subprocess.Popen(  # noqa: ASYNC220 (killed below, never waited on while running)
+        [sys.executable, "-c", CHILD, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "child.log").open("w"),
+        text=True,
+    )
+    try:
+        # generous: the child imports torch and loads spaCy, on a machine that may be busy
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=180)
+        assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
+        assert _rows(config.database, "SELECT state, attempts FROM articles") == [("running", 1)]
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    analyzer = StandInAnalyzer(StandInModel("answer"))
+    async with open_service(config, analyzer=analyzer) as svc:
+        await until_done(config.database)
+        brief = await text_of(await svc.handle(CHAT, "/summary 1"))
+    assert "#1 · EU ministers split" in brief
+    assert analyzer.completed == 1
+    again = StandInAnalyzer(StandInModel("answer"))
+    async with open_service(config, analyzer=again):
+        await asyncio.sleep(0.5)
+    assert again.completed == 0
+    assert _rows(config.database, "SELECT id, state, attempts FROM articles") == [(1, "done", 2)]
+    assert _rows(config.database, "SELECT COUNT(*) FROM analyses") == [(1,)]
+    assert _rows(config.database, "SELECT COUNT(*) FROM chat_articles") == [(1,)]
+    positions = _rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
+    assert positions[0][0] == positions[0][1] > 0
+
+
+# ---------------------------------------------------------------------------------------
+# Telegram has a bad minute (test_telegram covers 429 with retry_after)
+
+
+async def test_bot_api_5xx_is_retried_with_backoff_and_delivered(
+    bot: Application,  # noqa: F811
+    stub: BotApiStub,  # noqa: F811
+) -> None:
+    stub.fail("sendMessage", times=3, status=502)
+    stub.message("/help")
+    await stub.wait_for(showing(stub, "/subscribe HH:MM"), seconds=20)
+    attempts = stub.sent("sendMessage")
+    assert len(attempts) == 4
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(attempts)]
+    assert gaps[0] >= 0.45 and gaps[1] >= 0.95 and gaps[2] >= 1.95, gaps
+    assert len(stub.texts()) == 1
