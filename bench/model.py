@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/model.py                      # the loader's default configuration
     .venv/bin/python bench/model.py --precision bf16     # compare: no int8 quantisation
-    .venv/bin/python bench/model.py --no-batch           # compare: stance prompts one by one
-    .venv/bin/python bench/model.py --full-article       # compare: whole article to summarise
+    .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
+    .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
 
-Prints load time, RSS, prefill and decode figures, and per-article summary / stance / brief
-times with medians. The machine is shared: run it when `uptime` shows a load near 0 and
-read single runs as noisy.
+Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
+all stance lines: one batched pass plus one retry pass) with medians. The machine is
+shared: run it when `uptime` shows a load near 0 and read single runs as noisy.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from pathlib import Path
 
 from bot.settings import load_settings
 from summarizer import summary as summary_module
+from summarizer.brief import write_brief
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.positions import extract_positions
-from summarizer.stance import write_stances
-from summarizer.summary import write_summary
 
 GIB = 2**30
 
@@ -68,8 +67,8 @@ def main() -> None:
     p.add_argument("--model", default=settings.model)
     p.add_argument("--precision", default="auto", choices=["auto", "int8", "bf16", "fp32"])
     p.add_argument("--threads", type=int, default=settings.model_threads)
-    p.add_argument("--no-batch", action="store_true", help="one stance prompt per forward pass")
-    p.add_argument("--full-article", action="store_true", help="summary prompt = whole article")
+    p.add_argument("--no-batch", action="store_true", help="one prompt per forward pass")
+    p.add_argument("--full-article", action="store_true", help="event prompt = whole article")
     p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
     p.add_argument(
         "--seeds", type=Path, default=Path(os.environ.get("BRIEFBOT_SHARED_SEEDS", default_seeds))
@@ -88,7 +87,7 @@ def main() -> None:
     if args.no_batch:
         backend.max_batch = 1
     if args.full_article:
-        summary_module.summary_source = lambda text, positions: text
+        summary_module.event_source = lambda text: text
     gen = Recorder(backend)
 
     rows = []
@@ -100,39 +99,26 @@ def main() -> None:
 
         gen.reset()
         t = time.perf_counter()
-        summary = write_summary(gen, text, positions, loaded)
-        summary_s = time.perf_counter() - t
-        s_stats = (gen.prompt_tokens, gen.prefill_s, gen.new_tokens, gen.decode_s, gen.calls)
-
-        gen.reset()
-        t = time.perf_counter()
-        stanced = write_stances(gen, text, positions)
-        stance_s = time.perf_counter() - t
-        k_stats = (gen.prompt_tokens, gen.prefill_s, gen.new_tokens, gen.decode_s, gen.calls)
-
+        summary, stanced = write_brief(gen, text, positions, loaded)
+        brief_s = time.perf_counter() - t
         model_lines = sum(1 for x in stanced if x.stance and not x.stance.startswith("["))
         row = {
-            "summary_s": summary_s,
-            "stance_s": stance_s,
-            "brief_s": summary_s + stance_s,
-            "prefill_tps": (s_stats[0] + k_stats[0]) / max(s_stats[1] + k_stats[1], 1e-9),
-            "decode_tps": (s_stats[2] + k_stats[2]) / max(s_stats[3] + k_stats[3], 1e-9),
+            "brief_s": brief_s,
+            "prefill_tps": gen.prompt_tokens / max(gen.prefill_s, 1e-9),
+            "decode_tps": gen.new_tokens / max(gen.decode_s, 1e-9),
         }
         rows.append(row)
         print(
-            f"{path.name[:12]} {article_tokens:5d} tok | summary {summary_s:5.1f} s "
-            f"(prefill {s_stats[0]} tok {s_stats[1]:.1f} s, {s_stats[2]} new "
-            f"{s_stats[3]:.1f} s, {s_stats[4]} call(s), fallback={summary.fallback}) | "
-            f"stances {stance_s:5.1f} s ({len(positions)} speakers, {model_lines} model lines, "
-            f"prefill {k_stats[0]} tok {k_stats[1]:.1f} s, {k_stats[2]} new {k_stats[3]:.1f} s, "
-            f"{k_stats[4]} call(s)) | brief {row['brief_s']:5.1f} s",
+            f"{path.name[:12]} {article_tokens:5d} tok | {len(positions)} speakers | prefill "
+            f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok "
+            f"{gen.decode_s:.1f} s | {gen.calls} pass(es) | summary fallback={summary.fallback} "
+            f"| {model_lines}/{len(positions)} model stance lines | brief {brief_s:5.1f} s",
             flush=True,
         )
     if rows:
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         print(
-            f"MEDIAN over {len(rows)}: summary {med['summary_s']:.1f} s  stances "
-            f"{med['stance_s']:.1f} s  brief {med['brief_s']:.1f} s  prefill "
+            f"MEDIAN over {len(rows)}: brief {med['brief_s']:.1f} s  prefill "
             f"{med['prefill_tps']:.0f} tok/s  decode {med['decode_tps']:.1f} tok/s (batched rows "
             f"counted)  peak RSS {rss_peak():.2f} GiB"
         )

@@ -344,8 +344,8 @@ class SqliteStore:
             await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
             await db.execute(
                 "INSERT OR REPLACE INTO analyses(article_id, summary, summary_fallback, model,"
-                " loaded_phrases, positions_s, summary_s, stances_s, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " loaded_phrases, positions_s, summary_s, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article_id,
                     summary.text if summary else None,
@@ -354,7 +354,6 @@ class SqliteStore:
                     json.dumps(analysis.loaded_phrases, ensure_ascii=False),
                     analysis.timings.positions_s,
                     analysis.timings.summary_s,
-                    analysis.timings.stances_s,
                     _now().isoformat(),
                 ),
             )
@@ -449,11 +448,7 @@ class SqliteStore:
             summary=summary,
             positions=positions,
             loaded_phrases=json.loads(head["loaded_phrases"]),
-            timings=Timings(
-                positions_s=head["positions_s"],
-                summary_s=head["summary_s"],
-                stances_s=head["stances_s"],
-            ),
+            timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
         )
 
     # speakers ---------------------------------------------------------------------------

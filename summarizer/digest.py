@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from summarizer.checks import check_output
 from summarizer.model.base import ChatMessage, TextGenerator
-from summarizer.model.drafting import draft_checked
+from summarizer.model.drafting import Job, draft_checked
 from summarizer.stance import SYSTEM
 
 MAX_WORDS = 110
@@ -98,10 +98,9 @@ def stance_digest(gen: TextGenerator, speaker: str, entries: Sequence[StanceEntr
     if len(ordered) < 2:
         return fallback_digest(speaker, ordered)
     recent = ordered[-MAX_ENTRIES:]
-    [draft] = draft_checked(
-        gen,
-        [digest_prompt(speaker, recent)],
-        [lambda a: check_digest(a, speaker=speaker, entries=recent)],
-        max_new_tokens=MAX_NEW_TOKENS,
+    job = Job(
+        prompt=digest_prompt(speaker, recent),
+        check=lambda answer: check_digest(answer, speaker=speaker, entries=recent),
     )
+    [draft] = draft_checked(gen, [job], max_new_tokens=MAX_NEW_TOKENS)
     return draft.text if draft.text is not None else fallback_digest(speaker, ordered)

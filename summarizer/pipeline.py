@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import time
 
+from summarizer.brief import write_brief
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
-from summarizer.stance import write_stances
-from summarizer.summary import write_summary
 from summarizer.types import Analysis
 
 _TITLE_MAX = 160
@@ -42,14 +41,11 @@ def draft(text: str, *, title: str | None = None) -> Analysis:
 
 def complete(text: str, drafted: Analysis, generator: TextGenerator) -> Analysis:
     started = time.perf_counter()
-    summary = write_summary(generator, text, drafted.positions, drafted.loaded_phrases)
-    summary_s = time.perf_counter() - started
-    positions = write_stances(generator, text, drafted.positions)
+    summary, positions = write_brief(
+        generator, text, drafted.positions, drafted.loaded_phrases
+    )
     done = drafted.model_copy(update={"summary": summary, "positions": positions})
     done.timings = drafted.timings.model_copy(
-        update={
-            "summary_s": round(summary_s, 3),
-            "stances_s": round(time.perf_counter() - started - summary_s, 3),
-        }
+        update={"summary_s": round(time.perf_counter() - started, 3)}
     )
     return done

@@ -1,26 +1,29 @@
-"""The neutral summary: a short prompt, code checks, one corrected retry, else an extract.
+"""The neutral summary: what happened, in the model's words, then who said what.
 
-The prompt carries the lead plus the sentences where people are quoted, not the whole
-article: that is where "what happened and who said what" lives, it keeps prefill to a few
-hundred tokens, and it gives the model less of the author's commentary to echo.
+The model is asked only for what happened, from the article's opening sentences: asked
+for a whole summary it wrote one sentence, echoed the author's framing, or looped. The
+"who said what" half is the leading speakers' stance lines, which were written from each
+speaker's own sentences and checked on their own. Both come out of one batch (`brief`).
+If the event sentence fails its checks twice, a labelled extract stands in for the whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from summarizer.checks import check_output, sentences
+from summarizer.checks import check_length, check_output, check_repetition, sentences
 from summarizer.loaded import ATTRIBUTION, find_loaded_phrases
-from summarizer.model.base import ChatMessage, TextGenerator
-from summarizer.model.drafting import draft_checked
-from summarizer.stance import SYSTEM, speaker_sentences
+from summarizer.model.base import ChatMessage
+from summarizer.model.drafting import Job
+from summarizer.stance import SYSTEM
 from summarizer.types import Position, Summary
 
 MAX_WORDS = 90
-PROMPT_WORDS = 70  # asked for less than the limit: the model overshoots
-LEAD_SENTENCES = 3
-SOURCE_WORDS = 260
-MAX_NEW_TOKENS = 140
+EVENT_WORDS = 45
+PROMPT_WORDS = 35  # asked for less than the limit: the model overshoots
+LEAD_SENTENCES = 5
+SOURCE_WORDS = 150
+MAX_SENTENCES = 4
 FALLBACK_LABEL = "Extract from the article (the model's summary did not pass our checks): "
 
 
@@ -28,62 +31,69 @@ def _paragraph_sentences(text: str) -> list[str]:
     return [s for para in text.split("\n") for s in sentences(para)]
 
 
-def summary_source(text: str, positions: Sequence[Position]) -> str:
-    """The lead, then each speaker's first sentences, within SOURCE_WORDS."""
+def event_source(text: str) -> str:
+    """The opening sentences, within SOURCE_WORDS, leaving out the ones in a loaded voice:
+    listing the author's words as "do not use" primed the model to use them; leaving the
+    sentences out does not."""
+    lead = _paragraph_sentences(text)[: LEAD_SENTENCES + 3]
+    neutral = [s for s in lead if not find_loaded_phrases(s)] or lead
     chosen: list[str] = []
-    total = 0
-
-    def add(sentence: str) -> bool:
-        nonlocal total
-        n = len(sentence.split())
-        if sentence in chosen:
-            return True
-        if chosen and total + n > SOURCE_WORDS:
-            return False
+    for sentence in neutral[:LEAD_SENTENCES]:
+        if chosen and sum(len(c.split()) for c in [*chosen, sentence]) > SOURCE_WORDS:
+            break
         chosen.append(sentence)
-        total += n
-        return True
-
-    # Opening sentences that carry the author's loaded wording are left out: listing the
-    # words as "do not use" primed the model to use them, leaving them out does not.
-    lead = _paragraph_sentences(text)[: LEAD_SENTENCES + 2]
-    neutral = [s for s in lead if not find_loaded_phrases(s)]
-    for sentence in (neutral or lead)[:LEAD_SENTENCES]:
-        add(sentence)
-    per_speaker = [speaker_sentences(text, p, max_words=70) for p in positions]
-    for rank in range(max((len(s) for s in per_speaker), default=0)):
-        for said in per_speaker:
-            if rank < len(said) and not add(said[rank]):
-                return "\n".join(chosen)
     return "\n".join(chosen)
 
 
-def summary_prompt(source: str) -> list[ChatMessage]:
+def event_prompt(source: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": SYSTEM},
         {
             "role": "user",
-            "content": f"Excerpt of a news article (its opening and the sentences where people "
-            f"are quoted):\n{source}\n\n"
-            f"Write a neutral summary in 2 to 4 sentences and at most {PROMPT_WORDS} words: "
-            "what happened, and who said or did what. Attribute every opinion to whoever holds "
-            "it (\"Stoltenberg said ...\", \"the author argues ...\")."
-            " Use neutral words. Use only names, numbers and dates from the excerpt. Do not copy "
-            "sentences. Reply with the summary only.",
+            "content": f"The opening of a news article:\n{source}\n\n"
+            f"In one or two neutral sentences of at most {PROMPT_WORDS} words in all, say what "
+            "happened: who did what, and when or where if the text says; begin with who acted, "
+            "not with \"The article\". Attribute any opinion "
+            "to whoever holds it (\"the author argues ...\"). Use only names, numbers and dates "
+            "from the text. Do not copy sentences. Reply with the sentences only.",
         },
     ]
 
 
-def check_summary(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
+def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
     return check_output(
-        answer,
-        article,
-        max_words=MAX_WORDS,
-        min_sentences=2,
-        max_sentences=4,
-        article_loaded=loaded,
+        answer, article, max_words=EVENT_WORDS, max_sentences=2, article_loaded=loaded,
         max_copied=12,
     )
+
+
+def lead_sentences(answer: str) -> str:
+    """The answer's first sentences within the event budget: the model tends to run on into
+    a whole summary, and its first sentence or two are the part it gets right."""
+    kept: list[str] = []
+    for sentence in sentences(answer)[:2]:
+        if kept and len(" ".join([*kept, sentence]).split()) > EVENT_WORDS:
+            break
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def event_job(text: str, loaded: Sequence[str]) -> Job:
+    return Job(
+        prompt=event_prompt(event_source(text)),
+        check=lambda answer: check_event(answer, article=text, loaded=loaded),
+        shape=lead_sentences,
+    )
+
+
+def check_summary(summary: str, *, min_sentences: int = 2) -> list[str]:
+    """What the assembled summary must satisfy; its parts were checked where they came from."""
+    return [
+        *check_length(
+            summary, max_words=MAX_WORDS, min_sentences=min_sentences, max_sentences=MAX_SENTENCES
+        ),
+        *check_repetition(summary),
+    ]
 
 
 def _names(positions: Sequence[Position]) -> list[str]:
@@ -108,16 +118,24 @@ def extractive_fallback(text: str, positions: Sequence[Position]) -> str:
     return FALLBACK_LABEL + " ".join(picked)
 
 
-def write_summary(
-    gen: TextGenerator, text: str, positions: Sequence[Position], loaded: Sequence[str]
+def compose_summary(
+    event: str | None, stanced: Sequence[Position], text: str, *, model: str | None
 ) -> Summary:
-    source = summary_source(text, positions)
-    [draft] = draft_checked(
-        gen,
-        [summary_prompt(source)],
-        [lambda a: check_summary(a, article=text, loaded=loaded)],
-        max_new_tokens=MAX_NEW_TOKENS,
-    )
-    if draft.text is not None:
-        return Summary(text=draft.text, fallback=False, model=gen.name)
-    return Summary(text=extractive_fallback(text, positions), fallback=True, model=gen.name)
+    """The event sentences, then the stance lines of the most-quoted speakers that fit."""
+    if event is not None:
+        parts = [event]
+        ranked = sorted(
+            (p for p in stanced if p.stance and not p.stance.startswith("[")),
+            key=lambda p: (
+                -len(p.quotes) - len(p.paraphrases),
+                min(s.start for s in [*p.quotes, *p.paraphrases]),
+            ),
+        )
+        for position in ranked:
+            candidate = " ".join([*parts, position.stance or ""])
+            if not check_summary(candidate, min_sentences=1):
+                parts.append(position.stance or "")
+        summary = " ".join(parts)
+        if not check_summary(summary):
+            return Summary(text=summary, fallback=False, model=model)
+    return Summary(text=extractive_fallback(text, stanced), fallback=True, model=model)

@@ -56,8 +56,9 @@ class Summary(BaseModel):
 
 class Timings(BaseModel):
     positions_s: float = 0.0
-    summary_s: float = 0.0
-    stances_s: float = 0.0
+    summary_s: float = Field(
+        default=0.0, description="the model's pass: summary and stance lines, one batch"
+    )
 
 
 class Analysis(BaseModel):

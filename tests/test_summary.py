@@ -11,13 +11,14 @@ import datetime as dt
 
 from tiny_model import build_tiny_model
 
+from summarizer.brief import write_brief
 from summarizer.checks import check_output
 from summarizer.digest import FALLBACK_LABEL as DIGEST_LABEL
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
-from summarizer.stance import speaker_sentences, write_stances
-from summarizer.summary import FALLBACK_LABEL, write_summary
+from summarizer.stance import speaker_sentences
+from summarizer.summary import FALLBACK_LABEL
 from summarizer.types import Position, Span
 
 ARTICLE = (
@@ -70,64 +71,78 @@ class ScriptedGenerator:
         return [self.answers.pop(0) for _ in conversations]
 
 
-GOOD = (
-    "Finland and Estonia agreed to share patrol boats in the Gulf of Finland. "
-    "Anna Virtanen said joint patrols start in May, and Karl Tamm warned costs could rise."
-)
+EVENT = "Finland and Estonia agreed to share patrol boats in the Gulf of Finland."
+VIRTANEN = "Anna Virtanen said joint patrols will start in May without weapons."
+TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise."
 
 
-def test_good_first_draft_is_used():
-    gen = ScriptedGenerator(GOOD)
-    summary = write_summary(gen, ARTICLE, POSITIONS, LOADED)
-    assert summary.text == GOOD and not summary.fallback and summary.model == "scripted"
-    assert len(gen.calls) == 1
-    prompt = gen.calls[0][0][-1]["content"]
-    assert "reckless" not in prompt  # the loaded lead sentence is not fed to the model
+def test_one_batch_gives_summary_and_stance_lines():
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM)
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert len(gen.calls) == 1 and len(gen.calls[0]) == 3  # event + two speakers, one batch
+    assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}"
+    assert not summary.fallback and summary.model == "scripted"
+    assert [p.stance for p in stanced] == [VIRTANEN, TAMM, None]  # nothing said, no line
+    assert POSITIONS[0].stance is None  # copies, not mutated inputs
+    event_prompt = gen.calls[0][0][-1]["content"]
+    assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
 
 
-def test_failing_draft_is_retried_with_the_problems_listed():
-    loaded_draft = "The reckless plan was agreed. Virtanen spoke in Tallinn in 2019."
-    gen = ScriptedGenerator(loaded_draft, GOOD)
-    summary = write_summary(gen, ARTICLE, POSITIONS, LOADED)
-    assert summary.text == GOOD and not summary.fallback
-    retry = gen.calls[1][0]
-    assert retry[-2] == {"role": "assistant", "content": loaded_draft}
-    assert "reckless" in retry[-1]["content"] and "Tallinn" in retry[-1]["content"]
+def test_failing_drafts_are_retried_together_with_their_problems_listed():
+    loaded_event = "The reckless plan was agreed in Tallinn in 2019."
+    loaded_stance = "Karl Tamm called the reckless plan a disaster costing 90 million."
+    gen = ScriptedGenerator(loaded_event, VIRTANEN, loaded_stance, EVENT, TAMM)
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert [len(c) for c in gen.calls] == [3, 2]  # one batch, then one retry batch
+    retry_event, retry_stance = gen.calls[1]
+    first_event = gen.calls[0][0]
+    # The same request again, its problems added as instructions; the failed answer itself is
+    # not replayed (the model copies it).
+    assert len(retry_event) == len(first_event) and retry_event[0] == first_event[0]
+    assert retry_event[-1]["content"].startswith(first_event[-1]["content"])
+    assert "reckless" in retry_event[-1]["content"] and "Tallinn" in retry_event[-1]["content"]
+    assert loaded_event not in retry_event[-1]["content"]
+    assert "90" in retry_stance[-1]["content"]
+    assert summary.text.startswith(EVENT) and stanced[1].stance == TAMM
+
+
+def test_summary_takes_the_stance_lines_that_fit_in_90_words():
+    event = (
+        "On Tuesday, Finland and Estonia agreed to share patrol boats in the Gulf of Finland, "
+        "and both governments said that their joint patrols would begin in May, would carry "
+        "no weapons at all, and would cost money that neither of them has set aside."
+    )
+    virtanen = (
+        "Anna Virtanen said the joint patrols will start in May, that the boats will carry no "
+        "weapons, and that both countries will share the work."
+    )
+    tamm = (
+        "Karl Tamm said Estonia welcomes any help at sea but warned that the costs of the "
+        "joint patrols could rise over the coming years."
+    )
+    assert len((event + virtanen + tamm).split()) > 90
+    gen = ScriptedGenerator(event, virtanen, tamm)
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[1].stance == tamm  # a good line, only too long for the summary
+    assert summary.text == f"{event} {virtanen}" and not summary.fallback
 
 
 def test_two_failures_give_a_labelled_neutral_extract():
-    gen = ScriptedGenerator("Loop loop loop loop loop loop loop loop loop.", "Bad bad bad.")
-    summary = write_summary(gen, ARTICLE, POSITIONS, LOADED)
+    noise = "Loop loop loop loop loop loop loop loop loop."
+    gen = ScriptedGenerator(noise, "x", "y", "Bad bad bad.", "x", "y")
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.fallback
     assert summary.text.startswith(FALLBACK_LABEL)
     body = summary.text.removeprefix(FALLBACK_LABEL)
     assert "reckless" not in body and "Virtanen" in body
     assert len(body.split()) <= 90
+    # A failed stance line is a label, plainly not the model's words.
+    assert stanced[0].stance == "[No stance line: Anna Virtanen is quoted once; see the quotes.]"
 
 
 def test_stance_prompts_hold_only_the_speakers_own_sentences():
     virtanen = " ".join(speaker_sentences(ARTICLE, POSITIONS[0]))
     assert "Virtanen" in virtanen and "Tamm" not in virtanen and "reckless" not in virtanen
-
-
-def test_stances_batched_checked_and_fallback_labelled():
-    gen = ScriptedGenerator(
-        "Anna Virtanen said joint patrols will start in May without weapons.",
-        "Karl Tamm called the reckless plan a disaster costing 90 million.",
-        "Karl Tamm said Estonia welcomes help at sea but warned costs could rise.",
-    )
-    out = write_stances(gen, ARTICLE, POSITIONS)
-    assert [len(c) for c in gen.calls] == [2, 1]  # one batch, then one retry batch
-    assert out[0].stance.startswith("Anna Virtanen said")
-    assert out[1].stance.startswith("Karl Tamm said")
-    assert out[2].stance is None  # nothing said, nothing to ground a line in
-    assert POSITIONS[0].stance is None  # copies, not mutated inputs
-
-
-def test_stance_fallback_is_not_model_text():
-    gen = ScriptedGenerator("x", "y", "x", "y")
-    out = write_stances(gen, ARTICLE, POSITIONS)
-    assert out[0].stance == "[No stance line: Anna Virtanen is quoted once; see the quotes.]"
 
 
 ENTRIES = [
@@ -155,9 +170,29 @@ def test_digest_cites_ids_in_order_or_falls_back():
 def test_tiny_model_end_to_end_never_shows_raw_noise(tmp_path):
     model_dir = build_tiny_model(tmp_path / "tiny")
     gen = load_generator(str(model_dir), cache_dir=tmp_path)
-    summary = write_summary(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stances = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.fallback  # random weights cannot pass the checks
-    stances = write_stances(gen, ARTICLE, POSITIONS)
     for position in stances:
         assert position.stance is None or position.stance.startswith("[No stance line")
-    assert check_output(GOOD, ARTICLE, max_words=90, min_sentences=2) == []
+    assert check_output(f"{EVENT} {TAMM}", ARTICLE, max_words=90, min_sentences=2) == []
+
+
+def test_an_event_answer_that_runs_on_is_cut_to_its_lead_sentences():
+    second = "Anna Virtanen and Karl Tamm both spoke."
+    run_on = f"{EVENT} {second} They met again later, and talked for hours about boats."
+    gen = ScriptedGenerator(run_on, VIRTANEN, TAMM)
+    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert summary.text == f"{EVENT} {second} {VIRTANEN} {TAMM}"
+
+
+def test_a_stance_line_the_event_already_says_is_not_repeated():
+    gen = ScriptedGenerator(f"{EVENT} {VIRTANEN}", VIRTANEN, TAMM)
+    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}" and not summary.fallback
+
+
+def test_a_bare_name_is_not_a_stance_line():
+    gen = ScriptedGenerator(EVENT, "Anna Virtanen.", TAMM, "Anna Virtanen.")
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[0].stance.startswith("[No stance line")
+    assert "too short" in gen.calls[1][0][-1]["content"]

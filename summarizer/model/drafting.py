@@ -18,6 +18,15 @@ _LABEL = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Job:
+    """One prompt, the checks its answer must pass, and how to shape an answer first."""
+
+    prompt: list[ChatMessage]
+    check: Callable[[str], list[str]]
+    shape: Callable[[str], str] = lambda text: text
+
+
 @dataclass
 class Draft:
     text: str | None  # None: both attempts failed the checks
@@ -34,41 +43,35 @@ def clean(raw: str) -> str:
     return " ".join(text.split())
 
 
-def retry_conversation(
-    conversation: Sequence[ChatMessage], answer: str, problems: Sequence[str]
-) -> list[ChatMessage]:
+def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list[ChatMessage]:
+    """The same request with the problems as extra instructions. Shown its own failed answer
+    (a chat turn saying "fix this"), the packaged model mostly repeated it word for word."""
     listed = "\n".join(f"- {p}" for p in problems)
+    *before, last = prompt
     return [
-        *conversation,
-        {"role": "assistant", "content": answer},
+        *before,
         {
-            "role": "user",
-            "content": f"That answer has problems:\n{listed}\n"
-            "Write it again with these fixed. Reply with the corrected text only.",
+            "role": last["role"],
+            "content": f"{last['content']}\n\nAn earlier answer had these problems; "
+            f"avoid them:\n{listed}",
         },
     ]
 
 
-def draft_checked(
-    gen: TextGenerator,
-    conversations: Sequence[Sequence[ChatMessage]],
-    checks: Sequence[Callable[[str], list[str]]],
-    *,
-    max_new_tokens: int,
-) -> list[Draft]:
-    """Generate all, check each with its own checker, retry the failures together once."""
-    answers = [clean(a) for a in gen.generate(conversations, max_new_tokens=max_new_tokens)]
-    drafts = []
-    for answer, check in zip(answers, checks, strict=True):
-        problems = check(answer)
-        drafts.append(Draft(None if problems else answer, problems, 1))
+def _answer(job: Job, raw: str, attempt: int) -> Draft:
+    text = job.shape(clean(raw))
+    problems = job.check(text)
+    return Draft(None if problems else text, problems, attempt)
+
+
+def draft_checked(gen: TextGenerator, jobs: Sequence[Job], *, max_new_tokens: int) -> list[Draft]:
+    """Generate all, check each with its own checks, retry the failures together once."""
+    raw = gen.generate([j.prompt for j in jobs], max_new_tokens=max_new_tokens)
+    drafts = [_answer(j, r, 1) for j, r in zip(jobs, raw, strict=True)]
     failed = [i for i, d in enumerate(drafts) if d.text is None]
-    if not failed:
-        return drafts
-    retries = [retry_conversation(conversations[i], answers[i], drafts[i].problems) for i in failed]
-    second = gen.generate(retries, max_new_tokens=max_new_tokens)
-    for i, raw in zip(failed, second, strict=True):
-        answer = clean(raw)
-        problems = checks[i](answer)
-        drafts[i] = Draft(None if problems else answer, problems, 2)
+    if failed:
+        retries = [retry_prompt(jobs[i].prompt, drafts[i].problems) for i in failed]
+        second = gen.generate(retries, max_new_tokens=max_new_tokens)
+        for i, r in zip(failed, second, strict=True):
+            drafts[i] = _answer(jobs[i], r, 2)
     return drafts

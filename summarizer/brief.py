@@ -1,0 +1,32 @@
+"""The model's part of a brief: the summary's event sentences and every stance line.
+
+All prompts go to the model as one batch, and the failures as one retry batch: decoding on
+a CPU is bound by reading the weights, so rows decoded together cost little more than one,
+and the brief takes two passes over the weights however many people the article quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from summarizer.model.base import TextGenerator
+from summarizer.model.drafting import draft_checked
+from summarizer.stance import stance_jobs, with_stances
+from summarizer.summary import compose_summary, event_job
+from summarizer.types import Position, Summary
+
+MAX_NEW_TOKENS = 64  # the event sentences (≤ 45 words) are the longest answer
+
+
+def write_brief(
+    gen: TextGenerator, text: str, positions: Sequence[Position], loaded: Sequence[str]
+) -> tuple[Summary, list[Position]]:
+    """(summary, copies of `positions` with stance lines); nothing unchecked gets through."""
+    stances = stance_jobs(text, positions)
+    drafts = draft_checked(
+        gen, [event_job(text, loaded), *(job for _, job in stances)], max_new_tokens=MAX_NEW_TOKENS
+    )
+    stanced = with_stances(
+        positions, {i: d.text for (i, _), d in zip(stances, drafts[1:], strict=True)}
+    )
+    return compose_summary(drafts[0].text, stanced, text, model=gen.name), stanced
