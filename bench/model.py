@@ -49,6 +49,9 @@ class Recorder:
         self.calls = self.prompt_tokens = self.new_tokens = 0
         self.prefill_s = self.decode_s = 0.0
 
+    def interrupt(self) -> None:
+        self.gen.interrupt()
+
     def generate(self, conversations, *, max_new_tokens):
         out = self.gen.generate(conversations, max_new_tokens=max_new_tokens)
         s = self.gen.last_stats

@@ -51,6 +51,13 @@ class StandInModel:
         self.release = threading.Event()
         self.then(*script)
 
+    interrupted = False
+
+    def interrupt(self) -> None:
+        """Recorded, not obeyed: these tests stand for a model stuck where it cannot listen
+        (the real one stops between decode steps, see test_model_loader)."""
+        self.interrupted = True
+
     def then(self, *script: str) -> None:
         """From the next call on, follow this script (its last step repeats)."""
         self._script = list(script) or ["answer"]
@@ -121,6 +128,7 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
             )
             elapsed = time.monotonic() - started
             assert not model.release.is_set()  # the first call is still stuck in its thread
+            assert model.interrupted  # ... though it was asked to stop
     finally:
         model.release.set()
     assert "Sorry: the model took too long; positions are kept." in first

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from tiny_model import build_tiny_model
 
 from summarizer.model import loader, packaged
+from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 
@@ -48,6 +51,28 @@ def test_int8_default_on_cpu_generates(tiny_dir, tmp_path):
     out = gen.generate([SHORT, LONGER, SHORT], max_new_tokens=6)
     assert len(out) == 3 and out[0] == out[2]
     assert gen.last_stats.new_tokens > 0 and gen.last_stats.prompt_tokens > 0
+
+
+def test_interrupt_stops_a_generation_under_way(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            gen.generate([LONGER], max_new_tokens=100_000)
+        except GenerationInterrupted as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.5)
+    started = time.perf_counter()
+    gen.interrupt()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and failure, "generation ran on after interrupt()"
+    assert time.perf_counter() - started < 2
+    assert gen.generate([SHORT], max_new_tokens=2)  # the next call runs normally
 
 
 def test_prompts_of_very_different_length_are_not_padded_together(tiny_dir, tmp_path):

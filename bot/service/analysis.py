@@ -110,8 +110,11 @@ class LocalAnalyzer:
         return await self._run(work)
 
     def abandon_work(self) -> None:
-        # A Python thread cannot be killed: leave the stuck one to finish on its own and give
-        # the queue a fresh thread. The model instance stays the one already loaded.
+        # A Python thread cannot be killed: tell the model to stop (it checks between decode
+        # steps), and give the queue a fresh thread in case the stuck work is not the model's.
+        # The model instance stays the one already loaded.
+        if self._generator is not None:
+            self._generator.interrupt()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 

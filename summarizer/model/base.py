@@ -2,7 +2,7 @@
 
 Kept synchronous and batch-shaped on purpose: the in-process transformers model runs in a
 worker thread, and an OpenAI-compatible server client (vLLM, llama.cpp's server) can
-implement the same two members without the callers changing.
+implement the same members without the callers changing.
 """
 
 from __future__ import annotations
@@ -24,3 +24,12 @@ class TextGenerator(Protocol):
     ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input."""
         ...
+
+    def interrupt(self) -> None:
+        """Make the generation under way, if any, stop within a step and raise
+        `GenerationInterrupted`: a timed-out brief must hand the cores back, not run on."""
+        ...
+
+
+class GenerationInterrupted(RuntimeError):
+    pass

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from summarizer.model.base import ChatMessage
+from summarizer.model.base import ChatMessage, GenerationInterrupted
 
 Precision = Literal["auto", "int8", "bf16", "fp32"]
 
@@ -83,9 +83,13 @@ class TransformersGenerator:
         self.max_batch = max_batch
         self.last_stats = GenerationStats()
         self._lock = threading.Lock()
+        self._interrupt = threading.Event()
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"
+
+    def interrupt(self) -> None:
+        self._interrupt.set()
 
     def render(self, conversation: Sequence[ChatMessage]) -> str:
         return self.tokenizer.apply_chat_template(
@@ -114,6 +118,7 @@ class TransformersGenerator:
         results: list[str] = [""] * len(prompts)
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
+            self._interrupt.clear()
             for group in self._groups([len(x) for x in ids]):
                 batch = self.tokenizer.pad(
                     {"input_ids": [ids[i] for i in group]}, return_tensors="pt"
@@ -134,11 +139,14 @@ class TransformersGenerator:
         from transformers import StoppingCriteria, StoppingCriteriaList
 
         marks: list[float] = []
+        interrupt = self._interrupt
 
         class _Clock(StoppingCriteria):
+            """Times each step, and ends the generation when `interrupt()` was called."""
+
             def __call__(self, input_ids, scores, **kwargs):
                 marks.append(time.perf_counter())
-                return False
+                return interrupt.is_set()
 
         t0 = time.perf_counter()
         out = self.model.generate(
@@ -148,6 +156,8 @@ class TransformersGenerator:
             pad_token_id=self.tokenizer.pad_token_id,
             stopping_criteria=StoppingCriteriaList([_Clock()]),
         )
+        if interrupt.is_set():
+            raise GenerationInterrupted("generation interrupted")
         end = time.perf_counter()
         first = marks[0] if marks else end
         stats.prompt_tokens += int(batch["attention_mask"].sum())
