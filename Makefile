@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/positions.py
 	$(BIN)/python bench/model.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var
