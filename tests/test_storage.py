@@ -61,6 +61,27 @@ async def test_migrations_set_version_and_are_idempotent(tmp_path):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
+    """A file written by the first release (schema 1, with analyses.stances_s) is migrated in
+    place on open, and what it holds is still read back."""
+    path = tmp_path / "v1.db"
+    v1 = await SqliteStore.open(path, name_key=name_key)
+    article, _ = await v1.add_article(1, None, NewArticle(text=TEXT))
+    await v1.save_analysis(article.id, analysis_for(TEXT))
+    await v1.close()
+    with sqlite3.connect(path) as raw:  # roll the file back to what release 1 wrote
+        raw.execute("ALTER TABLE analyses ADD COLUMN stances_s REAL NOT NULL DEFAULT 0")
+        raw.execute("PRAGMA user_version = 1")
+    upgraded = await SqliteStore.open(path, name_key=name_key)
+    assert await upgraded.schema_version() == migrations()[-1][0] >= 2
+    analysis = await upgraded.get_analysis(article.id)
+    assert analysis is not None and analysis.positions[0].speaker == "Anna Keller"
+    await upgraded.close()
+    with sqlite3.connect(path) as raw:
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(analyses)")}
+    assert "stances_s" not in columns
+
+
 async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
     a, new_a = await store.add_article(1, 10, NewArticle(text=TEXT))
     b, new_b = await store.add_article(1, 10, NewArticle(text=TEXT.replace("\n", "\n\n")))
