@@ -30,7 +30,7 @@ from bot.service import HELP
 from bot.service.ports import Fetcher
 from bot.settings import Settings, SettingsError
 from bot.telegram import handlers
-from bot.telegram.limits import ResilientRateLimiter
+from bot.telegram.limits import PacedRateLimiter
 from bot.telegram.scheduler import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(ResilientRateLimiter())
+        .rate_limiter(PacedRateLimiter())
         .post_init(open_bot)
         .post_shutdown(close_bot)
         .build()
