@@ -12,6 +12,8 @@ import contextlib
 import itertools
 import json
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -412,3 +414,128 @@ def article_html(
 <article><h1>{escape(title)}</h1>
 {body}
 </article><footer>Copyright {escape(outlet)}</footer></body></html>"""
+
+
+# the stand-in in its own process --------------------------------------------------------------
+#
+# A real Telegram answers from another machine; a stand-in in the bot's own process competes
+# with the bot's event loop for the GIL, so a load measurement counts the stand-in's work as the
+# bot's. `BotApiStubProcess` runs this same `BotApiStub` in a child Python process (this file run
+# as a script) and drives it over the child's stdin/stdout, one JSON line each way per request.
+# Call.at stays comparable across the two processes: time.monotonic() is CLOCK_MONOTONIC, one
+# clock for the whole system on Linux.
+
+_REMOTE = {"message", "press", "flood", "fail", "texts"}
+
+
+def _serve_over_pipes(global_limit: int | None) -> None:
+    """The child's side: serve HTTP on 127.0.0.1, answer control requests from stdin until EOF."""
+    control, sys.stdout = sys.stdout, sys.stderr  # a stray print must not corrupt a reply
+    stub = BotApiStub(global_limit=global_limit)
+
+    def send(payload: Any) -> None:
+        control.write(json.dumps(payload) + "\n")
+        control.flush()
+
+    send({"token": stub.token, "base_url": stub.base_url})
+    try:
+        for line in sys.stdin:  # EOF: the parent closed the pipe or died
+            request = json.loads(line)
+            op = request["op"]
+            try:
+                if op == "calls":  # only those after the first `since`: the parent keeps a copy
+                    since = request["kwargs"]["since"]
+                    with stub._lock:
+                        result: Any = [[c.method, c.params, c.at] for c in stub.calls[since:]]
+                elif op == "throttled":
+                    result = stub.throttled
+                elif op in _REMOTE:
+                    result = getattr(stub, op)(*request["args"], **request["kwargs"])
+                else:
+                    raise ValueError(f"unknown op {op!r}")
+            except Exception as error:  # reported to the parent, which raises it there
+                send({"error": f"{type(error).__name__}: {error}"})
+            else:
+                send({"result": result})
+    finally:
+        stub.close()
+
+
+class BotApiStubProcess:
+    """`BotApiStub` in a child process, with the parts of its interface a bench drives:
+    inject updates, read what the bot sent (`sent`, `texts`, `throttled`), `wait_for`."""
+
+    def __init__(self, global_limit: int | None = None) -> None:
+        command = [sys.executable, __file__]
+        if global_limit is not None:
+            command += ["--global-limit", str(global_limit)]
+        self._child = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
+        ready = json.loads(self._read())
+        self.token: str = ready["token"]
+        self.base_url: str = ready["base_url"]
+        self._calls: list[Call] = []  # a local copy, topped up with only the new calls
+
+    def _read(self) -> str:
+        assert self._child.stdout is not None
+        line = self._child.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the stand-in process exited ({self._child.poll()})")
+        return line
+
+    def _request(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        assert self._child.stdin is not None
+        self._child.stdin.write(json.dumps({"op": op, "args": args, "kwargs": kwargs}) + "\n")
+        self._child.stdin.flush()
+        reply = json.loads(self._read())
+        if "error" in reply:
+            raise RuntimeError(f"the stand-in process: {reply['error']}")
+        return reply["result"]
+
+    def message(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        return self._request("message", text, **kwargs)
+
+    def press(self, data: str, message_id: int, **kwargs: Any) -> None:
+        self._request("press", data, message_id, **kwargs)
+
+    def flood(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        self._request("flood", method, times, retry_after)
+
+    def fail(self, method: str, times: int = 1, status: int = 502) -> None:
+        self._request("fail", method, times, status)
+
+    def texts(self, chat_id: int = 42) -> list[str]:
+        return self._request("texts", chat_id)
+
+    @property
+    def throttled(self) -> int:
+        """429 answers given so far, injected or earned."""
+        return self._request("throttled")
+
+    def sent(self, *methods: str) -> list[Call]:
+        news = self._request("calls", since=len(self._calls))
+        self._calls += [Call(method, params, at) for method, params, at in news]
+        return [c for c in self._calls if c.method in methods]
+
+    wait_for = BotApiStub.wait_for  # the same polling; it only needs self.texts()
+
+    def close(self) -> None:
+        assert self._child.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self._child.stdin.close()  # EOF: the child closes its server and exits
+        try:
+            self._child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+        if self._child.stdout is not None:
+            self._child.stdout.close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The Bot API stand-in, driven over stdin/stdout")
+    parser.add_argument("--global-limit", type=int, default=None)
+    _serve_over_pipes(parser.parse_args().global_limit)
