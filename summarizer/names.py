@@ -45,7 +45,7 @@ def tokens(name: str) -> list[str]:
     """Name words without possessives, punctuation or honorifics ('Jr.' stays: another man)."""
     name = re.sub(r"[’']s\b", "", name)
     toks = [t for t in re.split(r"[\s\u00a0]+", name.strip()) if t]
-    toks = [t.strip(".,;:()[]\"“”‘’") for t in toks]
+    toks = [t.strip('.,;:()[]"“”‘’') for t in toks]
     toks = [t for t in toks if t and _fold_token(t)]
     while toks and _fold_token(toks[0]) in _TITLE_KEYS:
         toks = toks[1:]

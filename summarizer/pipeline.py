@@ -41,9 +41,7 @@ def draft(text: str, *, title: str | None = None) -> Analysis:
 
 def complete(text: str, drafted: Analysis, generator: TextGenerator) -> Analysis:
     started = time.perf_counter()
-    summary, positions = write_brief(
-        generator, text, drafted.positions, drafted.loaded_phrases
-    )
+    summary, positions = write_brief(generator, text, drafted.positions, drafted.loaded_phrases)
     done = drafted.model_copy(update={"summary": summary, "positions": positions})
     done.timings = drafted.timings.model_copy(
         update={"summary_s": round(time.perf_counter() - started, 3)}

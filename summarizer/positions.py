@@ -24,8 +24,10 @@ from summarizer.speakers import (
 )
 from summarizer.types import Position, Span
 
-_ADVERBS = (r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
-            r"once|even|only|too|never|not|\w+ly)\s+)*")
+_ADVERBS = (
+    r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
+    r"once|even|only|too|never|not|\w+ly)\s+)*"
+)
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
@@ -42,10 +44,10 @@ _NOUN_COMPLEMENT = re.compile(
     r"\s+(?:that\s+|of\s+)?$"
 )
 _PREP_BEFORE = re.compile(
-    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$")
+    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
+)
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
-_PREP_BEFORE_ANY = re.compile(
-    r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
+_PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 _ABBREV_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St)\.$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
@@ -54,7 +56,8 @@ _NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
     r"\s*(?:The|Those|These|That|This|Such)\s+(?:words|remarks?|comments?|warning|verdict|"
-    r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+")
+    r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+"
+)
 
 
 @dataclass
@@ -93,8 +96,11 @@ class _Resolver:
     def _verbs(self) -> list[tuple[int, int, str]]:
         """Reporting verbs outside quotes, including ones glued to a name by bad extraction
         ('Zakharovastated'), as (start, end, verb)."""
-        found = {(m.start(), m.end(), m.group(1)) for m in VERB_RE.finditer(self.masked)
-                 if not _NEGATED.search(self.masked[max(0, m.start() - 20):m.start()])}
+        found = {
+            (m.start(), m.end(), m.group(1))
+            for m in VERB_RE.finditer(self.masked)
+            if not _NEGATED.search(self.masked[max(0, m.start() - 20) : m.start()])
+        }
         for mn in self.idx.mentions:
             g = _GLUED_VERB.match(self.masked, mn.end)
             if g and mn.kind == "name":
@@ -115,8 +121,8 @@ class _Resolver:
         for q in self.quotes:
             # A quote that ends its own sentence ("...first.” Furthermore, ...) closes it,
             # unless what follows is its reporting clause ("...” Rutte said.).
-            if _TERMINAL.search(self.text[q.start:q.end]):
-                rest = self.masked[q.outer_end:q.outer_end + 80]
+            if _TERMINAL.search(self.text[q.start : q.end]):
+                rest = self.masked[q.outer_end : q.outer_end + 80]
                 if re.match(r"\s+[A-Z]", rest) and not self._reporting_tail(q.outer_end):
                     cuts.add(q.outer_end + len(rest) - len(rest.lstrip()))
         pts = sorted(cuts)
@@ -126,11 +132,11 @@ class _Resolver:
         """Does a short reporting clause follow ('Rutte said.', 'said the minister')?
         A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
         m = VERB_RE.search(self.masked, pos, pos + 60)
-        if not m or "." in self.masked[pos:m.start()]:
+        if not m or "." in self.masked[pos : m.start()]:
             return False
-        if _NEGATED.search(self.masked[max(0, m.start() - 20):m.start()]):
+        if _NEGATED.search(self.masked[max(0, m.start() - 20) : m.start()]):
             return False
-        return not re.match(r"\s*(?:that\b|:|" + FILL + ")", self.masked[m.end():m.end() + 8])
+        return not re.match(r"\s*(?:that\b|:|" + FILL + ")", self.masked[m.end() : m.end() + 8])
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         for a, b in self.sentences:
@@ -150,18 +156,25 @@ class _Resolver:
         for mn in names:
             if mn.shared:
                 continue
-            before = self.masked[max(0, mn.start - 40):mn.start]
+            before = self.masked[max(0, mn.start - 40) : mn.start]
             h = re.search(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$", before)
             noun = re.search(r"\b([a-z]+)\s*,\s*$", before)
-            after = re.match(r"\s*,\s*(?:(?:his|her|the|a|an)\s+)?(?:[a-z]+\s+){0,2}?([a-z]+)\b",
-                             self.masked[mn.end:mn.end + 60])
+            after = re.match(
+                r"\s*,\s*(?:(?:his|her|the|a|an)\s+)?(?:[a-z]+\s+){0,2}?([a-z]+)\b",
+                self.masked[mn.end : mn.end + 60],
+            )
             cues = [HONORIFIC_GENDER[h.group(1).lower()]] if h else []
-            cues += [GENDER_NOUNS[w.group(1)] for w in (noun, after)
-                     if w and w.group(1) in GENDER_NOUNS]
+            cues += [
+                GENDER_NOUNS[w.group(1)] for w in (noun, after) if w and w.group(1) in GENDER_NOUNS
+            ]
             for e in self.idx.entities:
                 if e.id == mn.entity:
-                    cues += [GENDER_NOUNS[t] for r in e.roles
-                             for t in re.findall(r"[a-z]+", r.lower()) if t in GENDER_NOUNS]
+                    cues += [
+                        GENDER_NOUNS[t]
+                        for r in e.roles
+                        for t in re.findall(r"[a-z]+", r.lower())
+                        if t in GENDER_NOUNS
+                    ]
             strong.setdefault(mn.entity, set()).update(cues)
         for a, b in self.sentences:
             subj = self.clause_subject(a, b)
@@ -169,10 +182,11 @@ class _Resolver:
                 continue
             k = self.sentences.index((a, b))
             end = self.sentences[k + 1][1] if k + 1 < len(self.sentences) else b
-            others = [m.start for m in names if subj.end <= m.start < end
-                      and m.entity != subj.entity]
+            others = [
+                m.start for m in names if subj.end <= m.start < end and m.entity != subj.entity
+            ]
             stop = min(others, default=end)
-            p = re.search(r"\b(he|she|his|her|him)\b", self.masked[subj.end:stop], re.I)
+            p = re.search(r"\b(he|she|his|her|him)\b", self.masked[subj.end : stop], re.I)
             if p:
                 g = "f" if p.group(1).lower() in {"she", "her"} else "m"
                 weak.setdefault(subj.entity, set()).add(g)
@@ -195,14 +209,23 @@ class _Resolver:
             return m.entity
         if m.kind == "pronoun":
             g = "f" if m.text.lower() == "she" else "m"
-            prev = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
-                    and m.start - p.end < 600 and self.gender.get(p.entity, g) == g]
+            prev = [
+                p
+                for p in self.idx.mentions
+                if p.end <= m.start
+                and p.kind == "name"
+                and m.start - p.end < 600
+                and self.gender.get(p.entity, g) == g
+            ]
             if prev:
                 return prev[-1].entity
             return self.speaker_before(m.start)
         if m.kind == "it":
-            orgs = [p for p in self.idx.mentions if p.kind == "org" and p.end <= m.start
-                    and m.start - p.end < 300]
+            orgs = [
+                p
+                for p in self.idx.mentions
+                if p.kind == "org" and p.end <= m.start and m.start - p.end < 300
+            ]
             return orgs[-1].entity if orgs else None
         if m.kind == "role":
             before = {p.entity for p in self.idx.mentions if p.end <= m.start and p.kind == "name"}
@@ -214,8 +237,11 @@ class _Resolver:
             last = self.speaker_before(m.start)
             if last is not None:
                 return last
-            titled = [p for p in self.idx.mentions if p.end <= m.start and p.kind == "name"
-                      and self.idx.entity(p.entity).roles]
+            titled = [
+                p
+                for p in self.idx.mentions
+                if p.end <= m.start and p.kind == "name" and self.idx.entity(p.entity).roles
+            ]
             return titled[-1].entity if titled else None
         return None
 
@@ -233,20 +259,24 @@ class _Resolver:
         accused', 'Jana Petrakova of the Defence Forum said'."""
         cands = self.mentions_in(floor, verb_start)
         for m in list(reversed(cands))[:3]:
-            between = self.masked[m.end:verb_start]
-            ok = _ADJACENT.match(between) or _APPOSITION.match(between) or (
-                re.fullmatch(r"\s*,\s*", between)
-                and re.search(r",\s*$", self.masked[max(0, m.start - 3):m.start]))
+            between = self.masked[m.end : verb_start]
+            ok = (
+                _ADJACENT.match(between)
+                or _APPOSITION.match(between)
+                or (
+                    re.fullmatch(r"\s*,\s*", between)
+                    and re.search(r",\s*$", self.masked[max(0, m.start - 3) : m.start])
+                )
+            )
             if not ok:
                 continue
-            before = self.masked[max(floor, m.start - 40):m.start]
+            before = self.masked[max(floor, m.start - 40) : m.start]
             if m.kind != "org" and _PREP_BEFORE.search(before):
                 continue  # 'a spokesman for Smith said': Smith is not the one speaking
             if m.kind == "org":
-                of = re.search(r"\s+(?:of|from|at)\s+(?:the\s+)?$", self.masked[floor:m.start])
+                of = re.search(r"\s+(?:of|from|at)\s+(?:the\s+)?$", self.masked[floor : m.start])
                 if of:
-                    person = [p for p in cands if p.kind == "name"
-                              and p.end == floor + of.start()]
+                    person = [p for p in cands if p.kind == "name" and p.end == floor + of.start()]
                     if person:
                         return person[-1]
             if re.search(r"\b(?:in|at|near)\s+(?:the\s+)?$", before):
@@ -256,7 +286,7 @@ class _Resolver:
 
     def sentence_subject(self, a: int, b: int) -> Mention | None:
         for m in self.mentions_in(a, b):
-            if _LEAD_ADVERBIAL.match(self.masked[a:m.start]):
+            if _LEAD_ADVERBIAL.match(self.masked[a : m.start]):
                 return m
             break
         return None
@@ -265,7 +295,7 @@ class _Resolver:
         """The first mention of a sentence that opens its main clause, looking past names
         inside a leading adverbial ('Asked whether she would meet them, Achterberg …')."""
         for m in self.mentions_in(a, b):
-            if _LEAD_ADVERBIAL.match(self.masked[a:m.start]):
+            if _LEAD_ADVERBIAL.match(self.masked[a : m.start]):
                 return m
         return None
 
@@ -281,67 +311,102 @@ class _Resolver:
     def direct(self, q: Quote) -> _Attr:
         s_a, s_b = self.sentence_of(q.outer_start)
         prev_q = max([p.outer_end for p in self.quotes if p.outer_end <= q.outer_start], default=0)
-        next_q = min([p.outer_start for p in self.quotes if p.outer_start >= q.outer_end],
-                     default=len(self.text))
+        next_q = min(
+            [p.outer_start for p in self.quotes if p.outer_start >= q.outer_end],
+            default=len(self.text),
+        )
         # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte).
         tail_end = min(s_b, next_q)
-        tail = self.masked[q.outer_end:tail_end]
+        tail = self.masked[q.outer_end : tail_end]
         lead = re.match(r"[\s,.;:!?—–\-(]*", tail).end()
         t0 = q.outer_end + lead
         # The reporting clause may open with a lowercase descriptor before the name
         # ("...,” farmer union head Piotr Zielinski said).
-        head_mention = next((m for m in self.mentions_in(t0, tail_end)
-                             if m.start <= t0 + 40
-                             and re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC,
-                                              self.masked[t0:m.start])
-                             and not _PREP_BEFORE_ANY.search(self.masked[t0:m.start])
-                             and not self.verbs_in(t0, m.start)), None)
+        head_mention = next(
+            (
+                m
+                for m in self.mentions_in(t0, tail_end)
+                if m.start <= t0 + 40
+                and re.fullmatch(
+                    r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC, self.masked[t0 : m.start]
+                )
+                and not _PREP_BEFORE_ANY.search(self.masked[t0 : m.start])
+                and not self.verbs_in(t0, m.start)
+            ),
+            None,
+        )
         vm = VERB_RE.match(self.masked, t0)
-        if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12):q.outer_start]):
+        if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12) : q.outer_start]):
             return _Attr(None, blocked=True)  # the author's scare quote, whoever coined it
-        if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q):q.outer_start]):
+        if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q) : q.outer_start]):
             return _Attr(None, blocked=True)
         if vm:  # inverted: said the Italian vice-premier
-            after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end():]).end() + vm.end()
+            after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end() :]).end() + vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
-            m = next((m for m in self.mentions_in(after, min(tail_end, after + 60))
-                      if re.fullmatch(r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?"
-                                      + _HONORIFIC,
-                                      self.masked[after:m.start])), None)
+            m = next(
+                (
+                    m
+                    for m in self.mentions_in(after, min(tail_end, after + 60))
+                    if re.fullmatch(
+                        r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?" + _HONORIFIC,
+                        self.masked[after : m.start],
+                    )
+                ),
+                None,
+            )
             if m and vm.group(1) not in {"told", "asked"}:
                 return _Attr(self.resolve(m))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
-            if vs and (_ADJACENT.match(self.masked[head_mention.end:vs[0][0]])
-                       or _APPOSITION.match(self.masked[head_mention.end:vs[0][0]])):
+            if vs and (
+                _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
+                or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+            ):
                 return _Attr(self.resolve(head_mention))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
-            m = next((m for m in self.mentions_in(q.outer_end, tail_end)
-                      if m.start == q.outer_end + acc.end()), None)
+            m = next(
+                (
+                    m
+                    for m in self.mentions_in(q.outer_end, tail_end)
+                    if m.start == q.outer_end + acc.end()
+                ),
+                None,
+            )
             if m:
                 return _Attr(self.resolve(m))
         by = re.match(r"\s*by\s+", tail)
         if by:
-            m = next((m for m in self.mentions_in(q.outer_end, tail_end)
-                      if m.start == q.outer_end + by.end()), None)
+            m = next(
+                (
+                    m
+                    for m in self.mentions_in(q.outer_end, tail_end)
+                    if m.start == q.outer_end + by.end()
+                ),
+                None,
+            )
             if m:
                 return _Attr(self.resolve(m))
         tv = self.verbs_in(q.outer_end, min(tail_end, q.outer_end + 50))
         tail_blocked = False
         if tv:
             v_s, v_e, v_w = tv[0]
-            introduces_next = re.match(r"\s*:|\s*,?\s*(?:" + FILL + r"|$)",
-                                       self.masked[v_e:tail_end + 1])
-            tail_blocked = v_w not in PARTICIPLES and not introduces_next and not re.search(
-                r"[,;:]\s*$", self.masked[q.outer_end:v_s])
+            introduces_next = re.match(
+                r"\s*:|\s*,?\s*(?:" + FILL + r"|$)", self.masked[v_e : tail_end + 1]
+            )
+            tail_blocked = (
+                v_w not in PARTICIPLES
+                and not introduces_next
+                and not re.search(r"[,;:]\s*$", self.masked[q.outer_end : v_s])
+            )
         # Head: the reporting clause before the quote, within its sentence.
         h_a = max(s_a, prev_q)
-        head = self.masked[h_a:q.outer_start]
+        head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
         # "Reuters quoted Peskov as saying: “...”": the one quoted is the speaker.
         as_saying = re.search(
-            r"\s+as\s+(?:saying|telling|stating|writing)\b[^" + FILL + r"]{0,40}$", head)
+            r"\s+as\s+(?:saying|telling|stating|writing)\b[^" + FILL + r"]{0,40}$", head
+        )
         if as_saying:
             end = h_a + as_saying.start()
             m = [m for m in self.mentions_in(h_a, end) if m.end == end]
@@ -353,16 +418,23 @@ class _Resolver:
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 return _Attr(self.resolve(subj))
-            inv = re.match(r"\s+", self.masked[v[1]:q.outer_start])
-            if inv and re.fullmatch(r"[\s,]*", self.masked[h_a:v[0]]):
+            inv = re.match(r"\s+", self.masked[v[1] : q.outer_start])
+            if inv and re.fullmatch(r"[\s,]*", self.masked[h_a : v[0]]):
                 # "...,” reiterated Kyiv's Foreign Ministry in a note, which ...: “..."
-                m = next((m for m in self.mentions_in(v[1], q.outer_start)
-                          if m.start == v[1] + inv.end()), None)
+                m = next(
+                    (
+                        m
+                        for m in self.mentions_in(v[1], q.outer_start)
+                        if m.start == v[1] + inv.end()
+                    ),
+                    None,
+                )
                 if m is not None and v[2] not in {"told", "asked"}:
                     return _Attr(self.resolve(m))
-            passive = re.match(r"\s+as\b", self.masked[v[1]:v[1] + 5])
-            coordinated = re.search(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$",
-                                    self.masked[s_a:v[0]])
+            passive = re.match(r"\s+as\b", self.masked[v[1] : v[1] + 5])
+            coordinated = re.search(
+                r"\b(?:and|but)\s+(?:also\s+|then\s+)?$", self.masked[s_a : v[0]]
+            )
             if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated or passive:
                 for earlier in reversed(verbs[:-1]):
                     subj = self.subject_of(earlier[0], s_a)
@@ -378,8 +450,11 @@ class _Resolver:
                 return self.colon_speaker(s_a, h_a + colon.start())
             return _Attr(None, blocked=True)
         if colon:
-            m = [m for m in self.mentions_in(h_a, q.outer_start)
-                 if re.fullmatch(r"\s*:\s*", self.masked[m.end:q.outer_start])]
+            m = [
+                m
+                for m in self.mentions_in(h_a, q.outer_start)
+                if re.fullmatch(r"\s*:\s*", self.masked[m.end : q.outer_start])
+            ]
             if m:
                 return _Attr(self.resolve(m[-1]))
         acc_h = list(re.finditer(r"\b(?:[Aa]ccording to|[Ii]n the words of)\s+", head))
@@ -407,11 +482,19 @@ class _Resolver:
             if result[i] is not None or attrs[i].blocked:
                 continue
             sent = self.sentence_of(q.outer_start)
-            same = [j for j in range(n) if j != i and result[j] is not None
-                    and self.sentence_of(self.quotes[j].outer_start) == sent
-                    and not attrs[j].blocked]
-            group = [j for j in range(n) if j != i and self.quotes[j].group == q.group
-                     and result[j] is not None]
+            same = [
+                j
+                for j in range(n)
+                if j != i
+                and result[j] is not None
+                and self.sentence_of(self.quotes[j].outer_start) == sent
+                and not attrs[j].blocked
+            ]
+            group = [
+                j
+                for j in range(n)
+                if j != i and self.quotes[j].group == q.group and result[j] is not None
+            ]
             if group:
                 result[i] = result[group[0]]
             elif same:
@@ -427,7 +510,7 @@ class _Resolver:
         unquoted question, is the interviewee's answer."""
         if rest or not (q.outer_start == 0 or self.text[q.outer_start - 1] == "\n"):
             return None
-        prev_par = self.text[:q.outer_start].rstrip("\n ").rsplit("\n", 1)[-1]
+        prev_par = self.text[: q.outer_start].rstrip("\n ").rsplit("\n", 1)[-1]
         if not prev_par.rstrip().endswith("?") or re.search(r"[\"“”«»]", prev_par):
             return None
         if not hasattr(self, "_interviewee"):
@@ -439,8 +522,8 @@ class _Resolver:
         subj = self.sentence_subject(a, q.outer_start)
         if subj is not None:
             return self.resolve(subj)
-        rest = self.masked[a:b].replace(FILL, "").strip(" \n,.;:—–-“”\"")
-        heading = not rest and not _TERMINAL.search(self.text[q.start:q.end])
+        rest = self.masked[a:b].replace(FILL, "").strip(' \n,.;:—–-“”"')
+        heading = not rest and not _TERMINAL.search(self.text[q.start : q.end])
         if heading:
             return None
         k = self.sentences.index(sent) if sent in self.sentences else -1
@@ -451,34 +534,47 @@ class _Resolver:
             na, nb = self.sentences[k + 1]
             back = _BACK_REFERENCE.match(self.masked, na, nb)
             if back:
-                m = next((m for m in self.mentions_in(back.end(), nb)
-                          if m.start - back.end() < 30), None)
+                m = next(
+                    (m for m in self.mentions_in(back.end(), nb) if m.start - back.end() < 30), None
+                )
                 if m is not None:
                     return self.resolve(m)
         if k > 0:
             pa, pb = self.sentences[k - 1]
-            if len(rest) > 40 and "\n" in self.text[pb - 1:a + 1]:
+            if len(rest) > 40 and "\n" in self.text[pb - 1 : a + 1]:
                 return None  # a long author's sentence opening a paragraph: not a continuation
-            prev = [j for j in range(i) if result[j] is not None
-                    and pa <= self.quotes[j].outer_start < pb]
+            prev = [
+                j
+                for j in range(i)
+                if result[j] is not None and pa <= self.quotes[j].outer_start < pb
+            ]
             if prev:
                 return result[prev[-1]]
             # "Solbakk was frank. “We are not saints.”": a short sentence of the same
             # paragraph, without a quote of its own, introduces a quote that stands alone.
             lone = not rest and "\n" not in self.text[pa:a]
-            if lone and not any(pa <= p.outer_start < pb for p in self.quotes) \
-                    and len(self.masked[pa:pb].split()) <= 16:
+            if (
+                lone
+                and not any(pa <= p.outer_start < pb for p in self.quotes)
+                and len(self.masked[pa:pb].split()) <= 16
+            ):
                 subj = self.clause_subject(pa, pb)
                 if subj is not None and subj.kind != "pronoun":
                     return self.resolve(subj)
             # "Kalnina spoke for forty minutes. Near the end, she put her notes aside.
             # ¶“I have heard every reason …": a paragraph that is one quote, opened right after
             # a short sentence about a person that ends the paragraph before.
-            opens_par = not rest and self.text[pb - 1:a].count("\n") >= 1 \
+            opens_par = (
+                not rest
+                and self.text[pb - 1 : a].count("\n") >= 1
                 and self.text[pa:pb].count("\n") <= 1
-            if opens_par and not any(pa <= p.outer_start < pb for p in self.quotes) \
-                    and len(self.masked[pa:pb].split()) <= 12 \
-                    and re.search(r"[.:]\s*$", self.masked[pa:pb]):
+            )
+            if (
+                opens_par
+                and not any(pa <= p.outer_start < pb for p in self.quotes)
+                and len(self.masked[pa:pb].split()) <= 12
+                and re.search(r"[.:]\s*$", self.masked[pa:pb])
+            ):
                 subj = self.clause_subject(pa, pb)
                 if subj is not None and subj.kind in {"name", "pronoun"}:
                     return self.resolve(subj)
@@ -525,8 +621,9 @@ def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, in
     return out
 
 
-def extract_positions(text: str, ents: list[tuple[str, int, int, str]] | None = None
-                      ) -> list[Position]:
+def extract_positions(
+    text: str, ents: list[tuple[str, int, int, str]] | None = None
+) -> list[Position]:
     """Speakers of an article with their verbatim quotes and paraphrased positions.
 
     `ents` lets a caller that already ran NER pass its entities; otherwise the shared
@@ -549,14 +646,18 @@ def extract_positions(text: str, ents: list[tuple[str, int, int, str]] | None = 
     def position(ent_id: int) -> Position:
         if ent_id not in by_ent:
             e = index.entity(ent_id)
-            by_ent[ent_id] = Position(speaker=index.canonical(e), kind=e.kind, role=e.role,
-                                      aliases=list(dict.fromkeys(e.forms)))
+            by_ent[ent_id] = Position(
+                speaker=index.canonical(e),
+                kind=e.kind,
+                role=e.role,
+                aliases=list(dict.fromkeys(e.forms)),
+            )
         return by_ent[ent_id]
 
     for q, owner in zip(quotes, owners, strict=True):
         if owner is None:
             continue
-        span = Span(text=text[q.start:q.end], start=q.start, end=q.end)
+        span = Span(text=text[q.start : q.end], start=q.start, end=q.end)
         if not span.is_verbatim_in(text):
             continue  # never show a quote we cannot point to in the article
         position(owner).quotes.append(span)

