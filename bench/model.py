@@ -85,8 +85,10 @@ def main() -> None:
         args.model, cache_dir=settings.model_cache, threads=args.threads, precision=args.precision
     )
     load_s = time.perf_counter() - t0
-    print(f"model {backend.name}  load {load_s:.1f} s  RSS {rss_now():.2f} GiB  "
-          f"peak RSS {rss_peak():.2f} GiB")
+    print(
+        f"model {backend.name}  load {load_s:.1f} s  RSS {rss_now():.2f} GiB  "
+        f"peak RSS {rss_peak():.2f} GiB"
+    )
     if args.no_batch:
         backend.max_batch = 1
     if args.full_article:

@@ -10,10 +10,15 @@ def spans(text: str) -> list[str]:
 
 
 def test_curly_straight_and_guillemets() -> None:
-    text = ('“We will rebuild the bridge,” Mayor Ana Lind said. '
-            'Her deputy said "the money is there". A statement read: «Work starts in May.»')
+    text = (
+        "“We will rebuild the bridge,” Mayor Ana Lind said. "
+        'Her deputy said "the money is there". A statement read: «Work starts in May.»'
+    )
     assert spans(text) == [
-        "We will rebuild the bridge", "the money is there", "Work starts in May."]
+        "We will rebuild the bridge",
+        "the money is there",
+        "Work starts in May.",
+    ]
 
 
 def test_split_quote_gives_two_spans_in_text_order() -> None:
@@ -22,11 +27,14 @@ def test_split_quote_gives_two_spans_in_text_order() -> None:
 
 
 def test_multi_paragraph_quote_shares_a_group() -> None:
-    text = ("She said: “First paragraph of the speech.\n"
-            "“Second paragraph, still her words.”\nThe end.")
+    text = (
+        "She said: “First paragraph of the speech.\n“Second paragraph, still her words.”\nThe end."
+    )
     qs = find_quotes(text)
-    assert [text[q.start:q.end] for q in qs] == [
-        "First paragraph of the speech.", "Second paragraph, still her words."]
+    assert [text[q.start : q.end] for q in qs] == [
+        "First paragraph of the speech.",
+        "Second paragraph, still her words.",
+    ]
     assert qs[0].group == qs[1].group
 
 
