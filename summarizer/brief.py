@@ -15,17 +15,13 @@ from summarizer.stance import stance_jobs, with_stances
 from summarizer.summary import compose_summary, event_job
 from summarizer.types import Position, Summary
 
-MAX_NEW_TOKENS = 64  # the event sentences (≤ 45 words) are the longest answer
-
 
 def write_brief(
     gen: TextGenerator, text: str, positions: Sequence[Position], loaded: Sequence[str]
 ) -> tuple[Summary, list[Position]]:
     """(summary, copies of `positions` with stance lines); nothing unchecked gets through."""
     stances = stance_jobs(text, positions)
-    drafts = draft_checked(
-        gen, [event_job(text, loaded), *(job for _, job in stances)], max_new_tokens=MAX_NEW_TOKENS
-    )
+    drafts = draft_checked(gen, [event_job(text, loaded), *(job for _, job in stances)])
     stanced = with_stances(
         positions, {i: d.text for (i, _), d in zip(stances, drafts[1:], strict=True)}
     )

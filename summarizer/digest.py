@@ -101,6 +101,7 @@ def stance_digest(gen: TextGenerator, speaker: str, entries: Sequence[StanceEntr
     job = Job(
         prompt=digest_prompt(speaker, recent),
         check=lambda answer: check_digest(answer, speaker=speaker, entries=recent),
+        max_new_tokens=MAX_NEW_TOKENS,
     )
-    [draft] = draft_checked(gen, [job], max_new_tokens=MAX_NEW_TOKENS)
+    [draft] = draft_checked(gen, [job])
     return draft.text if draft.text is not None else fallback_digest(speaker, ordered)

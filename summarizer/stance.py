@@ -7,16 +7,19 @@ speakers' prompts go to the model in one batch with the summary's (see `brief`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-from summarizer.checks import check_output, words
+from summarizer.checks import check_output, sentences, words
 from summarizer.loaded import find_loaded_phrases, sentence_bounds
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.types import Position
 
 MAX_WORDS = 25
+PROMPT_WORDS = 18  # asked for less than the limit: the model overshoots (most failures)
+MAX_TOKENS = 40  # 25 words and a little over: an answer cut there fails its checks anyway
 MIN_WORDS = 6  # "Anna Virtanen." passed every other check
 SOURCE_WORDS = 160
 # A stance line restates one speaker's reported words, and the reporter's own paraphrase is
@@ -24,9 +27,14 @@ SOURCE_WORDS = 160
 # limit stops is a line that is just the source sentence; loaded words are checked apart.
 MAX_COPIED = 16
 
+# Every prompt of a brief opens with this, rules included, so the model reads it once per
+# brief: the backend computes a shared prefix once and reuses it for every row.
 SYSTEM = (
     "You are a careful news editor. You report what people said without taking sides, "
-    "and you never add facts."
+    "and you never add facts. Rules for every answer: use neutral words, never loaded or "
+    "emotional ones; attribute every opinion to whoever holds it; use only names, numbers "
+    "and dates that appear in the text you are given; do not copy its sentences; reply with "
+    "the requested sentence or sentences only."
 )
 
 
@@ -61,10 +69,8 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         {
             "role": "user",
             "content": f"Sentences from a news article that report what {who} said:\n{body}\n\n"
-            f"In one neutral sentence of at most {MAX_WORDS} words, state {position.speaker}'s "
-            f"position as these sentences report it. Begin with \"{position.speaker}\". Use no "
-            "names or numbers that are not above, and no loaded or emotional words. "
-            "Reply with the sentence only.",
+            f"In one neutral sentence of at most {PROMPT_WORDS} words, state {position.speaker}'s "
+            f'position as these sentences report it. Begin with "{position.speaker}".',
         },
     ]
 
@@ -84,12 +90,44 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
         max_copied=MAX_COPIED,
     )
     if len(words(answer)) < MIN_WORDS:
-        problems.append(f"It is too short to state a position; write one full sentence of "
-                        f"{MIN_WORDS} to {MAX_WORDS} words.")
+        problems.append(
+            f"It is too short to state a position; write one full sentence of "
+            f"{MIN_WORDS} to {MAX_WORDS} words."
+        )
     lowered = answer.casefold()
     if not any(n.casefold() in lowered for n in _names(position) if len(n) > 2):
-        problems.append(f"It does not name {position.speaker}; begin with \"{position.speaker}\".")
+        problems.append(f'It does not name {position.speaker}; begin with "{position.speaker}".')
     return problems
+
+
+# Where a run-on sentence can end without losing its grammar: before a comma that opens a
+# reporting participle ("..., stating that ...", "..., adding ..."), or a contrast, a
+# semicolon or a dash. Not before ", and" or ", as": those also join parts of one clause.
+_CLAUSE_BREAK = re.compile(
+    r"(?:,\s+(?:while|whereas|adding|saying|stating|noting|arguing|claiming|insisting|"
+    r"warning|emphasi[sz]ing|stressing|calling|describing)\b|;\s|\s[—–]\s)",
+    re.IGNORECASE,
+)
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def shape_stance(answer: str) -> str:
+    """The model states the position, then runs on: a second sentence, or a clause that
+    takes the line past its word limit or past the token limit (an unfinished sentence).
+    Keep the first sentence, and if it is still too long, end it at the last clause break
+    within the limit; the checks then judge what is left like any answer."""
+    parts = sentences(answer)
+    line = parts[0] if len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS else answer
+    if len(words(line)) <= MAX_WORDS and line.endswith((".", "”", '"')):
+        return line
+    for cut in reversed(list(_CLAUSE_BREAK.finditer(line))):
+        head = line[: cut.start()].rstrip(" ,;")
+        if MIN_WORDS <= len(words(head)) <= MAX_WORDS and _balanced(head):
+            return head + "."
+    return line
 
 
 def fallback_stance(position: Position) -> str | None:
@@ -110,7 +148,13 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
         sources = speaker_sentences(text, position)
         if sources:
             check = partial(check_stance, position=position, source=" ".join(sources))
-            jobs.append((i, Job(prompt=stance_prompt(position, sources), check=check)))
+            job = Job(
+                prompt=stance_prompt(position, sources),
+                check=check,
+                max_new_tokens=MAX_TOKENS,
+                shape=shape_stance,
+            )
+            jobs.append((i, job))
     return jobs
 
 

@@ -20,6 +20,7 @@ from summarizer.types import Position, Summary
 
 MAX_WORDS = 90
 EVENT_WORDS = 45
+EVENT_TOKENS = 64  # 45 words and a little over: an answer cut there fails its checks anyway
 PROMPT_WORDS = 35  # asked for less than the limit: the model overshoots
 LEAD_SENTENCES = 5
 SOURCE_WORDS = 150
@@ -53,16 +54,19 @@ def event_prompt(source: str) -> list[ChatMessage]:
             "content": f"The opening of a news article:\n{source}\n\n"
             f"In one or two neutral sentences of at most {PROMPT_WORDS} words in all, say what "
             "happened: who did what, and when or where if the text says; begin with who acted, "
-            "not with \"The article\". Attribute any opinion "
-            "to whoever holds it (\"the author argues ...\"). Use only names, numbers and dates "
-            "from the text. Do not copy sentences. Reply with the sentences only.",
+            'not with "The article". Attribute any opinion to whoever holds it '
+            '("the author argues ...").',
         },
     ]
 
 
 def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
     return check_output(
-        answer, article, max_words=EVENT_WORDS, max_sentences=2, article_loaded=loaded,
+        answer,
+        article,
+        max_words=EVENT_WORDS,
+        max_sentences=2,
+        article_loaded=loaded,
         max_copied=12,
     )
 
@@ -82,6 +86,7 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
     return Job(
         prompt=event_prompt(event_source(text)),
         check=lambda answer: check_event(answer, article=text, loaded=loaded),
+        max_new_tokens=EVENT_TOKENS,
         shape=lead_sentences,
     )
 
@@ -104,7 +109,8 @@ def extractive_fallback(text: str, positions: Sequence[Position]) -> str:
     """Verbatim sentences that report who said what and carry no loaded wording."""
     names = _names(positions)
     candidates = [
-        s for s in _paragraph_sentences(text)
+        s
+        for s in _paragraph_sentences(text)
         if len(s.split()) <= 45 and s.endswith((".", "”", '"', "’")) and not find_loaded_phrases(s)
     ]
     reporting = [s for s in candidates if ATTRIBUTION.search(s) and any(n in s for n in names)]

@@ -14,6 +14,7 @@ from summarizer.model import loader, packaged
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
+from summarizer.model.transformers_backend import cheapest_groups, shared_prefix
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +76,46 @@ def test_interrupt_stops_a_generation_under_way(tiny_dir, tmp_path):
     assert gen.generate([SHORT], max_new_tokens=2)  # the next call runs normally
 
 
-def test_prompts_of_very_different_length_are_not_padded_together(tiny_dir, tmp_path):
+def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    huge = convo(" ".join(["The spokesman denied the report ."] * 30))
-    gen.generate([SHORT, huge, SHORT], max_new_tokens=2)
-    assert sorted(gen.last_stats.batches) == [1, 2]
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
+    try:
+        short, long = gen.generate([SHORT, LONGER], max_new_tokens=[2, 7])
+    finally:
+        gen.model.generation_config.eos_token_id = eos
+    count = lambda text: len(gen.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+    assert count(short) <= 3 < count(long)
+
+
+def test_grouping_pads_only_where_a_decode_run_costs_more():
+    # close lengths: one batch (one decode run) beats saving a few padded tokens
+    assert cheapest_groups([100, 120, 130], max_batch=16) == [[0, 1, 2]]
+    # a prompt far longer than the rest: padding the short ones to it costs more than a group
+    assert cheapest_groups([40, 1500, 50], max_batch=16) == [[0, 2], [1]]
+    assert [len(g) for g in cheapest_groups([10] * 5, max_batch=2)] == [1, 2, 2]
+
+
+def test_shared_prefix_leaves_every_row_a_token_and_ignores_short_ones():
+    base = list(range(40))
+    assert shared_prefix([[*base, 1], [*base, 2, 3]]) == 40
+    assert shared_prefix([base, base]) == 39  # each row keeps a token of its own
+    assert shared_prefix([[*range(10), 1], [*range(10), 2]]) == 0  # too short to bother
+    assert shared_prefix([base]) == 0
+
+
+def test_shared_prefix_cache_gives_the_same_answers(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    rows = [[system, *SHORT], [system, *LONGER], [system, *convo("Officials agreed")]]
+    gen.share_prefix = False
+    plain = gen.generate(rows, max_new_tokens=8)
+    gen.share_prefix = True
+    shared = gen.generate(rows, max_new_tokens=8)
+    assert shared == plain and any(shared)
+    assert gen.last_stats.prompt_tokens < sum(
+        len(gen.tokenizer(gen.render(r))["input_ids"]) for r in rows
+    )  # the prefix was computed once, not once per row
 
 
 @pytest.mark.parametrize(
@@ -103,7 +139,9 @@ def test_directory_without_config_is_refused(tmp_path):
 
 def test_hub_id_is_passed_through_without_offline(tmp_path):
     assert resolve("Qwen/Qwen2.5-1.5B-Instruct", tmp_path) == (
-        "Qwen/Qwen2.5-1.5B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct", False
+        "Qwen/Qwen2.5-1.5B-Instruct",
+        "Qwen/Qwen2.5-1.5B-Instruct",
+        False,
     )
 
 

@@ -196,3 +196,21 @@ def test_a_bare_name_is_not_a_stance_line():
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance.startswith("[No stance line")
     assert "too short" in gen.calls[1][0][-1]["content"]
+
+
+def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
+    run_on = (
+        "Karl Tamm said Estonia welcomes help at sea but warned costs could rise, adding that "
+        "the boats would need new crews and a harbour of their own before any patrol"
+    )  # over 25 words and cut off by the token limit
+    gen = ScriptedGenerator(EVENT, VIRTANEN, run_on)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[1].stance == TAMM and len(gen.calls) == 1  # no retry needed
+
+    as_well_as = (  # ', as well as' joins parts of one clause: cutting there would garble it
+        "Karl Tamm said that the only guarantee of safety for Estonia, as well as a check on "
+        "smugglers at sea in every season, is a fleet that Finland and Estonia share."
+    )
+    gen = ScriptedGenerator(EVENT, VIRTANEN, as_well_as, TAMM)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert len(gen.calls) == 2 and stanced[1].stance == TAMM  # too long, so it was retried

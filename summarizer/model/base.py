@@ -20,9 +20,15 @@ class TextGenerator(Protocol):
     name: str
 
     def generate(
-        self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        *,
+        max_new_tokens: int | Sequence[int],
     ) -> list[str]:
-        """Greedy completion of each conversation; returns the assistant's text, one per input."""
+        """Greedy completion of each conversation; returns the assistant's text, one per input.
+
+        `max_new_tokens` is one limit for all or one per conversation: a batch decodes until
+        its longest row is done, so a short answer's own limit saves every row those steps."""
         ...
 
     def interrupt(self) -> None:

@@ -20,10 +20,12 @@ _LABEL = re.compile(
 
 @dataclass(frozen=True)
 class Job:
-    """One prompt, the checks its answer must pass, and how to shape an answer first."""
+    """One prompt, the checks its answer must pass, how to shape an answer first, and how
+    many tokens an answer that could pass needs at most (a longer one fails anyway)."""
 
     prompt: list[ChatMessage]
     check: Callable[[str], list[str]]
+    max_new_tokens: int
     shape: Callable[[str], str] = lambda text: text
 
 
@@ -38,7 +40,7 @@ def clean(raw: str) -> str:
     """Strip the wrappers the model likes to add (labels, markdown, enclosing quotes)."""
     text = _LABEL.sub("", raw.strip()).strip()
     text = text.replace("**", "").strip()
-    if len(text) > 1 and text[0] in "\"“" and text[-1] in "\"”" and text.count(text[0]) <= 2:
+    if len(text) > 1 and text[0] in '"“' and text[-1] in '"”' and text.count(text[0]) <= 2:
         text = text[1:-1].strip()
     return " ".join(text.split())
 
@@ -64,14 +66,14 @@ def _answer(job: Job, raw: str, attempt: int) -> Draft:
     return Draft(None if problems else text, problems, attempt)
 
 
-def draft_checked(gen: TextGenerator, jobs: Sequence[Job], *, max_new_tokens: int) -> list[Draft]:
+def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
     """Generate all, check each with its own checks, retry the failures together once."""
-    raw = gen.generate([j.prompt for j in jobs], max_new_tokens=max_new_tokens)
+    raw = gen.generate([j.prompt for j in jobs], max_new_tokens=[j.max_new_tokens for j in jobs])
     drafts = [_answer(j, r, 1) for j, r in zip(jobs, raw, strict=True)]
     failed = [i for i, d in enumerate(drafts) if d.text is None]
     if failed:
         retries = [retry_prompt(jobs[i].prompt, drafts[i].problems) for i in failed]
-        second = gen.generate(retries, max_new_tokens=max_new_tokens)
+        second = gen.generate(retries, max_new_tokens=[jobs[i].max_new_tokens for i in failed])
         for i, r in zip(failed, second, strict=True):
             drafts[i] = _answer(jobs[i], r, 2)
     return drafts
