@@ -9,6 +9,7 @@ and start-up re-queues whatever was 'running' when the process died.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -85,6 +86,12 @@ class LocalAnalyzer:
         def load() -> None:
             get_nlp()
             self._model()
+            # spaCy's and the model's hundreds of thousands of objects live as long as the
+            # process; left to the collector, every full collection scanned them all (about
+            # 200 ms, a stall of the event loop that bench/load.py saw in its p99). Frozen,
+            # they are never scanned again.
+            gc.collect()
+            gc.freeze()
 
         def report(done: Future[None]) -> None:
             if done.exception() is not None:
