@@ -102,6 +102,11 @@ async def test_paste_is_stored_briefed_and_listed(service):
     assert "#1" in again and "Ingrid Halvorsen" in again  # answered from storage, not re-queued
 
 
+async def test_scare_quotes_are_shown_with_their_own_marks_only(service):
+    final = await text_of(await service.handle(CHAT, demo("02_ceasefire")))
+    assert "'referendum'" in final and "‘'referendum'’" not in final
+
+
 async def test_article_ids_are_checked(service):
     assert "No articles stored yet" in await text_of(await service.handle(CHAT, "/summary"))
     await text_of(await service.handle(CHAT, demo("02_ceasefire")))

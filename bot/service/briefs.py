@@ -61,6 +61,11 @@ def summary_blocks(analysis: Analysis | None, *, pending: bool) -> list[Block]:
     return [Block(kind="note", text="no summary: the language model is switched off or failed")]
 
 
+def _marked(phrase: str) -> str:
+    """A scare-quoted phrase keeps its own marks ('referendum'); others get ours."""
+    return phrase if phrase[:1] in "'\"‘“" and phrase[-1:] in "'\"’”" else f"‘{phrase}’"
+
+
 def positions_blocks(analysis: Analysis, text: str, *, all_quotes: bool) -> list[Block]:
     if not analysis.positions:
         return [Block(kind="note", text="no attributed quotes or positions found")]
@@ -91,7 +96,7 @@ def _body(analysis: Analysis | None, text: str, *, pending: bool) -> list[Block]
             Block(
                 kind="note",
                 text="loaded language in the author's voice: "
-                + ", ".join(f"‘{p}’" for p in analysis.loaded_phrases[:12]),
+                + ", ".join(_marked(p) for p in analysis.loaded_phrases[:12]),
             )
         )
     blocks.append(Block(kind="heading", text="Who said what"))
