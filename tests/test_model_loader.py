@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 from tiny_model import build_tiny_model
 
-from summarizer.model import loader, packaged
+from summarizer.model import loader, packaged, transformers_backend
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
-from summarizer.model.transformers_backend import cheapest_groups, shared_prefix
+from summarizer.model.transformers_backend import (
+    cheapest_groups,
+    load_transformers,
+    shared_prefix,
+    snapshot_path,
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +91,27 @@ def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
         gen.model.generation_config.eos_token_id = eos
     count = lambda text: len(gen.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     assert count(short) <= 3 < count(long)
+
+
+def test_int8_model_is_kept_once_and_loads_back_the_same(tiny_dir, tmp_path, monkeypatch):
+    first = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
+    kept = snapshot_path(str(tiny_dir), tmp_path)
+    assert (kept / "rest.pt").is_file() and len(list(kept.glob("layer-*.pt"))) == 2
+    expected = first.generate([LONGER, SHORT], max_new_tokens=6)
+
+    def no_quantising(model):
+        raise AssertionError("the kept int8 model should have been loaded")
+
+    monkeypatch.setattr(transformers_backend, "quantize_int8", no_quantising)
+    again = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
+    assert again.model is not first.model
+    assert again.generate([LONGER, SHORT], max_new_tokens=6) == expected
+
+    monkeypatch.undo()
+    (kept / "rest.pt").write_bytes(b"not a pickle")  # damaged: rebuilt, not fatal
+    rebuilt = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
+    assert rebuilt.generate([LONGER, SHORT], max_new_tokens=6) == expected
+    assert (kept / "rest.pt").stat().st_size > 100
 
 
 def test_grouping_pads_only_where_a_decode_run_costs_more():

@@ -88,7 +88,12 @@ def load_generator(
             source, name, offline = resolve(spec, cache_dir)
             try:
                 _loaded[key] = load_transformers(
-                    source, name=name, threads=threads, precision=precision, offline=offline
+                    source,
+                    name=name,
+                    threads=threads,
+                    precision=precision,
+                    offline=offline,
+                    cache_dir=cache_dir,
                 )
             except (OSError, ValueError) as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
