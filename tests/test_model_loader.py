@@ -108,6 +108,14 @@ def test_int8_model_is_kept_once_and_loads_back_the_same(tiny_dir, tmp_path, mon
     assert again.generate([LONGER, SHORT], max_new_tokens=6) == expected
 
     monkeypatch.undo()
+    (kept / "layer-001.pt").unlink()  # incomplete: rebuilt, never a model missing a layer
+    assert (
+        load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path).generate(
+            [LONGER, SHORT], max_new_tokens=6
+        )
+        == expected
+    )
+    assert (kept / "layer-001.pt").is_file()
     (kept / "rest.pt").write_bytes(b"not a pickle")  # damaged: rebuilt, not fatal
     rebuilt = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
     assert rebuilt.generate([LONGER, SHORT], max_new_tokens=6) == expected
