@@ -311,3 +311,32 @@ async def test_bot_api_5xx_is_retried_with_backoff_and_delivered(
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(attempts)]
     assert gaps[0] >= 0.45 and gaps[1] >= 0.95 and gaps[2] >= 1.95, gaps
     assert len(stub.texts()) == 1
+
+
+async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_is_not(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    import bot.service.analysis as analysis
+
+    release = threading.Event()
+
+    def loading_then_refused() -> None:  # what the interpreter does to a loader at exit
+        release.wait(5)
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(analysis, "get_nlp", loading_then_refused)
+    quitting = LocalAnalyzer(None, cache_dir=tmp_path)
+    with caplog.at_level("DEBUG", logger="bot.service.analysis"):
+        quitting.warm_up()
+        await quitting.close()
+        release.set()
+        await asyncio.to_thread(quitting._executor.shutdown, wait=True)
+    assert "abandoned at shutdown" in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+    caplog.clear()
+    running = LocalAnalyzer(None, cache_dir=tmp_path)
+    with caplog.at_level("DEBUG", logger="bot.service.analysis"):
+        running.warm_up()
+        await asyncio.to_thread(running._executor.shutdown, wait=True)
+    assert [r for r in caplog.records if r.levelname == "ERROR"]  # a broken load is reported

@@ -59,6 +59,7 @@ class LocalAnalyzer:
         self._threads = threads
         self._generator: TextGenerator | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self._closed = False
         self.model_name = model_spec
 
     def _model(self) -> TextGenerator | None:
@@ -94,7 +95,11 @@ class LocalAnalyzer:
             gc.freeze()
 
         def report(done: Future[None]) -> None:
-            if done.exception() is not None:
+            if done.cancelled() or done.exception() is None:
+                return
+            if self._closed:  # quitting mid-load: the interpreter refuses the loader's threads
+                log.debug("warm-up abandoned at shutdown", exc_info=done.exception())
+            else:
                 log.error("warm-up failed; articles will retry the load", exc_info=done.exception())
 
         self._executor.submit(load).add_done_callback(report)
@@ -126,6 +131,7 @@ class LocalAnalyzer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
 
     async def close(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
