@@ -4,7 +4,7 @@
     .venv/bin/python bench/model.py --precision bf16     # compare: no int8 quantisation
     .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
-    .venv/bin/python bench/model.py --no-shared-prefix   # compare: every row runs its whole prompt
+    .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
 all stance lines: one batched pass plus one retry pass) with medians. The machine is
@@ -53,8 +53,8 @@ class Recorder:
     def interrupt(self) -> None:
         self.gen.interrupt()
 
-    def generate(self, conversations, *, max_new_tokens):
-        out = self.gen.generate(conversations, max_new_tokens=max_new_tokens)
+    def generate(self, conversations, *, max_new_tokens, complete=None):
+        out = self.gen.generate(conversations, max_new_tokens=max_new_tokens, complete=complete)
         s = self.gen.last_stats
         self.calls += 1
         self.prompt_tokens += s.prompt_tokens
@@ -74,7 +74,7 @@ def main() -> None:
     p.add_argument("--no-batch", action="store_true", help="one prompt per forward pass")
     p.add_argument("--full-article", action="store_true", help="event prompt = whole article")
     p.add_argument(
-        "--no-shared-prefix", action="store_true", help="no prefix cache shared by the rows"
+        "--no-prompt-cache", action="store_true", help="no prompt keys/values kept for reuse"
     )
     p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
     p.add_argument(
@@ -95,8 +95,8 @@ def main() -> None:
     )
     if args.no_batch:
         backend.max_batch = 1
-    if args.no_shared_prefix:
-        backend.share_prefix = False
+    if args.no_prompt_cache:
+        backend.reuse_prompts = False
     if args.full_article:
         summary_module.event_source = lambda text: text
     gen = Recorder(backend)

@@ -114,6 +114,12 @@ def _balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
+def stance_complete(answer: str) -> bool:
+    """A first sentence long enough to keep has ended: `shape_stance` drops the rest."""
+    parts = sentences(answer)
+    return len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS
+
+
 def shape_stance(answer: str) -> str:
     """The model states the position, then runs on: a second sentence, or a clause that
     takes the line past its word limit or past the token limit (an unfinished sentence).
@@ -153,6 +159,7 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
                 check=check,
                 max_new_tokens=MAX_TOKENS,
                 shape=shape_stance,
+                complete=stance_complete,
             )
             jobs.append((i, job))
     return jobs

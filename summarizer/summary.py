@@ -82,12 +82,20 @@ def lead_sentences(answer: str) -> str:
     return " ".join(kept)
 
 
+def event_complete(answer: str) -> bool:
+    """Nothing more can join what `lead_sentences` keeps: a third sentence has begun, or the
+    second has already run past the budget."""
+    parts = sentences(answer)
+    return len(parts) > 2 or (len(parts) == 2 and len(answer.split()) > EVENT_WORDS)
+
+
 def event_job(text: str, loaded: Sequence[str]) -> Job:
     return Job(
         prompt=event_prompt(event_source(text)),
         check=lambda answer: check_event(answer, article=text, loaded=loaded),
         max_new_tokens=EVENT_TOKENS,
         shape=lead_sentences,
+        complete=event_complete,
     )
 
 

@@ -64,7 +64,11 @@ class StandInModel:
         self.calls = 0
 
     def generate(
-        self, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        *,
+        max_new_tokens: int | Sequence[int],
+        complete: object = None,
     ) -> list[str]:
         step = self._script[min(self.calls, len(self._script) - 1)]
         self.calls += 1

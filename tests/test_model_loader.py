@@ -14,6 +14,7 @@ from summarizer.model import loader, packaged, transformers_backend
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
+from summarizer.model.prompt_cache import PromptCache, common_prefix
 from summarizer.model.transformers_backend import (
     cheapest_groups,
     load_transformers,
@@ -93,6 +94,27 @@ def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
     assert count(short) <= 3 < count(long)
 
 
+def test_a_complete_row_leaves_the_batch_and_the_others_run_on(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
+    seen: list[str] = []
+
+    def four_chars(text: str) -> bool:
+        seen.append(text)
+        return len(text) >= 4
+
+    try:
+        free = gen.generate([SHORT, LONGER], max_new_tokens=12)
+        stopped = gen.generate([SHORT, LONGER], max_new_tokens=12, complete=[four_chars, None])
+        alone = gen.generate([LONGER], max_new_tokens=12)
+    finally:
+        gen.model.generation_config.eos_token_id = eos
+    assert stopped[1] == free[1] == alone[0]  # the cache rows left behind are the right ones
+    assert free[0].startswith(stopped[0]) and len(stopped[0]) < len(free[0])
+    assert len(seen[-1]) >= 4 and all(len(text) < 4 for text in seen[:-1])
+
+
 def test_int8_model_is_kept_once_and_loads_back_the_same(tiny_dir, tmp_path, monkeypatch):
     first = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
     kept = snapshot_path(str(tiny_dir), tmp_path)
@@ -138,18 +160,40 @@ def test_shared_prefix_leaves_every_row_a_token_and_ignores_short_ones():
     assert shared_prefix([base]) == 0
 
 
-def test_shared_prefix_cache_gives_the_same_answers(tiny_dir, tmp_path):
+def test_prompt_cache_keeps_recent_prompts_within_its_token_budget():
+    cache = PromptCache(max_tokens=100)
+    first, second = list(range(40)), [*range(30), *range(100, 120)]
+    cache.add(first, [])
+    cache.add(second, [])
+    n, found = cache.longest([*range(35), 7])
+    assert n == 35 and found is not None and found.ids == first  # the longest match wins
+    assert cache.longest(first)[0] == 40
+    assert cache.longest(list(range(10))) == (0, None)  # too short to be worth stitching in
+    cache.add(list(range(200, 240)), [])  # 130 tokens in all: the least recently used goes
+    assert len(cache) == 2
+    n, found = cache.longest(second)
+    assert n == 30 and found is not None and found.ids == first  # only its shared opening
+    cache.add([*first, 1, 2], [])  # it holds all of `first`, which goes
+    assert len(cache) == 2 and cache.longest(first)[1].ids == [*first, 1, 2]
+
+
+def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     system = {"role": "system", "content": "You report what people said , and only that . " * 3}
     rows = [[system, *SHORT], [system, *LONGER], [system, *convo("Officials agreed")]]
-    gen.share_prefix = False
-    plain = gen.generate(rows, max_new_tokens=8)
-    gen.share_prefix = True
-    shared = gen.generate(rows, max_new_tokens=8)
-    assert shared == plain and any(shared)
-    assert gen.last_stats.prompt_tokens < sum(
-        len(gen.tokenizer(gen.render(r))["input_ids"]) for r in rows
-    )  # the prefix was computed once, not once per row
+    retry = [[system, *convo(LONGER[0]["content"] + " . Avoid these problems : none")]]
+    tokens = lambda convo: gen.tokenizer(gen.render(convo))["input_ids"]  # noqa: E731
+    gen.reuse_prompts = False
+    plain, plain_retry = gen.generate(rows, max_new_tokens=8), gen.generate(retry, max_new_tokens=8)
+    full = sum(len(tokens(r)) for r in rows)
+    gen.reuse_prompts = True
+    gen.prompts.clear()
+    assert gen.generate(rows, max_new_tokens=8) == plain and any(plain)
+    assert gen.last_stats.prompt_tokens < full  # the shared opening was read once, not per row
+    assert gen.generate(retry, max_new_tokens=8) == plain_retry
+    # only what the retry added to the kept prompt was read
+    added = len(tokens(retry[0])) - common_prefix(tokens(retry[0]), tokens(rows[1]))
+    assert gen.last_stats.prompt_tokens == added < len(tokens(retry[0])) / 2
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ class ScriptedGenerator:
         self.answers = list(answers)
         self.calls: list[list] = []
 
-    def generate(self, conversations, *, max_new_tokens):
+    def generate(self, conversations, *, max_new_tokens, complete=None):
         self.calls.append([list(c) for c in conversations])
         return [self.answers.pop(0) for _ in conversations]
 

@@ -7,13 +7,18 @@ implement the same members without the callers changing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypedDict
 
 
 class ChatMessage(TypedDict):
     role: str  # "system" | "user" | "assistant"
     content: str
+
+
+# Given the answer so far, True once what follows would be cut away anyway (the caller keeps
+# only a first sentence, say). A hint: a backend may stop that answer there, or run on.
+Completion = Callable[[str], bool]
 
 
 class TextGenerator(Protocol):
@@ -24,11 +29,13 @@ class TextGenerator(Protocol):
         conversations: Sequence[Sequence[ChatMessage]],
         *,
         max_new_tokens: int | Sequence[int],
+        complete: Sequence[Completion | None] | None = None,
     ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input.
 
-        `max_new_tokens` is one limit for all or one per conversation: a batch decodes until
-        its longest row is done, so a short answer's own limit saves every row those steps."""
+        `max_new_tokens` is one limit for all or one per conversation, and `complete` one
+        test per conversation (or None): an answer that has all the caller will keep stops
+        costing decode steps. A server backend can pass the limits on and ignore the tests."""
         ...
 
     def interrupt(self) -> None:

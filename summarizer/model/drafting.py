@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from summarizer.model.base import ChatMessage, TextGenerator
+from summarizer.model.base import ChatMessage, Completion, TextGenerator
 
 _LABEL = re.compile(
     r"^\s*(?:\*\*)?(?:neutral\s+)?(?:summary|stance|answer|sentence|paragraph)(?:\*\*)?\s*:\s*(?:\*\*)?",
@@ -20,13 +20,20 @@ _LABEL = re.compile(
 
 @dataclass(frozen=True)
 class Job:
-    """One prompt, the checks its answer must pass, how to shape an answer first, and how
-    many tokens an answer that could pass needs at most (a longer one fails anyway)."""
+    """One prompt, the checks its answer must pass, how to shape an answer first, how many
+    tokens an answer that could pass needs at most (a longer one fails anyway), and when a
+    cleaned answer holds all that `shape` keeps of it (the model may stop there)."""
 
     prompt: list[ChatMessage]
     check: Callable[[str], list[str]]
     max_new_tokens: int
     shape: Callable[[str], str] = lambda text: text
+    complete: Completion | None = None
+
+    def stop_test(self) -> Completion | None:
+        """`complete` on the raw answer, which the backend sees before `clean`."""
+        test = self.complete
+        return None if test is None else lambda raw: test(clean(raw))
 
 
 @dataclass
@@ -66,14 +73,24 @@ def _answer(job: Job, raw: str, attempt: int) -> Draft:
     return Draft(None if problems else text, problems, attempt)
 
 
+def _generate(
+    gen: TextGenerator, jobs: Sequence[Job], prompts: Sequence[list[ChatMessage]]
+) -> list[str]:
+    return gen.generate(
+        prompts,
+        max_new_tokens=[j.max_new_tokens for j in jobs],
+        complete=[j.stop_test() for j in jobs],
+    )
+
+
 def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
     """Generate all, check each with its own checks, retry the failures together once."""
-    raw = gen.generate([j.prompt for j in jobs], max_new_tokens=[j.max_new_tokens for j in jobs])
+    raw = _generate(gen, jobs, [j.prompt for j in jobs])
     drafts = [_answer(j, r, 1) for j, r in zip(jobs, raw, strict=True)]
     failed = [i for i, d in enumerate(drafts) if d.text is None]
     if failed:
         retries = [retry_prompt(jobs[i].prompt, drafts[i].problems) for i in failed]
-        second = gen.generate(retries, max_new_tokens=[jobs[i].max_new_tokens for i in failed])
+        second = _generate(gen, [jobs[i] for i in failed], retries)
         for i, r in zip(failed, second, strict=True):
             drafts[i] = _answer(jobs[i], r, 2)
     return drafts

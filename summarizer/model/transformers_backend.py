@@ -6,9 +6,12 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
   bf16 matmuls ran at 7 prompt tokens/s against int8's 67-88;
 - batching: the prompts of one brief decode together, so one pass over the weights
   serves every speaker;
-- a shared prefix: the prompts of one call share their opening (system message, rules),
-  which is run through the model once and its cache reused by every row, the rows padded
-  in the middle (prefix, padding, own part) so positions stay right;
+- kept prompts (`prompt_cache`): the opening every prompt shares (system message, rules)
+  is read once, and a retry prompt reuses its first prompt's keys and values, so only the
+  appended problems are read again; rows are padded in the middle (kept part, padding,
+  own part) and positions skip the pads;
+- rows leave the batch when done: at end of turn, at their own token limit, or when the
+  caller's test says the rest would be cut away (a stance line's second sentence);
 - grouping by a cost model: padding a short prompt to a long one wastes prefill, but each
   extra group is one more full decode run, which costs more on a CPU than a few hundred
   padded tokens.
@@ -16,7 +19,6 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
@@ -29,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from summarizer.model.base import ChatMessage, GenerationInterrupted
+from summarizer.model.base import ChatMessage, Completion, GenerationInterrupted
+from summarizer.model.prompt_cache import MIN_REUSED, PromptCache, StoredPrompt, common_prefix
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +88,21 @@ def quantize_int8(model):
     return model
 
 
-# Shared prefixes shorter than this are run per row: a cache copy is not worth it.
-MIN_SHARED_PREFIX = 16
 # What one more group costs, in prompt tokens of prefill: on this 2-core CPU one decode run
 # of ~40 steps at batch 8 (~8 s) costs about what 600 prompt tokens do (~13 ms each).
 GROUP_COST_TOKENS = 600
+# Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
+# room for every prompt of a long article's brief until its retry pass.
+PROMPT_CACHE_TOKENS = 4096
 
 
 def shared_prefix(ids: Sequence[Sequence[int]]) -> int:
     """Length of the common token prefix, leaving every row at least one token of its own."""
     if len(ids) < 2:
         return 0
-    n = 0
-    limit = min(len(x) for x in ids) - 1
-    while n < limit and all(x[n] == ids[0][n] for x in ids):
-        n += 1
-    return n if n >= MIN_SHARED_PREFIX else 0
+    n = min(common_prefix(ids[0], x) for x in ids[1:])
+    n = min(n, *(len(x) - 1 for x in ids))
+    return n if n >= MIN_REUSED else 0
 
 
 def cheapest_groups(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
@@ -131,7 +133,8 @@ class TransformersGenerator:
         self.tokenizer = tokenizer
         self.name = name
         self.max_batch = max_batch
-        self.share_prefix = True
+        self.reuse_prompts = True
+        self.prompts = PromptCache(PROMPT_CACHE_TOKENS)
         self.last_stats = GenerationStats()
         self._lock = threading.Lock()
         self._interrupt = threading.Event()
@@ -152,6 +155,7 @@ class TransformersGenerator:
         conversations: Sequence[Sequence[ChatMessage]],
         *,
         max_new_tokens: int | Sequence[int],
+        complete: Sequence[Completion | None] | None = None,
     ) -> list[str]:
         import torch
 
@@ -160,96 +164,166 @@ class TransformersGenerator:
             if isinstance(max_new_tokens, int)
             else list(max_new_tokens)
         )
+        finished = list(complete) if complete is not None else [None] * len(conversations)
         prompts = [self.render(c) for c in conversations]
         ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         results: list[str] = [""] * len(prompts)
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
             self._interrupt.clear()
-            shared = shared_prefix(ids) if self.share_prefix else 0
-            prefix_cache = self._prefill(ids[0][:shared], stats) if shared else None
-            own = [len(x) - shared for x in ids]
+            if self.reuse_prompts:
+                # Each prompt is read alone (its opening from the kept ones), so no padding is
+                # read; then all decode together, each row feeding its last token.
+                self._read(ids[0][: shared_prefix(ids)], stats)
+                for x in ids:
+                    self._read(x[:-1], stats)
+            hits = [self._reusable(x) for x in ids]
+            own = [len(x) - n for x, (n, _) in zip(ids, hits, strict=True)]
             for group in cheapest_groups(own, self.max_batch):
-                width = max(own[i] for i in group)
-                pad = self.tokenizer.pad_token_id
-                rows = [ids[i][:shared] + [pad] * (width - own[i]) + ids[i][shared:] for i in group]
-                mask = [[1] * shared + [0] * (width - own[i]) + [1] * own[i] for i in group]
-                cache = None
-                if prefix_cache is not None:
-                    cache = copy.deepcopy(prefix_cache)
-                    cache.batch_repeat_interleave(len(group))
                 stats.batches.append(len(group))
                 stats.prompt_tokens += sum(own[i] for i in group)
-                out = self._generate(
-                    torch.tensor(rows, device=self.model.device),
-                    torch.tensor(mask, device=self.model.device),
-                    cache,
+                answers = self._decode(
+                    [ids[i] for i in group],
+                    [hits[i] for i in group],
                     [limits[i] for i in group],
+                    [finished[i] for i in group],
                     stats,
                 )
-                start = shared + width
-                for row, i in enumerate(group):  # past its limit a row holds padding or junk
-                    results[i] = self.tokenizer.decode(
-                        out[row, start : start + limits[i]], skip_special_tokens=True
-                    ).strip()
+                for i, tokens in zip(group, answers, strict=True):
+                    results[i] = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
         self.last_stats = stats
         return results
 
-    def _prefill(self, prefix: list[int], stats: GenerationStats):
-        """The shared prefix's cache, computed once for every row of the call."""
-        import torch
-        from transformers import DynamicCache
+    def _reusable(self, ids: list[int]) -> tuple[int, StoredPrompt | None]:
+        """The kept opening of `ids`, at least one token short: the model reads the last."""
+        if not self.reuse_prompts:
+            return 0, None
+        n, stored = self.prompts.longest(ids)
+        return (min(n, len(ids) - 1), stored) if stored else (0, None)
 
+    def _read(self, ids: list[int], stats: GenerationStats) -> None:
+        """Read `ids` through the model from where the kept prompts leave off, and keep it."""
+        n, stored = self.prompts.longest(ids)
+        if n >= len(ids) or len(ids) < MIN_REUSED:
+            return
         started = time.perf_counter()
-        cache = DynamicCache(config=self.model.config)
+        feed, mask, cache = self._assemble([ids], [(n, stored)])
         self.model(
-            torch.tensor([prefix], device=self.model.device),
+            input_ids=feed,
+            attention_mask=mask,
+            position_ids=_positions(mask)[:, -feed.shape[1] :],
             past_key_values=cache,
             use_cache=True,
             logits_to_keep=1,
         )
-        stats.prompt_tokens += len(prefix)
+        self.prompts.add(ids, [(layer.keys[0], layer.values[0]) for layer in cache.layers])
+        stats.prompt_tokens += feed.shape[1]
         stats.prefill_s += time.perf_counter() - started
-        return cache
 
-    def _generate(self, input_ids, attention_mask, cache, limits: list[int], stats):
-        """Greedy decoding; the first token is timed apart so prefill and decode separate."""
+    def _assemble(self, rows: list[list[int]], hits: list[tuple[int, StoredPrompt | None]]):
+        """The tokens to feed, the attention mask and the cache for a batch of rows whose
+        openings come from kept prompts. Kept parts are padded on the left to one depth and
+        the rest in the middle; the mask hides every pad and positions skip them."""
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
+        from transformers import DynamicCache
 
-        marks: list[float] = []
-        interrupt = self._interrupt
-        width = input_ids.shape[1]
-        row_limits = torch.tensor(limits, device=input_ids.device)
+        reused = [n for n, _ in hits]
+        depth, pad = max(reused), self.tokenizer.pad_token_id
+        own = [len(r) - n for r, n in zip(rows, reused, strict=True)]
+        width = max(own)
+        feed = [[pad] * (width - o) + r[n:] for r, n, o in zip(rows, reused, own, strict=True)]
+        mask = [
+            [0] * (depth - n) + [1] * n + [0] * (width - o) + [1] * o
+            for n, o in zip(reused, own, strict=True)
+        ]
+        cache = DynamicCache(config=self.model.config)
+        if depth:
+            for layer in range(len(next(s for _, s in hits if s is not None).layers)):
+                keys, values = (_stack(hits, layer, part, depth) for part in (0, 1))
+                cache.update(keys, values, layer)
+        device = self.model.device
+        return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
 
-        class _Clock(StoppingCriteria):
-            """Times each step, ends each row at its own limit, and ends the generation
-            when `interrupt()` was called."""
+    def _complete(self, test: Completion | None, tokens: list[int]) -> bool:
+        return test is not None and test(self.tokenizer.decode(tokens, skip_special_tokens=True))
 
-            def __call__(self, input_ids, scores, **kwargs):
-                marks.append(time.perf_counter())
-                if interrupt.is_set():
-                    return torch.ones_like(row_limits, dtype=torch.bool)
-                return row_limits <= input_ids.shape[1] - width
+    def _end_tokens(self) -> set[int]:
+        eos = self.model.generation_config.eos_token_id
+        return set(eos if isinstance(eos, list) else [] if eos is None else [eos])
 
-        t0 = time.perf_counter()
-        out = self.model.generate(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            past_key_values=cache,
-            max_new_tokens=max(limits),
-            do_sample=False,
-            pad_token_id=self.tokenizer.pad_token_id,
-            stopping_criteria=StoppingCriteriaList([_Clock()]),
-        )
-        if interrupt.is_set():
-            raise GenerationInterrupted("generation interrupted")
+    def _decode(self, rows, hits, limits, complete, stats) -> list[list[int]]:
+        """Greedy decoding that takes each row out of the batch as soon as it is finished:
+        at its end-of-turn token, at its own token limit, or when its `complete` test says
+        the rest would be cut away. `model.generate` computes every row until the longest is
+        done; here a row that has said what will be kept stops costing anything."""
+        import torch
+
+        ends = self._end_tokens()
+        started, first = time.perf_counter(), None
+        feed, mask, cache = self._assemble(rows, hits)
+        feed_positions = _positions(mask)[:, -feed.shape[1] :]
+        active = list(range(len(rows)))  # batch row -> index into the group
+        tokens: list[list[int]] = [[] for _ in active]
+        while True:
+            if self._interrupt.is_set():
+                raise GenerationInterrupted("generation interrupted")
+            logits = self.model(
+                input_ids=feed,
+                attention_mask=mask,
+                position_ids=feed_positions,
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            ).logits[:, -1]
+            if first is None:
+                first = time.perf_counter()
+            stats.new_tokens += len(active)
+            keep = []
+            for b, token in enumerate(logits.argmax(-1).tolist()):
+                row = active[b]
+                if token in ends:
+                    continue
+                tokens[row].append(token)
+                done = len(tokens[row]) >= limits[row] or self._complete(complete[row], tokens[row])
+                if not done:
+                    keep.append(b)
+            if not keep:
+                break
+            last = feed_positions[:, -1]
+            if len(keep) < len(active):
+                index = torch.tensor(keep, device=mask.device)
+                cache.batch_select_indices(index)
+                mask, last = mask[index], last[index]
+                active = [active[b] for b in keep]
+            feed = torch.tensor([[tokens[row][-1]] for row in active], device=mask.device)
+            feed_positions = (last + 1)[:, None]
+            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         end = time.perf_counter()
-        first = marks[0] if marks else end
-        stats.new_tokens += int((out.shape[1] - input_ids.shape[1]) * out.shape[0])
-        stats.prefill_s += first - t0
-        stats.decode_s += end - first
-        return out
+        stats.prefill_s += (first or end) - started
+        stats.decode_s += end - (first or end)
+        return tokens
+
+
+def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
+    """One layer's kept keys (part 0) or values (1) of a batch, each row's first `n`
+    positions padded on the left to `depth`; a row with nothing kept is all padding."""
+    import torch
+    import torch.nn.functional as F
+
+    like = next(stored for _, stored in hits if stored is not None).layers[layer][part]
+    return torch.stack(
+        [
+            F.pad(stored.layers[layer][part][:, :n], (0, 0, depth - n, 0))
+            if stored is not None
+            else like.new_zeros(like.shape[0], depth, like.shape[2])
+            for n, stored in hits
+        ]
+    )
+
+
+def _positions(mask):
+    """Each token's position counting real tokens only (pads get 0; the mask hides them)."""
+    return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
 
 
 def snapshot_path(source: str, cache_dir: Path) -> Path:
