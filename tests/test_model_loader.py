@@ -14,11 +14,10 @@ from summarizer.model import loader, packaged, transformers_backend
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
-from summarizer.model.prompt_cache import PromptCache, common_prefix
+from summarizer.model.prompt_cache import PromptCache
 from summarizer.model.transformers_backend import (
     cheapest_groups,
     load_transformers,
-    shared_prefix,
     snapshot_path,
 )
 
@@ -152,36 +151,25 @@ def test_grouping_pads_only_where_a_decode_run_costs_more():
     assert [len(g) for g in cheapest_groups([10] * 5, max_batch=2)] == [1, 2, 2]
 
 
-def test_shared_prefix_leaves_every_row_a_token_and_ignores_short_ones():
-    base = list(range(40))
-    assert shared_prefix([[*base, 1], [*base, 2, 3]]) == 40
-    assert shared_prefix([base, base]) == 39  # each row keeps a token of its own
-    assert shared_prefix([[*range(10), 1], [*range(10), 2]]) == 0  # too short to bother
-    assert shared_prefix([base]) == 0
-
-
-def test_prompt_cache_keeps_recent_prompts_within_its_token_budget():
+def test_prompt_cache_reuses_whole_kept_prompts_within_its_token_budget():
     cache = PromptCache(max_tokens=100)
-    first, second = list(range(40)), [*range(30), *range(100, 120)]
-    cache.add(first, [])
-    cache.add(second, [])
-    n, found = cache.longest([*range(35), 7])
-    assert n == 35 and found is not None and found.ids == first  # the longest match wins
-    assert cache.longest(first)[0] == 40
-    assert cache.longest(list(range(10))) == (0, None)  # too short to be worth stitching in
+    system, user = list(range(30)), list(range(100, 130))
+    cache.add(system, [])
+    cache.add([*system, *user], [])
+    found = cache.longest([*system, *user, 7, 8], ends=[30, 60, 62])
+    assert found is not None and found.ids == (*system, *user)  # the longest that fits
+    # only whole kept prompts count: sharing 20 tokens with one is not a match
+    assert cache.longest([*range(20), 99, 98], ends=[21, 22]) is None
     cache.add(list(range(200, 240)), [])  # 130 tokens in all: the least recently used goes
-    assert len(cache) == 2
-    n, found = cache.longest(second)
-    assert n == 30 and found is not None and found.ids == first  # only its shared opening
-    cache.add([*first, 1, 2], [])  # it holds all of `first`, which goes
-    assert len(cache) == 2 and cache.longest(first)[1].ids == [*first, 1, 2]
+    assert len(cache) == 2 and cache.longest(system, ends=[30]) is None
+    assert cache.longest([*system, *user], ends=[30, 60]) is not None
 
 
 def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     system = {"role": "system", "content": "You report what people said , and only that . " * 3}
     rows = [[system, *SHORT], [system, *LONGER], [system, *convo("Officials agreed")]]
-    retry = [[system, *convo(LONGER[0]["content"] + " . Avoid these problems : none")]]
+    retry = [[*rows[1], *convo("Avoid these problems : none")]]
     tokens = lambda convo: gen.tokenizer(gen.render(convo))["input_ids"]  # noqa: E731
     gen.reuse_prompts = False
     plain, plain_retry = gen.generate(rows, max_new_tokens=8), gen.generate(retry, max_new_tokens=8)
@@ -189,11 +177,23 @@ def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path)
     gen.reuse_prompts = True
     gen.prompts.clear()
     assert gen.generate(rows, max_new_tokens=8) == plain and any(plain)
-    assert gen.last_stats.prompt_tokens < full  # the shared opening was read once, not per row
+    assert gen.last_stats.prompt_tokens < full  # the system message was read once, not per row
     assert gen.generate(retry, max_new_tokens=8) == plain_retry
-    # only what the retry added to the kept prompt was read
-    added = len(tokens(retry[0])) - common_prefix(tokens(retry[0]), tokens(rows[1]))
-    assert gen.last_stats.prompt_tokens == added < len(tokens(retry[0])) / 2
+    # only the retry's own message (and the assistant header) was read
+    kept = gen._message_ends(rows[1], tokens(rows[1]))[-1]
+    assert gen.last_stats.prompt_tokens == len(tokens(retry[0])) - kept
+
+
+def test_an_answer_does_not_depend_on_what_was_asked_before(tiny_dir):
+    # int8 scales each pass by its largest activation, so reusing part of another prompt's
+    # pass changed the answer (this failed when kept prompts were matched token by token)
+    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    rows = [[system, *LONGER], [system, *SHORT]]
+    fresh = load_transformers(str(tiny_dir), name="t", precision="int8")
+    expected = fresh.generate(rows, max_new_tokens=24)
+    gen = load_transformers(str(tiny_dir), name="t", precision="int8")
+    gen.generate([[system, *convo(LONGER[0]["content"] + " today")]], max_new_tokens=8)
+    assert gen.generate(rows, max_new_tokens=24) == expected
 
 
 @pytest.mark.parametrize(

@@ -96,10 +96,9 @@ def test_failing_drafts_are_retried_together_with_their_problems_listed():
     assert [len(c) for c in gen.calls] == [3, 2]  # one batch, then one retry batch
     retry_event, retry_stance = gen.calls[1]
     first_event = gen.calls[0][0]
-    # The same request again, its problems added as instructions; the failed answer itself is
-    # not replayed (the model copies it).
-    assert len(retry_event) == len(first_event) and retry_event[0] == first_event[0]
-    assert retry_event[-1]["content"].startswith(first_event[-1]["content"])
+    # The same request again, then its problems as one more message; the failed answer itself
+    # is not replayed (the model copies it).
+    assert retry_event[:-1] == first_event and retry_event[-1]["role"] == "user"
     assert "reckless" in retry_event[-1]["content"] and "Tallinn" in retry_event[-1]["content"]
     assert loaded_event not in retry_event[-1]["content"]
     assert "90" in retry_stance[-1]["content"]

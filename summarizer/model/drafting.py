@@ -53,16 +53,17 @@ def clean(raw: str) -> str:
 
 
 def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list[ChatMessage]:
-    """The same request with the problems as extra instructions. Shown its own failed answer
-    (a chat turn saying "fix this"), the packaged model mostly repeated it word for word."""
+    """The same request, then the problems as one more message. Shown its own failed answer
+    (a chat turn saying "fix this"), the packaged model mostly repeated it word for word.
+    As a message of its own, the request before it is read once: the model backend keeps
+    the first prompt and reads only this."""
     listed = "\n".join(f"- {p}" for p in problems)
-    *before, last = prompt
     return [
-        *before,
+        *prompt,
         {
-            "role": last["role"],
-            "content": f"{last['content']}\n\nAn earlier answer had these problems; "
-            f"avoid them:\n{listed}",
+            "role": "user",
+            "content": f"An earlier answer to this request had these problems; answer again "
+            f"and avoid them:\n{listed}",
         },
     ]
 

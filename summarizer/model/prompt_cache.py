@@ -1,10 +1,14 @@
-"""The keys and values of recent prompts, reused by any later prompt that opens the same way.
+"""The keys and values of recent prompts, reused by any later prompt that begins with one.
 
-On this CPU a prompt token costs about as much to read in as a generated one to write, and
-prompts are most of a brief's tokens. Two kinds of them repeat: every prompt opens with the
-same system message, and a retry prompt is the first prompt plus a list of problems. A
-prompt's keys and values depend only on the tokens before them, so those of a stored prompt
-are exact for any later prompt up to the first token where the two differ.
+On this CPU a prompt token costs about as much to read as a generated one to write, and
+prompts are most of a brief's tokens. Two parts of them repeat: every prompt opens with
+the same system message, and a retry prompt is its first prompt plus one more message.
+
+Entries end at message boundaries (or at the end of a prompt), and only a whole entry is
+reused, never part of one. That keeps a brief's output a function of its article alone: the
+int8 matmuls scale each forward pass by its largest activation, so keys and values read in
+one pass differ in the last bits from the same tokens read in another, and reusing part of
+an unrelated prompt's pass made answers depend on which article came before.
 """
 
 from __future__ import annotations
@@ -16,21 +20,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import torch
 
-# A common opening shorter than this is recomputed: stitching it in costs about as much.
-MIN_REUSED = 16
-
 
 @dataclass
 class StoredPrompt:
-    ids: list[int]
+    ids: tuple[int, ...]
     layers: list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values [heads, len, dim]
-
-
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n, limit = 0, min(len(a), len(b))
-    while n < limit and a[n] == b[n]:
-        n += 1
-    return n
 
 
 class PromptCache:
@@ -39,33 +33,28 @@ class PromptCache:
 
     def __init__(self, max_tokens: int) -> None:
         self.max_tokens = max_tokens
-        self._prompts: list[StoredPrompt] = []  # oldest first
+        self._prompts: dict[tuple[int, ...], StoredPrompt] = {}  # least recently used first
 
     def __len__(self) -> int:
         return len(self._prompts)
 
-    def longest(self, ids: Sequence[int]) -> tuple[int, StoredPrompt | None]:
-        """How many opening tokens of `ids` a stored prompt holds (0 under MIN_REUSED), and
-        which."""
-        best, found = 0, None
-        for stored in self._prompts:
-            n = common_prefix(stored.ids, ids)
-            if n > best:
-                best, found = n, stored
-        if found is None or best < MIN_REUSED:
-            return 0, None
-        self._prompts.remove(found)  # most recently used last
-        self._prompts.append(found)
-        return best, found
+    def longest(self, ids: Sequence[int], ends: Sequence[int]) -> StoredPrompt | None:
+        """The longest stored prompt that `ids` begins with, looked up at the given ends."""
+        for end in sorted(ends, reverse=True):
+            stored = self._prompts.pop(tuple(ids[:end]), None)
+            if stored is not None:
+                self._prompts[stored.ids] = stored  # now the most recently used
+                return stored
+        return None
 
     def add(self, ids: Sequence[int], layers: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
-        """Keep a prompt; one it begins with (the shared opening, say) is no longer needed."""
         if len(ids) > self.max_tokens:
             return
-        self._prompts = [p for p in self._prompts if common_prefix(p.ids, ids) < len(p.ids)]
-        self._prompts.append(StoredPrompt(list(ids), layers))
-        while sum(len(p.ids) for p in self._prompts) > self.max_tokens:
-            self._prompts.pop(0)
+        key = tuple(ids)
+        self._prompts.pop(key, None)
+        self._prompts[key] = StoredPrompt(key, layers)
+        while sum(len(k) for k in self._prompts) > self.max_tokens:
+            del self._prompts[next(iter(self._prompts))]
 
     def clear(self) -> None:
         self._prompts.clear()

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from summarizer.model.base import ChatMessage, Completion, GenerationInterrupted
-from summarizer.model.prompt_cache import MIN_REUSED, PromptCache, StoredPrompt, common_prefix
+from summarizer.model.prompt_cache import PromptCache, StoredPrompt
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +94,6 @@ GROUP_COST_TOKENS = 600
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
 # room for every prompt of a long article's brief until its retry pass.
 PROMPT_CACHE_TOKENS = 4096
-
-
-def shared_prefix(ids: Sequence[Sequence[int]]) -> int:
-    """Length of the common token prefix, leaving every row at least one token of its own."""
-    if len(ids) < 2:
-        return 0
-    n = min(common_prefix(ids[0], x) for x in ids[1:])
-    n = min(n, *(len(x) - 1 for x in ids))
-    return n if n >= MIN_REUSED else 0
 
 
 def cheapest_groups(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
@@ -167,17 +158,17 @@ class TransformersGenerator:
         finished = list(complete) if complete is not None else [None] * len(conversations)
         prompts = [self.render(c) for c in conversations]
         ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        ends = [self._message_ends(c, x) for c, x in zip(conversations, ids, strict=True)]
         results: list[str] = [""] * len(prompts)
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
             self._interrupt.clear()
             if self.reuse_prompts:
-                # Each prompt is read alone (its opening from the kept ones), so no padding is
-                # read; then all decode together, each row feeding its last token.
-                self._read(ids[0][: shared_prefix(ids)], stats)
-                for x in ids:
-                    self._read(x[:-1], stats)
-            hits = [self._reusable(x) for x in ids]
+                # Each prompt's messages are read alone, from what is kept, so no padding is
+                # read; then all rows decode together, each feeding the assistant header.
+                for x, e in zip(ids, ends, strict=True):
+                    self._read(x, e, stats)
+            hits = [self._reusable(x, e) for x, e in zip(ids, ends, strict=True)]
             own = [len(x) - n for x, (n, _) in zip(ids, hits, strict=True)]
             for group in cheapest_groups(own, self.max_batch):
                 stats.batches.append(len(group))
@@ -194,31 +185,51 @@ class TransformersGenerator:
         self.last_stats = stats
         return results
 
-    def _reusable(self, ids: list[int]) -> tuple[int, StoredPrompt | None]:
-        """The kept opening of `ids`, at least one token short: the model reads the last."""
-        if not self.reuse_prompts:
-            return 0, None
-        n, stored = self.prompts.longest(ids)
-        return (min(n, len(ids) - 1), stored) if stored else (0, None)
+    def _message_ends(self, conversation: Sequence[ChatMessage], ids: list[int]) -> list[int]:
+        """Where each message but the last ends in `ids`, and where the last one does (before
+        the assistant header): the only places a kept prompt may end."""
+        ends = []
+        for k in range(1, len(conversation) + 1):
+            text = self.tokenizer.apply_chat_template(
+                list(conversation[:k]), tokenize=False, add_generation_prompt=False
+            )
+            head = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if len(head) < len(ids) and ids[: len(head)] == head:
+                ends.append(len(head))
+        return ends
 
-    def _read(self, ids: list[int], stats: GenerationStats) -> None:
-        """Read `ids` through the model from where the kept prompts leave off, and keep it."""
-        n, stored = self.prompts.longest(ids)
-        if n >= len(ids) or len(ids) < MIN_REUSED:
+    def _reusable(self, ids: list[int], ends: list[int]) -> tuple[int, StoredPrompt | None]:
+        stored = self.prompts.longest(ids, ends) if self.reuse_prompts else None
+        return (len(stored.ids), stored) if stored else (0, None)
+
+    def _read(self, ids: list[int], ends: list[int], stats: GenerationStats) -> None:
+        """Read `ids` up to its last message end, from the longest kept part, and keep it.
+        The first message (the system message every prompt opens with) is read alone, so
+        it is read once and shared; the rest in one pass."""
+        stored = self.prompts.longest(ids, ends)
+        start = len(stored.ids) if stored else 0
+        todo = [e for e in ends if e > start]
+        if not todo:
             return
-        started = time.perf_counter()
-        feed, mask, cache = self._assemble([ids], [(n, stored)])
-        self.model(
-            input_ids=feed,
-            attention_mask=mask,
-            position_ids=_positions(mask)[:, -feed.shape[1] :],
-            past_key_values=cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
-        self.prompts.add(ids, [(layer.keys[0], layer.values[0]) for layer in cache.layers])
-        stats.prompt_tokens += feed.shape[1]
-        stats.prefill_s += time.perf_counter() - started
+        for stop in sorted({todo[0], todo[-1]} if start == 0 else set(todo[-1:])):
+            started = time.perf_counter()
+            feed, mask, cache = self._assemble([ids[:stop]], [(start, stored)])
+            self.model(
+                input_ids=feed,
+                attention_mask=mask,
+                position_ids=_positions(mask)[:, -feed.shape[1] :],
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+            layers = [(layer.keys[0], layer.values[0]) for layer in cache.layers]
+            for end in (e for e in todo if start < e <= stop):
+                self.prompts.add(ids[:end], [(k[:, :end], v[:, :end]) for k, v in layers])
+            stats.prompt_tokens += feed.shape[1]
+            stats.prefill_s += time.perf_counter() - started
+            stored, start = self.prompts.longest(ids, [stop]), stop
+            if stored is None:  # longer than the whole cache: decoding reads the rest
+                return
 
     def _assemble(self, rows: list[list[int]], hits: list[tuple[int, StoredPrompt | None]]):
         """The tokens to feed, the attention mask and the cache for a batch of rows whose
