@@ -9,6 +9,7 @@ If the event sentence fails its checks twice, a labelled extract stands in for t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from summarizer.checks import check_length, check_output, check_repetition, sentences
@@ -60,8 +61,15 @@ def event_prompt(source: str) -> list[ChatMessage]:
     ]
 
 
+# The prompt asks for "who did what, and when or where"; the model sometimes answers in that
+# form ("Who acted: Trump, Putin. What happened: They spoke.") instead of in sentences.
+_PROMPT_LABEL = re.compile(
+    r"(?:^|[.!?]\s+)(?:who acted|who did what|what happened|when|where)\s*[:?]", re.IGNORECASE
+)
+
+
 def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
-    return check_output(
+    problems = check_output(
         answer,
         article,
         max_words=EVENT_WORDS,
@@ -69,6 +77,9 @@ def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str
         article_loaded=loaded,
         max_copied=12,
     )
+    if _PROMPT_LABEL.search(answer):
+        problems.append('Write plain sentences, not labelled parts such as "Who acted:".')
+    return problems
 
 
 def lead_sentences(answer: str) -> str:

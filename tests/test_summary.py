@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from tiny_model import build_tiny_model
 
 from summarizer.brief import write_brief
@@ -188,6 +189,20 @@ def test_a_stance_line_the_event_already_says_is_not_repeated():
     gen = ScriptedGenerator(f"{EVENT} {VIRTANEN}", VIRTANEN, TAMM)
     summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}" and not summary.fallback
+
+
+@pytest.mark.parametrize(
+    "labelled",
+    [
+        "Who acted: Finland and Estonia. What happened: They agreed to share patrol boats.",
+        "Who acted? Finland and Estonia agreed to share patrol boats in the Gulf of Finland.",
+    ],
+)
+def test_an_event_written_as_labelled_parts_is_retried(labelled):
+    gen = ScriptedGenerator(labelled, VIRTANEN, TAMM, EVENT)
+    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert "labelled parts" in gen.calls[1][0][-1]["content"]
+    assert summary.text.startswith(EVENT)
 
 
 def test_a_bare_name_is_not_a_stance_line():
