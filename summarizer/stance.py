@@ -27,8 +27,8 @@ SOURCE_WORDS = 160
 # limit stops is a line that is just the source sentence; loaded words are checked apart.
 MAX_COPIED = 16
 
-# Every prompt of a brief opens with this, rules included, so the model reads it once per
-# brief: the backend computes a shared prefix once and reuses it for every row.
+# Every prompt opens with this, rules included: the model backend keeps a system message it
+# has read and reuses it, so the rules cost nothing per prompt.
 SYSTEM = (
     "You are a careful news editor. You report what people said without taking sides, "
     "and you never add facts. Rules for every answer: use neutral words, never loaded or "
@@ -64,13 +64,17 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:
     who = position.speaker + (f" ({position.role})" if position.role else "")
     body = "\n".join(f"- {s}" for s in sentences)
-    return [
+    return [  # the text and the task apart, as in `summary.event_prompt`
         {"role": "system", "content": SYSTEM},
         {
             "role": "user",
-            "content": f"Sentences from a news article that report what {who} said:\n{body}\n\n"
-            f"In one neutral sentence of at most {PROMPT_WORDS} words, state {position.speaker}'s "
-            f'position as these sentences report it. Begin with "{position.speaker}".',
+            "content": f"Sentences from a news article that report what {who} said:\n{body}",
+        },
+        {
+            "role": "user",
+            "content": f"In one neutral sentence of at most {PROMPT_WORDS} words, state "
+            f"{position.speaker}'s position as these sentences report it. "
+            f'Begin with "{position.speaker}".',
         },
     ]
 

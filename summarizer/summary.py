@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizer.checks import check_length, check_output, check_repetition, sentences
+from summarizer.checks import (
+    check_length,
+    check_output,
+    check_repetition,
+    longest_copied_run,
+    sentences,
+)
 from summarizer.loaded import ATTRIBUTION, find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
@@ -47,17 +53,21 @@ def event_source(text: str) -> str:
     return "\n".join(chosen)
 
 
+EVENT_SOURCE = "The opening of a news article:"
+EVENT_TASK = (
+    f"In one or two neutral sentences of at most {PROMPT_WORDS} words in all, say what "
+    "happened: who did what, and when or where if the text says; begin with who acted, "
+    'not with "The article". Attribute any opinion to whoever holds it ("the author argues ...").'
+)
+
+
 def event_prompt(source: str) -> list[ChatMessage]:
+    """The text and the task as two messages: a retry adds its problems to the task, and the
+    model backend reuses the text it already read (see `drafting.retry_prompt`)."""
     return [
         {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": f"The opening of a news article:\n{source}\n\n"
-            f"In one or two neutral sentences of at most {PROMPT_WORDS} words in all, say what "
-            "happened: who did what, and when or where if the text says; begin with who acted, "
-            'not with "The article". Attribute any opinion to whoever holds it '
-            '("the author argues ...").',
-        },
+        {"role": "user", "content": f"{EVENT_SOURCE}\n{source}"},
+        {"role": "user", "content": EVENT_TASK},
     ]
 
 
@@ -66,6 +76,8 @@ def event_prompt(source: str) -> list[ChatMessage]:
 _PROMPT_LABEL = re.compile(
     r"(?:^|[.!?]\s+)(?:who acted|who did what|what happened|when|where)\s*[:?]", re.IGNORECASE
 )
+# ... or echoes the prompt itself ("The opening of a news article: ...").
+MAX_ECHOED = 4
 
 
 def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
@@ -79,6 +91,8 @@ def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str
     )
     if _PROMPT_LABEL.search(answer):
         problems.append('Write plain sentences, not labelled parts such as "Who acted:".')
+    if longest_copied_run(answer, f"{EVENT_SOURCE} {EVENT_TASK}") > MAX_ECHOED:
+        problems.append("It repeats the request; answer it instead.")
     return problems
 
 

@@ -97,9 +97,10 @@ def test_failing_drafts_are_retried_together_with_their_problems_listed():
     assert [len(c) for c in gen.calls] == [3, 2]  # one batch, then one retry batch
     retry_event, retry_stance = gen.calls[1]
     first_event = gen.calls[0][0]
-    # The same request again, then its problems as one more message; the failed answer itself
-    # is not replayed (the model copies it).
-    assert retry_event[:-1] == first_event and retry_event[-1]["role"] == "user"
+    # The same request again, its problems added to the task; the failed answer itself is not
+    # replayed (the model copies it), and the article text is the same message as before.
+    assert retry_event[:-1] == first_event[:-1]
+    assert retry_event[-1]["content"].startswith(first_event[-1]["content"])
     assert "reckless" in retry_event[-1]["content"] and "Tallinn" in retry_event[-1]["content"]
     assert loaded_event not in retry_event[-1]["content"]
     assert "90" in retry_stance[-1]["content"]
@@ -192,16 +193,26 @@ def test_a_stance_line_the_event_already_says_is_not_repeated():
 
 
 @pytest.mark.parametrize(
-    "labelled",
+    ("answer", "problem"),
     [
-        "Who acted: Finland and Estonia. What happened: They agreed to share patrol boats.",
-        "Who acted? Finland and Estonia agreed to share patrol boats in the Gulf of Finland.",
+        (
+            "Who acted: Finland and Estonia. What happened: They agreed to share patrol boats.",
+            "labelled parts",
+        ),
+        (
+            "Who acted? Finland and Estonia agreed to share patrol boats in the Gulf of Finland.",
+            "labelled parts",
+        ),
+        (
+            "The opening of a news article: Finland and Estonia agreed to share patrol boats.",
+            "repeats the request",
+        ),
     ],
 )
-def test_an_event_written_as_labelled_parts_is_retried(labelled):
-    gen = ScriptedGenerator(labelled, VIRTANEN, TAMM, EVENT)
+def test_an_event_in_the_prompt_s_own_form_is_retried(answer, problem):
+    gen = ScriptedGenerator(answer, VIRTANEN, TAMM, EVENT)
     summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
-    assert "labelled parts" in gen.calls[1][0][-1]["content"]
+    assert problem in gen.calls[1][0][-1]["content"]
     assert summary.text.startswith(EVENT)
 
 

@@ -53,17 +53,19 @@ def clean(raw: str) -> str:
 
 
 def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list[ChatMessage]:
-    """The same request, then the problems as one more message. Shown its own failed answer
-    (a chat turn saying "fix this"), the packaged model mostly repeated it word for word.
-    As a message of its own, the request before it is read once: the model backend keeps
-    the first prompt and reads only this."""
+    """The same request with the problems added to its last message, the task. Shown its own
+    failed answer (a chat turn saying "fix this"), the packaged model mostly repeated it word
+    for word; given the problems as a message of their own, it answered the problems (or
+    echoed the prompt). Prompts keep their text in a message before the task, so the model
+    backend reuses all of a retry but its task."""
     listed = "\n".join(f"- {p}" for p in problems)
+    *before, last = prompt
     return [
-        *prompt,
+        *before,
         {
-            "role": "user",
-            "content": f"An earlier answer to this request had these problems; answer again "
-            f"and avoid them:\n{listed}",
+            "role": last["role"],
+            "content": f"{last['content']}\n\nAn earlier answer had these problems; "
+            f"avoid them:\n{listed}",
         },
     ]
 
