@@ -81,6 +81,23 @@ def test_interrupt_stops_a_generation_under_way(tiny_dir, tmp_path):
     assert gen.generate([SHORT], max_new_tokens=2)  # the next call runs normally
 
 
+def test_interrupt_stops_reading_prompts_too(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    passes: list[int] = []
+
+    def interrupt_after_a_pass(module, args, output) -> None:
+        passes.append(1)
+        gen.interrupt()
+
+    hook = gen.model.register_forward_hook(interrupt_after_a_pass)
+    try:
+        with pytest.raises(GenerationInterrupted):
+            gen.generate([convo(f"Report number {i} , please") for i in range(6)], max_new_tokens=4)
+    finally:
+        hook.remove()
+    assert len(passes) <= 2  # one prompt read (its system message and the rest), no more
+
+
 def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     eos = gen.model.generation_config.eos_token_id

@@ -186,8 +186,8 @@ class TransformersGenerator:
         return results
 
     def _message_ends(self, conversation: Sequence[ChatMessage], ids: list[int]) -> list[int]:
-        """Where each message but the last ends in `ids`, and where the last one does (before
-        the assistant header): the only places a kept prompt may end."""
+        """Where each message ends in `ids` (the last one before the assistant header): the
+        only places a kept prompt may end."""
         ends = []
         for k in range(1, len(conversation) + 1):
             text = self.tokenizer.apply_chat_template(
@@ -206,6 +206,8 @@ class TransformersGenerator:
         """Read `ids` up to its last message end, from the longest kept part, and keep it.
         The first message (the system message every prompt opens with) is read alone, so
         it is read once and shared; the rest in one pass."""
+        if self._interrupt.is_set():
+            raise GenerationInterrupted("generation interrupted")
         stored = self.prompts.longest(ids, ends)
         start = len(stored.ids) if stored else 0
         todo = [e for e in ends if e > start]
