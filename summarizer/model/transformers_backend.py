@@ -6,10 +6,11 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
   bf16 matmuls ran at 7 prompt tokens/s against int8's 67-88;
 - batching: the prompts of one brief decode together, so one pass over the weights
   serves every speaker;
-- kept prompts (`prompt_cache`): the opening every prompt shares (system message, rules)
-  is read once, and a retry prompt reuses its first prompt's keys and values, so only the
-  appended problems are read again; rows are padded in the middle (kept part, padding,
-  own part) and positions skip the pads;
+- kept prompts (`prompt_cache`): each prompt is read alone, so no padding is read; the
+  system message every prompt opens with is read once per process, and a retry reuses its
+  first prompt's system and text messages, so only its task message (problems included)
+  is read again; in the batch, rows are padded in the middle (kept part, padding, own
+  part) and positions skip the pads;
 - rows leave the batch when done: at end of turn, at their own token limit, or when the
   caller's test says the rest would be cut away (a stance line's second sentence);
 - grouping by a cost model: padding a short prompt to a long one wastes prefill, but each
