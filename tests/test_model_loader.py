@@ -98,6 +98,31 @@ def test_interrupt_stops_reading_prompts_too(tiny_dir, tmp_path):
     assert len(passes) <= 2  # one prompt read (its system message and the rest), no more
 
 
+# Like Mistral's and Gemma's templates: roles must alternate, and there is no system role.
+STRICT_TEMPLATE = (
+    "{% for m in messages %}"
+    "{% if m['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{% if loop.index0 and m['role'] == messages[loop.index0 - 1]['role'] %}"
+    "{{ raise_exception('Conversation roles must alternate') }}{% endif %}"
+    "<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_a_template_that_refuses_our_message_layout_gets_it_merged(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    system = {"role": "system", "content": "Report only what was said ."}
+    text, task = convo("The minister said")[0], convo("Officials agreed")[0]
+    merged = convo("Report only what was said .\n\nThe minister said\n\nOfficials agreed")
+    usual = gen.tokenizer.chat_template
+    gen.tokenizer.chat_template = STRICT_TEMPLATE
+    try:
+        answer = gen.generate([[system, text, task]], max_new_tokens=6)
+        assert answer == gen.generate([merged], max_new_tokens=6) and answer[0]
+    finally:
+        gen.tokenizer.chat_template = usual
+
+
 def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     eos = gen.model.generation_config.eos_token_id

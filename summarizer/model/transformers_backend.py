@@ -157,6 +157,7 @@ class TransformersGenerator:
             else list(max_new_tokens)
         )
         finished = list(complete) if complete is not None else [None] * len(conversations)
+        conversations = [self._fit(c) for c in conversations]
         prompts = [self.render(c) for c in conversations]
         ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         ends = [self._message_ends(c, x) for c, x in zip(conversations, ids, strict=True)]
@@ -185,6 +186,22 @@ class TransformersGenerator:
                     results[i] = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
         self.last_stats = stats
         return results
+
+    def _fit(self, conversation: Sequence[ChatMessage]) -> list[ChatMessage]:
+        """The conversation in a form the model's chat template takes. Some templates
+        (Mistral's, Gemma's) refuse two user messages in a row or a system message; for
+        them consecutive messages of one role are merged, then the system message folded
+        into the first user one. That costs only the reuse of the article text."""
+        from jinja2 import TemplateError
+
+        fitted = list(conversation)
+        for step in (_merge_runs, _fold_system):
+            try:
+                self.render(fitted)
+                return fitted
+            except TemplateError:
+                fitted = step(fitted)
+        return fitted  # rendering raises the template's own error if it takes no form
 
     def _message_ends(self, conversation: Sequence[ChatMessage], ids: list[int]) -> list[int]:
         """Where each message ends in `ids` (the last one before the assistant header): the
@@ -333,6 +350,26 @@ def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, d
             for n, stored in hits
         ]
     )
+
+
+def _merge_runs(messages: list[ChatMessage]) -> list[ChatMessage]:
+    merged: list[ChatMessage] = []
+    for m in messages:
+        if merged and merged[-1]["role"] == m["role"]:
+            merged[-1] = ChatMessage(
+                role=m["role"], content=f"{merged[-1]['content']}\n\n{m['content']}"
+            )
+        else:
+            merged.append(m)
+    return merged
+
+
+def _fold_system(messages: list[ChatMessage]) -> list[ChatMessage]:
+    if len(messages) > 1 and messages[0]["role"] == "system":
+        system, first, *rest = messages
+        content = f"{system['content']}\n\n{first['content']}"
+        return [ChatMessage(role=first["role"], content=content), *rest]
+    return messages
 
 
 def _positions(mask):
