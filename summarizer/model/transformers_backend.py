@@ -132,7 +132,6 @@ class TransformersGenerator:
         self._interrupt = threading.Event()
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        tokenizer.padding_side = "left"
 
     def interrupt(self) -> None:
         self._interrupt.set()
