@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, quote_spans
 
-_SPLIT = re.compile(r"(?<=[.!?…])[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
+# Not after a lone capital's full stop: an initial ("Donald J. Trump", "the U. S. Navy").
+_SPLIT = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 _POSSESSIVE = re.compile(r"[’']s?$")

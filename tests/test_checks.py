@@ -28,6 +28,11 @@ def test_sentences_and_length_limits():
     assert any("30 words" in p for p in problems) and any("at least 2" in p for p in problems)
     assert check_length("", max_words=5) == ["The answer is empty."]
     assert any("unfinished" in p for p in check_length("It stops mid", max_words=5))
+    # initials end no sentence (the model writes "U. S" as often as "U.S.")
+    assert sentences("Donald J. Trump met the U. S. envoy. He left.") == [
+        "Donald J. Trump met the U. S. envoy.",
+        "He left.",
+    ]
 
 
 def test_loaded_words_only_count_outside_attributed_quotes():
