@@ -7,7 +7,7 @@
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
-all stance lines: one batched pass plus one retry pass) with medians. The machine is
+all stance lines: one batched decode run, retries joining it) with medians. The machine is
 shared: run it when `uptime` shows a load near 0 and read single runs as noisy.
 """
 
@@ -47,16 +47,18 @@ class Recorder:
         self.reset()
 
     def reset(self) -> None:
-        self.calls = self.prompt_tokens = self.new_tokens = 0
+        self.retries = self.prompt_tokens = self.new_tokens = 0
         self.prefill_s = self.decode_s = 0.0
 
     def interrupt(self) -> None:
         self.gen.interrupt()
 
-    def generate(self, conversations, *, max_new_tokens, complete=None):
-        out = self.gen.generate(conversations, max_new_tokens=max_new_tokens, complete=complete)
+    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None):
+        out = self.gen.generate(
+            conversations, max_new_tokens=max_new_tokens, complete=complete, follow_up=follow_up
+        )
         s = self.gen.last_stats
-        self.calls += 1
+        self.retries += s.follow_ups
         self.prompt_tokens += s.prompt_tokens
         self.new_tokens += s.new_tokens
         self.prefill_s += s.prefill_s
@@ -122,7 +124,7 @@ def main() -> None:
         print(
             f"{path.name[:12]} {article_tokens:5d} tok | {len(positions)} speakers | prefill "
             f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok "
-            f"{gen.decode_s:.1f} s | {gen.calls} pass(es) | summary fallback={summary.fallback} "
+            f"{gen.decode_s:.1f} s | {gen.retries} retries | summary fallback={summary.fallback} "
             f"| {model_lines}/{len(positions)} model stance lines | brief {brief_s:5.1f} s",
             flush=True,
         )

@@ -237,6 +237,29 @@ def check_copied(text: str, source: str, *, max_run: int) -> list[str]:
     return []
 
 
+def lasting_problems(
+    text: str,
+    source: str,
+    *,
+    article_loaded: Iterable[str] = (),
+    allowed: Iterable[str] = (),
+    max_copied: int = 12,
+) -> list[str]:
+    """The problems of an answer still being written (`text` ends after a complete word)
+    that no continuation can remove: loaded words, names or numbers the source lacks, loops
+    and long copied runs, all outside quotation marks. None while a quotation is open: it
+    may yet turn out to be attributed."""
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return []
+    unquoted = _strip_spans(text, quote_spans(text))
+    return [
+        *check_repetition(unquoted),
+        *check_loaded(unquoted, article_loaded),
+        *check_grounded(unquoted, source, allowed=allowed),
+        *check_copied(unquoted, source, max_run=max_copied),
+    ]
+
+
 def check_output(
     text: str,
     source: str,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from functools import partial
+from functools import lru_cache, partial
 
-from summarizer.checks import check_output, sentences, words
+from summarizer.checks import check_output, lasting_problems, sentences, words
 from summarizer.loaded import find_loaded_phrases, sentence_bounds
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
@@ -83,6 +83,11 @@ def _names(position: Position) -> list[str]:
     return [position.speaker, *position.aliases, *position.speaker.split()]
 
 
+def _allowed(position: Position) -> tuple[str, ...]:
+    """What a line may name beyond its sources: the speaker, by any of their names and role."""
+    return (*_names(position), position.role or "")
+
+
 def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
     problems = check_output(
         answer,
@@ -90,7 +95,7 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
         max_words=MAX_WORDS,
         max_sentences=1,
         article_loaded=find_loaded_phrases(source),
-        allowed=[*_names(position), position.role or ""],
+        allowed=_allowed(position),
         max_copied=MAX_COPIED,
     )
     if len(words(answer)) < MIN_WORDS:
@@ -124,6 +129,51 @@ def stance_complete(answer: str) -> bool:
     return len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS
 
 
+def _clause_heads(line: str) -> list[str]:
+    """The shortened lines `shape_stance` may end a run-on line at."""
+    heads = []
+    for cut in _CLAUSE_BREAK.finditer(line):
+        head = line[: cut.start()].rstrip(" ,;")
+        if MIN_WORDS <= len(words(head)) <= MAX_WORDS and _balanced(head):
+            heads.append(head + ".")
+    return heads
+
+
+def stance_hopeless(answer: str, *, position: Position, source: str) -> list[str]:
+    """What dooms the line under way whatever the model writes next, or nothing while it may
+    still pass: every line `shape_stance` could keep from it breaks a check that more words
+    cannot mend (a loaded phrase, a name the sources lack, a long copied run), or it is past
+    the word limit with no clause break to end it at. The model then stops, and the retry
+    starts at once instead of after up to MAX_TOKENS more steps. The word being written is
+    left out."""
+    settled = answer.rsplit(maxsplit=1)[0] if len(answer.split()) > 1 else ""
+    return list(_lasting(settled, source, _allowed(position))) if settled else []
+
+
+@lru_cache(maxsize=1024)  # asked after every token, though the settled words change less often
+def _lasting(settled: str, source: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    loaded = _source_loaded(source)
+
+    def lasting(text: str) -> list[str]:
+        return lasting_problems(
+            text, source, article_loaded=loaded, allowed=allowed, max_copied=MAX_COPIED
+        )
+
+    line = sentences(settled)[0]
+    if any(not lasting(head) for head in _clause_heads(line)):
+        return ()
+    # one word over: the break that would save the line may come with the next word
+    too_long = len(words(line)) > MAX_WORDS + 1
+    length = [f"It runs past {MAX_WORDS} words; use at most {MAX_WORDS}."] if too_long else []
+    problems = lasting(line)
+    return (*length, *problems) if too_long or problems else ()
+
+
+@lru_cache(maxsize=64)
+def _source_loaded(source: str) -> tuple[str, ...]:
+    return tuple(find_loaded_phrases(source))
+
+
 def shape_stance(answer: str) -> str:
     """The model states the position, then runs on: a second sentence, or a clause that
     takes the line past its word limit or past the token limit (an unfinished sentence).
@@ -133,11 +183,8 @@ def shape_stance(answer: str) -> str:
     line = parts[0] if len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS else answer
     if len(words(line)) <= MAX_WORDS and line.endswith((".", "”", '"')):
         return line
-    for cut in reversed(list(_CLAUSE_BREAK.finditer(line))):
-        head = line[: cut.start()].rstrip(" ,;")
-        if MIN_WORDS <= len(words(head)) <= MAX_WORDS and _balanced(head):
-            return head + "."
-    return line
+    heads = _clause_heads(line)
+    return heads[-1] if heads else line
 
 
 def fallback_stance(position: Position) -> str | None:
@@ -157,13 +204,15 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
     for i, position in enumerate(positions):
         sources = speaker_sentences(text, position)
         if sources:
-            check = partial(check_stance, position=position, source=" ".join(sources))
+            source = " ".join(sources)
+            check = partial(check_stance, position=position, source=source)
             job = Job(
                 prompt=stance_prompt(position, sources),
                 check=check,
                 max_new_tokens=MAX_TOKENS,
                 shape=shape_stance,
                 complete=stance_complete,
+                hopeless=partial(stance_hopeless, position=position, source=source),
             )
             jobs.append((i, job))
     return jobs

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from botapi_stub import BotApiStub
+from rounds import in_rounds
 from telegram.ext import Application
 from test_hostile import _rows
 from test_service import CHAT, demo, settings_for, text_of
@@ -29,7 +30,7 @@ from test_telegram import ARTICLE, bot, settings, showing, site, stub  # noqa: F
 from bot.runtime import open_service
 from bot.service import ChatRef
 from bot.service.analysis import LocalAnalyzer
-from summarizer.model.base import ChatMessage
+from summarizer.model.base import ChatMessage, FollowUp
 from summarizer.types import Analysis
 
 TESTS = Path(__file__).parent
@@ -69,7 +70,11 @@ class StandInModel:
         *,
         max_new_tokens: int | Sequence[int],
         complete: object = None,
+        follow_up: Sequence[FollowUp | None] | None = None,
     ) -> list[str]:
+        return in_rounds(self._answer, conversations, follow_up)
+
+    def _answer(self, conversations: list[Sequence[ChatMessage]]) -> list[str]:
         step = self._script[min(self.calls, len(self._script) - 1)]
         self.calls += 1
         if step == "raise":

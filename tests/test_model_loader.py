@@ -326,3 +326,41 @@ def test_gguf_spec_converts_into_cache_once(tmp_path, monkeypatch):
     assert resolve(str(gguf), tmp_path / "cache")[0] == source
     assert len(calls) == 1 and name == "my-model.gguf" and offline
     assert Path(source, "config.json").is_file()
+
+
+@pytest.mark.parametrize("reuse", [True, False], ids=["kept-prompts", "no-kept-prompts"])
+@pytest.mark.parametrize("length", ["longer", "shorter"])
+def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
+    tiny_dir, tmp_path, reuse, length
+):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen.reuse_prompts = reuse
+    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    first, other = [system, *SHORT], [system, *LONGER]
+    # longer or shorter than what the running batch holds by then: one side is padded
+    retry = (
+        [*first, *convo("Avoid these problems : " + "none , " * 30)]
+        if length == "longer"
+        else convo("Again")
+    )
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
+    seen: list[str] = []
+
+    def follow(answer: str):
+        seen.append(answer)
+        return retry if len(seen) == 1 else None
+
+    try:
+        joined = gen.generate([first, other], max_new_tokens=[3, 14], follow_up=[follow, None])
+        stats = gen.last_stats
+        assert seen[0] == gen.generate([first], max_new_tokens=3)[0]
+        assert joined == [
+            gen.generate([retry], max_new_tokens=3)[0],
+            gen.generate([other], max_new_tokens=14)[0],
+        ]
+    finally:
+        gen.model.generation_config.eos_token_id = eos
+    assert len(seen) == 2 and seen[1] == joined[0]
+    # one decode run: the retry's 3 steps ran while the other row had steps to go
+    assert stats.batches == [2] and stats.new_tokens == 3 + 3 + 14 and stats.follow_ups == 1

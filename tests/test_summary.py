@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from rounds import in_rounds
 from tiny_model import build_tiny_model
 
 from summarizer.brief import write_brief
@@ -18,7 +19,8 @@ from summarizer.digest import FALLBACK_LABEL as DIGEST_LABEL
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
-from summarizer.stance import speaker_sentences
+from summarizer.stance import MAX_WORDS as STANCE_WORDS
+from summarizer.stance import speaker_sentences, stance_jobs
 from summarizer.summary import FALLBACK_LABEL
 from summarizer.types import Position, Span
 
@@ -67,7 +69,10 @@ class ScriptedGenerator:
         self.answers = list(answers)
         self.calls: list[list] = []
 
-    def generate(self, conversations, *, max_new_tokens, complete=None):
+    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None):
+        return in_rounds(self._answer, conversations, follow_up)
+
+    def _answer(self, conversations):
         self.calls.append([list(c) for c in conversations])
         return [self.answers.pop(0) for _ in conversations]
 
@@ -89,12 +94,37 @@ def test_one_batch_gives_summary_and_stance_lines():
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
 
 
-def test_failing_drafts_are_retried_together_with_their_problems_listed():
+def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
+    [doomed] = [job.hopeless for i, job in stance_jobs(ARTICLE, POSITIONS) if i == 1]
+    assert doomed is not None
+    assert any("reckless" in p for p in doomed("Karl Tamm called the reckless plan a"))
+    assert doomed("Karl Tamm told Brussels that") and not doomed("Karl Tamm told Bru")
+    assert not doomed("Karl Tamm called it a “reckless plan")  # the quote may be attributed
+    assert not doomed("Karl Tamm said that costs could rise")
+    run_on = (
+        "Karl Tamm said that costs could rise and that the boats would need new engines and "
+        "more crews while the budget for the coming years would have to grow well beyond"
+    )
+    assert doomed(run_on) == [f"It runs past {STANCE_WORDS} words; use at most {STANCE_WORDS}."]
+    # a clause break within the limit can still end the line there
+    assert not doomed(run_on.replace("rise and", "rise, adding"))
+
+
+def test_a_doomed_answer_is_retried_for_what_doomed_it():
+    stopped = "Karl Tamm called the reckless plan a"  # where the model stopped it
+    gen = ScriptedGenerator(EVENT, VIRTANEN, stopped, TAMM)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    task = gen.calls[1][0][-1]["content"]
+    assert "reckless" in task and "unfinished" not in task  # not an artefact of the stop
+    assert stanced[1].stance == TAMM
+
+
+def test_failing_drafts_are_retried_with_their_problems_listed():
     loaded_event = "The reckless plan was agreed in Tallinn in 2019."
     loaded_stance = "Karl Tamm called the reckless plan a disaster costing 90 million."
     gen = ScriptedGenerator(loaded_event, VIRTANEN, loaded_stance, EVENT, TAMM)
     summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
-    assert [len(c) for c in gen.calls] == [3, 2]  # one batch, then one retry batch
+    assert [len(c) for c in gen.calls] == [3, 2]  # the stand-in sends retries as one batch
     retry_event, retry_stance = gen.calls[1]
     first_event = gen.calls[0][0]
     # The same request again, its problems added to the task; the failed answer itself is not

@@ -19,6 +19,9 @@ class ChatMessage(TypedDict):
 # Given the answer so far, True once what follows would be cut away anyway (the caller keeps
 # only a first sentence, say). A hint: a backend may stop that answer there, or run on.
 Completion = Callable[[str], bool]
+# Given a finished answer, the conversation to answer next in the same row (a retry with the
+# answer's problems listed, say), or None when the row is done.
+FollowUp = Callable[[str], Sequence[ChatMessage] | None]
 
 
 class TextGenerator(Protocol):
@@ -30,12 +33,19 @@ class TextGenerator(Protocol):
         *,
         max_new_tokens: int | Sequence[int],
         complete: Sequence[Completion | None] | None = None,
+        follow_up: Sequence[FollowUp | None] | None = None,
     ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input.
 
         `max_new_tokens` is one limit for all or one per conversation, and `complete` one
         test per conversation (or None): an answer that has all the caller will keep stops
-        costing decode steps. A server backend can pass the limits on and ignore the tests."""
+        costing decode steps. A server backend can pass the limits on and ignore the tests.
+
+        `follow_up` (one per conversation, or None) is called with every finished answer of
+        its row; a conversation it returns is answered next in that row, under the row's
+        limit and test, and the row's result is the last answer. The in-process model starts
+        a follow-up while the other rows are still decoding; a server client can send it as
+        soon as the answer is in."""
         ...
 
     def interrupt(self) -> None:

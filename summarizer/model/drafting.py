@@ -21,19 +21,27 @@ _LABEL = re.compile(
 @dataclass(frozen=True)
 class Job:
     """One prompt, the checks its answer must pass, how to shape an answer first, how many
-    tokens an answer that could pass needs at most (a longer one fails anyway), and when a
-    cleaned answer holds all that `shape` keeps of it (the model may stop there)."""
+    tokens an answer that could pass needs at most (a longer one fails anyway), when a
+    cleaned answer holds all that `shape` keeps of it, and what dooms a cleaned answer
+    under way whatever follows (nothing while it may pass). The model may stop an answer
+    that is complete or doomed."""
 
     prompt: list[ChatMessage]
     check: Callable[[str], list[str]]
     max_new_tokens: int
     shape: Callable[[str], str] = lambda text: text
     complete: Completion | None = None
+    hopeless: Callable[[str], list[str]] | None = None
 
     def stop_test(self) -> Completion | None:
-        """`complete` on the raw answer, which the backend sees before `clean`."""
-        test = self.complete
-        return None if test is None else lambda raw: test(clean(raw))
+        """`complete` or `hopeless` on the raw answer, which the backend sees before `clean`."""
+        complete, hopeless = self.complete, self.hopeless
+        if complete is None and hopeless is None:
+            return None
+        return lambda raw: bool(
+            (complete is not None and complete(clean(raw)))
+            or (hopeless is not None and hopeless(clean(raw)))
+        )
 
 
 @dataclass
@@ -70,30 +78,33 @@ def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list
     ]
 
 
-def _answer(job: Job, raw: str, attempt: int) -> Draft:
-    text = job.shape(clean(raw))
-    problems = job.check(text)
-    return Draft(None if problems else text, problems, attempt)
+class _Attempts:
+    """One job's answers as they finish: the first is checked, and if it fails its retry
+    prompt goes back to the model as the row's follow-up; the second is checked and kept."""
 
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.draft = Draft(None, [], 0)  # not answered yet
 
-def _generate(
-    gen: TextGenerator, jobs: Sequence[Job], prompts: Sequence[list[ChatMessage]]
-) -> list[str]:
-    return gen.generate(
-        prompts,
-        max_new_tokens=[j.max_new_tokens for j in jobs],
-        complete=[j.stop_test() for j in jobs],
-    )
+    def __call__(self, raw: str) -> list[ChatMessage] | None:
+        text = self.job.shape(clean(raw))
+        # An answer stopped because it could no longer pass is judged by what doomed it; its
+        # other problems (unfinished, to begin with) come from the stop.
+        problems = (self.job.hopeless and self.job.hopeless(clean(raw))) or self.job.check(text)
+        self.draft = Draft(None if problems else text, problems, self.draft.attempts + 1)
+        if self.draft.text is None and self.draft.attempts == 1:
+            return retry_prompt(self.job.prompt, problems)
+        return None
 
 
 def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
-    """Generate all, check each with its own checks, retry the failures together once."""
-    raw = _generate(gen, jobs, [j.prompt for j in jobs])
-    drafts = [_answer(j, r, 1) for j, r in zip(jobs, raw, strict=True)]
-    failed = [i for i, d in enumerate(drafts) if d.text is None]
-    if failed:
-        retries = [retry_prompt(jobs[i].prompt, drafts[i].problems) for i in failed]
-        second = _generate(gen, [jobs[i] for i in failed], retries)
-        for i, r in zip(failed, second, strict=True):
-            drafts[i] = _answer(jobs[i], r, 2)
-    return drafts
+    """Generate all, check each with its own checks, retry each failure once. A retry is
+    the failed row's follow-up, so the model starts it while the other rows still decode."""
+    attempts = [_Attempts(j) for j in jobs]
+    gen.generate(
+        [j.prompt for j in jobs],
+        max_new_tokens=[j.max_new_tokens for j in jobs],
+        complete=[j.stop_test() for j in jobs],
+        follow_up=attempts,
+    )
+    return [a.draft for a in attempts]

@@ -12,7 +12,9 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
   is read again; in the batch, rows are padded in the middle (kept part, padding, own
   part) and positions skip the pads;
 - rows leave the batch when done: at end of turn, at their own token limit, or when the
-  caller's test says the rest would be cut away (a stance line's second sentence);
+  caller's test says the rest would be cut away (a stance line's second sentence) or can
+  no longer pass; a row's follow-up (its retry) then joins the running batch at the next
+  step instead of waiting for a pass of its own;
 - grouping by a cost model: padding a short prompt to a long one wastes prefill, but each
   extra group is one more full decode run, which costs more on a CPU than a few hundred
   padded tokens.
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from summarizer.model.base import ChatMessage, Completion, GenerationInterrupted
+from summarizer.model.base import ChatMessage, Completion, FollowUp, GenerationInterrupted
 from summarizer.model.prompt_cache import PromptCache, StoredPrompt
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class GenerationStats:
     prefill_s: float = 0.0
     decode_s: float = 0.0
     batches: list[int] = field(default_factory=list)
+    follow_ups: int = 0  # rows that joined a running batch (retries)
 
 
 def _int8_linear(linear):
@@ -147,44 +150,45 @@ class TransformersGenerator:
         *,
         max_new_tokens: int | Sequence[int],
         complete: Sequence[Completion | None] | None = None,
+        follow_up: Sequence[FollowUp | None] | None = None,
     ) -> list[str]:
         import torch
 
-        limits = (
-            [max_new_tokens] * len(conversations)
-            if isinstance(max_new_tokens, int)
-            else list(max_new_tokens)
-        )
-        finished = list(complete) if complete is not None else [None] * len(conversations)
-        conversations = [self._fit(c) for c in conversations]
-        prompts = [self.render(c) for c in conversations]
-        ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-        ends = [self._message_ends(c, x) for c, x in zip(conversations, ids, strict=True)]
-        results: list[str] = [""] * len(prompts)
+        n = len(conversations)
+        limits = [max_new_tokens] * n if isinstance(max_new_tokens, int) else list(max_new_tokens)
+        tests = list(complete) if complete is not None else [None] * n
+        nexts = list(follow_up) if follow_up is not None else [None] * n
+        prompts = [self._prompt(c) for c in conversations]
+        results: list[str] = [""] * n
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
             self._interrupt.clear()
             if self.reuse_prompts:
                 # Each prompt's messages are read alone, from what is kept, so no padding is
                 # read; then all rows decode together, each feeding the assistant header.
-                for x, e in zip(ids, ends, strict=True):
-                    self._read(x, e, stats)
-            hits = [self._reusable(x, e) for x, e in zip(ids, ends, strict=True)]
-            own = [len(x) - n for x, (n, _) in zip(ids, hits, strict=True)]
+                for ids, ends in prompts:
+                    self._read(ids, ends, stats)
+            hits = [self._reusable(ids, ends) for ids, ends in prompts]
+            own = [len(ids) - n for (ids, _), (n, _) in zip(prompts, hits, strict=True)]
             for group in cheapest_groups(own, self.max_batch):
                 stats.batches.append(len(group))
                 stats.prompt_tokens += sum(own[i] for i in group)
                 answers = self._decode(
-                    [ids[i] for i in group],
+                    [prompts[i][0] for i in group],
                     [hits[i] for i in group],
-                    [limits[i] for i in group],
-                    [finished[i] for i in group],
+                    [_Row(limits[i], tests[i], nexts[i]) for i in group],
                     stats,
                 )
-                for i, tokens in zip(group, answers, strict=True):
-                    results[i] = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+                for i, answer in zip(group, answers, strict=True):
+                    results[i] = answer
         self.last_stats = stats
         return results
+
+    def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
+        """A conversation's token ids and where its messages end in them."""
+        fitted = self._fit(conversation)
+        ids = self.tokenizer(self.render(fitted), add_special_tokens=False)["input_ids"]
+        return ids, self._message_ends(fitted, ids)
 
     def _fit(self, conversation: Sequence[ChatMessage]) -> list[ChatMessage]:
         """The conversation in a form the model's chat template takes. Some templates
@@ -274,33 +278,38 @@ class TransformersGenerator:
         device = self.model.device
         return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
 
-    def _complete(self, test: Completion | None, tokens: list[int]) -> bool:
-        return test is not None and test(self.tokenizer.decode(tokens, skip_special_tokens=True))
+    def _text(self, tokens: list[int]) -> str:
+        return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+
+    def _complete(self, row: _Row) -> bool:
+        return row.complete is not None and row.complete(self._text(row.tokens))
 
     def _end_tokens(self) -> set[int]:
         eos = self.model.generation_config.eos_token_id
         return set(eos if isinstance(eos, list) else [] if eos is None else [eos])
 
-    def _decode(self, rows, hits, limits, complete, stats) -> list[list[int]]:
+    def _decode(self, prompts, hits, rows: list[_Row], stats) -> list[str]:
         """Greedy decoding that takes each row out of the batch as soon as it is finished:
         at its end-of-turn token, at its own token limit, or when its `complete` test says
         the rest would be cut away. `model.generate` computes every row until the longest is
-        done; here a row that has said what will be kept stops costing anything."""
+        done; here a row that has said what will be kept stops costing anything. A row's
+        follow-up (a retry) joins the batch at the next step, so it decodes alongside the
+        rows still running instead of in a pass of its own after them."""
         import torch
 
         ends = self._end_tokens()
-        started, first = time.perf_counter(), None
-        feed, mask, cache = self._assemble(rows, hits)
-        feed_positions = _positions(mask)[:, -feed.shape[1] :]
+        started, first, joining_s = time.perf_counter(), None, 0.0
+        feed, mask, cache = self._assemble(prompts, hits)
+        positions = _positions(mask)[:, -feed.shape[1] :]
         active = list(range(len(rows)))  # batch row -> index into the group
-        tokens: list[list[int]] = [[] for _ in active]
-        while True:
+        answers = [""] * len(rows)
+        while active:
             if self._interrupt.is_set():
                 raise GenerationInterrupted("generation interrupted")
             logits = self.model(
                 input_ids=feed,
                 attention_mask=mask,
-                position_ids=feed_positions,
+                position_ids=positions,
                 past_key_values=cache,
                 use_cache=True,
                 logits_to_keep=1,
@@ -308,30 +317,93 @@ class TransformersGenerator:
             if first is None:
                 first = time.perf_counter()
             stats.new_tokens += len(active)
-            keep = []
+            keep, joining = [], []
             for b, token in enumerate(logits.argmax(-1).tolist()):
-                row = active[b]
-                if token in ends:
-                    continue
-                tokens[row].append(token)
-                done = len(tokens[row]) >= limits[row] or self._complete(complete[row], tokens[row])
-                if not done:
-                    keep.append(b)
-            if not keep:
-                break
-            last = feed_positions[:, -1]
+                row = rows[active[b]]
+                if token not in ends:
+                    row.tokens.append(token)
+                    if len(row.tokens) < row.limit and not self._complete(row):
+                        keep.append(b)
+                        continue
+                answer = self._text(row.tokens)
+                answers[active[b]] = answer
+                then = row.follow_up(answer) if row.follow_up is not None else None
+                if then is not None:
+                    joining.append((active[b], self._prompt(then)))
+            after = positions[:, -1] + 1  # each kept row's next position
             if len(keep) < len(active):
-                index = torch.tensor(keep, device=mask.device)
+                index = torch.tensor(keep, dtype=torch.long, device=mask.device)
                 cache.batch_select_indices(index)
-                mask, last = mask[index], last[index]
+                mask, after = mask[index], after[index]
                 active = [active[b] for b in keep]
-            feed = torch.tensor([[tokens[row][-1]] for row in active], device=mask.device)
-            feed_positions = (last + 1)[:, None]
+            last = [rows[r].tokens[-1] for r in active]
+            for r, (ids, message_ends) in joining:
+                joined = time.perf_counter()
+                mask, after = self._join(ids, message_ends, cache, mask, after, stats)
+                joining_s += time.perf_counter() - joined
+                rows[r].tokens = []
+                active.append(r)
+                last.append(ids[-1])  # the prompt's last token is fed with the next step
+            feed = torch.tensor([[t] for t in last], dtype=torch.long, device=mask.device)
+            positions = after[:, None]
             mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         end = time.perf_counter()
-        stats.prefill_s += (first or end) - started
-        stats.decode_s += end - (first or end)
-        return tokens
+        stats.prefill_s += (first or end) - started + joining_s
+        stats.decode_s += end - (first or end) - joining_s
+        return answers
+
+    def _join(self, ids, ends, cache, mask, after, stats):
+        """Read a follow-up prompt alone, from its longest kept part up to its last token
+        (which the next step feeds), and append its keys and values to the batch's cache as
+        one more row; the shorter side is padded on the left, and the mask hides the pads.
+        Returns the batch's new mask and next positions."""
+        import torch
+        import torch.nn.functional as F
+
+        n, stored = self._reusable(ids[:-1], [e for e in ends if e < len(ids) - 1])
+        feed, own_mask, own_cache = self._assemble([ids[:-1]], [(n, stored)])
+        self.model(
+            input_ids=feed,
+            attention_mask=own_mask,
+            position_ids=_positions(own_mask)[:, -feed.shape[1] :],
+            past_key_values=own_cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        stats.prompt_tokens += feed.shape[1]
+        stats.follow_ups += 1
+        width = max(mask.shape[1], own_mask.shape[1])
+        for layer, own in zip(cache.layers, own_cache.layers, strict=True):
+            for part in ("keys", "values"):
+                ours, theirs = getattr(layer, part), getattr(own, part)
+                setattr(
+                    layer,
+                    part,
+                    torch.cat(
+                        [
+                            F.pad(ours, (0, 0, width - ours.shape[-2], 0)),
+                            F.pad(theirs, (0, 0, width - theirs.shape[-2], 0)),
+                        ]
+                    ),
+                )
+        mask = torch.cat(
+            [
+                F.pad(mask, (width - mask.shape[1], 0)),
+                F.pad(own_mask, (width - own_mask.shape[1], 0)),
+            ]
+        )
+        return mask, torch.cat([after, after.new_tensor([len(ids) - 1])])
+
+
+@dataclass
+class _Row:
+    """One row of a decoding batch: its limit, its completion test, its follow-up, and the
+    tokens of the answer under way."""
+
+    limit: int
+    complete: Completion | None
+    follow_up: FollowUp | None
+    tokens: list[int] = field(default_factory=list)
 
 
 def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
