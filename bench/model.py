@@ -53,10 +53,8 @@ class Recorder:
     def interrupt(self) -> None:
         self.gen.interrupt()
 
-    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None):
-        out = self.gen.generate(
-            conversations, max_new_tokens=max_new_tokens, complete=complete, follow_up=follow_up
-        )
+    def generate(self, conversations, **options):
+        out = self.gen.generate(conversations, **options)
         s = self.gen.last_stats
         self.retries += s.follow_ups
         self.prompt_tokens += s.prompt_tokens

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, quote_spans
+from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, lexicon_phrases, quote_spans
 
 # Not after a lone capital's full stop: an initial ("Donald J. Trump", "the U. S. Navy").
 _SPLIT = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
@@ -125,6 +125,23 @@ def _attributed_quotes(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def loaded_to_avoid(source: str, article_loaded: Iterable[str]) -> tuple[str, ...]:
+    """What an answer drawn from `source` must not say in its own voice and is likely to
+    copy: the article's loaded phrases, and the lexicon's wherever they stand in the source,
+    a speaker's quoted words included."""
+    return tuple(dict.fromkeys([*_unquoted_loaded(article_loaded), *lexicon_phrases(source)]))
+
+
+def _unquoted_loaded(article_loaded: Iterable[str]) -> list[str]:
+    """The article's loaded phrases an answer may not use in its own voice, bare of marks. A
+    scare-quoted one is left out: plain use of the word is neutral."""
+    return [
+        bare
+        for phrase in article_loaded
+        if phrase[:1] not in "‘“\"'" and (bare := phrase.strip("‘’“”\"'.,;:!? "))
+    ]
+
+
 def check_loaded(text: str, article_loaded: Iterable[str] = ()) -> list[str]:
     """Loaded words in the output's own voice: lexicon hits plus the article's own slant."""
     from summarizer.types import Span
@@ -132,11 +149,8 @@ def check_loaded(text: str, article_loaded: Iterable[str] = ()) -> list[str]:
     quoted = [Span(text=text[s:e], start=s, end=e) for s, e in _attributed_quotes(text)]
     found = find_loaded_phrases(text, quoted)
     outside = _strip_spans(text, _attributed_quotes(text)).casefold()
-    for phrase in article_loaded:
-        bare = phrase.strip("‘’“”\"'.,;:!? ")
-        if phrase[:1] in "‘“\"'":  # a scare quote: plain use of the word is neutral
-            continue
-        if bare and re.search(rf"(?<!\w){re.escape(bare.casefold())}(?!\w)", outside):
+    for bare in _unquoted_loaded(article_loaded):
+        if re.search(rf"(?<!\w){re.escape(bare.casefold())}(?!\w)", outside):
             found.append(bare)
     seen: dict[str, None] = {}
     for phrase in found:

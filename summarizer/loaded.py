@@ -117,6 +117,13 @@ def _scare_quotes(text: str, spans: list[tuple[int, int]], attributed: list[tupl
             yield start, end
 
 
+def lexicon_phrases(text: str) -> list[str]:
+    """Every lexicon hit in `text`, in quotation marks or not: the loaded words a model
+    reading the text may repeat in its own voice."""
+    found = (m.group() for e in load_lexicon() for m in e.pattern.finditer(text) if m.group())
+    return list(dict.fromkeys(" ".join(f.split()) for f in found))
+
+
 def find_loaded_phrases(
     text: str, quoted: Sequence[Span] = (), *, lexicon: Sequence[LexiconEntry] | None = None
 ) -> list[str]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
 
-from summarizer.checks import check_output, lasting_problems, sentences, words
+from summarizer.checks import check_output, lasting_problems, loaded_to_avoid, sentences, words
 from summarizer.loaded import find_loaded_phrases, sentence_bounds
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
@@ -213,6 +213,7 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
                 shape=shape_stance,
                 complete=stance_complete,
                 hopeless=partial(stance_hopeless, position=position, source=source),
+                avoid=loaded_to_avoid(source, _source_loaded(source)),
             )
             jobs.append((i, job))
     return jobs

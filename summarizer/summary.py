@@ -16,6 +16,7 @@ from summarizer.checks import (
     check_length,
     check_output,
     check_repetition,
+    loaded_to_avoid,
     longest_copied_run,
     sentences,
 )
@@ -115,12 +116,14 @@ def event_complete(answer: str) -> bool:
 
 
 def event_job(text: str, loaded: Sequence[str]) -> Job:
+    source = event_source(text)
     return Job(
-        prompt=event_prompt(event_source(text)),
+        prompt=event_prompt(source),
         check=lambda answer: check_event(answer, article=text, loaded=loaded),
         max_new_tokens=EVENT_TOKENS,
         shape=lead_sentences,
         complete=event_complete,
+        avoid=loaded_to_avoid(source, loaded),
     )
 
 

@@ -9,9 +9,11 @@ from summarizer.checks import (
     check_loaded,
     check_output,
     check_repetition,
+    loaded_to_avoid,
     longest_copied_run,
     sentences,
 )
+from summarizer.loaded import find_loaded_phrases
 
 SOURCE = (
     "On 3 March, Finnish Prime Minister Anna Virtanen said the border would stay closed "
@@ -42,6 +44,12 @@ def test_loaded_words_only_count_outside_attributed_quotes():
     assert check_loaded("They built a fortress Europe.", ["fortress Europe"]) != []
     # a scare-quoted word of the article is fine when used plainly
     assert check_loaded("The aid arrived.", ["‘aid’"]) == []
+
+
+def test_what_to_avoid_includes_a_speaker_s_quoted_loaded_words():
+    source = "Kallas condemned the “aggression” of what she called the ‘peace’ plan."
+    avoid = loaded_to_avoid(source, find_loaded_phrases(source))
+    assert "aggression" in avoid and not any("peace" in a for a in avoid)  # a scare quote
 
 
 def test_grounding_flags_invented_names_and_numbers():

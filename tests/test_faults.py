@@ -71,6 +71,7 @@ class StandInModel:
         max_new_tokens: int | Sequence[int],
         complete: object = None,
         follow_up: Sequence[FollowUp | None] | None = None,
+        avoid: object = None,
     ) -> list[str]:
         return in_rounds(self._answer, conversations, follow_up)
 

@@ -364,3 +364,35 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
     assert len(seen) == 2 and seen[1] == joined[0]
     # one decode run: the retry's 3 steps ran while the other row had steps to go
     assert stats.batches == [2] and stats.new_tokens == 3 + 3 + 14 and stats.follow_ups == 1
+
+
+def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
+    encode = lambda text: gen.tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+    try:
+        free = gen.generate([SHORT, LONGER], max_new_tokens=12)
+        tokens = encode(free[1])
+        # a word it wrote after a space, as one token: the model's noise has few of them
+        at, word = next(
+            (i, gen.tokenizer.decode([t]).strip())
+            for i, t in enumerate(tokens)
+            if i
+            and gen.tokenizer.decode([t]).startswith(" ")
+            and encode(" " + gen.tokenizer.decode([t]).strip()) == [t]
+        )
+        kept = gen.generate([SHORT, LONGER], max_new_tokens=12, avoid=[[], [word.upper()]])
+    finally:
+        gen.model.generation_config.eos_token_id = eos
+    assert encode(kept[1])[:at] == tokens[:at] and encode(kept[1])[at] != tokens[at]
+    assert kept[0] == free[0]  # another row's bans are its own
+
+
+def test_a_banned_phrase_of_several_tokens_bans_only_its_last_after_the_rest():
+    row = transformers_backend._Row(8, None, None, banned=[[5, 6, 7], [9]])
+    assert row.banned_next() == [9]
+    row.tokens = [1, 5, 6]
+    assert row.banned_next() == [7, 9]
+    row.tokens = [5, 6, 1]
+    assert row.banned_next() == [9]

@@ -69,7 +69,7 @@ class ScriptedGenerator:
         self.answers = list(answers)
         self.calls: list[list] = []
 
-    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None):
+    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None, avoid=None):
         return in_rounds(self._answer, conversations, follow_up)
 
     def _answer(self, conversations):

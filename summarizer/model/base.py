@@ -34,6 +34,7 @@ class TextGenerator(Protocol):
         max_new_tokens: int | Sequence[int],
         complete: Sequence[Completion | None] | None = None,
         follow_up: Sequence[FollowUp | None] | None = None,
+        avoid: Sequence[Sequence[str]] | None = None,
     ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input.
 
@@ -45,7 +46,11 @@ class TextGenerator(Protocol):
         its row; a conversation it returns is answered next in that row, under the row's
         limit and test, and the row's result is the last answer. The in-process model starts
         a follow-up while the other rows are still decoding; a server client can send it as
-        soon as the answer is in."""
+        soon as the answer is in.
+
+        `avoid` lists phrases per conversation that its answers must not contain. A backend
+        may keep the model from writing them (the in-process one does, vLLM's `bad_words`
+        could); the caller checks every answer either way."""
         ...
 
     def interrupt(self) -> None:

@@ -32,6 +32,7 @@ class Job:
     shape: Callable[[str], str] = lambda text: text
     complete: Completion | None = None
     hopeless: Callable[[str], list[str]] | None = None
+    avoid: tuple[str, ...] = ()  # phrases the model is kept from writing, where it can be
 
     def stop_test(self) -> Completion | None:
         """`complete` or `hopeless` on the raw answer, which the backend sees before `clean`."""
@@ -106,5 +107,6 @@ def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
         max_new_tokens=[j.max_new_tokens for j in jobs],
         complete=[j.stop_test() for j in jobs],
         follow_up=attempts,
+        avoid=[j.avoid for j in jobs],
     )
     return [a.draft for a in attempts]

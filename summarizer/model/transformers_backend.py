@@ -151,6 +151,7 @@ class TransformersGenerator:
         max_new_tokens: int | Sequence[int],
         complete: Sequence[Completion | None] | None = None,
         follow_up: Sequence[FollowUp | None] | None = None,
+        avoid: Sequence[Sequence[str]] | None = None,
     ) -> list[str]:
         import torch
 
@@ -158,6 +159,7 @@ class TransformersGenerator:
         limits = [max_new_tokens] * n if isinstance(max_new_tokens, int) else list(max_new_tokens)
         tests = list(complete) if complete is not None else [None] * n
         nexts = list(follow_up) if follow_up is not None else [None] * n
+        banned = [self._banned(phrases) for phrases in avoid] if avoid is not None else [[]] * n
         prompts = [self._prompt(c) for c in conversations]
         results: list[str] = [""] * n
         stats = GenerationStats()
@@ -176,13 +178,26 @@ class TransformersGenerator:
                 answers = self._decode(
                     [prompts[i][0] for i in group],
                     [hits[i] for i in group],
-                    [_Row(limits[i], tests[i], nexts[i]) for i in group],
+                    [_Row(limits[i], tests[i], nexts[i], banned[i]) for i in group],
                     stats,
                 )
                 for i, answer in zip(group, answers, strict=True):
                     results[i] = answer
         self.last_stats = stats
         return results
+
+    def _banned(self, phrases: Sequence[str]) -> list[list[int]]:
+        """Each phrase as the token sequences the model writes it with after a space: as
+        given, lower-cased or capitalised. Not without the space, so the phrase stays
+        possible inside quotation marks, where the checks allow a speaker's own words."""
+        forms = {
+            f" {variant}"
+            for phrase in phrases
+            if phrase.strip()
+            for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
+        }
+        encode = self.tokenizer
+        return [encode(form, add_special_tokens=False)["input_ids"] for form in sorted(forms)]
 
     def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
         """A conversation's token ids and where its messages end in them."""
@@ -317,6 +332,8 @@ class TransformersGenerator:
             if first is None:
                 first = time.perf_counter()
             stats.new_tokens += len(active)
+            for b, r in enumerate(active):
+                logits[b, rows[r].banned_next()] = float("-inf")
             keep, joining = [], []
             for b, token in enumerate(logits.argmax(-1).tolist()):
                 row = rows[active[b]]
@@ -397,13 +414,22 @@ class TransformersGenerator:
 
 @dataclass
 class _Row:
-    """One row of a decoding batch: its limit, its completion test, its follow-up, and the
-    tokens of the answer under way."""
+    """One row of a decoding batch: its limit, its completion test, its follow-up, the token
+    sequences it may not write, and the tokens of the answer under way."""
 
     limit: int
     complete: Completion | None
     follow_up: FollowUp | None
+    banned: list[list[int]]
     tokens: list[int] = field(default_factory=list)
+
+    def banned_next(self) -> list[int]:
+        """The tokens that would complete a banned sequence here."""
+        return [
+            seq[-1]
+            for seq in self.banned
+            if seq and (len(seq) == 1 or self.tokens[-(len(seq) - 1) :] == seq[:-1])
+        ]
 
 
 def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
