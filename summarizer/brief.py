@@ -1,8 +1,9 @@
 """The model's part of a brief: the summary's event sentences and every stance line.
 
-All prompts go to the model as one batch, and the failures as one retry batch: decoding on
-a CPU is bound by reading the weights, so rows decoded together cost little more than one,
-and the brief takes two passes over the weights however many people the article quotes.
+All prompts go to the model as one batch, and each failure's retry joins that batch as soon
+as the failure is known: decoding on a CPU is bound by reading the weights, so rows decoded
+together cost little more than one, and the brief takes one decode run however many people
+the article quotes.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def quantize_int8(model):
 # of ~40 steps at batch 8 (~8 s) costs about what 600 prompt tokens do (~13 ms each).
 GROUP_COST_TOKENS = 600
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
-# room for every prompt of a long article's brief until its retry pass.
+# room for every prompt of a long article's brief until its last retry has been read.
 PROMPT_CACHE_TOKENS = 4096
 
 
@@ -171,7 +171,7 @@ class TransformersGenerator:
                 for ids, ends in prompts:
                     self._read(ids, ends, stats)
             hits = [self._reusable(ids, ends) for ids, ends in prompts]
-            own = [len(ids) - n for (ids, _), (n, _) in zip(prompts, hits, strict=True)]
+            own = [len(ids) - kept for (ids, _), (kept, _) in zip(prompts, hits, strict=True)]
             for group in cheapest_groups(own, self.max_batch):
                 stats.batches.append(len(group))
                 stats.prompt_tokens += sum(own[i] for i in group)
@@ -196,8 +196,9 @@ class TransformersGenerator:
             if phrase.strip()
             for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
         }
-        encode = self.tokenizer
-        return [encode(form, add_special_tokens=False)["input_ids"] for form in sorted(forms)]
+        return [
+            self.tokenizer(form, add_special_tokens=False)["input_ids"] for form in sorted(forms)
+        ]
 
     def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
         """A conversation's token ids and where its messages end in them."""
