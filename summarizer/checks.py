@@ -251,6 +251,11 @@ def check_copied(text: str, source: str, *, max_run: int) -> list[str]:
     return []
 
 
+def settled(answer: str) -> str:
+    """An answer still being written, without the word being written (it may not be whole)."""
+    return answer.rsplit(maxsplit=1)[0] if len(answer.split()) > 1 else ""
+
+
 def lasting_problems(
     text: str,
     source: str,

@@ -11,7 +11,14 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
 
-from summarizer.checks import check_output, lasting_problems, loaded_to_avoid, sentences, words
+from summarizer.checks import (
+    check_output,
+    lasting_problems,
+    loaded_to_avoid,
+    sentences,
+    settled,
+    words,
+)
 from summarizer.loaded import find_loaded_phrases, sentence_bounds
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
@@ -148,12 +155,12 @@ def stance_hopeless(answer: str, *, position: Position, source: str) -> list[str
     the word limit with no clause break to end it at. The model then stops, and the retry
     starts at once instead of after up to MAX_TOKENS more steps. The word being written is
     left out."""
-    settled = answer.rsplit(maxsplit=1)[0] if len(answer.split()) > 1 else ""
-    return list(_lasting(settled, source, _allowed(position))) if settled else []
+    head = settled(answer)
+    return list(_lasting(head, source, _allowed(position))) if head else []
 
 
 @lru_cache(maxsize=1024)  # asked after every token, though the settled words change less often
-def _lasting(settled: str, source: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+def _lasting(head: str, source: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     loaded = _source_loaded(source)
 
     def lasting(text: str) -> list[str]:
@@ -161,7 +168,7 @@ def _lasting(settled: str, source: str, allowed: tuple[str, ...]) -> tuple[str, 
             text, source, article_loaded=loaded, allowed=allowed, max_copied=MAX_COPIED
         )
 
-    line = sentences(settled)[0]
+    line = sentences(head)[0]
     if any(not lasting(head) for head in _clause_heads(line)):
         return ()
     # one word over: the break that would save the line may come with the next word

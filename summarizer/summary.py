@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache, partial
 
 from summarizer.checks import (
     check_length,
     check_output,
     check_repetition,
+    lasting_problems,
     loaded_to_avoid,
     longest_copied_run,
     sentences,
+    settled,
+    words,
 )
 from summarizer.loaded import ATTRIBUTION, find_loaded_phrases
 from summarizer.model.base import ChatMessage
@@ -28,6 +32,7 @@ from summarizer.types import Position, Summary
 
 MAX_WORDS = 90
 EVENT_WORDS = 45
+EVENT_COPIED = 12  # words in a row from the article
 EVENT_TOKENS = 64  # 45 words and a little over: an answer cut there fails its checks anyway
 PROMPT_WORDS = 35  # asked for less than the limit: the model overshoots
 LEAD_SENTENCES = 5
@@ -88,13 +93,40 @@ def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str
         max_words=EVENT_WORDS,
         max_sentences=2,
         article_loaded=loaded,
-        max_copied=12,
+        max_copied=EVENT_COPIED,
     )
+    return [*problems, *_form_problems(answer)]
+
+
+def _form_problems(answer: str) -> list[str]:
+    problems = []
     if _PROMPT_LABEL.search(answer):
         problems.append('Write plain sentences, not labelled parts such as "Who acted:".')
     if longest_copied_run(answer, f"{EVENT_SOURCE} {EVENT_TASK}") > MAX_ECHOED:
         problems.append("It repeats the request; answer it instead.")
     return problems
+
+
+def event_hopeless(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
+    """What dooms the event answer under way whatever follows, or nothing while it may pass.
+    Only the first sentence counts, which `lead_sentences` always keeps: labelled parts
+    ("Who acted:"), an echo of the request, a first sentence past the word budget, and the
+    problems no further words mend (`checks.lasting_problems`). The event row is the
+    longest of a brief, so a doomed one stopped early saves the most steps."""
+    head = settled(answer)
+    return list(_event_lasting(head, article, tuple(loaded))) if head else []
+
+
+@lru_cache(maxsize=256)
+def _event_lasting(head: str, article: str, loaded: tuple[str, ...]) -> tuple[str, ...]:
+    first = sentences(head)[0]
+    problems = [
+        *_form_problems(first),
+        *lasting_problems(first, article, article_loaded=loaded, max_copied=EVENT_COPIED),
+    ]
+    if len(words(first)) > EVENT_WORDS + 1:  # one over: the next word may end a sentence
+        problems.insert(0, f"It runs past {EVENT_WORDS} words; use at most {EVENT_WORDS}.")
+    return tuple(problems)
 
 
 def lead_sentences(answer: str) -> str:
@@ -123,6 +155,7 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
         max_new_tokens=EVENT_TOKENS,
         shape=lead_sentences,
         complete=event_complete,
+        hopeless=partial(event_hopeless, article=text, loaded=loaded),
         avoid=loaded_to_avoid(source, loaded),
     )
 

@@ -21,7 +21,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
 from summarizer.stance import speaker_sentences, stance_jobs
-from summarizer.summary import FALLBACK_LABEL
+from summarizer.summary import FALLBACK_LABEL, event_job
 from summarizer.types import Position, Span
 
 ARTICLE = (
@@ -108,6 +108,16 @@ def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
     assert doomed(run_on) == [f"It runs past {STANCE_WORDS} words; use at most {STANCE_WORDS}."]
     # a clause break within the limit can still end the line there
     assert not doomed(run_on.replace("rise and", "rise, adding"))
+
+
+def test_an_event_answer_stops_once_its_first_sentence_cannot_pass():
+    doomed = event_job(ARTICLE, LOADED).hopeless
+    assert doomed is not None
+    assert doomed("Who acted: Finland and")  # the prompt's labelled form, seen on h08
+    assert any("reckless" in p for p in doomed("The reckless plan was"))
+    assert not doomed("Finland and Estonia agreed on")
+    # a second sentence may yet be dropped for running past the budget, problems and all
+    assert not doomed("Finland and Estonia agreed to share boats. The reckless plan was")
 
 
 def test_a_doomed_answer_is_retried_for_what_doomed_it():
