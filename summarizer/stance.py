@@ -169,7 +169,7 @@ def _lasting(head: str, source: str, allowed: tuple[str, ...]) -> tuple[str, ...
         )
 
     line = sentences(head)[0]
-    if any(not lasting(head) for head in _clause_heads(line)):
+    if any(not lasting(cut) for cut in _clause_heads(line)):
         return ()
     # one word over: the break that would save the line may come with the next word
     too_long = len(words(line)) > MAX_WORDS + 1

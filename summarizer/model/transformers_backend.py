@@ -253,14 +253,7 @@ class TransformersGenerator:
         for stop in sorted({todo[0], todo[-1]} if start == 0 else set(todo[-1:])):
             started = time.perf_counter()
             feed, mask, cache = self._assemble([ids[:stop]], [(start, stored)])
-            self.model(
-                input_ids=feed,
-                attention_mask=mask,
-                position_ids=_positions(mask)[:, -feed.shape[1] :],
-                past_key_values=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            )
+            self._forward(feed, mask, cache)
             layers = [(layer.keys[0], layer.values[0]) for layer in cache.layers]
             for end in (e for e in todo if start < e <= stop):
                 self.prompts.add(ids[:end], [(k[:, :end], v[:, :end]) for k, v in layers])
@@ -294,6 +287,20 @@ class TransformersGenerator:
         device = self.model.device
         return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
 
+    def _forward(self, feed, mask, cache, positions=None):
+        """One pass over `feed`, extending `cache`; the logits of each row's last token.
+        Positions count each row's real tokens, so pads never shift them."""
+        if positions is None:
+            positions = _positions(mask)[:, -feed.shape[1] :]
+        return self.model(
+            input_ids=feed,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        ).logits[:, -1]
+
     def _text(self, tokens: list[int]) -> str:
         return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
 
@@ -322,14 +329,7 @@ class TransformersGenerator:
         while active:
             if self._interrupt.is_set():
                 raise GenerationInterrupted("generation interrupted")
-            logits = self.model(
-                input_ids=feed,
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            ).logits[:, -1]
+            logits = self._forward(feed, mask, cache, positions)
             if first is None:
                 first = time.perf_counter()
             stats.new_tokens += len(active)
@@ -380,14 +380,7 @@ class TransformersGenerator:
 
         n, stored = self._reusable(ids[:-1], [e for e in ends if e < len(ids) - 1])
         feed, own_mask, own_cache = self._assemble([ids[:-1]], [(n, stored)])
-        self.model(
-            input_ids=feed,
-            attention_mask=own_mask,
-            position_ids=_positions(own_mask)[:, -feed.shape[1] :],
-            past_key_values=own_cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
+        self._forward(feed, own_mask, own_cache)
         stats.prompt_tokens += feed.shape[1]
         stats.follow_ups += 1
         width = max(mask.shape[1], own_mask.shape[1])
