@@ -28,13 +28,14 @@ def _analyze(paths: Sequence[Path], *, as_json: bool, use_model: bool, settings:
 
     generator = None
     if use_model:
-        from summarizer.model.loader import ModelLoadError, load_generator
+        from summarizer.model.loader import load_generator
+        from summarizer.model.packaged import ModelSetupError
 
         try:
             generator = load_generator(
                 settings.model, cache_dir=settings.model_cache, threads=settings.model_threads
             )
-        except ModelLoadError as exc:
+        except ModelSetupError as exc:
             print(f"briefbot: {exc}", file=sys.stderr)
             return 2
     status = 0
