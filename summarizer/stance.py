@@ -103,7 +103,7 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
         source,
         max_words=MAX_WORDS,
         max_sentences=1,
-        article_loaded=find_loaded_phrases(source),
+        article_loaded=_source_loaded(source),
         allowed=_allowed(position),
         max_copied=MAX_COPIED,
     )
