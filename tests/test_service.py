@@ -6,6 +6,7 @@ covered by the model tests. Nothing is mocked but the scheduler port, recorded i
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -221,8 +222,10 @@ async def test_locked_database_refuses_clearly_and_keeps_data(tmp_path):
     settings = settings_for(tmp_path)
     async with open_service(settings, use_model=False) as svc:
         await text_of(await svc.handle(CHAT, demo("01_alliance")))
-        locker = sqlite3.connect(settings.database, timeout=0)
-        locker.execute("BEGIN EXCLUSIVE")
+        # The service may be inside a transaction of its own, which needs the event loop to
+        # finish: waiting for the lock on the loop deadlocked until the timeout (1 run in ~10).
+        locker = sqlite3.connect(settings.database, timeout=5, check_same_thread=False)
+        await asyncio.to_thread(locker.execute, "BEGIN EXCLUSIVE")
         try:
             await svc.store._db.execute("PRAGMA busy_timeout=50")
             reply = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
