@@ -39,10 +39,15 @@ class Job:
         complete, hopeless = self.complete, self.hopeless
         if complete is None and hopeless is None:
             return None
-        return lambda raw: bool(
-            (complete is not None and complete(clean(raw)))
-            or (hopeless is not None and hopeless(clean(raw)))
-        )
+
+        def stop(raw: str) -> bool:  # asked after every token: clean once
+            text = clean(raw)
+            return bool(
+                (complete is not None and complete(text))
+                or (hopeless is not None and hopeless(text))
+            )
+
+        return stop
 
 
 @dataclass
@@ -88,10 +93,11 @@ class _Attempts:
         self.draft = Draft(None, [], 0)  # not answered yet
 
     def __call__(self, raw: str) -> list[ChatMessage] | None:
-        text = self.job.shape(clean(raw))
+        cleaned = clean(raw)
+        text = self.job.shape(cleaned)
         # An answer stopped because it could no longer pass is judged by what doomed it; its
         # other problems (unfinished, to begin with) come from the stop.
-        problems = (self.job.hopeless and self.job.hopeless(clean(raw))) or self.job.check(text)
+        problems = (self.job.hopeless and self.job.hopeless(cleaned)) or self.job.check(text)
         self.draft = Draft(None if problems else text, problems, self.draft.attempts + 1)
         if self.draft.text is None and self.draft.attempts == 1:
             return retry_prompt(self.job.prompt, problems)
