@@ -5,6 +5,7 @@
     .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
+    .venv/bin/python bench/model.py --show               # also print each summary and stance line
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
 all stance lines: one batched decode run, retries joining it) with medians. The machine is
@@ -77,6 +78,7 @@ def main() -> None:
         "--no-prompt-cache", action="store_true", help="no prompt keys/values kept for reuse"
     )
     p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
+    p.add_argument("--show", action="store_true", help="print each summary and stance line")
     p.add_argument(
         "--seeds", type=Path, default=Path(os.environ.get("BRIEFBOT_SHARED_SEEDS", default_seeds))
     )
@@ -126,6 +128,10 @@ def main() -> None:
             f"| {model_lines}/{len(positions)} model stance lines | brief {brief_s:5.1f} s",
             flush=True,
         )
+        if args.show:
+            print(f"    summary: {summary.text}")
+            for position in stanced:
+                print(f"    {position.speaker}: {position.stance}")
     if rows:
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         print(
