@@ -196,15 +196,31 @@ def test_grouping_pads_only_where_a_decode_run_costs_more():
 def test_prompt_cache_reuses_whole_kept_prompts_within_its_token_budget():
     cache = PromptCache(max_tokens=100)
     system, user = list(range(30)), list(range(100, 130))
-    cache.add(system, [])
-    cache.add([*system, *user], [])
+    cache.add(system, [], ends=[30])
+    cache.add([*system, *user], [], ends=[60])
     found = cache.longest([*system, *user, 7, 8], ends=[30, 60, 62])
     assert found is not None and found.ids == (*system, *user)  # the longest that fits
     # only whole kept prompts count: sharing 20 tokens with one is not a match
     assert cache.longest([*range(20), 99, 98], ends=[21, 22]) is None
-    cache.add(list(range(200, 240)), [])  # 130 tokens in all: the least recently used goes
-    assert len(cache) == 2 and cache.longest(system, ends=[30]) is None
+    cache.add(list(range(200, 240)), [], ends=[40])  # 130 tokens in all: the least recent goes
+    assert cache.longest(system, ends=[30]) is None
     assert cache.longest([*system, *user], ends=[30, 60]) is not None
+
+
+def test_the_parts_of_one_read_are_counted_once_and_share_its_keys():
+    import torch
+
+    cache = PromptCache(max_tokens=100)
+    keys = torch.arange(80.0).reshape(1, 80, 1)
+    cache.add(list(range(80)), [(keys, -keys)], ends=[30, 60, 80])
+    assert len(cache) == 3  # 80 tokens held, not 30 + 60 + 80
+    part = cache.longest([*range(60), 7], ends=[30, 60])
+    assert part is not None and part.ids == tuple(range(60))
+    assert torch.equal(part.layers[0][0], keys[:, :60]) and torch.equal(
+        part.layers[0][1], -keys[:, :60]
+    )
+    cache.add(list(range(500, 530)), [], ends=[30])  # 110 tokens: the whole read goes
+    assert len(cache) == 1 and cache.longest(list(range(30)), ends=[30]) is None
 
 
 def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path):

@@ -255,8 +255,7 @@ class TransformersGenerator:
             feed, mask, cache = self._assemble([ids[:stop]], [(start, stored)])
             self._forward(feed, mask, cache)
             layers = [(layer.keys[0], layer.values[0]) for layer in cache.layers]
-            for end in (e for e in todo if start < e <= stop):
-                self.prompts.add(ids[:end], [(k[:, :end], v[:, :end]) for k, v in layers])
+            self.prompts.add(ids[:stop], layers, [e for e in todo if start < e <= stop])
             stats.prompt_tokens += feed.shape[1]
             stats.prefill_s += time.perf_counter() - started
             stored, start = self.prompts.longest(ids, [stop]), stop
