@@ -45,6 +45,14 @@ SYSTEM = (
     "and dates that appear in the text you are given; do not copy its sentences; reply with "
     "the requested sentence or sentences only."
 )
+# The task's wording lives in its own system message for the same reason: in the last
+# message, read anew for every speaker and every retry, it cost ~20 prompt tokens a time.
+STANCE_SYSTEM = (
+    f"{SYSTEM} You are given sentences from a news article that report what one person "
+    f"said. State that person's position as these sentences report it (what they think, "
+    f"want or call for, not who they are), in one neutral sentence of at most "
+    f"{PROMPT_WORDS} words that begins with the person's name."
+)
 
 
 def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_WORDS) -> list[str]:
@@ -74,16 +82,12 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
     who = position.speaker + (f" ({position.role})" if position.role else "")
     body = "\n".join(f"- {s}" for s in sentences)
     return [  # the text and the task apart, as in `summary.event_prompt`
-        {"role": "system", "content": SYSTEM},
+        {"role": "system", "content": STANCE_SYSTEM},
+        {"role": "user", "content": f"What {who} said:\n{body}"},
         {
             "role": "user",
-            "content": f"Sentences from a news article that report what {who} said:\n{body}",
-        },
-        {
-            "role": "user",
-            "content": f"In one neutral sentence of at most {PROMPT_WORDS} words, state "
-            f"{position.speaker}'s position as these sentences report it. "
-            f'Begin with "{position.speaker}".',
+            "content": f"{position.speaker}'s position in at most {PROMPT_WORDS} words, "
+            f'beginning with "{position.speaker}".',
         },
     ]
 
@@ -115,7 +119,30 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
     lowered = answer.casefold()
     if not any(n.casefold() in lowered for n in _names(position) if len(n) > 2):
         problems.append(f'It does not name {position.speaker}; begin with "{position.speaker}".')
+    elif _only_says_who(answer, position):
+        problems.append(
+            f"It says who {position.speaker} is, not what {position.speaker} said; "
+            "state the position."
+        )
     return problems
+
+
+# "Viktor Orban is a Hungarian Prime Minister." passed every check and states no position.
+_IDENTITY = re.compile(r"\s+(?:is|was)\s+(?:a|an|the)\s+([^,;:]+?)[.!]?$")
+_TITLE_JOINERS = frozenset({"of", "the", "and", "for", "to", "in", "on"})
+
+
+def _only_says_who(line: str, position: Position) -> bool:
+    """The line is "<name> is a/the <title>": every word after the name is a title word
+    (capitalised, as "Chief of the General Staff") or a word of the speaker's role."""
+    for name in sorted(_names(position), key=len, reverse=True):
+        if line.startswith(name) and (match := _IDENTITY.match(line[len(name) :])):
+            role = {w.casefold() for w in words(position.role or "")}
+            return all(
+                w[0].isupper() or w.casefold() in role or w in _TITLE_JOINERS
+                for w in words(match.group(1))
+            )
+    return False
 
 
 # Where a run-on sentence can end without losing its grammar: before a comma that opens a

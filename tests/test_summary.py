@@ -263,6 +263,28 @@ def test_a_bare_name_is_not_a_stance_line():
     assert "too short" in gen.calls[1][0][-1]["content"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anna Virtanen is the Finnish Interior Minister.",
+        "Anna Virtanen is a Finnish interior minister.",  # the role's own words, any case
+        "Virtanen was the Interior Minister of Finland.",
+    ],
+)
+def test_who_a_speaker_is_is_not_a_stance_line(line):
+    gen = ScriptedGenerator(EVENT, line, TAMM, VIRTANEN)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert "says who Anna Virtanen is" in gen.calls[1][0][-1]["content"]
+    assert stanced[0].stance == VIRTANEN
+
+
+def test_a_position_put_as_what_a_speaker_is_passes():
+    line = "Anna Virtanen is a firm backer of joint patrols that carry no weapons."
+    gen = ScriptedGenerator(EVENT, line, TAMM)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[0].stance == line and len(gen.calls) == 1
+
+
 def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
     run_on = (
         "Karl Tamm said Estonia welcomes help at sea but warned costs could rise, adding that "
