@@ -41,25 +41,40 @@ def rss_peak() -> float:
 
 
 class Recorder:
-    """Sums the backend's per-call stats over every call (retries included)."""
+    """Sums the backend's per-call stats over every call (retries included), and keeps each
+    answer that was retried with the problems its retry names."""
 
     def __init__(self, gen) -> None:
         self.gen, self.name = gen, gen.name
         self.reset()
 
     def reset(self) -> None:
-        self.retries = self.prompt_tokens = self.new_tokens = 0
+        self.retries = self.prompt_tokens = self.new_tokens = self.steps = 0
         self.prefill_s = self.decode_s = 0.0
+        self.retried: list[str] = []
+
+    def _watched(self, follow_up):
+        def watched(answer):
+            retry = follow_up(answer)
+            if retry is not None:
+                problems = retry[-1]["content"].rpartition("avoid them:")[2].strip()
+                self.retried.append(f"{answer!r} -> {' '.join(problems.split())}")
+            return retry
+
+        return watched
 
     def interrupt(self) -> None:
         self.gen.interrupt()
 
-    def generate(self, conversations, **options):
-        out = self.gen.generate(conversations, **options)
+    def generate(self, conversations, *, follow_up=None, **options):
+        if follow_up is not None:
+            follow_up = [f and self._watched(f) for f in follow_up]
+        out = self.gen.generate(conversations, follow_up=follow_up, **options)
         s = self.gen.last_stats
         self.retries += s.follow_ups
         self.prompt_tokens += s.prompt_tokens
         self.new_tokens += s.new_tokens
+        self.steps += s.steps
         self.prefill_s += s.prefill_s
         self.decode_s += s.decode_s
         return out
@@ -123,15 +138,18 @@ def main() -> None:
         rows.append(row)
         print(
             f"{path.name[:12]} {article_tokens:5d} tok | {len(positions)} speakers | prefill "
-            f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok "
-            f"{gen.decode_s:.1f} s | {gen.retries} retries | summary fallback={summary.fallback} "
-            f"| {model_lines}/{len(positions)} model stance lines | brief {brief_s:5.1f} s",
+            f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok in "
+            f"{gen.steps} steps {gen.decode_s:.1f} s | {gen.retries} retries | summary "
+            f"fallback={summary.fallback} | {model_lines}/{len(positions)} model stance lines "
+            f"| brief {brief_s:5.1f} s",
             flush=True,
         )
         if args.show:
             print(f"    summary: {summary.text}")
             for position in stanced:
                 print(f"    {position.speaker}: {position.stance}")
+            for retried in gen.retried:
+                print(f"    retried: {retried}")
     if rows:
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         print(

@@ -48,6 +48,7 @@ class GenerationStats:
 
     prompt_tokens: int = 0
     new_tokens: int = 0
+    steps: int = 0  # decode passes: a brief's decode time is about steps x one pass
     prefill_s: float = 0.0
     decode_s: float = 0.0
     batches: list[int] = field(default_factory=list)
@@ -332,6 +333,7 @@ class TransformersGenerator:
             if first is None:
                 first = time.perf_counter()
             stats.new_tokens += len(active)
+            stats.steps += 1
             for b, r in enumerate(active):
                 logits[b, rows[r].banned_next()] = float("-inf")
             keep, joining = [], []
