@@ -412,3 +412,20 @@ def test_a_banned_phrase_of_several_tokens_bans_only_its_last_after_the_rest():
     assert row.banned_next() == [7, 9]
     row.tokens = [5, 6, 1]
     assert row.banned_next() == [9]
+
+
+def test_a_roomy_cache_layer_holds_what_concatenation_would():
+    import torch
+
+    from summarizer.model.kv_cache import ROOM, RoomyLayer
+
+    layer, expected = RoomyLayer(), torch.empty(2, 1, 0, 4)
+    for step, n in enumerate([5, 1, 1, ROOM, 1]):  # the fourth outgrows the room
+        new = torch.full((2, 1, n, 4), float(step))
+        keys, values = layer.update(new, -new)
+        expected = torch.cat([expected, new], dim=-2)
+        assert torch.equal(keys, expected) and torch.equal(values, -expected)
+    layer.batch_select_indices(torch.tensor([1]))  # a row leaves: the layer adopts the rest
+    new = torch.full((1, 1, 1, 4), 9.0)
+    keys, _ = layer.update(new, -new)
+    assert torch.equal(keys, torch.cat([expected[1:], new], dim=-2))

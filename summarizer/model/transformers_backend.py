@@ -255,7 +255,8 @@ class TransformersGenerator:
             started = time.perf_counter()
             feed, mask, cache = self._assemble([ids[:stop]], [(start, stored)])
             self._forward(feed, mask, cache)
-            layers = [(layer.keys[0], layer.values[0]) for layer in cache.layers]
+            # copies, not views: the read's buffers keep room for decoding it will not do
+            layers = [(layer.keys[0].clone(), layer.values[0].clone()) for layer in cache.layers]
             self.prompts.add(ids[:stop], layers, [e for e in todo if start < e <= stop])
             stats.prompt_tokens += feed.shape[1]
             stats.prefill_s += time.perf_counter() - started
@@ -268,7 +269,8 @@ class TransformersGenerator:
         openings come from kept prompts. Kept parts are padded on the left to one depth and
         the rest in the middle; the mask hides every pad and positions skip them."""
         import torch
-        from transformers import DynamicCache
+
+        from summarizer.model.kv_cache import new_cache
 
         reused = [n for n, _ in hits]
         depth, pad = max(reused), self.tokenizer.pad_token_id
@@ -279,7 +281,7 @@ class TransformersGenerator:
             [0] * (depth - n) + [1] * n + [0] * (width - o) + [1] * o
             for n, o in zip(reused, own, strict=True)
         ]
-        cache = DynamicCache(config=self.model.config)
+        cache = new_cache(self.model.config)
         if depth:
             for layer in range(len(next(s for _, s in hits if s is not None).layers)):
                 keys, values = (_stack(hits, layer, part, depth) for part in (0, 1))
