@@ -146,11 +146,14 @@ def _only_says_who(line: str, position: Position) -> bool:
 
 
 # Where a run-on sentence can end without losing its grammar: before a comma that opens a
-# reporting participle ("..., stating that ...", "..., adding ..."), or a contrast, a
-# semicolon or a dash. Not before ", and" or ", as": those also join parts of one clause.
+# reporting participle ("..., stating that ...", "..., adding ..."), a contrast, a semicolon
+# or a dash, and before "and that" or "and" with a reporting verb, which open a second
+# reported clause ("X said A and warned that B"). Not before a bare ", and" or ", as": those
+# also join parts of one clause ("Iran, North Korea, and China").
 _CLAUSE_BREAK = re.compile(
     r"(?:,\s+(?:while|whereas|adding|saying|stating|noting|arguing|claiming|insisting|"
-    r"warning|emphasi[sz]ing|stressing|calling|describing)\b|;\s|\s[—–]\s)",
+    r"warning|emphasi[sz]ing|stressing|calling|describing)\b|;\s|\s[—–]\s|"
+    r",?\s+and\s+(?:that|said|added|warned|argued|noted|stressed|urged|insisted|called)\b)",
     re.IGNORECASE,
 )
 
@@ -160,9 +163,14 @@ def _balanced(text: str) -> bool:
 
 
 def stance_complete(answer: str) -> bool:
-    """A first sentence long enough to keep has ended: `shape_stance` drops the rest."""
+    """What `shape_stance` keeps can no longer change: a first sentence long enough to keep
+    has ended (the rest is dropped), or it has run past the word limit with a clause break
+    within it (the line ends at the last such break, and later ones are all past it)."""
     parts = sentences(answer)
-    return len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS
+    if len(parts) > 1 and len(words(parts[0])) >= MIN_WORDS:
+        return True
+    line = sentences(settled(answer))[:1]
+    return bool(line) and len(words(line[0])) > MAX_WORDS and bool(_clause_heads(line[0]))
 
 
 def _clause_heads(line: str) -> list[str]:

@@ -20,7 +20,7 @@ from summarizer.digest import StanceEntry, stance_digest
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import speaker_sentences, stance_jobs
+from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
 from summarizer.summary import FALLBACK_LABEL, event_job
 from summarizer.types import Position, Span
 
@@ -102,12 +102,12 @@ def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
     assert not doomed("Karl Tamm called it a “reckless plan")  # the quote may be attributed
     assert not doomed("Karl Tamm said that costs could rise")
     run_on = (
-        "Karl Tamm said that costs could rise and that the boats would need new engines and "
+        "Karl Tamm said that costs could rise as the boats would need new engines and "
         "more crews while the budget for the coming years would have to grow well beyond"
     )
     assert doomed(run_on) == [f"It runs past {STANCE_WORDS} words; use at most {STANCE_WORDS}."]
     # a clause break within the limit can still end the line there
-    assert not doomed(run_on.replace("rise and", "rise, adding"))
+    assert not doomed(run_on.replace("rise as", "rise, adding"))
 
 
 def test_an_event_answer_stops_once_its_first_sentence_cannot_pass():
@@ -293,6 +293,17 @@ def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
     gen = ScriptedGenerator(EVENT, VIRTANEN, run_on)
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[1].stance == TAMM and len(gen.calls) == 1  # no retry needed
+
+    # "and that" opens a second reported clause: the line ends before it, and the model may
+    # stop there, since every later break would leave a line past the limit
+    second_clause = (
+        "Karl Tamm said Estonia welcomes help at sea but warned costs could rise and that the "
+        "boats would need new crews and a harbour of their own before"
+    )
+    gen = ScriptedGenerator(EVENT, VIRTANEN, second_clause)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[1].stance == TAMM and len(gen.calls) == 1
+    assert stance_complete(second_clause) and not stance_complete(second_clause[:100])
 
     as_well_as = (  # ', as well as' joins parts of one clause: cutting there would garble it
         "Karl Tamm said that the only guarantee of safety for Estonia, as well as a check on "
