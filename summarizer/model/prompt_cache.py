@@ -1,8 +1,9 @@
 """The keys and values of recent prompts, reused by any later prompt that begins with one.
 
 On this CPU a prompt token costs about as much to read as a generated one to write, and
-prompts are most of a brief's tokens. Two parts of them repeat: every prompt opens with
-the same system message, and a retry prompt is its first prompt plus one more message.
+prompts are most of a brief's tokens. Two parts of them repeat: every prompt of a task opens
+with the same system message, and a retry prompt is its first prompt with a longer last
+message.
 
 Reuse starts only at message boundaries (or at the end of a prompt), and only a whole kept
 part is reused, never part of one. That keeps a brief's output a function of its article

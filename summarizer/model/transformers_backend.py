@@ -6,11 +6,13 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
   bf16 matmuls ran at 7 prompt tokens/s against int8's 67-88;
 - batching: the prompts of one brief decode together, so one pass over the weights
   serves every speaker;
-- kept prompts (`prompt_cache`): each prompt is read alone, so no padding is read; the
-  system message every prompt opens with is read once per process, and a retry reuses its
+- kept prompts (`prompt_cache`): each prompt is read alone, so no padding is read; each
+  task's system message (its rules and wording) is read once per process, and a retry reuses its
   first prompt's system and text messages, so only its task message (problems included)
   is read again; in the batch, rows are padded in the middle (kept part, padding, own
   part) and positions skip the pads;
+- a cache with room to grow (`kv_cache`): a decode step writes its keys and values into
+  the room instead of copying every layer's whole cache to append them;
 - rows leave the batch when done: at end of turn, at their own token limit, or when the
   caller's test says the rest would be cut away (a stance line's second sentence) or can
   no longer pass; a row's follow-up (its retry) then joins the running batch at the next
@@ -242,8 +244,8 @@ class TransformersGenerator:
 
     def _read(self, ids: list[int], ends: list[int], stats: GenerationStats) -> None:
         """Read `ids` up to its last message end, from the longest kept part, and keep it.
-        The first message (the system message every prompt opens with) is read alone, so
-        it is read once and shared; the rest in one pass."""
+        The first message (the task's system message, shared by all its prompts) is read
+        alone, so it is read once and shared; the rest in one pass."""
         if self._interrupt.is_set():
             raise GenerationInterrupted("generation interrupted")
         stored = self.prompts.longest(ids, ends)
