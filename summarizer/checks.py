@@ -256,6 +256,11 @@ def settled(answer: str) -> str:
     return answer.rsplit(maxsplit=1)[0] if len(answer.split()) > 1 else ""
 
 
+def quotes_closed(text: str) -> bool:
+    """Every quotation opened in `text` is closed (straight or curly marks)."""
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
 def lasting_problems(
     text: str,
     source: str,
@@ -268,7 +273,7 @@ def lasting_problems(
     that no continuation can remove: loaded words, names or numbers the source lacks, loops
     and long copied runs, all outside quotation marks. None while a quotation is open: it
     may yet turn out to be attributed."""
-    if text.count('"') % 2 or text.count("“") != text.count("”"):
+    if not quotes_closed(text):
         return []
     unquoted = _strip_spans(text, quote_spans(text))
     return [

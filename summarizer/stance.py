@@ -15,6 +15,7 @@ from summarizer.checks import (
     check_output,
     lasting_problems,
     loaded_to_avoid,
+    quotes_closed,
     sentences,
     settled,
     words,
@@ -158,10 +159,6 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
-def _balanced(text: str) -> bool:
-    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
-
-
 def stance_complete(answer: str) -> bool:
     """What `shape_stance` keeps can no longer change: a first sentence long enough to keep
     has ended (the rest is dropped), or it has run past the word limit with a clause break
@@ -178,7 +175,7 @@ def _clause_heads(line: str) -> list[str]:
     heads = []
     for cut in _CLAUSE_BREAK.finditer(line):
         head = line[: cut.start()].rstrip(" ,;")
-        if MIN_WORDS <= len(words(head)) <= MAX_WORDS and _balanced(head):
+        if MIN_WORDS <= len(words(head)) <= MAX_WORDS and quotes_closed(head):
             heads.append(head + ".")
     return heads
 
