@@ -25,6 +25,7 @@ from bot.settings import load_settings
 from summarizer import summary as summary_module
 from summarizer.brief import write_brief
 from summarizer.loaded import find_loaded_phrases
+from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
 from summarizer.positions import extract_positions
 
@@ -57,7 +58,7 @@ class Recorder:
         def watched(answer):
             retry = follow_up(answer)
             if retry is not None:
-                problems = retry[-1]["content"].rpartition("avoid them:")[2].strip()
+                problems = retry[-1]["content"].rpartition(RETRY_PROBLEMS)[2].strip()
                 self.retried.append(f"{answer!r} -> {' '.join(problems.split())}")
             return retry
 

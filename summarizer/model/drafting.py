@@ -66,6 +66,9 @@ def clean(raw: str) -> str:
     return " ".join(text.split())
 
 
+RETRY_PROBLEMS = "An earlier answer had these problems; avoid them:"
+
+
 def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list[ChatMessage]:
     """The same request with the problems added to its last message, the task. Shown its own
     failed answer (a chat turn saying "fix this"), the packaged model mostly repeated it word
@@ -78,8 +81,7 @@ def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list
         *before,
         {
             "role": last["role"],
-            "content": f"{last['content']}\n\nAn earlier answer had these problems; "
-            f"avoid them:\n{listed}",
+            "content": f"{last['content']}\n\n{RETRY_PROBLEMS}\n{listed}",
         },
     ]
 
