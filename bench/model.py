@@ -58,7 +58,8 @@ class Recorder:
         def watched(answer):
             retry = follow_up(answer)
             if retry is not None:
-                problems = retry[-1]["content"].rpartition(RETRY_PROBLEMS)[2].strip()
+                task = next(m["content"] for m in retry[::-1] if RETRY_PROBLEMS in m["content"])
+                problems = task.rpartition(RETRY_PROBLEMS)[2].strip()
                 self.retried.append(f"{answer!r} -> {' '.join(problems.split())}")
             return retry
 

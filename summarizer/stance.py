@@ -80,9 +80,12 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
 
 
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:
+    """The text and the task apart, as in `summary.event_prompt`, and the answer opened
+    with the speaker's name: asked to begin with it, the model misspelt it ("Putsin") or
+    began with someone else."""
     who = position.speaker + (f" ({position.role})" if position.role else "")
     body = "\n".join(f"- {s}" for s in sentences)
-    return [  # the text and the task apart, as in `summary.event_prompt`
+    return [
         {"role": "system", "content": STANCE_SYSTEM},
         {"role": "user", "content": f"What {who} said:\n{body}"},
         {
@@ -90,7 +93,15 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
             "content": f"{position.speaker}'s position in at most {PROMPT_WORDS} words, "
             f'beginning with "{position.speaker}".',
         },
+        {"role": "assistant", "content": position.speaker},
     ]
+
+
+# How the model's answers that say who the speaker is begin ("Peskov is a Kremlin
+# spokesman.", "Haugland, the Norwegian fisheries minister, ...", "Gerasimov (Chief of the
+# General Staff) is ..."): kept from the model right after the name, where a position needs
+# a verb. Retried, such answers mostly came back word for word.
+NOT_AFTER_NAME = (" is", " was", ",", " (")
 
 
 def _names(position: Position) -> list[str]:
@@ -255,6 +266,7 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
                 complete=stance_complete,
                 hopeless=partial(stance_hopeless, position=position, source=source),
                 avoid=loaded_to_avoid(source, _source_loaded(source)),
+                avoid_first=tuple(position.speaker + after for after in NOT_AFTER_NAME),
             )
             jobs.append((i, job))
     return jobs

@@ -67,6 +67,11 @@ EVENT_TASK = (
 )
 
 
+# How the model began instead of saying who acted: kept from it at the start of an answer.
+# ("The author argues ..." stays open: it attributes, and was the most accurate opening.)
+NOT_FIRST = ("The article", "This article", "The news article", "The text", "Who")
+
+
 def event_prompt(source: str) -> list[ChatMessage]:
     """The text and the task as two messages: a retry adds its problems to the task, and the
     model backend reuses the text it already read (see `drafting.retry_prompt`)."""
@@ -157,6 +162,7 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
         complete=event_complete,
         hopeless=partial(event_hopeless, article=text, loaded=loaded),
         avoid=loaded_to_avoid(source, loaded),
+        avoid_first=NOT_FIRST,
     )
 
 

@@ -72,6 +72,7 @@ class StandInModel:
         complete: object = None,
         follow_up: Sequence[FollowUp | None] | None = None,
         avoid: object = None,
+        avoid_first: object = None,
     ) -> list[str]:
         return in_rounds(self._answer, conversations, follow_up)
 

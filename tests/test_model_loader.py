@@ -414,6 +414,68 @@ def test_a_banned_phrase_of_several_tokens_bans_only_its_last_after_the_rest():
     assert row.banned_next() == [9]
 
 
+def test_an_opening_is_continued_and_opens_the_answer(tiny_dir, tmp_path):
+    import torch
+
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    opened = [*LONGER, {"role": "assistant", "content": "Officials"}]
+    prompt = gen.render(opened)
+    assert prompt.endswith("assistant\nOfficials")  # the opening is not closed
+    ids = gen.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        greedy = gen.model.generate(ids, max_new_tokens=6, do_sample=False, eos_token_id=None)
+    expected = "Officials" + gen.tokenizer.decode(greedy[0, ids.shape[1] :])
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None
+    try:
+        [answer] = gen.generate([opened], max_new_tokens=6)
+    finally:
+        gen.model.generation_config.eos_token_id = eos
+    assert answer == expected.strip()
+
+
+def test_an_answer_may_not_begin_with_an_anchored_phrase(tiny_dir, tmp_path):
+    import torch
+
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    encode = lambda text: gen.tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+
+    def first_word(opened):  # the greedy first token, if it is a whole word
+        ids = torch.tensor([encode(gen.render(opened))])
+        with torch.inference_mode():
+            token = int(gen.model(ids).logits[0, -1].argmax())
+        word = gen.tokenizer.decode([token])
+        return word if encode(word) == [token] else None
+
+    # an opening whose free answer begins with a word (the random model writes byte noise)
+    opened, word = next(
+        (o, w)
+        for o in (
+            [*c, {"role": "assistant", "content": a}]
+            for c in (LONGER, SHORT)
+            for a in ("Officials", "The minister", "The spokesman")
+        )
+        if (w := first_word(o))
+    )
+    opening = opened[-1]["content"]
+    [free] = gen.generate([opened], max_new_tokens=1)
+    [kept] = gen.generate([opened], max_new_tokens=1, avoid_first=[[opening + word]])
+    assert free == (opening + word).strip()
+    assert kept.startswith(opening) and kept != free
+
+
+def test_an_anchored_phrase_is_banned_only_where_the_answer_begins():
+    opening = transformers_backend._Opening("Rutte", [3, 4], anchored=[[3, 4, 7], [3, 4, 8, 9]])
+    row = transformers_backend._Row(8, None, None, banned=[[5]]).start(opening)
+    assert sorted(row.banned_next()) == [5, 7]
+    row.tokens = [8]
+    assert sorted(row.banned_next()) == [5, 9]
+    row.tokens = [8, 1]
+    assert row.banned_next() == [5]
+    row.start(transformers_backend._Opening("", [], anchored=[[7]]))  # no opening: the start
+    assert row.banned_next() == [5, 7] and row.tokens == []
+
+
 def test_a_roomy_cache_layer_holds_what_concatenation_would():
     import torch
 

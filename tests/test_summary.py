@@ -69,12 +69,17 @@ class ScriptedGenerator:
         self.answers = list(answers)
         self.calls: list[list] = []
 
-    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None, avoid=None):
+    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None, **_):
         return in_rounds(self._answer, conversations, follow_up)
 
     def _answer(self, conversations):
         self.calls.append([list(c) for c in conversations])
         return [self.answers.pop(0) for _ in conversations]
+
+
+def task_of(conversation) -> str:
+    """The task message: the last user message (a stance prompt then opens the answer)."""
+    return next(m["content"] for m in reversed(conversation) if m["role"] == "user")
 
 
 EVENT = "Finland and Estonia agreed to share patrol boats in the Gulf of Finland."
@@ -124,8 +129,10 @@ def test_a_doomed_answer_is_retried_for_what_doomed_it():
     stopped = "Karl Tamm called the reckless plan a"  # where the model stopped it
     gen = ScriptedGenerator(EVENT, VIRTANEN, stopped, TAMM)
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
-    task = gen.calls[1][0][-1]["content"]
+    retry = gen.calls[1][0]
+    task = task_of(retry)
     assert "reckless" in task and "unfinished" not in task  # not an artefact of the stop
+    assert retry[-1] == {"role": "assistant", "content": "Karl Tamm"}  # opened as before
     assert stanced[1].stance == TAMM
 
 
@@ -143,7 +150,7 @@ def test_failing_drafts_are_retried_with_their_problems_listed():
     assert retry_event[-1]["content"].startswith(first_event[-1]["content"])
     assert "reckless" in retry_event[-1]["content"] and "Tallinn" in retry_event[-1]["content"]
     assert loaded_event not in retry_event[-1]["content"]
-    assert "90" in retry_stance[-1]["content"]
+    assert "90" in task_of(retry_stance)
     assert summary.text.startswith(EVENT) and stanced[1].stance == TAMM
 
 
@@ -252,7 +259,7 @@ def test_a_stance_line_the_event_already_says_is_not_repeated():
 def test_an_event_in_the_prompt_s_own_form_is_retried(answer, problem):
     gen = ScriptedGenerator(answer, VIRTANEN, TAMM, EVENT)
     summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
-    assert problem in gen.calls[1][0][-1]["content"]
+    assert problem in task_of(gen.calls[1][0])
     assert summary.text.startswith(EVENT)
 
 
@@ -260,7 +267,7 @@ def test_a_bare_name_is_not_a_stance_line():
     gen = ScriptedGenerator(EVENT, "Anna Virtanen.", TAMM, "Anna Virtanen.")
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance.startswith("[No stance line")
-    assert "too short" in gen.calls[1][0][-1]["content"]
+    assert "too short" in task_of(gen.calls[1][0])
 
 
 @pytest.mark.parametrize(
@@ -274,7 +281,7 @@ def test_a_bare_name_is_not_a_stance_line():
 def test_who_a_speaker_is_is_not_a_stance_line(line):
     gen = ScriptedGenerator(EVENT, line, TAMM, VIRTANEN)
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
-    assert "says who Anna Virtanen is" in gen.calls[1][0][-1]["content"]
+    assert "says who Anna Virtanen is" in task_of(gen.calls[1][0])
     assert stanced[0].stance == VIRTANEN
 
 

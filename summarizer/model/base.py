@@ -35,8 +35,11 @@ class TextGenerator(Protocol):
         complete: Sequence[Completion | None] | None = None,
         follow_up: Sequence[FollowUp | None] | None = None,
         avoid: Sequence[Sequence[str]] | None = None,
+        avoid_first: Sequence[Sequence[str]] | None = None,
     ) -> list[str]:
         """Greedy completion of each conversation; returns the assistant's text, one per input.
+        A conversation that ends with an assistant message is answered by continuing it:
+        that message opens the answer, and the returned text begins with it.
 
         `max_new_tokens` is one limit for all or one per conversation, and `complete` one
         test per conversation (or None): an answer that has all the caller will keep stops
@@ -50,7 +53,9 @@ class TextGenerator(Protocol):
 
         `avoid` lists phrases per conversation that its answers must not contain. A backend
         may keep the model from writing them (the in-process one does, vLLM's `bad_words`
-        could); the caller checks every answer either way."""
+        could); the caller checks every answer either way. `avoid_first` lists, the same way,
+        phrases its answers must not begin with (their opening included): a backend may keep
+        the model from writing them there (vLLM's logits processors could)."""
         ...
 
     def interrupt(self) -> None:

@@ -33,6 +33,7 @@ class Job:
     complete: Completion | None = None
     hopeless: Callable[[str], list[str]] | None = None
     avoid: tuple[str, ...] = ()  # phrases the model is kept from writing, where it can be
+    avoid_first: tuple[str, ...] = ()  # ... and from beginning its answer with
 
     def stop_test(self) -> Completion | None:
         """`complete` or `hopeless` on the raw answer, which the backend sees before `clean`."""
@@ -70,19 +71,19 @@ RETRY_PROBLEMS = "An earlier answer had these problems; avoid them:"
 
 
 def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list[ChatMessage]:
-    """The same request with the problems added to its last message, the task. Shown its own
-    failed answer (a chat turn saying "fix this"), the packaged model mostly repeated it word
-    for word; given the problems as a message of their own, it answered the problems (or
-    echoed the prompt). Prompts keep their text in a message before the task, so the model
-    backend reuses all of a retry but its task."""
+    """The same request with the problems added to its task, the last message before the
+    answer's opening (if it has one). Shown its own failed answer (a chat turn saying "fix
+    this"), the packaged model mostly repeated it word for word; given the problems as a
+    message of their own, it answered the problems (or echoed the prompt). Prompts keep
+    their text in a message before the task, so the model backend reuses all of a retry
+    but its task."""
     listed = "\n".join(f"- {p}" for p in problems)
-    *before, last = prompt
+    opening = list(prompt[-1:]) if prompt[-1]["role"] == "assistant" else []
+    *before, task = prompt[: len(prompt) - len(opening)]
     return [
         *before,
-        {
-            "role": last["role"],
-            "content": f"{last['content']}\n\n{RETRY_PROBLEMS}\n{listed}",
-        },
+        {"role": task["role"], "content": f"{task['content']}\n\n{RETRY_PROBLEMS}\n{listed}"},
+        *opening,
     ]
 
 
@@ -116,5 +117,6 @@ def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
         complete=[j.stop_test() for j in jobs],
         follow_up=attempts,
         avoid=[j.avoid for j in jobs],
+        avoid_first=[j.avoid_first for j in jobs],
     )
     return [a.draft for a in attempts]

@@ -143,8 +143,13 @@ class TransformersGenerator:
         self._interrupt.set()
 
     def render(self, conversation: Sequence[ChatMessage]) -> str:
+        """The prompt text; a last assistant message is the answer's opening, continued."""
+        opens = bool(conversation) and conversation[-1]["role"] == "assistant"
         return self.tokenizer.apply_chat_template(
-            list(conversation), tokenize=False, add_generation_prompt=True
+            list(conversation),
+            tokenize=False,
+            add_generation_prompt=not opens,
+            continue_final_message=opens,
         )
 
     def generate(
@@ -155,6 +160,7 @@ class TransformersGenerator:
         complete: Sequence[Completion | None] | None = None,
         follow_up: Sequence[FollowUp | None] | None = None,
         avoid: Sequence[Sequence[str]] | None = None,
+        avoid_first: Sequence[Sequence[str]] | None = None,
     ) -> list[str]:
         import torch
 
@@ -162,7 +168,9 @@ class TransformersGenerator:
         limits = [max_new_tokens] * n if isinstance(max_new_tokens, int) else list(max_new_tokens)
         tests = list(complete) if complete is not None else [None] * n
         nexts = list(follow_up) if follow_up is not None else [None] * n
-        banned = [self._banned(phrases) for phrases in avoid] if avoid is not None else [[]] * n
+        phrases = list(avoid) if avoid is not None else [()] * n
+        firsts = list(avoid_first) if avoid_first is not None else [()] * n
+        firsts = [(*p, *f) for p, f in zip(phrases, firsts, strict=True)]  # avoided anywhere
         prompts = [self._prompt(c) for c in conversations]
         results: list[str] = [""] * n
         stats = GenerationStats()
@@ -181,13 +189,28 @@ class TransformersGenerator:
                 answers = self._decode(
                     [prompts[i][0] for i in group],
                     [hits[i] for i in group],
-                    [_Row(limits[i], tests[i], nexts[i], banned[i]) for i in group],
+                    [
+                        _Row(
+                            limits[i], tests[i], nexts[i], firsts[i], self._banned(phrases[i])
+                        ).start(self._opening(conversations[i], prompts[i][0], firsts[i]))
+                        for i in group
+                    ],
                     stats,
                 )
                 for i, answer in zip(group, answers, strict=True):
                     results[i] = answer
         self.last_stats = stats
         return results
+
+    def _opening(
+        self, conversation: Sequence[ChatMessage], ids: list[int], firsts: Sequence[str]
+    ) -> _Opening:
+        """How the answer to `conversation` opens, and which of `firsts` it may begin with."""
+        text = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
+        opening = self._ids(text) if text else []
+        if ids[len(ids) - len(opening) :] != opening:  # merged with the header: no anchoring
+            return _Opening(text)
+        return _Opening(text, opening, self._anchored(firsts, text, opening))
 
     def _banned(self, phrases: Sequence[str]) -> list[list[int]]:
         """Each phrase as the token sequences the model writes it with after a space: as
@@ -199,9 +222,23 @@ class TransformersGenerator:
             if phrase.strip()
             for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
         }
-        return [
-            self.tokenizer(form, add_special_tokens=False)["input_ids"] for form in sorted(forms)
-        ]
+        return [self._ids(form) for form in sorted(forms)]
+
+    def _anchored(self, phrases: Sequence[str], opening: str, ids: list[int]) -> list[list[int]]:
+        """The phrases an answer may not begin with (its opening included), as the token
+        sequences of the opening and then the rest: "Rutte is" after the opening "Rutte".
+        An answer with no opening may not begin with any phrase, in its form without a
+        leading space."""
+        forms = {
+            variant[len(opening) :]
+            for phrase in phrases
+            for variant in (phrase, phrase[:1].upper() + phrase[1:])
+            if variant.startswith(opening) and len(variant) > len(opening)
+        }
+        return [ids + self._ids(rest) for rest in sorted(forms)]
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
         """A conversation's token ids and where its messages end in them."""
@@ -305,11 +342,13 @@ class TransformersGenerator:
             logits_to_keep=1,
         ).logits[:, -1]
 
-    def _text(self, tokens: list[int]) -> str:
-        return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+    def _text(self, row: _Row) -> str:
+        """The answer so far, its opening included."""
+        said = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+        return (row.opening.text + said).strip()
 
     def _complete(self, row: _Row) -> bool:
-        return row.complete is not None and row.complete(self._text(row.tokens))
+        return row.complete is not None and row.complete(self._text(row))
 
     def _end_tokens(self) -> set[int]:
         eos = self.model.generation_config.eos_token_id
@@ -348,11 +387,13 @@ class TransformersGenerator:
                     if len(row.tokens) < row.limit and not self._complete(row):
                         keep.append(b)
                         continue
-                answer = self._text(row.tokens)
+                answer = self._text(row)
                 answers[active[b]] = answer
                 then = row.follow_up(answer) if row.follow_up is not None else None
                 if then is not None:
-                    joining.append((active[b], self._prompt(then)))
+                    ids, message_ends = self._prompt(then)
+                    row.start(self._opening(then, ids, row.firsts))
+                    joining.append((active[b], (ids, message_ends)))
             after = positions[:, -1] + 1  # each kept row's next position
             if len(keep) < len(active):
                 index = torch.tensor(keep, dtype=torch.long, device=mask.device)
@@ -364,7 +405,6 @@ class TransformersGenerator:
                 joined = time.perf_counter()
                 mask, after = self._join(ids, message_ends, cache, mask, after, stats)
                 joining_s += time.perf_counter() - joined
-                rows[r].tokens = []
                 active.append(r)
                 last.append(ids[-1])  # the prompt's last token is fed with the next step
             feed = torch.tensor([[t] for t in last], dtype=torch.long, device=mask.device)
@@ -411,24 +451,44 @@ class TransformersGenerator:
         return mask, torch.cat([after, after.new_tensor([len(ids) - 1])])
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What an answer begins with (the conversation's last message when that is the
+    assistant's), as text and as the prompt's last tokens, and the token sequences the
+    answer may not begin with, the opening's tokens first."""
+
+    text: str = ""
+    ids: list[int] = field(default_factory=list)
+    anchored: list[list[int]] = field(default_factory=list)
+
+
 @dataclass
 class _Row:
-    """One row of a decoding batch: its limit, its completion test, its follow-up, the token
-    sequences it may not write, and the tokens of the answer under way."""
+    """One row of a decoding batch: its limit, its completion test, its follow-up, the
+    phrases its answers may not begin with, the token sequences they may not write after a
+    space, and the opening and tokens of the answer under way."""
 
     limit: int
     complete: Completion | None
     follow_up: FollowUp | None
-    banned: list[list[int]]
+    firsts: Sequence[str] = ()
+    banned: list[list[int]] = field(default_factory=list)
+    opening: _Opening = field(default_factory=_Opening)
     tokens: list[int] = field(default_factory=list)
+
+    def start(self, opening: _Opening) -> _Row:
+        """Begin an answer (the first, or a follow-up's) with `opening`."""
+        self.opening, self.tokens = opening, []
+        return self
 
     def banned_next(self) -> list[int]:
         """The tokens that would complete a banned sequence here."""
+        said = [*self.opening.ids, *self.tokens]
         return [
             seq[-1]
             for seq in self.banned
             if seq and (len(seq) == 1 or self.tokens[-(len(seq) - 1) :] == seq[:-1])
-        ]
+        ] + [seq[-1] for seq in self.opening.anchored if seq[:-1] == said]
 
 
 def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
