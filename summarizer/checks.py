@@ -241,6 +241,32 @@ def longest_copied_run(text: str, source: str) -> int:
     return best
 
 
+_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _plain(text: str) -> str:
+    """Text as quoted words are compared: case, spacing and the kind of quotation mark or
+    apostrophe set aside, and the punctuation at either end."""
+    return " ".join(text.translate(_MARKS).casefold().split()).strip(" .,;:!?")
+
+
+def check_quoted(text: str, source: str) -> list[str]:
+    """Words the answer sets in quotation marks are the source's own: a quotation the
+    speaker never said, passed off as theirs, is the worst thing a stance line can hold."""
+    source_plain = " ".join(source.translate(_MARKS).casefold().split())
+    made_up = [
+        text[start:end]
+        for start, end in quote_spans(text)
+        if _plain(text[start + 1 : end - 1]) not in source_plain
+    ]
+    if made_up:
+        return [
+            f"It quotes words the text does not have: {made_up[0]}. Quote exactly, or leave "
+            "out the quotation marks."
+        ]
+    return []
+
+
 def check_copied(text: str, source: str, *, max_run: int) -> list[str]:
     run = longest_copied_run(text, source)
     if run > max_run:
@@ -271,8 +297,8 @@ def lasting_problems(
 ) -> list[str]:
     """The problems of an answer still being written (`text` ends after a complete word)
     that no continuation can remove: loaded words, names or numbers the source lacks, loops
-    and long copied runs, all outside quotation marks. None while a quotation is open: it
-    may yet turn out to be attributed."""
+    and long copied runs, all outside quotation marks, and quotations the source lacks.
+    None while a quotation is open: it may yet turn out to be attributed."""
     if not quotes_closed(text):
         return []
     unquoted = _strip_spans(text, quote_spans(text))
@@ -280,6 +306,7 @@ def lasting_problems(
         *check_repetition(unquoted),
         *check_loaded(unquoted, article_loaded),
         *check_grounded(unquoted, source, allowed=allowed),
+        *check_quoted(text, source),
         *check_copied(unquoted, source, max_run=max_copied),
     ]
 
@@ -303,5 +330,6 @@ def check_output(
         *check_repetition(text),
         *check_loaded(text, article_loaded),
         *check_grounded(text, source, allowed=allowed),
+        *check_quoted(text, source),
         *check_copied(text, source, max_run=max_copied),
     ]

@@ -99,9 +99,10 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
 
 # How the model's answers that say who the speaker is begin ("Peskov is a Kremlin
 # spokesman.", "Haugland, the Norwegian fisheries minister, ...", "Gerasimov (Chief of the
-# General Staff) is ..."): kept from the model right after the name, where a position needs
-# a verb. Retried, such answers mostly came back word for word.
-NOT_AFTER_NAME = (" is", " was", ",", " (")
+# General Staff) is ...", and "Gerasimov's position is that he is ..." once those were
+# banned): kept from the model right after the name, where a position needs a verb.
+# Retried, such answers mostly came back word for word.
+NOT_AFTER_NAME = (" is", " was", ",", " (", "'s", "’s")
 
 
 def _names(position: Position) -> list[str]:

@@ -8,6 +8,7 @@ from summarizer.checks import (
     check_length,
     check_loaded,
     check_output,
+    check_quoted,
     check_repetition,
     loaded_to_avoid,
     longest_copied_run,
@@ -44,6 +45,16 @@ def test_loaded_words_only_count_outside_attributed_quotes():
     assert check_loaded("They built a fortress Europe.", ["fortress Europe"]) != []
     # a scare-quoted word of the article is fine when used plainly
     assert check_loaded("The aid arrived.", ["‘aid’"]) == []
+
+
+def test_quoted_words_must_be_the_source_s_own():
+    source = "Zakharova said it meant the “involvement of NATO countries in a direct conflict.”"
+    exact = 'Zakharova warned of the "Involvement of NATO countries in a direct conflict."'
+    assert check_quoted(exact, source) == []  # marks, case and the full stop set aside
+    made_up = "Zakharova warned of “NATO's direct war on Russia”."
+    assert "“NATO's direct war on Russia”" in check_quoted(made_up, source)[0]
+    assert check_quoted("Zakharova warned of “NATO countries", source) == []  # still open
+    assert check_output(made_up, source, max_words=25) != []
 
 
 def test_what_to_avoid_includes_a_speaker_s_quoted_loaded_words():
