@@ -82,7 +82,8 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:
     """The text and the task apart, as in `summary.event_prompt`, and the answer opened
     with the speaker's name: asked to begin with it, the model misspelt it ("Putsin") or
-    began with someone else."""
+    began with someone else. The system message still says so, for backends that cannot
+    continue an opening."""
     who = position.speaker + (f" ({position.role})" if position.role else "")
     body = "\n".join(f"- {s}" for s in sentences)
     return [
@@ -90,8 +91,7 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         {"role": "user", "content": f"What {who} said:\n{body}"},
         {
             "role": "user",
-            "content": f"{position.speaker}'s position in at most {PROMPT_WORDS} words, "
-            f'beginning with "{position.speaker}".',
+            "content": f"{position.speaker}'s position in at most {PROMPT_WORDS} words.",
         },
         {"role": "assistant", "content": position.speaker},
     ]
@@ -140,13 +140,14 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
     return problems
 
 
-# "Viktor Orban is a Hungarian Prime Minister." passed every check and states no position.
-_IDENTITY = re.compile(r"\s+(?:is|was)\s+(?:a|an|the)\s+([^,;:]+?)[.!]?$")
+# "Viktor Orban is a Hungarian Prime Minister." passed every check and states no position;
+# so did "Valery Gerasimov as the Russian Chief of the General Staff." once "is" was banned.
+_IDENTITY = re.compile(r"\s+(?:is|was|as)\s+(?:a|an|the)\s+([^,;:]+?)[.!]?$")
 _TITLE_JOINERS = frozenset({"of", "the", "and", "for", "to", "in", "on"})
 
 
 def _only_says_who(line: str, position: Position) -> bool:
-    """The line is "<name> is a/the <title>": every word after the name is a title word
+    """The line is "<name> is/as a/the <title>": every word after the name is a title word
     (capitalised, as "Chief of the General Staff") or a word of the speaker's role."""
     for name in sorted(_names(position), key=len, reverse=True):
         if line.startswith(name) and (match := _IDENTITY.match(line[len(name) :])):

@@ -276,6 +276,7 @@ def test_a_bare_name_is_not_a_stance_line():
         "Anna Virtanen is the Finnish Interior Minister.",
         "Anna Virtanen is a Finnish interior minister.",  # the role's own words, any case
         "Virtanen was the Interior Minister of Finland.",
+        "Anna Virtanen as the Interior Minister of Finland.",  # no verb at all
     ],
 )
 def test_who_a_speaker_is_is_not_a_stance_line(line):
