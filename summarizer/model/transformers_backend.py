@@ -170,7 +170,8 @@ class TransformersGenerator:
         nexts = list(follow_up) if follow_up is not None else [None] * n
         phrases = list(avoid) if avoid is not None else [()] * n
         firsts = list(avoid_first) if avoid_first is not None else [()] * n
-        firsts = [(*p, *f) for p, f in zip(phrases, firsts, strict=True)]  # avoided anywhere
+        # a phrase avoided anywhere may not begin an answer either, where it has no space
+        firsts = [(*p, *f) for p, f in zip(phrases, firsts, strict=True)]
         prompts = [self._prompt(c) for c in conversations]
         results: list[str] = [""] * n
         stats = GenerationStats()
