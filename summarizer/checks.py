@@ -19,6 +19,8 @@ _SPLIT = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)[”’\"')\]]*\s+(?=[“‘\"'
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 _POSSESSIVE = re.compile(r"[’']s?$")
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.?){2,5}(?!\w)")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # Words that may open a sentence without naming anyone or anything.
 _FUNCTION_WORDS = frozenset(
@@ -171,13 +173,39 @@ def _strip_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def _spelt_out(text: str) -> set[str]:
+    """The initials of every run of capitalised words in `text`: "European Union" → "EU"."""
+    found = set()
+    for run in _NAME_RUN.findall(text):
+        heads = "".join(w[0] for w in run.split())
+        found.update(heads[i:j] for i in range(len(heads)) for j in range(i + 2, len(heads) + 1))
+    return found
+
+
+def _abbreviated(word: str, sentence: str, acronyms: set[str]) -> bool:
+    """`word` belongs to a run of capitalised words in `sentence` that spells out one of
+    `acronyms`: "United" in "the United States", where the source says "U.S."."""
+    for run in _NAME_RUN.findall(sentence):
+        names = [_POSSESSIVE.sub("", w) for w in run.split()]
+        for at in (i for i, name in enumerate(names) if name == word):
+            heads = "".join(n[0] for n in names)
+            if any(
+                heads[i:j] in acronyms for i in range(at + 1) for j in range(at + 1, len(heads) + 1)
+            ):
+                return True
+    return False
+
+
 def _normalise_number(raw: str) -> str:
     return raw.replace(",", "").rstrip(".").removesuffix(".0")
 
 
 def check_grounded(text: str, source: str, *, allowed: Iterable[str] = ()) -> list[str]:
-    """Names, numbers and dates the output uses must all occur in the source."""
+    """Names, numbers and dates the output uses must all occur in the source, or stand for
+    a name in it: "EU" for "European Union", "United States" for "U.S."."""
     allowed_text = " ".join(allowed)
+    spelt_out = _spelt_out(source + " " + allowed_text)
+    acronyms = {a.replace(".", "") for a in _ACRONYM.findall(source + " " + allowed_text)}
     source_words = {_POSSESSIVE.sub("", w) for w in words(source + " " + allowed_text)}
     source_lower = {w.casefold() for w in source_words}
     stems = {w[:5] for w in source_words if len(w) >= 5 and w[:1].isupper()}
@@ -195,6 +223,8 @@ def check_grounded(text: str, source: str, *, allowed: Iterable[str] = ()) -> li
             ):
                 continue
             if len(word) >= 5 and word[:5] in stems:  # Russia → Russian, Ukraine → Ukrainian
+                continue
+            if word.replace(".", "") in spelt_out or _abbreviated(word, sentence, acronyms):
                 continue
             unknown.append(word)
     source_numbers = {_normalise_number(n) for n in _NUMBER.findall(source + " " + allowed_text)}

@@ -79,6 +79,14 @@ def test_grounding_accepts_derived_forms_and_sentence_openers():
     assert check_grounded("Russian officials objected.", SOURCE) == []
 
 
+def test_grounding_accepts_an_abbreviation_for_a_name_in_the_source_and_back():
+    source = "Tajani backed membership of the European Union. The U.S. sent aid."
+    assert check_grounded("Tajani backs EU membership.", source) == []
+    assert check_grounded("The United States sent aid.", source) == []
+    assert "UN" in check_grounded("The UN sent aid.", source)[0]  # no United Nations there
+    assert "African" in check_grounded("The African Union objected.", source)[0]  # no "AU"
+
+
 def test_repetition_loops():
     assert check_repetition("The border is closed. The border is closed.") != []
     assert check_repetition("a b c d a b c d a b c d") != []
