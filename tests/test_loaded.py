@@ -46,6 +46,15 @@ def test_lies_as_a_location_verb_is_not_loaded():
     assert find_loaded_phrases("The town lies on the river. Their lies were exposed.") == ["lies"]
 
 
+def test_atrocity_charges_in_the_author_s_voice_are_loaded():
+    # the extract that stands in for a failed summary skips such sentences (shared seed 003's
+    # extract carried "aimed at ethnic cleansing" in the author's voice)
+    assert find_loaded_phrases("The repression is aimed at ethnic cleansing.") == [
+        "ethnic cleansing"
+    ]
+    assert find_loaded_phrases("They called it “genocide”, he said.") == []
+
+
 def test_lexicon_parsing_stems_regexes_and_errors():
     entries = parse_lexicon(["# comment", "", "hyperbole reckless*", r"label re:\bjunta\b"])
     assert [e.category for e in entries] == ["hyperbole", "label"]
