@@ -283,7 +283,7 @@ def _plain(text: str) -> str:
 def check_quoted(text: str, source: str) -> list[str]:
     """Words the answer sets in quotation marks are the source's own: a quotation the
     speaker never said, passed off as theirs, is the worst thing a stance line can hold."""
-    source_plain = " ".join(source.translate(_MARKS).casefold().split())
+    source_plain = _plain(source)
     made_up = [
         text[start:end]
         for start, end in quote_spans(text)
