@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,17 @@ from summarizer.model.transformers_backend import (
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@contextmanager
+def endless(gen):
+    """No end-of-turn token while inside: random weights must not stop by chance."""
+    eos = gen.model.generation_config.eos_token_id
+    gen.model.generation_config.eos_token_id = None
+    try:
+        yield
+    finally:
+        gen.model.generation_config.eos_token_id = eos
 
 
 def convo(text: str):
@@ -125,32 +137,23 @@ def test_a_template_that_refuses_our_message_layout_gets_it_merged(tiny_dir, tmp
 
 def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    eos = gen.model.generation_config.eos_token_id
-    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
-    try:
+    with endless(gen):
         short, long = gen.generate([SHORT, LONGER], max_new_tokens=[2, 7])
-    finally:
-        gen.model.generation_config.eos_token_id = eos
-    count = lambda text: len(gen.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    assert count(short) <= 3 < count(long)
+    assert len(gen._ids(short)) <= 3 < len(gen._ids(long))
 
 
 def test_a_complete_row_leaves_the_batch_and_the_others_run_on(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    eos = gen.model.generation_config.eos_token_id
-    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
     seen: list[str] = []
 
     def four_chars(text: str) -> bool:
         seen.append(text)
         return len(text) >= 4
 
-    try:
+    with endless(gen):
         free = gen.generate([SHORT, LONGER], max_new_tokens=12)
         stopped = gen.generate([SHORT, LONGER], max_new_tokens=12, complete=[four_chars, None])
         alone = gen.generate([LONGER], max_new_tokens=12)
-    finally:
-        gen.model.generation_config.eos_token_id = eos
     assert stopped[1] == free[1] == alone[0]  # the cache rows left behind are the right ones
     assert free[0].startswith(stopped[0]) and len(stopped[0]) < len(free[0])
     assert len(seen[-1]) >= 4 and all(len(text) < 4 for text in seen[:-1])
@@ -359,15 +362,13 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
         if length == "longer"
         else convo("Again")
     )
-    eos = gen.model.generation_config.eos_token_id
-    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
     seen: list[str] = []
 
     def follow(answer: str):
         seen.append(answer)
         return retry if len(seen) == 1 else None
 
-    try:
+    with endless(gen):
         joined = gen.generate([first, other], max_new_tokens=[3, 14], follow_up=[follow, None])
         stats = gen.last_stats
         assert seen[0] == gen.generate([first], max_new_tokens=3)[0]
@@ -375,8 +376,6 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
             gen.generate([retry], max_new_tokens=3)[0],
             gen.generate([other], max_new_tokens=14)[0],
         ]
-    finally:
-        gen.model.generation_config.eos_token_id = eos
     assert len(seen) == 2 and seen[1] == joined[0]
     # one decode run: the retry's 3 steps ran while the other row had steps to go
     assert stats.batches == [2] and stats.new_tokens == 3 + 3 + 14 and stats.follow_ups == 1
@@ -384,10 +383,8 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
 
 def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    eos = gen.model.generation_config.eos_token_id
-    gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
-    encode = lambda text: gen.tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
-    try:
+    encode = gen._ids
+    with endless(gen):
         free = gen.generate([SHORT, LONGER], max_new_tokens=12)
         tokens = encode(free[1])
         # a word it wrote after a space, as one token: the model's noise has few of them
@@ -399,8 +396,6 @@ def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
             and encode(" " + gen.tokenizer.decode([t]).strip()) == [t]
         )
         kept = gen.generate([SHORT, LONGER], max_new_tokens=12, avoid=[[], [word.upper()]])
-    finally:
-        gen.model.generation_config.eos_token_id = eos
     assert encode(kept[1])[:at] == tokens[:at] and encode(kept[1])[at] != tokens[at]
     assert kept[0] == free[0]  # another row's bans are its own
 
@@ -425,12 +420,8 @@ def test_an_opening_is_continued_and_opens_the_answer(tiny_dir, tmp_path):
     with torch.inference_mode():
         greedy = gen.model.generate(ids, max_new_tokens=6, do_sample=False, eos_token_id=None)
     expected = "Officials" + gen.tokenizer.decode(greedy[0, ids.shape[1] :])
-    eos = gen.model.generation_config.eos_token_id
-    gen.model.generation_config.eos_token_id = None
-    try:
+    with endless(gen):
         [answer] = gen.generate([opened], max_new_tokens=6)
-    finally:
-        gen.model.generation_config.eos_token_id = eos
     assert answer == expected.strip()
 
 
@@ -438,7 +429,7 @@ def test_an_answer_may_not_begin_with_an_anchored_phrase(tiny_dir, tmp_path):
     import torch
 
     gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    encode = lambda text: gen.tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+    encode = gen._ids
 
     def first_word(opened):  # the greedy first token, if it is a whole word
         ids = torch.tensor([encode(gen.render(opened))])
