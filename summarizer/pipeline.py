@@ -13,17 +13,8 @@ from summarizer.brief import write_brief
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
+from summarizer.summary import guess_title
 from summarizer.types import Analysis
-
-_TITLE_MAX = 160
-
-
-def guess_title(text: str) -> str | None:
-    """A pasted article's first line is its headline when it reads like one."""
-    first = text.strip().split("\n", 1)[0].strip()
-    if 0 < len(first) <= _TITLE_MAX and "\n" in text.strip() and not first.endswith((".", ":")):
-        return first
-    return None
 
 
 def draft(text: str, *, title: str | None = None) -> Analysis:

@@ -21,7 +21,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
 from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
-from summarizer.summary import FALLBACK_LABEL, event_job
+from summarizer.summary import FALLBACK_LABEL, check_event, event_job, event_source
 from summarizer.types import Position, Span
 
 ARTICLE = (
@@ -95,8 +95,17 @@ def test_one_batch_gives_summary_and_stance_lines():
     assert not summary.fallback and summary.model == "scripted"
     assert [p.stance for p in stanced] == [VIRTANEN, TAMM, None]  # nothing said, no line
     assert POSITIONS[0].stance is None  # copies, not mutated inputs
-    event_prompt = gen.calls[0][0][-1]["content"]
+    event_prompt = " ".join(m["content"] for m in gen.calls[0][0])
+    assert "Finland and Estonia agreed" in event_prompt
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
+
+
+def test_the_event_source_labels_a_headline_that_states_something():
+    assert event_source(ARTICLE).startswith("Headline: Border talks in Helsinki\nFinland")
+    body = ARTICLE.split("\n", 1)[1]
+    for headline in ("Is a border deal coming?", "Reckless border deal in Helsinki"):
+        source = event_source(f"{headline}\n{body}")
+        assert headline not in source and source.startswith("Finland and Estonia agreed")
 
 
 def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
@@ -119,6 +128,7 @@ def test_an_event_answer_stops_once_its_first_sentence_cannot_pass():
     doomed = event_job(ARTICLE, LOADED).hopeless
     assert doomed is not None
     assert doomed("Who acted: Finland and")  # the prompt's labelled form, seen on h08
+    assert doomed("Headline: Border talks")
     assert any("reckless" in p for p in doomed("The reckless plan was"))
     assert not doomed("Finland and Estonia agreed on")
     # a second sentence may yet be dropped for running past the budget, problems and all
@@ -231,6 +241,33 @@ def test_an_event_answer_that_runs_on_is_cut_to_its_lead_sentences():
     gen = ScriptedGenerator(run_on, VIRTANEN, TAMM)
     summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {second} {VIRTANEN} {TAMM}"
+
+
+def test_a_fragment_after_the_event_sentence_is_dropped():
+    # the model copied the heading "Trump y Putin." of shared seed 003 after its sentence
+    gen = ScriptedGenerator(f"{EVENT} Gulf patrols.", VIRTANEN, TAMM)
+    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}"
+
+
+def test_a_stance_line_that_restates_the_event_is_left_out():
+    said = "Anna Virtanen said joint patrols will start in May."
+    gen = ScriptedGenerator(f"{EVENT} {said}", VIRTANEN, TAMM)
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert summary.text == f"{EVENT} {said} {TAMM}"
+    assert stanced[0].stance == VIRTANEN  # still the speaker's line, only not said twice
+
+
+def test_an_event_sentence_may_share_a_clause_with_the_lead_but_not_be_it():
+    lead = (
+        "Katarina Ekdahl resigned as energy minister in October after six years in the job, "
+        "two days after the government signed a new gas contract with a Norwegian supplier."
+    )
+    article = f"{lead}\nShe said the contract was not in the country's interest.\n"
+    clause = "Katarina Ekdahl resigned as energy minister in October after six years in the job."
+    assert check_event(clause, article=article, loaded=[]) == []
+    copied = check_event(lead, article=article, loaded=[])
+    assert any("copies" in p for p in copied)
 
 
 def test_a_stance_line_the_event_already_says_is_not_repeated():
