@@ -102,7 +102,22 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
 # General Staff) is ...", and "Gerasimov's position is that he is ..." once those were
 # banned): kept from the model right after the name, where a position needs a verb.
 # Retried, such answers mostly came back word for word.
-NOT_AFTER_NAME = (" is", " was", ",", " (", "'s", "’s")
+# Once those were banned, it named the post with a verb of its own ("Eirik Dahl serves as
+# the minister's spokesman.", "Arne Vik holds the position of mayor of the town.").
+NOT_AFTER_NAME = (
+    " is",
+    " was",
+    ",",
+    " (",
+    "'s",
+    "’s",
+    " serves as",
+    " works as",
+    " acts as",
+    " holds the position of",
+    " holds the position as",
+    " has a position as",
+)
 
 
 def _names(position: Position) -> list[str]:
@@ -144,13 +159,27 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
 # so did "Valery Gerasimov as the Russian Chief of the General Staff." once "is" was banned.
 _IDENTITY = re.compile(r"\s+(?:is|was|as)\s+(?:a|an|the)\s+([^,;:]+?)[.!]?$")
 _TITLE_JOINERS = frozenset({"of", "the", "and", "for", "to", "in", "on"})
+# ... and a verb that only names a post ("serves as the minister's spokesman", "has a
+# position as Deputy"), whatever words the post is given in.
+_HOLDS_POST = re.compile(
+    r"\s+(?:(?:serves|served|works|worked|acts|acted)\s+as"
+    r"|(?:holds|held|has|had)\s+(?:a|an|the)\s+(?:position|post|office|role|job)\s+(?:as|of))"
+    r"\s+([^,;:]+?)[.!]?$"
+)
+POST_WORDS = 8  # "the union's branch secretary", "mayor of the town": a post, not a position
 
 
 def _only_says_who(line: str, position: Position) -> bool:
-    """The line is "<name> is/as a/the <title>": every word after the name is a title word
-    (capitalised, as "Chief of the General Staff") or a word of the speaker's role."""
+    """The line is "<name> is/as a/the <title>", where every word after the name is a title
+    word (capitalised, as "Chief of the General Staff") or a word of the speaker's role, or
+    "<name> serves as / holds the position of <a few words>"."""
     for name in sorted(_names(position), key=len, reverse=True):
-        if line.startswith(name) and (match := _IDENTITY.match(line[len(name) :])):
+        if not line.startswith(name):
+            continue
+        rest = line[len(name) :]
+        if match := _HOLDS_POST.match(rest):
+            return len(words(match.group(1))) <= POST_WORDS
+        if match := _IDENTITY.match(rest):
             role = {w.casefold() for w in words(position.role or "")}
             return all(
                 w[0].isupper() or w.casefold() in role or w in _TITLE_JOINERS

@@ -314,6 +314,9 @@ def test_a_bare_name_is_not_a_stance_line():
         "Anna Virtanen is a Finnish interior minister.",  # the role's own words, any case
         "Virtanen was the Interior Minister of Finland.",
         "Anna Virtanen as the Interior Minister of Finland.",  # no verb at all
+        "Anna Virtanen serves as the minister in charge of the border guard.",
+        "Virtanen holds the position of minister of the interior.",
+        "Anna Virtanen has a position as Minister.",
     ],
 )
 def test_who_a_speaker_is_is_not_a_stance_line(line):
@@ -323,8 +326,14 @@ def test_who_a_speaker_is_is_not_a_stance_line(line):
     assert stanced[0].stance == VIRTANEN
 
 
-def test_a_position_put_as_what_a_speaker_is_passes():
-    line = "Anna Virtanen is a firm backer of joint patrols that carry no weapons."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anna Virtanen is a firm backer of joint patrols that carry no weapons.",
+        "Anna Virtanen holds the position that joint patrols should carry no weapons.",
+    ],
+)
+def test_a_position_put_as_what_a_speaker_is_passes(line):
     gen = ScriptedGenerator(EVENT, line, TAMM)
     _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance == line and len(gen.calls) == 1
