@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
+from importlib.resources import files
 
 from summarizer.checks import (
     check_output,
@@ -79,21 +80,37 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
     return chosen
 
 
+@lru_cache(maxsize=1)
+def news_outlets() -> frozenset[str]:
+    text = (files("summarizer") / "data" / "news_outlets.txt").read_text(encoding="utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return frozenset(line.casefold() for line in lines if line and not line.startswith("#"))
+
+
+def is_outlet(position: Position) -> bool:
+    """A news outlet quoted as a speaker reports what others said and holds no position:
+    its line was "Reuters believes Putin wants Ukraine ceasefire on current front lines"."""
+    return any(n.casefold() in news_outlets() for n in [position.speaker, *position.aliases])
+
+
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:
     """The text and the task apart, as in `summary.event_prompt`, and the answer opened
     with the speaker's name: asked to begin with it, the model misspelt it ("Putsin") or
     began with someone else. The system message still says so, for backends that cannot
-    continue an opening."""
+    continue an opening. A news outlet's line opens with what it did: "Reuters reported"."""
     who = position.speaker + (f" ({position.role})" if position.role else "")
     body = "\n".join(f"- {s}" for s in sentences)
+    if is_outlet(position):
+        task = f"What {position.speaker} reported, in at most {PROMPT_WORDS} words."
+        opening = f"{position.speaker} reported"
+    else:
+        task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
+        opening = position.speaker
     return [
         {"role": "system", "content": STANCE_SYSTEM},
         {"role": "user", "content": f"What {who} said:\n{body}"},
-        {
-            "role": "user",
-            "content": f"{position.speaker}'s position in at most {PROMPT_WORDS} words.",
-        },
-        {"role": "assistant", "content": position.speaker},
+        {"role": "user", "content": task},
+        {"role": "assistant", "content": opening},
     ]
 
 

@@ -198,6 +198,18 @@ def test_two_failures_give_a_labelled_neutral_extract():
     assert stanced[0].stance == "[No stance line: Anna Virtanen is quoted once; see the quotes.]"
 
 
+def test_a_news_outlet_quoted_as_a_speaker_is_said_to_report_not_to_believe():
+    article = "Reuters reported that “the talks will resume in May,” citing two officials.\n"
+    start = article.index("the talks")
+    quote = Span(text="the talks will resume in May", start=start, end=start + 28)
+    outlet = Position(speaker="Reuters", kind="organization", quotes=[quote])
+    [(_, job)] = stance_jobs(article, [outlet])
+    assert job.prompt[-1] == {"role": "assistant", "content": "Reuters reported"}
+    assert "Reuters's position" not in task_of(job.prompt)
+    [(_, job)] = stance_jobs(ARTICLE, POSITIONS[:1])
+    assert job.prompt[-1] == {"role": "assistant", "content": "Anna Virtanen"}
+
+
 def test_stance_prompts_hold_only_the_speakers_own_sentences():
     virtanen = " ".join(speaker_sentences(ARTICLE, POSITIONS[0]))
     assert "Virtanen" in virtanen and "Tamm" not in virtanen and "reckless" not in virtanen
