@@ -177,10 +177,11 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
 _IDENTITY = re.compile(r"\s+(?:is|was|as)\s+(?:a|an|the)\s+([^,;:]+?)[.!]?$")
 _TITLE_JOINERS = frozenset({"of", "the", "and", "for", "to", "in", "on"})
 # ... and a verb that only names a post ("serves as the minister's spokesman", "has a
-# position as Deputy"), whatever words the post is given in.
+# position as Deputy", "speaks on behalf of the minister"), whatever words the post is
+# given in.
 _HOLDS_POST = re.compile(
-    r"\s+(?:(?:serves|served|works|worked|acts|acted)\s+as"
-    r"|(?:holds|held|has|had)\s+(?:a|an|the)\s+(?:position|post|office|role|job)\s+(?:as|of))"
+    r"\s+(?:(?:serves|served|works|worked|acts|acted)\s+as|(?:speaks|spoke)\s+(?:for|on behalf of)"
+    r"|(?:holds|held|has|had)\s+(?:a|an|the)\s+(?:position|post|office|role|job)\s+(?:as|of|in))"
     r"\s+([^,;:]+?)[.!]?$"
 )
 POST_WORDS = 8  # "the union's branch secretary", "mayor of the town": a post, not a position
