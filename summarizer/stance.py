@@ -89,8 +89,11 @@ def news_outlets() -> frozenset[str]:
 
 def is_outlet(position: Position) -> bool:
     """A news outlet quoted as a speaker reports what others said and holds no position:
-    its line was "Reuters believes Putin wants Ukraine ceasefire on current front lines"."""
-    return any(n.casefold() in news_outlets() for n in [position.speaker, *position.aliases])
+    its line was "Reuters believes Putin wants Ukraine ceasefire on current front lines".
+    Only an organisation: a person may share a paper's name (Peter Spiegel, "Spiegel")."""
+    return position.kind == "organization" and any(
+        n.casefold() in news_outlets() for n in [position.speaker, *position.aliases]
+    )
 
 
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:

@@ -206,8 +206,8 @@ def test_a_news_outlet_quoted_as_a_speaker_is_said_to_report_not_to_believe():
     [(_, job)] = stance_jobs(article, [outlet])
     assert job.prompt[-1] == {"role": "assistant", "content": "Reuters reported"}
     assert "Reuters's position" not in task_of(job.prompt)
-    [(_, job)] = stance_jobs(ARTICLE, POSITIONS[:1])
-    assert job.prompt[-1] == {"role": "assistant", "content": "Anna Virtanen"}
+    [(_, job)] = stance_jobs(article, [outlet.model_copy(update={"kind": "person"})])
+    assert job.prompt[-1] == {"role": "assistant", "content": "Reuters"}  # a person so named
 
 
 def test_stance_prompts_hold_only_the_speakers_own_sentences():
