@@ -183,7 +183,8 @@ _TITLE_JOINERS = frozenset({"of", "the", "and", "for", "to", "in", "on"})
 # position as Deputy", "speaks on behalf of the minister"), whatever words the post is
 # given in.
 _HOLDS_POST = re.compile(
-    r"\s+(?:(?:serves|served|works|worked|acts|acted)\s+as|(?:speaks|spoke)\s+(?:for|on behalf of)"
+    r"\s+(?:(?:serves|served|works|worked)\s+(?:as|in|at|on)|(?:acts|acted)\s+as"
+    r"|(?:speaks|spoke)\s+(?:for|on behalf of)"
     r"|(?:holds|held|has|had)\s+(?:a|an|the)\s+(?:position|post|office|role|job)\s+(?:as|of|in))"
     r"\s+([^,;:]+?)[.!]?$"
 )

@@ -331,6 +331,7 @@ def test_a_bare_name_is_not_a_stance_line():
         "Anna Virtanen has a position as Minister.",
         "Anna Virtanen holds the position in the interior ministry.",
         "Anna Virtanen speaks on behalf of the Finnish government.",
+        "Anna Virtanen serves in the Finnish government.",
     ],
 )
 def test_who_a_speaker_is_is_not_a_stance_line(line):
