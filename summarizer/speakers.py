@@ -410,11 +410,17 @@ def _unglue(name: str, known: set[str], counts: dict[str, int]) -> str:
     return name
 
 
+# spaCy takes an adjective before an acronym into the name: "European NATO countries" gave
+# the speaker "European NATO" for "NATO warns ..." (shared seed 002).
+_ADJECTIVE_ACRONYM = re.compile(r"^[A-Z][a-z]+(?:an|ern|ish|ese|ic)\s+([A-Z]{2,})$")
+
+
 def _clean_name(raw: str) -> list[str]:
     out = []
     for part in re.split(r"[\n\]\[()]+", raw):
         part = re.sub(r"[’']s$", "", part.strip(" \t,.;:—–-"))
         part = re.sub(r"^(?:the|The)\s+", "", part)
+        part = _ADJECTIVE_ACRONYM.sub(r"\1", part)
         if part:
             out.append(part)
     return out
