@@ -410,9 +410,12 @@ def _unglue(name: str, known: set[str], counts: dict[str, int]) -> str:
     return name
 
 
-# spaCy takes an adjective before an acronym into the name: "European NATO countries" gave
-# the speaker "European NATO" for "NATO warns ..." (shared seed 002).
-_ADJECTIVE_ACRONYM = re.compile(r"^[A-Z][a-z]+(?:an|ern|ish|ese|ic)\s+([A-Z]{2,})$")
+# spaCy takes a region's adjective before an acronym into an organisation's name: "European
+# NATO countries" gave the speaker "European NATO" for "NATO warns ..." (shared seed 002).
+_ADJECTIVE_ACRONYM = re.compile(
+    r"^(?:European|Western|Eastern|Northern|Southern|Central|Baltic|Nordic|Atlantic|Asian|"
+    r"African|Arab|American|Russian|Ukrainian|British|French|German|Chinese|Polish)\s+([A-Z]{2,})$"
+)
 
 
 def _clean_name(raw: str) -> list[str]:
@@ -420,7 +423,6 @@ def _clean_name(raw: str) -> list[str]:
     for part in re.split(r"[\n\]\[()]+", raw):
         part = re.sub(r"[’']s$", "", part.strip(" \t,.;:—–-"))
         part = re.sub(r"^(?:the|The)\s+", "", part)
-        part = _ADJECTIVE_ACRONYM.sub(r"\1", part)
         if part:
             out.append(part)
     return out
@@ -663,6 +665,7 @@ class SpeakerIndex:
                 continue
             for n in _clean_name(t):
                 n = _unglue(n, glue_known, self.word_counts)
+                n = _ADJECTIVE_ACRONYM.sub(r"\1", n)
                 low = n.lower()
                 if low in _GENERIC_ORG_WORDS:
                     continue
