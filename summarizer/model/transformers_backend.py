@@ -483,13 +483,17 @@ class _Row:
         return self
 
     def banned_next(self) -> list[int]:
-        """The tokens that would complete a banned sequence here."""
-        said = [*self.opening.ids, *self.tokens]
+        """The tokens that would complete a banned sequence here. An anchored sequence can
+        only be completed by the answer's next token, so only those one token longer than
+        what is said so far are compared (none, past the answer's first few tokens)."""
+        n = len(self.opening.ids) + len(self.tokens) + 1
+        anchored = [seq for seq in self.opening.anchored if len(seq) == n]
+        said = [*self.opening.ids, *self.tokens] if anchored else []
         return [
             seq[-1]
             for seq in self.banned
             if seq and (len(seq) == 1 or self.tokens[-(len(seq) - 1) :] == seq[:-1])
-        ] + [seq[-1] for seq in self.opening.anchored if seq[:-1] == said]
+        ] + [seq[-1] for seq in anchored if seq[:-1] == said]
 
 
 def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
