@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from summarizer.nlp import Parsed, Token
 from summarizer.quotes import FILL, Quote, find_quotes, mask_quotes
 from summarizer.speakers import (
     GENDER_NOUNS,
@@ -80,8 +81,13 @@ class _Resolver:
     2-3: the quote has a speaker, just not one we can name, so it is dropped.
     """
 
-    def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex):
+    def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex, tokens: list[Token]):
         self.text = text
+        self.tokens = tokens
+        self.children: list[list[int]] = [[] for _ in tokens]
+        for k, t in enumerate(tokens):
+            if t.head != k:
+                self.children[t.head].append(k)
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
@@ -469,6 +475,67 @@ class _Resolver:
             return _Attr(None, blocked=True)
         return _Attr(None)
 
+    # -- the parse ---------------------------------------------------------------------------
+    def _mention_at(self, pos: int) -> Mention | None:
+        return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
+
+    def parsed_speaker(self, q: Quote) -> int | None:
+        """The subject of the verb a quote hangs from, by the dependency parse: 'Trump
+        attacked Romney, calling him “a failed candidate”', 'Bolton thought some of the
+        “Neocons For Hillary” buzz was artificial', 'said the senator's communications
+        director, Ana Ruiz'. Walks up from the quote to the nearest verb outside it that
+        has a subject outside it; a common-noun subject ('a senior official') becomes an
+        unnamed speaker, never a guess at a named one."""
+        toks = self.tokens
+        inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
+        if not inside:
+            return None
+        outer = (q.outer_start, q.outer_end)
+        sent = self.sentence_of(q.outer_start)
+
+        def out(k: int) -> bool:
+            """Outside the quote, but inside its sentence: the parser may run a sentence on
+            across a paragraph break, which no reporting clause does."""
+            return not (outer[0] <= toks[k].start < outer[1]) and sent[0] <= toks[k].start < sent[1]
+
+        # the quote's tokens whose heads lie outside it: where it attaches to the sentence
+        attach = [toks[k].head for k in inside if out(toks[k].head)]
+        if not attach:
+            # the quote holds the root: "“We are alive,” he said" parsed with 'said' as a
+            # parataxis of the quote's verb
+            attach = [
+                c
+                for k in inside
+                for c in self.children[k]
+                if out(c) and toks[c].dep in {"parataxis", "ccomp", "advcl"}
+            ]
+            cands = [self._subject(c, outer) for c in attach]
+            return next((c for c in cands if c is not None), None)
+        cur, seen = attach[0], set()
+        while cur not in seen:
+            seen.add(cur)
+            if toks[cur].tag.startswith("VB") and out(cur):
+                found = self._subject(cur, outer)
+                if found is not None:
+                    return found
+            cur = toks[cur].head
+        return None
+
+    def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
+        toks = self.tokens
+        sent = self.sentence_of(outer[0])
+        for c in self.children[verb]:
+            if toks[c].dep != "nsubj" or outer[0] <= toks[c].start < outer[1]:
+                continue
+            if not sent[0] <= toks[c].start < sent[1]:
+                return None
+            for k in [c, *(a for a in self.children[c] if toks[a].dep == "appos")]:
+                m = self._mention_at(toks[k].start)
+                if m is not None:
+                    return self.resolve(m)
+            return None
+        return None
+
     def attribute(self) -> list[int | None]:
         n = len(self.quotes)
         attrs: list[_Attr] = []
@@ -479,7 +546,14 @@ class _Resolver:
             attrs.append(a)
         result: list[int | None] = [a.entity for a in attrs]
         for i, q in enumerate(self.quotes):
-            if result[i] is not None or attrs[i].blocked:
+            if result[i] is not None:
+                continue
+            parsed = self.parsed_speaker(q)
+            if parsed is not None:
+                result[i] = parsed
+                self.owners[q.outer_end] = parsed
+                continue
+            if attrs[i].blocked:
                 continue
             sent = self.sentence_of(q.outer_start)
             same = [
@@ -621,23 +695,21 @@ def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, in
     return out
 
 
-def extract_positions(
-    text: str, ents: list[tuple[str, int, int, str]] | None = None
-) -> list[Position]:
+def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]:
     """Speakers of an article with their verbatim quotes and paraphrased positions.
 
-    `ents` lets a caller that already ran NER pass its entities; otherwise the shared
-    spaCy pipeline runs here. Positions are ordered by the speaker's first quote or
+    `parsed` lets a caller that already parsed the text pass the parse; otherwise the
+    shared spaCy pipeline runs here. Positions are ordered by the speaker's first quote or
     paraphrase in the article.
     """
     quotes = find_quotes(text)
     masked = mask_quotes(text, quotes)
-    if ents is None:
-        from summarizer.nlp import entities
+    if parsed is None:
+        from summarizer.nlp import parse
 
-        ents = entities(text)
-    index = SpeakerIndex(text, masked, ents)
-    res = _Resolver(text, quotes, index)
+        parsed = parse(text)
+    index = SpeakerIndex(text, masked, parsed.ents)
+    res = _Resolver(text, quotes, index, parsed.tokens)
     owners = res.attribute()
 
     by_ent: dict[int, Position] = {}

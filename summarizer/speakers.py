@@ -509,7 +509,7 @@ class SpeakerIndex:
         behaving = self._people_by_behaviour(ents)
         place_texts -= {n.lower() for n in behaving}
         raw += behaving
-        raw = [_strip_title(n) for n in raw]
+        raw = [t for t in (_strip_title(n) for n in raw) if t.strip()]
         known = {n for n in raw if " " not in n}
         names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
