@@ -18,6 +18,7 @@ from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
     PARTICIPLES,
+    REPORTING_VERBS,
     VERB_RE,
     Mention,
     SpeakerIndex,
@@ -59,6 +60,11 @@ _BACK_REFERENCE = re.compile(
     r"\s*(?:The|Those|These|That|This|Such)\s+(?:words|remarks?|comments?|warning|verdict|"
     r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+"
 )
+
+
+# Words before a common noun that belong in an unnamed source's label ('senior
+# administration official', 'the newspaper's editors'); articles and numbers do not.
+_LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
 
 
 @dataclass
@@ -533,8 +539,50 @@ class _Resolver:
                 m = self._mention_at(toks[k].start)
                 if m is not None:
                     return self.resolve(m)
+            # 'the danger was “...”' names no source: only a verb of saying makes a common
+            # noun ('a senior official said') a speaker.
+            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
+            if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
+                return self.unnamed(c)
             return None
         return None
+
+    def unnamed(self, head: int) -> int | None:
+        """An unnamed or descriptive source ('a senior administration official', 'the
+        newspaper's editors') as a speaker of its own, labelled as unnamed: a user wants to
+        know what 'a senior official' said too, and it must never merge into a named person."""
+        toks = self.tokens
+        left = [k for k in self.children[head] if k < head and toks[k].dep in _LABEL_LEFT]
+        first = min([head, *(min(self._subtree(k)) for k in left)])
+        label = self.text[toks[first].start : toks[head].end]
+        for k in self.children[head]:
+            if (
+                k > head
+                and toks[k].dep == "prep"
+                and self.text[toks[k].start : toks[k].end]
+                in {
+                    "for",
+                    "of",
+                    "at",
+                    "with",
+                }
+            ):
+                end = max(self._subtree(k))
+                if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:
+                    label = self.text[toks[first].start : toks[end].end]
+                break
+        label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
+        if not re.search(r"[a-z]", label) or FILL in label:
+            return None
+        return self.idx.unnamed(label)
+
+    def _subtree(self, k: int) -> list[int]:
+        out, todo = [k], [k]
+        while todo:
+            kids = self.children[todo.pop()]
+            out += kids
+            todo += kids
+        return out
 
     def attribute(self) -> list[int | None]:
         n = len(self.quotes)

@@ -275,6 +275,8 @@ _TITLED_BEFORE = re.compile(
 _SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
 _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
 PRONOUNS = {"he", "she"}
+# How an unnamed source's speaker field reads ('unnamed: senior administration official').
+UNNAMED_PREFIX = "unnamed: "
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 _HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 # Nouns that give a person's gender when they stand in apposition to the name
@@ -303,7 +305,7 @@ class Entity:
 
     id: int
     name: str
-    kind: str  # "person" | "organization"
+    kind: str  # "person" | "organization" | "unnamed"
     forms: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
 
@@ -825,6 +827,16 @@ class SpeakerIndex:
                 continue
             kept.append(m)
         self.mentions = kept
+
+    def unnamed(self, label: str) -> int:
+        """The entity of an unnamed source, one per label in an article; it has no surface
+        forms to search for, so no later mention can fold it into a named person."""
+        name = UNNAMED_PREFIX + label.casefold()
+        for e in self.entities:
+            if e.kind == "unnamed" and e.name == name:
+                return e.id
+        self.entities.append(Entity(len(self.entities), name, "unnamed", [label]))
+        return len(self.entities) - 1
 
     def entity(self, i: int) -> Entity:
         return self.entities[i]

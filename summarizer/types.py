@@ -28,8 +28,11 @@ class Span(BaseModel):
 class Position(BaseModel):
     """One speaker of one article and what they said there."""
 
-    speaker: str = Field(description="canonical display name, e.g. 'Mark Rutte'")
-    kind: Literal["person", "organization"] = "person"
+    speaker: str = Field(
+        description="canonical display name, e.g. 'Mark Rutte'; an unnamed source reads"
+        " 'unnamed: ' and its description, e.g. 'unnamed: senior administration official'"
+    )
+    kind: Literal["person", "organization", "unnamed"] = "person"
     role: str | None = Field(
         default=None, description="title the article gives, e.g. 'NATO Secretary General'"
     )
