@@ -71,6 +71,7 @@ _LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
 class _Attr:
     entity: int | None = None
     blocked: bool = False  # a reporting clause names someone we cannot identify
+    scare: bool = False  # the author's scare quote or a quoted name: nobody's speech
 
 
 class _Resolver:
@@ -349,9 +350,9 @@ class _Resolver:
         )
         vm = VERB_RE.match(self.masked, t0)
         if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12) : q.outer_start]):
-            return _Attr(None, blocked=True)  # the author's scare quote, whoever coined it
+            return _Attr(None, blocked=True, scare=True)  # the author's, whoever coined it
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q) : q.outer_start]):
-            return _Attr(None, blocked=True)
+            return _Attr(None, blocked=True, scare=True)
         if vm:  # inverted: said the Italian vice-premier
             after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end() :]).end() + vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
@@ -594,7 +595,7 @@ class _Resolver:
             attrs.append(a)
         result: list[int | None] = [a.entity for a in attrs]
         for i, q in enumerate(self.quotes):
-            if result[i] is not None:
+            if result[i] is not None or attrs[i].scare:
                 continue
             parsed = self.parsed_speaker(q)
             if parsed is not None:
