@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import ipaddress
+import os
 import shutil
 import ssl
 import subprocess
 import time
 import tracemalloc
 import zlib
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, Route, article_html, page, redirect
 from httpcore._backends.auto import AutoBackend
 
+from bot.fetch.pool import MAX_HTML_CHARS, ExtractionPool
 from bot.fetch.safe import SafeFetcher, is_public
 from bot.service.ports import FetchError
 
@@ -634,3 +637,52 @@ async def test_no_cookie_travels_from_one_fetch_to_the_next() -> None:
         await fetcher.aclose()
         server.close()
     assert cookies_seen == [None, None]
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: extraction in a worker process that is killed at its time limit
+
+# 1.1 MB that trafilatura takes about 3 s to read (measured on this project's 2-core host)
+SLOW_HTML = (
+    "<html><body>"
+    + "<div><p>The minister said the plan would work.</p></div>" * 20_000
+    + "</body></html>"
+)
+
+
+def worker_pids() -> set[int]:
+    """This process's children now: the extraction workers among them."""
+    tasks = Path(f"/proc/{os.getpid()}/task").iterdir()
+    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
+
+
+@pytest.fixture
+async def quick_pool() -> AsyncIterator[ExtractionPool]:
+    pool = ExtractionPool(workers=1, time_limit_s=0.3)
+    yield pool
+    await asyncio.to_thread(pool.close)
+
+
+async def test_slow_page_is_stopped_at_the_time_limit_and_its_worker_killed(
+    quick_pool: ExtractionPool,
+) -> None:
+    """A thread could only be abandoned, still parsing; the worker process is killed, and
+    the next page gets a fresh one."""
+    server = PageServer({"/slow": page(SLOW_HTML), "/article": page(article_html())})
+    fetcher = SafeFetcher(extractor=quick_pool, allow_private_for_tests={server.host_port})
+    try:
+        before = worker_pids()
+        assert (await fetcher.fetch(server.url("/article"))).title
+        (worker,) = worker_pids() - before
+        assert "takes me too long to read" in await refused(fetcher, server.url("/slow"))
+        assert worker not in worker_pids()
+        assert (await fetcher.fetch(server.url("/article"))).title
+        assert len(worker_pids() - before) == 1
+    finally:
+        await fetcher.aclose()
+        server.close()
+
+
+async def test_parser_input_is_capped(quick_pool: ExtractionPool) -> None:
+    with pytest.raises(FetchError, match="too large"):
+        await quick_pool.extract("<p>" + "x" * MAX_HTML_CHARS, None)
