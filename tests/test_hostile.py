@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -492,3 +493,40 @@ async def test_links_are_counted_against_the_limit_before_they_are_fetched(
         links.close()
     assert len(links.requests) == 3
     assert all("please wait" in reply for reply in replies)
+
+
+async def test_one_user_reads_one_link_at_a_time_and_others_are_not_held(
+    tmp_path: Path,
+) -> None:
+    """Several messages of slow links at once held every extraction worker (bench/hostile.py:
+    the other chats' p99 went from 1 s to 14 s); one user's links now queue behind each
+    other, while another user's link is fetched alongside."""
+    in_flight: dict[str, int] = {"a": 0, "b": 0}
+    most: dict[str, int] = {"a": 0, "b": 0, "both": 0}
+    lock = threading.Lock()
+
+    def slow(handler):  # type: ignore[no-untyped-def]
+        who = handler.path[len("/slow-")]
+        with lock:
+            in_flight[who] += 1
+            most[who] = max(most[who], in_flight[who])
+            most["both"] = max(most["both"], sum(in_flight.values()))
+        time.sleep(0.5)
+        with lock:
+            in_flight[who] -= 1
+        handler.reply(200, b"<p>short</p>", "text/html")
+
+    paths = ["/slow-a1", "/slow-a2", "/slow-a3", "/slow-b"]
+    links = PageServer(dict.fromkeys(paths, slow))
+    fetcher = SafeFetcher(allow_private_for_tests={links.host_port})
+    try:
+        async with open_service(settings_for(tmp_path), fetcher=fetcher, use_model=False) as svc:
+            await asyncio.gather(
+                *(svc.handle(CHAT, links.url(p)) for p in paths[:3]),
+                svc.handle(OTHER, links.url(paths[3])),
+            )
+    finally:
+        await fetcher.aclose()
+        links.close()
+    assert sorted(links.requests) == sorted(paths)
+    assert most == {"a": 1, "b": 1, "both": 2}

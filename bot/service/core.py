@@ -6,12 +6,14 @@ a behaviour is written once and reads the same everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time as clock
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from weakref import WeakValueDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.service import briefs
@@ -172,6 +174,7 @@ class BriefService:
         self.scheduler = scheduler
         self._allowed = allowed_user_ids or set()
         self._limiter = SubmissionLimiter(submissions_per_hour)
+        self._reading: WeakValueDictionary[int | None, asyncio.Lock] = WeakValueDictionary()
         self._commands: dict[str, Handler] = {
             "start": self._help,
             "help": self._help,
@@ -191,6 +194,16 @@ class BriefService:
     @property
     def command_names(self) -> list[str]:
         return list(self._commands)
+
+    def _reader(self, user_id: int | None) -> asyncio.Lock:
+        """One link or HTML file read at a time per user. The extraction workers are shared
+        by everyone: a user with a pile of slow pages queues behind their own, instead of
+        holding every worker while the other chats' links wait. (A lock lives as long as
+        someone holds or awaits it.)"""
+        lock = self._reading.get(user_id)
+        if lock is None:
+            lock = self._reading[user_id] = asyncio.Lock()
+        return lock
 
     # entry points -----------------------------------------------------------------------
 
@@ -247,7 +260,8 @@ class BriefService:
             if not self._limiter.allow(chat.user_id):
                 return [Response(Reply.say(BUSY_USER))]
             try:
-                page = await self.extractor.extract(decoded, None)
+                async with self._reader(chat.user_id):
+                    page = await self.extractor.extract(decoded, None)
             except FetchError as exc:
                 return [Response(Reply.say(exc.user_message))]
             if page is None:
@@ -343,7 +357,8 @@ class BriefService:
                 )
                 continue
             try:
-                page = await self.fetcher.fetch(url)
+                async with self._reader(chat.user_id):
+                    page = await self.fetcher.fetch(url)
             except FetchError as exc:
                 responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
                 continue
