@@ -6,17 +6,19 @@ a behaviour is written once and reads the same everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time as clock
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from weakref import WeakValueDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.service import briefs
 from bot.service.analysis import AnalysisQueue, Analyzer, Progress
-from bot.service.ports import Fetcher, FetchError, Scheduler
+from bot.service.ports import Extractor, Fetcher, FetchError, Scheduler
 from bot.service.replies import Block, Reply, Response
 from storage import ArticleRecord, NewArticle, StorageError, Store, Subscription
 from summarizer.digest import StanceEntry
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 MIN_ARTICLE_WORDS = 60
 MAX_ARTICLE_CHARS = 100_000
 MAX_LINKS_PER_MESSAGE = 5
+# a file is read whole before it is decoded; the Telegram skin checks the declared size
+# before downloading, and the core checks what actually arrived
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
 
 HELP = """briefbot reads a news article and tells you, plainly, what happened and who holds
@@ -50,6 +55,7 @@ briefbot reads English articles."""
 
 
 PRIVATE = "Sorry, this briefbot is private."
+BUSY_USER = "You've sent a lot of articles this hour; please wait a little."
 
 
 class ChatRef:
@@ -124,6 +130,10 @@ def refusal(text: str) -> str | None:
     return None
 
 
+def document_too_large() -> str:
+    return f"That file is too large; I read files up to {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB."
+
+
 def article_number(value: str) -> int | None:
     """'#12' or '12' as an id; None for anything SQLite could not hold as one.
 
@@ -147,6 +157,7 @@ class BriefService:
         queue: AnalysisQueue,
         *,
         fetcher: Fetcher | None = None,
+        extractor: Extractor | None = None,
         scheduler: Scheduler | None = None,
         allowed_user_ids: set[int] | None = None,
         submissions_per_hour: int = 30,
@@ -155,9 +166,15 @@ class BriefService:
         self.analyzer = analyzer
         self.queue = queue
         self.fetcher = fetcher
+        if extractor is None:
+            from bot.fetch.pool import shared  # the fetcher's pool: one set of workers
+
+            extractor = shared()
+        self.extractor = extractor
         self.scheduler = scheduler
         self._allowed = allowed_user_ids or set()
         self._limiter = SubmissionLimiter(submissions_per_hour)
+        self._reading: WeakValueDictionary[int | None, asyncio.Lock] = WeakValueDictionary()
         self._commands: dict[str, Handler] = {
             "start": self._help,
             "help": self._help,
@@ -177,6 +194,16 @@ class BriefService:
     @property
     def command_names(self) -> list[str]:
         return list(self._commands)
+
+    def _reader(self, user_id: int | None) -> asyncio.Lock:
+        """One link or HTML file read at a time per user. The extraction workers are shared
+        by everyone: a user with a pile of slow pages queues behind their own, instead of
+        holding every worker while the other chats' links wait. (A lock lives as long as
+        someone holds or awaits it.)"""
+        lock = self._reading.get(user_id)
+        if lock is None:
+            lock = self._reading[user_id] = asyncio.Lock()
+        return lock
 
     # entry points -----------------------------------------------------------------------
 
@@ -220,6 +247,8 @@ class BriefService:
                     )
                 )
             ]
+        if len(data) > MAX_DOCUMENT_BYTES:
+            return [Response(Reply.say(document_too_large()))]
         try:
             decoded = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -227,15 +256,20 @@ class BriefService:
         if "\x00" in decoded:
             return [Response(Reply.say("That file looks binary, not text."))]
         if name.endswith((".html", ".htm")):
-            from bot.fetch.extract import extract_html
-
-            page = extract_html(decoded, url=None)
+            # charged before the parse, the costly part, as links are before the fetch
+            if not self._limiter.allow(chat.user_id):
+                return [Response(Reply.say(BUSY_USER))]
+            try:
+                async with self._reader(chat.user_id):
+                    page = await self.extractor.extract(decoded, None)
+            except FetchError as exc:
+                return [Response(Reply.say(exc.user_message))]
             if page is None:
                 return [Response(Reply.say("I found no article text in that HTML file."))]
             refused = refusal(page.text)
             if refused:
                 return [Response(Reply.say(refused))]
-            return [await self._submit(chat, page.text, title=page.title, outlet=page.outlet)]
+            return [await self._store(chat, page.text, title=page.title, outlet=page.outlet)]
         return await self._message(chat, decoded.strip(), allow_links=False)
 
     async def compose_briefing(self, chat_id: int) -> tuple[Reply, datetime]:
@@ -303,10 +337,14 @@ class BriefService:
                 )
             )
         for url in dict.fromkeys(links[:MAX_LINKS_PER_MESSAGE]):
+            # charged before fetching: a refused or failing link costs the bot as much work
+            if not self._limiter.allow(chat.user_id):
+                responses.append(Response(Reply.say(BUSY_USER)))
+                break
             known = await self.store.find_by_url(url)
             if known is not None:
                 responses.append(
-                    await self._submit(
+                    await self._store(
                         chat, known.text, url=url, title=known.title, outlet=known.outlet
                     )
                 )
@@ -319,16 +357,21 @@ class BriefService:
                 )
                 continue
             try:
-                page = await self.fetcher.fetch(url)
+                async with self._reader(chat.user_id):
+                    page = await self.fetcher.fetch(url)
             except FetchError as exc:
                 responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
+                continue
+            except Exception:  # a fault in the fetcher costs this link's answer, not the others'
+                log.exception("fetching %s failed", url)
+                responses.append(Response(Reply.say(f"{url}: Sorry, I couldn't read that page.")))
                 continue
             refused = refusal(page.text)
             if refused:
                 responses.append(Response(Reply.say(f"{url}: {refused}")))
                 continue
             responses.append(
-                await self._submit(
+                await self._store(
                     chat,
                     page.text,
                     url=url,
@@ -342,9 +385,11 @@ class BriefService:
 
     async def _submit(self, chat: ChatRef, text: str, **meta: object) -> Response:
         if not self._limiter.allow(chat.user_id):
-            return Response(
-                Reply.say("You've sent a lot of articles this hour; please wait a little.")
-            )
+            return Response(Reply.say(BUSY_USER))
+        return await self._store(chat, text, **meta)
+
+    async def _store(self, chat: ChatRef, text: str, **meta: object) -> Response:
+        """Store and queue an article whose submission was already counted."""
         article, _ = await self.store.add_article(
             chat.chat_id, chat.user_id, NewArticle(text=text, **meta)
         )

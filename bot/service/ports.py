@@ -35,6 +35,13 @@ class Fetcher(Protocol):
     async def fetch(self, url: str) -> FetchedPage: ...
 
 
+class Extractor(Protocol):
+    """Article text out of HTML, within a time limit (`bot.fetch.pool`); None when the page
+    holds no text, FetchError with the sentence to show when it holds the wrong text."""
+
+    async def extract(self, html: str, url: str | None) -> FetchedPage | None: ...
+
+
 class Scheduler(Protocol):
     def schedule(self, subscription: Subscription) -> None: ...
     def cancel(self, chat_id: int) -> None: ...

@@ -18,14 +18,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import BriefService, ChatRef, Reply, Response
-from bot.service.core import PRIVATE
+from bot.service.core import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
 
 log = logging.getLogger(__name__)
 
 SERVICE = "service"
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 SORRY = "Sorry, something went wrong on my side; please try again in a minute."
 NOT_AN_ARTICLE = "Send me a news article: paste its text, send a link, or a .txt/.html file."
@@ -141,12 +140,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     document = update.effective_message.document
-    if document.file_size and document.file_size > MAX_DOCUMENT_BYTES:
-        limit = MAX_DOCUMENT_BYTES // (1024 * 1024)
+    # checked before downloading; a size Telegram did not state is not taken on trust
+    if document.file_size is None or document.file_size > MAX_DOCUMENT_BYTES:
         await deliver(
-            context.bot,
-            update.effective_chat.id,
-            [Response(Reply.say(f"That file is too large; I read files up to {limit} MB."))],
+            context.bot, update.effective_chat.id, [Response(Reply.say(document_too_large()))]
         )
         return
 
