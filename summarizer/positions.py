@@ -62,6 +62,29 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+# The attribution rules, in the order they are tried; each quote in the output names the one
+# that gave its speaker (`briefbot analyze --explain`).
+RULE_CLAUSE = "reporting clause"  # '“…,” Rutte said', 'said the minister', 'according to X'
+RULE_PARSE = "parse: subject of the verb"  # the quote hangs from a verb whose subject speaks
+RULE_GROUP = "same quotation"  # a later paragraph of one multi-paragraph quote
+RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
+RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
+_HEADLINE_WORDS = 25
+
+
+def _headline_end(masked: str) -> int:
+    """Where a headline ends, else 0: a short first paragraph set off by a blank line, with
+    no reporting clause of its own ('Issa: Hillary Clinton’s ‘Honesty Is In Question.’')."""
+    first = re.match(r"\s*([^\n]+)\n[^\S\n]*\n\s*\S", masked)
+    if (
+        first
+        and len(first.group(1).split()) <= _HEADLINE_WORDS
+        and not VERB_RE.search(first.group(1))
+    ):
+        return first.end(1)
+    return 0
+
+
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
 _LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
@@ -585,21 +608,25 @@ class _Resolver:
             todo += kids
         return out
 
-    def attribute(self) -> list[int | None]:
+    def attribute(self) -> list[tuple[int, str] | None]:
+        """(speaker, the rule that named them) per quote, or None: the rules in order."""
         n = len(self.quotes)
         attrs: list[_Attr] = []
+        headline = _headline_end(self.masked)
         for q in self.quotes:
-            a = self.direct(q)
+            # A headline's quote is the editor's shorthand of one the body gives in full.
+            a = _Attr(None, blocked=True, scare=True) if q.outer_end <= headline else self.direct(q)
             if a.entity is not None:
                 self.owners[q.outer_end] = a.entity
             attrs.append(a)
         result: list[int | None] = [a.entity for a in attrs]
+        rules = [RULE_CLAUSE if a.entity is not None else "" for a in attrs]
         for i, q in enumerate(self.quotes):
             if result[i] is not None or attrs[i].scare:
                 continue
             parsed = self.parsed_speaker(q)
             if parsed is not None:
-                result[i] = parsed
+                result[i], rules[i] = parsed, RULE_PARSE
                 self.owners[q.outer_end] = parsed
                 continue
             if attrs[i].blocked:
@@ -619,14 +646,18 @@ class _Resolver:
                 if j != i and self.quotes[j].group == q.group and result[j] is not None
             ]
             if group:
-                result[i] = result[group[0]]
+                result[i], rules[i] = result[group[0]], RULE_GROUP
             elif same:
-                result[i] = result[min(same, key=lambda j: (j > i, abs(j - i)))]
+                j = min(same, key=lambda j: (j > i, abs(j - i)))
+                result[i], rules[i] = result[j], RULE_SENTENCE
             elif not q.is_fragment(self.text):
-                result[i] = self._fallback(i, q, sent, result, attrs)
+                result[i], rules[i] = self._fallback(i, q, sent, result, attrs), RULE_CONTEXT
             if result[i] is not None:
                 self.owners[q.outer_end] = result[i]
-        return result
+        return [
+            (ent, rule) if ent is not None else None
+            for ent, rule in zip(result, rules, strict=True)
+        ]
 
     def _interview_answer(self, q: Quote, rest: str) -> int | None:
         """Q&A layout: a paragraph that is one quote, after a paragraph that ends with an
@@ -775,10 +806,11 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
             )
         return by_ent[ent_id]
 
-    for q, owner in zip(quotes, owners, strict=True):
-        if owner is None:
+    for q, attributed in zip(quotes, owners, strict=True):
+        if attributed is None:
             continue
-        span = Span(text=text[q.start : q.end], start=q.start, end=q.end)
+        owner, rule = attributed
+        span = Span(text=text[q.start : q.end], start=q.start, end=q.end, rule=rule)
         if not span.is_verbatim_in(text):
             continue  # never show a quote we cannot point to in the article
         position(owner).quotes.append(span)

@@ -17,6 +17,9 @@ class Span(BaseModel):
     text: str
     start: int
     end: int
+    rule: str | None = Field(
+        default=None, description="the attribution rule that named the speaker, for --explain"
+    )
 
     def is_verbatim_in(self, article: str) -> bool:
         return (
