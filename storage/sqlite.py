@@ -88,7 +88,14 @@ def _fts_query(words: str) -> str:
     return " AND ".join('"' + w.replace('"', '""') + '"*' for w in search_terms(words))
 
 
+def _can_open(path: Path | str) -> None:
+    sqlite3.connect(str(path)).close()
+
+
 async def _connect(path: Path | str) -> aiosqlite.Connection:
+    # A failed aiosqlite.connect leaves its thread a message for the event loop, which is
+    # closed by then (a traceback at exit): a file that cannot be opened fails here first.
+    await asyncio.to_thread(_can_open, path)
     db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
     try:
         db.row_factory = sqlite3.Row
