@@ -420,3 +420,39 @@ def test_a_bad_database_file_is_one_line_and_exit_1(tmp_path: Path, case: str) -
         line for line in done.stderr.strip().splitlines() if line.startswith("briefbot: ")
     ], done.stderr
     assert "cannot open database" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# fuzz: random command lines, arguments and pastes against the service core
+
+COMMANDS = ["start", "help", "articles", "summary", "positions", "quotes", "stance"]
+COMMANDS += ["speakers", "search", "subscribe", "unsubscribe", "briefing", "delete", "nope"]
+FUZZ_CASES = 400
+
+lines = st.one_of(
+    st.builds(
+        lambda name, at, args: f"/{name}{at} {args}",
+        st.sampled_from(COMMANDS) | st.text(max_size=30),
+        st.sampled_from(["", "@briefbot_test_bot", "@other_bot"]),
+        st.text(max_size=300) | st.sampled_from(["07:30 Europe", "1", "#1", "-1", "9" * 40]),
+    ),
+    st.text(max_size=2000),
+)
+
+
+@hsettings(max_examples=FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(lines, min_size=1, max_size=5))
+def test_fuzzed_input_always_gets_a_reply_and_the_service_keeps_serving(
+    tmp_path_factory,  # type: ignore[no-untyped-def]
+    batch: list[str],
+) -> None:
+    async def check() -> None:
+        path = tmp_path_factory.mktemp("fuzz")
+        async with open_service(settings_for(path), use_model=False) as svc:
+            for line in batch:
+                responses = await svc.handle(CHAT, line)
+                assert responses and all(r.reply.blocks for r in responses), line[:80]
+                assert (await text_of(responses)).strip()
+            assert "/subscribe HH:MM" in await text_of(await svc.handle(CHAT, "/help"))
+
+    asyncio.run(check())
