@@ -324,12 +324,15 @@ async def test_commands_for_other_bots_are_not_answered(
     stub: BotApiStub,  # noqa: F811
 ) -> None:
     username = bot.bot.username
-    stub.message("/help@other_bot", chat_id=-100)
+    stub.message("/articles@other_bot", chat_id=-100)
     stub.message(f"/summary@{username} 99", chat_id=-100)
     await stub.wait_for(showing_in(stub, -100, "There is no article #99"))
-    stub.message("/help", chat_id=-100)
-    await stub.wait_for(showing_in(stub, -100, "/subscribe HH:MM"))
-    assert len(stub.texts(-100)) == 2
+    stub.message("/articles", chat_id=-100)
+    await stub.wait_for(showing_in(stub, -100, "No articles stored yet"))
+    # updates are handled in the order they came; the first one's answer would be in by now
+    await stub.wait_for(lambda: len(stub.sent("sendChatAction")) >= 2)
+    texts = stub.texts(-100)
+    assert len(texts) == 2 and sum("No articles stored yet" in t for t in texts) == 1, texts
 
 
 def showing_in(api: BotApiStub, chat_id: int, needle: str):  # type: ignore[no-untyped-def]
