@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, load_settings
-
-log = logging.getLogger("briefbot")
+from storage import StorageError
 
 NO_TOKEN = (
     "briefbot: no Telegram token. Get one from @BotFather, then run\n"
@@ -108,11 +106,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)
+    try:
+        return _command(args, settings)
+    except StorageError as exc:
+        # a bad database file (garbage, truncated, an unwritable folder): one line, not a
+        # traceback, and an exit code a service manager can act on
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 1
+
+
+def configure_logging(settings: Settings) -> None:
+    from bot.logs import configure
+
+    secrets = []
+    if settings.telegram_token:
+        from bot.telegram.app import webhook_secret
+
+        secrets = [settings.telegram_token, webhook_secret(settings.telegram_token)]
+    configure(settings.log_level, secrets)
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "analyze":
         return _analyze(
             args.paths, as_json=args.json, use_model=not args.no_model, settings=settings

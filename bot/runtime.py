@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from bot.service import BriefService
 from bot.service.analysis import AnalysisQueue, Analyzer, LocalAnalyzer
-from bot.service.ports import Fetcher, Scheduler
+from bot.service.ports import Fetcher, Notifier, Scheduler
 from bot.settings import Settings
 from storage import SqliteStore
 from summarizer.names import name_key
@@ -22,6 +22,7 @@ async def open_service(
     *,
     fetcher: Fetcher | None = None,
     scheduler: Scheduler | None = None,
+    notifier: Notifier | None = None,
     use_model: bool = True,
     analyzer: Analyzer | None = None,
 ) -> AsyncIterator[BriefService]:
@@ -42,6 +43,7 @@ async def open_service(
         queue,
         fetcher=fetcher,
         scheduler=scheduler,
+        notifier=notifier,
         allowed_user_ids=set(settings.allowed_user_ids),
         submissions_per_hour=settings.submissions_per_hour,
     )

@@ -1,6 +1,13 @@
 """Persistence. This package alone writes SQL; the rest of briefbot sees `Store`."""
 
-from storage.base import StorageError, Store
+from storage.base import (
+    MAX_SEARCH_TERM_CHARS,
+    MAX_SEARCH_TERMS,
+    QueryTooCostly,
+    StorageError,
+    Store,
+    search_terms,
+)
 from storage.models import (
     ArticleRecord,
     NewArticle,
@@ -12,8 +19,11 @@ from storage.models import (
 from storage.sqlite import SqliteStore
 
 __all__ = [
+    "MAX_SEARCH_TERMS",
+    "MAX_SEARCH_TERM_CHARS",
     "ArticleRecord",
     "NewArticle",
+    "QueryTooCostly",
     "SearchHit",
     "SpeakerMatch",
     "SqliteStore",
@@ -21,4 +31,5 @@ __all__ = [
     "StorageError",
     "Store",
     "Subscription",
+    "search_terms",
 ]

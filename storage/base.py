@@ -19,9 +19,34 @@ from storage.models import (
 )
 from summarizer.types import Analysis
 
+# What `Store.search` reads of a query: its first distinct words, each cut to a length. FTS5's
+# snippet() costs the square of the terms (2,000 words held the database for minutes).
+MAX_SEARCH_TERMS = 8
+MAX_SEARCH_TERM_CHARS = 64
+
+
+def search_terms(words: str) -> list[str]:
+    """The words a search looks for: distinct (case-folded), at most MAX_SEARCH_TERMS of them,
+    each cut to MAX_SEARCH_TERM_CHARS.
+
+    A NUL would end the query string inside SQLite ("unterminated string"), so it splits
+    words like a space does.
+    """
+    found: dict[str, str] = {}
+    for word in words.replace("\x00", " ").split():
+        word = word[:MAX_SEARCH_TERM_CHARS]
+        if word.strip('"') and word.casefold() not in found:
+            found[word.casefold()] = word
+    return list(found.values())[:MAX_SEARCH_TERMS]
+
 
 class StorageError(RuntimeError):
     """The database refused (locked, disk full, corrupt): nothing was half-written."""
+
+
+class QueryTooCostly(StorageError):
+    """A read whose cost the user controls (a search, a name) ran past its time budget and
+    was interrupted: the question, not the database, is the problem."""
 
 
 class Store(Protocol):
@@ -44,8 +69,15 @@ class Store(Protocol):
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]: ...
     async def latest_article_id(self, chat_id: int) -> int | None: ...
+    async def chats_with(self, article_id: int) -> list[int]:
+        """The chats that hold the article: for the worker, to tell them it is ready."""
+        ...
+
     async def delete_article(self, chat_id: int, article_id: int) -> bool: ...
-    async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]: ...
+    async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]:
+        """Articles of the chat matching every word of the query, up to MAX_SEARCH_TERMS
+        distinct words; QueryTooCostly if even that ran past its time budget."""
+        ...
 
     # analysis lifecycle
     async def mark_running(self, article_id: int) -> None: ...

@@ -2,6 +2,11 @@
 
 WAL lets readers proceed while the analysis worker writes. Every multi-statement write runs
 in one transaction, so a crash or a full disk leaves the previous state, never half of a new one.
+
+Reads whose cost a user controls (a search, the speakers of a chat) run on a second,
+read-only connection under a time budget: aiosqlite runs each connection's statements one
+after another on its thread, so a slow read on the main connection held every chat's
+storage (a 2,000-word /search made another chat's /articles wait 144 s).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.base import StorageError
+from storage.base import QueryTooCostly, StorageError, search_terms
 from storage.models import (
     ArticleRecord,
     NewArticle,
@@ -30,6 +35,11 @@ from storage.models import (
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
 NameKey = Callable[[str], str]
+
+# Time a user-shaped read may take before SQLite interrupts it; a real search of a chat's
+# articles takes milliseconds. An interrupt, not a progress handler: FTS5's snippet() does
+# its (quadratic) work inside one VM step, where a progress handler is never called.
+READ_BUDGET_S = 1.0
 
 _ARTICLE_COLUMNS = (
     "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
@@ -67,42 +77,89 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
     )
 
 
-def _fts_query(words: str) -> str:
-    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax.
+def _is_name(alias: str) -> bool:
+    """Titles ("the minister") would tie unrelated people together, across articles or in a
+    lookup: only a name links or finds a speaker."""
+    return alias[:1].isupper() and not alias.lower().startswith("the ")
 
-    A NUL would end the query string inside SQLite ("unterminated string"), so it splits
-    words like a space does.
-    """
-    words = words.replace("\x00", " ")
-    terms = ['"' + w.replace('"', '""') + '"*' for w in words.split() if w.strip('"')]
-    return " AND ".join(terms)
+
+def _fts_query(words: str) -> str:
+    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax."""
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in search_terms(words))
+
+
+def _can_open(path: Path | str) -> None:
+    sqlite3.connect(str(path)).close()
+
+
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    # A failed aiosqlite.connect leaves its thread a message for the event loop, which is
+    # closed by then (a traceback at exit): a file that cannot be opened fails here first.
+    await asyncio.to_thread(_can_open, path)
+    db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
+    try:
+        db.row_factory = sqlite3.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        # aiosqlite's thread is not a daemon: left open, it keeps the process from exiting.
+        await db.close()
+        raise
+    return db
 
 
 class SqliteStore:
-    def __init__(self, db: aiosqlite.Connection, name_key: NameKey) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        name_key: NameKey,
+        reader: aiosqlite.Connection | None = None,
+    ) -> None:
         self._db = db
         self._name_key = name_key
         # One connection is shared by every coroutine: transactions must not interleave on it.
         self._write_lock = asyncio.Lock()
+        # An in-memory database cannot be opened twice: there the reader is the one connection.
+        self._reader = reader or db
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str, *, name_key: NameKey) -> SqliteStore:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Opens and checks the file; any failure is a StorageError with both connections closed.
+
+        The whole file is checked once (`quick_check`): a truncated file passes every
+        statement of start-up and only fails on the first read of a missing page, which would
+        leave the bot answering "the database is unavailable" to everyone for good.
+        """
+        in_memory = str(path) == ":memory:"
+        opened: list[aiosqlite.Connection] = []
         try:
-            db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA busy_timeout=5000")
+            if not in_memory:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = await _connect(path)
+            opened.append(db)
             store = cls(db, name_key)
+            async with db.execute("PRAGMA quick_check") as cur:
+                verdict = [row[0] for row in await cur.fetchall()]
+            if verdict != ["ok"]:
+                raise sqlite3.DatabaseError(f"integrity check failed: {verdict[0]}")
             await store._migrate()
-        except sqlite3.Error as exc:
+            if not in_memory:
+                reader = await _connect(path)
+                opened.append(reader)
+                await reader.execute("PRAGMA query_only=ON")
+                store._reader = reader
+        except (sqlite3.Error, OSError) as exc:
+            for conn in reversed(opened):
+                await conn.close()
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         return store
 
     async def close(self) -> None:
+        if self._reader is not self._db:
+            await self._reader.close()
         await self._db.close()
 
     async def schema_version(self) -> int:
@@ -138,6 +195,38 @@ class SqliteStore:
                 return list(await cur.fetchall())
         except sqlite3.Error as exc:
             raise StorageError(str(exc)) from exc
+
+    async def _read(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        """A read whose cost the user controls: on the reader, interrupted at READ_BUDGET_S.
+
+        The lock keeps one statement at a time on the reader, so the interrupt can only stop
+        the statement it was set for. An in-memory database has no second connection, and an
+        interrupt there could stop a write: it goes without a budget (nothing ships with one).
+        """
+        async with self._read_lock:
+            watchdog = None
+            if self._reader is not self._db:
+                watchdog = asyncio.create_task(self._interrupt_after(READ_BUDGET_S))
+            try:
+                async with self._reader.execute(sql, tuple(params)) as cur:
+                    return list(await cur.fetchall())
+            except asyncio.CancelledError:
+                if watchdog is not None:  # the statement runs on in the reader's thread
+                    await self._reader.interrupt()
+                raise
+            except sqlite3.OperationalError as exc:
+                if "interrupt" in str(exc):
+                    raise QueryTooCostly(f"read ran past {READ_BUDGET_S} s") from exc
+                raise StorageError(str(exc)) from exc
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
+
+    async def _interrupt_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._reader.interrupt()  # sqlite3_interrupt: safe from any thread
 
     async def _fetchone(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)
@@ -227,6 +316,13 @@ class SqliteStore:
         )
         return int(row[0]) if row else None
 
+    async def chats_with(self, article_id: int) -> list[int]:
+        rows = await self._fetchall(
+            "SELECT chat_id FROM chat_articles WHERE article_id = ? ORDER BY chat_id",
+            (article_id,),
+        )
+        return [int(r[0]) for r in rows]
+
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
             cur = await db.execute(
@@ -247,7 +343,7 @@ class SqliteStore:
         match = _fts_query(query)
         if not match:
             return []
-        rows = await self._fetchall(
+        rows = await self._read(
             "SELECT a.id, a.title, a.text,"
             " snippet(articles_fts, 1, '«', '»', '…', 12) AS snip"
             " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
@@ -320,8 +416,7 @@ class SqliteStore:
             )
             speaker_id = int(cur.lastrowid)
         for alias in {position.speaker, *position.aliases}:
-            # Titles ("the minister") would tie unrelated people together across articles.
-            if alias[:1].isupper() and not alias.lower().startswith("the "):
+            if _is_name(alias):
                 await db.execute(
                     "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
                     " VALUES (?, ?, ?)",
@@ -366,11 +461,12 @@ class SqliteStore:
                 speaker_id = await self._speaker_id(db, position)
                 cur = await db.execute(
                     "INSERT OR IGNORE INTO positions"
-                    "(article_id, speaker_id, ordinal, role, aliases,"
-                    " stance) VALUES (?, ?, ?, ?, ?, ?)",
+                    "(article_id, speaker_id, name, ordinal, role, aliases,"
+                    " stance) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         article_id,
                         speaker_id,
+                        position.speaker,
                         ordinal,
                         position.role,
                         json.dumps(position.aliases, ensure_ascii=False),
@@ -405,7 +501,8 @@ class SqliteStore:
         if head is None:
             return None
         rows = await self._fetchall(
-            "SELECT p.id, p.role, p.aliases, p.stance, s.name, s.kind FROM positions p"
+            "SELECT p.id, p.role, p.aliases, p.stance, COALESCE(p.name, s.name) AS name, s.kind"
+            " FROM positions p"
             " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
             (article_id,),
         )
@@ -453,43 +550,55 @@ class SqliteStore:
 
     # speakers ---------------------------------------------------------------------------
 
-    async def _speakers(
-        self, chat_id: int, where: str, params: tuple[object, ...]
-    ) -> list[SpeakerMatch]:
-        rows = await self._fetchall(
-            "SELECT s.id, s.name, s.kind, COUNT(DISTINCT p.article_id) AS n,"
-            " (SELECT json_group_array(alias) FROM speaker_aliases"
-            "  WHERE speaker_id = s.id) AS aliases"
-            " FROM speakers s JOIN positions p ON p.speaker_id = s.id"
-            " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?"
-            f" WHERE {where} GROUP BY s.id ORDER BY n DESC, s.name",
-            (chat_id, *params),
+    async def _speakers(self, chat_id: int) -> list[SpeakerMatch]:
+        """The chat's speakers, named and aliased only as the chat's own articles name them.
+
+        A speaker row is shared by every chat (it links 'Keller' to 'Anna Keller' across
+        articles), so its own name may come from another chat's article; shown here, it
+        told chat A a name only chat B's article gives.
+        """
+        rows = await self._read(
+            "SELECT s.id, s.kind, p.article_id, COALESCE(p.name, s.name) AS name, p.aliases"
+            " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
+            " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?",
+            (chat_id,),
         )
-        return [
+        forms: dict[int, list[str]] = {}
+        aliases: dict[int, set[str]] = {}
+        articles: dict[int, set[int]] = {}
+        kinds: dict[int, str] = {}
+        for r in rows:
+            forms.setdefault(r["id"], []).append(r["name"])
+            named = [a for a in json.loads(r["aliases"]) if _is_name(a)]
+            aliases.setdefault(r["id"], set()).update([r["name"], *named])
+            articles.setdefault(r["id"], set()).add(r["article_id"])
+            kinds[r["id"]] = r["kind"]
+        found = [
             SpeakerMatch(
-                id=r["id"],
-                name=r["name"],
-                kind=r["kind"],
-                aliases=sorted(json.loads(r["aliases"])),
-                article_count=r["n"],
+                id=speaker_id,
+                # the fullest form this chat has seen; the commonest among equals
+                name=max(names, key=lambda n: (len(n.split()), names.count(n), n)),
+                kind=kinds[speaker_id],
+                aliases=sorted(aliases[speaker_id]),
+                article_count=len(articles[speaker_id]),
             )
-            for r in rows
+            for speaker_id, names in forms.items()
         ]
+        return sorted(found, key=lambda m: (-m.article_count, m.name))
 
     async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]:
         key = self._name_key(name)
-        return await self._speakers(
-            chat_id,
-            "s.name_key = ? OR s.id IN"
-            " (SELECT speaker_id FROM speaker_aliases WHERE alias_key = ?)",
-            (key, key),
-        )
+        return [
+            match
+            for match in await self._speakers(chat_id)
+            if key in {self._name_key(form) for form in match.aliases}
+        ]
 
     async def list_speakers(self, chat_id: int) -> list[SpeakerMatch]:
-        return await self._speakers(chat_id, "1", ())
+        return await self._speakers(chat_id)
 
     async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
-        rows = await self._fetchall(
+        rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
             " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance,"
             # Only quotes that are still verbatim in the stored text leave the database.

@@ -71,6 +71,7 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
     await v1.close()
     with sqlite3.connect(path) as raw:  # roll the file back to what release 1 wrote
         raw.execute("ALTER TABLE analyses ADD COLUMN stances_s REAL NOT NULL DEFAULT 0")
+        raw.execute("ALTER TABLE positions DROP COLUMN name")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from bot.service.replies import Reply
 from storage import Subscription
 
 
@@ -45,3 +46,10 @@ class Extractor(Protocol):
 class Scheduler(Protocol):
     def schedule(self, subscription: Subscription) -> None: ...
     def cancel(self, chat_id: int) -> None: ...
+
+
+class Notifier(Protocol):
+    """Sends a chat a message it did not ask for just now: the brief of an article that was
+    queued when the bot stopped, analysed after the restart."""
+
+    async def notify(self, chat_id: int, reply: Reply) -> None: ...

@@ -132,8 +132,32 @@ def message_text(update: Update) -> str:
     return "\n".join([text, *(entity.url for entity in entities if entity.url)])
 
 
+def addressed_elsewhere(text: str, username: str | None) -> bool:
+    """'/help@other_bot' in a group is for another bot: only commands addressed to us, or to
+    no one, are ours to answer."""
+    if not text.startswith("/"):
+        return False
+    _, at, target = text.split(maxsplit=1)[0].partition("@")
+    return bool(at) and target.lower() != (username or "").lower()
+
+
+class ChatNotifier:
+    """The service's `Notifier`: a new message in the chat."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def notify(self, chat_id: int, reply: Reply) -> None:
+        try:
+            await LiveMessage(self._bot, chat_id).show(reply)
+        except TelegramError as exc:  # blocked, or the chat is gone: the brief stays stored
+            log.info("could not tell chat %s its brief is ready: %s", chat_id, exc)
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pasted articles, forwarded posts, links and commands: the service tells them apart."""
+    if addressed_elsewhere(update.effective_message.text or "", context.bot.username):
+        return
     service = service_of(context)
     await _serve(update, context, lambda: service.handle(chat_of(update), message_text(update)))
 
