@@ -83,6 +83,27 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
     assert "stances_s" not in columns
 
 
+async def test_an_unnamed_source_is_stored_as_one_and_kept_apart_from_named_people(store):
+    """Every kind of speaker the positions give (a person, an organisation, an unnamed
+    source) survives the round trip, and an unnamed source is no named person's alias."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    analysis = analysis_for(TEXT)
+    unnamed = Position(
+        speaker="unnamed: senior official",
+        kind="unnamed",
+        aliases=["senior official"],
+        quotes=[span(TEXT, "We will not back down,")],
+    )
+    analysis.positions.append(unnamed)
+    await store.save_analysis(article.id, analysis)
+    back = await store.get_analysis(article.id)
+    assert back is not None
+    assert [(p.speaker, p.kind) for p in back.positions] == [
+        ("Anna Keller", "person"),
+        ("unnamed: senior official", "unnamed"),
+    ]
+
+
 async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
     a, new_a = await store.add_article(1, 10, NewArticle(text=TEXT))
     b, new_b = await store.add_article(1, 10, NewArticle(text=TEXT.replace("\n", "\n\n")))
