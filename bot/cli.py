@@ -8,9 +8,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, load_settings
 from storage import StorageError
+
+if TYPE_CHECKING:
+    from summarizer.types import Analysis
 
 NO_TOKEN = (
     "briefbot: no Telegram token. Get one from @BotFather, then run\n"
@@ -20,8 +24,26 @@ NO_TOKEN = (
 )
 
 
-def _analyze(paths: Sequence[Path], *, as_json: bool, use_model: bool, settings: Settings) -> int:
-    """Analyse files without storing them; `--json` is a stable contract other tools read."""
+def _explain(analysis: Analysis) -> list[dict[str, object]]:
+    """Each quote with the attribution rule that named its speaker: a wrong speaker is one
+    lookup away from the rule that chose it."""
+    return [
+        {"speaker": p.speaker, "rule": q.rule, "start": q.start, "end": q.end, "quote": q.text}
+        for p in analysis.positions
+        for q in p.quotes
+    ]
+
+
+def _analyze(
+    paths: Sequence[Path],
+    *,
+    as_json: bool,
+    use_model: bool,
+    settings: Settings,
+    explain: bool = False,
+) -> int:
+    """Analyse files without storing them; `--json` is a stable contract other tools read
+    (`--explain` adds one key, `explain`, and changes none)."""
     from summarizer import pipeline
 
     generator = None
@@ -67,11 +89,17 @@ def _analyze(paths: Sequence[Path], *, as_json: bool, use_model: bool, settings:
                     "summary_s": analysis.timings.summary_s,
                 },
             }
+            if explain:
+                record["explain"] = _explain(analysis)
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             from bot.service.briefs import brief_text
 
             print(f"== {path.name}\n{brief_text(analysis, text)}\n", flush=True)
+            if explain:
+                for e in _explain(analysis):
+                    print(f"  {e['speaker']} <- {e['rule']} @{e['start']}: {e['quote']}")
+                print(flush=True)
     return status
 
 
@@ -99,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     analyze.add_argument("paths", nargs="+", type=Path)
     analyze.add_argument("--json", action="store_true", help="one JSON object per file per line")
     analyze.add_argument("--no-model", action="store_true", help="skip summary and stance lines")
+    analyze.add_argument(
+        "--explain", action="store_true", help="show which attribution rule named each speaker"
+    )
     seed = sub.add_parser("seed", help="store the demo articles from seeds/ for a chat")
     seed.add_argument("--chat", type=int, default=0, help="chat id (0 is the console's)")
     seed.add_argument("--no-model", action="store_true")
@@ -130,7 +161,11 @@ def configure_logging(settings: Settings) -> None:
 def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "analyze":
         return _analyze(
-            args.paths, as_json=args.json, use_model=not args.no_model, settings=settings
+            args.paths,
+            as_json=args.json,
+            use_model=not args.no_model,
+            settings=settings,
+            explain=args.explain,
         )
     if args.command == "console":
         from bot.console import run_console

@@ -49,6 +49,8 @@ _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
+# 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
+_EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 _ABBREV_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St)\.$")
@@ -69,6 +71,7 @@ RULE_PARSE = "parse: subject of the verb"  # the quote hangs from a verb whose s
 RULE_GROUP = "same quotation"  # a later paragraph of one multi-paragraph quote
 RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
 RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
+RULES = (RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
 _HEADLINE_WORDS = 25
 
 
@@ -88,6 +91,8 @@ def _headline_end(masked: str) -> int:
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
 _LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
+# ... and the body they speak for ('spokeswoman for the campaign', 'aide to the governor').
+_LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
 
 
 @dataclass
@@ -391,6 +396,11 @@ class _Resolver:
                 None,
             )
             if m and vm.group(1) not in {"told", "asked"}:
+                if _EMPLOYER_BEFORE.search(self.masked[after : m.start]):
+                    # 'said a spokeswoman for Acme Hotels, Jo Park': the person, not the
+                    # employer; with no name given, the parse labels the spokeswoman.
+                    person = self._appositive_name(m)
+                    return _Attr(person) if person is not None else _Attr(None, blocked=True)
                 return _Attr(self.resolve(m))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
@@ -505,6 +515,15 @@ class _Resolver:
             return _Attr(None, blocked=True)
         return _Attr(None)
 
+    def _appositive_name(self, m: Mention) -> int | None:
+        """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""
+        gap = re.match(r",\s*", self.masked[m.end :])
+        if gap is None:
+            return None
+        pos = m.end + gap.end()
+        nxt = next((n for n in self.idx.mentions if n.start == pos and n.kind == "name"), None)
+        return self.resolve(nxt) if nxt is not None else None
+
     # -- the parse ---------------------------------------------------------------------------
     def _mention_at(self, pos: int) -> Mention | None:
         return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
@@ -559,10 +578,17 @@ class _Resolver:
                 continue
             if not sent[0] <= toks[c].start < sent[1]:
                 return None
-            for k in [c, *(a for a in self.children[c] if toks[a].dep == "appos")]:
+            appos = [a for a in self.children[c] if toks[a].dep == "appos"]
+            for k in [c, *appos]:
                 m = self._mention_at(toks[k].start)
                 if m is not None:
                     return self.resolve(m)
+            for a in appos:
+                # 'the senator's communications director, Ana Ruiz' where NER missed the name
+                name = [k for k in self.children[a] if k < a and toks[k].dep == "compound"]
+                if toks[a].tag == "NNP" and all(toks[k].tag == "NNP" for k in name):
+                    first = min([a, *name])
+                    return self.idx.person(self.text[toks[first].start : toks[a].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
             verb_word = self.text[toks[verb].start : toks[verb].end].lower()
@@ -583,13 +609,7 @@ class _Resolver:
             if (
                 k > head
                 and toks[k].dep == "prep"
-                and self.text[toks[k].start : toks[k].end]
-                in {
-                    "for",
-                    "of",
-                    "at",
-                    "with",
-                }
+                and self.text[toks[k].start : toks[k].end] in _LABEL_PREPOSITIONS
             ):
                 end = max(self._subtree(k))
                 if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:

@@ -828,6 +828,15 @@ class SpeakerIndex:
             kept.append(m)
         self.mentions = kept
 
+    def person(self, name: str) -> int:
+        """The entity of a person the parse names where NER found nobody: an existing one
+        with that name or surname form, else a new one."""
+        for e in self.entities:
+            if e.kind == "person" and any(same_person_name(name, f) for f in e.forms):
+                return e.id
+        self.entities.append(Entity(len(self.entities), name, "person", [name]))
+        return len(self.entities) - 1
+
     def unnamed(self, label: str) -> int:
         """The entity of an unnamed source, one per label in an article; it has no surface
         forms to search for, so no later mention can fold it into a named person."""
