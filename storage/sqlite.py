@@ -26,6 +26,7 @@ from storage.models import (
     StanceRecord,
     Subscription,
     content_hash,
+    title_from_text,
 )
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
@@ -257,7 +258,7 @@ class SqliteStore:
         )
         hits = []
         for r in rows:
-            title = r["title"] or r["text"].strip().split("\n", 1)[0][:80]
+            title = r["title"] or title_from_text(r["text"])
             hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
         return hits
 
@@ -505,7 +506,7 @@ class SqliteStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or r["text"].strip().split("\n", 1)[0][:80],
+                title=r["title"] or title_from_text(r["text"]),
                 date=date.fromisoformat(r["day"]),
                 role=r["role"],
                 stance=r["stance"],
