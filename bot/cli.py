@@ -1,4 +1,4 @@
-"""The `briefbot` command: console, analyze, seed, run."""
+"""The `briefbot` command: console, add, analyze, seed, run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,11 +94,63 @@ async def _seed(settings: Settings, chat_id: int, use_model: bool) -> None:
                     print(last.plain())
 
 
+class OneLineFormatter(logging.Formatter):
+    """A log record as one line, its exception as 'Type: message' (the traceback only at
+    DEBUG): in the console, logs share the screen with the conversation."""
+
+    def __init__(self, *, tracebacks: bool) -> None:
+        super().__init__("briefbot: %(levelname)s %(name)s: %(message)s")
+        self._tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not self._tracebacks:
+            _, exc, _ = record.exc_info
+            record = logging.makeLogRecord(
+                {
+                    **record.__dict__,
+                    "msg": f"{record.getMessage()} ({type(exc).__name__}: {exc})",
+                    "args": None,
+                    "exc_info": None,
+                    "exc_text": None,
+                }
+            )
+        return super().format(record)
+
+
+def _set_up_logging(level_name: str, *, conversation: bool) -> None:
+    level = getattr(logging, level_name)
+    handler = logging.StreamHandler(sys.stderr)
+    if conversation:
+        handler.setFormatter(OneLineFormatter(tracebacks=level <= logging.DEBUG))
+        # library warnings (deprecations and the like) are for whoever asked for INFO
+        logging.captureWarnings(True)
+        logging.getLogger("py.warnings").setLevel(level if level <= logging.INFO else logging.ERROR)
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+def _leave(status: int) -> int:
+    """Return `status`, or end the process with it at once while a worker thread is still
+    busy: the interpreter would join it first, and a model load that has begun cannot be
+    stopped (a /quit right after start waited 65 s for one). Storage is closed by now."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(status)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     console = sub.add_parser("console", help="the bot, offline, in this terminal")
     console.add_argument("--no-model", action="store_true", help="positions only, no summaries")
+    add = sub.add_parser("add", help="store .txt/.html article files, as /file does in the console")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--no-model", action="store_true", help="positions only, no summaries")
     analyze = sub.add_parser("analyze", help="analyse article files without storing them")
     analyze.add_argument("paths", nargs="+", type=Path)
     analyze.add_argument("--json", action="store_true", help="one JSON object per file per line")
@@ -108,20 +162,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _set_up_logging(settings.log_level, conversation=args.command in {"console", "add"})
     if args.command == "analyze":
         return _analyze(
             args.paths, as_json=args.json, use_model=not args.no_model, settings=settings
         )
-    if args.command == "console":
+    if args.command in {"console", "add"}:
         from bot.console import run_console
 
-        asyncio.run(run_console(settings, use_model=not args.no_model))
-        return 0
+        files = args.paths if args.command == "add" else ()
+        try:
+            asyncio.run(run_console(settings, use_model=not args.no_model, files=files))
+        except KeyboardInterrupt:
+            return _leave(130)
+        return _leave(0)
     if args.command == "seed":
         asyncio.run(_seed(settings, args.chat, use_model=not args.no_model))
         return 0
@@ -131,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.telegram.app import run
 
     run(settings)
-    return 0
+    return _leave(0)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_ARTICLE_WORDS = 60
 MAX_ARTICLE_CHARS = 100_000
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a .txt/.html file sent, or read by the console
 MAX_LINKS_PER_MESSAGE = 5
 URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
 

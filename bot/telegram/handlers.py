@@ -18,14 +18,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import BriefService, ChatRef, Reply, Response
-from bot.service.core import PRIVATE
+from bot.service.core import MAX_DOCUMENT_BYTES, PRIVATE
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
 
 log = logging.getLogger(__name__)
 
 SERVICE = "service"
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 SORRY = "Sorry, something went wrong on my side; please try again in a minute."
 NOT_AN_ARTICLE = "Send me a news article: paste its text, send a link, or a .txt/.html file."
