@@ -1,11 +1,14 @@
-"""The `briefbot` command: console, analyze, seed, run."""
+"""The `briefbot` command: console, add, analyze, seed, run."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,11 +121,27 @@ async def _seed(settings: Settings, chat_id: int, use_model: bool) -> None:
                     print(last.plain())
 
 
+def _leave(status: int) -> int:
+    """Return `status`, or end the process with it at once while a worker thread is still
+    busy: the interpreter would join it first, and a model load that has begun cannot be
+    stopped (a /quit right after start waited 65 s for one). Storage is closed by now."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(status)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     console = sub.add_parser("console", help="the bot, offline, in this terminal")
     console.add_argument("--no-model", action="store_true", help="positions only, no summaries")
+    add = sub.add_parser("add", help="store .txt/.html article files, as /file does in the console")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--no-model", action="store_true", help="positions only, no summaries")
     analyze = sub.add_parser("analyze", help="analyse article files without storing them")
     analyze.add_argument("paths", nargs="+", type=Path)
     analyze.add_argument("--json", action="store_true", help="one JSON object per file per line")
@@ -137,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings()
-    configure_logging(settings)
+    configure_logging(settings, conversation=args.command in {"console", "add"})
     try:
         return _command(args, settings)
     except StorageError as exc:
@@ -147,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, conversation: bool = False) -> None:
     from bot.logs import configure
 
     secrets = []
@@ -155,7 +174,7 @@ def configure_logging(settings: Settings) -> None:
         from bot.telegram.app import webhook_secret
 
         secrets = [settings.telegram_token, webhook_secret(settings.telegram_token)]
-    configure(settings.log_level, secrets)
+    configure(settings.log_level, secrets, conversation=conversation)
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
@@ -167,11 +186,15 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             explain=args.explain,
         )
-    if args.command == "console":
+    if args.command in {"console", "add"}:
         from bot.console import run_console
 
-        asyncio.run(run_console(settings, use_model=not args.no_model))
-        return 0
+        files = args.paths if args.command == "add" else ()
+        try:
+            asyncio.run(run_console(settings, use_model=not args.no_model, files=files))
+        except KeyboardInterrupt:
+            return _leave(130)
+        return _leave(0)
     if args.command == "seed":
         asyncio.run(_seed(settings, args.chat, use_model=not args.no_model))
         return 0
@@ -181,7 +204,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.telegram.app import run
 
     run(settings)
-    return 0
+    return _leave(0)
 
 
 if __name__ == "__main__":

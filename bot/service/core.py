@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MIN_ARTICLE_WORDS = 60
 MAX_ARTICLE_CHARS = 100_000
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a .txt/.html file sent, or read by the console
 MAX_LINKS_PER_MESSAGE = 5
 # a file is read whole before it is decoded; the Telegram skin checks the declared size
 # before downloading, and the core checks what actually arrived
