@@ -25,6 +25,7 @@ from summarizer.speakers import (
     role_match,
 )
 from summarizer.types import Position, Span
+from summarizer.wordlists import data_lines
 
 _ADVERBS = (
     r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
@@ -87,6 +88,8 @@ def _headline_end(masked: str) -> int:
         return first.end(1)
     return 0
 
+
+_SPEECH_VERBS = REPORTING_VERBS | set(data_lines("thought_verbs.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
@@ -560,15 +563,22 @@ class _Resolver:
             ]
             cands = [self._subject(c, outer) for c in attach]
             return next((c for c in cands if c is not None), None)
+        # Every verb on the way up with a subject outside the quote. 'Trump said Bush is
+        # “not smart enough”': the quote hangs from 'is' (Bush), but it is Trump's words, so
+        # the nearest verb of saying or thinking wins; with none, the main clause's subject.
+        chain: list[tuple[int, int]] = []
         cur, seen = attach[0], set()
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
                 found = self._subject(cur, outer)
                 if found is not None:
-                    return found
+                    chain.append((cur, found))
             cur = toks[cur].head
-        return None
+        for verb, found in chain:
+            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS:
+                return found
+        return chain[-1][1] if chain else None
 
     def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
         toks = self.tokens
