@@ -19,6 +19,7 @@ from summarizer.speakers import (
     HONORIFIC_GENDER,
     PARTICIPLES,
     REPORTING_VERBS,
+    ROLE_HEADS,
     VERB_RE,
     Mention,
     SpeakerIndex,
@@ -50,6 +51,8 @@ _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
+# "’s top foreign policy aide ", " campaign spokesman ": a title between two names.
+_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -404,14 +407,14 @@ class _Resolver:
                     # employer; with no name given, the parse labels the spokeswoman.
                     person = self._appositive_name(m)
                     return _Attr(person) if person is not None else _Attr(None, blocked=True)
-                return _Attr(self.resolve(m))
+                return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
             if vs and (
                 _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
                 or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
             ):
-                return _Attr(self.resolve(head_mention))
+                return _Attr(self.resolve(self._titled_name_after(head_mention)))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next(
@@ -517,6 +520,19 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _titled_name_after(self, m: Mention) -> Mention:
+        """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':
+        a body or a person before a title and a name is the employer or the boss; the
+        named person with the title speaks."""
+        nxt = next((n for n in self.idx.mentions if n.start >= m.end), None)
+        if nxt is None or nxt.kind != "name":
+            return m
+        between = self.masked[m.end : nxt.start]
+        title = _TITLE_BETWEEN.fullmatch(between)
+        if title and any(w.lower() in ROLE_HEADS for w in title.group(1).split()):
+            return nxt
+        return m
 
     def _appositive_name(self, m: Mention) -> int | None:
         """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""

@@ -82,6 +82,11 @@ def test_a_quote_woven_into_the_authors_clause_goes_to_the_verbs_subject(
             "“We did not see the letter,” said the senator's communications director, Ana Ruiz.",
             "Ana Ruiz",
         ),
+        (
+            "“Education is the main driver among voters in this state,” said Marquette pollster "
+            "Charles Franklin.",
+            "Charles Franklin",
+        ),
     ],
 )
 def test_the_person_not_the_employer_or_possessor(text: str, speaker: str) -> None:
