@@ -660,8 +660,14 @@ class _Resolver:
         attrs: list[_Attr] = []
         headline = _headline_end(self.masked)
         for q in self.quotes:
-            # A headline's quote is the editor's shorthand of one the body gives in full.
-            a = _Attr(None, blocked=True, scare=True) if q.outer_end <= headline else self.direct(q)
+            # A headline's quote is the editor's shorthand of one the body gives in full; a
+            # title-case fragment names a show or a slogan.
+            if q.outer_end <= headline:
+                a = _Attr(None, blocked=True, scare=True)
+            else:
+                a = self.direct(q)
+                if a.entity is None and q.is_title(self.text):
+                    a.scare = True
             if a.entity is not None:
                 self.owners[q.outer_end] = a.entity
             attrs.append(a)

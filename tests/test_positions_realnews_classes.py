@@ -169,3 +169,11 @@ def test_analyze_explain_names_each_quotes_rule(tmp_path: Path) -> None:
         check=True,
     )
     assert "explain" not in json.loads(plain.stdout)  # the --json contract is unchanged
+
+
+def test_a_title_case_fragment_is_a_title_unless_a_reporting_clause_claims_it() -> None:
+    text = (
+        "Speaking to “Sunday Morning Futures” on Fox, Senator Carl Brenner attacked the plan. "
+        "The crowd chanted “Build It Now” as he left. “Not Now,” Brenner said."
+    )
+    assert quotes_of(text) == {"Carl Brenner": ["Not Now"]}
