@@ -33,6 +33,14 @@ from storage.models import (
     content_hash,
     title_from_text,
 )
+from summarizer.speaker_links import (
+    KnownSpeaker,
+    is_name,
+    known_speakers,
+    link_speaker,
+    linking_aliases,
+    lookup_keys,
+)
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
 NameKey = Callable[[str], str]
@@ -76,12 +84,6 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
         attempts=row["attempts"],
         error=row["error"],
     )
-
-
-def _is_name(alias: str) -> bool:
-    """Titles ("the minister") would tie unrelated people together, across articles or in a
-    lookup: only a name links or finds a speaker."""
-    return alias[:1].isupper() and not alias.lower().startswith("the ")
 
 
 def _fts_query(words: str) -> str:
@@ -385,54 +387,46 @@ class SqliteStore:
                 return [row[0] for row in await c.fetchall()]
 
     async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
-        """The speaker row for a position, linking name forms across articles.
-
-        An article that names someone by surname alone joins the one full-named speaker
-        known by that surname; a full name arriving later upgrades a surname-only row.
-        Two full names that share a surname stay two people.
-        """
-        key = self._name_key(position.speaker)
-        speaker_id = await self._scalar(db, "SELECT id FROM speakers WHERE name_key = ?", key)
-        if speaker_id is None and len(key.split()) == 1:
-            owners = await self._column(
-                db, "SELECT DISTINCT speaker_id FROM speaker_aliases WHERE alias_key = ?", key
-            )
-            speaker_id = owners[0] if len(owners) == 1 else None
-        if speaker_id is None and len(key.split()) > 1:
-            alias_keys = {self._name_key(a) for a in position.aliases} - {key}
-            for alias_key in sorted(k for k in alias_keys if len(k.split()) == 1):
-                speaker_id = await self._scalar(
-                    db, "SELECT id FROM speakers WHERE name_key = ?", alias_key
-                )
-                if speaker_id is not None:
-                    await db.execute(
-                        "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
-                        (position.speaker, key, speaker_id),
-                    )
-                    break
+        """The speaker row for a position, as summarizer.speaker_links decides from the rows
+        it asks about."""
+        keys = sorted(lookup_keys(position, self._name_key))
+        link = link_speaker(position, await self._known_speakers(db, keys), self._name_key)
+        speaker_id = link.speaker_id
         if speaker_id is None:
             cur = await db.execute(
                 "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
-                (position.speaker, key, position.kind),
+                (position.speaker, link.name_key, position.kind),
             )
             speaker_id = int(cur.lastrowid)
-        for alias in {position.speaker, *position.aliases}:
-            if _is_name(alias):
-                await db.execute(
-                    "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
-                    " VALUES (?, ?, ?)",
-                    (speaker_id, alias, self._name_key(alias)),
-                )
+        elif link.rename:
+            await db.execute(
+                "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
+                (position.speaker, link.name_key, speaker_id),
+            )
+        for alias in linking_aliases(position):
+            await db.execute(
+                "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
+                " VALUES (?, ?, ?)",
+                (speaker_id, alias, self._name_key(alias)),
+            )
         return speaker_id
 
     @staticmethod
-    async def _column(db: aiosqlite.Connection, sql: str, *params: object) -> list[int]:
-        async with db.execute(sql, params) as cur:
-            return [int(row[0]) for row in await cur.fetchall()]
-
-    async def _scalar(self, db: aiosqlite.Connection, sql: str, *params: object) -> int | None:
-        values = await self._column(db, sql, *params)
-        return values[0] if values else None
+    async def _known_speakers(db: aiosqlite.Connection, keys: list[str]) -> list[KnownSpeaker]:
+        """The speakers keyed, or aliased, by any of `keys`, with their alias keys among them."""
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        async with db.execute(
+            "SELECT s.id, s.name_key, s.kind, sa.alias_key FROM speakers s"
+            f" LEFT JOIN speaker_aliases sa ON sa.speaker_id = s.id AND sa.alias_key IN ({marks})"
+            f" WHERE s.name_key IN ({marks}) OR s.id IN"
+            f" (SELECT speaker_id FROM speaker_aliases WHERE alias_key IN ({marks}))"
+            " ORDER BY s.id",
+            keys * 3,
+        ) as cur:
+            rows = await cur.fetchall()
+        return known_speakers((r[0], r[1], r[2], r[3]) for r in rows)
 
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
         summary = analysis.summary
@@ -570,7 +564,7 @@ class SqliteStore:
         kinds: dict[int, str] = {}
         for r in rows:
             forms.setdefault(r["id"], []).append(r["name"])
-            named = [a for a in json.loads(r["aliases"]) if _is_name(a)]
+            named = [a for a in json.loads(r["aliases"]) if is_name(a)]
             aliases.setdefault(r["id"], set()).update([r["name"], *named])
             articles.setdefault(r["id"], set()).add(r["article_id"])
             kinds[r["id"]] = r["kind"]

@@ -235,3 +235,22 @@ async def test_surname_only_mentions_join_the_full_name(store):
     await store.save_analysis(ids[2], analysis_for(texts[2], "Keller", ()))
     (match,) = await store.find_speakers(1, "Keller")
     assert match.name == "Anna Keller" and match.article_count == 3
+
+
+async def test_two_articles_same_unnamed_label_are_two_speakers(store):
+    """'a senior official' in one article is not, on that word alone, the one in another."""
+    texts = [TEXT, TEXT + "Two.\n"]
+    ids = [(await store.add_article(1, None, NewArticle(text=t)))[0].id for t in texts]
+    for article_id, text in zip(ids, texts, strict=True):
+        analysis = analysis_for(text)
+        analysis.positions = [
+            Position(
+                speaker="unnamed: senior official",
+                kind="unnamed",
+                aliases=["senior official"],
+                quotes=[span(text, "We will not back down,")],
+            )
+        ]
+        await store.save_analysis(article_id, analysis)
+    speakers = await store.list_speakers(1)
+    assert [(m.name, m.article_count) for m in speakers] == [("unnamed: senior official", 1)] * 2
