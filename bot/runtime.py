@@ -12,7 +12,7 @@ from bot.service import BriefService
 from bot.service.analysis import AnalysisQueue, Analyzer, LocalAnalyzer
 from bot.service.ports import Fetcher, Notifier, Scheduler
 from bot.settings import Settings
-from storage import SqliteStore
+from storage import open_store
 from summarizer.names import name_key
 
 
@@ -28,7 +28,7 @@ async def open_service(
 ) -> AsyncIterator[BriefService]:
     """`analyzer` replaces the local model thread: a remote model server, or a test's model
     that fails or hangs on demand (a real model cannot be made to hang when asked)."""
-    store = await SqliteStore.open(settings.database, name_key=name_key)
+    store = await open_store(settings.database, name_key=name_key)
     analyzer = analyzer or LocalAnalyzer(
         settings.model if use_model else None,
         cache_dir=settings.model_cache,

