@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
@@ -306,25 +306,55 @@ class PostgresStore:
 
     # analysis lifecycle -----------------------------------------------------------------
 
-    async def mark_running(self, article_id: int) -> None:
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        # SKIP LOCKED: a worker passes over the row another is claiming this instant instead
+        # of queueing behind it, so claims by many workers never wait on one another.
         async with self._tx() as db:
-            await db.execute(
-                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL"
-                " WHERE id = $1",
+            row = await db.fetchrow(
+                "WITH pick AS (SELECT id FROM articles"
+                " WHERE ($1::bigint IS NULL OR id = $1) AND (state = 'queued' OR"
+                " (state = 'failed' AND $1::bigint IS NOT NULL) OR"
+                " (state = 'running' AND (lease_until IS NULL OR lease_until < now())))"
+                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                " UPDATE articles a SET state = 'running', attempts = attempts + 1, error = NULL,"
+                " lease_owner = $2, lease_until = now() + make_interval(secs => $3)"
+                f" FROM pick WHERE a.id = pick.id RETURNING {_ARTICLE_COLUMNS}",
                 article_id,
+                owner,
+                lease_s,
             )
+        return _article(row) if row else None
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "UPDATE articles SET lease_until = now() + make_interval(secs => $3)"
+                " WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                article_id,
+                owner,
+                lease_s,
+            )
+        return status == "UPDATE 1"
 
     async def mark_failed(self, article_id: int, error: str) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE articles SET state = 'failed', error = $1 WHERE id = $2",
+                "UPDATE articles SET state = 'failed', error = $1, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = $2",
                 error[:500],
                 article_id,
             )
 
-    async def requeue_unfinished(self) -> list[int]:
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
         async with self._tx() as db:
-            await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
+            await db.execute(
+                "UPDATE articles SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+                " WHERE state = 'running'"
+                " AND (NOT $1 OR lease_until IS NULL OR lease_until < now())",
+                expired_only,
+            )
             rows = await db.fetch("SELECT id FROM articles WHERE state = 'queued' ORDER BY id")
         return [int(r[0]) for r in rows]
 
@@ -428,7 +458,9 @@ class PostgresStore:
                     ],
                 )
             await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL WHERE id = $1", article_id
+                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = $1",
+                article_id,
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:
@@ -545,4 +577,43 @@ class PostgresStore:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE subscriptions SET last_sent_at = $1 WHERE chat_id = $2", at, chat_id
+            )
+
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "INSERT INTO briefings_sent(chat_id, local_date, claimed_by, claimed_at)"
+                " SELECT chat_id, $2, $3, now() FROM subscriptions WHERE chat_id = $1"
+                " ON CONFLICT (chat_id, local_date) DO UPDATE"
+                " SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at"
+                " WHERE briefings_sent.sent_at IS NULL"
+                " AND briefings_sent.claimed_at < now() - make_interval(secs => $4)",
+                chat_id,
+                day,
+                owner,
+                stale_s,
+            )
+        return status == "INSERT 0 1"
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE briefings_sent SET sent_at = now() WHERE chat_id = $1 AND local_date = $2",
+                chat_id,
+                day,
+            )
+            await db.execute(
+                "UPDATE subscriptions SET last_sent_at = $1 WHERE chat_id = $2",
+                covered_until,
+                chat_id,
+            )
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM briefings_sent WHERE chat_id = $1 AND local_date = $2"
+                " AND claimed_by = $3 AND sent_at IS NULL",
+                chat_id,
+                day,
+                owner,
             )

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -362,25 +362,57 @@ class SqliteStore:
 
     # analysis lifecycle -----------------------------------------------------------------
 
-    async def mark_running(self, article_id: int) -> None:
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        now = _now()
+        until = (now + timedelta(seconds=lease_s)).isoformat()
+        which = "id = ?" if article_id is not None else "1 = 1"
+        retry = "state = 'failed' OR" if article_id is not None else ""
         async with self._tx() as db:
+            # one writer at a time (BEGIN IMMEDIATE): the pick and the update cannot interleave
+            async with db.execute(
+                f"SELECT id FROM articles WHERE {which} AND (state = 'queued' OR {retry}"
+                " (state = 'running' AND (lease_until IS NULL OR lease_until < ?)))"
+                " ORDER BY id LIMIT 1",
+                (article_id, now.isoformat()) if article_id is not None else (now.isoformat(),),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
             await db.execute(
-                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL"
-                " WHERE id = ?",
-                (article_id,),
+                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL,"
+                " lease_owner = ?, lease_until = ? WHERE id = ?",
+                (owner, until, row[0]),
             )
+        return await self.get_article_any(row[0])
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        until = (_now() + timedelta(seconds=lease_s)).isoformat()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE articles SET lease_until = ? WHERE id = ? AND state = 'running'"
+                " AND lease_owner = ?",
+                (until, article_id, owner),
+            )
+            return cur.rowcount == 1
 
     async def mark_failed(self, article_id: int, error: str) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?",
+                "UPDATE articles SET state = 'failed', error = ?, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
                 (error[:500], article_id),
             )
 
-    async def requeue_unfinished(self) -> list[int]:
-        """After a crash, 'running' means 'died mid-analysis': it goes back in the queue."""
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
+        expired = " AND (lease_until IS NULL OR lease_until < ?)" if expired_only else ""
         async with self._tx() as db:
-            await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
+            await db.execute(
+                "UPDATE articles SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+                f" WHERE state = 'running'{expired}",
+                (_now().isoformat(),) if expired_only else (),
+            )
             async with db.execute(
                 "SELECT id FROM articles WHERE state = 'queued' ORDER BY id"
             ) as c:
@@ -484,7 +516,9 @@ class SqliteStore:
                     rows,
                 )
             await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL WHERE id = ?", (article_id,)
+                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
+                (article_id,),
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:
@@ -596,4 +630,42 @@ class SqliteStore:
             await db.execute(
                 "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
                 (at.isoformat(), chat_id),
+            )
+
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        now = _now()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO briefings_sent(chat_id, local_date, claimed_by, claimed_at)"
+                " SELECT chat_id, ?, ?, ? FROM subscriptions WHERE chat_id = ?"
+                " ON CONFLICT(chat_id, local_date) DO UPDATE"
+                " SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at"
+                " WHERE briefings_sent.sent_at IS NULL AND briefings_sent.claimed_at < ?",
+                (
+                    day.isoformat(),
+                    owner,
+                    now.isoformat(),
+                    chat_id,
+                    (now - timedelta(seconds=stale_s)).isoformat(),
+                ),
+            )
+            return cur.rowcount == 1
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE briefings_sent SET sent_at = ? WHERE chat_id = ? AND local_date = ?",
+                (_now().isoformat(), chat_id, day.isoformat()),
+            )
+            await db.execute(
+                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
+                (covered_until.isoformat(), chat_id),
+            )
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM briefings_sent WHERE chat_id = ? AND local_date = ?"
+                " AND claimed_by = ? AND sent_at IS NULL",
+                (chat_id, day.isoformat(), owner),
             )

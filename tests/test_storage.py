@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 from dataclasses import dataclass
@@ -111,6 +112,9 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
     with sqlite3.connect(path) as raw:  # roll the file back to what release 1 wrote
         raw.execute("ALTER TABLE analyses ADD COLUMN stances_s REAL NOT NULL DEFAULT 0")
         raw.execute("ALTER TABLE positions DROP COLUMN name")
+        raw.execute("ALTER TABLE articles DROP COLUMN lease_owner")
+        raw.execute("ALTER TABLE articles DROP COLUMN lease_until")
+        raw.execute("DROP TABLE briefings_sent")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -156,9 +160,13 @@ async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
 async def test_article_committed_queued_before_analysis_and_requeued_after_crash(backend):
     s = await backend.open()
     article, _ = await s.add_article(1, None, NewArticle(text=TEXT))
-    await s.mark_running(article.id)
+    assert (await s.claim(article.id, "worker-1", lease_s=600)).state == "running"
     await s.close()  # the process "dies" here, mid-analysis
     reopened = await backend.open()
+    # where several work, a live lease is another worker's: it stays with it
+    assert await reopened.requeue_unfinished(expired_only=True) == []
+    assert await reopened.claim(None, "worker-2", lease_s=600) is None
+    # the only worker knows that what was running died with it
     assert await reopened.requeue_unfinished() == [article.id]
     record = await reopened.get_article(1, article.id)
     assert record is not None and record.state == "queued" and record.attempts == 1
@@ -324,3 +332,67 @@ async def test_postgres_reads_a_user_shapes_are_cut_at_their_budget(postgres_url
         assert [h.article_id for h in await store.search(1, capped)] == [1]
     finally:
         await store.close()
+
+
+async def test_each_article_is_claimed_by_one_worker_and_a_dead_workers_lease_runs_out(backend):
+    """Four workers (each its own connection, as separate processes) claim twelve articles at
+    once: each article goes to exactly one. A lease that runs out (its worker died) lets
+    another worker take the article; the dead worker can no longer renew it."""
+    setup = await backend.open()
+    ids = [
+        (await setup.add_article(1, None, NewArticle(text=f"{TEXT} {n}")))[0].id for n in range(12)
+    ]
+    workers = [await backend.open() for _ in range(4)]
+    try:
+
+        async def drain(store: Store, name: str) -> list[int]:
+            got = []
+            while (article := await store.claim(None, name, lease_s=600)) is not None:
+                got.append(article.id)
+            return got
+
+        claimed = await asyncio.gather(*(drain(w, f"w{i}") for i, w in enumerate(workers)))
+        assert sorted(i for c in claimed for i in c) == ids
+        assert await workers[0].claim(ids[0], "late", lease_s=600) is None  # leased
+        # the first worker dies with its first article, its lease already run out
+        dead_article = ids[0]
+        owner = next(f"w{i}" for i, c in enumerate(claimed) if dead_article in c)
+        assert await setup.renew_lease(dead_article, owner, lease_s=0)
+        await asyncio.sleep(0.01)
+        taken = await workers[1].claim(None, "w-rescue", lease_s=600)
+        assert taken is not None and (taken.id, taken.attempts) == (dead_article, 2)
+        assert not await setup.renew_lease(dead_article, owner, lease_s=600)
+        await workers[1].save_analysis(dead_article, analysis_for(f"{TEXT} 0"))
+        assert await workers[2].claim(dead_article, "w2", lease_s=600) is None  # done
+    finally:
+        for w in [setup, *workers]:
+            await w.close()
+
+
+async def test_a_days_briefing_is_claimed_once_across_processes_and_a_dead_claim_is_taken_over(
+    backend,
+):
+    day = date(2026, 3, 4)
+    bots = [await backend.open() for _ in range(3)]
+    try:
+        await bots[0].subscribe(7, time(8, 0), "Europe/Rome")
+        won = await asyncio.gather(
+            *(b.claim_briefing(7, day, f"bot{i}", stale_s=600) for i, b in enumerate(bots))
+        )
+        assert sorted(won) == [False, False, True]
+        winner = won.index(True)
+        # its send failed: released, so another process may send it
+        await bots[winner].release_briefing(7, day, f"bot{winner}")
+        assert await bots[1].claim_briefing(7, day, "bot1", stale_s=600)
+        # bot1 dies before sending; once its claim is stale another takes the day over
+        assert not await bots[2].claim_briefing(7, day, "bot2", stale_s=600)
+        assert await bots[2].claim_briefing(7, day, "bot2", stale_s=0)
+        covered = datetime(2026, 3, 4, 7, tzinfo=UTC)
+        await bots[2].briefing_sent(7, day, covered)
+        assert not await bots[0].claim_briefing(7, day, "bot0", stale_s=0)  # sent: never again
+        assert (await bots[0].get_subscription(7)).last_sent_at == covered
+        assert await bots[0].claim_briefing(7, date(2026, 3, 5), "bot0", stale_s=600)
+        assert not await bots[0].claim_briefing(8, day, "bot0", stale_s=600)  # no subscription
+    finally:
+        for b in bots:
+            await b.close()
