@@ -7,7 +7,7 @@ the people running this bot are not all Python developers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="where the packaged model is assembled and converted once",
     )
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    analysis: Literal["local", "workers"] = Field(
+        default="local",
+        description="'local': this process analyses with its own model; 'workers': `briefbot"
+        " worker` processes on the same database do, and this one loads no model",
+    )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
