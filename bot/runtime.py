@@ -47,6 +47,7 @@ async def open_service(
         timeout_s=settings.analysis_timeout_s,
         shared=worker or settings.analysis == "workers" or is_database_url(settings.database),
         analyse=analyses,
+        lease_s=settings.analysis_lease_s,
     )
     service = BriefService(
         store,

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         description="'local': this process analyses with its own model; 'workers': `briefbot"
         " worker` processes on the same database do, and this one loads no model",
     )
+    analysis_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a dead worker's article waits before another worker takes it",
+    )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
