@@ -33,6 +33,7 @@ _ADVERBS = (
     r"once|even|only|too|never|not|\w+ly)\s+)*"
 )
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
+_PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
 _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
@@ -57,7 +58,11 @@ _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
-_ABBREV_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St)\.$")
+# A full stop that ends no sentence: a title ('Ms. Brandt said') or a middle initial
+# ('said Roger C. Altman, founder of ...', 'J.M. Berger').
+_ABBREV_END = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St|[A-Z])\.$"
+)
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "did not say", "declined to comment": a verb that reports nothing.
 _NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
@@ -835,7 +840,9 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
     paraphrase in the article.
     """
     quotes = find_quotes(text)
-    masked = mask_quotes(text, quotes)
+    # 'Rep. Carl Brenner II (D-Ohio) said': the party-state tag is blanked, offsets kept, so
+    # the name stands next to its verb as in any other reporting clause.
+    masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
     if parsed is None:
         from summarizer.nlp import parse
 

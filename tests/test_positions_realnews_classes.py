@@ -177,3 +177,38 @@ def test_a_title_case_fragment_is_a_title_unless_a_reporting_clause_claims_it() 
         "The crowd chanted “Build It Now” as he left. “Not Now,” Brenner said."
     )
     assert quotes_of(text) == {"Carl Brenner": ["Not Now"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“We will not fund it,” Rep. Carl Brenner II (D-Ohio) said on Monday.", "Carl Brenner II"),
+        (
+            "Gov. Dana K. Whitlow (R-Nev.), said, “I am ready to rent a covered wagon.”",
+            "Dana K. Whitlow",
+        ),
+        ("“It is over,” said Sen. Ann Lee (I-Vt.), who chairs the panel.", "Ann Lee"),
+        (
+            "Winning Ohio, Gov.\u00a0Dana Whitlow (R-OH), said, “I am getting ready to rent a "
+            "covered wagon.”",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_a_party_state_tag_does_not_hide_the_speaker(text: str, speaker: str) -> None:
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_middle_initial_ends_no_sentence() -> None:
+    text = (
+        "“It costs a fortune to run,” said Paul H. Chipok, a lawyer in Orlando. “Above a "
+        "certain size, no owner can do that.”\n\nJ.M. Berger, a fellow at the institute, "
+        "disagreed. “They will adapt,” he said."
+    )
+    assert quotes_of(text) == {
+        "Paul H. Chipok": [
+            "It costs a fortune to run",
+            "Above a certain size, no owner can do that.",
+        ],
+        "J.M. Berger": ["They will adapt"],
+    }
