@@ -36,8 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from botapi_stub import PageServer, article_html, page, redirect  # noqa: E402
-from test_fetch import SLOW_HTML, _compressed, _encoded  # noqa: E402
-from test_hostile import HOSTILE_HTML  # noqa: E402
+from hostile_pages import HOSTILE_HTML, SLOW_HTML, compressed, encoded  # noqa: E402
 
 from bot.fetch.extract import extract_html  # noqa: E402
 from bot.fetch.pool import ExtractionPool  # noqa: E402
@@ -139,10 +138,10 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
 
     await pool_overhead(args.repeat)
-    gzipped = _compressed(64, 31)
+    gzipped = compressed(64, 31)
     routes = {
-        "/bomb-gzip": _encoded(gzipped, "gzip"),
-        "/bomb-gzip-gzip": _encoded(gzip.compress(gzipped), "gzip, gzip"),
+        "/bomb-gzip": encoded(gzipped, "gzip"),
+        "/bomb-gzip-gzip": encoded(gzip.compress(gzipped), "gzip, gzip"),
         "/slow": page(SLOW_HTML),
         "/to-data": redirect("data:text/html,<p>an article</p>"),
         "/rot13": page(article_html().encode(), "text/html; charset=rot13"),

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from botapi_stub import BotApiStubProcess, Call  # noqa: E402
-from test_telegram import running  # noqa: E402
+from support import running  # noqa: E402
 
 from bot.runtime import open_service  # noqa: E402
 from bot.service import ChatRef  # noqa: E402

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import ipaddress
 import os
 import shutil
@@ -18,13 +17,20 @@ from pathlib import Path
 
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, Route, article_html, page, redirect
+from hostile_pages import (
+    CONSENT_PAGE,
+    PAYWALL_PAGE,
+    SLOW_HTML,
+    big,
+    compressed,
+    encoded,
+    gzipped,
+)
 from httpcore._backends.auto import AutoBackend
 
 from bot.fetch.pool import MAX_HTML_CHARS, ExtractionPool
 from bot.fetch.safe import SafeFetcher, is_public
 from bot.service.ports import FetchError
-
-FIFTY_MB = 50 * 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
@@ -43,45 +49,9 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return made
 
 
-def _big(with_length: bool):  # type: ignore[no-untyped-def]
-    def route(handler):  # type: ignore[no-untyped-def]
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        if with_length:
-            handler.send_header("Content-Length", str(FIFTY_MB))
-        else:
-            handler.send_header("Connection", "close")
-            handler.close_connection = True
-        handler.end_headers()
-        chunk = b"<p>" + b"x" * 65_530 + b"</p>"
-        for _ in range(FIFTY_MB // len(chunk)):
-            handler.wfile.write(chunk)
-
-    return route
-
-
 def _slow(handler):  # type: ignore[no-untyped-def]
     time.sleep(2)
     handler.reply(200, article_html().encode(), "text/html")
-
-
-CONSENT_PAGE = """<html><head><title>Before you continue</title>
-<script src="https://cdn.cookielaw.org/onetrust.js"></script></head><body>
-<div id="onetrust-banner"><h1>We value your privacy</h1>
-<p>We and our partners use cookies and similar technologies to store and access personal
-data on your device, for personalised ads and content, ad and content measurement, audience
-insights and product development. With your consent we may use precise geolocation data.
-You can change your privacy settings at any time. Some partners rely on legitimate interest.</p>
-<button>Accept all</button><button>Reject all</button><button>Manage preferences</button>
-</div></body></html>"""
-
-PAYWALL_PAGE = """<html><head><title>Budget row deepens</title>
-<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}
-</script></head><body><article><h1>Budget row deepens</h1>
-<p>The finance minister faced questions on Monday over the spending plan, as opposition
-parties demanded a vote before the summer recess and officials declined to comment.</p>
-<p>This article is for subscribers only. Subscribe to continue reading.</p>
-</article></body></html>"""
 
 
 @pytest.fixture
@@ -114,8 +84,8 @@ def site(other_site: PageServer):  # type: ignore[no-untyped-def]
             "/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
             "/to-metadata-v6": redirect("http://[fd00:ec2::254]/"),
             "/to-ftp": redirect("ftp://example.org/file"),
-            "/big-declared": _big(with_length=True),
-            "/big-streamed": _big(with_length=False),
+            "/big-declared": big(with_length=True),
+            "/big-streamed": big(with_length=False),
             "/report.pdf": page(b"%PDF-1.7\n...", "application/pdf"),
             "/photo.png": page(b"\x89PNG\r\n\x1a\n", "image/png"),
             "/consent": page(CONSENT_PAGE),
@@ -395,39 +365,16 @@ def test_public_ipv4_inside_ipv6_stays_reachable(address: str) -> None:
 # issue 16: compressed bombs, odd encodings, and servers that break off
 
 
-def _compressed(data_mib: int, wbits: int) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
-    zeros = bytes(1024 * 1024)
-    return b"".join(packer.compress(zeros) for _ in range(data_mib)) + packer.flush()
-
-
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=9)
-
-
-def _encoded(body: bytes, *encodings: str, kind: str = "text/html") -> Route:
-    def route(handler):  # type: ignore[no-untyped-def]
-        handler.send_response(200)
-        handler.send_header("Content-Type", kind)
-        for encoding in encodings:  # two values are two header lines
-            handler.send_header("Content-Encoding", encoding)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return route
-
-
 @pytest.fixture(scope="module")
 def bombs() -> dict[str, Route]:
     """64 MiB of zeros as 65 KB of gzip (and 270 bytes of gzip-in-gzip), deflate both ways."""
-    gzipped = _compressed(64, 31)
+    packed = compressed(64, 31)
     return {
-        "/bomb-gzip": _encoded(gzipped, "gzip"),
-        "/bomb-deflate": _encoded(_compressed(64, 15), "deflate"),
-        "/bomb-raw-deflate": _encoded(_compressed(64, -15), "deflate"),
-        "/bomb-gzip-gzip": _encoded(_gzip(gzipped), "gzip, gzip"),
-        "/bomb-gzip-twice": _encoded(_gzip(gzipped), "gzip", "gzip"),
+        "/bomb-gzip": encoded(packed, "gzip"),
+        "/bomb-deflate": encoded(compressed(64, 15), "deflate"),
+        "/bomb-raw-deflate": encoded(compressed(64, -15), "deflate"),
+        "/bomb-gzip-gzip": encoded(gzipped(packed), "gzip, gzip"),
+        "/bomb-gzip-twice": encoded(gzipped(packed), "gzip", "gzip"),
     }
 
 
@@ -476,17 +423,17 @@ ARTICLE = article_html().encode()
 @pytest.mark.parametrize(
     ("body", "encodings"),
     [
-        (_gzip(ARTICLE), ("gzip",)),
-        (_gzip(ARTICLE), ("x-gzip",)),
+        (gzipped(ARTICLE), ("gzip",)),
+        (gzipped(ARTICLE), ("x-gzip",)),
         (zlib.compress(ARTICLE), ("deflate",)),
         (zlib.compress(ARTICLE)[2:-4], ("deflate",)),  # raw deflate, as IIS sends it
         (ARTICLE, ("identity",)),
-        (_gzip(ARTICLE), ("identity", "GZIP")),
+        (gzipped(ARTICLE), ("identity", "GZIP")),
     ],
     ids=["gzip", "x-gzip", "deflate", "raw-deflate", "identity", "identity-then-gzip"],
 )
 async def test_compressed_pages_are_read(body: bytes, encodings: tuple[str, ...]) -> None:
-    server = PageServer({"/a": _encoded(body, *encodings)})
+    server = PageServer({"/a": encoded(body, *encodings)})
     fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
     try:
         fetched = await fetcher.fetch(server.url("/a"))
@@ -499,12 +446,12 @@ async def test_compressed_pages_are_read(body: bytes, encodings: tuple[str, ...]
 @pytest.mark.parametrize(
     ("route", "words"),
     [
-        (_encoded(_gzip(ARTICLE), "br"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "zstd"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "compress"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "x-custom"), "packed in a way I don't read"),
-        (_encoded(b"\x1f\x8b\x08\x00 not really gzip" * 10, "gzip"), "damaged compressed page"),
-        (_encoded(b"\x78\x9c garbage" * 10, "deflate"), "damaged compressed page"),
+        (encoded(gzipped(ARTICLE), "br"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "zstd"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "compress"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "x-custom"), "packed in a way I don't read"),
+        (encoded(b"\x1f\x8b\x08\x00 not really gzip" * 10, "gzip"), "damaged compressed page"),
+        (encoded(b"\x78\x9c garbage" * 10, "deflate"), "damaged compressed page"),
     ],
     ids=["br", "zstd", "compress", "unknown", "bad-gzip", "bad-deflate"],
 )
@@ -554,7 +501,7 @@ def _gzip_transfer(handler):  # type: ignore[no-untyped-def]
     handler.send_header("Content-Type", "text/html")
     handler.send_header("Transfer-Encoding", "gzip, chunked")
     handler.end_headers()
-    body = _gzip(ARTICLE)
+    body = gzipped(ARTICLE)
     handler.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
 
 
@@ -641,13 +588,6 @@ async def test_no_cookie_travels_from_one_fetch_to_the_next() -> None:
 
 # ---------------------------------------------------------------------------------------
 # issue 16: extraction in a worker process that is killed at its time limit
-
-# 1.1 MB that trafilatura takes about 3 s to read (measured on this project's 2-core host)
-SLOW_HTML = (
-    "<html><body>"
-    + "<div><p>The minister said the plan would work.</p></div>" * 20_000
-    + "</body></html>"
-)
 
 
 def worker_pids() -> set[int]:

@@ -7,89 +7,21 @@ import html
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
+from support import ARTICLE, make_app, running, showing
 from telegram.ext import Application
 
-from bot.fetch import SafeFetcher
 from bot.service import Block, Reply
 from bot.settings import Settings
-from bot.telegram import build_application
 from bot.telegram.app import webhook_options
 from bot.telegram.handlers import SORRY, LiveMessage
 from bot.telegram.render import LIMIT, render, units
 
-ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
 CHAT = 42
-
-
-@pytest.fixture
-def stub() -> AsyncIterator[BotApiStub]:
-    server = BotApiStub()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def site() -> AsyncIterator[PageServer]:
-    server = PageServer(
-        {
-            "/news/buses": page(article_html()),
-            "/news/escape": page(article_html(title="<script>alert(1)</script> & <b>friends</b>")),
-        }
-    )
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
-    return Settings(
-        telegram_token=stub.token,
-        telegram_api_url=stub.base_url,
-        database=tmp_path / "briefbot.db",
-        model_cache=tmp_path / "cache",
-        submissions_per_hour=30,
-    )
-
-
-def make_app(settings: Settings, site: PageServer) -> Application:
-    # only the test site may be private; every other loopback address stays refused
-    fetcher = SafeFetcher(allow_private_for_tests={site.host_port})
-    return build_application(settings, fetcher=fetcher, use_model=False)
-
-
-@asynccontextmanager
-async def running(app: Application) -> AsyncIterator[Application]:
-    """What `run_polling` does, minus owning the event loop and the signal handlers."""
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
-
-
-@pytest.fixture
-async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:
-    async with running(make_app(settings, site)) as app:
-        yield app
-
-
-def showing(stub: BotApiStub, *needles: str):  # type: ignore[no-untyped-def]
-    """A predicate: some bot message in the chat now contains every needle."""
-    return lambda: next((t for t in stub.texts() if all(n in t for n in needles)), None)
 
 
 async def test_start_sets_commands_and_answers_help(bot: Application, stub: BotApiStub) -> None:
