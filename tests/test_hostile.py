@@ -160,6 +160,7 @@ async def test_odd_and_unbalanced_quote_marks_only_show_verbatim_quotes(tmp_path
             assert quote in ODD_QUOTES, quote
         analysis = await svc.store.get_analysis(1)
         assert analysis is not None
+        assert any(position.quotes for position in analysis.positions), analysis
         for position in analysis.positions:
             for span in position.quotes:
                 assert ODD_QUOTES[span.start : span.end] == span.text
