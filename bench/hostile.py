@@ -30,6 +30,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +73,8 @@ async def pool_overhead(repeat: int) -> None:
     start_s = time.perf_counter() - started
     figures = []
     for name, html in [("small", article_html()), ("400KB", HOSTILE_HTML["scripts"])]:
-        inline = await median_ms(lambda h=html: asyncio.to_thread(extract_html, h, None), repeat)
-        pooled = await median_ms(lambda h=html: pool.extract(h, None), repeat)
+        inline = await median_ms(partial(asyncio.to_thread, extract_html, html, None), repeat)
+        pooled = await median_ms(partial(pool.extract, html, None), repeat)
         figures.append(f"{name} {inline:.1f} ms in-process, {pooled:.1f} ms in the pool")
     await asyncio.to_thread(pool.close)
     print(f"pool: worker start {start_s * 1000:.0f} ms; " + "; ".join(figures), flush=True)

@@ -73,7 +73,7 @@ def _analyze(
         if generator is not None:
             analysis = pipeline.complete(text, analysis, generator)
         if as_json:
-            record = {
+            record: dict[str, object] = {
                 "file": path.name,
                 "title": analysis.title,
                 "summary": analysis.summary.text if analysis.summary else None,

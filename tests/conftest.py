@@ -74,6 +74,6 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:
     async with running(make_app(settings, site)) as app:
         yield app

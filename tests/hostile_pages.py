@@ -16,7 +16,7 @@ FIFTY_MB = 50 * 1024 * 1024
 def big(with_length: bool) -> Route:
     """50 MB of HTML, its length declared up front or streamed until the connection closes."""
 
-    def route(handler):  # type: ignore[no-untyped-def]
+    def route(handler):
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html")
         if with_length:
@@ -65,7 +65,7 @@ def gzipped(data: bytes) -> bytes:
 def encoded(body: bytes, *encodings: str, kind: str = "text/html") -> Route:
     """A route that serves `body` as is, declaring each Content-Encoding given."""
 
-    def route(handler):  # type: ignore[no-untyped-def]
+    def route(handler):
         handler.send_response(200)
         handler.send_header("Content-Type", kind)
         for encoding in encodings:  # two values are two header lines

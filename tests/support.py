@@ -11,15 +11,17 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer
 from telegram.ext import Application
 
 from bot.fetch import SafeFetcher
-from bot.service import ChatRef, Reply, Response
+from bot.service import BriefService, ChatRef, Reply, Response
 from bot.settings import Settings
 from bot.telegram import build_application
 from seeds import demo_articles
+from storage import SqliteStore
 
 CHAT = ChatRef(chat_id=42, user_id=7)
 ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
@@ -45,20 +47,26 @@ def demo(name_part: str) -> str:
     return next(text for name, text in demo_articles() if name_part in name)
 
 
-def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
     """The database as an operator sees it, through a connection of its own."""
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
 
 
-def make_app(settings: Settings, site: PageServer) -> Application:  # type: ignore[type-arg]
+def sqlite_of(service: BriefService) -> SqliteStore:
+    """The service's store as the SQLite file it is in these tests, for a PRAGMA or a lock."""
+    assert isinstance(service.store, SqliteStore)
+    return service.store
+
+
+def make_app(settings: Settings, site: PageServer) -> Application:
     # only the test site may be private; every other loopback address stays refused
     fetcher = SafeFetcher(allow_private_for_tests={site.host_port})
     return build_application(settings, fetcher=fetcher, use_model=False)
 
 
 @asynccontextmanager
-async def running(app: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running(app: Application) -> AsyncIterator[Application]:
     """What `run_polling` does, minus owning the event loop and the signal handlers."""
     await app.initialize()
     await app.post_init(app)  # type: ignore[misc]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from botapi_stub import BotApiStub
 from standins import STARTED, StandInAnalyzer, StandInModel, warm
-from support import ARTICLE, CHAT, demo, rows, settings_for, showing, text_of
+from support import ARTICLE, CHAT, demo, rows, settings_for, showing, sqlite_of, text_of
 from telegram.ext import Application
 
 from bot.runtime import open_service
@@ -112,13 +112,13 @@ async def test_full_disk_refuses_the_submission_and_writes_nothing(tmp_path: Pat
     long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
     async with open_service(config, use_model=False) as svc:
         await text_of(await svc.handle(CHAT, demo("04_frontline")))
-        async with svc.store._db.execute("PRAGMA page_count") as cursor:
-            (pages,) = await cursor.fetchone()
+        async with sqlite_of(svc)._db.execute("PRAGMA page_count") as cursor:
+            (pages,) = await cursor.fetchone() or (0,)
         # the file may not grow by a single page: what a full disk does to SQLite
-        await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+        await sqlite_of(svc)._db.execute(f"PRAGMA max_page_count = {pages}")
         refused = await text_of(await svc.handle(stranger, long_article))
         assert "database is unavailable right now, so nothing was changed" in refused
-        await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+        await sqlite_of(svc)._db.execute("PRAGMA max_page_count = 1073741823")
         assert "No articles stored yet" in await text_of(await svc.handle(stranger, "/articles"))
         counts = (
             "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chats),"
@@ -131,7 +131,7 @@ async def test_full_disk_refuses_the_submission_and_writes_nothing(tmp_path: Pat
 
 async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Another process holds the database while the worker saves: no half-written analysis,
     the user is told, and once the lock goes the worker (which used to die on its next sweep
     of the queue) analyses the article in full."""
@@ -141,7 +141,7 @@ async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     try:
         async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
             await warm(svc)
-            await svc.store._db.execute("PRAGMA busy_timeout = 50")
+            await sqlite_of(svc)._db.execute("PRAGMA busy_timeout = 50")
             responses = await svc.handle(CHAT, demo("02_ceasefire"))
             following = asyncio.ensure_future(text_of(responses))
             locker = sqlite3.connect(config.database, timeout=0)
@@ -209,6 +209,7 @@ async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) ->
     )
     try:
         # generous: the child imports torch and loads spaCy, on a machine that may be busy
+        assert child.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=180)
         assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
         assert rows(config.database, "SELECT state, attempts FROM articles") == [("running", 1)]
@@ -254,7 +255,7 @@ async def test_bot_api_5xx_is_retried_with_backoff_and_delivered(
 
 async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_is_not(
     tmp_path: Path, monkeypatch, caplog
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import bot.service.analysis as analysis
 
     release = threading.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -184,7 +185,7 @@ async def test_same_article_twenty_times_at_once_is_stored_and_analysed_once(
         drafts = 0
         real_draft = svc.analyzer.draft
 
-        async def counting_draft(*args, **kwargs):  # type: ignore[no-untyped-def]
+        async def counting_draft(*args, **kwargs):
             nonlocal drafts
             drafts += 1
             return await real_draft(*args, **kwargs)
@@ -270,10 +271,7 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
                 stub.message(" ".join(bad.url(p) for p in paths[start : start + 5]))
             for path, words in expected.items():
                 prefix = f"{bad.url(path)}: "
-                await stub.wait_for(
-                    lambda p=prefix, w=words: any(t.startswith(p) and w in t for t in stub.texts()),
-                    seconds=30,
-                )
+                await stub.wait_for(partial(answered, stub, prefix, words), seconds=30)
             stub.message("/articles")
             await stub.wait_for(showing(stub, "No articles stored yet"))
         assert len(stub.texts()) == len(expected) + 1
@@ -285,6 +283,10 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
 
 # ---------------------------------------------------------------------------------------
 # commands with wrong arguments
+
+
+def answered(stub: BotApiStub, prefix: str, words: str) -> bool:
+    return any(t.startswith(prefix) and words in t for t in stub.texts())
 
 
 @pytest.mark.parametrize(
@@ -466,7 +468,7 @@ async def test_one_user_reads_one_link_at_a_time_and_others_are_not_held(
     most: dict[str, int] = {"a": 0, "b": 0, "both": 0}
     lock = threading.Lock()
 
-    def slow(handler):  # type: ignore[no-untyped-def]
+    def slow(handler):
         who = handler.path[len("/slow-")]
         with lock:
             in_flight[who] += 1

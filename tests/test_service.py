@@ -10,7 +10,7 @@ import asyncio
 import sqlite3
 
 import pytest
-from support import CHAT, demo, settings_for, text_of
+from support import CHAT, demo, settings_for, sqlite_of, text_of
 
 from bot.runtime import open_service
 from bot.service import ChatRef
@@ -182,7 +182,7 @@ async def test_locked_database_refuses_clearly_and_keeps_data(tmp_path):
         locker = sqlite3.connect(settings.database, timeout=5, check_same_thread=False)
         await asyncio.to_thread(locker.execute, "BEGIN EXCLUSIVE")
         try:
-            await svc.store._db.execute("PRAGMA busy_timeout=50")
+            await sqlite_of(svc)._db.execute("PRAGMA busy_timeout=50")
             reply = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
         finally:
             locker.rollback()

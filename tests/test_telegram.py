@@ -13,7 +13,7 @@ import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
 from support import ARTICLE, make_app, running, showing
-from telegram.ext import Application
+from telegram.ext import Application, JobQueue
 
 from bot.service import Block, Reply
 from bot.settings import Settings
@@ -164,9 +164,15 @@ async def test_subscription_fires_and_survives_a_restart(
         assert len(stub.sent("sendMessage")) == count + 1
 
 
+def jobs_of(app: Application) -> JobQueue:
+    assert app.job_queue is not None, "installed with the job-queue extra"
+    return app.job_queue
+
+
 async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int) -> None:
     """Check the job is set for 07:30 Rome time, then let the scheduler fire it early."""
-    (job,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    (job,) = jobs_of(app).get_jobs_by_name(f"briefing:{CHAT}")
+    assert job.next_t is not None
     local = job.next_t.astimezone(job.job.trigger.timezone)
     assert (local.hour, local.minute, str(job.job.trigger.timezone)) == (7, 30, "Europe/Rome")
     before = len(stub.sent("sendMessage"))
@@ -175,17 +181,18 @@ async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int)
     briefing = stub.sent("sendMessage")[-1].params["text"]
     assert "Your briefing" in briefing and "next briefing" in briefing and "Europe/Rome" in briefing
     assert ("Council expands night buses" in briefing) == bool(expected_stories)
-    (again,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    (again,) = jobs_of(app).get_jobs_by_name(f"briefing:{CHAT}")
+    assert again.next_t is not None
     assert again.next_t.astimezone(again.job.trigger.timezone).hour == 7
 
 
 async def test_unsubscribe_removes_the_job(bot: Application, stub: BotApiStub) -> None:
     stub.message("/subscribe 18:00")
     await stub.wait_for(showing(stub, "Subscribed"))
-    assert bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    assert jobs_of(bot).get_jobs_by_name(f"briefing:{CHAT}")
     stub.message("/unsubscribe")
     await stub.wait_for(showing(stub, "Unsubscribed"))
-    assert not [j for j in bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}") if j.enabled]
+    assert not [j for j in jobs_of(bot).get_jobs_by_name(f"briefing:{CHAT}") if j.enabled]
 
 
 async def test_flood_limit_is_waited_out(bot: Application, stub: BotApiStub) -> None:
@@ -197,8 +204,8 @@ async def test_flood_limit_is_waited_out(bot: Application, stub: BotApiStub) -> 
 
 async def test_errors_reach_the_user_as_one_sentence(
     bot: Application, stub: BotApiStub, monkeypatch: pytest.MonkeyPatch, caplog
-) -> None:  # type: ignore[no-untyped-def]
-    async def broken(chat, text):  # type: ignore[no-untyped-def]
+) -> None:
+    async def broken(chat, text):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bot.bot_data["service"], "handle", broken)
@@ -246,6 +253,7 @@ async def test_webhook_mode(settings: Settings, site: PageServer, stub: BotApiSt
     )
     options = webhook_options(settings)
     app = make_app(settings, site)
+    assert app.updater and app.post_init and app.post_shutdown and settings.webhook_url
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_webhook(**options)

@@ -24,7 +24,18 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from standins import STARTED, StandInAnalyzer, StandInModel, warm
-from support import ARTICLE, CHAT, demo, make_app, rows, running, settings_for, showing, text_of
+from support import (
+    ARTICLE,
+    CHAT,
+    demo,
+    make_app,
+    rows,
+    running,
+    settings_for,
+    showing,
+    sqlite_of,
+    text_of,
+)
 from telegram.ext import Application
 
 from bot.runtime import open_service
@@ -110,7 +121,7 @@ async def test_zone_names_are_read_whatever_their_case(service: BriefService) ->
 
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(zone=st.text(min_size=1, max_size=80).filter(lambda z: z.split() == [z]))
-def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:  # type: ignore[no-untyped-def]
+def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:
     async def check() -> None:
         path = tmp_path_factory.mktemp("zones")
         async with open_service(settings_for(path), use_model=False) as svc:
@@ -164,6 +175,7 @@ async def test_a_name_from_another_chat_never_shows(tmp_path: Path) -> None:
             theirs.id, _position(theirs_text, "Ingrid Halvorsen", ["Halvorsen"])
         )
         analysis = await store.get_analysis(mine.id)
+        assert analysis is not None
         assert [p.speaker for p in analysis.positions] == ["Halvorsen"]
         assert [s.name for s in await store.list_speakers(1)] == ["Halvorsen"]
         assert (await store.find_speakers(1, "Halvorsen"))[0].aliases == ["Halvorsen"]
@@ -244,6 +256,7 @@ async def test_sigterm_with_a_brief_in_progress_stops_within_10_s(
     try:
         await stub.wait_for(lambda: stub.sent("setMyCommands"), seconds=120)
         stub.message(ARTICLE)
+        assert child.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=120)
         assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
         loop = asyncio.get_running_loop()
@@ -303,13 +316,13 @@ async def test_full_disk_during_the_save_is_retried_and_the_chat_told(
             long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
             following = asyncio.ensure_future(text_of(await svc.handle(CHAT, long_article)))
             await asyncio.sleep(0.5)  # in the model now
-            async with svc.store._db.execute("PRAGMA page_count") as cursor:
-                (pages,) = await cursor.fetchone()
-            await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+            async with sqlite_of(svc)._db.execute("PRAGMA page_count") as cursor:
+                (pages,) = await cursor.fetchone() or (0,)
+            await sqlite_of(svc)._db.execute(f"PRAGMA max_page_count = {pages}")
             model.release.set()
             told = await asyncio.wait_for(following, timeout=30)
             assert "I'll try again" in told
-            await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+            await sqlite_of(svc)._db.execute("PRAGMA max_page_count = 1073741823")
             chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
     finally:
         model.release.set()
@@ -333,7 +346,7 @@ async def test_commands_for_other_bots_are_not_answered(
     assert len(texts) == 2 and sum("No articles stored yet" in t for t in texts) == 1, texts
 
 
-def showing_in(api: BotApiStub, chat_id: int, needle: str):  # type: ignore[no-untyped-def]
+def showing_in(api: BotApiStub, chat_id: int, needle: str):
     return lambda: next((t for t in api.texts(chat_id) if needle in t), None)
 
 
@@ -345,7 +358,7 @@ async def test_no_log_line_holds_the_token_at_debug(
     settings: Settings,
     stub: BotApiStub,
     site,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
 
     from bot.cli import configure_logging
 
@@ -374,6 +387,7 @@ async def test_no_log_line_holds_the_token_at_debug(
         root.setLevel(level)
     lines = captured.getvalue().splitlines()
     assert len(lines) > 20 and any("[redacted]" in line for line in lines)
+    assert settings.telegram_token is not None
     secret_part = settings.telegram_token.split(":", 1)[1]
     assert not [line for line in lines if secret_part in line]
 
@@ -442,7 +456,7 @@ lines = st.one_of(
 @hsettings(max_examples=FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(lines, min_size=1, max_size=5))
 def test_fuzzed_input_always_gets_a_reply_and_the_service_keeps_serving(
-    tmp_path_factory,  # type: ignore[no-untyped-def]
+    tmp_path_factory,
     batch: list[str],
 ) -> None:
     async def check() -> None:

@@ -17,7 +17,7 @@ import asyncio
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +141,7 @@ class LocalAnalyzer:
             self.model_name = self._generator.name
         return self._generator
 
-    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def warm_up(self) -> None:
@@ -219,7 +219,7 @@ class Progress:
 # Told, for an article that ended with no one watching it (it was queued when the bot
 # stopped or crashed, and analysed after the restart): the user's placeholder is gone with
 # the old process, so the chats holding the article are told afresh.
-Unwatched = Callable[[int, Progress], Awaitable[None]]
+Unwatched = Callable[[int, Progress], Coroutine[Any, Any, None]]
 
 
 class AnalysisQueue:

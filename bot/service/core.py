@@ -38,10 +38,9 @@ log = logging.getLogger(__name__)
 
 MIN_ARTICLE_WORDS = 60
 MAX_ARTICLE_CHARS = 100_000
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a .txt/.html file sent, or read by the console
 MAX_LINKS_PER_MESSAGE = 5
-# a file is read whole before it is decoded; the Telegram skin checks the declared size
-# before downloading, and the core checks what actually arrived
+# a .txt/.html file sent, or read by the console: read whole before it is decoded; the
+# Telegram skin checks the declared size before downloading, the core what actually arrived
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 # A user's words quoted back in a reply: enough to recognise them, never a 100,000-character
 # argument echoed over 32 messages.
@@ -326,7 +325,11 @@ class BriefService:
             refused = refusal(page.text)
             if refused:
                 return [Response(Reply.say(refused))]
-            return [await self._store(chat, page.text, title=page.title, outlet=page.outlet)]
+            return [
+                await self._store(
+                    chat, NewArticle(text=page.text, title=page.title, outlet=page.outlet)
+                )
+            ]
         return await self._message(chat, decoded.strip(), allow_links=False)
 
     async def compose_briefing(self, chat_id: int) -> tuple[Reply, datetime]:
@@ -383,7 +386,7 @@ class BriefService:
         refused = refusal(text)
         if refused:
             return [Response(Reply.say(refused))]
-        return [await self._submit(chat, text)]
+        return [await self._submit(chat, NewArticle(text=text))]
 
     async def _links(self, chat: ChatRef, links: list[str]) -> list[Response]:
         responses = []
@@ -402,7 +405,10 @@ class BriefService:
             if known is not None:
                 responses.append(
                     await self._store(
-                        chat, known.text, url=url, title=known.title, outlet=known.outlet
+                        chat,
+                        NewArticle(
+                            text=known.text, url=url, title=known.title, outlet=known.outlet
+                        ),
                     )
                 )
                 continue
@@ -432,26 +438,26 @@ class BriefService:
             responses.append(
                 await self._store(
                     chat,
-                    page.text,
-                    url=url,
-                    canonical_url=page.final_url,
-                    title=page.title,
-                    outlet=page.outlet,
-                    published=page.published,
+                    NewArticle(
+                        text=page.text,
+                        url=url,
+                        canonical_url=page.final_url,
+                        title=page.title,
+                        outlet=page.outlet,
+                        published=page.published,
+                    ),
                 )
             )
         return responses
 
-    async def _submit(self, chat: ChatRef, text: str, **meta: object) -> Response:
+    async def _submit(self, chat: ChatRef, new: NewArticle) -> Response:
         if not self._limiter.allow(chat.user_id):
             return Response(Reply.say(BUSY_USER))
-        return await self._store(chat, text, **meta)
+        return await self._store(chat, new)
 
-    async def _store(self, chat: ChatRef, text: str, **meta: object) -> Response:
+    async def _store(self, chat: ChatRef, new: NewArticle) -> Response:
         """Store and queue an article whose submission was already counted."""
-        article, _ = await self.store.add_article(
-            chat.chat_id, chat.user_id, NewArticle(text=text, **meta)
-        )
+        article, _ = await self.store.add_article(chat.chat_id, chat.user_id, new)
         if article.state == "done":
             analysis = await self.store.get_analysis(article.id)
             return Response(briefs.brief(article, analysis))

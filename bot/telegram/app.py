@@ -94,6 +94,7 @@ def build_application(
 
     async def open_bot(app: Application) -> None:
         stack = AsyncExitStack()
+        assert app.job_queue is not None, "installed with the job-queue extra"
         scheduler = JobQueueScheduler(app.job_queue)
         links = fetcher or SafeFetcher()
         try:

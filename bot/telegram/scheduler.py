@@ -24,7 +24,9 @@ def job_name(chat_id: int) -> str:
 
 
 async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat_id = context.job.chat_id
+    job = context.job
+    assert job is not None and job.chat_id is not None, "scheduled with a chat id, see schedule()"
+    chat_id = job.chat_id
     service = service_of(context)
     try:
         reply, covered_until = await service.compose_briefing(chat_id)
@@ -33,7 +35,7 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Forbidden:
         log.info("chat %s blocked the bot; ending its subscription", chat_id)
         await service.store.unsubscribe(chat_id)
-        context.job.schedule_removal()
+        job.schedule_removal()
 
 
 class JobQueueScheduler:
