@@ -45,7 +45,7 @@ from support import running  # noqa: E402
 
 from bot.runtime import open_service  # noqa: E402
 from bot.service import ChatRef  # noqa: E402
-from bot.service.core import refusal  # noqa: E402
+from bot.service.limits import refusal  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import build_application  # noqa: E402
 from bot.telegram.limits import PER_SECOND  # noqa: E402

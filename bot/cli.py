@@ -96,9 +96,9 @@ def _analyze(
                 record["explain"] = _explain(analysis)
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            from bot.service.briefs import brief_text
+            from bot.service.views import analysis_text
 
-            print(f"== {path.name}\n{brief_text(analysis, text)}\n", flush=True)
+            print(f"== {path.name}\n{analysis_text(analysis, text)}\n", flush=True)
             if explain:
                 for e in _explain(analysis):
                     print(f"  {e['speaker']} <- {e['rule']} @{e['start']}: {e['quote']}")

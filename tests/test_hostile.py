@@ -32,7 +32,7 @@ from bot.fetch.pool import ExtractionPool
 from bot.fetch.safe import SafeFetcher
 from bot.runtime import open_service
 from bot.service import ChatRef
-from bot.service.core import MAX_ARTICLE_CHARS, MAX_DOCUMENT_BYTES
+from bot.service.limits import MAX_ARTICLE_CHARS, MAX_DOCUMENT_BYTES
 from bot.service.ports import FetchedPage
 from bot.settings import Settings
 

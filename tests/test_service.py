@@ -13,7 +13,18 @@ import pytest
 from support import CHAT, demo, settings_for, sqlite_of, text_of
 
 from bot.runtime import open_service
-from bot.service import ChatRef
+from bot.service import COMMANDS, ChatRef
+
+
+async def test_help_lists_every_command_the_router_answers(service):
+    """One registry: each listed command is in /help as `/name usage — help`, and answered."""
+    shown = await text_of(await service.handle(CHAT, "/help"))
+    listed = [c for c in COMMANDS if c.in_help]
+    assert len(listed) >= 12
+    for command in listed:
+        assert command.line in shown
+        answer = await text_of(await service.handle(CHAT, f"/{command.name}"))
+        assert answer and "I don't know" not in answer, command.name
 
 
 async def test_help_and_unknown_command(service):

@@ -15,7 +15,7 @@ from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html
 from support import ARTICLE, make_app, running, showing
 from telegram.ext import Application, JobQueue
 
-from bot.service import Block, Reply
+from bot.service import COMMANDS, Block, Reply
 from bot.settings import Settings
 from bot.telegram.app import webhook_options
 from bot.telegram.handlers import SORRY, LiveMessage
@@ -26,9 +26,9 @@ CHAT = 42
 
 async def test_start_sets_commands_and_answers_help(bot: Application, stub: BotApiStub) -> None:
     (call,) = stub.sent("setMyCommands")
-    names = [c["command"] for c in call.params["commands"]]
-    for name in ["start", "help", "summary", "positions", "stance", "subscribe", "delete"]:
-        assert name in names
+    menu = {c["command"]: c["description"] for c in call.params["commands"]}
+    assert menu == {c.name: c.help for c in COMMANDS}  # the registry, whole
+    assert {"start", "help", "summary", "stance", "subscribe", "delete"} <= set(menu)
     stub.message("/help")
     await stub.wait_for(showing(stub, "/subscribe HH:MM", "/stance NAME"))
 

@@ -40,7 +40,7 @@ from telegram.ext import Application
 
 from bot.runtime import open_service
 from bot.service import BriefService, ChatRef, Reply
-from bot.service.core import MAX_ECHO_CHARS
+from bot.service.limits import MAX_ECHO_CHARS
 from bot.settings import Settings
 from storage import NewArticle, QueryTooCostly, SqliteStore
 from summarizer.names import name_key

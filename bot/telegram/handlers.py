@@ -18,7 +18,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import BriefService, ChatRef, Reply, Response
-from bot.service.core import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
+from bot.service.limits import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
 
