@@ -22,8 +22,9 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from queue import SimpleQueue
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
+from bot.service.ports import Analyzer
 from storage import StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
@@ -93,22 +94,6 @@ class DaemonExecutor(Executor):
         self._jobs.put(None)
         if wait:
             self.thread.join()
-
-
-class Analyzer(Protocol):
-    """What the service needs from the NLP side; swap in a remote model server behind it."""
-
-    model_name: str | None
-
-    async def draft(self, text: str, title: str | None) -> Analysis: ...
-    async def complete(self, text: str, drafted: Analysis) -> Analysis: ...
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
-    def warm_up(self) -> None: ...
-    def abandon_work(self) -> None:
-        """Called after a timeout: whatever is stuck must not hold up the next article."""
-        ...
-
-    async def close(self) -> None: ...
 
 
 class LocalAnalyzer:

@@ -16,10 +16,10 @@ from functools import partial
 from weakref import WeakValueDictionary
 
 from bot.service import submissions, subscriptions
-from bot.service.analysis import AnalysisQueue, Analyzer
+from bot.service.analysis import AnalysisQueue
 from bot.service.commands import COMMANDS, ChatRef, Command, by_name
 from bot.service.limits import PRIVATE, SubmissionLimiter
-from bot.service.ports import Extractor, Fetcher, Notifier, Scheduler
+from bot.service.ports import Analyzer, Extractor, Fetcher, Notifier, Scheduler
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
 from storage import QueryTooCostly, StorageError, Store
