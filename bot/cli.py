@@ -69,9 +69,9 @@ def _analyze(
             print(f"briefbot: cannot read {path}: {exc}", file=sys.stderr)
             status = 1
             continue
-        analysis = pipeline.draft(text)
+        analysis = pipeline.read(text)
         if generator is not None:
-            analysis = pipeline.complete(text, analysis, generator)
+            analysis = pipeline.write(text, analysis, generator)
         if as_json:
             record: dict[str, object] = {
                 "file": path.name,

@@ -76,13 +76,13 @@ class StandInAnalyzer(LocalAnalyzer):
     def __init__(self, model: StandInModel) -> None:
         super().__init__(model.name, cache_dir=Path("unused"), threads=1)
         self._generator = model
-        self.completed = 0
+        self.written = 0
 
-    async def complete(self, text: str, drafted: Analysis) -> Analysis:
-        self.completed += 1
-        return await super().complete(text, drafted)
+    async def write(self, text: str, found: Analysis) -> Analysis:
+        self.written += 1
+        return await super().write(text, found)
 
 
 async def warm(service: BriefService) -> None:
     """Load spaCy first, so the short time limits below measure the model, not the load."""
-    await service.analyzer.draft(demo("01_alliance"), None)
+    await service.analyzer.read(demo("01_alliance"), None)

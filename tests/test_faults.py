@@ -223,11 +223,11 @@ async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) ->
         await until_done(config.database)
         brief = await text_of(await svc.handle(CHAT, "/summary 1"))
     assert "#1 · EU ministers split" in brief
-    assert analyzer.completed == 1
+    assert analyzer.written == 1
     again = StandInAnalyzer(StandInModel("answer"))
     async with open_service(config, analyzer=again):
         await asyncio.sleep(0.5)
-    assert again.completed == 0
+    assert again.written == 0
     assert rows(config.database, "SELECT id, state, attempts FROM articles") == [(1, "done", 2)]
     assert rows(config.database, "SELECT COUNT(*) FROM analyses") == [(1,)]
     assert rows(config.database, "SELECT COUNT(*) FROM chat_articles") == [(1,)]

@@ -182,15 +182,15 @@ async def test_same_article_twenty_times_at_once_is_stored_and_analysed_once(
             ChatRef(chat_id=CHAT.chat_id if one_chat else 1000 + i, user_id=500 + i)
             for i in range(20)
         ]
-        drafts = 0
-        real_draft = svc.analyzer.draft
+        reads = 0
+        real_read = svc.analyzer.read
 
-        async def counting_draft(*args, **kwargs):
-            nonlocal drafts
-            drafts += 1
-            return await real_draft(*args, **kwargs)
+        async def counting_read(*args, **kwargs):
+            nonlocal reads
+            reads += 1
+            return await real_read(*args, **kwargs)
 
-        svc.analyzer.draft = counting_draft  # type: ignore[method-assign]
+        svc.analyzer.read = counting_read  # type: ignore[method-assign]
         responses = await asyncio.wait_for(
             asyncio.gather(*(svc.handle(chat, text) for chat in chats)), timeout=60
         )
@@ -200,7 +200,7 @@ async def test_same_article_twenty_times_at_once_is_stored_and_analysed_once(
     assert len(finals) == 20
     for final in finals:
         assert "#1" in final and "Who said what" in final, final
-    assert drafts == 1
+    assert reads == 1
     db = config.database
     assert rows(db, "SELECT id, state, attempts FROM articles") == [(1, "done", 1)]
     assert rows(db, "SELECT COUNT(*) FROM analyses") == [(1,)]

@@ -156,13 +156,13 @@ class LocalAnalyzer:
 
         self._executor.submit(load).add_done_callback(report)
 
-    async def draft(self, text: str, title: str | None) -> Analysis:
-        return await self._run(lambda: pipeline.draft(text, title=title))
+    async def read(self, text: str, title: str | None) -> Analysis:
+        return await self._run(lambda: pipeline.read(text, title=title))
 
-    async def complete(self, text: str, drafted: Analysis) -> Analysis:
+    async def write(self, text: str, found: Analysis) -> Analysis:
         def work() -> Analysis:
             generator = self._model()
-            return drafted if generator is None else pipeline.complete(text, drafted, generator)
+            return found if generator is None else pipeline.write(text, found, generator)
 
         return await self._run(work)
 
@@ -376,29 +376,29 @@ class AnalysisQueue:
         try:
             # Reading needs no model, but a pathological text can still keep spaCy busy for
             # minutes; the queue must not wait on it any longer than on the model.
-            drafted = await asyncio.wait_for(
-                self._analyzer.draft(article.text, article.title), timeout=self._timeout_s
+            found = await asyncio.wait_for(
+                self._analyzer.read(article.text, article.title), timeout=self._timeout_s
             )
         except TimeoutError:
             log.warning("reading article %s timed out", article_id)
             self._analyzer.abandon_work()
             await self._fail(article_id, "reading the article took too long")
             return
-        self._publish(article_id, Progress(stage="positions", analysis=drafted))
+        self._publish(article_id, Progress(stage="positions", analysis=found))
         try:
             finished = await asyncio.wait_for(
-                self._analyzer.complete(article.text, drafted), timeout=self._timeout_s
+                self._analyzer.write(article.text, found), timeout=self._timeout_s
             )
         except TimeoutError:
             log.warning("model timed out on article %s; keeping positions only", article_id)
             self._analyzer.abandon_work()
-            await self._store.save_analysis(article_id, drafted)
+            await self._store.save_analysis(article_id, found)
             await self._fail(article_id, "the model took too long; positions are kept")
             return
         except Exception as exc:
             # The positions are real work that needs no model: keep them, report the rest.
             log.exception("model failed on article %s; keeping positions only", article_id)
-            await self._store.save_analysis(article_id, drafted)
+            await self._store.save_analysis(article_id, found)
             await self._fail(
                 article_id, "the summary could not be written; positions are kept", exc
             )
