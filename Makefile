@@ -23,11 +23,11 @@ run: install
 	@if [ -n "$$BRIEFBOT_TELEGRAM_TOKEN" ] || grep -qs '^BRIEFBOT_TELEGRAM_TOKEN=.' .env; \
 	then $(BIN)/briefbot run; else $(BIN)/briefbot console; fi
 
-# CI runs `make test`: lint and type checks first (seconds), then every test.
+# CI runs `make test`: lint and type checks first, then every test.
 test: lint
 	$(BIN)/pytest
 
-# Everything but the real-model tests (`-m model`: minutes, and 5.7 GB of weights).
+# Everything but the tests marked `model` (they run the real packaged model: slow).
 test-fast: lint
 	$(BIN)/pytest -m "not model"
 
