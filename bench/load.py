@@ -141,7 +141,7 @@ async def commands(app, stub: BotApiStubProcess, chats: range, rounds: int) -> N
     )
 
 
-async def analyses(stub: BotApiStubProcess, database: Path, texts: list[str]) -> None:
+async def analyses(stub: BotApiStubProcess, database: Path | str, texts: list[str]) -> None:
     chats = range(PASTER_BASE, PASTER_BASE + len(texts))
     sent_at = {}
     for chat_id, text in zip(chats, texts, strict=True):

@@ -1,4 +1,4 @@
-"""The `briefbot` command: console, add, analyze, seed, run."""
+"""The `briefbot` command: console, add, analyze, seed, run, worker."""
 
 from __future__ import annotations
 
@@ -121,6 +121,22 @@ async def _seed(settings: Settings, chat_id: int, use_model: bool) -> None:
                     print(last.plain())
 
 
+async def _work(settings: Settings, *, use_model: bool) -> None:
+    """Analyses until SIGINT or SIGTERM; the article under way keeps its lease, which runs
+    out, and another worker takes it over."""
+    import signal
+
+    from bot.runtime import open_service
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_service(settings, use_model=use_model, worker=True):
+        logging.getLogger(__name__).info("briefbot worker is up")
+        await stop.wait()
+
+
 def _leave(status: int) -> int:
     """Return `status`, or end the process with it at once while a worker thread is still
     busy: the interpreter would join it first, and a model load that has begun cannot be
@@ -153,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed.add_argument("--chat", type=int, default=0, help="chat id (0 is the console's)")
     seed.add_argument("--no-model", action="store_true")
     sub.add_parser("run", help="the Telegram bot")
+    worker = sub.add_parser(
+        "worker", help="analyse what the bot processes queue in the shared database; no chats"
+    )
+    worker.add_argument("--no-model", action="store_true", help="positions only, no summaries")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -198,6 +218,9 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "seed":
         asyncio.run(_seed(settings, args.chat, use_model=not args.no_model))
         return 0
+    if args.command == "worker":
+        asyncio.run(_work(settings, use_model=not args.no_model))
+        return _leave(0)
     if settings.telegram_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2

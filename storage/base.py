@@ -6,7 +6,7 @@ SQLite implements it today; a PostgreSQL implementation only has to honour these
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Protocol
 
 from storage.models import (
@@ -80,10 +80,33 @@ class Store(Protocol):
         ...
 
     # analysis lifecycle
-    async def mark_running(self, article_id: int) -> None: ...
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        """Takes the article (given None: the oldest one waiting) for `owner` to analyse.
+
+        It must be queued, or running under a lease that ran out (its worker died); one named
+        by id may also have failed (sent again, it is tried again). It is
+        marked running, the attempt counted, and leased to `owner` for `lease_s`; None when
+        it is not to be had (done, failed, gone, or leased to a live worker). Atomic across
+        processes: of two workers claiming one article, one gets it.
+        """
+        ...
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        """Extends a lease `owner` still holds; False when it was lost."""
+        ...
+
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None: ...
     async def mark_failed(self, article_id: int, error: str) -> None: ...
-    async def requeue_unfinished(self) -> list[int]: ...
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
+        """Puts 'running' articles back in the queue and returns every queued id.
+
+        A process that is the only worker knows whatever is 'running' died with it; where
+        several work (`expired_only`), only articles whose lease ran out go back.
+        """
+        ...
+
     async def get_analysis(self, article_id: int) -> Analysis | None: ...
 
     # speakers
@@ -97,3 +120,17 @@ class Store(Protocol):
     async def get_subscription(self, chat_id: int) -> Subscription | None: ...
     async def list_subscriptions(self) -> list[Subscription]: ...
     async def mark_briefed(self, chat_id: int, at: datetime) -> None: ...
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        """The right to send the chat's briefing for its local `day`, to one caller of all the
+        processes that ask. A claim never marked sent is taken over after `stale_s` (its
+        process died before sending), so a crash does not lose the day's briefing."""
+        ...
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        """The claimed briefing went out: the day is done, and the next one covers articles
+        from `covered_until`."""
+        ...
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        """The send failed: the claim goes, so a later attempt may send it."""
+        ...

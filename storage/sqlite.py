@@ -16,12 +16,13 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
+from storage import rows as rows_to
 from storage.base import QueryTooCostly, StorageError, search_terms
 from storage.models import (
     ArticleRecord,
@@ -33,7 +34,14 @@ from storage.models import (
     content_hash,
     title_from_text,
 )
-from summarizer.types import Analysis, Position, Span, Summary, Timings
+from summarizer.speaker_links import (
+    KnownSpeaker,
+    known_speakers,
+    link_speaker,
+    linking_aliases,
+    lookup_keys,
+)
+from summarizer.types import Analysis, Position
 
 NameKey = Callable[[str], str]
 
@@ -76,12 +84,6 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
         attempts=row["attempts"],
         error=row["error"],
     )
-
-
-def _is_name(alias: str) -> bool:
-    """Titles ("the minister") would tie unrelated people together, across articles or in a
-    lookup: only a name links or finds a speaker."""
-    return alias[:1].isupper() and not alias.lower().startswith("the ")
 
 
 def _fts_query(words: str) -> str:
@@ -360,79 +362,103 @@ class SqliteStore:
 
     # analysis lifecycle -----------------------------------------------------------------
 
-    async def mark_running(self, article_id: int) -> None:
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        now = _now()
+        until = (now + timedelta(seconds=lease_s)).isoformat()
+        which = "id = ?" if article_id is not None else "1 = 1"
+        retry = "state = 'failed' OR" if article_id is not None else ""
         async with self._tx() as db:
+            # one writer at a time (BEGIN IMMEDIATE): the pick and the update cannot interleave
+            async with db.execute(
+                f"SELECT id FROM articles WHERE {which} AND (state = 'queued' OR {retry}"
+                " (state = 'running' AND (lease_until IS NULL OR lease_until < ?)))"
+                " ORDER BY id LIMIT 1",
+                (article_id, now.isoformat()) if article_id is not None else (now.isoformat(),),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
             await db.execute(
-                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL"
-                " WHERE id = ?",
-                (article_id,),
+                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL,"
+                " lease_owner = ?, lease_until = ? WHERE id = ?",
+                (owner, until, row[0]),
             )
+        return await self.get_article_any(row[0])
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        until = (_now() + timedelta(seconds=lease_s)).isoformat()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE articles SET lease_until = ? WHERE id = ? AND state = 'running'"
+                " AND lease_owner = ?",
+                (until, article_id, owner),
+            )
+            return cur.rowcount == 1
 
     async def mark_failed(self, article_id: int, error: str) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?",
+                "UPDATE articles SET state = 'failed', error = ?, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
                 (error[:500], article_id),
             )
 
-    async def requeue_unfinished(self) -> list[int]:
-        """After a crash, 'running' means 'died mid-analysis': it goes back in the queue."""
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
+        expired = " AND (lease_until IS NULL OR lease_until < ?)" if expired_only else ""
         async with self._tx() as db:
-            await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
+            await db.execute(
+                "UPDATE articles SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+                f" WHERE state = 'running'{expired}",
+                (_now().isoformat(),) if expired_only else (),
+            )
             async with db.execute(
                 "SELECT id FROM articles WHERE state = 'queued' ORDER BY id"
             ) as c:
                 return [row[0] for row in await c.fetchall()]
 
     async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
-        """The speaker row for a position, linking name forms across articles.
-
-        An article that names someone by surname alone joins the one full-named speaker
-        known by that surname; a full name arriving later upgrades a surname-only row.
-        Two full names that share a surname stay two people.
-        """
-        key = self._name_key(position.speaker)
-        speaker_id = await self._scalar(db, "SELECT id FROM speakers WHERE name_key = ?", key)
-        if speaker_id is None and len(key.split()) == 1:
-            owners = await self._column(
-                db, "SELECT DISTINCT speaker_id FROM speaker_aliases WHERE alias_key = ?", key
-            )
-            speaker_id = owners[0] if len(owners) == 1 else None
-        if speaker_id is None and len(key.split()) > 1:
-            alias_keys = {self._name_key(a) for a in position.aliases} - {key}
-            for alias_key in sorted(k for k in alias_keys if len(k.split()) == 1):
-                speaker_id = await self._scalar(
-                    db, "SELECT id FROM speakers WHERE name_key = ?", alias_key
-                )
-                if speaker_id is not None:
-                    await db.execute(
-                        "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
-                        (position.speaker, key, speaker_id),
-                    )
-                    break
+        """The speaker row for a position, as summarizer.speaker_links decides from the rows
+        it asks about."""
+        keys = sorted(lookup_keys(position, self._name_key))
+        link = link_speaker(position, await self._known_speakers(db, keys), self._name_key)
+        speaker_id = link.speaker_id
         if speaker_id is None:
             cur = await db.execute(
                 "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
-                (position.speaker, key, position.kind),
+                (position.speaker, link.name_key, position.kind),
             )
             speaker_id = int(cur.lastrowid)
-        for alias in {position.speaker, *position.aliases}:
-            if _is_name(alias):
-                await db.execute(
-                    "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
-                    " VALUES (?, ?, ?)",
-                    (speaker_id, alias, self._name_key(alias)),
-                )
+        elif link.rename:
+            await db.execute(
+                "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
+                (position.speaker, link.name_key, speaker_id),
+            )
+        for alias in linking_aliases(position):
+            await db.execute(
+                "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
+                " VALUES (?, ?, ?)",
+                (speaker_id, alias, self._name_key(alias)),
+            )
         return speaker_id
 
     @staticmethod
-    async def _column(db: aiosqlite.Connection, sql: str, *params: object) -> list[int]:
-        async with db.execute(sql, params) as cur:
-            return [int(row[0]) for row in await cur.fetchall()]
-
-    async def _scalar(self, db: aiosqlite.Connection, sql: str, *params: object) -> int | None:
-        values = await self._column(db, sql, *params)
-        return values[0] if values else None
+    async def _known_speakers(db: aiosqlite.Connection, keys: list[str]) -> list[KnownSpeaker]:
+        """The speakers keyed, or aliased, by any of `keys`, with their alias keys among them."""
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        async with db.execute(
+            "SELECT s.id, s.name_key, s.kind, sa.alias_key FROM speakers s"
+            f" LEFT JOIN speaker_aliases sa ON sa.speaker_id = s.id AND sa.alias_key IN ({marks})"
+            f" WHERE s.name_key IN ({marks}) OR s.id IN"
+            f" (SELECT speaker_id FROM speaker_aliases WHERE alias_key IN ({marks}))"
+            " ORDER BY s.id",
+            keys * 3,
+        ) as cur:
+            rows = await cur.fetchall()
+        return known_speakers((r[0], r[1], r[2], r[3]) for r in rows)
 
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
         summary = analysis.summary
@@ -490,7 +516,9 @@ class SqliteStore:
                     rows,
                 )
             await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL WHERE id = ?", (article_id,)
+                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
+                (article_id,),
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:
@@ -512,88 +540,22 @@ class SqliteStore:
             " JOIN positions p ON p.id = q.position_id WHERE p.article_id = ? ORDER BY q.id",
             (article_id,),
         )
-        positions = []
-        for r in rows:
-            own = [s for s in spans if s["position_id"] == r["id"]]
-
-            def pick(kind: str, own: list[sqlite3.Row] = own) -> list[Span]:
-                return [
-                    Span(text=s["text"], start=s["start_offset"], end=s["end_offset"])
-                    for s in own
-                    if s["kind"] == kind
-                ]
-
-            positions.append(
-                Position(
-                    speaker=r["name"],
-                    kind=r["kind"],
-                    role=r["role"],
-                    aliases=json.loads(r["aliases"]),
-                    stance=r["stance"],
-                    quotes=pick("quote"),
-                    paraphrases=pick("paraphrase"),
-                )
-            )
-        summary = (
-            Summary(
-                text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"]
-            )
-            if head["summary"] is not None
-            else None
-        )
-        return Analysis(
-            title=head["title"],
-            summary=summary,
-            positions=positions,
-            loaded_phrases=json.loads(head["loaded_phrases"]),
-            timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
-        )
+        return rows_to.analysis(head, rows, spans)
 
     # speakers ---------------------------------------------------------------------------
 
     async def _speakers(self, chat_id: int) -> list[SpeakerMatch]:
-        """The chat's speakers, named and aliased only as the chat's own articles name them.
-
-        A speaker row is shared by every chat (it links 'Keller' to 'Anna Keller' across
-        articles), so its own name may come from another chat's article; shown here, it
-        told chat A a name only chat B's article gives.
-        """
+        """The chat's speakers, named and aliased only as its own articles name them."""
         rows = await self._read(
             "SELECT s.id, s.kind, p.article_id, COALESCE(p.name, s.name) AS name, p.aliases"
             " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
             " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?",
             (chat_id,),
         )
-        forms: dict[int, list[str]] = {}
-        aliases: dict[int, set[str]] = {}
-        articles: dict[int, set[int]] = {}
-        kinds: dict[int, str] = {}
-        for r in rows:
-            forms.setdefault(r["id"], []).append(r["name"])
-            named = [a for a in json.loads(r["aliases"]) if _is_name(a)]
-            aliases.setdefault(r["id"], set()).update([r["name"], *named])
-            articles.setdefault(r["id"], set()).add(r["article_id"])
-            kinds[r["id"]] = r["kind"]
-        found = [
-            SpeakerMatch(
-                id=speaker_id,
-                # the fullest form this chat has seen; the commonest among equals
-                name=max(names, key=lambda n: (len(n.split()), names.count(n), n)),
-                kind=kinds[speaker_id],
-                aliases=sorted(aliases[speaker_id]),
-                article_count=len(articles[speaker_id]),
-            )
-            for speaker_id, names in forms.items()
-        ]
-        return sorted(found, key=lambda m: (-m.article_count, m.name))
+        return rows_to.speaker_matches(rows)
 
     async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]:
-        key = self._name_key(name)
-        return [
-            match
-            for match in await self._speakers(chat_id)
-            if key in {self._name_key(form) for form in match.aliases}
-        ]
+        return rows_to.named(await self._speakers(chat_id), name, self._name_key)
 
     async def list_speakers(self, chat_id: int) -> list[SpeakerMatch]:
         return await self._speakers(chat_id)
@@ -668,4 +630,42 @@ class SqliteStore:
             await db.execute(
                 "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
                 (at.isoformat(), chat_id),
+            )
+
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        now = _now()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO briefings_sent(chat_id, local_date, claimed_by, claimed_at)"
+                " SELECT chat_id, ?, ?, ? FROM subscriptions WHERE chat_id = ?"
+                " ON CONFLICT(chat_id, local_date) DO UPDATE"
+                " SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at"
+                " WHERE briefings_sent.sent_at IS NULL AND briefings_sent.claimed_at < ?",
+                (
+                    day.isoformat(),
+                    owner,
+                    now.isoformat(),
+                    chat_id,
+                    (now - timedelta(seconds=stale_s)).isoformat(),
+                ),
+            )
+            return cur.rowcount == 1
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE briefings_sent SET sent_at = ? WHERE chat_id = ? AND local_date = ?",
+                (_now().isoformat(), chat_id, day.isoformat()),
+            )
+            await db.execute(
+                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
+                (covered_until.isoformat(), chat_id),
+            )
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM briefings_sent WHERE chat_id = ? AND local_date = ?"
+                " AND claimed_by = ? AND sent_at IS NULL",
+                (chat_id, day.isoformat(), owner),
             )

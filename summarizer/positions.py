@@ -19,12 +19,14 @@ from summarizer.speakers import (
     HONORIFIC_GENDER,
     PARTICIPLES,
     REPORTING_VERBS,
+    ROLE_HEADS,
     VERB_RE,
     Mention,
     SpeakerIndex,
     role_match,
 )
 from summarizer.types import Position, Span
+from summarizer.wordlists import data_lines
 
 _ADVERBS = (
     r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
@@ -49,6 +51,8 @@ _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
+# "’s top foreign policy aide ", " campaign spokesman ": a title between two names.
+_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -87,6 +91,8 @@ def _headline_end(masked: str) -> int:
         return first.end(1)
     return 0
 
+
+_SPEECH_VERBS = REPORTING_VERBS | set(data_lines("thought_verbs.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
@@ -401,14 +407,14 @@ class _Resolver:
                     # employer; with no name given, the parse labels the spokeswoman.
                     person = self._appositive_name(m)
                     return _Attr(person) if person is not None else _Attr(None, blocked=True)
-                return _Attr(self.resolve(m))
+                return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
             if vs and (
                 _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
                 or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
             ):
-                return _Attr(self.resolve(head_mention))
+                return _Attr(self.resolve(self._titled_name_after(head_mention)))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next(
@@ -515,6 +521,19 @@ class _Resolver:
             return _Attr(None, blocked=True)
         return _Attr(None)
 
+    def _titled_name_after(self, m: Mention) -> Mention:
+        """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':
+        a body or a person before a title and a name is the employer or the boss; the
+        named person with the title speaks."""
+        nxt = next((n for n in self.idx.mentions if n.start >= m.end), None)
+        if nxt is None or nxt.kind != "name":
+            return m
+        between = self.masked[m.end : nxt.start]
+        title = _TITLE_BETWEEN.fullmatch(between)
+        if title and any(w.lower() in ROLE_HEADS for w in title.group(1).split()):
+            return nxt
+        return m
+
     def _appositive_name(self, m: Mention) -> int | None:
         """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""
         gap = re.match(r",\s*", self.masked[m.end :])
@@ -560,15 +579,22 @@ class _Resolver:
             ]
             cands = [self._subject(c, outer) for c in attach]
             return next((c for c in cands if c is not None), None)
+        # Every verb on the way up with a subject outside the quote. 'Trump said Bush is
+        # “not smart enough”': the quote hangs from 'is' (Bush), but it is Trump's words, so
+        # the nearest verb of saying or thinking wins; with none, the main clause's subject.
+        chain: list[tuple[int, int]] = []
         cur, seen = attach[0], set()
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
                 found = self._subject(cur, outer)
                 if found is not None:
-                    return found
+                    chain.append((cur, found))
             cur = toks[cur].head
-        return None
+        for verb, found in chain:
+            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS:
+                return found
+        return chain[-1][1] if chain else None
 
     def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
         toks = self.tokens
@@ -634,8 +660,14 @@ class _Resolver:
         attrs: list[_Attr] = []
         headline = _headline_end(self.masked)
         for q in self.quotes:
-            # A headline's quote is the editor's shorthand of one the body gives in full.
-            a = _Attr(None, blocked=True, scare=True) if q.outer_end <= headline else self.direct(q)
+            # A headline's quote is the editor's shorthand of one the body gives in full; a
+            # title-case fragment names a show or a slogan.
+            if q.outer_end <= headline:
+                a = _Attr(None, blocked=True, scare=True)
+            else:
+                a = self.direct(q)
+                if a.entity is None and q.is_title(self.text):
+                    a.scare = True
             if a.entity is not None:
                 self.owners[q.outer_end] = a.entity
             attrs.append(a)

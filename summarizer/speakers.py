@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.names import name_key, same_person_name, surname, surname_key
+from summarizer.wordlists import data_lines
 
 
 def _words(text: str) -> list[str]:
@@ -112,71 +113,7 @@ PARTICIPLES = {v for v in REPORTING_VERBS if v.endswith("ing")}
 VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
 
 # Title heads: a title phrase must contain one of these.
-ROLE_HEADS = {
-    "president",
-    "president-elect",
-    "vice-president",
-    "minister",
-    "secretary",
-    "secretary-general",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "chief",
-    "chairman",
-    "chairwoman",
-    "chair",
-    "leader",
-    "premier",
-    "vice-premier",
-    "chancellor",
-    "head",
-    "admiral",
-    "commander",
-    "commander-in-chief",
-    "ambassador",
-    "envoy",
-    "representative",
-    "director",
-    "adviser",
-    "advisor",
-    "governor",
-    "mayor",
-    "senator",
-    "congressman",
-    "congresswoman",
-    "king",
-    "queen",
-    "pope",
-    "ceo",
-    "official",
-    "diplomat",
-    "negotiator",
-    "prosecutor",
-    "judge",
-    "speaker",
-    "lawmaker",
-    "mp",
-    "emir",
-    "sheikh",
-    "prince",
-    "marshal",
-    "colonel",
-    "commissioner",
-    "counterpart",
-    "analyst",
-    "expert",
-    "professor",
-    "economist",
-    "mediator",
-    "deputy",
-    "spokespeople",
-    "officer",
-    "captain",
-    "lieutenant",
-    "sergeant",
-    "chairperson",
-}
+ROLE_HEADS = set(data_lines("role_heads.txt"))
 _ABBREV_TITLES = {
     "sen.",
     "rep.",

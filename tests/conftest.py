@@ -1,5 +1,7 @@
 """Fixtures more than one test module uses; the plain helpers behind them are in `support`.
 
+- `postgres_server`, `postgres_url`: a real PostgreSQL server, started once per session
+  (skipped, with the reason, where none can run: see `pg_server.py`);
 - `service`: the service core over a real SQLite file, model off, scheduler recorded;
 - `stub`, `site`, `settings`, `bot`: the real PTB Application polling a Bot API stand-in on
   127.0.0.1, with links served by a local news site.
@@ -7,11 +9,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub, PageServer, article_html, page
+from pg_server import PostgresServer, why_not
 from support import make_app, running, settings_for
 from telegram.ext import Application
 
@@ -77,3 +81,29 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
 async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:
     async with running(make_app(settings, site)) as app:
         yield app
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Skipped, with the reason, only where no server can run (see tests/pg_server.py)."""
+    reason = why_not()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL tests need a server: {reason}")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database of its own for one test, dropped after it."""
+    name = f"briefbot_test_{next(_databases)}"
+    postgres_server.sql(f"CREATE DATABASE {name}")
+    yield postgres_server.url(name)
+    postgres_server.sql(f"DROP DATABASE {name} WITH (FORCE)")

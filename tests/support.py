@@ -47,7 +47,7 @@ def demo(name_part: str) -> str:
     return next(text for name, text in demo_articles() if name_part in name)
 
 
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+def rows(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
     """The database as an operator sees it, through a connection of its own."""
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()

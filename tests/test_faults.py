@@ -166,7 +166,7 @@ async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     assert positions[0][0] == positions[0][1] > 0
 
 
-async def until_done(db: Path, seconds: float = 30) -> None:
+async def until_done(db: Path | str, seconds: float = 30) -> None:
     """Poll the file from outside, as an operator would: the worker has no event to wait on."""
     async with asyncio.timeout(seconds):
         while rows(db, "SELECT state FROM articles") != [("done",)]:  # noqa: ASYNC110

@@ -82,6 +82,11 @@ def test_a_quote_woven_into_the_authors_clause_goes_to_the_verbs_subject(
             "“We did not see the letter,” said the senator's communications director, Ana Ruiz.",
             "Ana Ruiz",
         ),
+        (
+            "“Education is the main driver among voters in this state,” said Marquette pollster "
+            "Charles Franklin.",
+            "Charles Franklin",
+        ),
     ],
 )
 def test_the_person_not_the_employer_or_possessor(text: str, speaker: str) -> None:
@@ -164,3 +169,11 @@ def test_analyze_explain_names_each_quotes_rule(tmp_path: Path) -> None:
         check=True,
     )
     assert "explain" not in json.loads(plain.stdout)  # the --json contract is unchanged
+
+
+def test_a_title_case_fragment_is_a_title_unless_a_reporting_clause_claims_it() -> None:
+    text = (
+        "Speaking to “Sunday Morning Futures” on Fox, Senator Carl Brenner attacked the plan. "
+        "The crowd chanted “Build It Now” as he left. “Not Now,” Brenner said."
+    )
+    assert quotes_of(text) == {"Carl Brenner": ["Not Now"]}

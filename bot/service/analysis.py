@@ -6,6 +6,13 @@ never loses an article: the worker sweeps the table for queued articles when it 
 and start-up re-queues whatever was 'running' when the process died. A database that
 refuses the save (full, locked) leaves the article to the sweep as well, after a pause.
 
+Every analysis begins with a claim (`Store.claim`): the article is leased to this process,
+which renews the lease while it works. On a database shared with other processes
+(`shared`: PostgreSQL, bot processes and `briefbot worker`s), that claim is what makes each
+article analysed once: a worker takes the oldest waiting article itself, an article whose
+worker died is taken over once its lease runs out, and a bot process that does no analysis
+(`analyse=False`) learns how its chats' articles ended by looking at the table.
+
 Every watcher of an article hears how it ends, whatever the end: done, failed, deleted while
 it waited, or the bot stopping; a chat that waits on an event that never comes shows
 "typing…" forever and holds up the bot's shutdown.
@@ -16,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -25,7 +35,7 @@ from queue import SimpleQueue
 from typing import Any, Literal, TypeVar
 
 from bot.service.ports import Analyzer
-from storage import StorageError, Store
+from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
@@ -35,6 +45,12 @@ from summarizer.types import Analysis
 log = logging.getLogger(__name__)
 
 SWEEP_RETRY_S = 1.0
+# A claimed article is leased this long and the lease renewed every third of it: a worker
+# that dies (SIGKILL, a lost machine) holds its article at most this long.
+LEASE_S = 60.0
+# How often, on a shared database, a process looks for work other processes queued and for
+# the ends of articles other processes analysed.
+POLL_S = 1.0
 # After the database refused to save an analysis (a full disk, a lock held elsewhere): the
 # article waits for the sweep, and the worker this long, so a full disk is not hammered.
 STORAGE_RETRY_S = 30.0
@@ -207,15 +223,40 @@ class Progress:
 Unwatched = Callable[[int, Progress], Coroutine[Any, Any, None]]
 
 
+def worker_name() -> str:
+    """Who holds a lease: unique per process, and readable in the table (host:pid:nonce)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 class AnalysisQueue:
-    def __init__(self, store: Store, analyzer: Analyzer, *, maxsize: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        analyzer: Analyzer,
+        *,
+        maxsize: int,
+        timeout_s: float,
+        shared: bool = False,
+        analyse: bool = True,
+        lease_s: float = LEASE_S,
+        poll_s: float = POLL_S,
+    ) -> None:
+        """`shared`: other processes analyse from the same database; `analyse=False`: this
+        process only queues and watches (workers elsewhere do the analysis)."""
         self._store = store
         self._analyzer = analyzer
+        self._shared = shared
+        self._analyses = analyse
+        self._owner = worker_name()
+        self._lease_s = lease_s
+        self._poll_s = poll_s
+        self._claimed: dict[int, ArticleRecord] = {}
         self._queue: asyncio.Queue[int] = asyncio.Queue(maxsize=maxsize)
         self._pending: set[int] = set()
         self._watchers: dict[int, list[asyncio.Queue[Progress]]] = {}
         self._timeout_s = timeout_s
         self._worker: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.on_unwatched: Unwatched | None = None
 
@@ -224,9 +265,15 @@ class AnalysisQueue:
         return self._queue.qsize()
 
     async def start(self) -> None:
+        if self._shared:
+            # ends of articles analysed by other processes reach this one's watchers
+            self._watcher = asyncio.create_task(self._watch(), name="analysis-watcher")
+        if not self._analyses:
+            return
         self._analyzer.warm_up()
-        for article_id in await self._store.requeue_unfinished():
-            self._offer(article_id)
+        if not self._shared:  # the only worker: whatever was running died with it
+            for article_id in await self._store.requeue_unfinished():
+                self._offer(article_id)
         self._worker = asyncio.create_task(self._work(), name="analysis-worker")
 
     async def stop(self) -> None:
@@ -235,9 +282,10 @@ class AnalysisQueue:
         The article under way stays 'running' in the database, which the next start re-queues.
         """
         self._stopping.set()
-        if self._worker:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+        tasks = [t for t in (self._worker, self._watcher) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for article_id in list(self._watchers):
             self._publish(article_id, Progress(stage="stopped"))
 
@@ -258,6 +306,8 @@ class AnalysisQueue:
         self._watchers.setdefault(article_id, []).append(watcher)
         if self._stopping.is_set():
             watcher.put_nowait(Progress(stage="stopped"))
+            return True, self._follow(article_id, watcher)
+        if not self._analyses:  # a worker elsewhere claims it from the table
             return True, self._follow(article_id, watcher)
         return self._offer(article_id), self._follow(article_id, watcher)
 
@@ -289,10 +339,60 @@ class AnalysisQueue:
             task.add_done_callback(_report)
 
     async def _next(self) -> int:
-        if self._queue.empty():
-            for article_id in await self._store.requeue_unfinished():
-                self._offer(article_id)
-        return await self._queue.get()
+        while True:
+            if self._queue.empty():
+                if not self._shared:
+                    for article_id in await self._store.requeue_unfinished():
+                        self._offer(article_id)
+                    return await self._queue.get()
+                # the oldest article waiting, whichever process queued it, or whose worker died
+                claimed = await self._store.claim(None, self._owner, self._lease_s)
+                if claimed is not None:
+                    self._claimed[claimed.id] = claimed
+                    self._pending.add(claimed.id)
+                    return claimed.id
+            try:
+                return await asyncio.wait_for(self._queue.get(), self._poll_s)
+            except TimeoutError:
+                continue
+
+    async def _watch(self) -> None:
+        """Tells this process's watchers how articles analysed elsewhere ended."""
+        while True:
+            await asyncio.sleep(self._poll_s)
+            for article_id in list(self._watchers):
+                if article_id in self._pending:  # analysed here: it tells them itself
+                    continue
+                try:
+                    await self._settled_elsewhere(article_id)
+                except StorageError:
+                    log.warning("could not look at article %s; looking again", article_id)
+
+    async def _settled_elsewhere(self, article_id: int) -> None:
+        """The watchers hear the end of an article this process could not claim."""
+        article = await self._store.get_article_any(article_id)
+        if article is None:
+            self._publish(article_id, Progress(stage="deleted"))
+        elif article.state == "done":
+            analysis = await self._store.get_analysis(article_id)
+            self._publish(article_id, Progress(stage="done", analysis=analysis))
+        elif article.state == "failed":
+            analysis = await self._store.get_analysis(article_id)
+            self._publish(
+                article_id,
+                Progress(stage="failed", analysis=analysis, error="the analysis failed"),
+            )
+        # still queued or leased to a live worker: its end comes later
+
+    async def _keep_lease(self, article_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                if not await self._store.renew_lease(article_id, self._owner, self._lease_s):
+                    log.warning("lost the lease on article %s", article_id)
+                    return
+            except StorageError:
+                log.warning("could not renew the lease on article %s", article_id)
 
     async def bounded(self, work: Awaitable[T]) -> T:
         """Model work off the queue (a stance digest) under the same time limit as an analysis:
@@ -365,14 +465,22 @@ class AnalysisQueue:
         self._publish(article_id, Progress(stage="failed", error=message))
 
     async def _analyse(self, article_id: int) -> None:
-        article = await self._store.get_article_any(article_id)
-        if article is None:  # deleted while it waited
-            self._publish(article_id, Progress(stage="deleted"))
+        article = self._claimed.pop(article_id, None) or await self._store.claim(
+            article_id, self._owner, self._lease_s
+        )
+        if article is None:  # deleted while it waited, or another process has it
+            await self._settled_elsewhere(article_id)
             return
-        if article.attempts >= MAX_ATTEMPTS:
-            await self._fail(article_id, f"I gave up on it after {article.attempts} attempts")
+        if article.attempts > MAX_ATTEMPTS:
+            await self._fail(article_id, f"I gave up on it after {article.attempts - 1} attempts")
             return
-        await self._store.mark_running(article_id)
+        lease = asyncio.create_task(self._keep_lease(article_id))
+        try:
+            await self._analyse_claimed(article_id, article)
+        finally:
+            lease.cancel()
+
+    async def _analyse_claimed(self, article_id: int, article: ArticleRecord) -> None:
         try:
             # Reading needs no model, but a pathological text can still keep spaCy busy for
             # minutes; the queue must not wait on it any longer than on the model.
