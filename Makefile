@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.briefbot-installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test test-fast install lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,18 @@ run: install
 	@if [ -n "$$BRIEFBOT_TELEGRAM_TOKEN" ] || grep -qs '^BRIEFBOT_TELEGRAM_TOKEN=.' .env; \
 	then $(BIN)/briefbot run; else $(BIN)/briefbot console; fi
 
-test: install
+# CI runs `make test`: lint and type checks first, then every test.
+test: lint
 	$(BIN)/pytest
+
+# Everything but the tests marked `model` (they run the real packaged model: slow).
+test-fast: lint
+	$(BIN)/pytest -m "not model"
 
 lint: install
 	$(BIN)/ruff check bot summarizer storage seeds tests bench
 	$(BIN)/ruff format --check bot summarizer storage seeds tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/positions.py

@@ -30,14 +30,14 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from botapi_stub import PageServer, article_html, page, redirect  # noqa: E402
-from test_fetch import SLOW_HTML, _compressed, _encoded  # noqa: E402
-from test_hostile import HOSTILE_HTML  # noqa: E402
+from hostile_pages import HOSTILE_HTML, SLOW_HTML, compressed, encoded  # noqa: E402
 
 from bot.fetch.extract import extract_html  # noqa: E402
 from bot.fetch.pool import ExtractionPool  # noqa: E402
@@ -73,8 +73,8 @@ async def pool_overhead(repeat: int) -> None:
     start_s = time.perf_counter() - started
     figures = []
     for name, html in [("small", article_html()), ("400KB", HOSTILE_HTML["scripts"])]:
-        inline = await median_ms(lambda h=html: asyncio.to_thread(extract_html, h, None), repeat)
-        pooled = await median_ms(lambda h=html: pool.extract(h, None), repeat)
+        inline = await median_ms(partial(asyncio.to_thread, extract_html, html, None), repeat)
+        pooled = await median_ms(partial(pool.extract, html, None), repeat)
         figures.append(f"{name} {inline:.1f} ms in-process, {pooled:.1f} ms in the pool")
     await asyncio.to_thread(pool.close)
     print(f"pool: worker start {start_s * 1000:.0f} ms; " + "; ".join(figures), flush=True)
@@ -139,10 +139,10 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
 
     await pool_overhead(args.repeat)
-    gzipped = _compressed(64, 31)
+    gzipped = compressed(64, 31)
     routes = {
-        "/bomb-gzip": _encoded(gzipped, "gzip"),
-        "/bomb-gzip-gzip": _encoded(gzip.compress(gzipped), "gzip, gzip"),
+        "/bomb-gzip": encoded(gzipped, "gzip"),
+        "/bomb-gzip-gzip": encoded(gzip.compress(gzipped), "gzip, gzip"),
         "/slow": page(SLOW_HTML),
         "/to-data": redirect("data:text/html,<p>an article</p>"),
         "/rot13": page(article_html().encode(), "text/html; charset=rot13"),

@@ -34,17 +34,18 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from botapi_stub import BotApiStubProcess, Call  # noqa: E402
-from test_telegram import running  # noqa: E402
+from support import running  # noqa: E402
 
 from bot.runtime import open_service  # noqa: E402
 from bot.service import ChatRef  # noqa: E402
-from bot.service.core import refusal  # noqa: E402
+from bot.service.limits import refusal  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import build_application  # noqa: E402
 from bot.telegram.limits import PER_SECOND  # noqa: E402
@@ -69,6 +70,10 @@ def replies_after(calls: list[Call], chat_id: int, since: float, needle: str = "
         for c in calls
         if int(c.params["chat_id"]) == chat_id and c.at >= since and needle in c.params["text"]
     ]
+
+
+def all_answered(stub: BotApiStubProcess, started: dict[int, float]) -> bool:
+    return len(first_replies(stub, started)) == len(started)
 
 
 def first_replies(stub: BotApiStubProcess, started: dict[int, float]) -> dict[int, float]:
@@ -97,13 +102,13 @@ async def seed(settings: Settings, chats: range, subscribers: range) -> None:
             await service.handle(ChatRef(chat_id), "/subscribe 07:00 UTC")
 
 
-def timed_service(app) -> list[float]:  # type: ignore[no-untyped-def]
+def timed_service(app) -> list[float]:
     """Records how long the service core takes per message: the bot's own share of a
     reply's latency, apart from the wait for a send slot under the flood limit."""
     service = app.bot_data["service"]
     handle, spent = service.handle, []
 
-    async def timed(chat, text):  # type: ignore[no-untyped-def]
+    async def timed(chat, text):
         started = time.monotonic()
         try:
             return await handle(chat, text)
@@ -114,7 +119,7 @@ def timed_service(app) -> list[float]:  # type: ignore[no-untyped-def]
     return spent
 
 
-async def commands(app, stub: BotApiStubProcess, chats: range, rounds: int) -> None:  # type: ignore[no-untyped-def]
+async def commands(app, stub: BotApiStubProcess, chats: range, rounds: int) -> None:
     latencies: list[float] = []
     spent = timed_service(app)
     for round_no in range(rounds):
@@ -122,7 +127,7 @@ async def commands(app, stub: BotApiStubProcess, chats: range, rounds: int) -> N
         for chat_id in chats:
             started[chat_id] = time.monotonic()
             stub.message(COMMANDS[(chat_id + round_no) % len(COMMANDS)], chat_id=chat_id)
-        await stub.wait_for(lambda s=started: len(first_replies(stub, s)) == len(s), seconds=300)
+        await stub.wait_for(partial(all_answered, stub, started), seconds=300)
         first = first_replies(stub, started)
         latencies += [first[c] - t for c, t in started.items()]
     ms = [1000 * x for x in latencies]
@@ -136,7 +141,7 @@ async def commands(app, stub: BotApiStubProcess, chats: range, rounds: int) -> N
     )
 
 
-async def analyses(stub: BotApiStubProcess, database: Path, texts: list[str]) -> None:
+async def analyses(stub: BotApiStubProcess, database: Path | str, texts: list[str]) -> None:
     chats = range(PASTER_BASE, PASTER_BASE + len(texts))
     sent_at = {}
     for chat_id, text in zip(chats, texts, strict=True):
@@ -173,7 +178,7 @@ async def analyses(stub: BotApiStubProcess, database: Path, texts: list[str]) ->
     )
 
 
-async def briefings(app, stub: BotApiStubProcess, subscribers: range) -> None:  # type: ignore[no-untyped-def]
+async def briefings(app, stub: BotApiStubProcess, subscribers: range) -> None:
     jobs = [job for job in app.job_queue.jobs() if job.name.startswith("briefing:")]
     throttled_before = stub.throttled
     due = datetime.now(UTC) + timedelta(seconds=1)

@@ -27,6 +27,7 @@ from summarizer.brief import write_brief
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
+from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.positions import extract_positions
 
 GIB = 2**30
@@ -108,6 +109,7 @@ def main() -> None:
         args.model, cache_dir=settings.model_cache, threads=args.threads, precision=args.precision
     )
     load_s = time.perf_counter() - t0
+    assert isinstance(backend, TransformersGenerator), "the bench drives the transformers backend"
     print(
         f"model {backend.name}  load {load_s:.1f} s  RSS {rss_now():.2f} GiB  "
         f"peak RSS {rss_peak():.2f} GiB"

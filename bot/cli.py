@@ -69,11 +69,11 @@ def _analyze(
             print(f"briefbot: cannot read {path}: {exc}", file=sys.stderr)
             status = 1
             continue
-        analysis = pipeline.draft(text)
+        analysis = pipeline.read(text)
         if generator is not None:
-            analysis = pipeline.complete(text, analysis, generator)
+            analysis = pipeline.write(text, analysis, generator)
         if as_json:
-            record = {
+            record: dict[str, object] = {
                 "file": path.name,
                 "title": analysis.title,
                 "summary": analysis.summary.text if analysis.summary else None,
@@ -96,9 +96,9 @@ def _analyze(
                 record["explain"] = _explain(analysis)
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            from bot.service.briefs import brief_text
+            from bot.service.views import analysis_text
 
-            print(f"== {path.name}\n{brief_text(analysis, text)}\n", flush=True)
+            print(f"== {path.name}\n{analysis_text(analysis, text)}\n", flush=True)
             if explain:
                 for e in _explain(analysis):
                     print(f"  {e['speaker']} <- {e['rule']} @{e['start']}: {e['quote']}")

@@ -23,24 +23,16 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.runtime import open_service
-from bot.service import BriefService, ChatRef, Response
-from bot.service.core import MAX_DOCUMENT_BYTES, next_run
+from bot.service import BriefService, ChatRef, Command, Response
+from bot.service.commands import by_name, help_lines
+from bot.service.limits import MAX_DOCUMENT_BYTES
 from bot.service.replies import Reply
+from bot.service.times import next_run
 from bot.settings import Settings
 from storage import Subscription
 
 CONSOLE_CHAT_ID = 0
 END_OF_ARTICLE = "."
-QUIT = frozenset({"/quit", "/exit"})
-FILE_COMMAND = "/file"
-BANNER = (
-    "briefbot console — offline. Paste an article and press Enter, or type a command"
-    " (/help). /file PATH stores an article from a .txt or .html file; /quit leaves."
-)
-CONSOLE_HELP = (
-    "In this console: /file PATH — store an article from a .txt or .html file;"
-    " /quit — leave. A daily briefing (/subscribe) is printed here while the console is open."
-)
 
 Write = Callable[[str], None]
 
@@ -80,10 +72,35 @@ async def submit_file(service: BriefService, chat: ChatRef, path: Path) -> list[
     return await service.submit_document(chat, path.name, data)
 
 
-def _file_argument(command: str) -> Path | None:
-    """'/file PATH' → PATH, spaces and all; quotes a terminal adds on drag-and-drop go."""
-    argument = command.removeprefix(FILE_COMMAND).strip().strip("'\"")
-    return Path(argument) if argument else None
+class Leave(Exception):
+    """Raised by /quit: the conversation ends."""
+
+
+async def _file(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+    """'/file PATH': PATH spaces and all; quotes a terminal adds on drag-and-drop go."""
+    argument = args.strip().strip("'\"")
+    if not argument:
+        return _say("Which file? For example: /file article.txt")
+    return await submit_file(service, chat, Path(argument))
+
+
+async def _quit(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+    raise Leave
+
+
+# The console's own commands, of the same shape as the service's (`bot.service.commands`).
+CONSOLE_COMMANDS = [
+    Command("file", "PATH", "store an article from a .txt or .html file", _file),
+    Command("quit", "", "leave", _quit, aliases=("exit",)),
+]
+BANNER = (
+    "briefbot console — offline. Paste an article and press Enter, or type a command"
+    " (/help). /file PATH stores an article from a .txt or .html file; /quit leaves."
+)
+CONSOLE_HELP = (
+    f"In this console:\n{help_lines(CONSOLE_COMMANDS)}\n"
+    "A daily briefing (/subscribe) is printed here while the console is open."
+)
 
 
 async def piped_messages(stream: TextIO) -> AsyncIterator[str]:
@@ -162,22 +179,20 @@ class ConsoleScheduler:
 
 async def chat_loop(service: BriefService, messages: AsyncIterator[str], write: Write) -> None:
     chat = ChatRef(CONSOLE_CHAT_ID)
+    own = by_name(CONSOLE_COMMANDS)
     async for text in messages:
         command = text.strip()
-        head = command.split(maxsplit=1)[0].lower() if command.startswith("/") else ""
-        if head in QUIT:
+        head, _, args = command.partition(" ") if command.startswith("/") else ("", "", "")
+        name = head[1:].lower()
+        try:
+            if name in own:
+                responses = await own[name].handler(service, chat, args)
+            else:
+                responses = await service.handle(chat, text)
+        except Leave:
             return
-        if head == FILE_COMMAND:
-            path = _file_argument(command)
-            responses = (
-                await submit_file(service, chat, path)
-                if path
-                else _say("Which file? For example: /file article.txt")
-            )
-        else:
-            responses = await service.handle(chat, text)
         await show(responses, write)
-        if head in {"/help", "/start"}:
+        if name in {"help", "start"}:
             write(CONSOLE_HELP)
 
 

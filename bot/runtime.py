@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.service import BriefService
-from bot.service.analysis import AnalysisQueue, Analyzer, LocalAnalyzer
-from bot.service.ports import Fetcher, Notifier, Scheduler
+from bot.service.analysis import AnalysisQueue, LocalAnalyzer
+from bot.service.ports import Analyzer, Fetcher, Notifier, Scheduler
 from bot.settings import Settings
 from storage import is_database_url, open_store
 from summarizer.names import name_key

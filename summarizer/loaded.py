@@ -88,8 +88,8 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     start = 0
     for m in _SENTENCE_END.finditer(text, 0, pos):
         start = m.end()
-    m = _SENTENCE_END.search(text, pos)
-    return start, (m.end() if m else len(text))
+    end = _SENTENCE_END.search(text, pos)
+    return start, (end.end() if end else len(text))
 
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:

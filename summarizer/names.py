@@ -88,15 +88,3 @@ def same_person_name(a: str, b: str) -> bool:
     if len(ka) > 1 and len(kb) > 1:
         return ka[0] == kb[0]
     return True
-
-
-def name_matches(query: str, names: list[str]) -> bool:
-    """Does a user's query ('/stance Zelenskiy') name the person known by these forms?
-
-    A full-name query must match a full form (or its surname when the query is a bare
-    surname); 'Hunter Biden' does not find 'Joe Biden', 'Biden' finds both.
-    """
-    q = name_key(query)
-    if not q:
-        return False
-    return any(name_key(n) == q or same_person_name(query, n) for n in names)

@@ -1,7 +1,8 @@
 """The two analysis stages over one article, as plain synchronous functions.
 
-`draft` needs no language model and takes well under a second or two, so the bot can show
-who said what at once; `complete` asks the model for the summary and stance lines.
+`read` needs no language model and takes well under a second or two, so the bot can show
+who said what at once; `write` asks the model for the summary and stance lines. ("Draft"
+is kept for a model's answer before its checks, `summarizer.model.drafting`.)
 Both are called from a worker thread, never on the event loop.
 """
 
@@ -17,7 +18,8 @@ from summarizer.summary import guess_title
 from summarizer.types import Analysis
 
 
-def draft(text: str, *, title: str | None = None) -> Analysis:
+def read(text: str, *, title: str | None = None) -> Analysis:
+    """What the text says without a model: its title, who said what, loaded phrases."""
     started = time.perf_counter()
     positions = extract_positions(text)
     quoted = [span for p in positions for span in p.quotes]
@@ -30,11 +32,12 @@ def draft(text: str, *, title: str | None = None) -> Analysis:
     return analysis
 
 
-def complete(text: str, drafted: Analysis, generator: TextGenerator) -> Analysis:
+def write(text: str, found: Analysis, generator: TextGenerator) -> Analysis:
+    """`found` (from `read`) with the model's summary and stance lines, each checked."""
     started = time.perf_counter()
-    summary, positions = write_brief(generator, text, drafted.positions, drafted.loaded_phrases)
-    done = drafted.model_copy(update={"summary": summary, "positions": positions})
-    done.timings = drafted.timings.model_copy(
+    summary, positions = write_brief(generator, text, found.positions, found.loaded_phrases)
+    done = found.model_copy(update={"summary": summary, "positions": positions})
+    done.timings = found.timings.model_copy(
         update={"summary_s": round(time.perf_counter() - started, 3)}
     )
     return done

@@ -71,6 +71,17 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+async def poll(predicate: Callable[[], Any], seconds: float, texts: Callable[[], list[str]]) -> Any:
+    """Wait until `predicate` holds, or fail showing the chat (`texts`) as it stands."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not (result := predicate()):  # noqa: ASYNC110 (state lives in a thread)
+                await asyncio.sleep(0.02)
+            return result
+    except TimeoutError:
+        raise AssertionError(f"timed out; the chat shows: {texts()!r}") from None
+
+
 @dataclass
 class BotApiStub:
     """Answers the Bot API methods briefbot uses and records every call, in order."""
@@ -215,13 +226,7 @@ class BotApiStub:
             return [text for (chat, _), text in sorted(self.messages.items()) if chat == chat_id]
 
     async def wait_for(self, predicate: Callable[[], Any], seconds: float = 15.0) -> Any:
-        try:
-            async with asyncio.timeout(seconds):
-                while not (result := predicate()):  # noqa: ASYNC110 (state lives in a thread)
-                    await asyncio.sleep(0.02)
-                return result
-        except TimeoutError:
-            raise AssertionError(f"timed out; the chat shows: {self.texts()!r}") from None
+        return await poll(predicate, seconds, self.texts)
 
     # the server side ------------------------------------------------------------------------
 
@@ -523,7 +528,8 @@ class BotApiStubProcess:
         self._calls += [Call(method, params, at) for method, params, at in news]
         return [c for c in self._calls if c.method in methods]
 
-    wait_for = BotApiStub.wait_for  # the same polling; it only needs self.texts()
+    async def wait_for(self, predicate: Callable[[], Any], seconds: float = 15.0) -> Any:
+        return await poll(predicate, seconds, self.texts)
 
     def close(self) -> None:
         assert self._child.stdin is not None

@@ -25,7 +25,8 @@ def in_rounds(
         pending = []
         for i, text in zip(todo, answers, strict=True):
             results[i] = text
-            nxt = then[i](text) if then[i] is not None else None
+            step = then[i]
+            nxt = step(text) if step is not None else None
             if nxt is not None:
                 asked[i] = nxt
                 pending.append(i)

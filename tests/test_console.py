@@ -61,6 +61,15 @@ def test_help_from_a_pipe(tmp_path):
     done = briefbot(tmp_path, "console", "--no-model", stdin="/help\n")
     assert done.returncode == 0, done.stderr
     assert "/stance NAME" in done.stdout
+    # the console's own commands, from its registry, after the service's help
+    assert "/file PATH — store an article from a .txt or .html file" in done.stdout
+    assert "/quit — leave" in done.stdout
+
+
+def test_exit_is_quit(tmp_path):
+    done = briefbot(tmp_path, "console", "--no-model", stdin="/exit\n/help\n")
+    assert done.returncode == 0, done.stderr
+    assert "/stance NAME" not in done.stdout  # it left before the /help
 
 
 def test_paste_then_restart_still_lists_it(tmp_path):

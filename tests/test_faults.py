@@ -17,93 +17,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from botapi_stub import BotApiStub
-from rounds import in_rounds
+from standins import STARTED, StandInAnalyzer, StandInModel, warm
+from support import ARTICLE, CHAT, demo, rows, settings_for, showing, sqlite_of, text_of
 from telegram.ext import Application
-from test_hostile import _rows
-from test_service import CHAT, demo, settings_for, text_of
-from test_telegram import ARTICLE, bot, settings, showing, site, stub  # noqa: F401 (fixtures)
 
 from bot.runtime import open_service
 from bot.service import ChatRef
 from bot.service.analysis import LocalAnalyzer
-from summarizer.model.base import ChatMessage, FollowUp
-from summarizer.types import Analysis
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
-STARTED = "model started"
-# Whether the summary checks accept it does not matter here: an answer completes the analysis.
 PROMISE = "\u201cWe will keep every promise we made on transport,\u201d Mayor Jane Doe added."
-SUMMARY = "Officials from both sides met and disagreed about the plan."
-
-
-class StandInModel:
-    """The `TextGenerator` the analysis thread calls, doing what the test scripts per call:
-    'answer', 'raise', 'hang' (blocks its thread until `release`) or 'announce' (prints
-    STARTED, then hangs: the signal a parent process waits for before it kills us)."""
-
-    name = "stand-in"
-
-    def __init__(self, *script: str) -> None:
-        self.release = threading.Event()
-        self.then(*script)
-
-    interrupted = False
-
-    def interrupt(self) -> None:
-        """Recorded, not obeyed: these tests stand for a model stuck where it cannot listen
-        (the real one stops between decode steps, see test_model_loader)."""
-        self.interrupted = True
-
-    def then(self, *script: str) -> None:
-        """From the next call on, follow this script (its last step repeats)."""
-        self._script = list(script) or ["answer"]
-        self.calls = 0
-
-    def generate(
-        self,
-        conversations: Sequence[Sequence[ChatMessage]],
-        *,
-        max_new_tokens: int | Sequence[int],
-        complete: object = None,
-        follow_up: Sequence[FollowUp | None] | None = None,
-        avoid: object = None,
-        avoid_first: object = None,
-    ) -> list[str]:
-        return in_rounds(self._answer, conversations, follow_up)
-
-    def _answer(self, conversations: list[Sequence[ChatMessage]]) -> list[str]:
-        step = self._script[min(self.calls, len(self._script) - 1)]
-        self.calls += 1
-        if step == "raise":
-            raise RuntimeError("CUDA error: device-side assert triggered")
-        if step in ("hang", "announce"):
-            if step == "announce":
-                print(STARTED, flush=True)
-            self.release.wait()
-        return [SUMMARY for _ in conversations]
-
-
-class StandInAnalyzer(LocalAnalyzer):
-    """The real LocalAnalyzer (its one thread, its abandon_work) around the stand-in model."""
-
-    def __init__(self, model: StandInModel) -> None:
-        super().__init__(model.name, cache_dir=Path("unused"), threads=1)
-        self._generator = model
-        self.completed = 0
-
-    async def complete(self, text: str, drafted: Analysis) -> Analysis:
-        self.completed += 1
-        return await super().complete(text, drafted)
-
-
-async def warm(service) -> None:  # type: ignore[no-untyped-def]
-    """Load spaCy first, so the short time limits below measure the model, not the load."""
-    await service.analyzer.draft(demo("01_alliance"), None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -118,7 +45,7 @@ async def test_model_that_raises_keeps_positions_and_says_so(tmp_path: Path) -> 
     assert "Sorry: the summary could not be written; positions are kept." in first
     assert "Who said what" in first and "Taras Lisovskiy" in first
     assert "Sorry" not in second and "#2 · EU ministers split" in second
-    assert _rows(settings_for(tmp_path).database, "SELECT id, state FROM articles ORDER BY id") == [
+    assert rows(settings_for(tmp_path).database, "SELECT id, state FROM articles ORDER BY id") == [
         (1, "failed"),
         (2, "done"),
     ]
@@ -146,7 +73,7 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
     assert "Taras Lisovskiy" in first
     assert "Sorry" not in second and "#2 · EU ministers split" in second
     assert elapsed < 15
-    assert _rows(config.database, "SELECT state FROM articles ORDER BY id") == [
+    assert rows(config.database, "SELECT state FROM articles ORDER BY id") == [
         ("failed",),
         ("done",),
     ]
@@ -185,26 +112,26 @@ async def test_full_disk_refuses_the_submission_and_writes_nothing(tmp_path: Pat
     long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
     async with open_service(config, use_model=False) as svc:
         await text_of(await svc.handle(CHAT, demo("04_frontline")))
-        async with svc.store._db.execute("PRAGMA page_count") as cursor:
-            (pages,) = await cursor.fetchone()
+        async with sqlite_of(svc)._db.execute("PRAGMA page_count") as cursor:
+            (pages,) = await cursor.fetchone() or (0,)
         # the file may not grow by a single page: what a full disk does to SQLite
-        await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+        await sqlite_of(svc)._db.execute(f"PRAGMA max_page_count = {pages}")
         refused = await text_of(await svc.handle(stranger, long_article))
         assert "database is unavailable right now, so nothing was changed" in refused
-        await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+        await sqlite_of(svc)._db.execute("PRAGMA max_page_count = 1073741823")
         assert "No articles stored yet" in await text_of(await svc.handle(stranger, "/articles"))
         counts = (
             "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chats),"
             " (SELECT COUNT(*) FROM chat_articles), (SELECT COUNT(*) FROM articles_fts)"
         )
-        assert _rows(config.database, counts) == [(1, 1, 1, 1)]
+        assert rows(config.database, counts) == [(1, 1, 1, 1)]
         accepted = await text_of(await svc.handle(stranger, long_article))
     assert "Who said what" in accepted and "#2" in accepted
 
 
 async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Another process holds the database while the worker saves: no half-written analysis,
     the user is told, and once the lock goes the worker (which used to die on its next sweep
     of the queue) analyses the article in full."""
@@ -214,7 +141,7 @@ async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     try:
         async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
             await warm(svc)
-            await svc.store._db.execute("PRAGMA busy_timeout = 50")
+            await sqlite_of(svc)._db.execute("PRAGMA busy_timeout = 50")
             responses = await svc.handle(CHAT, demo("02_ceasefire"))
             following = asyncio.ensure_future(text_of(responses))
             locker = sqlite3.connect(config.database, timeout=0)
@@ -235,14 +162,14 @@ async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
     finally:
         model.release.set()
     assert "Sorry" not in brief and "Taras Lisovskiy" in brief
-    positions = _rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
+    positions = rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
     assert positions[0][0] == positions[0][1] > 0
 
 
-async def until_done(db: Path, seconds: float = 30) -> None:
+async def until_done(db: Path | str, seconds: float = 30) -> None:
     """Poll the file from outside, as an operator would: the worker has no event to wait on."""
     async with asyncio.timeout(seconds):
-        while _rows(db, "SELECT state FROM articles") != [("done",)]:  # noqa: ASYNC110
+        while rows(db, "SELECT state FROM articles") != [("done",)]:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
 
 
@@ -257,8 +184,8 @@ CHILD = f"""
 import asyncio, sys
 sys.path.insert(0, {str(TESTS)!r})
 from pathlib import Path
-from test_faults import StandInAnalyzer, StandInModel
-from test_service import CHAT, demo, settings_for
+from standins import StandInAnalyzer, StandInModel
+from support import CHAT, demo, settings_for
 from bot.runtime import open_service
 
 async def main():
@@ -282,9 +209,10 @@ async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) ->
     )
     try:
         # generous: the child imports torch and loads spaCy, on a machine that may be busy
+        assert child.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=180)
         assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
-        assert _rows(config.database, "SELECT state, attempts FROM articles") == [("running", 1)]
+        assert rows(config.database, "SELECT state, attempts FROM articles") == [("running", 1)]
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -295,15 +223,15 @@ async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) ->
         await until_done(config.database)
         brief = await text_of(await svc.handle(CHAT, "/summary 1"))
     assert "#1 · EU ministers split" in brief
-    assert analyzer.completed == 1
+    assert analyzer.written == 1
     again = StandInAnalyzer(StandInModel("answer"))
     async with open_service(config, analyzer=again):
         await asyncio.sleep(0.5)
-    assert again.completed == 0
-    assert _rows(config.database, "SELECT id, state, attempts FROM articles") == [(1, "done", 2)]
-    assert _rows(config.database, "SELECT COUNT(*) FROM analyses") == [(1,)]
-    assert _rows(config.database, "SELECT COUNT(*) FROM chat_articles") == [(1,)]
-    positions = _rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
+    assert again.written == 0
+    assert rows(config.database, "SELECT id, state, attempts FROM articles") == [(1, "done", 2)]
+    assert rows(config.database, "SELECT COUNT(*) FROM analyses") == [(1,)]
+    assert rows(config.database, "SELECT COUNT(*) FROM chat_articles") == [(1,)]
+    positions = rows(config.database, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
     assert positions[0][0] == positions[0][1] > 0
 
 
@@ -312,8 +240,8 @@ async def test_kill_9_mid_analysis_reanalyses_once_on_restart(tmp_path: Path) ->
 
 
 async def test_bot_api_5xx_is_retried_with_backoff_and_delivered(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
 ) -> None:
     stub.fail("sendMessage", times=3, status=502)
     stub.message("/help")
@@ -327,7 +255,7 @@ async def test_bot_api_5xx_is_retried_with_backoff_and_delivered(
 
 async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_is_not(
     tmp_path: Path, monkeypatch, caplog
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import bot.service.analysis as analysis
 
     release = threading.Event()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import ipaddress
 import os
 import shutil
@@ -18,13 +17,20 @@ from pathlib import Path
 
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, Route, article_html, page, redirect
+from hostile_pages import (
+    CONSENT_PAGE,
+    PAYWALL_PAGE,
+    SLOW_HTML,
+    big,
+    compressed,
+    encoded,
+    gzipped,
+)
 from httpcore._backends.auto import AutoBackend
 
 from bot.fetch.pool import MAX_HTML_CHARS, ExtractionPool
 from bot.fetch.safe import SafeFetcher, is_public
 from bot.service.ports import FetchError
-
-FIFTY_MB = 50 * 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +40,7 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     made: list[tuple[str, int]] = []
     real = AutoBackend.connect_tcp
 
-    async def guarded(self, host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def guarded(self, host, port, *args, **kwargs):
         assert ipaddress.ip_address(host).is_loopback, f"a test tried to connect to {host}"
         made.append((host, port))
         return await real(self, host, port, *args, **kwargs)
@@ -43,49 +49,13 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return made
 
 
-def _big(with_length: bool):  # type: ignore[no-untyped-def]
-    def route(handler):  # type: ignore[no-untyped-def]
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        if with_length:
-            handler.send_header("Content-Length", str(FIFTY_MB))
-        else:
-            handler.send_header("Connection", "close")
-            handler.close_connection = True
-        handler.end_headers()
-        chunk = b"<p>" + b"x" * 65_530 + b"</p>"
-        for _ in range(FIFTY_MB // len(chunk)):
-            handler.wfile.write(chunk)
-
-    return route
-
-
-def _slow(handler):  # type: ignore[no-untyped-def]
+def _slow(handler):
     time.sleep(2)
     handler.reply(200, article_html().encode(), "text/html")
 
 
-CONSENT_PAGE = """<html><head><title>Before you continue</title>
-<script src="https://cdn.cookielaw.org/onetrust.js"></script></head><body>
-<div id="onetrust-banner"><h1>We value your privacy</h1>
-<p>We and our partners use cookies and similar technologies to store and access personal
-data on your device, for personalised ads and content, ad and content measurement, audience
-insights and product development. With your consent we may use precise geolocation data.
-You can change your privacy settings at any time. Some partners rely on legitimate interest.</p>
-<button>Accept all</button><button>Reject all</button><button>Manage preferences</button>
-</div></body></html>"""
-
-PAYWALL_PAGE = """<html><head><title>Budget row deepens</title>
-<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}
-</script></head><body><article><h1>Budget row deepens</h1>
-<p>The finance minister faced questions on Monday over the spending plan, as opposition
-parties demanded a vote before the summer recess and officials declined to comment.</p>
-<p>This article is for subscribers only. Subscribe to continue reading.</p>
-</article></body></html>"""
-
-
 @pytest.fixture
-def other_site():  # type: ignore[no-untyped-def]
+def other_site():
     """A second local server the fetcher must never be allowed to reach."""
     server = PageServer({"/": page(article_html())})
     yield server
@@ -93,7 +63,7 @@ def other_site():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def site(other_site: PageServer):  # type: ignore[no-untyped-def]
+def site(other_site: PageServer):
     other = other_site.host_port.split(":")[1]
     chain = {f"/chain{i}": redirect(f"/chain{i + 1}") for i in range(10)}
     server = PageServer(
@@ -114,8 +84,8 @@ def site(other_site: PageServer):  # type: ignore[no-untyped-def]
             "/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
             "/to-metadata-v6": redirect("http://[fd00:ec2::254]/"),
             "/to-ftp": redirect("ftp://example.org/file"),
-            "/big-declared": _big(with_length=True),
-            "/big-streamed": _big(with_length=False),
+            "/big-declared": big(with_length=True),
+            "/big-streamed": big(with_length=False),
             "/report.pdf": page(b"%PDF-1.7\n...", "application/pdf"),
             "/photo.png": page(b"\x89PNG\r\n\x1a\n", "image/png"),
             "/consent": page(CONSENT_PAGE),
@@ -130,7 +100,7 @@ def site(other_site: PageServer):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def fetcher(site: PageServer):  # type: ignore[no-untyped-def]
+async def fetcher(site: PageServer):
     fetcher = SafeFetcher(read_timeout=0.5, allow_private_for_tests={site.host_port})
     yield fetcher
     await fetcher.aclose()
@@ -353,7 +323,7 @@ SPECIAL_ADDRESSES = sorted(
         str(address)
         for block in _registry_blocks()
         for address in (block[0], block[-1], block[block.num_addresses // 2])
-        if not (block.version == 6 and address.ipv4_mapped)  # judged by their IPv4 below
+        if not (isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped)  # by IPv4 below
     }
 )
 PRIVATE_V4 = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "192.168.1.1", "0.0.0.0", "100.64.0.1"]
@@ -395,44 +365,21 @@ def test_public_ipv4_inside_ipv6_stays_reachable(address: str) -> None:
 # issue 16: compressed bombs, odd encodings, and servers that break off
 
 
-def _compressed(data_mib: int, wbits: int) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
-    zeros = bytes(1024 * 1024)
-    return b"".join(packer.compress(zeros) for _ in range(data_mib)) + packer.flush()
-
-
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=9)
-
-
-def _encoded(body: bytes, *encodings: str, kind: str = "text/html") -> Route:
-    def route(handler):  # type: ignore[no-untyped-def]
-        handler.send_response(200)
-        handler.send_header("Content-Type", kind)
-        for encoding in encodings:  # two values are two header lines
-            handler.send_header("Content-Encoding", encoding)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return route
-
-
 @pytest.fixture(scope="module")
 def bombs() -> dict[str, Route]:
     """64 MiB of zeros as 65 KB of gzip (and 270 bytes of gzip-in-gzip), deflate both ways."""
-    gzipped = _compressed(64, 31)
+    packed = compressed(64, 31)
     return {
-        "/bomb-gzip": _encoded(gzipped, "gzip"),
-        "/bomb-deflate": _encoded(_compressed(64, 15), "deflate"),
-        "/bomb-raw-deflate": _encoded(_compressed(64, -15), "deflate"),
-        "/bomb-gzip-gzip": _encoded(_gzip(gzipped), "gzip, gzip"),
-        "/bomb-gzip-twice": _encoded(_gzip(gzipped), "gzip", "gzip"),
+        "/bomb-gzip": encoded(packed, "gzip"),
+        "/bomb-deflate": encoded(compressed(64, 15), "deflate"),
+        "/bomb-raw-deflate": encoded(compressed(64, -15), "deflate"),
+        "/bomb-gzip-gzip": encoded(gzipped(packed), "gzip, gzip"),
+        "/bomb-gzip-twice": encoded(gzipped(packed), "gzip", "gzip"),
     }
 
 
 @pytest.fixture
-def bomb_site(bombs: dict[str, Route]):  # type: ignore[no-untyped-def]
+def bomb_site(bombs: dict[str, Route]):
     server = PageServer(bombs)
     yield server
     server.close()
@@ -476,17 +423,17 @@ ARTICLE = article_html().encode()
 @pytest.mark.parametrize(
     ("body", "encodings"),
     [
-        (_gzip(ARTICLE), ("gzip",)),
-        (_gzip(ARTICLE), ("x-gzip",)),
+        (gzipped(ARTICLE), ("gzip",)),
+        (gzipped(ARTICLE), ("x-gzip",)),
         (zlib.compress(ARTICLE), ("deflate",)),
         (zlib.compress(ARTICLE)[2:-4], ("deflate",)),  # raw deflate, as IIS sends it
         (ARTICLE, ("identity",)),
-        (_gzip(ARTICLE), ("identity", "GZIP")),
+        (gzipped(ARTICLE), ("identity", "GZIP")),
     ],
     ids=["gzip", "x-gzip", "deflate", "raw-deflate", "identity", "identity-then-gzip"],
 )
 async def test_compressed_pages_are_read(body: bytes, encodings: tuple[str, ...]) -> None:
-    server = PageServer({"/a": _encoded(body, *encodings)})
+    server = PageServer({"/a": encoded(body, *encodings)})
     fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
     try:
         fetched = await fetcher.fetch(server.url("/a"))
@@ -499,12 +446,12 @@ async def test_compressed_pages_are_read(body: bytes, encodings: tuple[str, ...]
 @pytest.mark.parametrize(
     ("route", "words"),
     [
-        (_encoded(_gzip(ARTICLE), "br"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "zstd"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "compress"), "packed in a way I don't read"),
-        (_encoded(_gzip(ARTICLE), "x-custom"), "packed in a way I don't read"),
-        (_encoded(b"\x1f\x8b\x08\x00 not really gzip" * 10, "gzip"), "damaged compressed page"),
-        (_encoded(b"\x78\x9c garbage" * 10, "deflate"), "damaged compressed page"),
+        (encoded(gzipped(ARTICLE), "br"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "zstd"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "compress"), "packed in a way I don't read"),
+        (encoded(gzipped(ARTICLE), "x-custom"), "packed in a way I don't read"),
+        (encoded(b"\x1f\x8b\x08\x00 not really gzip" * 10, "gzip"), "damaged compressed page"),
+        (encoded(b"\x78\x9c garbage" * 10, "deflate"), "damaged compressed page"),
     ],
     ids=["br", "zstd", "compress", "unknown", "bad-gzip", "bad-deflate"],
 )
@@ -520,7 +467,7 @@ async def test_unknown_or_broken_encodings_get_a_sentence(route: Route, words: s
         server.close()
 
 
-def _stalls_mid_page(handler):  # type: ignore[no-untyped-def]
+def _stalls_mid_page(handler):
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
     handler.send_header("Content-Length", str(len(ARTICLE)))
@@ -530,7 +477,7 @@ def _stalls_mid_page(handler):  # type: ignore[no-untyped-def]
     time.sleep(2)
 
 
-def _cut_off(handler):  # type: ignore[no-untyped-def]
+def _cut_off(handler):
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
     handler.send_header("Content-Length", str(len(ARTICLE) * 2))
@@ -540,7 +487,7 @@ def _cut_off(handler):  # type: ignore[no-untyped-def]
     handler.close_connection = True
 
 
-def _bad_chunks(handler):  # type: ignore[no-untyped-def]
+def _bad_chunks(handler):
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
     handler.send_header("Transfer-Encoding", "chunked")
@@ -549,12 +496,12 @@ def _bad_chunks(handler):  # type: ignore[no-untyped-def]
     handler.close_connection = True
 
 
-def _gzip_transfer(handler):  # type: ignore[no-untyped-def]
+def _gzip_transfer(handler):
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
     handler.send_header("Transfer-Encoding", "gzip, chunked")
     handler.end_headers()
-    body = _gzip(ARTICLE)
+    body = gzipped(ARTICLE)
     handler.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
 
 
@@ -624,7 +571,7 @@ async def test_no_cookie_travels_from_one_fetch_to_the_next() -> None:
     """One client serves every user: a cookie set on Alice's fetch went out on Bob's."""
     cookies_seen: list[str | None] = []
 
-    def sets_cookie(handler):  # type: ignore[no-untyped-def]
+    def sets_cookie(handler):
         cookies_seen.append(handler.headers.get("Cookie"))
         handler.reply(200, ARTICLE, "text/html", **{"Set-Cookie": "session=alice; Path=/"})
 
@@ -641,13 +588,6 @@ async def test_no_cookie_travels_from_one_fetch_to_the_next() -> None:
 
 # ---------------------------------------------------------------------------------------
 # issue 16: extraction in a worker process that is killed at its time limit
-
-# 1.1 MB that trafilatura takes about 3 s to read (measured on this project's 2-core host)
-SLOW_HTML = (
-    "<html><body>"
-    + "<div><p>The minister said the plan would work.</p></div>" * 20_000
-    + "</body></html>"
-)
 
 
 def worker_pids() -> set[int]:

@@ -9,31 +9,30 @@ model is off (`use_model=False`); positions, quotes and storage are real.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub, PageServer, article_html, page, redirect
-from telegram.ext import Application
-from test_fetch import CONSENT_PAGE, PAYWALL_PAGE, SLOW_HTML, _big, _encoded, _gzip
-from test_service import CHAT, demo, service, settings_for, text_of  # noqa: F401 (fixture)
-from test_telegram import (  # noqa: F401 (fixtures)
-    bot,
-    make_app,
-    running,
-    settings,
-    showing,
-    site,
-    stub,
+from hostile_pages import (
+    CONSENT_PAGE,
+    HOSTILE_HTML,
+    PAYWALL_PAGE,
+    SLOW_HTML,
+    big,
+    encoded,
+    gzipped,
 )
+from support import CHAT, demo, make_app, rows, running, settings_for, showing, text_of
+from telegram.ext import Application
 
 from bot.fetch.pool import ExtractionPool
 from bot.fetch.safe import SafeFetcher
 from bot.runtime import open_service
 from bot.service import ChatRef
-from bot.service.core import MAX_ARTICLE_CHARS, MAX_DOCUMENT_BYTES
+from bot.service.limits import MAX_ARTICLE_CHARS, MAX_DOCUMENT_BYTES
 from bot.service.ports import FetchedPage
 from bot.settings import Settings
 
@@ -44,8 +43,8 @@ OTHER = ChatRef(chat_id=43, user_id=8)
 
 
 async def test_200k_paste_is_refused_and_the_bot_keeps_serving(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
 ) -> None:
     paste = ("The minister said the plan would work. " * 5200)[:200_000]
     assert len(paste) == 200_000
@@ -67,8 +66,8 @@ async def test_200k_paste_is_refused_and_the_bot_keeps_serving(
     ids=["binary", "invalid-utf8", "nul-bytes", "empty"],
 )
 async def test_bad_txt_documents_get_a_clear_reply(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
     data: bytes,
     expected: str,
 ) -> None:
@@ -78,43 +77,10 @@ async def test_bad_txt_documents_get_a_clear_reply(
     await stub.wait_for(showing(stub, "No articles stored yet"))
 
 
-def _nested(depth: int) -> str:
-    return article_html().replace(
-        "<article>", "<article>" + "<div><span>" * depth + "deep" + "</span></div>" * depth
-    )
-
-
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">'
-        for n in range(1, 10)
-    )
-    + "]>"
-)
-
-HOSTILE_HTML = {
-    "scripts": article_html().replace(
-        "<article>",
-        "<article><script>document.cookie='x';" + "x=1;" * 100_000 + "</script>"
-        "<style>p{display:none}</style><iframe src='javascript:alert(1)'></iframe>"
-        "<img src=x onerror=alert(1)><noscript>enable javascript</noscript>",
-    ),
-    "nested-10000": _nested(10_000),
-    "unclosed-10000": article_html().replace("<article>", "<article>" + "<b><i>" * 10_000),
-    "amp-bomb": article_html().replace("<article>", "<article><p>" + "&amp;" * 300_000 + "</p>"),
-    "numeric-bomb": article_html().replace(
-        "<article>", "<article><p>" + "&#128512;&#x26;&#0;&#xFFFFFF;" * 60_000 + "</p>"
-    ),
-    "billion-laughs": BILLION_LAUGHS
-    + article_html().replace("<article>", "<article><p>&lol9;</p>"),
-}
-
-
 @pytest.mark.parametrize("name", list(HOSTILE_HTML))
 async def test_hostile_html_documents_answered_in_bounded_time(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
     name: str,
 ) -> None:
     """Through PTB: scripts are dropped, deep nesting and entity bombs neither hang nor
@@ -195,6 +161,7 @@ async def test_odd_and_unbalanced_quote_marks_only_show_verbatim_quotes(tmp_path
             assert quote in ODD_QUOTES, quote
         analysis = await svc.store.get_analysis(1)
         assert analysis is not None
+        assert any(position.quotes for position in analysis.positions), analysis
         for position in analysis.positions:
             for span in position.quotes:
                 assert ODD_QUOTES[span.start : span.end] == span.text
@@ -202,11 +169,6 @@ async def test_odd_and_unbalanced_quote_marks_only_show_verbatim_quotes(tmp_path
 
 # ---------------------------------------------------------------------------------------
 # the same article, twenty times at once
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 @pytest.mark.parametrize("one_chat", [False, True], ids=["20-chats", "one-chat"])
@@ -220,15 +182,15 @@ async def test_same_article_twenty_times_at_once_is_stored_and_analysed_once(
             ChatRef(chat_id=CHAT.chat_id if one_chat else 1000 + i, user_id=500 + i)
             for i in range(20)
         ]
-        drafts = 0
-        real_draft = svc.analyzer.draft
+        reads = 0
+        real_read = svc.analyzer.read
 
-        async def counting_draft(*args, **kwargs):  # type: ignore[no-untyped-def]
-            nonlocal drafts
-            drafts += 1
-            return await real_draft(*args, **kwargs)
+        async def counting_read(*args, **kwargs):
+            nonlocal reads
+            reads += 1
+            return await real_read(*args, **kwargs)
 
-        svc.analyzer.draft = counting_draft  # type: ignore[method-assign]
+        svc.analyzer.read = counting_read  # type: ignore[method-assign]
         responses = await asyncio.wait_for(
             asyncio.gather(*(svc.handle(chat, text) for chat in chats)), timeout=60
         )
@@ -238,13 +200,13 @@ async def test_same_article_twenty_times_at_once_is_stored_and_analysed_once(
     assert len(finals) == 20
     for final in finals:
         assert "#1" in final and "Who said what" in final, final
-    assert drafts == 1
+    assert reads == 1
     db = config.database
-    assert _rows(db, "SELECT id, state, attempts FROM articles") == [(1, "done", 1)]
-    assert _rows(db, "SELECT COUNT(*) FROM analyses") == [(1,)]
-    links = _rows(db, "SELECT COUNT(*) FROM chat_articles")
+    assert rows(db, "SELECT id, state, attempts FROM articles") == [(1, "done", 1)]
+    assert rows(db, "SELECT COUNT(*) FROM analyses") == [(1,)]
+    links = rows(db, "SELECT COUNT(*) FROM chat_articles")
     assert links == [(1 if one_chat else 20,)]
-    positions = _rows(db, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
+    positions = rows(db, "SELECT COUNT(*), COUNT(DISTINCT speaker_id) FROM positions")
     assert positions[0][0] == positions[0][1] > 0
 
 
@@ -265,8 +227,8 @@ GERMAN = [
 
 
 async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
-    settings: Settings,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    settings: Settings,
+    stub: BotApiStub,
 ) -> None:
     """test_fetch proves each refusal at the fetcher; here twelve bad links arrive five to a
     message through PTB, each is answered on its own, none reaches the private network, no
@@ -280,7 +242,7 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
         "/to-v6-loopback": redirect(f"http://[::1]:{victim.host_port.split(':')[1]}/"),
         "/to-private": redirect("http://10.0.0.1/"),
         "/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
-        "/big": _big(with_length=False),
+        "/big": big(with_length=False),
         "/report.pdf": page(b"%PDF-1.7\n...", "application/pdf"),
         "/photo.png": page(b"\x89PNG\r\n\x1a\n", "image/png"),
         "/paywall": page(PAYWALL_PAGE),
@@ -309,10 +271,7 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
                 stub.message(" ".join(bad.url(p) for p in paths[start : start + 5]))
             for path, words in expected.items():
                 prefix = f"{bad.url(path)}: "
-                await stub.wait_for(
-                    lambda p=prefix, w=words: any(t.startswith(p) and w in t for t in stub.texts()),
-                    seconds=30,
-                )
+                await stub.wait_for(partial(answered, stub, prefix, words), seconds=30)
             stub.message("/articles")
             await stub.wait_for(showing(stub, "No articles stored yet"))
         assert len(stub.texts()) == len(expected) + 1
@@ -324,6 +283,10 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
 
 # ---------------------------------------------------------------------------------------
 # commands with wrong arguments
+
+
+def answered(stub: BotApiStub, prefix: str, words: str) -> bool:
+    return any(t.startswith(prefix) and words in t for t in stub.texts())
 
 
 @pytest.mark.parametrize(
@@ -344,7 +307,7 @@ async def test_bad_links_each_get_one_sentence_and_nothing_is_stored(
     ],
 )
 async def test_wrong_arguments_get_a_sentence_and_change_nothing(
-    service,  # noqa: F811
+    service,
     command: str,
     expected: str,
 ) -> None:
@@ -396,8 +359,8 @@ async def test_document_over_the_byte_limit_is_refused_before_decoding(tmp_path:
 
 
 async def test_document_of_unstated_size_is_not_downloaded(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
 ) -> None:
     """Telegram may leave file_size out; a local Bot API server serves files of any size."""
     stub.files["big"] = ("documents/big.txt", b"x" * (MAX_DOCUMENT_BYTES + 1))
@@ -412,8 +375,8 @@ async def test_document_of_unstated_size_is_not_downloaded(
 
 
 async def test_hostile_links_among_good_ones_each_get_their_answer(
-    settings: Settings,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    settings: Settings,
+    stub: BotApiStub,
 ) -> None:
     """A redirect to data:/javascript: and a page in 'rot13' raised out of the fetcher: the
     user saw one generic 'Sorry', and the good links of the message, already stored, were
@@ -423,7 +386,7 @@ async def test_hostile_links_among_good_ones_each_get_their_answer(
         "/to-data": redirect("data:text/html,<p>an article</p>"),
         "/rot13": page(article_html(title="Harbour strike").encode(), "text/html; charset=rot13"),
         "/to-js": redirect("javascript:alert(1)"),
-        "/bomb": _encoded(_gzip(_gzip(b"\0" * 1_000_000)), "gzip, gzip"),
+        "/bomb": encoded(gzipped(gzipped(b"\0" * 1_000_000)), "gzip, gzip"),
     }
     links = PageServer(routes)
     try:
@@ -505,7 +468,7 @@ async def test_one_user_reads_one_link_at_a_time_and_others_are_not_held(
     most: dict[str, int] = {"a": 0, "b": 0, "both": 0}
     lock = threading.Lock()
 
-    def slow(handler):  # type: ignore[no-untyped-def]
+    def slow(handler):
         who = handler.path[len("/slow-")]
         with lock:
             in_flight[who] += 1

@@ -12,15 +12,26 @@ import pytest
 from tiny_model import build_tiny_model
 
 from summarizer.model import loader, packaged, transformers_backend
-from summarizer.model.base import GenerationInterrupted
+from summarizer.model.base import ChatMessage, GenerationInterrupted
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
 from summarizer.model.transformers_backend import (
+    Precision,
+    TransformersGenerator,
     cheapest_groups,
     load_transformers,
     snapshot_path,
 )
+
+
+def generator_for(
+    spec: str, *, cache_dir: Path, precision: Precision = "auto"
+) -> TransformersGenerator:
+    """`load_generator` for a checkpoint folder, which the transformers backend serves."""
+    gen = load_generator(spec, cache_dir=cache_dir, precision=precision)
+    assert isinstance(gen, TransformersGenerator), type(gen)
+    return gen
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +66,7 @@ def test_directory_spec_loads_once_per_process(tiny_dir, tmp_path):
 
 
 def test_batched_generation_matches_one_by_one(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     batched = gen.generate([SHORT, LONGER], max_new_tokens=8)
     single = [gen.generate([c], max_new_tokens=8)[0] for c in (SHORT, LONGER)]
     assert batched == single
@@ -64,7 +75,7 @@ def test_batched_generation_matches_one_by_one(tiny_dir, tmp_path):
 
 
 def test_int8_default_on_cpu_generates(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path)
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path)
     assert gen.name.endswith("[int8]")
     out = gen.generate([SHORT, LONGER, SHORT], max_new_tokens=6)
     assert len(out) == 3 and out[0] == out[2]
@@ -72,7 +83,7 @@ def test_int8_default_on_cpu_generates(tiny_dir, tmp_path):
 
 
 def test_interrupt_stops_a_generation_under_way(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     gen.model.generation_config.eos_token_id = None  # random weights must not stop by chance
     failure: list[BaseException] = []
 
@@ -94,7 +105,7 @@ def test_interrupt_stops_a_generation_under_way(tiny_dir, tmp_path):
 
 
 def test_interrupt_stops_reading_prompts_too(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     passes: list[int] = []
 
     def interrupt_after_a_pass(module, args, output) -> None:
@@ -122,8 +133,8 @@ STRICT_TEMPLATE = (
 
 
 def test_a_template_that_refuses_our_message_layout_gets_it_merged(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    system = {"role": "system", "content": "Report only what was said ."}
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    system: ChatMessage = {"role": "system", "content": "Report only what was said ."}
     text, task = convo("The minister said")[0], convo("Officials agreed")[0]
     merged = convo("Report only what was said .\n\nThe minister said\n\nOfficials agreed")
     usual = gen.tokenizer.chat_template
@@ -136,14 +147,14 @@ def test_a_template_that_refuses_our_message_layout_gets_it_merged(tiny_dir, tmp
 
 
 def test_each_row_stops_at_its_own_limit(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     with endless(gen):
         short, long = gen.generate([SHORT, LONGER], max_new_tokens=[2, 7])
     assert len(gen._ids(short)) <= 3 < len(gen._ids(long))
 
 
 def test_a_complete_row_leaves_the_batch_and_the_others_run_on(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     seen: list[str] = []
 
     def four_chars(text: str) -> bool:
@@ -227,8 +238,11 @@ def test_the_parts_of_one_read_are_counted_once_and_share_its_keys():
 
 
 def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    system: ChatMessage = {
+        "role": "system",
+        "content": "You report what people said , and only that . " * 3,
+    }
     rows = [[system, *SHORT], [system, *LONGER], [system, *convo("Officials agreed")]]
     retry = [[*rows[1], *convo("Avoid these problems : none")]]
     tokens = lambda convo: gen.tokenizer(gen.render(convo))["input_ids"]  # noqa: E731
@@ -248,7 +262,10 @@ def test_kept_prompts_give_the_same_answers_and_save_reading(tiny_dir, tmp_path)
 def test_an_answer_does_not_depend_on_what_was_asked_before(tiny_dir):
     # int8 scales each pass by its largest activation, so reusing part of another prompt's
     # pass changed the answer (this failed when kept prompts were matched token by token)
-    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    system: ChatMessage = {
+        "role": "system",
+        "content": "You report what people said , and only that . " * 3,
+    }
     rows = [[system, *LONGER], [system, *SHORT]]
     fresh = load_transformers(str(tiny_dir), name="t", precision="int8")
     expected = fresh.generate(rows, max_new_tokens=24)
@@ -352,9 +369,12 @@ def test_gguf_spec_converts_into_cache_once(tmp_path, monkeypatch):
 def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
     tiny_dir, tmp_path, reuse, length
 ):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     gen.reuse_prompts = reuse
-    system = {"role": "system", "content": "You report what people said , and only that . " * 3}
+    system: ChatMessage = {
+        "role": "system",
+        "content": "You report what people said , and only that . " * 3,
+    }
     first, other = [system, *SHORT], [system, *LONGER]
     # longer or shorter than what the running batch holds by then: one side is padded
     retry = (
@@ -382,7 +402,7 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
 
 
 def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     encode = gen._ids
     with endless(gen):
         free = gen.generate([SHORT, LONGER], max_new_tokens=12)
@@ -412,7 +432,7 @@ def test_a_banned_phrase_of_several_tokens_bans_only_its_last_after_the_rest():
 def test_an_opening_is_continued_and_opens_the_answer(tiny_dir, tmp_path):
     import torch
 
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     opened = [*LONGER, {"role": "assistant", "content": "Officials"}]
     prompt = gen.render(opened)
     assert prompt.endswith("assistant\nOfficials")  # the opening is not closed
@@ -428,7 +448,7 @@ def test_an_opening_is_continued_and_opens_the_answer(tiny_dir, tmp_path):
 def test_an_answer_may_not_begin_with_an_anchored_phrase(tiny_dir, tmp_path):
     import torch
 
-    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     encode = gen._ids
 
     def first_word(opened):  # the greedy first token, if it is a whole word

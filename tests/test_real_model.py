@@ -79,4 +79,4 @@ def test_packaged_model_writes_a_brief_that_passes_the_checks():
     # On an article this plain the model must write at least part of the brief itself (it
     # wrote all of it when this test was written); all labelled extracts would mean the
     # model, the prompts or the checks have stopped working together.
-    assert not summary.fallback or any(not p.stance.startswith("[") for p in stances)
+    assert not summary.fallback or any(not (p.stance or "[").startswith("[") for p in stances)

@@ -124,6 +124,7 @@ async def test_a_bot_without_a_model_hears_its_articles_end_from_a_worker(postgr
 
         async def brief() -> str:
             final = response.reply
+            assert response.updates is not None
             async for update in response.updates:
                 final = update
             return final.plain()

@@ -8,57 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from pathlib import Path
 
 import pytest
+from support import CHAT, demo, settings_for, sqlite_of, text_of
 
 from bot.runtime import open_service
-from bot.service import ChatRef, Reply, Response
-from bot.settings import Settings
-from seeds import demo_articles
-from storage import Subscription
-
-CHAT = ChatRef(chat_id=42, user_id=7)
+from bot.service import COMMANDS, ChatRef
 
 
-class RecordingScheduler:
-    def __init__(self) -> None:
-        self.scheduled: list[Subscription] = []
-        self.cancelled: list[int] = []
-
-    def schedule(self, subscription: Subscription) -> None:
-        self.scheduled.append(subscription)
-
-    def cancel(self, chat_id: int) -> None:
-        self.cancelled.append(chat_id)
-
-
-def settings_for(tmp_path: Path, **extra: object) -> Settings:
-    return Settings(database=tmp_path / "svc.db", model_cache=tmp_path / "models", **extra)
-
-
-async def text_of(responses: list[Response]) -> str:
-    """Everything the user would end up seeing, updates followed to the end."""
-    out = []
-    for response in responses:
-        final: Reply = response.reply
-        if response.updates is not None:
-            async for update in response.updates:
-                final = update
-        out.append(final.plain())
-    return "\n".join(out)
-
-
-@pytest.fixture
-async def service(tmp_path):
-    scheduler = RecordingScheduler()
-    async with open_service(settings_for(tmp_path), scheduler=scheduler, use_model=False) as svc:
-        svc.test_scheduler = scheduler  # type: ignore[attr-defined]
-        yield svc
-
-
-def demo(name_part: str) -> str:
-    return next(text for name, text in demo_articles() if name_part in name)
+async def test_help_lists_every_command_the_router_answers(service):
+    """One registry: each listed command is in /help as `/name usage — help`, and answered."""
+    shown = await text_of(await service.handle(CHAT, "/help"))
+    listed = [c for c in COMMANDS if c.in_help]
+    assert len(listed) >= 12
+    for command in listed:
+        assert command.line in shown
+        answer = await text_of(await service.handle(CHAT, f"/{command.name}"))
+        assert answer and "I don't know" not in answer, command.name
 
 
 async def test_help_and_unknown_command(service):
@@ -227,7 +193,7 @@ async def test_locked_database_refuses_clearly_and_keeps_data(tmp_path):
         locker = sqlite3.connect(settings.database, timeout=5, check_same_thread=False)
         await asyncio.to_thread(locker.execute, "BEGIN EXCLUSIVE")
         try:
-            await svc.store._db.execute("PRAGMA busy_timeout=50")
+            await sqlite_of(svc)._db.execute("PRAGMA busy_timeout=50")
             reply = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
         finally:
             locker.rollback()

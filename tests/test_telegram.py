@@ -8,96 +8,28 @@ import html
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
-from telegram.ext import Application
+from support import ARTICLE, make_app, running, showing
+from telegram.ext import Application, JobQueue
 
-from bot.fetch import SafeFetcher
-from bot.service import Block, Reply
+from bot.service import COMMANDS, Block, Reply
 from bot.settings import Settings
-from bot.telegram import build_application
 from bot.telegram.app import webhook_options
 from bot.telegram.handlers import SORRY, LiveMessage
 from bot.telegram.render import LIMIT, render, units
 
-ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
 CHAT = 42
-
-
-@pytest.fixture
-def stub() -> AsyncIterator[BotApiStub]:
-    server = BotApiStub()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def site() -> AsyncIterator[PageServer]:
-    server = PageServer(
-        {
-            "/news/buses": page(article_html()),
-            "/news/escape": page(article_html(title="<script>alert(1)</script> & <b>friends</b>")),
-        }
-    )
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
-    return Settings(
-        telegram_token=stub.token,
-        telegram_api_url=stub.base_url,
-        database=tmp_path / "briefbot.db",
-        model_cache=tmp_path / "cache",
-        submissions_per_hour=30,
-    )
-
-
-def make_app(settings: Settings, site: PageServer) -> Application:
-    # only the test site may be private; every other loopback address stays refused
-    fetcher = SafeFetcher(allow_private_for_tests={site.host_port})
-    return build_application(settings, fetcher=fetcher, use_model=False)
-
-
-@asynccontextmanager
-async def running(app: Application) -> AsyncIterator[Application]:
-    """What `run_polling` does, minus owning the event loop and the signal handlers."""
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
-
-
-@pytest.fixture
-async def bot(settings: Settings, site: PageServer) -> AsyncIterator[Application]:
-    async with running(make_app(settings, site)) as app:
-        yield app
-
-
-def showing(stub: BotApiStub, *needles: str):  # type: ignore[no-untyped-def]
-    """A predicate: some bot message in the chat now contains every needle."""
-    return lambda: next((t for t in stub.texts() if all(n in t for n in needles)), None)
 
 
 async def test_start_sets_commands_and_answers_help(bot: Application, stub: BotApiStub) -> None:
     (call,) = stub.sent("setMyCommands")
-    names = [c["command"] for c in call.params["commands"]]
-    for name in ["start", "help", "summary", "positions", "stance", "subscribe", "delete"]:
-        assert name in names
+    menu = {c["command"]: c["description"] for c in call.params["commands"]}
+    assert menu == {c.name: c.help for c in COMMANDS}  # the registry, whole
+    assert {"start", "help", "summary", "stance", "subscribe", "delete"} <= set(menu)
     stub.message("/help")
     await stub.wait_for(showing(stub, "/subscribe HH:MM", "/stance NAME"))
 
@@ -229,7 +161,8 @@ async def test_subscription_fires_and_survives_a_restart(
         await fire_now(app, stub, expected_stories=1)
     count = len(stub.sent("sendMessage"))
     async with running(make_app(settings, site)) as app:
-        (job,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+        (job,) = jobs_of(app).get_jobs_by_name(f"briefing:{CHAT}")
+        assert job.next_t is not None
         local = job.next_t.astimezone(job.job.trigger.timezone)
         assert (local.hour, local.minute) == (7, 30)
         await job.run(app)  # today's briefing went out before the restart: not again
@@ -246,10 +179,11 @@ async def test_two_bot_processes_send_a_days_briefing_once(
         await stub.wait_for(showing(stub, "Subscribed: a briefing every day at 07:30"))
         before = len(stub.sent("sendMessage"))
         second = make_app(shared, site)
+        assert second.post_init and second.post_shutdown
         await second.initialize()
         await second.post_init(second)
         try:
-            jobs = [a.job_queue.get_jobs_by_name(f"briefing:{CHAT}") for a in (first, second)]
+            jobs = [jobs_of(a).get_jobs_by_name(f"briefing:{CHAT}") for a in (first, second)]
             assert [len(j) for j in jobs] == [1, 1]
             await asyncio.gather(jobs[0][0].run(first), jobs[1][0].run(second))
         finally:
@@ -261,9 +195,15 @@ async def test_two_bot_processes_send_a_days_briefing_once(
     assert len(briefings) == 1
 
 
+def jobs_of(app: Application) -> JobQueue:
+    assert app.job_queue is not None, "installed with the job-queue extra"
+    return app.job_queue
+
+
 async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int) -> None:
     """Check the job is set for 07:30 Rome time, then let the scheduler fire it early."""
-    (job,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    (job,) = jobs_of(app).get_jobs_by_name(f"briefing:{CHAT}")
+    assert job.next_t is not None
     local = job.next_t.astimezone(job.job.trigger.timezone)
     assert (local.hour, local.minute, str(job.job.trigger.timezone)) == (7, 30, "Europe/Rome")
     before = len(stub.sent("sendMessage"))
@@ -272,17 +212,18 @@ async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int)
     briefing = stub.sent("sendMessage")[-1].params["text"]
     assert "Your briefing" in briefing and "next briefing" in briefing and "Europe/Rome" in briefing
     assert ("Council expands night buses" in briefing) == bool(expected_stories)
-    (again,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    (again,) = jobs_of(app).get_jobs_by_name(f"briefing:{CHAT}")
+    assert again.next_t is not None
     assert again.next_t.astimezone(again.job.trigger.timezone).hour == 7
 
 
 async def test_unsubscribe_removes_the_job(bot: Application, stub: BotApiStub) -> None:
     stub.message("/subscribe 18:00")
     await stub.wait_for(showing(stub, "Subscribed"))
-    assert bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+    assert jobs_of(bot).get_jobs_by_name(f"briefing:{CHAT}")
     stub.message("/unsubscribe")
     await stub.wait_for(showing(stub, "Unsubscribed"))
-    assert not [j for j in bot.job_queue.get_jobs_by_name(f"briefing:{CHAT}") if j.enabled]
+    assert not [j for j in jobs_of(bot).get_jobs_by_name(f"briefing:{CHAT}") if j.enabled]
 
 
 async def test_flood_limit_is_waited_out(bot: Application, stub: BotApiStub) -> None:
@@ -294,8 +235,8 @@ async def test_flood_limit_is_waited_out(bot: Application, stub: BotApiStub) -> 
 
 async def test_errors_reach_the_user_as_one_sentence(
     bot: Application, stub: BotApiStub, monkeypatch: pytest.MonkeyPatch, caplog
-) -> None:  # type: ignore[no-untyped-def]
-    async def broken(chat, text):  # type: ignore[no-untyped-def]
+) -> None:
+    async def broken(chat, text):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bot.bot_data["service"], "handle", broken)
@@ -343,6 +284,7 @@ async def test_webhook_mode(settings: Settings, site: PageServer, stub: BotApiSt
     )
     options = webhook_options(settings)
     app = make_app(settings, site)
+    assert app.updater and app.post_init and app.post_shutdown and settings.webhook_url
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_webhook(**options)

@@ -3,7 +3,7 @@ bounded searches, bad zones and echoes, per-chat speaker names, every waiting re
 its article ends, a stop that stops, no token in the log, a bad database file at start.
 
 Real SQLite, real PTB against the Bot API stand-in; the language model is off or the
-stand-in model of test_faults (a real one cannot be made to hang on demand).
+stand-in model of `standins` (a real one cannot be made to hang on demand).
 """
 
 from __future__ import annotations
@@ -23,15 +23,24 @@ from botapi_stub import BotApiStub
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from standins import STARTED, StandInAnalyzer, StandInModel, warm
+from support import (
+    ARTICLE,
+    CHAT,
+    demo,
+    make_app,
+    rows,
+    running,
+    settings_for,
+    showing,
+    sqlite_of,
+    text_of,
+)
 from telegram.ext import Application
-from test_faults import STARTED, StandInAnalyzer, StandInModel, warm
-from test_hostile import _rows
-from test_service import CHAT, demo, service, settings_for, text_of  # noqa: F401 (fixture)
-from test_telegram import ARTICLE, bot, settings, showing, site, stub  # noqa: F401 (fixtures)
 
 from bot.runtime import open_service
 from bot.service import BriefService, ChatRef, Reply
-from bot.service.core import MAX_ECHO_CHARS
+from bot.service.limits import MAX_ECHO_CHARS
 from bot.settings import Settings
 from storage import NewArticle, QueryTooCostly, SqliteStore
 from summarizer.names import name_key
@@ -45,7 +54,7 @@ OTHER = ChatRef(chat_id=2, user_id=2)
 # item 2: a long /search
 
 
-async def test_2000_word_search_is_capped_and_says_so(service: BriefService) -> None:  # noqa: F811
+async def test_2000_word_search_is_capped_and_says_so(service: BriefService) -> None:
     await text_of(await service.handle(CHAT, demo("01_alliance")))
     words = " ".join(f"word{i}" for i in range(2000))
     reply = await text_of(await service.handle(CHAT, "/search " + words))
@@ -86,7 +95,7 @@ async def test_a_search_past_its_budget_gets_a_polite_reply(
         assert "/subscribe" in await text_of(await svc.handle(CHAT, "/help"))
 
 
-async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefService) -> None:  # noqa: F811
+async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefService) -> None:
     reply = await text_of(await service.handle(CHAT, "/stance " + "Keller " * 5000))
     assert "not a name I'd know" in reply and len(reply) < 200
 
@@ -99,20 +108,20 @@ async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefServ
     "zone",
     ["Europe", "Europe/", "../etc", "/etc/passwd", "UTC+25", "a" * 5000, "Eur\x00ope", "..", "."],
 )
-async def test_malformed_zones_get_a_polite_reply(service: BriefService, zone: str) -> None:  # noqa: F811
+async def test_malformed_zones_get_a_polite_reply(service: BriefService, zone: str) -> None:
     reply = await text_of(await service.handle(CHAT, f"/subscribe 07:30 {zone}"))
     assert "I don't know the time zone" in reply and len(reply) < 300
     assert await service.store.get_subscription(CHAT.chat_id) is None
 
 
-async def test_zone_names_are_read_whatever_their_case(service: BriefService) -> None:  # noqa: F811
+async def test_zone_names_are_read_whatever_their_case(service: BriefService) -> None:
     reply = await text_of(await service.handle(CHAT, "/subscribe 07:30 europe/rome"))
     assert "Subscribed: a briefing every day at 07:30 Europe/Rome." in reply
 
 
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(zone=st.text(min_size=1, max_size=80).filter(lambda z: z.split() == [z]))
-def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:  # type: ignore[no-untyped-def]
+def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:
     async def check() -> None:
         path = tmp_path_factory.mktemp("zones")
         async with open_service(settings_for(path), use_model=False) as svc:
@@ -124,7 +133,7 @@ def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:
     asyncio.run(check())
 
 
-async def test_a_100k_argument_is_echoed_short(service: BriefService) -> None:  # noqa: F811
+async def test_a_100k_argument_is_echoed_short(service: BriefService) -> None:
     huge = "x" * 100_000
     for line in (f"/{huge}", f"/summary {huge}", f"/subscribe {huge}", f"/stance {huge[:90]}"):
         reply = await text_of(await service.handle(CHAT, line))
@@ -166,6 +175,7 @@ async def test_a_name_from_another_chat_never_shows(tmp_path: Path) -> None:
             theirs.id, _position(theirs_text, "Ingrid Halvorsen", ["Halvorsen"])
         )
         analysis = await store.get_analysis(mine.id)
+        assert analysis is not None
         assert [p.speaker for p in analysis.positions] == ["Halvorsen"]
         assert [s.name for s in await store.list_speakers(1)] == ["Halvorsen"]
         assert (await store.find_speakers(1, "Halvorsen"))[0].aliases == ["Halvorsen"]
@@ -211,7 +221,7 @@ async def test_stopping_tells_every_waiting_reply_and_keeps_the_article(tmp_path
         model.release.set()
     assert all("it stays in line" in t for t in told), told
     assert "it stays in line" in late
-    states = _rows(config.database, "SELECT state FROM articles ORDER BY id")
+    states = rows(config.database, "SELECT state FROM articles ORDER BY id")
     assert states == [("running",), ("queued",), ("queued",)]  # the next start re-queues them
 
 
@@ -220,7 +230,7 @@ import sys
 sys.path.insert(0, {str(TESTS)!r})
 from pathlib import Path
 import bot.runtime
-from test_faults import StandInAnalyzer, StandInModel
+from standins import StandInAnalyzer, StandInModel
 from bot.settings import Settings
 from bot.telegram.app import run
 
@@ -232,7 +242,7 @@ run(Settings(telegram_token=sys.argv[1], telegram_api_url=sys.argv[2],
 
 
 async def test_sigterm_with_a_brief_in_progress_stops_within_10_s(
-    stub: BotApiStub,  # noqa: F811
+    stub: BotApiStub,
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "bot.db"
@@ -246,6 +256,7 @@ async def test_sigterm_with_a_brief_in_progress_stops_within_10_s(
     try:
         await stub.wait_for(lambda: stub.sent("setMyCommands"), seconds=120)
         stub.message(ARTICLE)
+        assert child.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=120)
         assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
         loop = asyncio.get_running_loop()
@@ -261,7 +272,7 @@ async def test_sigterm_with_a_brief_in_progress_stops_within_10_s(
     assert code == 0 and took < 10, (took, log[-2000:])
     assert "Traceback" not in log, log[-2000:]
     assert showing(stub, "it stays in line")()
-    assert _rows(db, "SELECT state FROM articles") == [("running",)]  # re-queued at next start
+    assert rows(db, "SELECT state FROM articles") == [("running",)]  # re-queued at next start
 
 
 # ---------------------------------------------------------------------------------------
@@ -305,23 +316,23 @@ async def test_full_disk_during_the_save_is_retried_and_the_chat_told(
             long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
             following = asyncio.ensure_future(text_of(await svc.handle(CHAT, long_article)))
             await asyncio.sleep(0.5)  # in the model now
-            async with svc.store._db.execute("PRAGMA page_count") as cursor:
-                (pages,) = await cursor.fetchone()
-            await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+            async with sqlite_of(svc)._db.execute("PRAGMA page_count") as cursor:
+                (pages,) = await cursor.fetchone() or (0,)
+            await sqlite_of(svc)._db.execute(f"PRAGMA max_page_count = {pages}")
             model.release.set()
             told = await asyncio.wait_for(following, timeout=30)
             assert "I'll try again" in told
-            await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+            await sqlite_of(svc)._db.execute("PRAGMA max_page_count = 1073741823")
             chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
     finally:
         model.release.set()
     assert chat == CHAT.chat_id and "Who said what" in reply.plain()
-    assert _rows(config.database, "SELECT state FROM articles") == [("done",)]
+    assert rows(config.database, "SELECT state FROM articles") == [("done",)]
 
 
 async def test_commands_for_other_bots_are_not_answered(
-    bot: Application,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
+    bot: Application,
+    stub: BotApiStub,
 ) -> None:
     username = bot.bot.username
     stub.message("/articles@other_bot", chat_id=-100)
@@ -335,7 +346,7 @@ async def test_commands_for_other_bots_are_not_answered(
     assert len(texts) == 2 and sum("No articles stored yet" in t for t in texts) == 1, texts
 
 
-def showing_in(api: BotApiStub, chat_id: int, needle: str):  # type: ignore[no-untyped-def]
+def showing_in(api: BotApiStub, chat_id: int, needle: str):
     return lambda: next((t for t in api.texts(chat_id) if needle in t), None)
 
 
@@ -344,11 +355,10 @@ def showing_in(api: BotApiStub, chat_id: int, needle: str):  # type: ignore[no-u
 
 
 async def test_no_log_line_holds_the_token_at_debug(
-    settings: Settings,  # noqa: F811
-    stub: BotApiStub,  # noqa: F811
-    site,  # noqa: F811
-) -> None:  # type: ignore[no-untyped-def]
-    from test_telegram import make_app
+    settings: Settings,
+    stub: BotApiStub,
+    site,
+) -> None:
 
     from bot.cli import configure_logging
 
@@ -360,7 +370,6 @@ async def test_no_log_line_holds_the_token_at_debug(
         configure_logging(settings.model_copy(update={"log_level": "DEBUG"}))
         handler = root.handlers[-1]
         handler.setStream(captured)  # type: ignore[attr-defined]
-        from test_telegram import running
 
         async with running(make_app(settings, site)):
             stub.fail("sendMessage", times=1, status=502)
@@ -378,6 +387,7 @@ async def test_no_log_line_holds_the_token_at_debug(
         root.setLevel(level)
     lines = captured.getvalue().splitlines()
     assert len(lines) > 20 and any("[redacted]" in line for line in lines)
+    assert settings.telegram_token is not None
     secret_part = settings.telegram_token.split(":", 1)[1]
     assert not [line for line in lines if secret_part in line]
 
@@ -446,7 +456,7 @@ lines = st.one_of(
 @hsettings(max_examples=FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(lines, min_size=1, max_size=5))
 def test_fuzzed_input_always_gets_a_reply_and_the_service_keeps_serving(
-    tmp_path_factory,  # type: ignore[no-untyped-def]
+    tmp_path_factory,
     batch: list[str],
 ) -> None:
     async def check() -> None:

@@ -100,7 +100,7 @@ def extract_html(html: str, url: str | None) -> FetchedPage | None:
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
     text = (getattr(document, "text", None) or "").strip()
-    if not text:
+    if document is None or isinstance(document, dict) or not text:
         if PAYWALL_JSONLD.search(html):
             raise FetchError(PAYWALL)
         return None

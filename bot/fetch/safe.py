@@ -49,7 +49,6 @@ SPECIAL_PURPOSE = tuple(
         "2001::/23", "2001:db8::/32", "2620:4f:8000::/48", "3fff::/20",
     )
 )  # fmt: skip
-REDIRECTS = 5
 ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 USER_AGENT = "Mozilla/5.0 (compatible; briefbot/0.1; +https://github.com/briefbot)"
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -74,7 +73,7 @@ SPECIAL_PURPOSE = tuple(
         "ff00::/8",
     )
 )  # fmt: skip
-REDIRECTS = {301, 302, 303, 307, 308}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 # one layer of these, undone here; httpx's own decoders inflate a whole read at once
 ENCODINGS = ("gzip", "x-gzip", "deflate")
 INFLATE_STEP = 64 * 1024
@@ -247,7 +246,7 @@ class SafeFetcher:
             try:
                 response = await self._send(client, current)
                 try:
-                    if response.status_code in REDIRECTS and "location" in response.headers:
+                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
                         current = self._redirect(current, response.headers["location"], seen)
                         continue
                     body = await self._body(response)
@@ -358,6 +357,7 @@ class SafeFetcher:
     ) -> FetchedPage:
         text = await asyncio.to_thread(body.decode, _charset(response, body), "replace")
         kind = response.headers["content-type"].split(";", 1)[0].strip().lower()
+        page: FetchedPage | None
         if kind == "text/plain":
             page = await asyncio.to_thread(page_from_text, text, url=url, final_url=final_url)
         else:

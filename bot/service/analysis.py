@@ -27,13 +27,14 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from queue import SimpleQueue
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
+from bot.service.ports import Analyzer
 from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
@@ -111,22 +112,6 @@ class DaemonExecutor(Executor):
             self.thread.join()
 
 
-class Analyzer(Protocol):
-    """What the service needs from the NLP side; swap in a remote model server behind it."""
-
-    model_name: str | None
-
-    async def draft(self, text: str, title: str | None) -> Analysis: ...
-    async def complete(self, text: str, drafted: Analysis) -> Analysis: ...
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
-    def warm_up(self) -> None: ...
-    def abandon_work(self) -> None:
-        """Called after a timeout: whatever is stuck must not hold up the next article."""
-        ...
-
-    async def close(self) -> None: ...
-
-
 class LocalAnalyzer:
     """spaCy and the transformers model, in one dedicated thread.
 
@@ -157,7 +142,7 @@ class LocalAnalyzer:
             self.model_name = self._generator.name
         return self._generator
 
-    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def warm_up(self) -> None:
@@ -187,13 +172,13 @@ class LocalAnalyzer:
 
         self._executor.submit(load).add_done_callback(report)
 
-    async def draft(self, text: str, title: str | None) -> Analysis:
-        return await self._run(lambda: pipeline.draft(text, title=title))
+    async def read(self, text: str, title: str | None) -> Analysis:
+        return await self._run(lambda: pipeline.read(text, title=title))
 
-    async def complete(self, text: str, drafted: Analysis) -> Analysis:
+    async def write(self, text: str, found: Analysis) -> Analysis:
         def work() -> Analysis:
             generator = self._model()
-            return drafted if generator is None else pipeline.complete(text, drafted, generator)
+            return found if generator is None else pipeline.write(text, found, generator)
 
         return await self._run(work)
 
@@ -235,7 +220,7 @@ class Progress:
 # Told, for an article that ended with no one watching it (it was queued when the bot
 # stopped or crashed, and analysed after the restart): the user's placeholder is gone with
 # the old process, so the chats holding the article are told afresh.
-Unwatched = Callable[[int, Progress], Awaitable[None]]
+Unwatched = Callable[[int, Progress], Coroutine[Any, Any, None]]
 
 
 def worker_name() -> str:
@@ -499,29 +484,29 @@ class AnalysisQueue:
         try:
             # Reading needs no model, but a pathological text can still keep spaCy busy for
             # minutes; the queue must not wait on it any longer than on the model.
-            drafted = await asyncio.wait_for(
-                self._analyzer.draft(article.text, article.title), timeout=self._timeout_s
+            found = await asyncio.wait_for(
+                self._analyzer.read(article.text, article.title), timeout=self._timeout_s
             )
         except TimeoutError:
             log.warning("reading article %s timed out", article_id)
             self._analyzer.abandon_work()
             await self._fail(article_id, "reading the article took too long")
             return
-        self._publish(article_id, Progress(stage="positions", analysis=drafted))
+        self._publish(article_id, Progress(stage="positions", analysis=found))
         try:
             finished = await asyncio.wait_for(
-                self._analyzer.complete(article.text, drafted), timeout=self._timeout_s
+                self._analyzer.write(article.text, found), timeout=self._timeout_s
             )
         except TimeoutError:
             log.warning("model timed out on article %s; keeping positions only", article_id)
             self._analyzer.abandon_work()
-            await self._store.save_analysis(article_id, drafted)
+            await self._store.save_analysis(article_id, found)
             await self._fail(article_id, "the model took too long; positions are kept")
             return
         except Exception as exc:
             # The positions are real work that needs no model: keep them, report the rest.
             log.exception("model failed on article %s; keeping positions only", article_id)
-            await self._store.save_analysis(article_id, drafted)
+            await self._store.save_analysis(article_id, found)
             await self._fail(
                 article_id, "the summary could not be written; positions are kept", exc
             )

@@ -1,18 +1,39 @@
-"""Interfaces the service core needs from the outside world, implemented by the skins.
+"""Every interface the service core needs from the outside world, in one place.
 
-The core stays free of Telegram and HTTP imports; the Telegram skin schedules with PTB's
-JobQueue, the console with nothing at all, and `bot.fetch` fetches links safely.
+Defined here, implemented elsewhere: `Fetcher` and `Extractor` by `bot.fetch`, `Scheduler`
+and `Notifier` by the skins (PTB's JobQueue, the console's timer), `Analyzer` by
+`bot.service.analysis.LocalAnalyzer` (or a remote model server).
+
+Re-exported here, defined beside their implementations: `Store` (`storage.base`) and
+`TextGenerator` (`summarizer.model.base`). Those packages must not import `bot`: that is the
+import cycle bot -> storage -> summarizer -> bot, so their interfaces live with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
 from pydantic import BaseModel
 
 from bot.service.replies import Reply
-from storage import Subscription
+from storage import Store, Subscription
+from summarizer.digest import StanceEntry
+from summarizer.model.base import TextGenerator
+from summarizer.types import Analysis
+
+__all__ = [
+    "Analyzer",
+    "Extractor",
+    "FetchError",
+    "FetchedPage",
+    "Fetcher",
+    "Notifier",
+    "Scheduler",
+    "Store",
+    "TextGenerator",
+]
 
 
 class FetchedPage(BaseModel):
@@ -53,3 +74,25 @@ class Notifier(Protocol):
     queued when the bot stopped, analysed after the restart."""
 
     async def notify(self, chat_id: int, reply: Reply) -> None: ...
+
+
+class Analyzer(Protocol):
+    """What the service needs from the NLP side; swap in a remote model server behind it."""
+
+    model_name: str | None
+
+    async def read(self, text: str, title: str | None) -> Analysis:
+        """Who said what, loaded phrases, the title: no model, shown at once."""
+        ...
+
+    async def write(self, text: str, found: Analysis) -> Analysis:
+        """`found` with the model's summary and stance lines."""
+        ...
+
+    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
+    def warm_up(self) -> None: ...
+    def abandon_work(self) -> None:
+        """Called after a timeout: whatever is stuck must not hold up the next article."""
+        ...
+
+    async def close(self) -> None: ...

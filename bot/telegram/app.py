@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import signal
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from telegram.ext import (
 
 from bot.fetch import SafeFetcher
 from bot.runtime import open_service
-from bot.service import HELP
+from bot.service import COMMANDS, Command
 from bot.service.ports import Fetcher
 from bot.settings import Settings, SettingsError
 from bot.telegram import handlers
@@ -39,14 +39,11 @@ log = logging.getLogger(__name__)
 
 STACK = "service_stack"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-HELP_LINE = re.compile(r"^/(\w+)[^—\n]*— (.+)$", re.MULTILINE)
 
 
-def bot_commands(names: list[str]) -> list[BotCommand]:
-    """The menu Telegram clients show, described by the same lines as /help."""
-    described = dict(HELP_LINE.findall(HELP))
-    described.setdefault("start", "what this bot does")
-    return [BotCommand(name, described.get(name, name)[:256]) for name in names]
+def bot_commands(commands: Sequence[Command]) -> list[BotCommand]:
+    """The menu Telegram clients show: the registry's commands with their help lines."""
+    return [BotCommand(c.name, c.help[:256]) for c in commands]
 
 
 def file_url(api_url: str) -> str:
@@ -94,6 +91,7 @@ def build_application(
 
     async def open_bot(app: Application) -> None:
         stack = AsyncExitStack()
+        assert app.job_queue is not None, "installed with the job-queue extra"
         scheduler = JobQueueScheduler(app.job_queue)
         links = fetcher or SafeFetcher()
         try:
@@ -111,7 +109,7 @@ def build_application(
             app.bot_data[handlers.SERVICE] = service
             app.bot_data[STACK] = stack
             count = scheduler.rebuild(await service.store.list_subscriptions())
-            await app.bot.set_my_commands(bot_commands(service.command_names))
+            await app.bot.set_my_commands(bot_commands(COMMANDS))
             if handle_signals:
                 stop_on_signals(app)
         except BaseException:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import BriefService, ChatRef, Reply, Response
-from bot.service.core import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
+from bot.service.limits import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
 
@@ -34,9 +34,22 @@ def service_of(context: ContextTypes.DEFAULT_TYPE) -> BriefService:
     return context.application.bot_data[SERVICE]
 
 
+def chat_id_of(update: Update) -> int:
+    """The handlers are registered for messages and button presses, which always have a chat."""
+    chat = update.effective_chat
+    assert chat is not None, "a message or button press without a chat"
+    return chat.id
+
+
+def message_of(update: Update) -> Message:
+    message = update.effective_message
+    assert message is not None, "a message handler called without a message"
+    return message
+
+
 def chat_of(update: Update) -> ChatRef:
     user = update.effective_user
-    return ChatRef(update.effective_chat.id, user.id if user else None)
+    return ChatRef(chat_id_of(update), user.id if user else None)
 
 
 @contextlib.asynccontextmanager
@@ -112,7 +125,7 @@ async def _serve(
     context: ContextTypes.DEFAULT_TYPE,
     work: Callable[[], Awaitable[list[Response]]],
 ) -> None:
-    chat_id = update.effective_chat.id
+    chat_id = chat_id_of(update)
     async with typing(context.bot, chat_id):
         try:
             responses = await work()
@@ -123,7 +136,7 @@ async def _serve(
 
 def message_text(update: Update) -> str:
     """The text or caption, plus the targets of hyperlinked words, which the text hides."""
-    message = update.effective_message
+    message = message_of(update)
     if message.text:
         text, entities = message.text, message.parse_entities([MessageEntity.TEXT_LINK])
     else:
@@ -156,19 +169,18 @@ class ChatNotifier:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pasted articles, forwarded posts, links and commands: the service tells them apart."""
-    if addressed_elsewhere(update.effective_message.text or "", context.bot.username):
+    if addressed_elsewhere(message_of(update).text or "", context.bot.username):
         return
     service = service_of(context)
     await _serve(update, context, lambda: service.handle(chat_of(update), message_text(update)))
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    document = update.effective_message.document
+    document = message_of(update).document
+    assert document is not None, "registered for filters.Document only"
     # checked before downloading; a size Telegram did not state is not taken on trust
     if document.file_size is None or document.file_size > MAX_DOCUMENT_BYTES:
-        await deliver(
-            context.bot, update.effective_chat.id, [Response(Reply.say(document_too_large()))]
-        )
+        await deliver(context.bot, chat_id_of(update), [Response(Reply.say(document_too_large()))])
         return
 
     async def work() -> list[Response]:
@@ -182,16 +194,19 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
+    assert query is not None, "registered for callback queries only"
     await query.answer()
     service = service_of(context)
     await _serve(update, context, lambda: service.handle(chat_of(update), query.data or ""))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(NOT_AN_ARTICLE)
+    await message_of(update).reply_text(NOT_AN_ARTICLE)
 
 
-def gate(allowed: set[int]) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def gate(
+    allowed: set[int],
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """Strangers get one sentence and go no further: no service call, no file download."""
 
     async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

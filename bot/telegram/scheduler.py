@@ -36,7 +36,9 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sends the chat's briefing for its local day, unless another bot process (or this one,
     before a restart) already has: the day is claimed in the store before anything is sent,
     marked sent after, and released if the send failed, so a later attempt may send it."""
-    chat_id = context.job.chat_id
+    job = context.job
+    assert job is not None and job.chat_id is not None, "scheduled with a chat id, see schedule()"
+    chat_id = job.chat_id
     service = service_of(context)
     sub = await service.store.get_subscription(chat_id)
     if sub is None:
@@ -51,7 +53,7 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Forbidden:
         log.info("chat %s blocked the bot; ending its subscription", chat_id)
         await service.store.unsubscribe(chat_id)
-        context.job.schedule_removal()
+        job.schedule_removal()
         return
     except BaseException:
         await service.store.release_briefing(chat_id, day, SENDER)

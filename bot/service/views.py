@@ -1,4 +1,5 @@
-"""Turning stored analyses into replies. Every quote shown is re-checked against the text.
+"""The view module: stored analyses, lists and briefings turned into replies. Every quote
+shown is re-checked against the text.
 
 The re-check is the last gate before a user sees a quote: whatever the extractor, the
 storage or a future model produced, nothing that is not a verbatim substring is shown.
@@ -7,12 +8,27 @@ storage or a future model produced, nothing that is not a verbatim substring is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from bot.service.limits import MAX_ECHO_CHARS
 from bot.service.replies import Block, Button, Reply
-from storage import ArticleRecord, SpeakerMatch, StanceRecord
+from storage import (
+    MAX_SEARCH_TERMS,
+    ArticleRecord,
+    SearchHit,
+    SpeakerMatch,
+    StanceRecord,
+    Subscription,
+)
 from summarizer.types import Analysis, Position, Span
 
 SHORT_QUOTE_CHARS = 160
+
+
+def echo(value: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """A user's text as quoted back in a reply: printable, and cut (marked) at `limit`."""
+    shown = "".join(c if c.isprintable() else " " for c in value[: limit + 1]).strip()
+    return shown if len(shown) <= limit else shown[: limit - 1].rstrip() + "…"
 
 
 def verbatim(spans: Sequence[Span], text: str) -> list[Span]:
@@ -104,7 +120,10 @@ def _body(analysis: Analysis | None, text: str, *, pending: bool) -> list[Block]
     return blocks
 
 
-def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = False) -> Reply:
+def article_view(
+    article: ArticleRecord, analysis: Analysis | None, *, pending: bool = False
+) -> Reply:
+    """An article's heading, summary and who said what: the reply to a paste or /summary."""
     buttons: list[Button] = []
     if analysis is not None and any(len(p.quotes) > 1 or p.paraphrases for p in analysis.positions):
         buttons = [
@@ -116,7 +135,7 @@ def brief(article: ArticleRecord, analysis: Analysis | None, *, pending: bool = 
     )
 
 
-def brief_text(analysis: Analysis, text: str) -> str:
+def analysis_text(analysis: Analysis, text: str) -> str:
     """The brief of an article that is not stored, for `briefbot analyze`."""
     title = Block(kind="heading", text=analysis.title or "(untitled)")
     return Reply(blocks=[title, *_body(analysis, text, pending=False)]).plain()
@@ -166,4 +185,55 @@ def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | N
         )
         if record.quotes:
             blocks.append(Block(kind="quote", text=shorten(record.quotes[0])))
+    return Reply(blocks=blocks)
+
+
+def search_results(asked: str, hits: Sequence[SearchHit], *, capped: bool) -> Reply:
+    """`asked` is the words searched for; `capped` when the user gave more than are searched."""
+    note = []
+    if capped:
+        note = [
+            Block(
+                kind="note",
+                text=f"I search for up to {MAX_SEARCH_TERMS} words; these were the first.",
+            )
+        ]
+    if not hits:
+        said = Block(kind="text", text=f"Nothing in your articles matches “{echo(asked)}”.")
+        return Reply(blocks=[said, *note])
+    blocks = [Block(kind="heading", text=f"Articles matching “{echo(asked)}”"), *note]
+    for hit in hits:
+        blocks.append(Block(kind="item", text=f"#{hit.article_id} {hit.title}"))
+        blocks.append(Block(kind="note", text=hit.snippet))
+    return Reply(blocks=blocks)
+
+
+def briefing(
+    analysed: Sequence[tuple[ArticleRecord, Analysis | None]],
+    sub: Subscription | None,
+    due: datetime | None,
+) -> Reply:
+    """The daily briefing: each new article's first line, then who said what; `due` is when
+    the next one comes, for a subscribed chat."""
+    blocks = [Block(kind="heading", text="Your briefing")]
+    if not analysed:
+        blocks.append(Block(kind="text", text="No new articles since the last briefing."))
+    said: list[Block] = []
+    for article, analysis in analysed:
+        first = analysis.summary.text if analysis and analysis.summary else "(not analysed yet)"
+        blocks.append(Block(kind="item", text=f"#{article.id} {article.display_title}: {first}"))
+        for position in analysis.positions if analysis else []:
+            quotes = verbatim(position.quotes, article.text)
+            if position.stance:
+                line = position.stance
+            elif quotes:
+                line = f"“{shorten(quotes[0].text)}”"
+            else:
+                continue
+            said.append(Block(kind="item", text=f"{position.speaker}: {line} (#{article.id})"))
+    if said:
+        blocks.append(Block(kind="heading", text="Who said what"))
+        blocks.extend(said)
+    if sub and due:
+        blocks.append(Block(kind="note", text=f"next briefing {due:%a %d %b, %H:%M} {sub.tz}"))
     return Reply(blocks=blocks)

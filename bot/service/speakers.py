@@ -1,0 +1,91 @@
+"""Commands about the people quoted: one speaker's stance across articles, and the list.
+
+Who counts as the same speaker is decided when an analysis is stored; here a user's typed
+name is only looked up, and a near miss gets suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from bot.service import views
+from bot.service.analysis import AnalysisStopped
+from bot.service.limits import MAX_NAME_CHARS
+from bot.service.replies import Reply, Response
+from bot.service.views import echo
+from summarizer.digest import StanceEntry
+
+if TYPE_CHECKING:
+    from bot.service.commands import ChatRef
+    from bot.service.core import BriefService
+
+log = logging.getLogger(__name__)
+
+
+def close_names(name: str, names: list[str]) -> list[str]:
+    """Known names a typo is near, by full name or by surname."""
+    lowered = {n.lower(): n for n in names}
+    by_surname = {n.split()[-1].lower(): n for n in names}
+    hits = difflib.get_close_matches(name.lower(), [*lowered, *by_surname], n=3, cutoff=0.6)
+    return list(dict.fromkeys(lowered.get(h) or by_surname[h] for h in hits))
+
+
+async def stance(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+    if not args:
+        return [
+            Response(Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them."))
+        ]
+    if len(args) > MAX_NAME_CHARS:
+        return [
+            Response(
+                Reply.say(
+                    f"That is not a name I'd know ({len(args):,} characters)."
+                    " /speakers lists who is quoted."
+                )
+            )
+        ]
+    found = await service.store.find_speakers(chat.chat_id, args)
+    if not found:
+        known = await service.store.list_speakers(chat.chat_id)
+        close = close_names(args, [s.name for s in known])
+        hint = f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
+        return [
+            Response(Reply.say(f"No one called “{echo(args)}” is quoted in your articles.{hint}"))
+        ]
+    if len(found) > 1:
+        names = "; ".join(f"{s.name} ({s.article_count} article(s))" for s in found[:8])
+        return [
+            Response(
+                Reply.say(f"“{echo(args)}” could be several people: {names}. Use the full name.")
+            )
+        ]
+    match = found[0]
+    history = await service.store.stance_history(chat.chat_id, match.id)
+    first = views.stance(match, history, digest=None)
+    entries = [
+        StanceEntry(
+            article_id=h.article_id, date=h.date, title=h.title, stance=h.stance, quotes=h.quotes
+        )
+        for h in history
+    ]
+
+    async def with_digest() -> AsyncIterator[Reply]:
+        try:
+            digest = await service.queue.bounded(service.analyzer.digest(match.name, entries))
+        except AnalysisStopped:
+            return
+        except Exception:  # the dated stances are already on screen; they stand alone
+            log.exception("stance digest for %s failed", match.name)
+            return
+        if digest:
+            yield views.stance(match, history, digest=digest)
+
+    wants_digest = service.analyzer.model_name is not None and len(history) > 0
+    return [Response(first, updates=with_digest() if wants_digest else None)]
+
+
+async def list_speakers(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+    return [Response(views.speakers(await service.store.list_speakers(chat.chat_id)))]

@@ -1,0 +1,204 @@
+"""Articles coming in: a pasted text, links in a message, or a .txt/.html file; each is
+checked (`limits`), stored, queued for analysis, and followed until its brief is ready."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from bot.service import views
+from bot.service.analysis import Progress
+from bot.service.limits import (
+    BUSY_USER,
+    MAX_DOCUMENT_BYTES,
+    MAX_LINKS_PER_MESSAGE,
+    MIN_ARTICLE_WORDS,
+    document_too_large,
+    refusal,
+)
+from bot.service.ports import FetchError
+from bot.service.replies import Block, Reply, Response
+from bot.service.views import echo
+from storage import ArticleRecord, NewArticle
+
+if TYPE_CHECKING:
+    from bot.service.commands import ChatRef
+    from bot.service.core import BriefService
+
+log = logging.getLogger(__name__)
+
+URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
+
+
+async def message(
+    service: BriefService, chat: ChatRef, text: str, *, allow_links: bool = True
+) -> list[Response]:
+    """A message that is not a command: an article, or links to fetch."""
+    if not text:
+        return [Response(Reply.say("That message is empty. Paste an article or send a link."))]
+    links = URL_RE.findall(text) if allow_links else []
+    words = len(text.split())
+    if links and words - len(links) < MIN_ARTICLE_WORDS:
+        return await _links(service, chat, links)
+    refused = refusal(text)
+    if refused:
+        return [Response(Reply.say(refused))]
+    return [await _submit(service, chat, NewArticle(text=text))]
+
+
+async def document(
+    service: BriefService, chat: ChatRef, filename: str, data: bytes
+) -> list[Response]:
+    """A .txt or .html file sent as a document (or read by the console's /file)."""
+    name = filename.lower()
+    if not name.endswith((".txt", ".html", ".htm")):
+        return [
+            Response(
+                Reply.say("I can read .txt and .html files. Paste the text or send a link instead.")
+            )
+        ]
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return [Response(Reply.say(document_too_large()))]
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [Response(Reply.say("That file is not UTF-8 text, so I can't read it."))]
+    if "\x00" in decoded:
+        return [Response(Reply.say("That file looks binary, not text."))]
+    if not name.endswith((".html", ".htm")):
+        return await message(service, chat, decoded.strip(), allow_links=False)
+    # charged before the parse, the costly part, as links are before the fetch
+    if not service.limiter.allow(chat.user_id):
+        return [Response(Reply.say(BUSY_USER))]
+    try:
+        async with service.reader(chat.user_id):
+            page = await service.extractor.extract(decoded, None)
+    except FetchError as exc:
+        return [Response(Reply.say(exc.user_message))]
+    if page is None:
+        return [Response(Reply.say("I found no article text in that HTML file."))]
+    refused = refusal(page.text)
+    if refused:
+        return [Response(Reply.say(refused))]
+    new = NewArticle(text=page.text, title=page.title, outlet=page.outlet)
+    return [await _store(service, chat, new)]
+
+
+async def _links(service: BriefService, chat: ChatRef, links: list[str]) -> list[Response]:
+    responses = []
+    if len(links) > MAX_LINKS_PER_MESSAGE:
+        responses.append(
+            Response(
+                Reply.say(f"I'll take the first {MAX_LINKS_PER_MESSAGE} links of that message.")
+            )
+        )
+    for url in dict.fromkeys(links[:MAX_LINKS_PER_MESSAGE]):
+        # charged before fetching: a refused or failing link costs the bot as much work
+        if not service.limiter.allow(chat.user_id):
+            responses.append(Response(Reply.say(BUSY_USER)))
+            break
+        known = await service.store.find_by_url(url)
+        if known is not None:
+            new = NewArticle(text=known.text, url=url, title=known.title, outlet=known.outlet)
+            responses.append(await _store(service, chat, new))
+            continue
+        if service.fetcher is None:
+            responses.append(
+                Response(Reply.say("Fetching links is switched off here; paste the text instead."))
+            )
+            continue
+        try:
+            async with service.reader(chat.user_id):
+                page = await service.fetcher.fetch(url)
+        except FetchError as exc:
+            responses.append(Response(Reply.say(f"{echo(url)}: {exc.user_message}")))
+            continue
+        except Exception:  # a fault in the fetcher costs this link's answer, not the others'
+            log.exception("fetching %s failed", url)
+            responses.append(Response(Reply.say(f"{echo(url)}: Sorry, I couldn't read that page.")))
+            continue
+        refused = refusal(page.text)
+        if refused:
+            responses.append(Response(Reply.say(f"{echo(url)}: {refused}")))
+            continue
+        new = NewArticle(
+            text=page.text,
+            url=url,
+            canonical_url=page.final_url,
+            title=page.title,
+            outlet=page.outlet,
+            published=page.published,
+        )
+        responses.append(await _store(service, chat, new))
+    return responses
+
+
+async def _submit(service: BriefService, chat: ChatRef, new: NewArticle) -> Response:
+    if not service.limiter.allow(chat.user_id):
+        return Response(Reply.say(BUSY_USER))
+    return await _store(service, chat, new)
+
+
+async def _store(service: BriefService, chat: ChatRef, new: NewArticle) -> Response:
+    """Store and queue an article whose submission was already counted."""
+    article, _ = await service.store.add_article(chat.chat_id, chat.user_id, new)
+    if article.state == "done":
+        analysis = await service.store.get_analysis(article.id)
+        return Response(views.article_view(article, analysis))
+    accepted, progress = service.queue.submit(article.id)
+    ahead = service.queue.waiting
+    note = (
+        f"Stored as #{article.id}. Reading it now…"
+        if ahead <= 1
+        else (f"Stored as #{article.id}; {ahead - 1} article(s) ahead of it.")
+    )
+    if not accepted:
+        note = (
+            f"Stored as #{article.id}. I'm very busy; it will be analysed as soon as there is room."
+        )
+    return Response(Reply.say(note), updates=_follow(service, article, progress))
+
+
+async def _follow(
+    service: BriefService, article: ArticleRecord, progress: AsyncIterator[Progress]
+) -> AsyncIterator[Reply]:
+    async for event in progress:
+        if event.stage == "positions":
+            yield views.article_view(article, event.analysis, pending=True)
+        elif event.stage == "done":
+            yield views.article_view(article, event.analysis)
+        elif event.stage == "deleted":
+            yield Reply.say(f"#{article.id} was deleted before I finished reading it.")
+        elif event.stage == "stopped":
+            yield Reply.say(
+                f"Stored as #{article.id}. I'm restarting; it stays in line and I'll read it"
+                f" when I'm back (/summary {article.id})."
+            )
+        else:
+            yield await _failed(service, article, event)
+
+
+async def _failed(service: BriefService, article: ArticleRecord, event: Progress) -> Reply:
+    stored = await service.store.get_analysis(article.id)
+    reply = views.article_view(article, stored)
+    reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
+    return reply
+
+
+async def tell_chats(service: BriefService, article_id: int, event: Progress) -> None:
+    """An article finished with no one watching (queued across a restart, or retried after
+    the database refused it): each chat holding it gets the brief as a new message."""
+    if service.notifier is None:
+        return
+    for chat_id in await service.store.chats_with(article_id):
+        article = await service.store.get_article(chat_id, article_id)
+        if article is None:
+            continue
+        if event.stage == "done":
+            reply = views.article_view(article, event.analysis)
+        else:
+            reply = await _failed(service, article, event)
+        reply.blocks.insert(1, Block(kind="note", text="the brief you were waiting for"))
+        await service.notifier.notify(chat_id, reply)

@@ -1,0 +1,86 @@
+"""Helpers the test modules share: the service's chat, settings and transcript, the Telegram
+Application run in-process, and a peek at the database from outside.
+
+Fixtures built on these live in `conftest.py`; test modules import only from here, from
+`botapi_stub`, `hostile_pages` and `standins`, never from each other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer
+from telegram.ext import Application
+
+from bot.fetch import SafeFetcher
+from bot.service import BriefService, ChatRef, Reply, Response
+from bot.settings import Settings
+from bot.telegram import build_application
+from seeds import demo_articles
+from storage import SqliteStore
+
+CHAT = ChatRef(chat_id=42, user_id=7)
+ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
+
+
+def settings_for(tmp_path: Path, **extra: object) -> Settings:
+    return Settings(database=tmp_path / "svc.db", model_cache=tmp_path / "models", **extra)  # type: ignore[arg-type]
+
+
+async def text_of(responses: list[Response]) -> str:
+    """Everything the user would end up seeing, updates followed to the end."""
+    out = []
+    for response in responses:
+        final: Reply = response.reply
+        if response.updates is not None:
+            async for update in response.updates:
+                final = update
+        out.append(final.plain())
+    return "\n".join(out)
+
+
+def demo(name_part: str) -> str:
+    return next(text for name, text in demo_articles() if name_part in name)
+
+
+def rows(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """The database as an operator sees it, through a connection of its own."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def sqlite_of(service: BriefService) -> SqliteStore:
+    """The service's store as the SQLite file it is in these tests, for a PRAGMA or a lock."""
+    assert isinstance(service.store, SqliteStore)
+    return service.store
+
+
+def make_app(settings: Settings, site: PageServer) -> Application:
+    # only the test site may be private; every other loopback address stays refused
+    fetcher = SafeFetcher(allow_private_for_tests={site.host_port})
+    return build_application(settings, fetcher=fetcher, use_model=False)
+
+
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    """What `run_polling` does, minus owning the event loop and the signal handlers."""
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)  # type: ignore[union-attr]
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()  # type: ignore[union-attr]
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)  # type: ignore[misc]
+
+
+def showing(stub: BotApiStub, *needles: str) -> Callable[[], str | None]:
+    """A predicate: some bot message in the chat now contains every needle."""
+    return lambda: next((t for t in stub.texts() if all(n in t for n in needles)), None)
