@@ -33,6 +33,8 @@ _ADVERBS = (
     r"once|even|only|too|never|not|\w+ly)\s+)*"
 )
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
+_CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
+_TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
 _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
@@ -227,7 +229,8 @@ class _Resolver:
                         for t in re.findall(r"[a-z]+", r.lower())
                         if t in GENDER_NOUNS
                     ]
-            strong.setdefault(mn.entity, set()).update(cues)
+            if mn.entity is not None:
+                strong.setdefault(mn.entity, set()).update(cues)
         for a, b in self.sentences:
             subj = self.clause_subject(a, b)
             if subj is None or subj.kind != "name" or subj.shared or subj.entity not in people:
@@ -267,6 +270,7 @@ class _Resolver:
                 if p.end <= m.start
                 and p.kind == "name"
                 and m.start - p.end < 600
+                and p.entity is not None
                 and self.gender.get(p.entity, g) == g
             ]
             if prev:
@@ -292,7 +296,10 @@ class _Resolver:
             titled = [
                 p
                 for p in self.idx.mentions
-                if p.end <= m.start and p.kind == "name" and self.idx.entity(p.entity).roles
+                if p.end <= m.start
+                and p.kind == "name"
+                and p.entity is not None
+                and self.idx.entity(p.entity).roles
             ]
             return titled[-1].entity if titled else None
         return None
@@ -370,7 +377,8 @@ class _Resolver:
         # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte).
         tail_end = min(s_b, next_q)
         tail = self.masked[q.outer_end : tail_end]
-        lead = re.match(r"[\s,.;:!?—–\-(]*", tail).end()
+        lead_match = _CLAUSE_LEAD.match(tail)
+        lead = lead_match.end() if lead_match else 0
         t0 = q.outer_end + lead
         # The reporting clause may open with a lowercase descriptor before the name
         # ("...,” farmer union head Piotr Zielinski said).
@@ -393,7 +401,8 @@ class _Resolver:
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q) : q.outer_start]):
             return _Attr(None, blocked=True, scare=True)
         if vm:  # inverted: said the Italian vice-premier
-            after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end() :]).end() + vm.end()
+            to_reporters = _TO_REPORTERS.match(self.masked, vm.end())
+            after = to_reporters.end() if to_reporters else vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
             m = next(
                 (
@@ -466,9 +475,9 @@ class _Resolver:
         )
         if as_saying:
             end = h_a + as_saying.start()
-            m = [m for m in self.mentions_in(h_a, end) if m.end == end]
-            if m:
-                return _Attr(self.resolve(m[-1]))
+            ending = [m for m in self.mentions_in(h_a, end) if m.end == end]
+            if ending:
+                return _Attr(self.resolve(ending[-1]))
         verbs = self.verbs_in(h_a, q.outer_start)
         if verbs:
             v = verbs[-1]
@@ -507,13 +516,13 @@ class _Resolver:
                 return self.colon_speaker(s_a, h_a + colon.start())
             return _Attr(None, blocked=True)
         if colon:
-            m = [
+            before_colon = [
                 m
                 for m in self.mentions_in(h_a, q.outer_start)
                 if re.fullmatch(r"\s*:\s*", self.masked[m.end : q.outer_start])
             ]
-            if m:
-                return _Attr(self.resolve(m[-1]))
+            if before_colon:
+                return _Attr(self.resolve(before_colon[-1]))
         acc_h = list(re.finditer(r"\b(?:[Aa]ccording to|[Ii]n the words of)\s+", head))
         if acc_h:
             pos = h_a + acc_h[-1].end()
@@ -709,8 +718,9 @@ class _Resolver:
                 result[i], rules[i] = result[j], RULE_SENTENCE
             elif not q.is_fragment(self.text):
                 result[i], rules[i] = self._fallback(i, q, sent, result, attrs), RULE_CONTEXT
-            if result[i] is not None:
-                self.owners[q.outer_end] = result[i]
+            owner = result[i]
+            if owner is not None:
+                self.owners[q.outer_end] = owner
         return [
             (ent, rule) if ent is not None else None
             for ent, rule in zip(result, rules, strict=True)

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.names import name_key, same_person_name, surname, surname_key
+from summarizer.types import SpeakerKind
 from summarizer.wordlists import data_lines
 
 
@@ -242,14 +243,15 @@ class Entity:
 
     id: int
     name: str
-    kind: str  # "person" | "organization" | "unnamed"
+    kind: SpeakerKind
     forms: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
 
     @property
     def role(self) -> str | None:
         current = [r for r in self.roles if not r.lower().startswith("former")]
-        role = (current or self.roles or [None])[0]
+        chosen = current or self.roles
+        role = chosen[0] if chosen else None
         return re.sub(r"^(?:the|a|an)\s+", "", role, flags=re.I) if role else None
 
     def role_tokens(self) -> set[str]:
@@ -305,7 +307,7 @@ def role_match(phrase: str, entity: Entity) -> float:
         r_words = set(re.findall(r"[\w\-]+", r.lower()))
         r_heads = {t for t in r_words if t in ROLE_HEADS}
         quals = _fold5(p_tokens - ROLE_HEADS) & _fold5(role_tokens(r) - ROLE_HEADS)
-        score = len(quals) + len(p_heads & r_heads)
+        score: float = len(quals) + len(p_heads & r_heads)
         if p_heads & _TOP_HEADS and r_heads & (_TOP_HEADS | {"secretary", "general"}):
             score += 0.5
         best = max(best, score)
@@ -688,7 +690,7 @@ class SpeakerIndex:
             for w in f.split()
         }
         for mn in list(self.mentions):
-            if mn.kind != "name":
+            if mn.kind != "name" or mn.entity is None:
                 continue
             ent = self.entities[mn.entity]
             direct = self._title_before(mn.start)

@@ -10,6 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# A person, a speaking body, or an unnamed source ('unnamed: senior administration official').
+SpeakerKind = Literal["person", "organization", "unnamed"]
+
 
 class Span(BaseModel):
     """A verbatim stretch of the article: `text == article[start:end]` always holds."""
@@ -35,7 +38,7 @@ class Position(BaseModel):
         description="canonical display name, e.g. 'Mark Rutte'; an unnamed source reads"
         " 'unnamed: ' and its description, e.g. 'unnamed: senior administration official'"
     )
-    kind: Literal["person", "organization", "unnamed"] = "person"
+    kind: SpeakerKind = "person"
     role: str | None = Field(
         default=None, description="title the article gives, e.g. 'NATO Secretary General'"
     )
