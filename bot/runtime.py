@@ -32,6 +32,7 @@ async def open_service(
         settings.model if use_model else None,
         cache_dir=settings.model_cache,
         threads=settings.model_threads,
+        digest_timeout_s=settings.digest_timeout_s,
     )
     queue = AnalysisQueue(
         store, analyzer, maxsize=settings.analysis_queue_size, timeout_s=settings.analysis_timeout_s

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
+    digest_timeout_s: float = Field(
+        default=20.0, gt=0, description="/stance's model paragraph; the dated list shows at once"
+    )
     allowed_user_ids: list[int] = Field(default_factory=list, description="empty means everyone")
     submissions_per_hour: int = Field(default=30, ge=1)
     webhook_url: str | None = Field(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Sequence
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, Protocol
 
 from storage import Store
 from summarizer import pipeline
@@ -27,7 +29,7 @@ from summarizer.types import Analysis
 log = logging.getLogger(__name__)
 
 SWEEP_RETRY_S = 1.0
-T = TypeVar("T")
+DIGEST_GRACE_S = 5.0  # for the model to notice the interrupt at the digest's deadline
 
 
 class Analyzer(Protocol):
@@ -37,7 +39,12 @@ class Analyzer(Protocol):
 
     async def draft(self, text: str, title: str | None) -> Analysis: ...
     async def complete(self, text: str, drafted: Analysis) -> Analysis: ...
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
+    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
+        """A paragraph on the speaker's stance lines, or None (no model, one article, failed
+        checks, or not done within the digest's own time limit). Never raises for a slow
+        or failing model: the dated list it would sit beside is already on screen."""
+        ...
+
     def warm_up(self) -> None: ...
     def abandon_work(self) -> None:
         """Called after a timeout: whatever is stuck must not hold up the next article."""
@@ -53,8 +60,16 @@ class LocalAnalyzer:
     loading happens lazily in that thread on first use, so start-up stays fast.
     """
 
-    def __init__(self, model_spec: str | None, *, cache_dir: Path, threads: int = 0) -> None:
+    def __init__(
+        self,
+        model_spec: str | None,
+        *,
+        cache_dir: Path,
+        threads: int = 0,
+        digest_timeout_s: float = 20.0,
+    ) -> None:
         self._spec = model_spec
+        self._digest_timeout_s = digest_timeout_s
         self._cache_dir = cache_dir
         self._threads = threads
         self._generator: TextGenerator | None = None
@@ -115,11 +130,32 @@ class LocalAnalyzer:
         return await self._run(work)
 
     async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
-        def work() -> str | None:
-            generator = self._model()
-            return None if generator is None else stance_digest(generator, speaker, entries)
+        """The digest's time limit counts from the request: one that waited behind an article
+        for all of it is not written at all. Past the limit plus a grace, a digest still
+        running is stuck where the model cannot hear the interrupt: its thread is
+        abandoned like a timed-out analysis. One still waiting is only cancelled, so an
+        article analysis in the thread is never interrupted for a digest."""
+        deadline = time.monotonic() + self._digest_timeout_s
+        started = threading.Event()
 
-        return await self._run(work)
+        def work() -> str | None:
+            started.set()
+            generator = self._model() if time.monotonic() < deadline else None
+            if generator is None:
+                return None
+            return stance_digest(generator, speaker, entries, deadline=deadline)
+
+        try:
+            return await asyncio.wait_for(
+                self._run(work), timeout=self._digest_timeout_s + DIGEST_GRACE_S
+            )
+        except TimeoutError:
+            if started.is_set():
+                self.abandon_work()
+            log.warning("stance digest for %s took too long; the list stands alone", speaker)
+        except Exception as exc:  # the model failed: the list stands alone, no traceback shown
+            log.warning("stance digest for %s failed: %r", speaker, exc)
+        return None
 
     def abandon_work(self) -> None:
         # A Python thread cannot be killed: tell the model to stop (it checks between decode
@@ -209,16 +245,6 @@ class AnalysisQueue:
             for article_id in await self._store.requeue_unfinished():
                 self._offer(article_id)
         return await self._queue.get()
-
-    async def bounded(self, work: Awaitable[T]) -> T:
-        """Model work off the queue (a stance digest) under the same time limit as an analysis:
-        a stuck digest would otherwise hold the one analysis thread, and every article after it.
-        """
-        try:
-            return await asyncio.wait_for(work, timeout=self._timeout_s)
-        except TimeoutError:
-            self._analyzer.abandon_work()
-            raise
 
     async def _work(self) -> None:
         while True:

@@ -19,6 +19,7 @@ from bot.service.analysis import AnalysisQueue, Analyzer, Progress
 from bot.service.ports import Fetcher, FetchError, Scheduler
 from bot.service.replies import Block, Reply, Response
 from storage import ArticleRecord, NewArticle, StorageError, Store, Subscription
+from summarizer.dates import article_date
 from summarizer.digest import StanceEntry
 from summarizer.language import looks_english
 
@@ -235,7 +236,11 @@ class BriefService:
             refused = refusal(page.text)
             if refused:
                 return [Response(Reply.say(refused))]
-            return [await self._submit(chat, page.text, title=page.title, outlet=page.outlet)]
+            return [
+                await self._submit(
+                    chat, page.text, title=page.title, outlet=page.outlet, published=page.published
+                )
+            ]
         return await self._message(chat, decoded.strip(), allow_links=False)
 
     async def compose_briefing(self, chat_id: int) -> tuple[Reply, datetime]:
@@ -292,7 +297,7 @@ class BriefService:
         refused = refusal(text)
         if refused:
             return [Response(Reply.say(refused))]
-        return [await self._submit(chat, text)]
+        return [await self._submit(chat, text, published=article_date(text))]
 
     async def _links(self, chat: ChatRef, links: list[str]) -> list[Response]:
         responses = []
@@ -460,26 +465,19 @@ class BriefService:
         history = await self.store.stance_history(chat.chat_id, match.id)
         first = briefs.stance(match, history, digest=None)
         entries = [
-            StanceEntry(
-                article_id=h.article_id,
-                date=h.date,
-                title=h.title,
-                stance=h.stance,
-                quotes=h.quotes,
-            )
+            StanceEntry(article_id=h.article_id, date=h.date, stance=h.stance, quotes=h.quotes)
             for h in history
         ]
 
         async def with_digest() -> AsyncIterator[Reply]:
-            try:
-                digest = await self.queue.bounded(self.analyzer.digest(match.name, entries))
-            except Exception:  # the dated stances are already on screen; they stand alone
-                log.exception("stance digest for %s failed", match.name)
-                return
+            # the dated list is on screen already; a digest that is slow or fails is left out
+            digest = await self.analyzer.digest(match.name, entries)
             if digest:
                 yield briefs.stance(match, history, digest=digest)
 
-        wants_digest = self.analyzer.model_name is not None and len(history) > 0
+        # one article has no development to digest: its line is already shown
+        several = len({h.article_id for h in history}) > 1
+        wants_digest = self.analyzer.model_name is not None and several
         return [Response(first, updates=with_digest() if wants_digest else None)]
 
     async def _speakers(self, chat: ChatRef, args: str) -> list[Response]:
