@@ -18,10 +18,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from summarizer.checks import check_output, words
+from summarizer.checks import check_output, sentences, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
 from summarizer.model.drafting import Job, draft_checked
 from summarizer.stance import SYSTEM
+from summarizer.support import support_problems
 
 MAX_WORDS = 80
 MAX_ENTRIES = 5  # the newest ones; the dated list beside the digest holds them all
@@ -86,6 +87,10 @@ def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceEntry]) -
     problems = check_output(
         answer, source, max_words=MAX_WORDS, max_sentences=8, allowed=[speaker], max_copied=14
     )
+    if not problems:
+        lines = [_entry_text(e) for e in entries]
+        for sentence in sentences(answer):
+            problems += support_problems(sentence, lines, names=[speaker])
     cited = {int(n) for n in re.findall(r"#(\d+)", answer)}
     known = {e.article_id for e in entries}
     if not cited & known:

@@ -173,13 +173,14 @@ def test_summary_takes_the_stance_lines_that_fit_in_90_words():
         "and both governments said that their joint patrols would begin in May, would carry "
         "no weapons at all, and would cost money that neither of them has set aside."
     )
+    # each says only what the speaker said (the support check holds them to it)
     virtanen = (
-        "Anna Virtanen said the joint patrols will start in May, that the boats will carry no "
-        "weapons, and that both countries will share the work."
+        "Anna Virtanen said that they will patrol together from May, and then she also added "
+        "that the boats would carry no weapons at all."
     )
     tamm = (
-        "Karl Tamm said Estonia welcomes any help at sea but warned that the costs of the "
-        "joint patrols could rise over the coming years."
+        "Karl Tamm said that Estonia welcomes any help at sea, but he also warned that the "
+        "costs of all of this could rise yet again."
     )
     assert len((event + virtanen + tamm).split()) > 90
     gen = ScriptedGenerator(event, virtanen, tamm)
