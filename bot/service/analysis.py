@@ -23,7 +23,7 @@ from storage import Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.model.base import TextGenerator
-from summarizer.nlp import get_nlp
+from summarizer.nlp import get_nlp, get_parser
 from summarizer.types import Analysis
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class LocalAnalyzer:
 
         def load() -> None:
             get_nlp()
+            get_parser()  # the support check's parse of every model sentence
             self._model()
             # spaCy's and the model's hundreds of thousands of objects live as long as the
             # process; left to the collector, every full collection scanned them all (about
