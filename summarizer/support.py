@@ -11,11 +11,17 @@ of its sources (a few short sentences; milliseconds):
   in `data/generic_words.txt`, which only say that someone spoke or held a view) must be in
   the sources, as a lemma or a word of the same stem;
 * polarity: a word the sentence negates the sources must negate, and the reverse; a word
-  whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around;
+  whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
+  speaker said to favour a thing ("supports the plan") their own sentences speak against
+  ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
+  as settled that the sources leave open ("hoped", "decide whether");
 * holder: "the author argues X" needs X in the author's own voice (a source sentence
-  with no quotation and no reporting verb), "Putin believes X" needs X where Putin is
-  named;
+  with no quotation, no reporting verb and no named subject), "Putin believes X" needs X
+  where Putin is named, and an event's named actor must be the one the sources have do it;
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing.
+
+Measured on hand-judged model sentences (tests/faithful/): it misses inversions that keep
+every word ("Trump recruits with videos" for "ISIS recruits with videos of Trump").
 
 The problems are written as instructions, like the other checks', for the retry prompt.
 """
