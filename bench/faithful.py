@@ -3,7 +3,7 @@ that made the set's candidates.
 
     .venv/bin/python bench/faithful.py                    # recall / false alarms on the set
     .venv/bin/python bench/faithful.py --collect OUT.json FILE...   # run the real model
-    .venv/bin/python bench/faithful.py --shown OUT.json   # what a brief showed, as labelled
+    .venv/bin/python bench/faithful.py --shown tests/faithful/shown_after.json  # shown, judged
 
 `--collect` runs the real model over each article exactly as a brief does and writes every
 answer it gave (first tries and retries, after shaping), whether the older checks passed
@@ -108,46 +108,60 @@ def collect(out: Path, paths: list[Path]) -> None:
         print(f"{name}: {sum(len(a) for a in answers)} answers", flush=True)
 
 
-def shown(path: Path) -> None:
-    """Of the collected answers, the ones a brief showed (a first try that passed its
-    checks, else a retry that did; else the labelled fallback), judged by the labels of the
-    same sentences in the set; prints the shown sentences no label covers."""
-    from faithful_scoring import LABELLED
-
-    labels = {
-        (i["article"], i["sentence"]): i["label"]
-        for i in json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
-    }
+def _shown(items: list[dict], passed: str) -> tuple[int, int, dict[str, int], list[str]]:
+    """(answers, fallbacks, labels of shown sentences, shown sentences with no label): a
+    brief shows a first try that passed its checks (`passed` names the field), else a
+    retry that did, else the labelled fallback."""
     rows: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
-    for item in json.loads(path.read_text(encoding="utf-8")):
+    for item in items:
         job = (item["article"], item["kind"], item.get("speaker"))
         rows.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
     fallbacks, counts, unknown = 0, {"supported": 0, "unsupported": 0, "vacuous": 0}, []
     for attempts in rows.values():
-        passed = [a for _, a in sorted(attempts.items()) if a[0]["old_checks_pass"]]
-        if not passed:
+        ok = [a for _, a in sorted(attempts.items()) if a[0][passed]]
+        if not ok:
             fallbacks += 1
             continue
-        for item in passed[0]:
-            label = labels.get((item["article"], item["sentence"]))
-            if label is None:
-                unknown.append(f"{item['article']}: {item['sentence']}")
+        for item in ok[0]:
+            if "label" in item:
+                counts[item["label"]] += 1
             else:
-                counts[label] += 1
+                unknown.append(f"{item['article']}: {item['sentence']}")
+    return len(rows), fallbacks, counts, unknown
+
+
+def _print_shown(name: str, figures: tuple[int, int, dict[str, int], list[str]]) -> None:
+    answers, fallbacks, counts, unknown = figures
     judged = sum(counts.values())
     print(
-        f"{len(rows)} model answers: {fallbacks} fell back ({fallbacks / len(rows):.0%}); "
-        f"shown sentences judged {judged}: {counts}, supported "
-        f"{counts['supported'] / max(judged, 1):.0%}; not judged {len(unknown)}"
+        f"{name}: {answers} model answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
+        f"{judged} shown sentences {counts}, supported {counts['supported'] / judged:.0%}"
     )
     for line in unknown:
         print("  not judged:", line)
 
 
+def shown(path: Path) -> None:
+    """What briefs showed after the support check (`path`, as tests/faithful/shown_after.json)
+    against what they showed before on the same articles (the candidates in the labelled
+    set, which the code before the check wrote and checked)."""
+    from faithful_scoring import LABELLED
+
+    after = json.loads(path.read_text(encoding="utf-8"))["items"]
+    articles = {i["article"] for i in after}
+    before = [
+        i
+        for i in json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
+        if i["article"] in articles
+    ]
+    _print_shown("before", _shown(before, "old_checks_pass"))
+    _print_shown("after", _shown(after, "checks_pass"))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--collect", type=Path, help="write the model's candidates here")
-    p.add_argument("--shown", type=Path, help="judge what a brief showed of these candidates")
+    p.add_argument("--shown", type=Path, help="what briefs showed, before and after the check")
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
     if args.collect:
