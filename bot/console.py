@@ -1,82 +1,223 @@
 """The offline console: the bot's conversation in a terminal, over the same service core.
 
-Reads stdin so it scripts as well as it chats: a line starting with '/' is a command, other
-lines are gathered into one message until an empty line (or the end of input).
+An article is many lines with blank lines between its paragraphs, so "a line is a message"
+and "an empty line ends a message" both cut it into refused pieces. The rules instead
+(the README states them):
+
+- in a terminal, prompt_toolkit reads each message with line editing and history, and a
+  pasted article arrives whole, blank lines and all (bracketed paste); Enter sends it;
+- from a pipe or a file (`briefbot console < article.txt`), a line starting with '/' is a
+  command; any other line starts an article, which takes every following line, blank ones
+  too, until a line holding only '.' or the end of the input.
+
+`/file PATH` (and `briefbot add PATH...`) stores an article from a .txt or .html file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.runtime import open_service
 from bot.service import BriefService, ChatRef, Response
+from bot.service.core import MAX_DOCUMENT_BYTES, next_run
+from bot.service.replies import Reply
 from bot.settings import Settings
+from storage import Subscription
 
 CONSOLE_CHAT_ID = 0
+END_OF_ARTICLE = "."
+QUIT = frozenset({"/quit", "/exit"})
+FILE_COMMAND = "/file"
 BANNER = (
-    "briefbot console — offline. Paste an article and finish with an empty line,"
-    " or type a command (/help). /quit leaves."
+    "briefbot console — offline. Paste an article and press Enter, or type a command"
+    " (/help). /file PATH stores an article from a .txt or .html file; /quit leaves."
+)
+CONSOLE_HELP = (
+    "In this console: /file PATH — store an article from a .txt or .html file;"
+    " /quit — leave. A daily briefing (/subscribe) is printed here while the console is open."
 )
 
+Write = Callable[[str], None]
 
-async def _show(responses: list[Response], write: Callable[[str], None]) -> None:
+
+def _say(text: str) -> list[Response]:
+    return [Response(Reply.say(text))]
+
+
+async def show(responses: list[Response], write: Write) -> None:
+    """Each reply, then only the last of its updates: the interim one is the same brief
+    without its summary, and printing both showed every brief twice."""
     for response in responses:
         write(response.reply.plain())
         if response.updates is not None:
+            final: Reply | None = None
             async for update in response.updates:
-                write(update.plain())
+                final = update
+            if final is not None:
+                write(final.plain())
 
 
-async def _readline(stream: TextIO) -> str | None:
-    line = await asyncio.to_thread(stream.readline)
-    return line if line else None
+def _read_capped(path: Path) -> bytes:
+    """One byte over the cap is enough to refuse a file; more is never read."""
+    with path.expanduser().open("rb") as handle:
+        return handle.read(MAX_DOCUMENT_BYTES + 1)
 
 
-async def chat_loop(service: BriefService, stream: TextIO, write: Callable[[str], None]) -> None:
-    chat = ChatRef(CONSOLE_CHAT_ID)
-    interactive = stream.isatty()
-    buffer: list[str] = []
+async def submit_file(service: BriefService, chat: ChatRef, path: Path) -> list[Response]:
+    """A file is handled as a document sent to the bot: same size cap, same .txt/.html rules,
+    same HTML extraction."""
+    try:
+        data = await asyncio.to_thread(_read_capped, path)
+    except OSError as exc:
+        return _say(f"I can't read {path}: {exc.strerror or exc}.")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return _say(f"{path} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; is it an article?")
+    return await service.submit_document(chat, path.name, data)
 
-    async def flush() -> None:
-        if buffer:
-            text = "\n".join(buffer)
-            buffer.clear()
-            await _show(await service.handle(chat, text), write)
 
+def _file_argument(command: str) -> Path | None:
+    """'/file PATH' → PATH, spaces and all; quotes a terminal adds on drag-and-drop go."""
+    argument = command.removeprefix(FILE_COMMAND).strip().strip("'\"")
+    return Path(argument) if argument else None
+
+
+async def piped_messages(stream: TextIO) -> AsyncIterator[str]:
+    """Messages from a pipe or file, by the rule in the module docstring."""
+    article: list[str] = []
     while True:
-        if interactive and not buffer:
-            sys.stdout.write("> ")
-            sys.stdout.flush()
-        line = await _readline(stream)
-        if line is None:
-            await flush()
+        line = await asyncio.to_thread(stream.readline)
+        if not line:
+            break
+        line = line.rstrip("\r\n")
+        if article:
+            if line.strip() == END_OF_ARTICLE:
+                yield "\n".join(article)
+                article.clear()
+            else:
+                article.append(line)
+        elif line.lstrip().startswith("/"):
+            yield line.strip()
+        elif line.strip() and line.strip() != END_OF_ARTICLE:
+            article.append(line)
+    if article:
+        yield "\n".join(article)
+
+
+async def terminal_messages() -> AsyncIterator[str]:
+    """Messages typed or pasted in a terminal; Ctrl-C clears the line, Ctrl-D leaves."""
+    from prompt_toolkit import PromptSession
+
+    session: PromptSession[str] = PromptSession()  # bracketed paste is on by default
+    while True:
+        try:
+            text = await session.prompt_async("> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
             return
-        line = line.rstrip("\n")
-        if not buffer and line.strip().lower() in {"/quit", "/exit"}:
+        if text.strip():
+            yield text
+
+
+class ConsoleScheduler:
+    """Daily briefings printed while the console is open. The console has no chat to send
+    them to later, so the one it confirms on /subscribe must come from here."""
+
+    def __init__(self, write: Write, clock: Callable[[], datetime] | None = None) -> None:
+        self._write = write
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self.service: BriefService | None = None
+
+    def schedule(self, subscription: Subscription) -> None:
+        self.cancel(subscription.chat_id)
+        self._tasks[subscription.chat_id] = asyncio.create_task(self._daily(subscription))
+
+    def cancel(self, chat_id: int) -> None:
+        task = self._tasks.pop(chat_id, None)
+        if task is not None:
+            task.cancel()
+
+    def close(self) -> None:
+        for chat_id in list(self._tasks):
+            self.cancel(chat_id)
+
+    async def _daily(self, subscription: Subscription) -> None:
+        after = self._clock()
+        while True:
+            when = next_run(subscription, after)
+            await asyncio.sleep(max(0.0, (when - self._clock()).total_seconds()))
+            assert self.service is not None, "attach the service before scheduling"
+            reply, covered_until = await self.service.compose_briefing(subscription.chat_id)
+            self._write(reply.plain())
+            await self.service.confirm_briefing(subscription.chat_id, covered_until)
+            # never the same slot twice, even if the sleep woke a moment early
+            after = max(self._clock(), when)
+
+
+async def chat_loop(service: BriefService, messages: AsyncIterator[str], write: Write) -> None:
+    chat = ChatRef(CONSOLE_CHAT_ID)
+    async for text in messages:
+        command = text.strip()
+        head = command.split(maxsplit=1)[0].lower() if command.startswith("/") else ""
+        if head in QUIT:
             return
-        if not buffer and line.startswith("/"):
-            await _show(await service.handle(chat, line), write)
-        elif line.strip():
-            buffer.append(line)
+        if head == FILE_COMMAND:
+            path = _file_argument(command)
+            responses = (
+                await submit_file(service, chat, path)
+                if path
+                else _say("Which file? For example: /file article.txt")
+            )
         else:
-            await flush()
+            responses = await service.handle(chat, text)
+        await show(responses, write)
+        if head in {"/help", "/start"}:
+            write(CONSOLE_HELP)
+
+
+def _write(text: str) -> None:
+    print(text, flush=True)
 
 
 async def run_console(
-    settings: Settings, *, use_model: bool = True, stream: TextIO | None = None
+    settings: Settings, *, use_model: bool = True, files: Iterable[Path] = ()
 ) -> None:
-    def write(text: str) -> None:
-        print(text, flush=True)
-
+    """The conversation, or with `files` (`briefbot add`) those files stored in its chat."""
     from bot.fetch.safe import SafeFetcher
 
+    files = list(files)
+    interactive = not files and sys.stdin.isatty() and sys.stdout.isatty()
+    # the allow-list names Telegram users; whoever is at this terminal runs the bot
+    settings = settings.model_copy(update={"allowed_user_ids": []})
     fetcher = SafeFetcher()
-    write(BANNER)
+    scheduler = ConsoleScheduler(_write)
+    if not files:
+        _write(BANNER)
     try:
-        async with open_service(settings, fetcher=fetcher, use_model=use_model) as service:
-            await chat_loop(service, stream or sys.stdin, write)
+        async with open_service(
+            settings, fetcher=fetcher, scheduler=scheduler, use_model=use_model
+        ) as service:
+            scheduler.service = service
+            if files:
+                for path in files:
+                    await show(await submit_file(service, ChatRef(CONSOLE_CHAT_ID), path), _write)
+                return
+            subscription = await service.store.get_subscription(CONSOLE_CHAT_ID)
+            if subscription is not None:
+                scheduler.schedule(subscription)
+            if interactive:
+                from prompt_toolkit.patch_stdout import patch_stdout
+
+                with patch_stdout():  # a briefing printed at its time lands above the prompt
+                    await chat_loop(service, terminal_messages(), _write)
+            else:
+                await chat_loop(service, piped_messages(sys.stdin), _write)
     finally:
+        scheduler.close()
         await fetcher.aclose()

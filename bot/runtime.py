@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 
 from bot.service import BriefService
 from bot.service.analysis import AnalysisQueue, Analyzer, LocalAnalyzer
-from bot.service.ports import Fetcher, Scheduler
+from bot.service.ports import Fetcher, Notifier, Scheduler
 from bot.settings import Settings
-from storage import SqliteStore
+from storage import is_database_url, open_store
 from summarizer.names import name_key
 
 
@@ -22,20 +22,33 @@ async def open_service(
     *,
     fetcher: Fetcher | None = None,
     scheduler: Scheduler | None = None,
+    notifier: Notifier | None = None,
     use_model: bool = True,
     analyzer: Analyzer | None = None,
+    worker: bool = False,
 ) -> AsyncIterator[BriefService]:
     """`analyzer` replaces the local model thread: a remote model server, or a test's model
-    that fails or hangs on demand (a real model cannot be made to hang when asked)."""
-    store = await SqliteStore.open(settings.database, name_key=name_key)
+    that fails or hangs on demand (a real model cannot be made to hang when asked).
+    `worker`: `briefbot worker`, which analyses whatever any process queued and talks to no
+    chat."""
+    store = await open_store(settings.database, name_key=name_key)
+    # A bot whose workers analyse loads no model; the embedded default is one process that
+    # does everything, alone on its SQLite file.
+    analyses = worker or settings.analysis == "local"
     analyzer = analyzer or LocalAnalyzer(
-        settings.model if use_model else None,
+        settings.model if use_model and analyses else None,
         cache_dir=settings.model_cache,
         threads=settings.model_threads,
         digest_timeout_s=settings.digest_timeout_s,
     )
     queue = AnalysisQueue(
-        store, analyzer, maxsize=settings.analysis_queue_size, timeout_s=settings.analysis_timeout_s
+        store,
+        analyzer,
+        maxsize=settings.analysis_queue_size,
+        timeout_s=settings.analysis_timeout_s,
+        shared=worker or settings.analysis == "workers" or is_database_url(settings.database),
+        analyse=analyses,
+        lease_s=settings.analysis_lease_s,
     )
     service = BriefService(
         store,
@@ -43,6 +56,7 @@ async def open_service(
         queue,
         fetcher=fetcher,
         scheduler=scheduler,
+        notifier=notifier,
         allowed_user_ids=set(settings.allowed_user_ids),
         submissions_per_hour=settings.submissions_per_hour,
     )

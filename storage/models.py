@@ -27,6 +27,19 @@ class NewArticle(BaseModel):
     published: date | None = None
 
 
+TITLE_CHARS = 80
+
+
+def title_from_text(text: str) -> str:
+    """An untitled article goes by its first line, cut at a word and marked as cut: cut
+    mid-word ("…ceased to b…") it read as a typo in every list."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if len(first) <= TITLE_CHARS:
+        return first
+    cut = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return f"{cut}…"
+
+
 class ArticleRecord(BaseModel):
     id: int
     url: str | None
@@ -42,10 +55,7 @@ class ArticleRecord(BaseModel):
 
     @property
     def display_title(self) -> str:
-        if self.title:
-            return self.title
-        first = self.text.strip().split("\n", 1)[0]
-        return first if len(first) <= 80 else first[:77].rstrip() + "…"
+        return self.title or title_from_text(self.text)
 
 
 class SearchHit(BaseModel):

@@ -2,6 +2,11 @@
 
 WAL lets readers proceed while the analysis worker writes. Every multi-statement write runs
 in one transaction, so a crash or a full disk leaves the previous state, never half of a new one.
+
+Reads whose cost a user controls (a search, the speakers of a chat) run on a second,
+read-only connection under a time budget: aiosqlite runs each connection's statements one
+after another on its thread, so a slow read on the main connection held every chat's
+storage (a 2,000-word /search made another chat's /articles wait 144 s).
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
-from storage.base import StorageError
+from storage import rows as rows_to
+from storage.base import QueryTooCostly, StorageError, search_terms
 from storage.models import (
     ArticleRecord,
     NewArticle,
@@ -26,10 +32,23 @@ from storage.models import (
     StanceRecord,
     Subscription,
     content_hash,
+    title_from_text,
 )
-from summarizer.types import Analysis, Position, Span, Summary, Timings
+from summarizer.speaker_links import (
+    KnownSpeaker,
+    known_speakers,
+    link_speaker,
+    linking_aliases,
+    lookup_keys,
+)
+from summarizer.types import Analysis, Position
 
 NameKey = Callable[[str], str]
+
+# Time a user-shaped read may take before SQLite interrupts it; a real search of a chat's
+# articles takes milliseconds. An interrupt, not a progress handler: FTS5's snippet() does
+# its (quadratic) work inside one VM step, where a progress handler is never called.
+READ_BUDGET_S = 1.0
 
 _ARTICLE_COLUMNS = (
     "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
@@ -68,41 +87,82 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
 
 
 def _fts_query(words: str) -> str:
-    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax.
+    """Each word becomes a quoted prefix term, so user input can never be FTS5 syntax."""
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in search_terms(words))
 
-    A NUL would end the query string inside SQLite ("unterminated string"), so it splits
-    words like a space does.
-    """
-    words = words.replace("\x00", " ")
-    terms = ['"' + w.replace('"', '""') + '"*' for w in words.split() if w.strip('"')]
-    return " AND ".join(terms)
+
+def _can_open(path: Path | str) -> None:
+    sqlite3.connect(str(path)).close()
+
+
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    # A failed aiosqlite.connect leaves its thread a message for the event loop, which is
+    # closed by then (a traceback at exit): a file that cannot be opened fails here first.
+    await asyncio.to_thread(_can_open, path)
+    db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
+    try:
+        db.row_factory = sqlite3.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        # aiosqlite's thread is not a daemon: left open, it keeps the process from exiting.
+        await db.close()
+        raise
+    return db
 
 
 class SqliteStore:
-    def __init__(self, db: aiosqlite.Connection, name_key: NameKey) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        name_key: NameKey,
+        reader: aiosqlite.Connection | None = None,
+    ) -> None:
         self._db = db
         self._name_key = name_key
         # One connection is shared by every coroutine: transactions must not interleave on it.
         self._write_lock = asyncio.Lock()
+        # An in-memory database cannot be opened twice: there the reader is the one connection.
+        self._reader = reader or db
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str, *, name_key: NameKey) -> SqliteStore:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Opens and checks the file; any failure is a StorageError with both connections closed.
+
+        The whole file is checked once (`quick_check`): a truncated file passes every
+        statement of start-up and only fails on the first read of a missing page, which would
+        leave the bot answering "the database is unavailable" to everyone for good.
+        """
+        in_memory = str(path) == ":memory:"
+        opened: list[aiosqlite.Connection] = []
         try:
-            db = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA busy_timeout=5000")
+            if not in_memory:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = await _connect(path)
+            opened.append(db)
             store = cls(db, name_key)
+            async with db.execute("PRAGMA quick_check") as cur:
+                verdict = [row[0] for row in await cur.fetchall()]
+            if verdict != ["ok"]:
+                raise sqlite3.DatabaseError(f"integrity check failed: {verdict[0]}")
             await store._migrate()
-        except sqlite3.Error as exc:
+            if not in_memory:
+                reader = await _connect(path)
+                opened.append(reader)
+                await reader.execute("PRAGMA query_only=ON")
+                store._reader = reader
+        except (sqlite3.Error, OSError) as exc:
+            for conn in reversed(opened):
+                await conn.close()
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         return store
 
     async def close(self) -> None:
+        if self._reader is not self._db:
+            await self._reader.close()
         await self._db.close()
 
     async def schema_version(self) -> int:
@@ -138,6 +198,38 @@ class SqliteStore:
                 return list(await cur.fetchall())
         except sqlite3.Error as exc:
             raise StorageError(str(exc)) from exc
+
+    async def _read(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        """A read whose cost the user controls: on the reader, interrupted at READ_BUDGET_S.
+
+        The lock keeps one statement at a time on the reader, so the interrupt can only stop
+        the statement it was set for. An in-memory database has no second connection, and an
+        interrupt there could stop a write: it goes without a budget (nothing ships with one).
+        """
+        async with self._read_lock:
+            watchdog = None
+            if self._reader is not self._db:
+                watchdog = asyncio.create_task(self._interrupt_after(READ_BUDGET_S))
+            try:
+                async with self._reader.execute(sql, tuple(params)) as cur:
+                    return list(await cur.fetchall())
+            except asyncio.CancelledError:
+                if watchdog is not None:  # the statement runs on in the reader's thread
+                    await self._reader.interrupt()
+                raise
+            except sqlite3.OperationalError as exc:
+                if "interrupt" in str(exc):
+                    raise QueryTooCostly(f"read ran past {READ_BUDGET_S} s") from exc
+                raise StorageError(str(exc)) from exc
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
+
+    async def _interrupt_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._reader.interrupt()  # sqlite3_interrupt: safe from any thread
 
     async def _fetchone(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)
@@ -227,6 +319,13 @@ class SqliteStore:
         )
         return int(row[0]) if row else None
 
+    async def chats_with(self, article_id: int) -> list[int]:
+        rows = await self._fetchall(
+            "SELECT chat_id FROM chat_articles WHERE article_id = ? ORDER BY chat_id",
+            (article_id,),
+        )
+        return [int(r[0]) for r in rows]
+
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
             cur = await db.execute(
@@ -247,7 +346,7 @@ class SqliteStore:
         match = _fts_query(query)
         if not match:
             return []
-        rows = await self._fetchall(
+        rows = await self._read(
             "SELECT a.id, a.title, a.text,"
             " snippet(articles_fts, 1, '«', '»', '…', 12) AS snip"
             " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
@@ -257,86 +356,109 @@ class SqliteStore:
         )
         hits = []
         for r in rows:
-            title = r["title"] or r["text"].strip().split("\n", 1)[0][:80]
+            title = r["title"] or title_from_text(r["text"])
             hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
         return hits
 
     # analysis lifecycle -----------------------------------------------------------------
 
-    async def mark_running(self, article_id: int) -> None:
+    async def claim(
+        self, article_id: int | None, owner: str, lease_s: float
+    ) -> ArticleRecord | None:
+        now = _now()
+        until = (now + timedelta(seconds=lease_s)).isoformat()
+        which = "id = ?" if article_id is not None else "1 = 1"
+        retry = "state = 'failed' OR" if article_id is not None else ""
         async with self._tx() as db:
+            # one writer at a time (BEGIN IMMEDIATE): the pick and the update cannot interleave
+            async with db.execute(
+                f"SELECT id FROM articles WHERE {which} AND (state = 'queued' OR {retry}"
+                " (state = 'running' AND (lease_until IS NULL OR lease_until < ?)))"
+                " ORDER BY id LIMIT 1",
+                (article_id, now.isoformat()) if article_id is not None else (now.isoformat(),),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
             await db.execute(
-                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL"
-                " WHERE id = ?",
-                (article_id,),
+                "UPDATE articles SET state = 'running', attempts = attempts + 1, error = NULL,"
+                " lease_owner = ?, lease_until = ? WHERE id = ?",
+                (owner, until, row[0]),
             )
+        return await self.get_article_any(row[0])
+
+    async def renew_lease(self, article_id: int, owner: str, lease_s: float) -> bool:
+        until = (_now() + timedelta(seconds=lease_s)).isoformat()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE articles SET lease_until = ? WHERE id = ? AND state = 'running'"
+                " AND lease_owner = ?",
+                (until, article_id, owner),
+            )
+            return cur.rowcount == 1
 
     async def mark_failed(self, article_id: int, error: str) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE articles SET state = 'failed', error = ? WHERE id = ?",
+                "UPDATE articles SET state = 'failed', error = ?, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
                 (error[:500], article_id),
             )
 
-    async def requeue_unfinished(self) -> list[int]:
-        """After a crash, 'running' means 'died mid-analysis': it goes back in the queue."""
+    async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
+        expired = " AND (lease_until IS NULL OR lease_until < ?)" if expired_only else ""
         async with self._tx() as db:
-            await db.execute("UPDATE articles SET state = 'queued' WHERE state = 'running'")
+            await db.execute(
+                "UPDATE articles SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+                f" WHERE state = 'running'{expired}",
+                (_now().isoformat(),) if expired_only else (),
+            )
             async with db.execute(
                 "SELECT id FROM articles WHERE state = 'queued' ORDER BY id"
             ) as c:
                 return [row[0] for row in await c.fetchall()]
 
     async def _speaker_id(self, db: aiosqlite.Connection, position: Position) -> int:
-        """The speaker row for a position, linking name forms across articles.
-
-        An article that names someone by surname alone joins the one full-named speaker
-        known by that surname; a full name arriving later upgrades a surname-only row.
-        Two full names that share a surname stay two people.
-        """
-        key = self._name_key(position.speaker)
-        speaker_id = await self._scalar(db, "SELECT id FROM speakers WHERE name_key = ?", key)
-        if speaker_id is None and len(key.split()) == 1:
-            owners = await self._column(
-                db, "SELECT DISTINCT speaker_id FROM speaker_aliases WHERE alias_key = ?", key
-            )
-            speaker_id = owners[0] if len(owners) == 1 else None
-        if speaker_id is None and len(key.split()) > 1:
-            alias_keys = {self._name_key(a) for a in position.aliases} - {key}
-            for alias_key in sorted(k for k in alias_keys if len(k.split()) == 1):
-                speaker_id = await self._scalar(
-                    db, "SELECT id FROM speakers WHERE name_key = ?", alias_key
-                )
-                if speaker_id is not None:
-                    await db.execute(
-                        "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
-                        (position.speaker, key, speaker_id),
-                    )
-                    break
+        """The speaker row for a position, as summarizer.speaker_links decides from the rows
+        it asks about."""
+        keys = sorted(lookup_keys(position, self._name_key))
+        link = link_speaker(position, await self._known_speakers(db, keys), self._name_key)
+        speaker_id = link.speaker_id
         if speaker_id is None:
             cur = await db.execute(
                 "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
-                (position.speaker, key, position.kind),
+                (position.speaker, link.name_key, position.kind),
             )
             speaker_id = int(cur.lastrowid)
-        for alias in {position.speaker, *position.aliases}:
-            # Titles ("the minister") would tie unrelated people together across articles.
-            if alias[:1].isupper() and not alias.lower().startswith("the "):
-                await db.execute(
-                    "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
-                    " VALUES (?, ?, ?)",
-                    (speaker_id, alias, self._name_key(alias)),
-                )
+        elif link.rename:
+            await db.execute(
+                "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",
+                (position.speaker, link.name_key, speaker_id),
+            )
+        for alias in linking_aliases(position):
+            await db.execute(
+                "INSERT OR IGNORE INTO speaker_aliases(speaker_id, alias, alias_key)"
+                " VALUES (?, ?, ?)",
+                (speaker_id, alias, self._name_key(alias)),
+            )
         return speaker_id
 
     @staticmethod
-    async def _column(db: aiosqlite.Connection, sql: str, *params: object) -> list[int]:
-        async with db.execute(sql, params) as cur:
-            return [int(row[0]) for row in await cur.fetchall()]
-
-    async def _scalar(self, db: aiosqlite.Connection, sql: str, *params: object) -> int | None:
-        values = await self._column(db, sql, *params)
-        return values[0] if values else None
+    async def _known_speakers(db: aiosqlite.Connection, keys: list[str]) -> list[KnownSpeaker]:
+        """The speakers keyed, or aliased, by any of `keys`, with their alias keys among them."""
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        async with db.execute(
+            "SELECT s.id, s.name_key, s.kind, sa.alias_key FROM speakers s"
+            f" LEFT JOIN speaker_aliases sa ON sa.speaker_id = s.id AND sa.alias_key IN ({marks})"
+            f" WHERE s.name_key IN ({marks}) OR s.id IN"
+            f" (SELECT speaker_id FROM speaker_aliases WHERE alias_key IN ({marks}))"
+            " ORDER BY s.id",
+            keys * 3,
+        ) as cur:
+            rows = await cur.fetchall()
+        return known_speakers((r[0], r[1], r[2], r[3]) for r in rows)
 
     async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
         summary = analysis.summary
@@ -366,11 +488,12 @@ class SqliteStore:
                 speaker_id = await self._speaker_id(db, position)
                 cur = await db.execute(
                     "INSERT OR IGNORE INTO positions"
-                    "(article_id, speaker_id, ordinal, role, aliases,"
-                    " stance) VALUES (?, ?, ?, ?, ?, ?)",
+                    "(article_id, speaker_id, name, ordinal, role, aliases,"
+                    " stance) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         article_id,
                         speaker_id,
+                        position.speaker,
                         ordinal,
                         position.role,
                         json.dumps(position.aliases, ensure_ascii=False),
@@ -393,7 +516,9 @@ class SqliteStore:
                     rows,
                 )
             await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL WHERE id = ?", (article_id,)
+                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
+                (article_id,),
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:
@@ -405,7 +530,8 @@ class SqliteStore:
         if head is None:
             return None
         rows = await self._fetchall(
-            "SELECT p.id, p.role, p.aliases, p.stance, s.name, s.kind FROM positions p"
+            "SELECT p.id, p.role, p.aliases, p.stance, COALESCE(p.name, s.name) AS name, s.kind"
+            " FROM positions p"
             " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
             (article_id,),
         )
@@ -414,82 +540,28 @@ class SqliteStore:
             " JOIN positions p ON p.id = q.position_id WHERE p.article_id = ? ORDER BY q.id",
             (article_id,),
         )
-        positions = []
-        for r in rows:
-            own = [s for s in spans if s["position_id"] == r["id"]]
-
-            def pick(kind: str, own: list[sqlite3.Row] = own) -> list[Span]:
-                return [
-                    Span(text=s["text"], start=s["start_offset"], end=s["end_offset"])
-                    for s in own
-                    if s["kind"] == kind
-                ]
-
-            positions.append(
-                Position(
-                    speaker=r["name"],
-                    kind=r["kind"],
-                    role=r["role"],
-                    aliases=json.loads(r["aliases"]),
-                    stance=r["stance"],
-                    quotes=pick("quote"),
-                    paraphrases=pick("paraphrase"),
-                )
-            )
-        summary = (
-            Summary(
-                text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"]
-            )
-            if head["summary"] is not None
-            else None
-        )
-        return Analysis(
-            title=head["title"],
-            summary=summary,
-            positions=positions,
-            loaded_phrases=json.loads(head["loaded_phrases"]),
-            timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
-        )
+        return rows_to.analysis(head, rows, spans)
 
     # speakers ---------------------------------------------------------------------------
 
-    async def _speakers(
-        self, chat_id: int, where: str, params: tuple[object, ...]
-    ) -> list[SpeakerMatch]:
-        rows = await self._fetchall(
-            "SELECT s.id, s.name, s.kind, COUNT(DISTINCT p.article_id) AS n,"
-            " (SELECT json_group_array(alias) FROM speaker_aliases"
-            "  WHERE speaker_id = s.id) AS aliases"
-            " FROM speakers s JOIN positions p ON p.speaker_id = s.id"
-            " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?"
-            f" WHERE {where} GROUP BY s.id ORDER BY n DESC, s.name",
-            (chat_id, *params),
+    async def _speakers(self, chat_id: int) -> list[SpeakerMatch]:
+        """The chat's speakers, named and aliased only as its own articles name them."""
+        rows = await self._read(
+            "SELECT s.id, s.kind, p.article_id, COALESCE(p.name, s.name) AS name, p.aliases"
+            " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
+            " JOIN chat_articles ca ON ca.article_id = p.article_id AND ca.chat_id = ?",
+            (chat_id,),
         )
-        return [
-            SpeakerMatch(
-                id=r["id"],
-                name=r["name"],
-                kind=r["kind"],
-                aliases=sorted(json.loads(r["aliases"])),
-                article_count=r["n"],
-            )
-            for r in rows
-        ]
+        return rows_to.speaker_matches(rows)
 
     async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]:
-        key = self._name_key(name)
-        return await self._speakers(
-            chat_id,
-            "s.name_key = ? OR s.id IN"
-            " (SELECT speaker_id FROM speaker_aliases WHERE alias_key = ?)",
-            (key, key),
-        )
+        return rows_to.named(await self._speakers(chat_id), name, self._name_key)
 
     async def list_speakers(self, chat_id: int) -> list[SpeakerMatch]:
-        return await self._speakers(chat_id, "1", ())
+        return await self._speakers(chat_id)
 
     async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
-        rows = await self._fetchall(
+        rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
             " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance,"
             # Only quotes that are still verbatim in the stored text leave the database.
@@ -505,7 +577,7 @@ class SqliteStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or r["text"].strip().split("\n", 1)[0][:80],
+                title=r["title"] or title_from_text(r["text"]),
                 date=date.fromisoformat(r["day"]),
                 role=r["role"],
                 stance=r["stance"],
@@ -558,4 +630,42 @@ class SqliteStore:
             await db.execute(
                 "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
                 (at.isoformat(), chat_id),
+            )
+
+    async def claim_briefing(self, chat_id: int, day: date, owner: str, *, stale_s: float) -> bool:
+        now = _now()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO briefings_sent(chat_id, local_date, claimed_by, claimed_at)"
+                " SELECT chat_id, ?, ?, ? FROM subscriptions WHERE chat_id = ?"
+                " ON CONFLICT(chat_id, local_date) DO UPDATE"
+                " SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at"
+                " WHERE briefings_sent.sent_at IS NULL AND briefings_sent.claimed_at < ?",
+                (
+                    day.isoformat(),
+                    owner,
+                    now.isoformat(),
+                    chat_id,
+                    (now - timedelta(seconds=stale_s)).isoformat(),
+                ),
+            )
+            return cur.rowcount == 1
+
+    async def briefing_sent(self, chat_id: int, day: date, covered_until: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE briefings_sent SET sent_at = ? WHERE chat_id = ? AND local_date = ?",
+                (_now().isoformat(), chat_id, day.isoformat()),
+            )
+            await db.execute(
+                "UPDATE subscriptions SET last_sent_at = ? WHERE chat_id = ?",
+                (covered_until.isoformat(), chat_id),
+            )
+
+    async def release_briefing(self, chat_id: int, day: date, owner: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM briefings_sent WHERE chat_id = ? AND local_date = ?"
+                " AND claimed_by = ? AND sent_at IS NULL",
+                (chat_id, day.isoformat(), owner),
             )

@@ -12,23 +12,28 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from summarizer.nlp import Parsed, Token
 from summarizer.quotes import FILL, Quote, find_quotes, mask_quotes
 from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
     PARTICIPLES,
+    REPORTING_VERBS,
+    ROLE_HEADS,
     VERB_RE,
     Mention,
     SpeakerIndex,
     role_match,
 )
 from summarizer.types import Position, Span
+from summarizer.wordlists import data_lines
 
 _ADVERBS = (
     r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
     r"once|even|only|too|never|not|\w+ly)\s+)*"
 )
 _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
+_PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
 _APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
@@ -47,9 +52,17 @@ _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
+# "’s top foreign policy aide ", " campaign spokesman ": a title between two names.
+_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
+# 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
+_EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
-_ABBREV_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St)\.$")
+# A full stop that ends no sentence: a title ('Ms. Brandt said') or a middle initial
+# ('said Roger C. Altman, founder of ...', 'J.M. Berger').
+_ABBREV_END = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St|[A-Z])\.$"
+)
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "did not say", "declined to comment": a verb that reports nothing.
 _NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
@@ -60,10 +73,44 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+# The attribution rules, in the order they are tried; each quote in the output names the one
+# that gave its speaker (`briefbot analyze --explain`).
+RULE_CLAUSE = "reporting clause"  # '“…,” Rutte said', 'said the minister', 'according to X'
+RULE_PARSE = "parse: subject of the verb"  # the quote hangs from a verb whose subject speaks
+RULE_GROUP = "same quotation"  # a later paragraph of one multi-paragraph quote
+RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
+RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
+RULES = (RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
+_HEADLINE_WORDS = 25
+
+
+def _headline_end(masked: str) -> int:
+    """Where a headline ends, else 0: a short first paragraph set off by a blank line, with
+    no reporting clause of its own ('Issa: Hillary Clinton’s ‘Honesty Is In Question.’')."""
+    first = re.match(r"\s*([^\n]+)\n[^\S\n]*\n\s*\S", masked)
+    if (
+        first
+        and len(first.group(1).split()) <= _HEADLINE_WORDS
+        and not VERB_RE.search(first.group(1))
+    ):
+        return first.end(1)
+    return 0
+
+
+_SPEECH_VERBS = REPORTING_VERBS | set(data_lines("thought_verbs.txt"))
+
+# Words before a common noun that belong in an unnamed source's label ('senior
+# administration official', 'the newspaper's editors'); articles and numbers do not.
+_LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
+# ... and the body they speak for ('spokeswoman for the campaign', 'aide to the governor').
+_LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
+
+
 @dataclass
 class _Attr:
     entity: int | None = None
     blocked: bool = False  # a reporting clause names someone we cannot identify
+    scare: bool = False  # the author's scare quote or a quoted name: nobody's speech
 
 
 class _Resolver:
@@ -80,8 +127,13 @@ class _Resolver:
     2-3: the quote has a speaker, just not one we can name, so it is dropped.
     """
 
-    def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex):
+    def __init__(self, text: str, quotes: list[Quote], index: SpeakerIndex, tokens: list[Token]):
         self.text = text
+        self.tokens = tokens
+        self.children: list[list[int]] = [[] for _ in tokens]
+        for k, t in enumerate(tokens):
+            if t.head != k:
+                self.children[t.head].append(k)
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
@@ -337,9 +389,9 @@ class _Resolver:
         )
         vm = VERB_RE.match(self.masked, t0)
         if re.search(r"\bso-called\s*$", self.masked[max(0, q.outer_start - 12) : q.outer_start]):
-            return _Attr(None, blocked=True)  # the author's scare quote, whoever coined it
+            return _Attr(None, blocked=True, scare=True)  # the author's, whoever coined it
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q) : q.outer_start]):
-            return _Attr(None, blocked=True)
+            return _Attr(None, blocked=True, scare=True)
         if vm:  # inverted: said the Italian vice-premier
             after = re.match(r"\s*(?:to reporters\s+)?", self.masked[vm.end() :]).end() + vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
@@ -355,14 +407,19 @@ class _Resolver:
                 None,
             )
             if m and vm.group(1) not in {"told", "asked"}:
-                return _Attr(self.resolve(m))
+                if _EMPLOYER_BEFORE.search(self.masked[after : m.start]):
+                    # 'said a spokeswoman for Acme Hotels, Jo Park': the person, not the
+                    # employer; with no name given, the parse labels the spokeswoman.
+                    person = self._appositive_name(m)
+                    return _Attr(person) if person is not None else _Attr(None, blocked=True)
+                return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
             if vs and (
                 _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
                 or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
             ):
-                return _Attr(self.resolve(head_mention))
+                return _Attr(self.resolve(self._titled_name_after(head_mention)))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next(
@@ -469,17 +526,167 @@ class _Resolver:
             return _Attr(None, blocked=True)
         return _Attr(None)
 
-    def attribute(self) -> list[int | None]:
+    def _titled_name_after(self, m: Mention) -> Mention:
+        """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':
+        a body or a person before a title and a name is the employer or the boss; the
+        named person with the title speaks."""
+        nxt = next((n for n in self.idx.mentions if n.start >= m.end), None)
+        if nxt is None or nxt.kind != "name":
+            return m
+        between = self.masked[m.end : nxt.start]
+        title = _TITLE_BETWEEN.fullmatch(between)
+        if title and any(w.lower() in ROLE_HEADS for w in title.group(1).split()):
+            return nxt
+        return m
+
+    def _appositive_name(self, m: Mention) -> int | None:
+        """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""
+        gap = re.match(r",\s*", self.masked[m.end :])
+        if gap is None:
+            return None
+        pos = m.end + gap.end()
+        nxt = next((n for n in self.idx.mentions if n.start == pos and n.kind == "name"), None)
+        return self.resolve(nxt) if nxt is not None else None
+
+    # -- the parse ---------------------------------------------------------------------------
+    def _mention_at(self, pos: int) -> Mention | None:
+        return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
+
+    def parsed_speaker(self, q: Quote) -> int | None:
+        """The subject of the verb a quote hangs from, by the dependency parse: 'Trump
+        attacked Romney, calling him “a failed candidate”', 'Bolton thought some of the
+        “Neocons For Hillary” buzz was artificial', 'said the senator's communications
+        director, Ana Ruiz'. Walks up from the quote to the nearest verb outside it that
+        has a subject outside it; a common-noun subject ('a senior official') becomes an
+        unnamed speaker, never a guess at a named one."""
+        toks = self.tokens
+        inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
+        if not inside:
+            return None
+        outer = (q.outer_start, q.outer_end)
+        sent = self.sentence_of(q.outer_start)
+
+        def out(k: int) -> bool:
+            """Outside the quote, but inside its sentence: the parser may run a sentence on
+            across a paragraph break, which no reporting clause does."""
+            return not (outer[0] <= toks[k].start < outer[1]) and sent[0] <= toks[k].start < sent[1]
+
+        # the quote's tokens whose heads lie outside it: where it attaches to the sentence
+        attach = [toks[k].head for k in inside if out(toks[k].head)]
+        if not attach:
+            # the quote holds the root: "“We are alive,” he said" parsed with 'said' as a
+            # parataxis of the quote's verb
+            attach = [
+                c
+                for k in inside
+                for c in self.children[k]
+                if out(c) and toks[c].dep in {"parataxis", "ccomp", "advcl"}
+            ]
+            cands = [self._subject(c, outer) for c in attach]
+            return next((c for c in cands if c is not None), None)
+        # Every verb on the way up with a subject outside the quote. 'Trump said Bush is
+        # “not smart enough”': the quote hangs from 'is' (Bush), but it is Trump's words, so
+        # the nearest verb of saying or thinking wins; with none, the main clause's subject.
+        chain: list[tuple[int, int]] = []
+        cur, seen = attach[0], set()
+        while cur not in seen:
+            seen.add(cur)
+            if toks[cur].tag.startswith("VB") and out(cur):
+                found = self._subject(cur, outer)
+                if found is not None:
+                    chain.append((cur, found))
+            cur = toks[cur].head
+        for verb, found in chain:
+            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS:
+                return found
+        return chain[-1][1] if chain else None
+
+    def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
+        toks = self.tokens
+        sent = self.sentence_of(outer[0])
+        for c in self.children[verb]:
+            if toks[c].dep != "nsubj" or outer[0] <= toks[c].start < outer[1]:
+                continue
+            if not sent[0] <= toks[c].start < sent[1]:
+                return None
+            appos = [a for a in self.children[c] if toks[a].dep == "appos"]
+            for k in [c, *appos]:
+                m = self._mention_at(toks[k].start)
+                if m is not None:
+                    return self.resolve(m)
+            for a in appos:
+                # 'the senator's communications director, Ana Ruiz' where NER missed the name
+                name = [k for k in self.children[a] if k < a and toks[k].dep == "compound"]
+                if toks[a].tag == "NNP" and all(toks[k].tag == "NNP" for k in name):
+                    first = min([a, *name])
+                    return self.idx.person(self.text[toks[first].start : toks[a].end])
+            # 'the danger was “...”' names no source: only a verb of saying makes a common
+            # noun ('a senior official said') a speaker.
+            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
+            if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
+                return self.unnamed(c)
+            return None
+        return None
+
+    def unnamed(self, head: int) -> int | None:
+        """An unnamed or descriptive source ('a senior administration official', 'the
+        newspaper's editors') as a speaker of its own, labelled as unnamed: a user wants to
+        know what 'a senior official' said too, and it must never merge into a named person."""
+        toks = self.tokens
+        left = [k for k in self.children[head] if k < head and toks[k].dep in _LABEL_LEFT]
+        first = min([head, *(min(self._subtree(k)) for k in left)])
+        label = self.text[toks[first].start : toks[head].end]
+        for k in self.children[head]:
+            if (
+                k > head
+                and toks[k].dep == "prep"
+                and self.text[toks[k].start : toks[k].end] in _LABEL_PREPOSITIONS
+            ):
+                end = max(self._subtree(k))
+                if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:
+                    label = self.text[toks[first].start : toks[end].end]
+                break
+        label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
+        if not re.search(r"[a-z]", label) or FILL in label:
+            return None
+        return self.idx.unnamed(label)
+
+    def _subtree(self, k: int) -> list[int]:
+        out, todo = [k], [k]
+        while todo:
+            kids = self.children[todo.pop()]
+            out += kids
+            todo += kids
+        return out
+
+    def attribute(self) -> list[tuple[int, str] | None]:
+        """(speaker, the rule that named them) per quote, or None: the rules in order."""
         n = len(self.quotes)
         attrs: list[_Attr] = []
+        headline = _headline_end(self.masked)
         for q in self.quotes:
-            a = self.direct(q)
+            # A headline's quote is the editor's shorthand of one the body gives in full; a
+            # title-case fragment names a show or a slogan.
+            if q.outer_end <= headline:
+                a = _Attr(None, blocked=True, scare=True)
+            else:
+                a = self.direct(q)
+                if a.entity is None and q.is_title(self.text):
+                    a.scare = True
             if a.entity is not None:
                 self.owners[q.outer_end] = a.entity
             attrs.append(a)
         result: list[int | None] = [a.entity for a in attrs]
+        rules = [RULE_CLAUSE if a.entity is not None else "" for a in attrs]
         for i, q in enumerate(self.quotes):
-            if result[i] is not None or attrs[i].blocked:
+            if result[i] is not None or attrs[i].scare:
+                continue
+            parsed = self.parsed_speaker(q)
+            if parsed is not None:
+                result[i], rules[i] = parsed, RULE_PARSE
+                self.owners[q.outer_end] = parsed
+                continue
+            if attrs[i].blocked:
                 continue
             sent = self.sentence_of(q.outer_start)
             same = [
@@ -496,14 +703,18 @@ class _Resolver:
                 if j != i and self.quotes[j].group == q.group and result[j] is not None
             ]
             if group:
-                result[i] = result[group[0]]
+                result[i], rules[i] = result[group[0]], RULE_GROUP
             elif same:
-                result[i] = result[min(same, key=lambda j: (j > i, abs(j - i)))]
+                j = min(same, key=lambda j: (j > i, abs(j - i)))
+                result[i], rules[i] = result[j], RULE_SENTENCE
             elif not q.is_fragment(self.text):
-                result[i] = self._fallback(i, q, sent, result, attrs)
+                result[i], rules[i] = self._fallback(i, q, sent, result, attrs), RULE_CONTEXT
             if result[i] is not None:
                 self.owners[q.outer_end] = result[i]
-        return result
+        return [
+            (ent, rule) if ent is not None else None
+            for ent, rule in zip(result, rules, strict=True)
+        ]
 
     def _interview_answer(self, q: Quote, rest: str) -> int | None:
         """Q&A layout: a paragraph that is one quote, after a paragraph that ends with an
@@ -621,23 +832,23 @@ def _paraphrases(res: _Resolver, quotes: list[Quote]) -> list[tuple[int, int, in
     return out
 
 
-def extract_positions(
-    text: str, ents: list[tuple[str, int, int, str]] | None = None
-) -> list[Position]:
+def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]:
     """Speakers of an article with their verbatim quotes and paraphrased positions.
 
-    `ents` lets a caller that already ran NER pass its entities; otherwise the shared
-    spaCy pipeline runs here. Positions are ordered by the speaker's first quote or
+    `parsed` lets a caller that already parsed the text pass the parse; otherwise the
+    shared spaCy pipeline runs here. Positions are ordered by the speaker's first quote or
     paraphrase in the article.
     """
     quotes = find_quotes(text)
-    masked = mask_quotes(text, quotes)
-    if ents is None:
-        from summarizer.nlp import entities
+    # 'Rep. Carl Brenner II (D-Ohio) said': the party-state tag is blanked, offsets kept, so
+    # the name stands next to its verb as in any other reporting clause.
+    masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
+    if parsed is None:
+        from summarizer.nlp import parse
 
-        ents = entities(text)
-    index = SpeakerIndex(text, masked, ents)
-    res = _Resolver(text, quotes, index)
+        parsed = parse(text)
+    index = SpeakerIndex(text, masked, parsed.ents)
+    res = _Resolver(text, quotes, index, parsed.tokens)
     owners = res.attribute()
 
     by_ent: dict[int, Position] = {}
@@ -654,10 +865,11 @@ def extract_positions(
             )
         return by_ent[ent_id]
 
-    for q, owner in zip(quotes, owners, strict=True):
-        if owner is None:
+    for q, attributed in zip(quotes, owners, strict=True):
+        if attributed is None:
             continue
-        span = Span(text=text[q.start : q.end], start=q.start, end=q.end)
+        owner, rule = attributed
+        span = Span(text=text[q.start : q.end], start=q.start, end=q.end, rule=rule)
         if not span.is_verbatim_in(text):
             continue  # never show a quote we cannot point to in the article
         position(owner).quotes.append(span)

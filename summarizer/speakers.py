@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.names import name_key, same_person_name, surname, surname_key
+from summarizer.wordlists import data_lines
 
 
 def _words(text: str) -> list[str]:
@@ -112,71 +113,7 @@ PARTICIPLES = {v for v in REPORTING_VERBS if v.endswith("ing")}
 VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
 
 # Title heads: a title phrase must contain one of these.
-ROLE_HEADS = {
-    "president",
-    "president-elect",
-    "vice-president",
-    "minister",
-    "secretary",
-    "secretary-general",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "chief",
-    "chairman",
-    "chairwoman",
-    "chair",
-    "leader",
-    "premier",
-    "vice-premier",
-    "chancellor",
-    "head",
-    "admiral",
-    "commander",
-    "commander-in-chief",
-    "ambassador",
-    "envoy",
-    "representative",
-    "director",
-    "adviser",
-    "advisor",
-    "governor",
-    "mayor",
-    "senator",
-    "congressman",
-    "congresswoman",
-    "king",
-    "queen",
-    "pope",
-    "ceo",
-    "official",
-    "diplomat",
-    "negotiator",
-    "prosecutor",
-    "judge",
-    "speaker",
-    "lawmaker",
-    "mp",
-    "emir",
-    "sheikh",
-    "prince",
-    "marshal",
-    "colonel",
-    "commissioner",
-    "counterpart",
-    "analyst",
-    "expert",
-    "professor",
-    "economist",
-    "mediator",
-    "deputy",
-    "spokespeople",
-    "officer",
-    "captain",
-    "lieutenant",
-    "sergeant",
-    "chairperson",
-}
+ROLE_HEADS = set(data_lines("role_heads.txt"))
 _ABBREV_TITLES = {
     "sen.",
     "rep.",
@@ -275,6 +212,8 @@ _TITLED_BEFORE = re.compile(
 _SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
 _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
 PRONOUNS = {"he", "she"}
+# How an unnamed source's speaker field reads ('unnamed: senior administration official').
+UNNAMED_PREFIX = "unnamed: "
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 _HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 # Nouns that give a person's gender when they stand in apposition to the name
@@ -303,7 +242,7 @@ class Entity:
 
     id: int
     name: str
-    kind: str  # "person" | "organization"
+    kind: str  # "person" | "organization" | "unnamed"
     forms: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
 
@@ -509,7 +448,7 @@ class SpeakerIndex:
         behaving = self._people_by_behaviour(ents)
         place_texts -= {n.lower() for n in behaving}
         raw += behaving
-        raw = [_strip_title(n) for n in raw]
+        raw = [t for t in (_strip_title(n) for n in raw) if t.strip()]
         known = {n for n in raw if " " not in n}
         names = [_unglue(n, known, self.word_counts) for n in raw]
         names = [n for n in names if _is_plausible_person(n, place_texts)]
@@ -825,6 +764,25 @@ class SpeakerIndex:
                 continue
             kept.append(m)
         self.mentions = kept
+
+    def person(self, name: str) -> int:
+        """The entity of a person the parse names where NER found nobody: an existing one
+        with that name or surname form, else a new one."""
+        for e in self.entities:
+            if e.kind == "person" and any(same_person_name(name, f) for f in e.forms):
+                return e.id
+        self.entities.append(Entity(len(self.entities), name, "person", [name]))
+        return len(self.entities) - 1
+
+    def unnamed(self, label: str) -> int:
+        """The entity of an unnamed source, one per label in an article; it has no surface
+        forms to search for, so no later mention can fold it into a named person."""
+        name = UNNAMED_PREFIX + label.casefold()
+        for e in self.entities:
+            if e.kind == "unnamed" and e.name == name:
+                return e.id
+        self.entities.append(Entity(len(self.entities), name, "unnamed", [label]))
+        return len(self.entities) - 1
 
     def entity(self, i: int) -> Entity:
         return self.entities[i]

@@ -336,7 +336,7 @@ def shape_stance(answer: str) -> str:
 def fallback_stance(position: Position) -> str | None:
     """Plainly not the model's words, so nobody reads it as a summary of the stance."""
     n = len(position.quotes)
-    if n == 0 and not position.paraphrases:
+    if (n == 0 and not position.paraphrases) or position.kind == "unnamed":
         return None
     if n == 0:
         return f"[No stance line: {position.speaker} is paraphrased in the article.]"
@@ -348,6 +348,9 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
     """(position index, job) for every speaker with something to ground a line in."""
     jobs = []
     for i, position in enumerate(positions):
+        # An unnamed source has no name to open a line with; its quotes speak for it.
+        if position.kind == "unnamed":
+            continue
         sources = speaker_sentences(text, position)
         if sources:
             source = " ".join(sources)

@@ -17,6 +17,9 @@ class Span(BaseModel):
     text: str
     start: int
     end: int
+    rule: str | None = Field(
+        default=None, description="the attribution rule that named the speaker, for --explain"
+    )
 
     def is_verbatim_in(self, article: str) -> bool:
         return (
@@ -28,8 +31,11 @@ class Span(BaseModel):
 class Position(BaseModel):
     """One speaker of one article and what they said there."""
 
-    speaker: str = Field(description="canonical display name, e.g. 'Mark Rutte'")
-    kind: Literal["person", "organization"] = "person"
+    speaker: str = Field(
+        description="canonical display name, e.g. 'Mark Rutte'; an unnamed source reads"
+        " 'unnamed: ' and its description, e.g. 'unnamed: senior administration official'"
+    )
+    kind: Literal["person", "organization", "unnamed"] = "person"
     role: str | None = Field(
         default=None, description="title the article gives, e.g. 'NATO Secretary General'"
     )

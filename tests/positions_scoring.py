@@ -136,6 +136,13 @@ def score_article(text: str, gold: dict, positions: list[Position]) -> Score:
     for p in positions:
         if not p.quotes:
             continue  # paraphrase-only positions are not speakers for this score (README)
+        if p.kind == "unnamed":
+            # These gold files name who speaks and leave unnamed sources out; an unnamed
+            # source's quotes are checked for being verbatim here, and its recall is scored
+            # on real news (bench/realnews.py, the 'description' sources).
+            s.verbatim += sum(q.is_verbatim_in(text) for q in p.quotes)
+            s.sys_quotes += len(p.quotes)
+            continue
         s.sys_speakers += 1
         g = _gold_speaker_for(p, gold)
         if g is not None:

@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pexpect
+import pytest
 from tiny_model import build_tiny_model
 
+from bot.console import ConsoleScheduler
+from bot.runtime import open_service
+from bot.service import ChatRef
+from bot.settings import Settings, load_settings
 from seeds import demo_articles
+from summarizer.model.transformers_backend import snapshot_path
 from summarizer.summary import FALLBACK_LABEL
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def briefbot(
-    tmp_path: Path, *args: str, stdin: str = "", **env_overrides: str
-) -> subprocess.CompletedProcess[str]:
+def console_env(tmp_path: Path, **env_overrides: str) -> dict[str, str]:
     env = {
         **os.environ,
         "BRIEFBOT_DATABASE": str(tmp_path / "console.db"),
         "BRIEFBOT_MODEL_CACHE": str(tmp_path / "models"),
     }
-    env.pop("BRIEFBOT_TELEGRAM_TOKEN", None)
+    for name in list(env):
+        if name.startswith("BRIEFBOT_") and name not in {
+            "BRIEFBOT_DATABASE",
+            "BRIEFBOT_MODEL_CACHE",
+        }:
+            env.pop(name)
     env.update(env_overrides)
+    return env
+
+
+def briefbot(
+    tmp_path: Path, *args: str, stdin: str = "", **env_overrides: str
+) -> subprocess.CompletedProcess[str]:
+    env = console_env(tmp_path, **env_overrides)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
@@ -45,7 +65,7 @@ def test_help_from_a_pipe(tmp_path):
 
 def test_paste_then_restart_still_lists_it(tmp_path):
     _, article = demo_articles()[1]
-    first = briefbot(tmp_path, "console", "--no-model", stdin=article + "\n\n/quit\n")
+    first = briefbot(tmp_path, "console", "--no-model", stdin=article + "\n.\n/quit\n")
     assert first.returncode == 0, first.stderr
     assert "Stored as #1" in first.stdout
     assert "Who said what" in first.stdout and "Taras Lisovskiy" in first.stdout
@@ -105,3 +125,184 @@ def test_analyze_with_a_missing_model_is_one_clear_line(tmp_path):
     done = briefbot(tmp_path, "analyze", str(article), BRIEFBOT_MODEL="/nowhere/m.gguf")
     assert done.returncode == 2
     assert done.stderr.strip() == "briefbot: BRIEFBOT_MODEL=/nowhere/m.gguf: no such GGUF file"
+
+
+def pasted(article: str) -> str:
+    """An article as people paste one: its paragraphs separated by blank lines."""
+    return "\n\n".join(article.splitlines())
+
+
+def stored_titles(tmp_path: Path) -> list[str]:
+    listed = briefbot(tmp_path, "console", "--no-model", stdin="/articles\n")
+    assert listed.returncode == 0, listed.stderr
+    return [line for line in listed.stdout.splitlines() if line.startswith("• #")]
+
+
+def test_a_bracketed_paste_in_a_terminal_is_one_article(tmp_path):
+    _, article = demo_articles()[1]
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.cli", "console", "--no-model"],
+        cwd=str(tmp_path),
+        env=console_env(tmp_path, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm"),
+        encoding="utf-8",
+        dimensions=(50, 200),
+        timeout=90,
+    )
+    child.logfile_read = transcript = io.StringIO()
+    bracketed_paste_on = "\x1b[?2004h"  # what the console asks the terminal for
+    try:
+        child.expect_exact(bracketed_paste_on)
+        child.send("\x1b[200~" + pasted(article) + "\x1b[201~")
+        child.send("\r")
+        child.expect_exact("Stored as #1")
+        child.expect_exact("Taras Lisovskiy")
+        child.expect_exact(bracketed_paste_on)  # the next prompt
+        child.send("/quit\r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert "too short" not in transcript.getvalue()
+    assert transcript.getvalue().count("Stored as #") == 1
+    assert stored_titles(tmp_path) == [
+        "• #1 Kyiv rejects Moscow's 'referendum' offer as talks stall in Geneva"
+    ]
+
+
+def test_a_piped_article_with_blank_lines_is_one_article_and_one_brief(tmp_path):
+    _, article = demo_articles()[1]
+    done = briefbot(tmp_path, "console", "--no-model", stdin=pasted(article) + "\n.\n/articles\n")
+    assert done.returncode == 0, done.stderr
+    assert "too short" not in done.stdout
+    assert done.stdout.count("Stored as #") == 1
+    # the interim brief (positions, summary pending) is not printed before the final one
+    assert done.stdout.count("Who said what") == 1
+    assert "• #1 Kyiv rejects Moscow's 'referendum' offer" in done.stdout
+
+
+def test_the_end_of_the_input_ends_an_article(tmp_path):
+    _, article = demo_articles()[0]
+    done = briefbot(tmp_path, "console", "--no-model", stdin="/help\n\n" + pasted(article))
+    assert done.returncode == 0, done.stderr
+    assert "Stored as #1" in done.stdout and "too short" not in done.stdout
+    assert len(stored_titles(tmp_path)) == 1
+
+
+def test_files_are_stored_by_the_console_and_by_add(tmp_path):
+    _, first = demo_articles()[0]
+    _, second = demo_articles()[2]
+    _, third = demo_articles()[3]
+    (tmp_path / "a.txt").write_text(pasted(first), encoding="utf-8")
+    head, *paragraphs = second.splitlines()
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    (tmp_path / "b.html").write_text(
+        f"<html><head><title>{head}</title></head><body><nav>Home | World</nav>"
+        f"<article><h1>{head}</h1>{body}</article></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "c.txt").write_text(third, encoding="utf-8")
+    done = briefbot(
+        tmp_path, "console", "--no-model", stdin="/file a.txt\n/file b.html\n/file nope.txt\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Stored as #1" in done.stdout and "Stored as #2" in done.stdout
+    assert "I can't read nope.txt: No such file or directory." in done.stdout
+    added = briefbot(tmp_path, "add", "c.txt", "--no-model")
+    assert added.returncode == 0, added.stderr
+    assert "Stored as #3" in added.stdout
+    titles = stored_titles(tmp_path)
+    assert len(titles) == 3
+    assert f"• #2 {head}" in titles
+
+
+def test_an_untitled_article_is_listed_by_its_first_words_cut_at_a_word(tmp_path):
+    _, article = demo_articles()[2]
+    body = article.split("\n", 1)[1]  # no headline: the first line is a long sentence
+    done = briefbot(tmp_path, "console", "--no-model", stdin=body + "\n.\n/articles\n")
+    assert done.returncode == 0, done.stderr
+    (listed,) = [line for line in done.stdout.splitlines() if line.startswith("• #1 ")]
+    shown = listed.removeprefix("• #1 ")
+    assert shown.endswith("…") and len(shown) <= 80
+    kept = shown.removesuffix("…")
+    assert body.startswith(kept) and body[len(kept)] in " ,;:"
+
+
+def test_quit_right_after_start_does_not_wait_for_the_model_load(tmp_path):
+    """A model load that never ends (the kept int8 file is a pipe nobody writes) stands in
+    for the real one's minute: /quit must leave anyway."""
+    model = build_tiny_model(tmp_path / "tiny")
+    snapshot = snapshot_path(str(model), tmp_path / "models")
+    snapshot.mkdir(parents=True)
+    os.mkfifo(snapshot / "rest.pt")
+    try:
+        done = briefbot(tmp_path, "console", stdin="/quit\n", BRIEFBOT_MODEL=str(model))
+    except subprocess.TimeoutExpired:
+        pytest.fail("/quit waited for the model load")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_failing_model_is_one_log_line_on_stderr_not_a_traceback(tmp_path):
+    _, article = demo_articles()[1]
+    done = briefbot(tmp_path, "console", stdin=article + "\n.\n", BRIEFBOT_MODEL="/nowhere/m.gguf")
+    assert done.returncode == 0, done.stderr
+    assert "Sorry: the summary could not be written; positions are kept." in done.stdout
+    assert "Traceback" not in done.stderr
+    assert "no such GGUF file" in done.stderr
+    assert all(line.startswith("briefbot: ") for line in done.stderr.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_API_URL", "api.telegram.org"),
+        ("MODEL_THREADS", "-1"),
+        ("ANALYSIS_QUEUE_SIZE", "0"),
+        ("ANALYSIS_TIMEOUT_S", "soon"),
+        ("ALLOWED_USER_IDS", "alice,bob"),
+        ("SUBMISSIONS_PER_HOUR", "0"),
+        ("WEBHOOK_URL", "example.org/hook"),
+        ("WEBHOOK_PORT", "70000"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_each_bad_setting_is_one_line_and_exit_1(tmp_path, name, value):
+    done = briefbot(tmp_path, "console", "--no-model", **{f"BRIEFBOT_{name}": value})
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"briefbot: bad setting BRIEFBOT_{name}: ")
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"), [("1,2", [1, 2]), ("[1, 2]", [1, 2]), ("7", [7]), (" 3 , 4 ", [3, 4])]
+)
+def test_allowed_user_ids_take_a_comma_list_json_or_one_id(tmp_path, monkeypatch, value, ids):
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("BRIEFBOT_ALLOWED_USER_IDS", value)
+    assert load_settings().allowed_user_ids == ids
+
+
+def test_logs_default_to_warnings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRIEFBOT_LOG_LEVEL", raising=False)
+    assert load_settings().log_level == "WARNING"
+
+
+async def test_the_console_prints_a_daily_briefing_when_it_is_due(tmp_path):
+    printed: list[str] = []
+    due = asyncio.Event()
+
+    def write(text: str) -> None:
+        printed.append(text)
+        due.set()
+
+    today = datetime.now(UTC).date()
+    just_before = datetime.combine(today, time(8, 0), tzinfo=UTC) - timedelta(milliseconds=50)
+    scheduler = ConsoleScheduler(write, clock=lambda: just_before)
+    settings = Settings(database=tmp_path / "c.db", model_cache=tmp_path / "models")
+    async with open_service(settings, scheduler=scheduler, use_model=False) as service:
+        scheduler.service = service
+        (reply,) = await service.handle(ChatRef(0), "/subscribe 08:00 UTC")
+        assert "Subscribed" in reply.reply.plain()
+        await asyncio.wait_for(due.wait(), timeout=30)
+        scheduler.close()
+    assert printed[0].startswith("Your briefing")

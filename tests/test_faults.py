@@ -253,11 +253,12 @@ async def test_full_disk_refuses_the_submission_and_writes_nothing(tmp_path: Pat
 
 
 async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
-    tmp_path: Path,
-) -> None:
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """Another process holds the database while the worker saves: no half-written analysis,
     the user is told, and once the lock goes the worker (which used to die on its next sweep
     of the queue) analyses the article in full."""
+    monkeypatch.setattr("bot.service.analysis.STORAGE_RETRY_S", 0.1)
     model = StandInModel("hang", "answer")
     config = settings_for(tmp_path)
     try:
@@ -277,7 +278,7 @@ async def test_lock_during_the_save_is_survived_and_the_article_analysed_later(
             finally:
                 locker.rollback()
                 locker.close()
-            assert "Sorry: the analysis failed unexpectedly" in told
+            assert "Sorry: the database could not store the analysis; I'll try again" in told
 
             await until_done(config.database)
             brief = await text_of(await svc.handle(CHAT, "/summary 1"))
@@ -380,8 +381,10 @@ async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_i
     import bot.service.analysis as analysis
 
     release = threading.Event()
+    loading = threading.Event()
 
     def loading_then_refused() -> None:  # what the interpreter does to a loader at exit
+        loading.set()
         release.wait(5)
         raise RuntimeError("cannot schedule new futures after interpreter shutdown")
 
@@ -389,8 +392,11 @@ async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_i
     quitting = LocalAnalyzer(None, cache_dir=tmp_path)
     with caplog.at_level("DEBUG", logger="bot.service.analysis"):
         quitting.warm_up()
-        await quitting.close()
+        assert await asyncio.to_thread(loading.wait, 5)  # quitting mid-load, not before it
+        closing = asyncio.ensure_future(quitting.close())
+        await asyncio.sleep(0)  # close() has begun: the analyzer knows it is quitting
         release.set()
+        await closing
         await asyncio.to_thread(quitting._executor.shutdown, wait=True)
     assert "abandoned at shutdown" in caplog.text
     assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import ipaddress
+import os
 import shutil
 import ssl
 import subprocess
 import time
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Awaitable
 from datetime import date
 from pathlib import Path
 
 import pytest
-from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, article_html, page, redirect
+from botapi_stub import ARTICLE_PARAGRAPHS, PageServer, Route, article_html, page, redirect
 from httpcore._backends.auto import AutoBackend
 
+from bot.fetch.pool import MAX_HTML_CHARS, ExtractionPool
 from bot.fetch.safe import SafeFetcher, is_public
 from bot.service.ports import FetchError
 
@@ -311,3 +318,371 @@ def test_non_public_addresses(address: str) -> None:
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
 def test_public_addresses(address: str) -> None:
     assert is_public(ipaddress.ip_address(address))
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: every special-purpose address block, and IPv4 hidden inside IPv6
+
+
+def _registry_blocks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """What `ipaddress` itself knows as special (private, reserved, link-local, multicast,
+    site-local, shared), plus the IANA special-purpose registries (RFC 6890, 8215, 3879 and
+    later) that Python 3.11's tables miss."""
+    found: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for constants in (ipaddress._IPv4Constants, ipaddress._IPv6Constants):  # type: ignore[attr-defined]
+        for name, value in vars(constants).items():
+            if name.endswith("_networks"):
+                found += value
+            elif name.endswith("_network") and name != "_public_network":
+                found.append(value)
+    found.append(ipaddress.ip_network("100.64.0.0/10"))
+    found += map(
+        ipaddress.ip_network,
+        [
+            "192.0.0.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24",
+            "192.175.48.0/24", "::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "100::/64",
+            "2001::/23", "2001:1::1/128", "2001:4:112::/48", "2001:20::/28", "2001:30::/28",
+            "2620:4f:8000::/48", "3fff::/20", "5f00::/16", "fec0::/10",
+        ],
+    )  # fmt: skip
+    return found
+
+
+SPECIAL_ADDRESSES = sorted(
+    {
+        str(address)
+        for block in _registry_blocks()
+        for address in (block[0], block[-1], block[block.num_addresses // 2])
+        if not (block.version == 6 and address.ipv4_mapped)  # judged by their IPv4 below
+    }
+)
+PRIVATE_V4 = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "192.168.1.1", "0.0.0.0", "100.64.0.1"]
+
+
+def _embeddings(v4: str) -> list[str]:
+    """Every way an IPv6 address can name an IPv4 one."""
+    n = int(ipaddress.IPv4Address(v4))
+    return [
+        str(ipaddress.IPv6Address(prefix | n))
+        for prefix in (
+            0xFFFF << 32,  # IPv4-mapped ::ffff:a.b.c.d
+            0,  # IPv4-compatible ::a.b.c.d
+            0xFFFF << 48,  # IPv4-translated ::ffff:0:a.b.c.d
+            int(ipaddress.IPv6Address("64:ff9b::")),  # NAT64, well-known
+            int(ipaddress.IPv6Address("64:ff9b:1::")),  # NAT64, local use
+        )
+    ] + [
+        str(ipaddress.IPv6Address((0x2002 << 112) | (n << 80))),  # 6to4
+        str(ipaddress.IPv6Address((0x20010000 << 96) | (n ^ 0xFFFFFFFF))),  # Teredo
+    ]
+
+
+@pytest.mark.parametrize(
+    "address", SPECIAL_ADDRESSES + [e for v4 in PRIVATE_V4 for e in _embeddings(v4)]
+)
+def test_every_special_purpose_address_is_refused(address: str) -> None:
+    assert not is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"])
+def test_public_ipv4_inside_ipv6_stays_reachable(address: str) -> None:
+    """NAT64 is how an IPv6-only server reaches IPv4 sites; mapped forms come from dual-stack
+    resolvers. Refusing the block would refuse every site for those servers."""
+    assert is_public(ipaddress.ip_address(address))
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: compressed bombs, odd encodings, and servers that break off
+
+
+def _compressed(data_mib: int, wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(data_mib)) + packer.flush()
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9)
+
+
+def _encoded(body: bytes, *encodings: str, kind: str = "text/html") -> Route:
+    def route(handler):  # type: ignore[no-untyped-def]
+        handler.send_response(200)
+        handler.send_header("Content-Type", kind)
+        for encoding in encodings:  # two values are two header lines
+            handler.send_header("Content-Encoding", encoding)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return route
+
+
+@pytest.fixture(scope="module")
+def bombs() -> dict[str, Route]:
+    """64 MiB of zeros as 65 KB of gzip (and 270 bytes of gzip-in-gzip), deflate both ways."""
+    gzipped = _compressed(64, 31)
+    return {
+        "/bomb-gzip": _encoded(gzipped, "gzip"),
+        "/bomb-deflate": _encoded(_compressed(64, 15), "deflate"),
+        "/bomb-raw-deflate": _encoded(_compressed(64, -15), "deflate"),
+        "/bomb-gzip-gzip": _encoded(_gzip(gzipped), "gzip, gzip"),
+        "/bomb-gzip-twice": _encoded(_gzip(gzipped), "gzip", "gzip"),
+    }
+
+
+@pytest.fixture
+def bomb_site(bombs: dict[str, Route]):  # type: ignore[no-untyped-def]
+    server = PageServer(bombs)
+    yield server
+    server.close()
+
+
+async def _peak_bytes(work: Awaitable[str]) -> tuple[str, int]:
+    tracemalloc.start()
+    try:
+        return await work, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/bomb-gzip", "too large"),
+        ("/bomb-deflate", "too large"),
+        ("/bomb-raw-deflate", "too large"),
+        ("/bomb-gzip-gzip", "packed in a way I don't read"),
+        ("/bomb-gzip-twice", "packed in a way I don't read"),
+    ],
+)
+async def test_compression_bomb_is_refused_holding_little_memory(
+    bomb_site: PageServer, path: str, words: str
+) -> None:
+    """The size cap counts inflated bytes as they come, one 64 KiB slice at a time, so a
+    64 MiB bomb costs about the cap (3 MiB), not 64 MiB at once."""
+    fetcher = SafeFetcher(allow_private_for_tests={bomb_site.host_port})
+    try:
+        message, peak = await _peak_bytes(refused(fetcher, bomb_site.url(path)))
+    finally:
+        await fetcher.aclose()
+    assert words in message
+    assert peak < 16 * 1024 * 1024, f"{peak:,} bytes held at once"
+
+
+ARTICLE = article_html().encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "encodings"),
+    [
+        (_gzip(ARTICLE), ("gzip",)),
+        (_gzip(ARTICLE), ("x-gzip",)),
+        (zlib.compress(ARTICLE), ("deflate",)),
+        (zlib.compress(ARTICLE)[2:-4], ("deflate",)),  # raw deflate, as IIS sends it
+        (ARTICLE, ("identity",)),
+        (_gzip(ARTICLE), ("identity", "GZIP")),
+    ],
+    ids=["gzip", "x-gzip", "deflate", "raw-deflate", "identity", "identity-then-gzip"],
+)
+async def test_compressed_pages_are_read(body: bytes, encodings: tuple[str, ...]) -> None:
+    server = PageServer({"/a": _encoded(body, *encodings)})
+    fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
+    try:
+        fetched = await fetcher.fetch(server.url("/a"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+    assert fetched.title == "Council expands night buses"
+
+
+@pytest.mark.parametrize(
+    ("route", "words"),
+    [
+        (_encoded(_gzip(ARTICLE), "br"), "packed in a way I don't read"),
+        (_encoded(_gzip(ARTICLE), "zstd"), "packed in a way I don't read"),
+        (_encoded(_gzip(ARTICLE), "compress"), "packed in a way I don't read"),
+        (_encoded(_gzip(ARTICLE), "x-custom"), "packed in a way I don't read"),
+        (_encoded(b"\x1f\x8b\x08\x00 not really gzip" * 10, "gzip"), "damaged compressed page"),
+        (_encoded(b"\x78\x9c garbage" * 10, "deflate"), "damaged compressed page"),
+    ],
+    ids=["br", "zstd", "compress", "unknown", "bad-gzip", "bad-deflate"],
+)
+async def test_unknown_or_broken_encodings_get_a_sentence(route: Route, words: str) -> None:
+    """httpx skipped codings it did not know (the packed bytes went to the parser as a
+    page), and a damaged gzip stream raised httpx.DecodingError out of the fetcher."""
+    server = PageServer({"/a": route})
+    fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
+    try:
+        assert words in await refused(fetcher, server.url("/a"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+
+
+def _stalls_mid_page(handler):  # type: ignore[no-untyped-def]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(ARTICLE)))
+    handler.end_headers()
+    handler.wfile.write(ARTICLE[:500])
+    handler.wfile.flush()
+    time.sleep(2)
+
+
+def _cut_off(handler):  # type: ignore[no-untyped-def]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(ARTICLE) * 2))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(ARTICLE)
+    handler.close_connection = True
+
+
+def _bad_chunks(handler):  # type: ignore[no-untyped-def]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    handler.wfile.write(b"10\r\n<html><body><p>hi\r\nzz-not-a-size\r\n")
+    handler.close_connection = True
+
+
+def _gzip_transfer(handler):  # type: ignore[no-untyped-def]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Transfer-Encoding", "gzip, chunked")
+    handler.end_headers()
+    body = _gzip(ARTICLE)
+    handler.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+
+
+@pytest.mark.parametrize(
+    ("route", "words"),
+    [
+        (_stalls_mid_page, "took too long"),
+        (_cut_off, "couldn't reach"),
+        (_bad_chunks, "couldn't reach"),
+        (_gzip_transfer, "couldn't reach"),
+    ],
+    ids=["stalls", "cut-off", "bad-chunks", "gzip-transfer-encoding"],
+)
+async def test_server_breaking_off_mid_page_gets_a_sentence(route: Route, words: str) -> None:
+    """Reading the body raised httpx's ReadTimeout / RemoteProtocolError out of the fetcher
+    (only the headers were inside its error handling)."""
+    server = PageServer({"/a": route})
+    fetcher = SafeFetcher(read_timeout=0.5, allow_private_for_tests={server.host_port})
+    try:
+        assert words in await refused(fetcher, server.url("/a"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "charset", ["rot13", "base64", "hex", "punycode", "idna", "zlib", "no-such-charset"]
+)
+@pytest.mark.parametrize("where", ["header", "meta"])
+async def test_charsets_that_are_not_web_text_encodings_fall_back_to_utf8(
+    charset: str, where: str
+) -> None:
+    """`rot13`, `base64` and `hex` are codecs but not text encodings: decoding raised
+    LookupError out of the fetcher; `punycode` and `idna` raised UnicodeError."""
+    html = article_html().replace('<meta charset="utf-8">', "")
+    if where == "meta":
+        route = page(html.replace("<head>", f'<head><meta charset="{charset}">'), "text/html")
+    else:
+        route = page(html.encode(), f"text/html; charset={charset}")
+    server = PageServer({"/a": route})
+    fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
+    try:
+        fetched = await fetcher.fetch(server.url("/a"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+    assert "backbone of this city" in fetched.text
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["data:text/html,<p>an article</p>", "data:text/html;base64,PHA+", "javascript:alert(1)"],
+)
+async def test_redirect_to_data_or_javascript_gets_a_sentence(location: str) -> None:
+    """httpx joins the Location before returning the response, and raised InvalidURL
+    (not an HTTPError) out of the fetcher."""
+    server = PageServer({"/a": redirect(location)})
+    fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
+    try:
+        assert "only http:// and https://" in await refused(fetcher, server.url("/a"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+
+
+async def test_no_cookie_travels_from_one_fetch_to_the_next() -> None:
+    """One client serves every user: a cookie set on Alice's fetch went out on Bob's."""
+    cookies_seen: list[str | None] = []
+
+    def sets_cookie(handler):  # type: ignore[no-untyped-def]
+        cookies_seen.append(handler.headers.get("Cookie"))
+        handler.reply(200, ARTICLE, "text/html", **{"Set-Cookie": "session=alice; Path=/"})
+
+    server = PageServer({"/a": sets_cookie, "/b": sets_cookie})
+    fetcher = SafeFetcher(allow_private_for_tests={server.host_port})
+    try:
+        await fetcher.fetch(server.url("/a"))
+        await fetcher.fetch(server.url("/b"))
+    finally:
+        await fetcher.aclose()
+        server.close()
+    assert cookies_seen == [None, None]
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: extraction in a worker process that is killed at its time limit
+
+# 1.1 MB that trafilatura takes about 3 s to read (measured on this project's 2-core host)
+SLOW_HTML = (
+    "<html><body>"
+    + "<div><p>The minister said the plan would work.</p></div>" * 20_000
+    + "</body></html>"
+)
+
+
+def worker_pids() -> set[int]:
+    """This process's children now: the extraction workers among them."""
+    tasks = Path(f"/proc/{os.getpid()}/task").iterdir()
+    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
+
+
+@pytest.fixture
+async def quick_pool() -> AsyncIterator[ExtractionPool]:
+    pool = ExtractionPool(workers=1, time_limit_s=0.3)
+    yield pool
+    await asyncio.to_thread(pool.close)
+
+
+async def test_slow_page_is_stopped_at_the_time_limit_and_its_worker_killed(
+    quick_pool: ExtractionPool,
+) -> None:
+    """A thread could only be abandoned, still parsing; the worker process is killed, and
+    the next page gets a fresh one."""
+    server = PageServer({"/slow": page(SLOW_HTML), "/article": page(article_html())})
+    fetcher = SafeFetcher(extractor=quick_pool, allow_private_for_tests={server.host_port})
+    try:
+        before = worker_pids()
+        assert (await fetcher.fetch(server.url("/article"))).title
+        (worker,) = worker_pids() - before
+        assert "takes me too long to read" in await refused(fetcher, server.url("/slow"))
+        assert worker not in worker_pids()
+        assert (await fetcher.fetch(server.url("/article"))).title
+        assert len(worker_pids() - before) == 1
+    finally:
+        await fetcher.aclose()
+        server.close()
+
+
+async def test_parser_input_is_capped(quick_pool: ExtractionPool) -> None:
+    with pytest.raises(FetchError, match="too large"):
+        await quick_pool.extract("<p>" + "x" * MAX_HTML_CHARS, None)

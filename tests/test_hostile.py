@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub, PageServer, article_html, page, redirect
 from telegram.ext import Application
-from test_fetch import CONSENT_PAGE, PAYWALL_PAGE, _big
+from test_fetch import CONSENT_PAGE, PAYWALL_PAGE, SLOW_HTML, _big, _encoded, _gzip
 from test_service import CHAT, demo, service, settings_for, text_of  # noqa: F401 (fixture)
 from test_telegram import (  # noqa: F401 (fixtures)
     bot,
@@ -28,10 +29,15 @@ from test_telegram import (  # noqa: F401 (fixtures)
     stub,
 )
 
+from bot.fetch.pool import ExtractionPool
+from bot.fetch.safe import SafeFetcher
 from bot.runtime import open_service
 from bot.service import ChatRef
-from bot.service.core import MAX_ARTICLE_CHARS
+from bot.service.core import MAX_ARTICLE_CHARS, MAX_DOCUMENT_BYTES
+from bot.service.ports import FetchedPage
 from bot.settings import Settings
+
+OTHER = ChatRef(chat_id=43, user_id=8)
 
 # ---------------------------------------------------------------------------------------
 # through the real Telegram path (PTB Application + Bot API stand-in on 127.0.0.1)
@@ -348,3 +354,179 @@ async def test_wrong_arguments_get_a_sentence_and_change_nothing(
     assert expected in await text_of(await service.handle(CHAT, command))
     assert "#1 Kyiv rejects" in await text_of(await service.handle(CHAT, "/articles"))
     assert service.test_scheduler.scheduled == []
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: documents parsed off the event loop under a real time limit
+
+
+async def test_other_chats_are_answered_while_a_document_is_parsed(tmp_path: Path) -> None:
+    """A 1.1 MB document that trafilatura reads for seconds: it was parsed on the event loop,
+    so no other chat got an answer until it was done."""
+    async with open_service(settings_for(tmp_path), use_model=False) as svc:
+        reading = asyncio.create_task(svc.submit_document(CHAT, "slow.html", SLOW_HTML.encode()))
+        answered = 0
+        while not reading.done():
+            assert "/subscribe HH:MM" in await text_of(await svc.handle(OTHER, "/help"))
+            answered += 1
+            await asyncio.sleep(0.01)
+        await text_of(await reading)
+    assert answered >= 20
+
+
+async def test_slow_document_gets_a_sentence_at_the_time_limit(tmp_path: Path) -> None:
+    async with open_service(settings_for(tmp_path), use_model=False) as svc:
+        svc.extractor = quick = ExtractionPool(workers=1, time_limit_s=0.3)
+        try:
+            reply = await text_of(await svc.submit_document(CHAT, "slow.html", SLOW_HTML.encode()))
+            assert "takes me too long to read" in reply
+            assert "No articles stored yet" in await text_of(await svc.handle(CHAT, "/articles"))
+            good = await svc.submit_document(CHAT, "buses.html", article_html().encode())
+            assert "Who said what" in await text_of(good)
+        finally:
+            await asyncio.to_thread(quick.close)
+
+
+async def test_document_over_the_byte_limit_is_refused_before_decoding(tmp_path: Path) -> None:
+    """The 2 MB limit lived only in the Telegram skin; the core decoded whatever it got."""
+    async with open_service(settings_for(tmp_path), use_model=False) as svc:
+        data = b"The minister said. " * (MAX_DOCUMENT_BYTES // 19 + 1)
+        reply = await text_of(await svc.submit_document(CHAT, "big.txt", data))
+        assert "too large; I read files up to 2 MB" in reply
+
+
+async def test_document_of_unstated_size_is_not_downloaded(
+    bot: Application,  # noqa: F811
+    stub: BotApiStub,  # noqa: F811
+) -> None:
+    """Telegram may leave file_size out; a local Bot API server serves files of any size."""
+    stub.files["big"] = ("documents/big.txt", b"x" * (MAX_DOCUMENT_BYTES + 1))
+    unstated = {"file_id": "big", "file_unique_id": "ubig", "file_name": "big.txt"}
+    stub.message(document=unstated)
+    await stub.wait_for(showing(stub, "too large"))
+    assert not stub.sent("getFile")
+
+
+# ---------------------------------------------------------------------------------------
+# issue 16: hostile links among good ones, and the submission limit
+
+
+async def test_hostile_links_among_good_ones_each_get_their_answer(
+    settings: Settings,  # noqa: F811
+    stub: BotApiStub,  # noqa: F811
+) -> None:
+    """A redirect to data:/javascript: and a page in 'rot13' raised out of the fetcher: the
+    user saw one generic 'Sorry', and the good links of the message, already stored, were
+    never answered."""
+    routes = {
+        "/good": page(article_html()),
+        "/to-data": redirect("data:text/html,<p>an article</p>"),
+        "/rot13": page(article_html(title="Harbour strike").encode(), "text/html; charset=rot13"),
+        "/to-js": redirect("javascript:alert(1)"),
+        "/bomb": _encoded(_gzip(_gzip(b"\0" * 1_000_000)), "gzip, gzip"),
+    }
+    links = PageServer(routes)
+    try:
+        async with running(make_app(settings, links)):
+            stub.message(" ".join(links.url(p) for p in routes))
+            await stub.wait_for(showing(stub, "Council expands night buses", "Who said what"))
+            await stub.wait_for(showing(stub, "Harbour strike", "Who said what"))
+            for path, words in [
+                ("/to-data", "only http:// and https://"),
+                ("/to-js", "only http:// and https://"),
+                ("/bomb", "packed in a way I don't read"),
+            ]:
+                await stub.wait_for(showing(stub, links.url(path), words))
+            assert not any("Sorry, something went wrong" in t for t in stub.texts())
+    finally:
+        links.close()
+
+
+class _FaultyFetcher:
+    """A fetcher with a bug for one link: no real fetcher can be made to have one on cue."""
+
+    def __init__(self, real: SafeFetcher, bad: str) -> None:
+        self._real, self._bad = real, bad
+
+    async def fetch(self, url: str) -> FetchedPage:
+        if url == self._bad:
+            raise RuntimeError("a bug in the fetcher")
+        return await self._real.fetch(url)
+
+
+async def test_a_fault_in_the_fetcher_costs_only_its_own_link(tmp_path: Path) -> None:
+    links = PageServer({"/good": page(article_html()), "/bad": page(article_html())})
+    real = SafeFetcher(allow_private_for_tests={links.host_port})
+    fetcher = _FaultyFetcher(real, links.url("/bad"))
+    try:
+        async with open_service(settings_for(tmp_path), fetcher=fetcher, use_model=False) as svc:
+            reply = await text_of(
+                await svc.handle(CHAT, f"{links.url('/bad')} {links.url('/good')}")
+            )
+    finally:
+        await real.aclose()
+        links.close()
+    assert f"{links.url('/bad')}: Sorry, I couldn't read that page." in reply
+    assert "Council expands night buses" in reply and "Who said what" in reply
+
+
+async def test_links_are_counted_against_the_limit_before_they_are_fetched(
+    tmp_path: Path,
+) -> None:
+    """Only stored articles were counted, after fetching: 20 links that fail (or that the
+    user knows will be refused) were 20 fetches with a limit of 3."""
+    links = PageServer({f"/gone{i}": page("<h1>Gone</h1>", status=404) for i in range(20)})
+    fetcher = SafeFetcher(allow_private_for_tests={links.host_port})
+    limited = settings_for(tmp_path, submissions_per_hour=3)
+    try:
+        async with open_service(limited, fetcher=fetcher, use_model=False) as svc:
+            replies = [
+                await text_of(
+                    await svc.handle(
+                        CHAT, " ".join(links.url(f"/gone{i}") for i in range(n, n + 5))
+                    )
+                )
+                for n in range(0, 20, 5)
+            ]
+    finally:
+        await fetcher.aclose()
+        links.close()
+    assert len(links.requests) == 3
+    assert all("please wait" in reply for reply in replies)
+
+
+async def test_one_user_reads_one_link_at_a_time_and_others_are_not_held(
+    tmp_path: Path,
+) -> None:
+    """Several messages of slow links at once held every extraction worker (bench/hostile.py:
+    the other chats' p99 went from 1 s to 14 s); one user's links now queue behind each
+    other, while another user's link is fetched alongside."""
+    in_flight: dict[str, int] = {"a": 0, "b": 0}
+    most: dict[str, int] = {"a": 0, "b": 0, "both": 0}
+    lock = threading.Lock()
+
+    def slow(handler):  # type: ignore[no-untyped-def]
+        who = handler.path[len("/slow-")]
+        with lock:
+            in_flight[who] += 1
+            most[who] = max(most[who], in_flight[who])
+            most["both"] = max(most["both"], sum(in_flight.values()))
+        time.sleep(0.5)
+        with lock:
+            in_flight[who] -= 1
+        handler.reply(200, b"<p>short</p>", "text/html")
+
+    paths = ["/slow-a1", "/slow-a2", "/slow-a3", "/slow-b"]
+    links = PageServer(dict.fromkeys(paths, slow))
+    fetcher = SafeFetcher(allow_private_for_tests={links.host_port})
+    try:
+        async with open_service(settings_for(tmp_path), fetcher=fetcher, use_model=False) as svc:
+            await asyncio.gather(
+                *(svc.handle(CHAT, links.url(p)) for p in paths[:3]),
+                svc.handle(OTHER, links.url(paths[3])),
+            )
+    finally:
+        await fetcher.aclose()
+        links.close()
+    assert sorted(links.requests) == sorted(paths)
+    assert most == {"a": 1, "b": 1, "both": 2}

@@ -482,3 +482,20 @@ def test_a_roomy_cache_layer_holds_what_concatenation_would():
     new = torch.full((1, 1, 1, 4), 9.0)
     keys, _ = layer.update(new, -new)
     assert torch.equal(keys, torch.cat([expected[1:], new], dim=-2))
+
+
+def test_a_converted_model_is_readable_by_other_users(tiny_dir, tmp_path):
+    """An image converts the model as root and runs as another user."""
+    import tempfile
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = Path(tempfile.mkdtemp(dir=tmp_path))  # 0700, as prepare's working directory
+    packaged.save_converted(
+        AutoTokenizer.from_pretrained(tiny_dir), AutoModelForCausalLM.from_pretrained(tiny_dir), out
+    )
+    written = [out, *out.rglob("*")]
+    assert any(p.name.endswith(".safetensors") for p in written)
+    for path in written:
+        assert path.stat().st_mode & 0o444 == 0o444, path
+        assert not path.is_dir() or path.stat().st_mode & 0o111 == 0o111, path

@@ -73,13 +73,16 @@ def test_scare_quotes_in_authors_voice_are_nobodys() -> None:
     assert q == {"Lucy Hall": ["a disgrace"]}
 
 
-def test_unnamed_source_is_dropped_not_guessed() -> None:
+def test_unnamed_source_is_labelled_not_guessed() -> None:
     text = (
         "President Omar Haddad spoke on Sunday. “The army will withdraw next week,” one source "
         "told the newspaper. “We are ready for talks,” Haddad said."
     )
     q = quotes_of(text)
-    assert q == {"Omar Haddad": ["We are ready for talks"]}
+    assert q == {
+        "Omar Haddad": ["We are ready for talks"],
+        "unnamed: source": ["The army will withdraw next week"],
+    }
 
 
 def test_two_people_with_one_surname_stay_two() -> None:
@@ -267,7 +270,7 @@ def test_short_form_of_a_body_is_the_same_body() -> None:
 
 def test_name_after_in_is_a_place_not_the_speaker() -> None:
     text = "“It never pays for the diesel,” one skipper in Ålesund said on Friday."
-    assert quotes_of(text) == {}
+    assert quotes_of(text) == {"unnamed: skipper": ["It never pays for the diesel"]}
 
 
 def test_who_clause_makes_a_person_of_a_mislabelled_name() -> None:

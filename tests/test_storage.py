@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
+import asyncpg
 import pytest
 
-from storage import NewArticle, SqliteStore, StorageError
+from bot.runtime import open_service
+from bot.settings import load_settings
+from storage import NewArticle, QueryTooCostly, SqliteStore, StorageError, Store, open_store
+from storage.postgres import PostgresStore
+from storage.postgres import migrations as pg_migrations
 from storage.sqlite import migrations
 from summarizer.names import name_key
 from summarizer.types import Analysis, Position, Span, Summary
@@ -24,9 +33,41 @@ def span(text: str, quote: str) -> Span:
     return Span(text=quote, start=start, end=start + len(quote))
 
 
+@dataclass
+class Backend:
+    """One database both stores can open: reopening it is how a test restarts the process."""
+
+    name: str
+    target: str | Path
+    latest: int
+
+    async def open(self) -> Store:
+        return await open_store(self.target, name_key=name_key)
+
+    async def execute(self, sql: str) -> None:
+        """SQL behind the store's back: to tamper with what it wrote."""
+        if self.name == "sqlite":
+            with sqlite3.connect(self.target) as raw:
+                raw.execute(sql)
+            return
+        raw = await asyncpg.connect(str(self.target))
+        try:
+            await raw.execute(sql)
+        finally:
+            await raw.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path) -> Backend:
+    if request.param == "sqlite":
+        return Backend("sqlite", tmp_path / "b.db", migrations()[-1][0])
+    url = request.getfixturevalue("postgres_url")
+    return Backend("postgresql", url, pg_migrations()[-1][0])
+
+
 @pytest.fixture
-async def store(tmp_path):
-    s = await SqliteStore.open(tmp_path / "b.db", name_key=name_key)
+async def store(backend):
+    s = await backend.open()
     yield s
     await s.close()
 
@@ -48,17 +89,16 @@ def analysis_for(text: str, speaker: str = "Anna Keller", aliases=("Keller",)) -
     )
 
 
-async def test_migrations_set_version_and_are_idempotent(tmp_path):
-    path = tmp_path / "m.db"
-    first = await SqliteStore.open(path, name_key=name_key)
-    latest = migrations()[-1][0]
-    assert await first.schema_version() == latest
+async def test_migrations_set_version_and_are_idempotent(backend):
+    first = await backend.open()
+    assert await first.schema_version() == backend.latest
     await first.close()
-    again = await SqliteStore.open(path, name_key=name_key)  # must not re-run 001
-    assert await again.schema_version() == latest
+    again = await backend.open()  # must not re-run 001
+    assert await again.schema_version() == backend.latest
     await again.close()
-    with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if backend.name == "sqlite":
+        with sqlite3.connect(backend.target) as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
@@ -71,6 +111,10 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
     await v1.close()
     with sqlite3.connect(path) as raw:  # roll the file back to what release 1 wrote
         raw.execute("ALTER TABLE analyses ADD COLUMN stances_s REAL NOT NULL DEFAULT 0")
+        raw.execute("ALTER TABLE positions DROP COLUMN name")
+        raw.execute("ALTER TABLE articles DROP COLUMN lease_owner")
+        raw.execute("ALTER TABLE articles DROP COLUMN lease_until")
+        raw.execute("DROP TABLE briefings_sent")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -80,6 +124,27 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
     with sqlite3.connect(path) as raw:
         columns = {row[1] for row in raw.execute("PRAGMA table_info(analyses)")}
     assert "stances_s" not in columns
+
+
+async def test_an_unnamed_source_is_stored_as_one_and_kept_apart_from_named_people(store):
+    """Every kind of speaker the positions give (a person, an organisation, an unnamed
+    source) survives the round trip, and an unnamed source is no named person's alias."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    analysis = analysis_for(TEXT)
+    unnamed = Position(
+        speaker="unnamed: senior official",
+        kind="unnamed",
+        aliases=["senior official"],
+        quotes=[span(TEXT, "We will not back down,")],
+    )
+    analysis.positions.append(unnamed)
+    await store.save_analysis(article.id, analysis)
+    back = await store.get_analysis(article.id)
+    assert back is not None
+    assert [(p.speaker, p.kind) for p in back.positions] == [
+        ("Anna Keller", "person"),
+        ("unnamed: senior official", "unnamed"),
+    ]
 
 
 async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
@@ -92,13 +157,16 @@ async def test_duplicate_text_is_one_article_linked_to_each_chat(store):
     assert await store.get_article(3, a.id) is None  # not this chat's
 
 
-async def test_article_committed_queued_before_analysis_and_requeued_after_crash(tmp_path):
-    path = tmp_path / "crash.db"
-    s = await SqliteStore.open(path, name_key=name_key)
+async def test_article_committed_queued_before_analysis_and_requeued_after_crash(backend):
+    s = await backend.open()
     article, _ = await s.add_article(1, None, NewArticle(text=TEXT))
-    await s.mark_running(article.id)
+    assert (await s.claim(article.id, "worker-1", lease_s=600)).state == "running"
     await s.close()  # the process "dies" here, mid-analysis
-    reopened = await SqliteStore.open(path, name_key=name_key)
+    reopened = await backend.open()
+    # where several work, a live lease is another worker's: it stays with it
+    assert await reopened.requeue_unfinished(expired_only=True) == []
+    assert await reopened.claim(None, "worker-2", lease_s=600) is None
+    # the only worker knows that what was running died with it
     assert await reopened.requeue_unfinished() == [article.id]
     record = await reopened.get_article(1, article.id)
     assert record is not None and record.state == "queued" and record.attempts == 1
@@ -145,10 +213,10 @@ async def test_two_people_one_surname_stay_two(store):
     assert [m.name for m in await store.find_speakers(1, "Karl Keller")] == ["Karl Keller"]
 
 
-async def test_tampered_quote_never_leaves_storage(store, tmp_path):
+async def test_tampered_quote_never_leaves_storage(store, backend):
     article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
     await store.save_analysis(article.id, analysis_for(TEXT))
-    await store._db.execute("UPDATE quotes SET text = 'We will surrender,'")
+    await backend.execute("UPDATE quotes SET text = 'We will surrender,'")
     (match,) = await store.find_speakers(1, "Keller")
     assert (await store.stance_history(1, match.id))[0].quotes == []
 
@@ -171,13 +239,12 @@ async def test_delete_keeps_article_for_other_chats(store):
     assert await store.get_article_any(article.id) is None
 
 
-async def test_subscriptions_survive_reopen(tmp_path):
-    path = tmp_path / "subs.db"
-    s = await SqliteStore.open(path, name_key=name_key)
+async def test_subscriptions_survive_reopen(backend):
+    s = await backend.open()
     await s.subscribe(5, time(7, 30), "Europe/Rome")
     await s.mark_briefed(5, datetime(2026, 1, 2, tzinfo=UTC))
     await s.close()
-    s = await SqliteStore.open(path, name_key=name_key)
+    s = await backend.open()
     (sub,) = await s.list_subscriptions()
     assert (sub.chat_id, sub.local_time, sub.tz) == (5, time(7, 30), "Europe/Rome")
     assert sub.last_sent_at == datetime(2026, 1, 2, tzinfo=UTC)
@@ -213,3 +280,119 @@ async def test_surname_only_mentions_join_the_full_name(store):
     await store.save_analysis(ids[2], analysis_for(texts[2], "Keller", ()))
     (match,) = await store.find_speakers(1, "Keller")
     assert match.name == "Anna Keller" and match.article_count == 3
+
+
+async def test_two_articles_same_unnamed_label_are_two_speakers(store):
+    """'a senior official' in one article is not, on that word alone, the one in another."""
+    texts = [TEXT, TEXT + "Two.\n"]
+    ids = [(await store.add_article(1, None, NewArticle(text=t)))[0].id for t in texts]
+    for article_id, text in zip(ids, texts, strict=True):
+        analysis = analysis_for(text)
+        analysis.positions = [
+            Position(
+                speaker="unnamed: senior official",
+                kind="unnamed",
+                aliases=["senior official"],
+                quotes=[span(text, "We will not back down,")],
+            )
+        ]
+        await store.save_analysis(article_id, analysis)
+    speakers = await store.list_speakers(1)
+    assert [(m.name, m.article_count) for m in speakers] == [("unnamed: senior official", 1)] * 2
+
+
+async def test_a_postgresql_url_names_a_server_not_a_folder(tmp_path, monkeypatch):
+    """BRIEFBOT_DATABASE=postgresql://… used to be taken as a path: it made a folder named
+    'postgresql:' and quietly ran on SQLite there. Now it is a server, and one that cannot be
+    reached is a StorageError that does not print the password."""
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_DATABASE", f"postgresql://bot:sekret@127.0.0.1:{port}/briefbot")
+    settings = load_settings(model_cache=tmp_path / "models")
+    with pytest.raises(StorageError) as refused:
+        async with open_service(settings, use_model=False):
+            pass
+    assert "sekret" not in str(refused.value) and "127.0.0.1" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_postgres_reads_a_user_shapes_are_cut_at_their_budget(postgres_url):
+    """A read whose cost the user controls is cancelled by the server's statement_timeout,
+    as SQLite's is interrupted: the question, not the database, is the problem."""
+    store = await PostgresStore.open(postgres_url, name_key=name_key)
+    try:
+        with pytest.raises(QueryTooCostly):
+            await store._read("SELECT pg_sleep(5)")
+        await store.add_article(1, None, NewArticle(text=TEXT))
+        assert [h.article_id for h in await store.search(1, "brussel " * 2000)] == [1]
+        # the ninth distinct word is past the cap: it is not looked for
+        capped = "ministers met in brussels on tuesday will not zebra"
+        assert [h.article_id for h in await store.search(1, capped)] == [1]
+    finally:
+        await store.close()
+
+
+async def test_each_article_is_claimed_by_one_worker_and_a_dead_workers_lease_runs_out(backend):
+    """Four workers (each its own connection, as separate processes) claim twelve articles at
+    once: each article goes to exactly one. A lease that runs out (its worker died) lets
+    another worker take the article; the dead worker can no longer renew it."""
+    setup = await backend.open()
+    ids = [
+        (await setup.add_article(1, None, NewArticle(text=f"{TEXT} {n}")))[0].id for n in range(12)
+    ]
+    workers = [await backend.open() for _ in range(4)]
+    try:
+
+        async def drain(store: Store, name: str) -> list[int]:
+            got = []
+            while (article := await store.claim(None, name, lease_s=600)) is not None:
+                got.append(article.id)
+            return got
+
+        claimed = await asyncio.gather(*(drain(w, f"w{i}") for i, w in enumerate(workers)))
+        assert sorted(i for c in claimed for i in c) == ids
+        assert await workers[0].claim(ids[0], "late", lease_s=600) is None  # leased
+        # the first worker dies with its first article, its lease already run out
+        dead_article = ids[0]
+        owner = next(f"w{i}" for i, c in enumerate(claimed) if dead_article in c)
+        assert await setup.renew_lease(dead_article, owner, lease_s=0)
+        await asyncio.sleep(0.01)
+        taken = await workers[1].claim(None, "w-rescue", lease_s=600)
+        assert taken is not None and (taken.id, taken.attempts) == (dead_article, 2)
+        assert not await setup.renew_lease(dead_article, owner, lease_s=600)
+        await workers[1].save_analysis(dead_article, analysis_for(f"{TEXT} 0"))
+        assert await workers[2].claim(dead_article, "w2", lease_s=600) is None  # done
+    finally:
+        for w in [setup, *workers]:
+            await w.close()
+
+
+async def test_a_days_briefing_is_claimed_once_across_processes_and_a_dead_claim_is_taken_over(
+    backend,
+):
+    day = date(2026, 3, 4)
+    bots = [await backend.open() for _ in range(3)]
+    try:
+        await bots[0].subscribe(7, time(8, 0), "Europe/Rome")
+        won = await asyncio.gather(
+            *(b.claim_briefing(7, day, f"bot{i}", stale_s=600) for i, b in enumerate(bots))
+        )
+        assert sorted(won) == [False, False, True]
+        winner = won.index(True)
+        # its send failed: released, so another process may send it
+        await bots[winner].release_briefing(7, day, f"bot{winner}")
+        assert await bots[1].claim_briefing(7, day, "bot1", stale_s=600)
+        # bot1 dies before sending; once its claim is stale another takes the day over
+        assert not await bots[2].claim_briefing(7, day, "bot2", stale_s=600)
+        assert await bots[2].claim_briefing(7, day, "bot2", stale_s=0)
+        covered = datetime(2026, 3, 4, 7, tzinfo=UTC)
+        await bots[2].briefing_sent(7, day, covered)
+        assert not await bots[0].claim_briefing(7, day, "bot0", stale_s=0)  # sent: never again
+        assert (await bots[0].get_subscription(7)).last_sent_at == covered
+        assert await bots[0].claim_briefing(7, date(2026, 3, 5), "bot0", stale_s=600)
+        assert not await bots[0].claim_briefing(8, day, "bot0", stale_s=600)  # no subscription
+    finally:
+        for b in bots:
+            await b.close()

@@ -3,6 +3,7 @@ stand-in on 127.0.0.1 (`botapi_stub`), with links served by a local news site.""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import socket
@@ -228,8 +229,36 @@ async def test_subscription_fires_and_survives_a_restart(
         await fire_now(app, stub, expected_stories=1)
     count = len(stub.sent("sendMessage"))
     async with running(make_app(settings, site)) as app:
-        await fire_now(app, stub, expected_stories=0)
-        assert len(stub.sent("sendMessage")) == count + 1
+        (job,) = app.job_queue.get_jobs_by_name(f"briefing:{CHAT}")
+        local = job.next_t.astimezone(job.job.trigger.timezone)
+        assert (local.hour, local.minute) == (7, 30)
+        await job.run(app)  # today's briefing went out before the restart: not again
+        assert len(stub.sent("sendMessage")) == count
+
+
+async def test_two_bot_processes_send_a_days_briefing_once(
+    settings: Settings, site: PageServer, stub: BotApiStub, postgres_url: str
+) -> None:
+    """Every bot process holds every subscription's job; when both fire, one sends."""
+    shared = settings.model_copy(update={"database": postgres_url})
+    async with running(make_app(shared, site)) as first:
+        stub.message("/subscribe 07:30 Europe/Rome")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day at 07:30"))
+        before = len(stub.sent("sendMessage"))
+        second = make_app(shared, site)
+        await second.initialize()
+        await second.post_init(second)
+        try:
+            jobs = [a.job_queue.get_jobs_by_name(f"briefing:{CHAT}") for a in (first, second)]
+            assert [len(j) for j in jobs] == [1, 1]
+            await asyncio.gather(jobs[0][0].run(first), jobs[1][0].run(second))
+        finally:
+            await second.shutdown()
+            await second.post_shutdown(second)
+    briefings = [
+        c for c in stub.sent("sendMessage")[before:] if "Your briefing" in c.params["text"]
+    ]
+    assert len(briefings) == 1
 
 
 async def fire_now(app: Application, stub: BotApiStub, *, expected_stories: int) -> None:

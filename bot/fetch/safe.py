@@ -15,11 +15,14 @@ import logging
 import re
 import socket
 import ssl
-from collections.abc import Collection
+import zlib
+from collections.abc import Collection, Iterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
-from bot.fetch.extract import extract_html, page_from_text
+from bot.fetch.extract import page_from_text
+from bot.fetch.pool import ExtractionPool, shared
 from bot.service.ports import FetchedPage, FetchError
 
 log = logging.getLogger(__name__)
@@ -30,32 +33,88 @@ ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 USER_AGENT = "Mozilla/5.0 (compatible; briefbot/0.1; +https://github.com/briefbot)"
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# Every global IPv6 allocation so far lies in 2000::/3; the rest of the space is reserved,
+# local, multicast or a way of writing IPv4 (::/96, ::ffff:0:0:0/96, 64:ff9b:1::/48).
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+# The special-purpose blocks of the IANA registries (RFC 6890 and later) that `is_global`
+# does not refuse on every Python: refused whole, the "globally reachable" anycast ones
+# (AS112, AMT, 6to4 relays) too, since none of them is where a news site lives.
+SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
+        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "2001::/23", "2001:db8::/32", "2620:4f:8000::/48", "3fff::/20",
+    )
+)  # fmt: skip
+REDIRECTS = 5
+ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+USER_AGENT = "Mozilla/5.0 (compatible; briefbot/0.1; +https://github.com/briefbot)"
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# Every special-purpose block of the IANA registries (RFC 6890 and later), refused whole even
+# where `is_global` says otherwise: the Python 3.11 table misses several (fec0::/10, ::/96,
+# 64:ff9b:1::/48), and none of them is where a news site lives. The anycast blocks that are
+# "globally reachable" (AS112, AMT, 6to4 relays) serve no articles either.
+SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
+        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291), with :: and ::1
+        "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): which IPv4 it reaches is local policy
+        "100::/64", "2001::/23", "2001:db8::/32", "2620:4f:8000::/48", "3fff::/20", "5f00::/16",
+        "fc00::/7", "fe80::/10",
+        "fec0::/10",  # site-local (deprecated, RFC 3879)
+        "ff00::/8",
+    )
+)  # fmt: skip
 REDIRECTS = {301, 302, 303, 307, 308}
+# one layer of these, undone here; httpx's own decoders inflate a whole read at once
+ENCODINGS = ("gzip", "x-gzip", "deflate")
+INFLATE_STEP = 64 * 1024
+# What browsers decode (the WHATWG Encoding Standard), by Python's codec names. Any other
+# declared charset is ignored: "rot13", "base64" and "hex" are not text encodings at all,
+# "idna" fails on any error, and "punycode" takes time that grows with the square of the page.
+WEB_ENCODINGS = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1", "ibm866",
+        "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7",
+        "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15",
+        "iso-8859-16", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874", "cp1250",
+        "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+        "gbk", "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr",
+    )
+)  # fmt: skip
+TOO_LARGE = "That page is too large for me to read."
+BAD_REDIRECT = "That link redirects to an address I can't open (only http:// and https://)."
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def _embedded_v4(ip: IPAddress) -> ipaddress.IPv4Address | None:
-    """IPv6 forms that carry an IPv4 address, which is what the packet would really reach."""
-    if isinstance(ip, ipaddress.IPv4Address):
-        return None
-    if ip.ipv4_mapped:
-        return ip.ipv4_mapped
-    if ip.sixtofour:
-        return ip.sixtofour
-    if ip.teredo:
-        return ip.teredo[1]
-    if ip in NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
 def is_public(ip: IPAddress) -> bool:
-    """`is_global` already excludes loopback, private, link-local, CGNAT, reserved, unspecified."""
+    """IPv4-mapped (::ffff:a.b.c.d), well-known NAT64 (64:ff9b::/96) and 6to4 addresses are
+    judged by the IPv4 address inside, which is where the packet goes; Teredo lies in a
+    refused block, and every other IPv6 form of IPv4 outside 2000::/3."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if ip in NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip not in GLOBAL_UNICAST_V6:
+            return False
     if ip in METADATA or ip.is_multicast or not ip.is_global:
         return False
-    inner = _embedded_v4(ip)
-    return inner is None or is_public(inner)
+    if any(ip in block for block in SPECIAL_PURPOSE if block.version == ip.version):
+        return False
+    sixtofour = ip.sixtofour if isinstance(ip, ipaddress.IPv6Address) else None
+    return sixtofour is None or is_public(sixtofour)
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
@@ -70,9 +129,53 @@ def _charset(response: httpx.Response, body: bytes) -> str:
         match = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", body[:4096], re.IGNORECASE)
         declared = match[1].decode("ascii") if match else None
     try:
-        return codecs.lookup(declared).name if declared else "utf-8"
-    except LookupError:
+        name = codecs.lookup(declared).name if declared else "utf-8"
+    except (LookupError, ValueError):
         return "utf-8"
+    return name if name in WEB_ENCODINGS else "utf-8"
+
+
+class _Inflater:
+    """One gzip or deflate layer undone a slice at a time.
+
+    No call returns more than `INFLATE_STEP` bytes, and none consumes more than one read
+    from the socket, so neither memory nor event-loop time grows with the compression ratio:
+    a 1,827-byte bomb costs what its first few megabytes cost, then it is refused.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        gzip = encoding in ("gzip", "x-gzip")
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16) if gzip else None
+        self._head = b""
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._zlib is None:
+            # "deflate" is zlib-wrapped by the RFC and raw from some servers; two bytes tell
+            self._head += data
+            if len(self._head) < 2:
+                return
+            wrapped = self._head[0] & 0x0F == 8 and int.from_bytes(self._head[:2]) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data = self._head
+        out = self._zlib.decompress(data, INFLATE_STEP)
+        yield out
+        # a full slice may leave output inside zlib even when all input was taken
+        while len(out) == INFLATE_STEP or self._zlib.unconsumed_tail:
+            out = self._zlib.decompress(self._zlib.unconsumed_tail, INFLATE_STEP)
+            yield out
+
+
+def _inflater(response: httpx.Response) -> _Inflater | None:
+    """Stacked layers ("gzip, gzip") and codings we do not undo are refused, not guessed at."""
+    header = response.headers.get("content-encoding", "")  # repeated headers come comma-joined
+    layers = [c.strip().lower() for c in header.split(",")]
+    layers = [c for c in layers if c and c != "identity"]
+    if not layers:
+        return None
+    if len(layers) > 1 or layers[0] not in ENCODINGS:
+        log.info("refused content-encoding %r", header)
+        raise FetchError("That site sent the page packed in a way I don't read.")
+    return _Inflater(layers[0])
 
 
 class SafeFetcher:
@@ -92,6 +195,7 @@ class SafeFetcher:
         max_bytes: int = MAX_BYTES,
         max_redirects: int = MAX_REDIRECTS,
         verify: ssl.SSLContext | bool = True,
+        extractor: ExtractionPool | None = None,
         allow_private_for_tests: Collection[str] = (),
     ) -> None:
         self._timeout = httpx.Timeout(connect_timeout, read=read_timeout, pool=connect_timeout)
@@ -99,6 +203,7 @@ class SafeFetcher:
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._verify = verify
+        self._extractor = extractor
         self._allowed_private = frozenset(allow_private_for_tests)
         self._client: httpx.AsyncClient | None = None
 
@@ -111,13 +216,20 @@ class SafeFetcher:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # trust_env=False: a proxy from the environment would connect for us, unchecked
+            # trust_env=False: a proxy from the environment would connect for us, unchecked.
+            # A jar that accepts no cookie: one client serves every user, and a cookie one
+            # user's link set must not ride along on another user's fetch.
             self._client = httpx.AsyncClient(
                 timeout=self._timeout,
                 verify=self._verify,
                 follow_redirects=False,
                 trust_env=False,
-                headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8"},
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "text/html,text/plain;q=0.8",
+                    "Accept-Encoding": "gzip, deflate",
+                },
             )
         return self._client
 
@@ -134,24 +246,30 @@ class SafeFetcher:
             seen.add(str(current))
             try:
                 response = await self._send(client, current)
+                try:
+                    if response.status_code in REDIRECTS and "location" in response.headers:
+                        current = self._redirect(current, response.headers["location"], seen)
+                        continue
+                    body = await self._body(response)
+                finally:
+                    await response.aclose()
+            # the body is read inside too: a server can stall or break off mid-page
             except httpx.TimeoutException:
                 raise FetchError("That site took too long to answer.") from None
             except httpx.HTTPError as exc:
                 log.info("fetching %s failed: %r", current, exc)
                 raise FetchError("I couldn't reach that site.") from None
-            try:
-                if response.status_code in REDIRECTS and "location" in response.headers:
-                    target = self._parse(str(current.join(response.headers["location"])))
-                    if str(target) in seen:
-                        raise FetchError("That link redirects in a loop.")
-                    current = target
-                    continue
-                body = await self._body(response)
-            finally:
-                await response.aclose()
-            # trafilatura parses for a while on big pages; keep the event loop free
-            return await asyncio.to_thread(self._page, url, str(current), response, body)
+            return await self._page(url, str(current), response, body)
         raise FetchError(f"That link redirects more than {self._max_redirects} times.")
+
+    def _redirect(self, current: httpx.URL, location: str, seen: set[str]) -> httpx.URL:
+        try:
+            target = self._parse(str(current.join(location)))
+        except httpx.InvalidURL:
+            raise FetchError(BAD_REDIRECT) from None
+        if str(target) in seen:
+            raise FetchError("That link redirects in a loop.")
+        return target
 
     def _parse(self, url: str) -> httpx.URL:
         try:
@@ -197,6 +315,9 @@ class SafeFetcher:
             except httpx.ConnectError as exc:
                 log.info("%s unreachable at %s: %r", url.host, address, exc)
                 failure = exc
+            except httpx.InvalidURL:
+                # httpx joins a redirect's Location (data:, javascript:) before we see it
+                raise FetchError(BAD_REDIRECT) from None
         assert failure is not None  # getaddrinfo never answers with no address
         raise failure
 
@@ -216,23 +337,32 @@ class SafeFetcher:
             )
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
-            raise FetchError("That page is too large for me to read.")
+            raise FetchError(TOO_LARGE)
+        inflater = _inflater(response)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise FetchError("That page is too large for me to read.")
-            chunks.append(chunk)
+        try:
+            async for raw in response.aiter_raw():
+                for piece in inflater.feed(raw) if inflater else (raw,):
+                    size += len(piece)
+                    if size > self._max_bytes:  # counted after inflating: what we hold
+                        raise FetchError(TOO_LARGE)
+                    chunks.append(piece)
+                    await asyncio.sleep(0)  # one slice at a time, other chats in between
+        except zlib.error:
+            raise FetchError("That site sent a damaged compressed page.") from None
         return b"".join(chunks)
 
-    def _page(self, url: str, final_url: str, response: httpx.Response, body: bytes) -> FetchedPage:
-        text = body.decode(_charset(response, body), errors="replace")
+    async def _page(
+        self, url: str, final_url: str, response: httpx.Response, body: bytes
+    ) -> FetchedPage:
+        text = await asyncio.to_thread(body.decode, _charset(response, body), "replace")
         kind = response.headers["content-type"].split(";", 1)[0].strip().lower()
         if kind == "text/plain":
-            page = page_from_text(text, url=url, final_url=final_url)
+            page = await asyncio.to_thread(page_from_text, text, url=url, final_url=final_url)
         else:
-            page = extract_html(text, final_url)
+            # lxml may run for a minute on a page built for it; only a process can be stopped
+            page = await (self._extractor or shared()).extract(text, final_url)
         if page is None:
             raise FetchError("I found no article text on that page.")
         return page.model_copy(update={"url": url, "final_url": final_url})

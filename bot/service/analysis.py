@@ -3,7 +3,19 @@
 The database is the queue of record (an article is committed as 'queued' before any work
 starts); the in-memory queue only wakes the worker and holds ids, so a full queue or a crash
 never loses an article: the worker sweeps the table for queued articles when it runs dry,
-and start-up re-queues whatever was 'running' when the process died.
+and start-up re-queues whatever was 'running' when the process died. A database that
+refuses the save (full, locked) leaves the article to the sweep as well, after a pause.
+
+Every analysis begins with a claim (`Store.claim`): the article is leased to this process,
+which renews the lease while it works. On a database shared with other processes
+(`shared`: PostgreSQL, bot processes and `briefbot worker`s), that claim is what makes each
+article analysed once: a worker takes the oldest waiting article itself, an article whose
+worker died is taken over once its lease runs out, and a bot process that does no analysis
+(`analyse=False`) learns how its chats' articles ended by looking at the table.
+
+Every watcher of an article hears how it ends, whatever the end: done, failed, deleted while
+it waited, or the bot stopping; a chat that waits on an event that never comes shows
+"typing…" forever and holds up the bot's shutdown.
 """
 
 from __future__ import annotations
@@ -11,18 +23,22 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from queue import SimpleQueue
+from typing import Any, Literal, Protocol, TypeVar
 
-from storage import Store
+from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
-from summarizer.model.base import TextGenerator
+from summarizer.model.base import GenerationInterrupted, TextGenerator
 from summarizer.nlp import get_nlp, get_parser
 from summarizer.types import Analysis
 
@@ -30,6 +46,71 @@ log = logging.getLogger(__name__)
 
 SWEEP_RETRY_S = 1.0
 DIGEST_GRACE_S = 5.0  # for the model to notice the interrupt at the digest's deadline
+# A claimed article is leased this long and the lease renewed every third of it: a worker
+# that dies (SIGKILL, a lost machine) holds its article at most this long.
+LEASE_S = 60.0
+# How often, on a shared database, a process looks for work other processes queued and for
+# the ends of articles other processes analysed.
+POLL_S = 1.0
+# After the database refused to save an analysis (a full disk, a lock held elsewhere): the
+# article waits for the sweep, and the worker this long, so a full disk is not hammered.
+STORAGE_RETRY_S = 30.0
+# Attempts at one article (each start of its analysis counts) before it is failed for good.
+MAX_ATTEMPTS = 5
+# A model that cannot hear the interrupt gets this long to finish at shutdown; then the
+# process goes without it (its thread does not hold the exit).
+CLOSE_GRACE_S = 5.0
+T = TypeVar("T")
+
+
+class AnalysisStopped(Exception):
+    """The bot is stopping: the work was dropped, and the article stays queued."""
+
+
+class DaemonExecutor(Executor):
+    """One worker thread that does not hold the process at exit.
+
+    ThreadPoolExecutor's threads are joined when the interpreter exits, so spaCy or a model
+    that cannot be interrupted kept a stopped bot alive for minutes. What such a thread was
+    doing is lost with the process, which costs nothing: its article is still queued in the
+    database for the next start.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = SimpleQueue()
+        self._closed = False
+        self.thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self.thread.start()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: Future[T] = Future()
+        self._jobs.put((future, lambda: fn(*args, **kwargs)))
+        return future
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, call = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = call()
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._closed = True
+        if cancel_futures:
+            while not self._jobs.empty():
+                job = self._jobs.get_nowait()
+                if job is not None:
+                    job[0].cancel()
+        self._jobs.put(None)
+        if wait:
+            self.thread.join()
 
 
 class Analyzer(Protocol):
@@ -73,11 +154,13 @@ class LocalAnalyzer:
         self._cache_dir = cache_dir
         self._threads = threads
         self._generator: TextGenerator | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self._executor = DaemonExecutor("analysis")
         self._closed = False
         self.model_name = model_spec
 
     def _model(self) -> TextGenerator | None:
+        if self._closed:  # shutting down: no new generation may start (nor clear the interrupt)
+            raise GenerationInterrupted("the analyzer is closed")
         if self._spec is None:
             return None
         if self._generator is None:
@@ -165,44 +248,98 @@ class LocalAnalyzer:
         if self._generator is not None:
             self._generator.interrupt()
         self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self._executor = DaemonExecutor("analysis")
 
     async def close(self) -> None:
+        """Stops within CLOSE_GRACE_S whatever runs: the model is told to stop between two
+        decode steps; anything deaf to that is left behind (see DaemonExecutor)."""
         self._closed = True
+        if self._generator is not None:
+            self._generator.interrupt()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._executor.thread.join, CLOSE_GRACE_S)
 
 
 @dataclass
 class Progress:
-    stage: Literal["positions", "done", "failed"]
+    """'positions' comes first and more may follow; every other stage is the last one."""
+
+    stage: Literal["positions", "done", "failed", "deleted", "stopped"]
     analysis: Analysis | None = None
     error: str | None = None
 
 
+# Told, for an article that ended with no one watching it (it was queued when the bot
+# stopped or crashed, and analysed after the restart): the user's placeholder is gone with
+# the old process, so the chats holding the article are told afresh.
+Unwatched = Callable[[int, Progress], Awaitable[None]]
+
+
+def worker_name() -> str:
+    """Who holds a lease: unique per process, and readable in the table (host:pid:nonce)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 class AnalysisQueue:
-    def __init__(self, store: Store, analyzer: Analyzer, *, maxsize: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        analyzer: Analyzer,
+        *,
+        maxsize: int,
+        timeout_s: float,
+        shared: bool = False,
+        analyse: bool = True,
+        lease_s: float = LEASE_S,
+        poll_s: float = POLL_S,
+    ) -> None:
+        """`shared`: other processes analyse from the same database; `analyse=False`: this
+        process only queues and watches (workers elsewhere do the analysis)."""
         self._store = store
         self._analyzer = analyzer
+        self._shared = shared
+        self._analyses = analyse
+        self._owner = worker_name()
+        self._lease_s = lease_s
+        self._poll_s = poll_s
+        self._claimed: dict[int, ArticleRecord] = {}
         self._queue: asyncio.Queue[int] = asyncio.Queue(maxsize=maxsize)
         self._pending: set[int] = set()
         self._watchers: dict[int, list[asyncio.Queue[Progress]]] = {}
         self._timeout_s = timeout_s
         self._worker: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.on_unwatched: Unwatched | None = None
 
     @property
     def waiting(self) -> int:
         return self._queue.qsize()
 
     async def start(self) -> None:
+        if self._shared:
+            # ends of articles analysed by other processes reach this one's watchers
+            self._watcher = asyncio.create_task(self._watch(), name="analysis-watcher")
+        if not self._analyses:
+            return
         self._analyzer.warm_up()
-        for article_id in await self._store.requeue_unfinished():
-            self._offer(article_id)
+        if not self._shared:  # the only worker: whatever was running died with it
+            for article_id in await self._store.requeue_unfinished():
+                self._offer(article_id)
         self._worker = asyncio.create_task(self._work(), name="analysis-worker")
 
     async def stop(self) -> None:
-        if self._worker:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+        """Ends the worker and tells every watcher; safe to call more than once.
+
+        The article under way stays 'running' in the database, which the next start re-queues.
+        """
+        self._stopping.set()
+        tasks = [t for t in (self._worker, self._watcher) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for article_id in list(self._watchers):
+            self._publish(article_id, Progress(stage="stopped"))
 
     def _offer(self, article_id: int) -> bool:
         """False when the queue is full: the article stays 'queued' and the sweep finds it."""
@@ -219,7 +356,14 @@ class AnalysisQueue:
         """Queue the article (once, however often it is submitted) and watch its progress."""
         watcher: asyncio.Queue[Progress] = asyncio.Queue()
         self._watchers.setdefault(article_id, []).append(watcher)
-        accepted = self._offer(article_id)
+        if self._stopping.is_set():
+            watcher.put_nowait(Progress(stage="stopped"))
+            return True, self._follow(article_id, watcher)
+        if not self._analyses:  # a worker elsewhere claims it from the table
+            return True, self._follow(article_id, watcher)
+        return self._offer(article_id), self._follow(article_id, watcher)
+
+    def _follow(self, article_id: int, watcher: asyncio.Queue[Progress]) -> AsyncIterator[Progress]:
 
         async def follow() -> AsyncIterator[Progress]:
             try:
@@ -235,17 +379,93 @@ class AnalysisQueue:
                 if not watchers:
                     self._watchers.pop(article_id, None)
 
-        return accepted, follow()
+        return follow()
 
     def _publish(self, article_id: int, event: Progress) -> None:
-        for watcher in self._watchers.get(article_id, []):
+        watchers = self._watchers.get(article_id, [])
+        for watcher in watchers:
             watcher.put_nowait(event)
+        if not watchers and event.stage in ("done", "failed") and self.on_unwatched:
+            # a task of its own: telling the chats must not hold up the next article
+            task = asyncio.create_task(self.on_unwatched(article_id, event))
+            task.add_done_callback(_report)
 
     async def _next(self) -> int:
-        if self._queue.empty():
-            for article_id in await self._store.requeue_unfinished():
-                self._offer(article_id)
-        return await self._queue.get()
+        while True:
+            if self._queue.empty():
+                if not self._shared:
+                    for article_id in await self._store.requeue_unfinished():
+                        self._offer(article_id)
+                    return await self._queue.get()
+                # the oldest article waiting, whichever process queued it, or whose worker died
+                claimed = await self._store.claim(None, self._owner, self._lease_s)
+                if claimed is not None:
+                    self._claimed[claimed.id] = claimed
+                    self._pending.add(claimed.id)
+                    return claimed.id
+            try:
+                return await asyncio.wait_for(self._queue.get(), self._poll_s)
+            except TimeoutError:
+                continue
+
+    async def _watch(self) -> None:
+        """Tells this process's watchers how articles analysed elsewhere ended."""
+        while True:
+            await asyncio.sleep(self._poll_s)
+            for article_id in list(self._watchers):
+                if article_id in self._pending:  # analysed here: it tells them itself
+                    continue
+                try:
+                    await self._settled_elsewhere(article_id)
+                except StorageError:
+                    log.warning("could not look at article %s; looking again", article_id)
+
+    async def _settled_elsewhere(self, article_id: int) -> None:
+        """The watchers hear the end of an article this process could not claim."""
+        article = await self._store.get_article_any(article_id)
+        if article is None:
+            self._publish(article_id, Progress(stage="deleted"))
+        elif article.state == "done":
+            analysis = await self._store.get_analysis(article_id)
+            self._publish(article_id, Progress(stage="done", analysis=analysis))
+        elif article.state == "failed":
+            analysis = await self._store.get_analysis(article_id)
+            self._publish(
+                article_id,
+                Progress(stage="failed", analysis=analysis, error="the analysis failed"),
+            )
+        # still queued or leased to a live worker: its end comes later
+
+    async def _keep_lease(self, article_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                if not await self._store.renew_lease(article_id, self._owner, self._lease_s):
+                    log.warning("lost the lease on article %s", article_id)
+                    return
+            except StorageError:
+                log.warning("could not renew the lease on article %s", article_id)
+
+    async def bounded(self, work: Awaitable[T]) -> T:
+        """Model work off the queue (a stance digest) under the same time limit as an analysis:
+        a stuck digest would otherwise hold the one analysis thread, and every article after it.
+        Raises AnalysisStopped as soon as the bot stops.
+        """
+        job = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait(
+                {job, stopping}, timeout=self._timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+        if job.done():
+            return job.result()
+        job.cancel()
+        if self._stopping.is_set():
+            raise AnalysisStopped
+        self._analyzer.abandon_work()
+        raise TimeoutError
 
     async def _work(self) -> None:
         while True:
@@ -261,11 +481,33 @@ class AnalysisQueue:
                 await self._analyse(article_id)
             except asyncio.CancelledError:
                 raise
+            except StorageError:
+                log.exception("could not save article %s; it stays queued", article_id)
+                await self._retry_later(article_id)
             except Exception as exc:  # the worker must outlive any one article
                 log.exception("analysis of article %s failed", article_id)
                 await self._fail(article_id, "the analysis failed unexpectedly", exc)
             finally:
                 self._pending.discard(article_id)
+
+    async def _retry_later(self, article_id: int) -> None:
+        """The database refused (full disk, lock): the article is not failed but left 'running',
+        which the sweep re-queues; a later attempt finds room and tells its chats."""
+        try:
+            gone = await self._store.get_article_any(article_id) is None
+        except StorageError:
+            gone = False
+        if gone:  # deleted under the analysis: its save had nowhere to go
+            self._publish(article_id, Progress(stage="deleted"))
+            return
+        self._publish(
+            article_id,
+            Progress(
+                stage="failed",
+                error="the database could not store the analysis; I'll try again and tell you",
+            ),
+        )
+        await asyncio.sleep(STORAGE_RETRY_S)
 
     async def _fail(self, article_id: int, message: str, exc: BaseException | None = None) -> None:
         try:
@@ -275,10 +517,22 @@ class AnalysisQueue:
         self._publish(article_id, Progress(stage="failed", error=message))
 
     async def _analyse(self, article_id: int) -> None:
-        article = await self._store.get_article_any(article_id)
-        if article is None:  # deleted while it waited
+        article = self._claimed.pop(article_id, None) or await self._store.claim(
+            article_id, self._owner, self._lease_s
+        )
+        if article is None:  # deleted while it waited, or another process has it
+            await self._settled_elsewhere(article_id)
             return
-        await self._store.mark_running(article_id)
+        if article.attempts > MAX_ATTEMPTS:
+            await self._fail(article_id, f"I gave up on it after {article.attempts - 1} attempts")
+            return
+        lease = asyncio.create_task(self._keep_lease(article_id))
+        try:
+            await self._analyse_claimed(article_id, article)
+        finally:
+            lease.cancel()
+
+    async def _analyse_claimed(self, article_id: int, article: ArticleRecord) -> None:
         try:
             # Reading needs no model, but a pathological text can still keep spaCy busy for
             # minutes; the queue must not wait on it any longer than on the model.
@@ -311,3 +565,8 @@ class AnalysisQueue:
             return
         await self._store.save_analysis(article_id, finished)
         self._publish(article_id, Progress(stage="done", analysis=finished))
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("telling the chats of a finished article failed", exc_info=task.exception())

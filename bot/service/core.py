@@ -6,19 +6,31 @@ a behaviour is written once and reads the same everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time as clock
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from weakref import WeakValueDictionary
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.service import briefs
-from bot.service.analysis import AnalysisQueue, Analyzer, Progress
-from bot.service.ports import Fetcher, FetchError, Scheduler
+from bot.service.analysis import AnalysisQueue, AnalysisStopped, Analyzer, Progress
+from bot.service.ports import Extractor, Fetcher, FetchError, Notifier, Scheduler
 from bot.service.replies import Block, Reply, Response
-from storage import ArticleRecord, NewArticle, StorageError, Store, Subscription
+from storage import (
+    MAX_SEARCH_TERMS,
+    ArticleRecord,
+    NewArticle,
+    QueryTooCostly,
+    StorageError,
+    Store,
+    Subscription,
+    search_terms,
+)
 from summarizer.dates import article_date
 from summarizer.digest import StanceEntry
 from summarizer.language import looks_english
@@ -27,7 +39,16 @@ log = logging.getLogger(__name__)
 
 MIN_ARTICLE_WORDS = 60
 MAX_ARTICLE_CHARS = 100_000
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a .txt/.html file sent, or read by the console
 MAX_LINKS_PER_MESSAGE = 5
+# a file is read whole before it is decoded; the Telegram skin checks the declared size
+# before downloading, and the core checks what actually arrived
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+# A user's words quoted back in a reply: enough to recognise them, never a 100,000-character
+# argument echoed over 32 messages.
+MAX_ECHO_CHARS = 60
+# No one's name is longer; a longer "/stance" argument is not worth a lookup.
+MAX_NAME_CHARS = 100
 URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
 
 HELP = """briefbot reads a news article and tells you, plainly, what happened and who holds
@@ -51,6 +72,7 @@ briefbot reads English articles."""
 
 
 PRIVATE = "Sorry, this briefbot is private."
+BUSY_USER = "You've sent a lot of articles this hour; please wait a little."
 
 
 class ChatRef:
@@ -81,14 +103,35 @@ class SubmissionLimiter:
         return True
 
 
+def echo(value: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """A user's text as quoted back in a reply: printable, and cut (marked) at `limit`."""
+    shown = "".join(c if c.isprintable() else " " for c in value[: limit + 1]).strip()
+    return shown if len(shown) <= limit else shown[: limit - 1].rstrip() + "…"
+
+
 def parse_local_time(value: str) -> time | None:
     match = re.fullmatch(r"([01]?\d|2[0-3])[:.h]([0-5]\d)", value.strip())
     return time(int(match[1]), int(match[2])) if match else None
 
 
+@cache
+def _zones() -> dict[str, str]:
+    """Every IANA zone by its lower-cased name (a scan of the zone files: done once)."""
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def parse_zone(value: str) -> str | None:
+    """The IANA zone the user means ('europe/rome' is Europe/Rome), or None.
+
+    Only names from the zone list reach `ZoneInfo`: it reads files, so 'Europe' (a folder),
+    '../etc' or a NUL raised errors of other kinds than 'not found'.
+    """
+    return _zones().get(value.lower())
+
+
 def zone_suggestions(value: str, limit: int = 3) -> list[str]:
     needle = value.lower().split("/")[-1]
-    return sorted(z for z in available_timezones() if needle and needle in z.lower())[:limit]
+    return sorted(z for z in _zones().values() if needle and needle in z.lower())[:limit]
 
 
 def next_run(sub: Subscription, now: datetime | None = None) -> datetime:
@@ -125,6 +168,10 @@ def refusal(text: str) -> str | None:
     return None
 
 
+def document_too_large() -> str:
+    return f"That file is too large; I read files up to {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB."
+
+
 def article_number(value: str) -> int | None:
     """'#12' or '12' as an id; None for anything SQLite could not hold as one.
 
@@ -148,7 +195,9 @@ class BriefService:
         queue: AnalysisQueue,
         *,
         fetcher: Fetcher | None = None,
+        extractor: Extractor | None = None,
         scheduler: Scheduler | None = None,
+        notifier: Notifier | None = None,
         allowed_user_ids: set[int] | None = None,
         submissions_per_hour: int = 30,
     ) -> None:
@@ -156,9 +205,17 @@ class BriefService:
         self.analyzer = analyzer
         self.queue = queue
         self.fetcher = fetcher
+        if extractor is None:
+            from bot.fetch.pool import shared  # the fetcher's pool: one set of workers
+
+            extractor = shared()
+        self.extractor = extractor
         self.scheduler = scheduler
+        self.notifier = notifier
+        queue.on_unwatched = self._tell_chats
         self._allowed = allowed_user_ids or set()
         self._limiter = SubmissionLimiter(submissions_per_hour)
+        self._reading: WeakValueDictionary[int | None, asyncio.Lock] = WeakValueDictionary()
         self._commands: dict[str, Handler] = {
             "start": self._help,
             "help": self._help,
@@ -179,6 +236,21 @@ class BriefService:
     def command_names(self) -> list[str]:
         return list(self._commands)
 
+    def _reader(self, user_id: int | None) -> asyncio.Lock:
+        """One link or HTML file read at a time per user. The extraction workers are shared
+        by everyone: a user with a pile of slow pages queues behind their own, instead of
+        holding every worker while the other chats' links wait. (A lock lives as long as
+        someone holds or awaits it.)"""
+        lock = self._reading.get(user_id)
+        if lock is None:
+            lock = self._reading[user_id] = asyncio.Lock()
+        return lock
+
+    async def stop(self) -> None:
+        """Stop analysing: every reply still waiting on an article is told it stays queued,
+        so a skin's shutdown (which waits for its handlers) is not held by the model."""
+        await self.queue.stop()
+
     # entry points -----------------------------------------------------------------------
 
     async def handle(self, chat: ChatRef, text: str) -> list[Response]:
@@ -193,10 +265,22 @@ class BriefService:
                 handler = self._commands.get(name)
                 if handler is None:
                     return [
-                        Response(Reply.say(f"I don't know /{name}. Send /help for the commands."))
+                        Response(
+                            Reply.say(f"I don't know /{echo(name)}. Send /help for the commands.")
+                        )
                     ]
                 return await handler(chat, args.strip())
             return await self._message(chat, text)
+        except QueryTooCostly:
+            log.warning("a read for chat %s ran past its time budget", chat.chat_id)
+            return [
+                Response(
+                    Reply.say(
+                        "Sorry, that question takes me too long to answer. Please ask for"
+                        " something narrower (fewer or more specific words)."
+                    )
+                )
+            ]
         except StorageError:
             log.exception("storage failed for chat %s", chat.chat_id)
             return [
@@ -221,6 +305,8 @@ class BriefService:
                     )
                 )
             ]
+        if len(data) > MAX_DOCUMENT_BYTES:
+            return [Response(Reply.say(document_too_large()))]
         try:
             decoded = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -228,16 +314,21 @@ class BriefService:
         if "\x00" in decoded:
             return [Response(Reply.say("That file looks binary, not text."))]
         if name.endswith((".html", ".htm")):
-            from bot.fetch.extract import extract_html
-
-            page = extract_html(decoded, url=None)
+            # charged before the parse, the costly part, as links are before the fetch
+            if not self._limiter.allow(chat.user_id):
+                return [Response(Reply.say(BUSY_USER))]
+            try:
+                async with self._reader(chat.user_id):
+                    page = await self.extractor.extract(decoded, None)
+            except FetchError as exc:
+                return [Response(Reply.say(exc.user_message))]
             if page is None:
                 return [Response(Reply.say("I found no article text in that HTML file."))]
             refused = refusal(page.text)
             if refused:
                 return [Response(Reply.say(refused))]
             return [
-                await self._submit(
+                await self._store(
                     chat, page.text, title=page.title, outlet=page.outlet, published=page.published
                 )
             ]
@@ -308,10 +399,14 @@ class BriefService:
                 )
             )
         for url in dict.fromkeys(links[:MAX_LINKS_PER_MESSAGE]):
+            # charged before fetching: a refused or failing link costs the bot as much work
+            if not self._limiter.allow(chat.user_id):
+                responses.append(Response(Reply.say(BUSY_USER)))
+                break
             known = await self.store.find_by_url(url)
             if known is not None:
                 responses.append(
-                    await self._submit(
+                    await self._store(
                         chat, known.text, url=url, title=known.title, outlet=known.outlet
                     )
                 )
@@ -324,16 +419,23 @@ class BriefService:
                 )
                 continue
             try:
-                page = await self.fetcher.fetch(url)
+                async with self._reader(chat.user_id):
+                    page = await self.fetcher.fetch(url)
             except FetchError as exc:
-                responses.append(Response(Reply.say(f"{url}: {exc.user_message}")))
+                responses.append(Response(Reply.say(f"{echo(url)}: {exc.user_message}")))
+                continue
+            except Exception:  # a fault in the fetcher costs this link's answer, not the others'
+                log.exception("fetching %s failed", url)
+                responses.append(
+                    Response(Reply.say(f"{echo(url)}: Sorry, I couldn't read that page."))
+                )
                 continue
             refused = refusal(page.text)
             if refused:
-                responses.append(Response(Reply.say(f"{url}: {refused}")))
+                responses.append(Response(Reply.say(f"{echo(url)}: {refused}")))
                 continue
             responses.append(
-                await self._submit(
+                await self._store(
                     chat,
                     page.text,
                     url=url,
@@ -347,9 +449,11 @@ class BriefService:
 
     async def _submit(self, chat: ChatRef, text: str, **meta: object) -> Response:
         if not self._limiter.allow(chat.user_id):
-            return Response(
-                Reply.say("You've sent a lot of articles this hour; please wait a little.")
-            )
+            return Response(Reply.say(BUSY_USER))
+        return await self._store(chat, text, **meta)
+
+    async def _store(self, chat: ChatRef, text: str, **meta: object) -> Response:
+        """Store and queue an article whose submission was already counted."""
         article, _ = await self.store.add_article(
             chat.chat_id, chat.user_id, NewArticle(text=text, **meta)
         )
@@ -378,11 +482,37 @@ class BriefService:
                 yield briefs.brief(article, event.analysis, pending=True)
             elif event.stage == "done":
                 yield briefs.brief(article, event.analysis)
+            elif event.stage == "deleted":
+                yield Reply.say(f"#{article.id} was deleted before I finished reading it.")
+            elif event.stage == "stopped":
+                yield Reply.say(
+                    f"Stored as #{article.id}. I'm restarting; it stays in line and I'll read it"
+                    f" when I'm back (/summary {article.id})."
+                )
             else:
-                stored = await self.store.get_analysis(article.id)
-                reply = briefs.brief(article, stored)
-                reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
-                yield reply
+                yield await self._failed(article, event)
+
+    async def _failed(self, article: ArticleRecord, event: Progress) -> Reply:
+        stored = await self.store.get_analysis(article.id)
+        reply = briefs.brief(article, stored)
+        reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
+        return reply
+
+    async def _tell_chats(self, article_id: int, event: Progress) -> None:
+        """An article finished with no one watching (queued across a restart, or retried after
+        the database refused it): each chat holding it gets the brief as a new message."""
+        if self.notifier is None:
+            return
+        for chat_id in await self.store.chats_with(article_id):
+            article = await self.store.get_article(chat_id, article_id)
+            if article is None:
+                continue
+            if event.stage == "done":
+                reply = briefs.brief(article, event.analysis)
+            else:
+                reply = await self._failed(article, event)
+            reply.blocks.insert(1, Block(kind="note", text="the brief you were waiting for"))
+            await self.notifier.notify(chat_id, reply)
 
     # commands ---------------------------------------------------------------------------
 
@@ -401,7 +531,7 @@ class BriefService:
             args = str(latest)
         number = article_number(args.split()[0])
         if number is None:
-            return Reply.say(f"“{args}” is not an article number. /articles lists them.")
+            return Reply.say(f"“{echo(args)}” is not an article number. /articles lists them.")
         article = await self.store.get_article(chat.chat_id, number)
         if article is None:
             return Reply.say(f"There is no article #{number} here. /articles lists yours.")
@@ -444,6 +574,15 @@ class BriefService:
                     Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them.")
                 )
             ]
+        if len(args) > MAX_NAME_CHARS:
+            return [
+                Response(
+                    Reply.say(
+                        f"That is not a name I'd know ({len(args):,} characters)."
+                        " /speakers lists who is quoted."
+                    )
+                )
+            ]
         found = await self.store.find_speakers(chat.chat_id, args)
         if not found:
             known = await self.store.list_speakers(chat.chat_id)
@@ -452,13 +591,17 @@ class BriefService:
                 f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
             )
             return [
-                Response(Reply.say(f"No one called “{args}” is quoted in your articles.{hint}"))
+                Response(
+                    Reply.say(f"No one called “{echo(args)}” is quoted in your articles.{hint}")
+                )
             ]
         if len(found) > 1:
             names = "; ".join(f"{s.name} ({s.article_count} article(s))" for s in found[:8])
             return [
                 Response(
-                    Reply.say(f"“{args}” could be several people: {names}. Use the full name.")
+                    Reply.say(
+                        f"“{echo(args)}” could be several people: {names}. Use the full name."
+                    )
                 )
             ]
         match = found[0]
@@ -471,7 +614,13 @@ class BriefService:
 
         async def with_digest() -> AsyncIterator[Reply]:
             # the dated list is on screen already; a digest that is slow or fails is left out
-            digest = await self.analyzer.digest(match.name, entries)
+            try:
+                digest = await self.queue.bounded(self.analyzer.digest(match.name, entries))
+            except AnalysisStopped:
+                return
+            except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned
+                log.warning("stance digest for %s is stuck; the list stands alone", match.name)
+                return
             if digest:
                 yield briefs.stance(match, history, digest=digest)
 
@@ -486,10 +635,32 @@ class BriefService:
     async def _search(self, chat: ChatRef, args: str) -> list[Response]:
         if not args:
             return [Response(Reply.say("Search for what? For example: /search ceasefire"))]
+        terms = search_terms(args)
+        asked = " ".join(terms)
         hits = await self.store.search(chat.chat_id, args)
+        note = []
+        if len(terms) == MAX_SEARCH_TERMS and len(set(args.casefold().split())) > len(terms):
+            note = [
+                Block(
+                    kind="note",
+                    text=f"I search for up to {MAX_SEARCH_TERMS} words; these were the first.",
+                )
+            ]
         if not hits:
-            return [Response(Reply.say(f"Nothing in your articles matches “{args}”."))]
-        blocks = [Block(kind="heading", text=f"Articles matching “{args}”")]
+            return [
+                Response(
+                    Reply(
+                        blocks=[
+                            Block(
+                                kind="text",
+                                text=f"Nothing in your articles matches “{echo(asked)}”.",
+                            ),
+                            *note,
+                        ]
+                    )
+                )
+            ]
+        blocks = [Block(kind="heading", text=f"Articles matching “{echo(asked)}”"), *note]
         for hit in hits:
             blocks.append(Block(kind="item", text=f"#{hit.article_id} {hit.title}"))
             blocks.append(Block(kind="note", text=hit.snippet))
@@ -503,19 +674,20 @@ class BriefService:
         at = parse_local_time(parts[0])
         if at is None:
             return [
-                Response(Reply.say(f"“{parts[0]}” is not a time of day (00:00–23:59). {usage}"))
+                Response(
+                    Reply.say(f"“{echo(parts[0])}” is not a time of day (00:00–23:59). {usage}")
+                )
             ]
-        tz = parts[1] if len(parts) == 2 else "UTC"
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            close = zone_suggestions(tz)
+        asked = parts[1] if len(parts) == 2 else "UTC"
+        tz = parse_zone(asked)
+        if tz is None:
+            close = zone_suggestions(asked)
             hint = (
                 f" Did you mean {', '.join(close)}?"
                 if close
                 else " Use an IANA zone like Europe/Rome."
             )
-            return [Response(Reply.say(f"I don't know the time zone “{tz}”.{hint}"))]
+            return [Response(Reply.say(f"I don't know the time zone “{echo(asked)}”.{hint}"))]
         sub = await self.store.subscribe(chat.chat_id, at, tz)
         if self.scheduler:
             self.scheduler.schedule(sub)

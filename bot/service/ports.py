@@ -11,6 +11,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from bot.service.replies import Reply
 from storage import Subscription
 
 
@@ -35,6 +36,20 @@ class Fetcher(Protocol):
     async def fetch(self, url: str) -> FetchedPage: ...
 
 
+class Extractor(Protocol):
+    """Article text out of HTML, within a time limit (`bot.fetch.pool`); None when the page
+    holds no text, FetchError with the sentence to show when it holds the wrong text."""
+
+    async def extract(self, html: str, url: str | None) -> FetchedPage | None: ...
+
+
 class Scheduler(Protocol):
     def schedule(self, subscription: Subscription) -> None: ...
     def cancel(self, chat_id: int) -> None: ...
+
+
+class Notifier(Protocol):
+    """Sends a chat a message it did not ask for just now: the brief of an article that was
+    queued when the bot stopped, analysed after the restart."""
+
+    async def notify(self, chat_id: int, reply: Reply) -> None: ...

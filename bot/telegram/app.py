@@ -6,9 +6,11 @@ post_shutdown, so it lives exactly as long as the Application and on the same ev
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import signal
 from contextlib import AsyncExitStack
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,9 +59,36 @@ def webhook_secret(token: str) -> str:
     return hashlib.sha256(f"briefbot-webhook:{token}".encode()).hexdigest()
 
 
+def stop_on_signals(app: Application) -> None:
+    """SIGINT/SIGTERM first stop the service, then the Application.
+
+    PTB's own handlers stop the Application, which waits for every running handler; a
+    handler waits for its article's brief, so the bot stayed "stopping" until the model was
+    done (minutes). The service first tells every waiting reply that its article stays
+    queued; then the handlers end at once.
+    """
+    loop = asyncio.get_running_loop()
+
+    async def stop() -> None:
+        await app.bot_data[handlers.SERVICE].stop()
+        app.stop_running()
+
+    def on_signal() -> None:
+        log.info("stopping: articles under way stay queued for the next start")
+        app.bot_data["stopping"] = loop.create_task(stop())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+
 def build_application(
-    settings: Settings, *, fetcher: Fetcher | None = None, use_model: bool = True
+    settings: Settings,
+    *,
+    fetcher: Fetcher | None = None,
+    use_model: bool = True,
+    handle_signals: bool = False,
 ) -> Application:
+    """`handle_signals` is for `run` alone: a test's event loop keeps its own."""
     if settings.telegram_token is None:
         raise SettingsError("briefbot: BRIEFBOT_TELEGRAM_TOKEN is not set")
 
@@ -75,6 +104,7 @@ def build_application(
                     settings,
                     fetcher=links,
                     scheduler=scheduler,
+                    notifier=handlers.ChatNotifier(app.bot),
                     use_model=use_model,
                 )
             )
@@ -82,6 +112,8 @@ def build_application(
             app.bot_data[STACK] = stack
             count = scheduler.rebuild(await service.store.list_subscriptions())
             await app.bot.set_my_commands(bot_commands(service.command_names))
+            if handle_signals:
+                stop_on_signals(app)
         except BaseException:
             await stack.aclose()
             raise
@@ -142,8 +174,8 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 def run(settings: Settings) -> None:
     """Polling by default; a webhook when BRIEFBOT_WEBHOOK_URL is set."""
-    app = build_application(settings)
+    app = build_application(settings, handle_signals=True)
     if settings.webhook_url:
-        app.run_webhook(**webhook_options(settings))
+        app.run_webhook(**webhook_options(settings), stop_signals=None)
     else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)

@@ -18,14 +18,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import BriefService, ChatRef, Reply, Response
-from bot.service.core import PRIVATE
+from bot.service.core import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
 
 log = logging.getLogger(__name__)
 
 SERVICE = "service"
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 SORRY = "Sorry, something went wrong on my side; please try again in a minute."
 NOT_AN_ARTICLE = "Send me a news article: paste its text, send a link, or a .txt/.html file."
@@ -133,20 +132,42 @@ def message_text(update: Update) -> str:
     return "\n".join([text, *(entity.url for entity in entities if entity.url)])
 
 
+def addressed_elsewhere(text: str, username: str | None) -> bool:
+    """'/help@other_bot' in a group is for another bot: only commands addressed to us, or to
+    no one, are ours to answer."""
+    if not text.startswith("/"):
+        return False
+    _, at, target = text.split(maxsplit=1)[0].partition("@")
+    return bool(at) and target.lower() != (username or "").lower()
+
+
+class ChatNotifier:
+    """The service's `Notifier`: a new message in the chat."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def notify(self, chat_id: int, reply: Reply) -> None:
+        try:
+            await LiveMessage(self._bot, chat_id).show(reply)
+        except TelegramError as exc:  # blocked, or the chat is gone: the brief stays stored
+            log.info("could not tell chat %s its brief is ready: %s", chat_id, exc)
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pasted articles, forwarded posts, links and commands: the service tells them apart."""
+    if addressed_elsewhere(update.effective_message.text or "", context.bot.username):
+        return
     service = service_of(context)
     await _serve(update, context, lambda: service.handle(chat_of(update), message_text(update)))
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     document = update.effective_message.document
-    if document.file_size and document.file_size > MAX_DOCUMENT_BYTES:
-        limit = MAX_DOCUMENT_BYTES // (1024 * 1024)
+    # checked before downloading; a size Telegram did not state is not taken on trust
+    if document.file_size is None or document.file_size > MAX_DOCUMENT_BYTES:
         await deliver(
-            context.bot,
-            update.effective_chat.id,
-            [Response(Reply.say(f"That file is too large; I read files up to {limit} MB."))],
+            context.bot, update.effective_chat.id, [Response(Reply.say(document_too_large()))]
         )
         return
 

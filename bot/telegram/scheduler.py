@@ -1,22 +1,31 @@
 """Daily briefings on PTB's JobQueue, each at the chat's own wall-clock time.
 
 The store is the record of subscriptions; jobs live in memory and are rebuilt from the
-store at start-up, so a restart loses none and there is no second copy to drift.
+store at start-up, so a restart loses none and there is no second copy to drift. Every bot
+process holds every job; the store's sent-log decides which one sends each day's briefing.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes, JobQueue
 
+from bot.service.analysis import worker_name
 from bot.telegram.handlers import LiveMessage, service_of
 from storage import Subscription
 
 log = logging.getLogger(__name__)
+
+
+# Who claims a briefing: this process. A claim left unsent this long was its sender's last
+# act (it died mid-send), and another process takes the day over.
+SENDER = worker_name()
+CLAIM_STALE_S = 600.0
 
 
 def job_name(chat_id: int) -> str:
@@ -24,16 +33,30 @@ def job_name(chat_id: int) -> str:
 
 
 async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sends the chat's briefing for its local day, unless another bot process (or this one,
+    before a restart) already has: the day is claimed in the store before anything is sent,
+    marked sent after, and released if the send failed, so a later attempt may send it."""
     chat_id = context.job.chat_id
     service = service_of(context)
+    sub = await service.store.get_subscription(chat_id)
+    if sub is None:
+        return
+    day = datetime.now(ZoneInfo(sub.tz)).date()
+    if not await service.store.claim_briefing(chat_id, day, SENDER, stale_s=CLAIM_STALE_S):
+        log.info("the briefing of chat %s for %s is another process's", chat_id, day)
+        return
     try:
         reply, covered_until = await service.compose_briefing(chat_id)
         await LiveMessage(context.bot, chat_id).show(reply)
-        await service.confirm_briefing(chat_id, covered_until)
     except Forbidden:
         log.info("chat %s blocked the bot; ending its subscription", chat_id)
         await service.store.unsubscribe(chat_id)
         context.job.schedule_removal()
+        return
+    except BaseException:
+        await service.store.release_briefing(chat_id, day, SENDER)
+        raise
+    await service.store.briefing_sent(chat_id, day, covered_until)
 
 
 class JobQueueScheduler:

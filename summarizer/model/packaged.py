@@ -149,8 +149,18 @@ def convert_gguf(gguf: Path, out_dir: Path) -> None:
         )
     del tensors
     print("converting: writing safetensors …", file=sys.stderr)
-    tok.save_pretrained(out_dir)
+    save_converted(tok, model, out_dir)
+
+
+def save_converted(tokenizer, model, out_dir: Path) -> None:
+    """Write the converted model readable by all, as installed files are: transformers
+    writes its weights 0600 and a temporary directory is 0700, so a model converted as root
+    while an image was built could not be read by the user the container runs as."""
+    tokenizer.save_pretrained(out_dir)
     model.save_pretrained(out_dir)
+    out_dir.chmod(0o755)
+    for path in out_dir.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def prepare(name: str, cache_dir: Path) -> Path:

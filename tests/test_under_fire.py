@@ -1,0 +1,461 @@
+"""One user must never freeze or crash the bot for everyone (issue 16, the core's part):
+bounded searches, bad zones and echoes, per-chat speaker names, every waiting reply told how
+its article ends, a stop that stops, no token in the log, a bad database file at start.
+
+Real SQLite, real PTB against the Bot API stand-in; the language model is off or the
+stand-in model of test_faults (a real one cannot be made to hang on demand).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from botapi_stub import BotApiStub
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from telegram.ext import Application
+from test_faults import STARTED, StandInAnalyzer, StandInModel, warm
+from test_hostile import _rows
+from test_service import CHAT, demo, service, settings_for, text_of  # noqa: F401 (fixture)
+from test_telegram import ARTICLE, bot, settings, showing, site, stub  # noqa: F401 (fixtures)
+
+from bot.runtime import open_service
+from bot.service import BriefService, ChatRef, Reply
+from bot.service.core import MAX_ECHO_CHARS
+from bot.settings import Settings
+from storage import NewArticle, QueryTooCostly, SqliteStore
+from summarizer.names import name_key
+from summarizer.types import Analysis, Position, Span
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+OTHER = ChatRef(chat_id=2, user_id=2)
+
+# ---------------------------------------------------------------------------------------
+# item 2: a long /search
+
+
+async def test_2000_word_search_is_capped_and_says_so(service: BriefService) -> None:  # noqa: F811
+    await text_of(await service.handle(CHAT, demo("01_alliance")))
+    words = " ".join(f"word{i}" for i in range(2000))
+    reply = await text_of(await service.handle(CHAT, "/search " + words))
+    assert "Nothing in your articles matches “word0 word1 word2" in reply
+    assert "I search for up to 8 words" in reply and len(reply) < 300
+
+
+async def test_a_slow_read_is_interrupted_and_holds_no_other_chat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the word cap, 1,000 terms keep FTS5's snippet() busy for seconds: the read is
+    interrupted past its budget, and another chat's storage answers meanwhile."""
+    monkeypatch.setattr("storage.sqlite.search_terms", str.split)
+    store = await SqliteStore.open(tmp_path / "s.db", name_key=name_key)
+    try:
+        for name in ("01_alliance", "02_ceasefire", "03_energy", "04_frontline"):
+            await store.add_article(1, None, NewArticle(text=demo(name)))
+        await store.add_article(2, None, NewArticle(text=demo("01_alliance") + " More."))
+        search = asyncio.ensure_future(store.search(1, " ".join(["the"] * 1000)))
+        await asyncio.sleep(0.05)
+        listed = await store.list_articles(2)
+        assert len(listed) == 1 and not search.done()  # not queued behind the search
+        with pytest.raises(QueryTooCostly):
+            await search
+    finally:
+        await store.close()
+
+
+async def test_a_search_past_its_budget_gets_a_polite_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.sqlite.search_terms", str.split)
+    async with open_service(settings_for(tmp_path), use_model=False) as svc:
+        for name in ("01_alliance", "02_ceasefire", "03_energy"):
+            await text_of(await svc.handle(CHAT, demo(name)))
+        reply = await text_of(await svc.handle(CHAT, "/search " + "the " * 1000))
+        assert "takes me too long" in reply
+        assert "/subscribe" in await text_of(await svc.handle(CHAT, "/help"))
+
+
+async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefService) -> None:  # noqa: F811
+    reply = await text_of(await service.handle(CHAT, "/stance " + "Keller " * 5000))
+    assert "not a name I'd know" in reply and len(reply) < 200
+
+
+# ---------------------------------------------------------------------------------------
+# item 8 and item 12 (echoes): malformed arguments
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe", "Europe/", "../etc", "/etc/passwd", "UTC+25", "a" * 5000, "Eur\x00ope", "..", "."],
+)
+async def test_malformed_zones_get_a_polite_reply(service: BriefService, zone: str) -> None:  # noqa: F811
+    reply = await text_of(await service.handle(CHAT, f"/subscribe 07:30 {zone}"))
+    assert "I don't know the time zone" in reply and len(reply) < 300
+    assert await service.store.get_subscription(CHAT.chat_id) is None
+
+
+async def test_zone_names_are_read_whatever_their_case(service: BriefService) -> None:  # noqa: F811
+    reply = await text_of(await service.handle(CHAT, "/subscribe 07:30 europe/rome"))
+    assert "Subscribed: a briefing every day at 07:30 Europe/Rome." in reply
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(zone=st.text(min_size=1, max_size=80).filter(lambda z: z.split() == [z]))
+def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:  # type: ignore[no-untyped-def]
+    async def check() -> None:
+        path = tmp_path_factory.mktemp("zones")
+        async with open_service(settings_for(path), use_model=False) as svc:
+            responses = await svc.handle(CHAT, f"/subscribe 07:30 {zone}")
+            assert len(responses) == 1
+            text = responses[0].reply.plain()
+            assert text.startswith(("Subscribed", "I don't know the time zone")), text
+
+    asyncio.run(check())
+
+
+async def test_a_100k_argument_is_echoed_short(service: BriefService) -> None:  # noqa: F811
+    huge = "x" * 100_000
+    for line in (f"/{huge}", f"/summary {huge}", f"/subscribe {huge}", f"/stance {huge[:90]}"):
+        reply = await text_of(await service.handle(CHAT, line))
+        assert len(reply) < 2 * MAX_ECHO_CHARS + 250, (line[:20], len(reply))
+
+
+# ---------------------------------------------------------------------------------------
+# item 11: a speaker's name is the one the chat's own articles give
+
+TEXT = (
+    "Ministers met in Oslo on Tuesday.\n"
+    '"We will not back down," said Halvorsen, who leads the delegation.\n'
+)
+
+
+def _position(text: str, speaker: str, aliases: list[str]) -> Analysis:
+    quote = "We will not back down,"
+    start = text.index(quote)
+    return Analysis(
+        title="Ministers meet",
+        positions=[
+            Position(
+                speaker=speaker,
+                aliases=aliases,
+                quotes=[Span(text=quote, start=start, end=start + len(quote))],
+            )
+        ],
+    )
+
+
+async def test_a_name_from_another_chat_never_shows(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "n.db", name_key=name_key)
+    try:
+        mine, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+        await store.save_analysis(mine.id, _position(TEXT, "Halvorsen", []))
+        theirs_text = TEXT.replace("said Halvorsen", "said Ingrid Halvorsen")
+        theirs, _ = await store.add_article(2, None, NewArticle(text=theirs_text))
+        await store.save_analysis(
+            theirs.id, _position(theirs_text, "Ingrid Halvorsen", ["Halvorsen"])
+        )
+        analysis = await store.get_analysis(mine.id)
+        assert [p.speaker for p in analysis.positions] == ["Halvorsen"]
+        assert [s.name for s in await store.list_speakers(1)] == ["Halvorsen"]
+        assert (await store.find_speakers(1, "Halvorsen"))[0].aliases == ["Halvorsen"]
+        assert await store.find_speakers(1, "Ingrid Halvorsen") == []
+        assert [s.name for s in await store.list_speakers(2)] == ["Ingrid Halvorsen"]
+    finally:
+        await store.close()
+
+
+# ---------------------------------------------------------------------------------------
+# item 4: every waiting reply hears how its article ends; a stop stops
+
+
+async def test_deleting_a_waiting_article_ends_its_wait(tmp_path: Path) -> None:
+    model = StandInModel("hang", "answer")
+    try:
+        async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            first = asyncio.ensure_future(text_of(await svc.handle(CHAT, demo("02_ceasefire"))))
+            waiting = await svc.handle(CHAT, demo("03_energy"))
+            assert "Deleted #2" in await text_of(await svc.handle(CHAT, "/delete 2"))
+            model.release.set()
+            told = await asyncio.wait_for(text_of(waiting), timeout=30)
+            await asyncio.wait_for(first, timeout=30)
+    finally:
+        model.release.set()
+    assert "#2 was deleted before I finished reading it" in told
+
+
+async def test_stopping_tells_every_waiting_reply_and_keeps_the_article(tmp_path: Path) -> None:
+    model = StandInModel("hang")
+    config = settings_for(tmp_path)
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            running = asyncio.ensure_future(text_of(await svc.handle(CHAT, demo("02_ceasefire"))))
+            queued = asyncio.ensure_future(text_of(await svc.handle(CHAT, demo("03_energy"))))
+            await asyncio.sleep(0.5)
+            await svc.stop()
+            told = await asyncio.wait_for(asyncio.gather(running, queued), timeout=10)
+            late = await text_of(await svc.handle(CHAT, demo("04_frontline")))
+    finally:
+        model.release.set()
+    assert all("it stays in line" in t for t in told), told
+    assert "it stays in line" in late
+    states = _rows(config.database, "SELECT state FROM articles ORDER BY id")
+    assert states == [("running",), ("queued",), ("queued",)]  # the next start re-queues them
+
+
+CHILD = f"""
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+from pathlib import Path
+import bot.runtime
+from test_faults import StandInAnalyzer, StandInModel
+from bot.settings import Settings
+from bot.telegram.app import run
+
+model = StandInModel("announce")  # hangs, deaf to interrupt(): the worst model at a stop
+bot.runtime.LocalAnalyzer = lambda *args, **kwargs: StandInAnalyzer(model)
+run(Settings(telegram_token=sys.argv[1], telegram_api_url=sys.argv[2],
+             database=Path(sys.argv[3]), model_cache=Path(sys.argv[3]).parent / "cache"))
+"""
+
+
+async def test_sigterm_with_a_brief_in_progress_stops_within_10_s(
+    stub: BotApiStub,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.db"
+    child = subprocess.Popen(  # noqa: ASYNC220 (waited on in a thread below)
+        [sys.executable, "-c", CHILD, stub.token, stub.base_url, str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "child.log").open("w"),
+        text=True,
+    )
+    try:
+        await stub.wait_for(lambda: stub.sent("setMyCommands"), seconds=120)
+        stub.message(ARTICLE)
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=120)
+        assert line.strip() == STARTED, (tmp_path / "child.log").read_text()
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        os.kill(child.pid, signal.SIGTERM)
+        code = await asyncio.wait_for(asyncio.to_thread(child.wait), timeout=60)
+        took = loop.time() - asked
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    log = (tmp_path / "child.log").read_text()
+    assert code == 0 and took < 10, (took, log[-2000:])
+    assert "Traceback" not in log, log[-2000:]
+    assert showing(stub, "it stays in line")()
+    assert _rows(db, "SELECT state FROM articles") == [("running",)]  # re-queued at next start
+
+
+# ---------------------------------------------------------------------------------------
+# item 12: a full disk is retried; a brief finished after a restart reaches its chat
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.got: asyncio.Queue[tuple[int, Reply]] = asyncio.Queue()
+
+    async def notify(self, chat_id: int, reply: Reply) -> None:
+        await self.got.put((chat_id, reply))
+
+
+async def test_article_queued_at_a_crash_is_briefed_to_its_chats_after_restart(
+    tmp_path: Path,
+) -> None:
+    config = settings_for(tmp_path)
+    store = await SqliteStore.open(config.database, name_key=name_key)
+    await store.add_article(CHAT.chat_id, None, NewArticle(text=demo("02_ceasefire")))
+    await store.add_article(OTHER.chat_id, None, NewArticle(text=demo("02_ceasefire")))
+    await store.close()  # as a crash leaves it: stored, queued, its placeholder gone
+    inbox = Inbox()
+    async with open_service(config, use_model=False, notifier=inbox):
+        told = [await asyncio.wait_for(inbox.got.get(), timeout=30) for _ in range(2)]
+    assert sorted(chat for chat, _ in told) == [OTHER.chat_id, CHAT.chat_id]
+    assert all("Who said what" in reply.plain() for _, reply in told)
+
+
+async def test_full_disk_during_the_save_is_retried_and_the_chat_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.service.analysis.STORAGE_RETRY_S", 0.1)
+    config = settings_for(tmp_path)
+    inbox = Inbox()
+    model = StandInModel("hang", "answer")
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model), notifier=inbox) as svc:
+            await warm(svc)
+            # long enough that its quotes need new pages, which the "full disk" refuses
+            long_article = "\n\n".join(demo(n) for n in ("01_all", "02_cease", "03_ener"))
+            following = asyncio.ensure_future(text_of(await svc.handle(CHAT, long_article)))
+            await asyncio.sleep(0.5)  # in the model now
+            async with svc.store._db.execute("PRAGMA page_count") as cursor:
+                (pages,) = await cursor.fetchone()
+            await svc.store._db.execute(f"PRAGMA max_page_count = {pages}")
+            model.release.set()
+            told = await asyncio.wait_for(following, timeout=30)
+            assert "I'll try again" in told
+            await svc.store._db.execute("PRAGMA max_page_count = 1073741823")
+            chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
+    finally:
+        model.release.set()
+    assert chat == CHAT.chat_id and "Who said what" in reply.plain()
+    assert _rows(config.database, "SELECT state FROM articles") == [("done",)]
+
+
+async def test_commands_for_other_bots_are_not_answered(
+    bot: Application,  # noqa: F811
+    stub: BotApiStub,  # noqa: F811
+) -> None:
+    username = bot.bot.username
+    stub.message("/articles@other_bot", chat_id=-100)
+    stub.message(f"/summary@{username} 99", chat_id=-100)
+    await stub.wait_for(showing_in(stub, -100, "There is no article #99"))
+    stub.message("/articles", chat_id=-100)
+    await stub.wait_for(showing_in(stub, -100, "No articles stored yet"))
+    # updates are handled in the order they came; the first one's answer would be in by now
+    await stub.wait_for(lambda: len(stub.sent("sendChatAction")) >= 2)
+    texts = stub.texts(-100)
+    assert len(texts) == 2 and sum("No articles stored yet" in t for t in texts) == 1, texts
+
+
+def showing_in(api: BotApiStub, chat_id: int, needle: str):  # type: ignore[no-untyped-def]
+    return lambda: next((t for t in api.texts(chat_id) if needle in t), None)
+
+
+# ---------------------------------------------------------------------------------------
+# item 5: no secret in any log line
+
+
+async def test_no_log_line_holds_the_token_at_debug(
+    settings: Settings,  # noqa: F811
+    stub: BotApiStub,  # noqa: F811
+    site,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    from test_telegram import make_app
+
+    from bot.cli import configure_logging
+
+    captured = io.StringIO()
+    handler = None
+    root = logging.getLogger()
+    level = root.level
+    try:
+        configure_logging(settings.model_copy(update={"log_level": "DEBUG"}))
+        handler = root.handlers[-1]
+        handler.setStream(captured)  # type: ignore[attr-defined]
+        from test_telegram import running
+
+        async with running(make_app(settings, site)):
+            stub.fail("sendMessage", times=1, status=502)
+            stub.message("/help")
+            await stub.wait_for(showing(stub, "/subscribe HH:MM"), seconds=20)
+            stub.message(ARTICLE)
+            await stub.wait_for(showing(stub, "Who said what"), seconds=30)
+        try:
+            raise RuntimeError(f"POST {settings.telegram_api_url}{settings.telegram_token}/x")
+        except RuntimeError:
+            logging.getLogger("briefbot.test").exception("failed")
+    finally:
+        if handler is not None:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    lines = captured.getvalue().splitlines()
+    assert len(lines) > 20 and any("[redacted]" in line for line in lines)
+    secret_part = settings.telegram_token.split(":", 1)[1]
+    assert not [line for line in lines if secret_part in line]
+
+
+# ---------------------------------------------------------------------------------------
+# item 6: a bad database file at start
+
+
+def _truncated(path: Path) -> Path:
+    good = path.with_name("good.db")
+    with sqlite3.connect(good) as raw:
+        raw.execute("CREATE TABLE t(x)")
+        raw.executemany("INSERT INTO t VALUES (?)", [("x" * 3000,)] * 300)
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+@pytest.mark.parametrize("case", ["garbage", "truncated", "not-a-folder", "unwritable"])
+def test_a_bad_database_file_is_one_line_and_exit_1(tmp_path: Path, case: str) -> None:
+    if case == "garbage":
+        db = tmp_path / "garbage.db"
+        db.write_bytes(bytes(range(256)) * 40)
+    elif case == "truncated":
+        db = _truncated(tmp_path / "truncated.db")
+    elif case == "not-a-folder":
+        (tmp_path / "file").write_text("")
+        db = tmp_path / "file" / "briefbot.db"
+    else:  # read-only even for root
+        db = Path("/proc/briefbot-test.db")
+    env = {**os.environ, "BRIEFBOT_DATABASE": str(db), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--no-model"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        line for line in done.stderr.strip().splitlines() if line.startswith("briefbot: ")
+    ], done.stderr
+    assert "cannot open database" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# fuzz: random command lines, arguments and pastes against the service core
+
+COMMANDS = ["start", "help", "articles", "summary", "positions", "quotes", "stance"]
+COMMANDS += ["speakers", "search", "subscribe", "unsubscribe", "briefing", "delete", "nope"]
+FUZZ_CASES = 400
+
+lines = st.one_of(
+    st.builds(
+        lambda name, at, args: f"/{name}{at} {args}",
+        st.sampled_from(COMMANDS) | st.text(max_size=30),
+        st.sampled_from(["", "@briefbot_test_bot", "@other_bot"]),
+        st.text(max_size=300) | st.sampled_from(["07:30 Europe", "1", "#1", "-1", "9" * 40]),
+    ),
+    st.text(max_size=2000),
+)
+
+
+@hsettings(max_examples=FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(lines, min_size=1, max_size=5))
+def test_fuzzed_input_always_gets_a_reply_and_the_service_keeps_serving(
+    tmp_path_factory,  # type: ignore[no-untyped-def]
+    batch: list[str],
+) -> None:
+    async def check() -> None:
+        path = tmp_path_factory.mktemp("fuzz")
+        async with open_service(settings_for(path), use_model=False) as svc:
+            for line in batch:
+                responses = await svc.handle(CHAT, line)
+                assert responses and all(r.reply.blocks for r in responses), line[:80]
+                assert (await text_of(responses)).strip()
+            assert "/subscribe HH:MM" in await text_of(await svc.handle(CHAT, "/help"))
+
+    asyncio.run(check())
