@@ -39,6 +39,7 @@ async def open_service(
         settings.model if use_model and analyses else None,
         cache_dir=settings.model_cache,
         threads=settings.model_threads,
+        digest_timeout_s=settings.digest_timeout_s,
     )
     queue = AnalysisQueue(
         store,

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
+    digest_timeout_s: float = Field(
+        default=20.0, gt=0, description="/stance's model paragraph; the dated list shows at once"
+    )
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="empty means everyone; '1,2', '[1,2]' or '1'"
     )

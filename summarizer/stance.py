@@ -21,9 +21,10 @@ from summarizer.checks import (
     settled,
     words,
 )
-from summarizer.loaded import find_loaded_phrases, sentence_bounds
+from summarizer.loaded import find_loaded_phrases, quote_spans, sentence_bounds
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
+from summarizer.support import support_problems
 from summarizer.types import Position
 
 MAX_WORDS = 25
@@ -57,8 +58,7 @@ STANCE_SYSTEM = (
 )
 
 
-def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_WORDS) -> list[str]:
-    """The sentences holding the speaker's quotes and paraphrases, in article order."""
+def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple[int, int]]:
     ranges = sorted(
         (sentence_bounds(text, s.start)[0], sentence_bounds(text, max(s.start, s.end - 1))[1])
         for s in [*position.quotes, *position.paraphrases]
@@ -69,15 +69,51 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    chosen, total = [], 0
+    chosen: list[tuple[int, int]] = []
+    total = 0
     for start, end in merged:
-        sentence = " ".join(text[start:end].split())
-        n = len(sentence.split())
+        n = len(text[start:end].split())
         if chosen and total + n > max_words:
             break
-        chosen.append(sentence)
+        chosen.append((start, end))
         total += n
     return chosen
+
+
+def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_WORDS) -> list[str]:
+    """The sentences holding the speaker's quotes and paraphrases, in article order."""
+    return [" ".join(text[s:e].split()) for s, e in _speaker_ranges(text, position, max_words)]
+
+
+def own_words(
+    text: str, position: Position, *, max_words: int = SOURCE_WORDS
+) -> list[tuple[int, int]]:
+    """The stretches of the speaker's sentences that are the speaker's: the sentences less
+    anyone else's quotation in them. "Western experts expect the conflict to end in 2025,"
+    quoted in the sentence that gives Putin's reply, is not Putin's view; nor is the aside
+    the author adds after a dash that follows the speaker's quotation ("... at the expense
+    of another one”—a principle Russia itself violated in 2022"). The support check reads
+    a stance line against these stretches only."""
+    own = [(q.start, q.end) for q in position.quotes]
+    pieces = []
+    for start, end in _speaker_ranges(text, position, max_words):
+        at = start
+        for qs, qe in quote_spans(text[start:end]):
+            qs, qe = qs + start, qe + start
+            if any(os < qe and qs < oe for os, oe in own):
+                if _ASIDE.match(text, qe):  # the rest of the sentence is the author's
+                    end = qe
+                    break
+                continue
+            if qs > at:
+                pieces.append((at, qs))
+            at = qe
+        if end > at:
+            pieces.append((at, end))
+    return pieces
+
+
+_ASIDE = re.compile(r"\s*[—–]|\s+-\s")
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +185,11 @@ def _allowed(position: Position) -> tuple[str, ...]:
     return (*_names(position), position.role or "")
 
 
-def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
+def check_stance(
+    answer: str, *, position: Position, source: str, own: Sequence[str] | None = None
+) -> list[str]:
+    """The checks every answer gets, against the speaker's sentences (`source`); then, for
+    a line that passed them, whether the speaker's `own` words back it (`support`)."""
     problems = check_output(
         answer,
         source,
@@ -172,6 +212,8 @@ def check_stance(answer: str, *, position: Position, source: str) -> list[str]:
             f"It says who {position.speaker} is, not what {position.speaker} said; "
             "state the position."
         )
+    elif not problems and own is not None:  # the dearest check: only for a line that passed
+        problems += support_problems(answer, [" ".join(own)], names=_allowed(position))
     return problems
 
 
@@ -313,7 +355,8 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
         sources = speaker_sentences(text, position)
         if sources:
             source = " ".join(sources)
-            check = partial(check_stance, position=position, source=source)
+            own = [" ".join(text[s:e].split()) for s, e in own_words(text, position)]
+            check = partial(check_stance, position=position, source=source, own=own)
             job = Job(
                 prompt=stance_prompt(position, sources),
                 check=check,

@@ -28,6 +28,7 @@ from summarizer.loaded import ATTRIBUTION, find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.stance import SYSTEM
+from summarizer.support import support_problems
 from summarizer.types import Position, Summary
 
 MAX_WORDS = 90
@@ -122,7 +123,11 @@ _PROMPT_LABEL = re.compile(
 MAX_ECHOED = 4
 
 
-def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str]:
+def check_event(
+    answer: str, *, article: str, loaded: Sequence[str], source: str | None = None
+) -> list[str]:
+    """The checks every answer gets, then, for an answer that passed them, whether each
+    sentence is backed by the event `source` it was written from (`support`)."""
     problems = check_output(
         answer,
         article,
@@ -131,7 +136,12 @@ def check_event(answer: str, *, article: str, loaded: Sequence[str]) -> list[str
         article_loaded=loaded,
         max_copied=EVENT_COPIED,
     )
-    return [*problems, *_form_problems(answer)]
+    problems += _form_problems(answer)
+    if not problems and source is not None:
+        lines = [s.removeprefix(f"{HEADLINE} ") for s in source.split("\n")]
+        for sentence in sentences(answer):
+            problems += [p for p in support_problems(sentence, lines) if p not in problems]
+    return problems
 
 
 def _form_problems(answer: str) -> list[str]:
@@ -195,7 +205,7 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
     source = event_source(text)
     return Job(
         prompt=event_prompt(source),
-        check=lambda answer: check_event(answer, article=text, loaded=loaded),
+        check=lambda answer: check_event(answer, article=text, loaded=loaded, source=source),
         max_new_tokens=EVENT_TOKENS,
         shape=lead_sentences,
         complete=event_complete,

@@ -73,8 +73,10 @@ class StandInModel:
 class StandInAnalyzer(LocalAnalyzer):
     """The real LocalAnalyzer (its one thread, its abandon_work) around the stand-in model."""
 
-    def __init__(self, model: StandInModel) -> None:
-        super().__init__(model.name, cache_dir=Path("unused"), threads=1)
+    def __init__(self, model: StandInModel, *, digest_timeout_s: float = 20.0) -> None:
+        super().__init__(
+            model.name, cache_dir=Path("unused"), threads=1, digest_timeout_s=digest_timeout_s
+        )
         self._generator = model
         self.written = 0
 

@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from botapi_stub import BotApiStub
 from standins import STARTED, StandInAnalyzer, StandInModel, warm
 from support import ARTICLE, CHAT, demo, rows, settings_for, showing, sqlite_of, text_of
@@ -85,7 +86,8 @@ async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) 
     model = StandInModel("answer")
     config = settings_for(tmp_path, analysis_timeout_s=1.0)
     try:
-        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+        analyzer = StandInAnalyzer(model, digest_timeout_s=1.0)
+        async with open_service(config, analyzer=analyzer) as svc:
             await warm(svc)
             for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
                 await text_of(await svc.handle(CHAT, text))
@@ -100,6 +102,52 @@ async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) 
         model.release.set()
     assert "Jane Doe: stance across 2 article(s)" in stance
     assert "Sorry" not in after and "#3 · EU ministers split" in after
+
+
+async def test_slow_stance_digest_is_dropped_by_its_own_limit_without_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On the console all five multi-article digests ran into the 300 s analysis limit and
+    logged a traceback into the chat. The digest has its own short limit, and a digest
+    that misses it is left out with one plain log line: the dated list stands alone."""
+    model = StandInModel("answer")
+    config = settings_for(tmp_path)  # the analysis limit stays at 300 s
+    try:
+        async with open_service(
+            config, analyzer=StandInAnalyzer(model, digest_timeout_s=0.5)
+        ) as svc:
+            await warm(svc)
+            for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):
+                await text_of(await svc.handle(CHAT, text))
+            model.then("hang", "answer")
+            caplog.clear()
+            stance = await asyncio.wait_for(
+                text_of(await svc.handle(CHAT, "/stance Jane Doe")), timeout=15
+            )
+    finally:
+        model.release.set()
+    assert "Jane Doe: stance across 2 article(s)" in stance
+    assert "#1" in stance and "#2" in stance
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert any("took too long" in r.getMessage() for r in caplog.records)
+
+
+async def test_one_article_speaker_is_listed_once_with_the_article_date(tmp_path: Path) -> None:
+    """A speaker of one article got the dated line, then a 'digest' that was the same list,
+    with the line again under it: three times. And the date was the day it was pasted,
+    though the article's dateline gave its own."""
+    model = StandInModel("answer")
+    dated = ARTICLE.replace("\n\n", "\n\nBy City Desk, 4 March 2025\n\n", 1)
+    shown: list[str] = []
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        await text_of(await svc.handle(CHAT, dated))
+        for response in await svc.handle(CHAT, "/stance Jane Doe"):
+            shown.append(response.reply.plain())
+            if response.updates is not None:
+                shown.extend([update.plain() async for update in response.updates])
+    everything = "\n".join(shown)
+    assert everything.count("#1") == 1, everything
+    assert "2025-03-04 · #1" in everything
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ test at the end runs the tiny random model for real.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from rounds import in_rounds
@@ -15,9 +17,10 @@ from tiny_model import build_tiny_model
 
 from summarizer.brief import write_brief
 from summarizer.checks import check_output
-from summarizer.digest import FALLBACK_LABEL as DIGEST_LABEL
+from summarizer.dates import article_date
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.loaded import find_loaded_phrases
+from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
 from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
@@ -173,13 +176,14 @@ def test_summary_takes_the_stance_lines_that_fit_in_90_words():
         "and both governments said that their joint patrols would begin in May, would carry "
         "no weapons at all, and would cost money that neither of them has set aside."
     )
+    # each says only what the speaker said (the support check holds them to it)
     virtanen = (
-        "Anna Virtanen said the joint patrols will start in May, that the boats will carry no "
-        "weapons, and that both countries will share the work."
+        "Anna Virtanen said that they will patrol together from May, and then she also added "
+        "that the boats would carry no weapons at all."
     )
     tamm = (
-        "Karl Tamm said Estonia welcomes any help at sea but warned that the costs of the "
-        "joint patrols could rise over the coming years."
+        "Karl Tamm said that Estonia welcomes any help at sea, but he also warned that the "
+        "costs of all of this could rise yet again."
     )
     assert len((event + virtanen + tamm).split()) > 90
     gen = ScriptedGenerator(event, virtanen, tamm)
@@ -219,12 +223,12 @@ def test_stance_prompts_hold_only_the_speakers_own_sentences():
 
 
 ENTRIES = [
-    StanceEntry(12, dt.date(2024, 5, 2), "Later", "Karl Tamm said costs could rise.", []),
-    StanceEntry(7, "2024-03-01", "Earlier", "Karl Tamm backed joint patrols.", ["welcome"]),
+    StanceEntry(12, dt.date(2024, 5, 2), "Karl Tamm said costs could rise.", []),
+    StanceEntry(7, "2024-03-01", "Karl Tamm backed joint patrols.", ["welcome"]),
 ]
 
 
-def test_digest_cites_ids_in_order_or_falls_back():
+def test_digest_cites_ids_in_order_or_is_left_out():
     good = (
         "Karl Tamm backed joint patrols (#7, 2024-03-01) and later said costs could rise "
         "(#12, 2024-05-02)."
@@ -235,9 +239,59 @@ def test_digest_cites_ids_in_order_or_falls_back():
     assert prompt.index("#7") < prompt.index("#12")
 
     gen = ScriptedGenerator("Tamm changed his mind (#99, 2025-01-01).", "No citations here.")
-    text = stance_digest(gen, "Karl Tamm", ENTRIES)
-    assert text.startswith(DIGEST_LABEL.replace("Stance lines", "Karl Tamm's stance lines"))
-    assert text.index("#7") < text.index("#12")
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) is None  # the dated list stands alone
+
+
+def test_digest_prompt_is_short_and_one_article_gets_none():
+    """The digest that took 335 s was given every line with two quotes each, eight deep."""
+    placeholder = "[No stance line: Karl Tamm is quoted twice; see the quotes.]"
+    long_quote = " ".join(["word"] * 60)
+    many = [
+        StanceEntry(i, dt.date(2024, 1, i), placeholder, [long_quote, "second quote"])
+        for i in range(1, 10)
+    ]
+    gen = ScriptedGenerator("Karl Tamm spoke (#9, 2024-01-09).")
+    stance_digest(gen, "Karl Tamm", many)
+    prompt = gen.calls[0][0][-1]["content"]
+    assert "#4," not in prompt and "#5," in prompt and "#9," in prompt  # the newest five
+    assert "second quote" not in prompt and prompt.count("word") <= 5 * 26
+    gen = ScriptedGenerator()
+    assert stance_digest(gen, "Karl Tamm", ENTRIES[:1]) is None and not gen.calls
+
+
+class HangingGenerator(ScriptedGenerator):
+    """Decodes until interrupted, as the real backend does when told to stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop = threading.Event()
+
+    def interrupt(self) -> None:
+        self.stop.set()
+
+    def generate(self, conversations, **_):
+        if not self.stop.wait(timeout=10):
+            raise AssertionError("never interrupted")
+        raise GenerationInterrupted("generation interrupted")
+
+
+def test_digest_past_its_deadline_interrupts_the_model_and_is_left_out():
+    gen = HangingGenerator()
+    started = time.monotonic()
+    assert stance_digest(gen, "Karl Tamm", ENTRIES, deadline=started + 0.2) is None
+    assert gen.stop.is_set() and time.monotonic() - started < 5
+    late = ScriptedGenerator()
+    assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=time.monotonic() - 1) is None
+    assert not late.calls  # waited behind an article for its whole budget: not started
+
+
+def test_article_date_is_read_from_the_head_only():
+    assert article_date("Talks resume\nBy A. Writer, March 4, 2025\nText.") == dt.date(2025, 3, 4)
+    assert article_date("Kyiv, 4 Mar. 2025 — Text.") == dt.date(2025, 3, 4)
+    assert article_date("Posted 2024-11-30 09:00\nText.") == dt.date(2024, 11, 30)
+    assert article_date("On 17 December the general spoke.") is None  # no year: an event
+    assert article_date("Head\n" + "x " * 300 + "on 4 March 2025.") is None  # in the body
+    assert article_date("Dated 31 February 2025.") is None
 
 
 def test_tiny_model_end_to_end_never_shows_raw_noise(tmp_path):

@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future
@@ -39,12 +40,13 @@ from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import StanceEntry, stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
-from summarizer.nlp import get_nlp
+from summarizer.nlp import get_nlp, get_parser
 from summarizer.types import Analysis
 
 log = logging.getLogger(__name__)
 
 SWEEP_RETRY_S = 1.0
+DIGEST_GRACE_S = 5.0  # for the model to notice the interrupt at the digest's deadline
 # A claimed article is leased this long and the lease renewed every third of it: a worker
 # that dies (SIGKILL, a lost machine) holds its article at most this long.
 LEASE_S = 60.0
@@ -119,8 +121,16 @@ class LocalAnalyzer:
     loading happens lazily in that thread on first use, so start-up stays fast.
     """
 
-    def __init__(self, model_spec: str | None, *, cache_dir: Path, threads: int = 0) -> None:
+    def __init__(
+        self,
+        model_spec: str | None,
+        *,
+        cache_dir: Path,
+        threads: int = 0,
+        digest_timeout_s: float = 20.0,
+    ) -> None:
         self._spec = model_spec
+        self._digest_timeout_s = digest_timeout_s
         self._cache_dir = cache_dir
         self._threads = threads
         self._generator: TextGenerator | None = None
@@ -154,6 +164,7 @@ class LocalAnalyzer:
 
         def load() -> None:
             get_nlp()
+            get_parser()  # the support check's parse of every model sentence
             self._model()
             # spaCy's and the model's hundreds of thousands of objects live as long as the
             # process; left to the collector, every full collection scanned them all (about
@@ -183,11 +194,32 @@ class LocalAnalyzer:
         return await self._run(work)
 
     async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
-        def work() -> str | None:
-            generator = self._model()
-            return None if generator is None else stance_digest(generator, speaker, entries)
+        """The digest's time limit counts from the request: one that waited behind an article
+        for all of it is not written at all. Past the limit plus a grace, a digest still
+        running is stuck where the model cannot hear the interrupt: its thread is
+        abandoned like a timed-out analysis. One still waiting is only cancelled, so an
+        article analysis in the thread is never interrupted for a digest."""
+        deadline = time.monotonic() + self._digest_timeout_s
+        started = threading.Event()
 
-        return await self._run(work)
+        def work() -> str | None:
+            started.set()
+            generator = self._model() if time.monotonic() < deadline else None
+            if generator is None:
+                return None
+            return stance_digest(generator, speaker, entries, deadline=deadline)
+
+        try:
+            return await asyncio.wait_for(
+                self._run(work), timeout=self._digest_timeout_s + DIGEST_GRACE_S
+            )
+        except TimeoutError:
+            if started.is_set():
+                self.abandon_work()
+            log.warning("stance digest for %s took too long; the list stands alone", speaker)
+        except Exception as exc:  # the model failed: the list stands alone, no traceback shown
+            log.warning("stance digest for %s failed: %r", speaker, exc)
+        return None
 
     def abandon_work(self) -> None:
         # A Python thread cannot be killed: tell the model to stop (it checks between decode

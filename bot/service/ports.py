@@ -89,7 +89,12 @@ class Analyzer(Protocol):
         """`found` with the model's summary and stance lines."""
         ...
 
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None: ...
+    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
+        """A paragraph on the speaker's stance lines, or None (no model, one article, failed
+        checks, or not done within the digest's own time limit). Never raises for a slow
+        or failing model: the dated list it would sit beside is already on screen."""
+        ...
+
     def warm_up(self) -> None: ...
     def abandon_work(self) -> None:
         """Called after a timeout: whatever is stuck must not hold up the next article."""

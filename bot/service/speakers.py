@@ -66,24 +66,25 @@ async def stance(service: BriefService, chat: ChatRef, args: str) -> list[Respon
     history = await service.store.stance_history(chat.chat_id, match.id)
     first = views.stance(match, history, digest=None)
     entries = [
-        StanceEntry(
-            article_id=h.article_id, date=h.date, title=h.title, stance=h.stance, quotes=h.quotes
-        )
+        StanceEntry(article_id=h.article_id, date=h.date, stance=h.stance, quotes=h.quotes)
         for h in history
     ]
 
     async def with_digest() -> AsyncIterator[Reply]:
+        # the dated list is on screen already; a digest that is slow or fails is left out
         try:
             digest = await service.queue.bounded(service.analyzer.digest(match.name, entries))
         except AnalysisStopped:
             return
-        except Exception:  # the dated stances are already on screen; they stand alone
-            log.exception("stance digest for %s failed", match.name)
+        except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned
+            log.warning("stance digest for %s is stuck; the list stands alone", match.name)
             return
         if digest:
             yield views.stance(match, history, digest=digest)
 
-    wants_digest = service.analyzer.model_name is not None and len(history) > 0
+    # one article has no development to digest: its line is already shown
+    several = len({h.article_id for h in history}) > 1
+    wants_digest = service.analyzer.model_name is not None and several
     return [Response(first, updates=with_digest() if wants_digest else None)]
 
 

@@ -22,6 +22,7 @@ from bot.service.ports import FetchError
 from bot.service.replies import Block, Reply, Response
 from bot.service.views import echo
 from storage import ArticleRecord, NewArticle
+from summarizer.dates import article_date
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
@@ -45,7 +46,7 @@ async def message(
     refused = refusal(text)
     if refused:
         return [Response(Reply.say(refused))]
-    return [await _submit(service, chat, NewArticle(text=text))]
+    return [await _submit(service, chat, NewArticle(text=text, published=article_date(text)))]
 
 
 async def document(
@@ -82,7 +83,7 @@ async def document(
     refused = refusal(page.text)
     if refused:
         return [Response(Reply.say(refused))]
-    new = NewArticle(text=page.text, title=page.title, outlet=page.outlet)
+    new = NewArticle(text=page.text, title=page.title, outlet=page.outlet, published=page.published)
     return [await _store(service, chat, new)]
 
 

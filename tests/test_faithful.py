@@ -1,0 +1,142 @@
+"""The support check: a model sentence says only what its sources say, the right way round,
+held by the right person, and says something.
+
+The figures come from `faithful/labelled.json`: model sentences the real model wrote on
+our articles and on third-party ones (read from ../shared beside the clone), each judged
+by hand against its article (see faithful/README.md). The cases below are the ones the
+issue found by reading briefs side by side with their articles.
+"""
+
+from __future__ import annotations
+
+import pytest
+from faithful_scoring import LABELLED, load_set, score
+from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
+
+from summarizer.brief import write_brief
+from summarizer.stance import check_stance, own_words, speaker_sentences
+from summarizer.summary import check_event, event_source
+from summarizer.support import support_problems
+from summarizer.types import Position, Span
+
+RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
+FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
+# What the check reaches now (bench/faithful.py), per split, as a floor no change may fall
+# below: (recall at least, false alarms at most). Short of the target on the articles kept
+# aside: lexical support cannot tell "Trump recruits with videos" from "ISIS recruits
+# with videos of Trump".
+REACHED = {"tune": (0.76, 0.11), "test": (0.63, 0.19)}
+
+
+def _items():
+    items = load_set(LABELLED, missing_ok=True)
+    if not any(i.article.startswith("../shared/") for i in items):
+        pytest.skip("../shared beside the clone is missing: half the labelled set is there")
+    return items
+
+
+def test_the_labelled_set_is_big_and_judged() -> None:
+    items = _items()
+    assert len(items) >= 150
+    assert {i.label for i in items} == {"supported", "unsupported", "vacuous"}
+    assert all(i.reason for i in items)
+    assert {i.split for i in items} == {"tune", "test"}
+
+
+@pytest.mark.parametrize("split", ["tune", "test"])
+def test_the_check_keeps_what_it_reaches_on_each_split(split: str) -> None:
+    result = score(_items(), split)
+    recall, false_alarms = REACHED[split]
+    assert result.recall >= recall, "\n".join(result.misses)
+    assert result.false_alarm_rate <= false_alarms, "\n".join(result.false_alarms)
+
+
+@pytest.mark.xfail(strict=True, reason="the lexical check is short of the issue's target")
+def test_the_check_meets_the_issues_target_on_the_articles_kept_aside() -> None:
+    result = score(_items(), "test")
+    assert result.recall >= RECALL and result.false_alarm_rate <= FALSE_ALARMS
+
+
+NEGOTIATOR = (
+    "Talks in Vienna\n"
+    "The talks ended on Friday with an agreement to meet again in June. "
+    "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened before any "
+    "new round. Such a demand can hardly be taken seriously.\n"
+)
+
+
+def _position(article: str, speaker: str, paraphrase: str) -> Position:
+    start = article.index(paraphrase)
+    return Position(
+        speaker=speaker,
+        aliases=[speaker.split()[-1]],
+        paraphrases=[Span(text=paraphrase, start=start, end=start + len(paraphrase))],
+    )
+
+
+def test_a_demand_written_up_as_its_opposite_fails() -> None:
+    """A negotiator who demanded a concession got a line saying it 'should not be
+    demanded'; the author, not he, had dismissed the demand."""
+    said = "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened "
+    petrenko = _position(NEGOTIATOR, "Ivan Petrenko", said + "before any new round.")
+    source = " ".join(speaker_sentences(NEGOTIATOR, petrenko))
+    own = [NEGOTIATOR[s:e] for s, e in own_words(NEGOTIATOR, petrenko)]
+
+    def check(line: str) -> list[str]:
+        return check_stance(line, position=petrenko, source=source, own=own)
+
+    assert check("Ivan Petrenko demanded that the border crossing reopen before new talks.") == []
+    assert check("Ivan Petrenko believes the border crossing should not be reopened.")
+    assert check("Ivan Petrenko rejected reopening the border crossing before new talks.")
+
+
+def test_a_line_that_only_says_someone_supports_their_side_fails() -> None:
+    assert support_problems(
+        "Karl Tamm supports his side's stance on the issue.",
+        ["Tamm warned that costs could rise."],
+        names=["Karl Tamm", "Tamm"],
+    )
+
+
+def test_an_event_sentence_with_no_event_fails_and_one_with_the_event_passes() -> None:
+    source = event_source(NEGOTIATOR)
+    assert check_event("One side was upbeat.", article=NEGOTIATOR, loaded=[], source=source)
+    assert not check_event(
+        "The talks in Vienna ended on Friday with an agreement to meet again in June.",
+        article=NEGOTIATOR,
+        loaded=[],
+        source=source,
+    )
+
+
+def test_the_author_is_given_only_the_authors_claims() -> None:
+    source = event_source(NEGOTIATOR)
+    claim = "The author argues that the border crossing must be reopened before new talks."
+    assert check_event(claim, article=NEGOTIATOR, loaded=[], source=source)
+
+
+def test_a_line_that_gives_the_speaker_someone_elses_quoted_view_fails() -> None:
+    """'Putin believes the conflict will end in 2025': the sentence quotes Western experts
+    saying so, and Putin's reply mocking them."""
+    article = (
+        "Asked about the view that “Western experts expect the conflict to end in 2025,” "
+        "Putin remarked: “Your words are dripping with honey.”\n"
+    )
+    start = article.index("Your words")
+    quote = Span(text="Your words are dripping with honey.", start=start, end=start + 35)
+    putin = Position(speaker="Putin", quotes=[quote])
+    own = [article[s:e] for s, e in own_words(article, putin)]
+    assert "2025" not in " ".join(own) and "honey" in " ".join(own)
+    assert support_problems("Putin believes the conflict will end in 2025.", own, names=["Putin"])
+
+
+def test_an_unsupported_first_line_is_retried_and_the_supported_retry_shown() -> None:
+    event = "Finland and Estonia agreed to share patrol boats in the Gulf of Finland."
+    vacuous = "Anna Virtanen supports her side's position on the matter."
+    virtanen = "Anna Virtanen said joint patrols will start in May without weapons."
+    tamm = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise."
+    gen = ScriptedGenerator(event, vacuous, tamm, virtanen)
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[0].stance == virtanen
+    retry = gen.calls[1][0][-2]["content"]
+    assert "says nothing concrete" in retry
