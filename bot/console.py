@@ -16,6 +16,7 @@ and "an empty line ends a message" both cut it into refused pieces. The rules in
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from bot.service.commands import by_name, help_lines
 from bot.service.limits import MAX_DOCUMENT_BYTES
 from bot.service.replies import Reply
 from bot.service.times import next_run
+from bot.service.views import echo
 from bot.settings import Settings
 from storage import Subscription
 
@@ -63,12 +65,15 @@ def _read_capped(path: Path) -> bytes:
 async def submit_file(service: BriefService, chat: ChatRef, path: Path) -> list[Response]:
     """A file is handled as a document sent to the bot: same size cap, same .txt/.html rules,
     same HTML extraction."""
+    shown = echo(str(path))
     try:
         data = await asyncio.to_thread(_read_capped, path)
     except OSError as exc:
-        return _say(f"I can't read {path}: {exc.strerror or exc}.")
+        return _say(f"I can't read {shown}: {exc.strerror or exc}.")
+    except (ValueError, RuntimeError):  # a NUL in the path; '~someone' with no such user
+        return _say(f"I can't read {shown}: that is not a file name I can open.")
     if len(data) > MAX_DOCUMENT_BYTES:
-        return _say(f"{path} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; is it an article?")
+        return _say(f"{shown} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; is it an article?")
     return await service.submit_document(chat, path.name, data)
 
 
@@ -177,10 +182,16 @@ class ConsoleScheduler:
             after = max(self._clock(), when)
 
 
+# stdin reads bytes that are not UTF-8 as lone surrogates (surrogateescape), which no
+# store or pydantic model takes: each becomes U+FFFD, the replacement character
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 async def chat_loop(service: BriefService, messages: AsyncIterator[str], write: Write) -> None:
     chat = ChatRef(CONSOLE_CHAT_ID)
     own = by_name(CONSOLE_COMMANDS)
-    async for text in messages:
+    async for message in messages:
+        text = LONE_SURROGATE.sub("\ufffd", message)
         command = text.strip()
         head, _, args = command.partition(" ") if command.startswith("/") else ("", "", "")
         name = head[1:].lower()

@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,8 @@ from support import (
 )
 from telegram.ext import Application
 
+from bot.console import CONSOLE_HELP, ConsoleScheduler, chat_loop, piped_messages
+from bot.fetch import SafeFetcher
 from bot.runtime import open_service
 from bot.service import BriefService, ChatRef, Reply
 from bot.service.limits import MAX_ECHO_CHARS
@@ -469,3 +472,108 @@ def test_fuzzed_input_always_gets_a_reply_and_the_service_keeps_serving(
             assert "/subscribe HH:MM" in await text_of(await svc.handle(CHAT, "/help"))
 
     asyncio.run(check())
+
+
+# ---------------------------------------------------------------------------------------
+# fuzz: the console's chat loop, fed as `briefbot console < input` feeds it
+
+CONSOLE_FUZZ_CASES = 150
+# /quit and /exit end the conversation by design; every other line must be answered
+CONSOLE_COMMANDS = [name for name in COMMANDS if name not in {"quit", "exit"}] + ["file", "FILE"]
+ODD_PATHS = ["", "/", ".", "/etc", "/dev/null", "/dev/zero", "~", "~nouser/x", "'", '"a b"']
+ODD_PATHS += ["a\x00b", "x" * 5000, "/nonexistent/x.txt", "article.txt", "page.html"]
+ODD_PATHS += ["binary.txt", "latin1.txt", "empty.html", "note.pdf", "café ☕.txt"]
+
+
+def _quits(line: str) -> bool:
+    head = line.strip().partition(" ")[0].lower()
+    return head in {"/quit", "/exit"}
+
+
+console_lines = st.one_of(
+    st.builds(
+        lambda name, args: f"/{name} {args}",
+        st.sampled_from(CONSOLE_COMMANDS) | st.text(max_size=20),
+        st.text(max_size=200) | st.sampled_from(["07:30 Europe", "#1", "9" * 40, "x" * 100_000]),
+    ),
+    st.builds(lambda path: f"/file {path}", st.sampled_from(ODD_PATHS) | st.text(max_size=50)),
+    st.sampled_from(["", " ", ".", " . ", "\x00", "/", "http://127.0.0.1:9/x", ARTICLE]),
+    st.text(max_size=500),
+    st.just("word " * 20_000),
+).filter(lambda line: not _quits(line))
+# raw bytes too: a file piped in need not be UTF-8 (stdin reads it with surrogateescape)
+console_inputs = st.lists(
+    console_lines.map(lambda line: line.encode("utf-8"))
+    | st.binary(max_size=200).filter(lambda raw: not _quits(raw.decode("utf-8", "replace"))),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _files(folder: Path) -> None:
+    (folder / "article.txt").write_text(ARTICLE)
+    (folder / "page.html").write_text(f"<html><body><article><p>{ARTICLE}</p></article></body>")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (folder / "latin1.txt").write_bytes(
+        ARTICLE.replace("night", "caf\xe9").encode("latin-1", "replace")
+    )
+    (folder / "empty.html").write_bytes(b"")
+    (folder / "note.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "café ☕.txt").write_text(ARTICLE)
+
+
+def test_fuzzed_console_input_always_gets_a_reply_and_the_console_keeps_serving(
+    tmp_path_factory, monkeypatch
+) -> None:
+    """Random command lines, arguments, `/file` paths and pastes (blank lines, lone '.', NUL,
+    100,000-character lines, unicode, bytes that are not UTF-8) piped into the console, then
+    '.' (it ends an article still open) and /help: no exception escapes the loop, every
+    message read gets a printed reply, and the last /help is answered with the console's own
+    help. Each case is a fresh database."""
+    cases = 0
+
+    @hsettings(
+        max_examples=CONSOLE_FUZZ_CASES, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(raw=console_inputs)
+    def case(raw: list[bytes]) -> None:
+        nonlocal cases
+        cases += 1
+        folder = tmp_path_factory.mktemp("console-fuzz")
+        _files(folder)
+        monkeypatch.chdir(folder)  # the relative /file paths name the files above
+        stream = io.TextIOWrapper(
+            io.BytesIO(b"\n".join([*raw, b".", b"/help"]) + b"\n"),
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
+        written: list[str] = []
+        read: list[tuple[str, int]] = []  # each message, and how much was written before it
+
+        async def messages() -> AsyncIterator[str]:
+            async for text in piped_messages(stream):
+                read.append((text, len(written)))
+                yield text
+
+        async def check() -> None:
+            scheduler = ConsoleScheduler(written.append)
+            fetcher = SafeFetcher()
+            try:
+                async with open_service(
+                    settings_for(folder), fetcher=fetcher, scheduler=scheduler, use_model=False
+                ) as svc:
+                    scheduler.service = svc
+                    await chat_loop(svc, messages(), written.append)
+            finally:
+                scheduler.close()
+                await fetcher.aclose()
+
+        asyncio.run(check())
+        ends = [at for _, at in read[1:]] + [len(written)]
+        for (text, start), end in zip(read, ends, strict=True):
+            assert any(out.strip() for out in written[start:end]), f"no reply to {text[:80]!r}"
+        assert read[-1][0] == "/help" and CONSOLE_HELP in written[read[-1][1] :]
+
+    case()
+    print(f"{cases} fuzzed console inputs")
+    assert cases >= CONSOLE_FUZZ_CASES
