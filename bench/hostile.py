@@ -14,7 +14,14 @@ off. Three measures, printed one per line:
             redirect to data: and a page in charset rot13 (its submission limit raised so
             that it is never stopped: the worst case), --attackers of them at a time
 
+With --attack commands, only `others`, and the attacks are on the service's commands
+(issue 16, items 2, 8 and 12): the hostile chat keeps sending a 2,000-word /search, /stance
+with a 100,000-character name, /subscribe 07:30 Europe and a command with a
+100,000-character argument, while 50 chats, each with two demo articles stored, send
+/articles, /search of a word in their articles and /help, all at once.
+
     .venv/bin/python bench/hostile.py [--chats 50] [--rounds 5] [--repeat 20] [--attackers 4]
+        [--attack links|commands]
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from bot.runtime import open_service  # noqa: E402
 from bot.service import BriefService, ChatRef  # noqa: E402
 from bot.service.ports import FetchError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from seeds import demo_articles  # noqa: E402
 
 ATTACKER = ChatRef(chat_id=1, user_id=1)
 SHORT = "<html><body><article><p>Live updates to follow.</p></article></body></html>"
@@ -105,7 +113,54 @@ async def attack(svc: BriefService, site: PageServer, stop: asyncio.Event) -> in
     return sent
 
 
-async def others(svc: BriefService, site: PageServer, chats: int, rounds: int) -> list[float]:
+def command_attacks() -> list[str]:
+    """Items 2, 8 and 12 of issue 16, each as one Telegram message would carry it."""
+    words = " ".join(demo_articles()[0][1].split())
+    search = " ".join((words.split() * 100)[:2000])
+    return [
+        "/search " + search,
+        "/stance " + "x" * 100_000,
+        "/subscribe 07:30 Europe",
+        "/summary " + "9" * 100_000,
+    ]
+
+
+async def attack_commands(svc: BriefService, stop: asyncio.Event) -> int:
+    sent = 0
+    attacks = command_attacks()
+    while not stop.is_set():
+        for text in attacks:
+            await svc.handle(ATTACKER, text)
+            sent += 1
+    return sent
+
+
+def chat_of(n: int) -> ChatRef:
+    return ChatRef(chat_id=1000 + n, user_id=1000 + n)
+
+
+async def store_demo_articles(svc: BriefService, chats: int) -> None:
+    """Two demo articles in each chat, all four in the attacker's: searches find rows."""
+    articles = [text for _, text in demo_articles()]
+    for text in articles:
+        await svc.handle(ATTACKER, text)
+    for n in range(chats):
+        for text in (articles[n % len(articles)], articles[(n + 1) % len(articles)]):
+            await svc.handle(chat_of(n), text)
+
+
+def link_round(site: PageServer, round_: int, n: int) -> list[str]:
+    return [site.url(f"/short{round_}-{n}"), "/help"]
+
+
+def command_round(round_: int, n: int) -> list[str]:
+    return ["/articles", "/search ceasefire", "/help"]
+
+
+async def others(
+    svc: BriefService, chats: int, rounds: int, messages: Callable[[int, int], list[str]]
+) -> list[float]:
+    """Each round, every chat sends its `messages(round, chat)` at once: their reply times."""
     times: list[float] = []
 
     async def timed(chat: ChatRef, text: str) -> None:
@@ -116,8 +171,7 @@ async def others(svc: BriefService, site: PageServer, chats: int, rounds: int) -
     for round_ in range(rounds):
         work = []
         for n in range(chats):
-            chat = ChatRef(chat_id=1000 + n, user_id=1000 + n)
-            work += [timed(chat, site.url(f"/short{round_}-{n}")), timed(chat, "/help")]
+            work += [timed(chat_of(n), text) for text in messages(round_, n)]
         await asyncio.gather(*work)
     return times
 
@@ -135,9 +189,13 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--attackers", type=int, default=4, help="the attacker's messages at once")
+    parser.add_argument("--attack", choices=["links", "commands"], default="links")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
 
+    if args.attack == "commands":
+        await under_command_attack(args.chats, args.rounds, args.attackers)
+        return
     await pool_overhead(args.repeat)
     gzipped = compressed(64, 31)
     routes = {
@@ -160,21 +218,40 @@ async def main() -> None:
                 submissions_per_hour=100_000,
             )
             async with open_service(settings, fetcher=fetcher, use_model=False) as svc:
-                await others(svc, site, args.chats, 1)  # starts the pool's workers: not timed
-                quiet = await others(svc, site, args.chats, args.rounds)
+                await others(
+                    svc, args.chats, 1, partial(link_round, site)
+                )  # starts the pool's workers: not timed
+                quiet = await others(svc, args.chats, args.rounds, partial(link_round, site))
                 print("others:", line("quiet", quiet), flush=True)
                 stop = asyncio.Event()
                 attackers = [
                     asyncio.create_task(attack(svc, site, stop)) for _ in range(args.attackers)
                 ]
                 await asyncio.sleep(0.5)  # the attack is under way before the others start
-                loud = await others(svc, site, args.chats, args.rounds)
+                loud = await others(svc, args.chats, args.rounds, partial(link_round, site))
                 stop.set()
                 sent = sum(await asyncio.gather(*attackers))
                 print("others:", line("under attack", loud), f"; attacker sent {sent}", flush=True)
     finally:
         await fetcher.aclose()
         site.close()
+
+
+async def under_command_attack(chats: int, rounds: int, attackers: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database=Path(tmp) / "bench.db", model_cache=Path(tmp) / "models")
+        async with open_service(settings, use_model=False) as svc:
+            await store_demo_articles(svc, chats)
+            await others(svc, chats, 1, command_round)  # warm: not timed
+            quiet = await others(svc, chats, rounds, command_round)
+            print("others:", line("quiet", quiet), flush=True)
+            stop = asyncio.Event()
+            hostile = [asyncio.create_task(attack_commands(svc, stop)) for _ in range(attackers)]
+            await asyncio.sleep(0.5)  # the attack is under way before the others start
+            loud = await others(svc, chats, rounds, command_round)
+            stop.set()
+            sent = sum(await asyncio.gather(*hostile))
+            print("others:", line("under attack", loud), f"; attacker sent {sent}", flush=True)
 
 
 if __name__ == "__main__":
