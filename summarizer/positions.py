@@ -576,9 +576,12 @@ class _Resolver:
         sent = self.sentence_of(q.outer_start)
 
         def out(k: int) -> bool:
-            """Outside the quote, but inside its sentence: the parser may run a sentence on
-            across a paragraph break, which no reporting clause does."""
-            return not (outer[0] <= toks[k].start < outer[1]) and sent[0] <= toks[k].start < sent[1]
+            """In the author's words (outside this quote and any other: a verb inside another
+            quote is that speaker's), and inside the quote's sentence: the parser may run a
+            sentence on across a paragraph break, which no reporting clause does."""
+            start = toks[k].start
+            outside = not (outer[0] <= start < outer[1]) and self.masked[start] != FILL
+            return outside and sent[0] <= start < sent[1]
 
         # the quote's tokens whose heads lie outside it: where it attaches to the sentence
         attach = [toks[k].head for k in inside if out(toks[k].head)]
@@ -614,8 +617,8 @@ class _Resolver:
         toks = self.tokens
         sent = self.sentence_of(outer[0])
         for c in self.children[verb]:
-            if toks[c].dep != "nsubj" or outer[0] <= toks[c].start < outer[1]:
-                continue
+            if toks[c].dep != "nsubj" or self.masked[toks[c].start] == FILL:
+                continue  # a subject inside a quote is part of someone's words
             if not sent[0] <= toks[c].start < sent[1]:
                 return None
             appos = [a for a in self.children[c] if toks[a].dep == "appos"]

@@ -212,3 +212,13 @@ def test_a_middle_initial_ends_no_sentence() -> None:
         ],
         "J.M. Berger": ["They will adapt"],
     }
+
+
+def test_a_verb_inside_another_quote_is_not_the_authors() -> None:
+    """'“agree that the pier is safe,” on the town's “firm plan”': the second quote hangs
+    from a verb of the first, which is the speaker's words, not a clause naming a speaker."""
+    text = (
+        "Mayor Lena Ford spoke after the vote. Members of the council, she confirmed, “agree "
+        "that the pier is safe,” on the town's “firm plan” to reopen it."
+    )
+    assert quotes_of(text) == {"Lena Ford": ["agree that the pier is safe", "firm plan"]}
