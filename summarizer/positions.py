@@ -565,9 +565,10 @@ class _Resolver:
         """The subject of the verb a quote hangs from, by the dependency parse: 'Trump
         attacked Romney, calling him “a failed candidate”', 'Bolton thought some of the
         “Neocons For Hillary” buzz was artificial', 'said the senator's communications
-        director, Ana Ruiz'. Walks up from the quote to the nearest verb outside it that
-        has a subject outside it; a common-noun subject ('a senior official') becomes an
-        unnamed speaker, never a guess at a named one."""
+        director, Ana Ruiz'. Walks up from the quote through the verbs in the author's
+        words: the nearest verb of saying or thinking with a subject wins, else the topmost
+        verb with one. A common-noun subject of a verb of saying ('a senior official')
+        becomes an unnamed speaker, never a guess at a named one."""
         toks = self.tokens
         inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
         if not inside:
