@@ -331,7 +331,7 @@ def _unglue(name: str, known: set[str], counts: dict[str, int]) -> str:
     last = toks[-1]
     if counts.get(last, 0) > 1:
         return name  # the word stands alone elsewhere: it is the name itself
-    for k in sorted(known, key=len, reverse=True):
+    for k in sorted(known, key=lambda k: (-len(k), k)):
         if last != k and last.startswith(k) and last[len(k) :].islower() and len(last) > len(k):
             return " ".join([*toks[:-1], k])
     if len(toks) >= 2:
@@ -615,7 +615,7 @@ class SpeakerIndex:
             re.sub(r"^(?:the|The)\s+", "", m.group(0))
             for m in self._ORG_PATTERNS.finditer(self.masked)
         ]
-        for n in sorted(set(cands), key=len, reverse=True):
+        for n in sorted(set(cands), key=lambda n: (-len(n), n)):
             if any(name_key(n) == name_key(f) for e in self.entities for f in e.forms):
                 continue
             # 'the Commission' after 'the European Commission': the head word is a short form.
