@@ -18,7 +18,6 @@ DOUBLE_OPEN = "“„«"
 DOUBLE_CLOSE = "”»"
 SINGLE_OPEN = "‘"
 SINGLE_CLOSE = "’"
-ALL_MARKS = DOUBLE_OPEN + DOUBLE_CLOSE + SINGLE_OPEN + SINGLE_CLOSE + "\"'‹›"
 
 # Single marks are mostly scare quotes ('aid', 'peace') in the author's voice; a quotation
 # in single marks is a clause, so we ask for a few words before treating it as speech.

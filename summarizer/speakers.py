@@ -203,7 +203,6 @@ _TITLED_BEFORE = re.compile(
 )
 _SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
 _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
-PRONOUNS = {"he", "she"}
 # How an unnamed source's speaker field reads ('unnamed: senior administration official').
 UNNAMED_PREFIX = "unnamed: "
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
@@ -785,6 +784,3 @@ class SpeakerIndex:
             full = [f for f in e.forms if len(f.split()) > 1]
             return max(full, key=len) if full else e.name
         return e.name
-
-    def surname_of(self, e: Entity) -> str:
-        return surname(self.canonical(e))
