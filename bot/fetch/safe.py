@@ -36,23 +36,6 @@ METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:
 # Every global IPv6 allocation so far lies in 2000::/3; the rest of the space is reserved,
 # local, multicast or a way of writing IPv4 (::/96, ::ffff:0:0:0/96, 64:ff9b:1::/48).
 GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
-# The special-purpose blocks of the IANA registries (RFC 6890 and later) that `is_global`
-# does not refuse on every Python: refused whole, the "globally reachable" anycast ones
-# (AS112, AMT, 6to4 relays) too, since none of them is where a news site lives.
-SPECIAL_PURPOSE = tuple(
-    ipaddress.ip_network(block)
-    for block in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
-        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
-        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "2001::/23", "2001:db8::/32", "2620:4f:8000::/48", "3fff::/20",
-    )
-)  # fmt: skip
-ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-USER_AGENT = "Mozilla/5.0 (compatible; briefbot/0.1; +https://github.com/briefbot)"
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 # Every special-purpose block of the IANA registries (RFC 6890 and later), refused whole even
 # where `is_global` says otherwise: the Python 3.11 table misses several (fec0::/10, ::/96,
 # 64:ff9b:1::/48), and none of them is where a news site lives. The anycast blocks that are
