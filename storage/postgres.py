@@ -14,7 +14,6 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
-from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -49,11 +48,6 @@ POOL_MAX = 10
 MIGRATION_LOCK = 0x62726566_0001
 SPEAKERS_LOCK = 0x62726566_0002
 
-_ARTICLE_COLUMNS = (
-    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
-    "a.state, a.attempts, a.error"
-)
-
 
 def redacted(url: str) -> str:
     """The URL without its password, for messages and logs."""
@@ -66,12 +60,7 @@ def redacted(url: str) -> str:
 
 def migrations() -> list[tuple[int, str]]:
     """Numbered SQL files shipped in storage/migrations_pg, in order."""
-    files = resources.files("storage") / "migrations_pg"
-    found = []
-    for entry in files.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return rows_to.numbered_sql("migrations_pg")
 
 
 _WORD = re.compile(r"\w+")
@@ -213,15 +202,15 @@ class PostgresStore:
 
     async def find_by_url(self, url: str) -> ArticleRecord | None:
         row = await self._fetchrow(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.url = $1 OR a.canonical_url = $1"
-            " ORDER BY a.id LIMIT 1",
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
+            " WHERE a.url = $1 OR a.canonical_url = $1 ORDER BY a.id LIMIT 1",
             url,
         )
         return _article(row) if row else None
 
     async def get_article(self, chat_id: int, article_id: int) -> ArticleRecord | None:
         row = await self._fetchrow(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
             " JOIN chat_articles ca ON ca.article_id = a.id WHERE ca.chat_id = $1 AND a.id = $2",
             chat_id,
             article_id,
@@ -230,7 +219,7 @@ class PostgresStore:
 
     async def get_article_any(self, article_id: int) -> ArticleRecord | None:
         row = await self._fetchrow(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1", article_id
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1", article_id
         )
         return _article(row) if row else None
 
@@ -238,7 +227,7 @@ class PostgresStore:
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]:
         rows = await self._fetch(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
             " JOIN chat_articles ca ON ca.article_id = a.id"
             " WHERE ca.chat_id = $1 AND ($2::timestamptz IS NULL OR ca.created_at > $2)"
             " ORDER BY ca.created_at DESC, a.id DESC LIMIT $3",
@@ -320,7 +309,7 @@ class PostgresStore:
                 " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
                 " UPDATE articles a SET state = 'running', attempts = attempts + 1, error = NULL,"
                 " lease_owner = $2, lease_until = now() + make_interval(secs => $3)"
-                f" FROM pick WHERE a.id = pick.id RETURNING {_ARTICLE_COLUMNS}",
+                f" FROM pick WHERE a.id = pick.id RETURNING {rows_to.ARTICLE_COLUMNS}",
                 article_id,
                 owner,
                 lease_s,

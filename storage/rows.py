@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from storage.models import SpeakerMatch
@@ -15,6 +16,22 @@ from summarizer.speaker_links import is_name
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
 Row = Mapping[str, Any]
+
+# The articles columns every store selects into an ArticleRecord, in one place.
+ARTICLE_COLUMNS = (
+    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
+    "a.state, a.attempts, a.error"
+)
+
+
+def numbered_sql(folder: str) -> list[tuple[int, str]]:
+    """The numbered SQL files shipped in storage/FOLDER ('001_initial.sql'), in order."""
+    files = resources.files("storage") / folder
+    found = []
+    for entry in files.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
 
 
 def _json(value: str | list[str]) -> list[str]:

@@ -17,7 +17,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
@@ -50,11 +49,6 @@ NameKey = Callable[[str], str]
 # its (quadratic) work inside one VM step, where a progress handler is never called.
 READ_BUDGET_S = 1.0
 
-_ARTICLE_COLUMNS = (
-    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
-    "a.state, a.attempts, a.error"
-)
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -62,12 +56,7 @@ def _now() -> datetime:
 
 def migrations() -> list[tuple[int, str]]:
     """Numbered SQL files shipped in storage/migrations, in order."""
-    files = resources.files("storage") / "migrations"
-    found = []
-    for entry in files.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return rows_to.numbered_sql("migrations")
 
 
 def _article(row: sqlite3.Row) -> ArticleRecord:
@@ -278,15 +267,15 @@ class SqliteStore:
 
     async def find_by_url(self, url: str) -> ArticleRecord | None:
         row = await self._fetchone(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.url = ? OR a.canonical_url = ?"
-            " ORDER BY a.id LIMIT 1",
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
+            " WHERE a.url = ? OR a.canonical_url = ? ORDER BY a.id LIMIT 1",
             (url, url),
         )
         return _article(row) if row else None
 
     async def get_article(self, chat_id: int, article_id: int) -> ArticleRecord | None:
         row = await self._fetchone(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
             " JOIN chat_articles ca ON ca.article_id = a.id"
             " WHERE ca.chat_id = ? AND a.id = ?",
             (chat_id, article_id),
@@ -295,7 +284,7 @@ class SqliteStore:
 
     async def get_article_any(self, article_id: int) -> ArticleRecord | None:
         row = await self._fetchone(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
         )
         return _article(row) if row else None
 
@@ -303,7 +292,7 @@ class SqliteStore:
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]:
         rows = await self._fetchall(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            f"SELECT {rows_to.ARTICLE_COLUMNS} FROM articles a"
             " JOIN chat_articles ca ON ca.article_id = a.id"
             " WHERE ca.chat_id = ? AND ca.created_at > ? ORDER BY ca.created_at DESC, a.id DESC"
             " LIMIT ?",
