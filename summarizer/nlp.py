@@ -47,9 +47,10 @@ _PARSER: Any = None
 
 
 def get_parser() -> Any:
-    """The whole pipeline, parser and lemmatizer included, for the support check
-    (`summarizer.support`), which needs lemmas, negation and subjects of a few short
-    sentences; loaded apart so the positions keep their fast entities-only pipeline."""
+    """The whole pipeline, lemmatizer and attribute ruler included, for the support check
+    (`summarizer.support`), which needs lemmas and coarse parts of speech of a few short
+    sentences. The positions' pipeline (`get_nlp`) leaves those two out to stay fast on
+    whole articles; the same model is loaded twice for that (a second ~2 s at warm-up)."""
     global _PARSER
     if _PARSER is None:
         with _LOCK:
