@@ -21,6 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bot.service import views
 from bot.settings import load_settings
 from summarizer import summary as summary_module
 from summarizer.brief import write_brief
@@ -133,7 +134,7 @@ def main() -> None:
         t = time.perf_counter()
         summary, stanced = write_brief(gen, text, positions, loaded)
         brief_s = time.perf_counter() - t
-        model_lines = sum(1 for x in stanced if x.stance and not x.stance.startswith("["))
+        model_lines = sum(1 for x in stanced if x.stance)
         row = {
             "brief_s": brief_s,
             "prefill_tps": gen.prompt_tokens / max(gen.prefill_s, 1e-9),
@@ -151,7 +152,7 @@ def main() -> None:
         if args.show:
             print(f"    summary: {summary.text}")
             for position in stanced:
-                print(f"    {position.speaker}: {position.stance}")
+                print(f"    {position.speaker}: {views.stance_line(position)}")
             for retried in gen.retried:
                 print(f"    retried: {retried}")
     if rows:

@@ -82,6 +82,7 @@ def _analyze(
                         "speaker": p.speaker,
                         "role": p.role,
                         "stance": p.stance,
+                        "stance_fallback": p.stance_fallback,
                         "quotes": [q.text for q in p.quotes if q.is_verbatim_in(text)],
                     }
                     for p in analysis.positions

@@ -78,6 +78,7 @@ class StanceRecord(BaseModel):
     date: date
     role: str | None
     stance: str | None
+    stance_fallback: bool
     quotes: list[str]
 
 

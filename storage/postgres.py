@@ -422,7 +422,7 @@ class PostgresStore:
                 speaker_id = await self._speaker_id(db, position)
                 position_id = await db.fetchval(
                     "INSERT INTO positions(article_id, speaker_id, name, ordinal, role, aliases,"
-                    " stance) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    " stance, stance_fallback) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                     " ON CONFLICT (article_id, speaker_id) DO NOTHING RETURNING id",
                     article_id,
                     speaker_id,
@@ -431,6 +431,7 @@ class PostgresStore:
                     position.role,
                     json.dumps(position.aliases, ensure_ascii=False),
                     position.stance,
+                    position.stance_fallback,
                 )
                 if position_id is None:
                     continue
@@ -461,7 +462,7 @@ class PostgresStore:
         if head is None:
             return None
         positions = await self._fetch(
-            "SELECT p.id, p.role, p.aliases::text AS aliases, p.stance,"
+            "SELECT p.id, p.role, p.aliases::text AS aliases, p.stance, p.stance_fallback,"
             " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
             " WHERE p.article_id = $1 ORDER BY p.ordinal",
@@ -498,7 +499,7 @@ class PostgresStore:
         rows = await self._read(
             "SELECT a.id AS article_id, a.title, a.text,"
             " COALESCE(a.published, (ca.created_at AT TIME ZONE 'UTC')::date) AS day,"
-            " p.role, p.stance,"
+            " p.role, p.stance, p.stance_fallback,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " ARRAY(SELECT q.text FROM quotes q WHERE q.position_id = p.id AND q.kind = 'quote'"
             "  AND substr(a.text, q.start_offset + 1, q.end_offset - q.start_offset) = q.text"
@@ -516,6 +517,7 @@ class PostgresStore:
                 date=r["day"],
                 role=r["role"],
                 stance=r["stance"],
+                stance_fallback=r["stance_fallback"],
                 quotes=list(r["quotes"]),
             )
             for r in rows

@@ -478,7 +478,7 @@ class SqliteStore:
                 cur = await db.execute(
                     "INSERT OR IGNORE INTO positions"
                     "(article_id, speaker_id, name, ordinal, role, aliases,"
-                    " stance) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " stance, stance_fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         article_id,
                         speaker_id,
@@ -487,6 +487,7 @@ class SqliteStore:
                         position.role,
                         json.dumps(position.aliases, ensure_ascii=False),
                         position.stance,
+                        int(position.stance_fallback),
                     ),
                 )
                 if cur.rowcount != 1:
@@ -519,7 +520,8 @@ class SqliteStore:
         if head is None:
             return None
         rows = await self._fetchall(
-            "SELECT p.id, p.role, p.aliases, p.stance, COALESCE(p.name, s.name) AS name, s.kind"
+            "SELECT p.id, p.role, p.aliases, p.stance, p.stance_fallback,"
+            " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p"
             " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
             (article_id,),
@@ -552,7 +554,7 @@ class SqliteStore:
     async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
         rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
-            " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance,"
+            " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance, p.stance_fallback,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
             "  AND q.kind = 'quote'"
@@ -570,6 +572,7 @@ class SqliteStore:
                 date=date.fromisoformat(r["day"]),
                 role=r["role"],
                 stance=r["stance"],
+                stance_fallback=bool(r["stance_fallback"]),
                 quotes=json.loads(r["quotes"]),
             )
             for r in rows

@@ -51,9 +51,9 @@ def _ordered(entries: Sequence[StanceEntry]) -> list[StanceEntry]:
 
 
 def _entry_body(e: StanceEntry) -> str:
-    """The stance line, or the first quote (cut) where the line is missing or a placeholder:
-    every prompt token costs time on a CPU, and the line already restates the quotes."""
-    if e.stance and not e.stance.startswith("["):
+    """The stance line, or the first quote (cut) where there is none: every prompt token
+    costs time on a CPU, and the line already restates the quotes."""
+    if e.stance:
         return e.stance
     if e.quotes:
         quote = words(e.quotes[0].strip('“”" '))

@@ -334,17 +334,6 @@ def shape_stance(answer: str) -> str:
     return heads[-1] if heads else line
 
 
-def fallback_stance(position: Position) -> str | None:
-    """Plainly not the model's words, so nobody reads it as a summary of the stance."""
-    n = len(position.quotes)
-    if (n == 0 and not position.paraphrases) or position.kind == "unnamed":
-        return None
-    if n == 0:
-        return f"[No stance line: {position.speaker} is paraphrased in the article.]"
-    times = "once" if n == 1 else f"{n} times"
-    return f"[No stance line: {position.speaker} is quoted {times}; see the quotes.]"
-
-
 def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job]]:
     """(position index, job) for every speaker with something to ground a line in."""
     jobs = []
@@ -372,8 +361,15 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
 
 
 def with_stances(positions: Sequence[Position], lines: Mapping[int, str | None]) -> list[Position]:
-    """Copies of `positions` with `.stance` filled (a labelled placeholder if checks failed)."""
+    """Copies of `positions` with `.stance` filled from `lines` (position index -> the
+    checked line, or None where every try failed its checks). A failure is marked
+    `stance_fallback`, never written as text in the line's place: a placeholder sentence
+    in `stance` was tested for with `startswith("[")` by every reader, and read as the
+    model's words by any reader that forgot to."""
     return [
-        p.model_copy(update={"stance": lines.get(i) or fallback_stance(p)}, deep=True)
+        p.model_copy(
+            update={"stance": lines.get(i) or None, "stance_fallback": i in lines and not lines[i]},
+            deep=True,
+        )
         for i, p in enumerate(positions)
     ]

@@ -262,7 +262,7 @@ def compose_summary(
     if event is not None:
         parts = [event]
         ranked = sorted(
-            (p for p in stanced if p.stance and not p.stance.startswith("[")),
+            (p for p in stanced if p.stance),
             key=lambda p: (
                 -len(p.quotes) - len(p.paraphrases),
                 min(s.start for s in [*p.quotes, *p.paraphrases]),

@@ -48,6 +48,11 @@ class Position(BaseModel):
     stance: str | None = Field(
         default=None, description="one neutral sentence, written by the model"
     )
+    stance_fallback: bool = Field(
+        default=False,
+        description="True when the model was asked for a stance line and none passed the"
+        " checks: `stance` is None and the quotes stand in for it, as in `Summary.fallback`",
+    )
     quotes: list[Span] = Field(default_factory=list, description="direct quotes, verbatim")
     paraphrases: list[Span] = Field(
         default_factory=list,

@@ -115,6 +115,7 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
         raw.execute("ALTER TABLE articles DROP COLUMN lease_owner")
         raw.execute("ALTER TABLE articles DROP COLUMN lease_until")
         raw.execute("DROP TABLE briefings_sent")
+        raw.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -145,6 +146,51 @@ async def test_an_unnamed_source_is_stored_as_one_and_kept_apart_from_named_peop
         ("Anna Keller", "person"),
         ("unnamed: senior official", "unnamed"),
     ]
+
+
+async def test_a_failed_stance_line_is_stored_as_a_flag(store):
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    analysis = analysis_for(TEXT)
+    analysis.positions[0] = analysis.positions[0].model_copy(
+        update={"stance": None, "stance_fallback": True}
+    )
+    await store.save_analysis(article.id, analysis)
+    back = await store.get_analysis(article.id)
+    assert back is not None and back.positions[0].stance_fallback
+    (match,) = await store.find_speakers(1, "Keller")
+    (record,) = await store.stance_history(1, match.id)
+    assert record.stance is None and record.stance_fallback
+
+
+async def test_stored_placeholder_stance_lines_become_the_flag(backend):
+    """Before the flag, a failed line was stored as bracketed text in `stance`; the migration
+    turns each into the flag and leaves the model's real lines alone."""
+    store = await backend.open()
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    await store.save_analysis(article.id, analysis_for(TEXT))
+    other = TEXT.replace("Ministers met", "Envoys met")
+    second, _ = await store.add_article(1, None, NewArticle(text=other))
+    await store.save_analysis(second.id, analysis_for(other))
+    await store.close()
+    placeholder = "[No stance line: Anna Keller is quoted once; see the quotes.]"
+    # the database as the release before the flag left it
+    await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
+    await backend.execute(
+        f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
+    )
+    if backend.name == "sqlite":
+        await backend.execute(f"PRAGMA user_version = {backend.latest - 1}")
+    else:
+        await backend.execute(f"DELETE FROM schema_migrations WHERE version = {backend.latest}")
+    upgraded = await backend.open()
+    assert await upgraded.schema_version() == backend.latest
+    kept = await upgraded.get_analysis(article.id)
+    flagged = await upgraded.get_analysis(second.id)
+    await upgraded.close()
+    assert kept is not None and flagged is not None
+    assert kept.positions[0].stance == analysis_for(TEXT).positions[0].stance
+    assert not kept.positions[0].stance_fallback
+    assert flagged.positions[0].stance is None and flagged.positions[0].stance_fallback
 
 
 async def test_duplicate_text_is_one_article_linked_to_each_chat(store):

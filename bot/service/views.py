@@ -53,11 +53,29 @@ def heading(article: ArticleRecord) -> Block:
     return Block(kind="heading", text=" ".join(parts))
 
 
+def no_stance_line(quotes: int) -> str:
+    """In place of a stance line that failed its checks: plainly not the model's words, so
+    nobody reads it as a summary of the stance, and pointing at what stands in for it."""
+    if quotes == 0:
+        return "[No stance line passed the checks; paraphrased in the article.]"
+    times = "once" if quotes == 1 else f"{quotes} times"
+    return f"[No stance line passed the checks; quoted {times}, see the quotes.]"
+
+
+def stance_line(position: Position) -> str | None:
+    """The model's stance line, the marked stand-in where it failed, or None where no line
+    was asked for (no model, or an unnamed source)."""
+    if position.stance_fallback:
+        return no_stance_line(len(position.quotes))
+    return position.stance
+
+
 def _speaker_line(position: Position) -> str:
     who = position.speaker + (f" — {position.role}" if position.role else "")
     if position.kind == "organization":
         who += " (organisation)"
-    return f"{who}: {position.stance}" if position.stance else who
+    line = stance_line(position)
+    return f"{who}: {line}" if line else who
 
 
 def summary_blocks(analysis: Analysis | None, *, pending: bool) -> list[Block]:
@@ -175,7 +193,10 @@ def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | N
         blocks.append(Block(kind="text", text=digest))
     for record in history:
         role = f" ({record.role})" if record.role else ""
-        line = record.stance or "quoted without a stance line"
+        if record.stance_fallback:
+            line = no_stance_line(len(record.quotes))
+        else:
+            line = record.stance or "quoted without a stance line"
         blocks.append(
             Block(
                 kind="item",
