@@ -17,7 +17,6 @@ from storage.models import (
     NewArticle,
     SearchHit,
     SpeakerMatch,
-    StanceRecord,
     Subscription,
 )
 from storage.sqlite import NameKey, SqliteStore
@@ -47,7 +46,6 @@ __all__ = [
     "SearchHit",
     "SpeakerMatch",
     "SqliteStore",
-    "StanceRecord",
     "StorageError",
     "Store",
     "Subscription",

@@ -14,10 +14,9 @@ from storage.models import (
     NewArticle,
     SearchHit,
     SpeakerMatch,
-    StanceRecord,
     Subscription,
 )
-from summarizer.types import Analysis
+from summarizer.types import Analysis, StanceRecord
 
 # What `Store.search` reads of a query: its first distinct words, each cut to a length. FTS5's
 # snippet() costs the square of the terms (2,000 words held the database for minutes).

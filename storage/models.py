@@ -72,16 +72,6 @@ class SpeakerMatch(BaseModel):
     article_count: int
 
 
-class StanceRecord(BaseModel):
-    article_id: int
-    title: str
-    date: date
-    role: str | None
-    stance: str | None
-    stance_fallback: bool
-    quotes: list[str]
-
-
 class Subscription(BaseModel):
     chat_id: int
     local_time: time

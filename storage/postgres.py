@@ -25,7 +25,6 @@ from storage.models import (
     NewArticle,
     SearchHit,
     SpeakerMatch,
-    StanceRecord,
     Subscription,
     content_hash,
     title_from_text,
@@ -37,7 +36,7 @@ from summarizer.speaker_links import (
     linking_aliases,
     lookup_keys,
 )
-from summarizer.types import Analysis, Position
+from summarizer.types import Analysis, Position, StanceRecord
 
 NameKey = Callable[[str], str]
 

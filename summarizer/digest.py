@@ -11,18 +11,17 @@ answer budget small, and the whole run stops at a deadline.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from summarizer.checks import check_output, sentences, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
 from summarizer.model.drafting import Job, draft_checked
 from summarizer.stance import SYSTEM
 from summarizer.support import support_problems
+from summarizer.types import StanceRecord
 
 MAX_WORDS = 80
 MAX_ENTRIES = 5  # the newest ones; the dated list beside the digest holds them all
@@ -30,27 +29,11 @@ MAX_NEW_TOKENS = 110  # 80 words; a longer answer fails its length check anyway
 QUOTE_WORDS = 25  # a quote stands in for a missing stance line, cut to this
 
 
-@dataclass(frozen=True)
-class StanceEntry:
-    article_id: int
-    date: dt.date | str
-    stance: str | None
-    quotes: list[str] = field(default_factory=list)
-
-    @property
-    def day(self) -> str:
-        return self.date.isoformat() if isinstance(self.date, dt.date) else str(self.date)[:10]
-
-    @property
-    def tag(self) -> str:
-        return f"#{self.article_id}, {self.day}"
+def _ordered(entries: Sequence[StanceRecord]) -> list[StanceRecord]:
+    return sorted(entries, key=lambda e: (e.date, e.article_id))
 
 
-def _ordered(entries: Sequence[StanceEntry]) -> list[StanceEntry]:
-    return sorted(entries, key=lambda e: (e.day, e.article_id))
-
-
-def _entry_body(e: StanceEntry) -> str:
+def _entry_body(e: StanceRecord) -> str:
     """The stance line, or the first quote (cut) where there is none: every prompt token
     costs time on a CPU, and the line already restates the quotes."""
     if e.stance:
@@ -62,11 +45,11 @@ def _entry_body(e: StanceEntry) -> str:
     return "(no stance line)"
 
 
-def _entry_text(e: StanceEntry) -> str:
+def _entry_text(e: StanceRecord) -> str:
     return f"({e.tag}) {_entry_body(e)}"
 
 
-def digest_prompt(speaker: str, entries: Sequence[StanceEntry]) -> list[ChatMessage]:
+def digest_prompt(speaker: str, entries: Sequence[StanceRecord]) -> list[ChatMessage]:
     body = "\n".join(f"- {_entry_text(e)}" for e in entries)
     return [
         {"role": "system", "content": SYSTEM},
@@ -82,7 +65,7 @@ def digest_prompt(speaker: str, entries: Sequence[StanceEntry]) -> list[ChatMess
     ]
 
 
-def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceEntry]) -> list[str]:
+def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> list[str]:
     source = "\n".join(_entry_text(e) for e in entries)
     problems = check_output(
         answer, source, max_words=MAX_WORDS, max_sentences=8, allowed=[speaker], max_copied=14
@@ -103,7 +86,7 @@ def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceEntry]) -
 def stance_digest(
     gen: TextGenerator,
     speaker: str,
-    entries: Sequence[StanceEntry],
+    entries: Sequence[StanceRecord],
     *,
     deadline: float | None = None,
 ) -> str | None:

@@ -6,6 +6,7 @@ can be re-checked against the stored text at any time.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -81,3 +82,25 @@ class Analysis(BaseModel):
     positions: list[Position] = Field(default_factory=list)
     loaded_phrases: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+
+
+class StanceRecord(BaseModel):
+    """One speaker's stance in one stored article: what a store reads back for `/stance`,
+    the dated list the view shows, and what the digest is written from. Defined here, where
+    storage and the summarizer may both import it, so the layers pass one record instead of
+    copying one type into another field by field."""
+
+    article_id: int
+    title: str
+    date: dt.date = Field(description="the article's own date, else the day it was stored")
+    role: str | None = None
+    stance: str | None = None
+    stance_fallback: bool = Field(default=False, description="as `Position.stance_fallback`")
+    quotes: list[str] = Field(
+        default_factory=list, description="direct quotes, still verbatim in the stored text"
+    )
+
+    @property
+    def tag(self) -> str:
+        """How the digest cites the article: '#12, 2024-05-02'."""
+        return f"#{self.article_id}, {self.date.isoformat()}"

@@ -18,14 +18,14 @@ from tiny_model import build_tiny_model
 from summarizer.brief import write_brief
 from summarizer.checks import check_output
 from summarizer.dates import article_date
-from summarizer.digest import StanceEntry, stance_digest
+from summarizer.digest import stance_digest
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
 from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
 from summarizer.summary import FALLBACK_LABEL, check_event, event_job, event_source
-from summarizer.types import Position, Span
+from summarizer.types import Position, Span, StanceRecord
 
 ARTICLE = (
     "Border talks in Helsinki\n"
@@ -223,8 +223,19 @@ def test_stance_prompts_hold_only_the_speakers_own_sentences():
 
 
 ENTRIES = [
-    StanceEntry(12, dt.date(2024, 5, 2), "Karl Tamm said costs could rise.", []),
-    StanceEntry(7, "2024-03-01", "Karl Tamm backed joint patrols.", ["welcome"]),
+    StanceRecord(
+        article_id=12,
+        title="Costs",
+        date=dt.date(2024, 5, 2),
+        stance="Karl Tamm said costs could rise.",
+    ),
+    StanceRecord(
+        article_id=7,
+        title="Patrols",
+        date=dt.date(2024, 3, 1),
+        stance="Karl Tamm backed joint patrols.",
+        quotes=["welcome"],
+    ),
 ]
 
 
@@ -246,7 +257,13 @@ def test_digest_prompt_is_short_and_one_article_gets_none():
     """The digest that took 335 s was given every line with two quotes each, eight deep."""
     long_quote = " ".join(["word"] * 60)
     many = [
-        StanceEntry(i, dt.date(2024, 1, i), None, [long_quote, "second quote"])
+        StanceRecord(
+            article_id=i,
+            title=f"Article {i}",
+            date=dt.date(2024, 1, i),
+            stance_fallback=True,
+            quotes=[long_quote, "second quote"],
+        )
         for i in range(1, 10)
     ]
     gen = ScriptedGenerator("Karl Tamm spoke (#9, 2024-01-09).")

@@ -38,10 +38,10 @@ from typing import Any, Literal, TypeVar
 from bot.service.ports import Analyzer
 from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
-from summarizer.digest import StanceEntry, stance_digest
+from summarizer.digest import stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
 from summarizer.nlp import get_nlp, get_parser
-from summarizer.types import Analysis
+from summarizer.types import Analysis, StanceRecord
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class LocalAnalyzer:
 
         return await self._run(work)
 
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
+    async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:
         """The digest's time limit counts from the request: one that waited behind an article
         for all of it is not written at all. Past the limit plus a grace, a digest still
         running is stuck where the model cannot hear the interrupt: its thread is

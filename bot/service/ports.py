@@ -19,9 +19,8 @@ from pydantic import BaseModel
 
 from bot.service.replies import Reply
 from storage import Store, Subscription
-from summarizer.digest import StanceEntry
 from summarizer.model.base import TextGenerator
-from summarizer.types import Analysis
+from summarizer.types import Analysis, StanceRecord
 
 __all__ = [
     "Analyzer",
@@ -89,7 +88,7 @@ class Analyzer(Protocol):
         """`found` with the model's summary and stance lines."""
         ...
 
-    async def digest(self, speaker: str, entries: Sequence[StanceEntry]) -> str | None:
+    async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:
         """A paragraph on the speaker's stance lines, or None (no model, one article, failed
         checks, or not done within the digest's own time limit). Never raises for a slow
         or failing model: the dated list it would sit beside is already on screen."""

@@ -16,7 +16,6 @@ from bot.service.analysis import AnalysisStopped
 from bot.service.limits import MAX_NAME_CHARS
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
-from summarizer.digest import StanceEntry
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
@@ -65,15 +64,11 @@ async def stance(service: BriefService, chat: ChatRef, args: str) -> list[Respon
     match = found[0]
     history = await service.store.stance_history(chat.chat_id, match.id)
     first = views.stance(match, history, digest=None)
-    entries = [
-        StanceEntry(article_id=h.article_id, date=h.date, stance=h.stance, quotes=h.quotes)
-        for h in history
-    ]
 
     async def with_digest() -> AsyncIterator[Reply]:
         # the dated list is on screen already; a digest that is slow or fails is left out
         try:
-            digest = await service.queue.bounded(service.analyzer.digest(match.name, entries))
+            digest = await service.queue.bounded(service.analyzer.digest(match.name, history))
         except AnalysisStopped:
             return
         except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned

@@ -17,10 +17,9 @@ from storage import (
     ArticleRecord,
     SearchHit,
     SpeakerMatch,
-    StanceRecord,
     Subscription,
 )
-from summarizer.types import Analysis, Position, Span
+from summarizer.types import Analysis, Position, Span, StanceRecord
 
 SHORT_QUOTE_CHARS = 160
 
