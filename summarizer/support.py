@@ -36,7 +36,7 @@ from importlib.resources import files
 from typing import Any
 
 from summarizer.loaded import ATTRIBUTION, quote_spans
-from summarizer.nlp import get_parser
+from summarizer.nlp import get_nlp
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 MIN_CONTENT = 2  # "One side was upbeat." has one
@@ -163,7 +163,7 @@ def _covered(key: str, source: _Source) -> bool:
 
 @lru_cache(maxsize=2048)
 def _parse(text: str) -> Any:
-    return get_parser()(text)
+    return get_nlp()(text)
 
 
 def _name_words(names: Iterable[str]) -> frozenset[str]:

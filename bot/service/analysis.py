@@ -40,7 +40,7 @@ from storage import ArticleRecord, StorageError, Store
 from summarizer import pipeline
 from summarizer.digest import stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
-from summarizer.nlp import get_nlp, get_parser
+from summarizer.nlp import get_nlp
 from summarizer.types import Analysis, StanceRecord
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,7 @@ class LocalAnalyzer:
         """
 
         def load() -> None:
-            get_nlp()
-            get_parser()  # the support check's parse of every model sentence
+            get_nlp()  # positions and the support check's parse of every model sentence
             self._model()
             # spaCy's and the model's hundreds of thousands of objects live as long as the
             # process; left to the collector, every full collection scanned them all (about
