@@ -7,15 +7,20 @@ text from both.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from storage.models import SpeakerMatch
 from summarizer.speaker_links import is_name
 from summarizer.types import Analysis, Position, Span, Summary, Timings
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """What both drivers' rows offer: a value by column name (sqlite3.Row is no Mapping)."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
 
 # The articles columns every store selects into an ArticleRecord, in one place.
 ARTICLE_COLUMNS = (

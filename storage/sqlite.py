@@ -253,7 +253,9 @@ class SqliteStore:
                 ),
             )
             async with db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,)) as c:
-                article_id = (await c.fetchone())[0]
+                row = await c.fetchone()
+            assert row is not None  # inserted above, or there already: the hash is unique
+            article_id = row[0]
             cur = await db.execute(
                 "INSERT OR IGNORE INTO chat_articles(chat_id, article_id, submitted_by, created_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -417,7 +419,8 @@ class SqliteStore:
                 "INSERT INTO speakers(name, name_key, kind) VALUES (?, ?, ?)",
                 (position.speaker, link.name_key, position.kind),
             )
-            speaker_id = int(cur.lastrowid)
+            assert cur.lastrowid is not None  # set by every INSERT that inserted a row
+            speaker_id = cur.lastrowid
         elif link.rename:
             await db.execute(
                 "UPDATE speakers SET name = ?, name_key = ? WHERE id = ?",

@@ -175,7 +175,7 @@ def _strip_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def _spelt_out(text: str) -> set[str]:
     """The initials of every run of capitalised words in `text`: "European Union" → "EU"."""
-    found = set()
+    found: set[str] = set()
     for run in _NAME_RUN.findall(text):
         heads = "".join(w[0] for w in run.split())
         found.update(heads[i:j] for i in range(len(heads)) for j in range(i + 2, len(heads) + 1))
