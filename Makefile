@@ -23,7 +23,7 @@ run: install
 	@if [ -n "$$BRIEFBOT_TELEGRAM_TOKEN" ] || grep -qs '^BRIEFBOT_TELEGRAM_TOKEN=.' .env; \
 	then $(BIN)/briefbot run; else $(BIN)/briefbot console; fi
 
-# CI runs `make test`: lint and type checks first, then every test.
+# CI runs `make test`: lint, type and dead-code checks first, then every test.
 test: lint
 	$(BIN)/pytest
 
@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check bot summarizer storage seeds tests bench
 	$(BIN)/ruff format --check bot summarizer storage seeds tests bench
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 bench: install
 	$(BIN)/python bench/positions.py

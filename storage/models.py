@@ -41,6 +41,10 @@ def title_from_text(text: str) -> str:
 
 
 class ArticleRecord(BaseModel):
+    """A stored article as a chat sees it. When it was first stored is not part of it: that
+    may have been another chat's paste (the text is stored once), and a chat's own dates
+    are the ones its queries order by (`chat_articles.created_at`)."""
+
     id: int
     url: str | None
     canonical_url: str | None
@@ -48,7 +52,6 @@ class ArticleRecord(BaseModel):
     outlet: str | None
     published: date | None
     text: str
-    created_at: datetime
     state: ArticleState
     attempts: int
     error: str | None

@@ -19,13 +19,13 @@ from summarizer.types import Analysis, Position, Span, Summary, Timings
 class Row(Protocol):
     """What both drivers' rows offer: a value by column name (sqlite3.Row is no Mapping)."""
 
-    def __getitem__(self, column: str, /) -> Any: ...
+    def __getitem__(self, _column: str, /) -> Any: ...
 
 
 # The articles columns every store selects into an ArticleRecord, in one place.
 ARTICLE_COLUMNS = (
-    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.created_at, "
-    "a.state, a.attempts, a.error"
+    "a.id, a.url, a.canonical_url, a.title, a.outlet, a.published, a.text, a.state, "
+    "a.attempts, a.error"
 )
 
 

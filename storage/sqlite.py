@@ -67,7 +67,6 @@ def _article(row: sqlite3.Row) -> ArticleRecord:
         outlet=row["outlet"],
         published=date.fromisoformat(row["published"]) if row["published"] else None,
         text=row["text"],
-        created_at=datetime.fromisoformat(row["created_at"]),
         state=row["state"],
         attempts=row["attempts"],
         error=row["error"],

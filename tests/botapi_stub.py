@@ -52,16 +52,14 @@ class _QuietHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def _serve(
-    handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None
-) -> tuple[_Server, threading.Thread]:
+def _serve(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> _Server:
     server = _Server(("127.0.0.1", 0), handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
-    return server, thread
+    return server
 
 
 @dataclass
@@ -127,7 +125,7 @@ class BotApiStub:
                 status, payload = stub._answer(self.path, params)
                 self.reply(status, json.dumps(payload).encode(), "application/json")
 
-        self._server, self._thread = _serve(Handler)
+        self._server = _serve(Handler)
 
     # addresses ----------------------------------------------------------------------------
 
@@ -380,7 +378,7 @@ class PageServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
 
-        self._server, self._thread = _serve(Handler, tls)
+        self._server = _serve(Handler, tls)
 
     @property
     def host_port(self) -> str:

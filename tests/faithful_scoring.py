@@ -34,7 +34,6 @@ class Item:
     label: str  # "supported" | "unsupported" | "vacuous"
     reason: str
     split: str  # "tune" | "test"
-    old_checks_pass: bool
 
 
 def article_path(article: str) -> Path:
@@ -79,7 +78,6 @@ def load_set(path: Path = LABELLED, *, missing_ok: bool = False) -> list[Item]:
                 label=raw["label"],
                 reason=raw["reason"],
                 split=raw["split"],
-                old_checks_pass=raw["old_checks_pass"],
             )
         )
     return items

@@ -108,7 +108,7 @@ def test_interrupt_stops_reading_prompts_too(tiny_dir, tmp_path):
     gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     passes: list[int] = []
 
-    def interrupt_after_a_pass(module, args, output) -> None:
+    def interrupt_after_a_pass(module, args, _output) -> None:
         passes.append(1)
         gen.interrupt()
 
