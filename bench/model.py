@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.service import views
 from bot.settings import load_settings
 from summarizer import summary as summary_module
-from summarizer.brief import write_brief
+from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
@@ -132,7 +132,7 @@ def main() -> None:
 
         gen.reset()
         t = time.perf_counter()
-        summary, stanced = write_brief(gen, text, positions, loaded)
+        summary, stanced = write_summary_and_stances(gen, text, positions, loaded)
         brief_s = time.perf_counter() - t
         model_lines = sum(1 for x in stanced if x.stance)
         row = {

@@ -44,8 +44,8 @@ def _say(text: str) -> list[Response]:
 
 
 async def show(responses: list[Response], write: Write) -> None:
-    """Each reply, then only the last of its updates: the interim one is the same brief
-    without its summary, and printing both showed every brief twice."""
+    """Each reply, then only the last of its updates: the interim one is the same article
+    reply without its summary, and printing both showed every article twice."""
     for response in responses:
         write(response.reply.plain())
         if response.updates is not None:

@@ -1,8 +1,8 @@
-"""The model's part of a brief: the summary's event sentences and every stance line.
+"""The model's pass over one article: the summary's event sentences and every stance line.
 
 All prompts go to the model as one batch, and each failure's retry joins that batch as soon
 as the failure is known: decoding on a CPU is bound by reading the weights, so rows decoded
-together cost little more than one, and the brief takes one decode run however many people
+together cost little more than one, and the pass takes one decode run however many people
 the article quotes.
 """
 
@@ -17,13 +17,13 @@ from summarizer.summary import compose_summary, event_job
 from summarizer.types import Position, Summary
 
 
-def write_brief(
+def write_summary_and_stances(
     gen: TextGenerator, text: str, positions: Sequence[Position], loaded: Sequence[str]
 ) -> tuple[Summary, list[Position]]:
     """(summary, copies of `positions` with stance lines); nothing unchecked gets through."""
     stances = stance_jobs(text, positions)
-    drafts = draft_checked(gen, [event_job(text, loaded), *(job for _, job in stances)])
+    checked = draft_checked(gen, [event_job(text, loaded), *(job for _, job in stances)])
     stanced = with_stances(
-        positions, {i: d.text for (i, _), d in zip(stances, drafts[1:], strict=True)}
+        positions, {i: c.text for (i, _), c in zip(stances, checked[1:], strict=True)}
     )
-    return compose_summary(drafts[0].text, stanced, text, model=gen.name), stanced
+    return compose_summary(checked[0].text, stanced, text, model=gen.name), stanced

@@ -113,10 +113,10 @@ def stance_digest(
         timer.daemon = True
         timer.start()
     try:
-        [draft] = draft_checked(gen, [job])
+        [checked] = draft_checked(gen, [job])
     except GenerationInterrupted:
         return None
     finally:
         if timer is not None:
             timer.cancel()
-    return draft.text
+    return checked.text

@@ -1,12 +1,12 @@
-"""One shared spaCy pipeline, loaded once, on first use.
+"""One shared spaCy pipeline, read into memory once, on first use.
 
 Loading costs seconds and hundreds of MB, so it happens once per process and only when a
-caller actually needs it. The pipeline is loaded whole and each caller runs the
+caller actually needs it. The pipeline is read in whole and each caller runs the
 components it needs: positions (`parse`) need named entities and the dependency parse (who
 is the subject of the verb a quote hangs from) over whole articles, and skip the
 lemmatizer and the attribute ruler, which they never read, to stay fast; the support check
 (`summarizer.support`) reads lemmas and coarse parts of speech of a few short sentences and
-runs everything. Loaded apart for each, the same model was loaded twice: 1.8 s against
+runs everything. Read in apart for each, the same model was read in twice: 1.8 s against
 1.0 s for one load, warm file cache, 2 busy cores.
 Callers of `parse` get plain tuples, never a `Doc`, so nothing holds spaCy objects across
 threads.

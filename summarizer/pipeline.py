@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from summarizer.brief import write_brief
+from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
@@ -35,7 +35,9 @@ def read(text: str, *, title: str | None = None) -> Analysis:
 def write(text: str, found: Analysis, generator: TextGenerator) -> Analysis:
     """`found` (from `read`) with the model's summary and stance lines, each checked."""
     started = time.perf_counter()
-    summary, positions = write_brief(generator, text, found.positions, found.loaded_phrases)
+    summary, positions = write_summary_and_stances(
+        generator, text, found.positions, found.loaded_phrases
+    )
     done = found.model_copy(update={"summary": summary, "positions": positions})
     done.timings = found.timings.model_copy(
         update={"summary_s": round(time.perf_counter() - started, 3)}

@@ -2,7 +2,8 @@
 
 The model saw the whole article and moved claims between actors; shown only the sentences
 that quote or paraphrase one speaker (150-370 tokens), it stays on that speaker. All
-speakers' prompts go to the model in one batch with the summary's (see `brief`).
+speakers' prompts go to the model in one batch with the summary's (see `brief`, the
+model's pass).
 """
 
 from __future__ import annotations

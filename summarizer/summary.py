@@ -3,7 +3,8 @@
 The model is asked only for what happened, from the article's opening sentences: asked
 for a whole summary it wrote one sentence, echoed the author's framing, or looped. The
 "who said what" half is the leading speakers' stance lines, which were written from each
-speaker's own sentences and checked on their own. Both come out of one batch (`brief`).
+speaker's own sentences and checked on their own. Both come out of one batch (`brief`,
+the model's pass).
 If the event sentence fails its checks twice, a labelled extract stands in for the whole.
 """
 
@@ -158,7 +159,7 @@ def event_hopeless(answer: str, *, article: str, loaded: Sequence[str]) -> list[
     Only the first sentence counts, which `lead_sentences` always keeps: labelled parts
     ("Who acted:"), an echo of the request, a first sentence past the word budget, and the
     problems no further words mend (`checks.lasting_problems`). The event row is the
-    longest of a brief, so a doomed one stopped early saves the most steps."""
+    longest of the model's pass, so a doomed one stopped early saves the most steps."""
     head = settled(answer)
     return list(_event_lasting(head, article, tuple(loaded))) if head else []
 

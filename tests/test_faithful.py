@@ -13,7 +13,7 @@ import pytest
 from faithful_scoring import LABELLED, load_set, score
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
-from summarizer.brief import write_brief
+from summarizer.brief import write_summary_and_stances
 from summarizer.stance import check_stance, own_words, speaker_sentences
 from summarizer.summary import check_event, event_source
 from summarizer.support import support_problems
@@ -136,7 +136,7 @@ def test_an_unsupported_first_line_is_retried_and_the_supported_retry_shown() ->
     virtanen = "Anna Virtanen said joint patrols will start in May without weapons."
     tamm = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise."
     gen = ScriptedGenerator(event, vacuous, tamm, virtanen)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance == virtanen
     retry = gen.calls[1][0][-2]["content"]
     assert "says nothing concrete" in retry

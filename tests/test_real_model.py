@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import DEFAULT_MODEL, Settings
-from summarizer.brief import write_brief
+from summarizer.brief import write_summary_and_stances
 from summarizer.checks import check_grounded, check_loaded
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
@@ -62,7 +62,7 @@ def test_packaged_model_writes_a_brief_that_passes_the_checks():
     loaded = find_loaded_phrases(ARTICLE)
     assert "reckless" in loaded
 
-    summary, stances = write_brief(gen, ARTICLE, POSITIONS, loaded)
+    summary, stances = write_summary_and_stances(gen, ARTICLE, POSITIONS, loaded)
     if summary.fallback:
         assert summary.text.startswith(FALLBACK_LABEL)
         assert "reckless" not in summary.text

@@ -15,7 +15,7 @@ import pytest
 from rounds import in_rounds
 from tiny_model import build_tiny_model
 
-from summarizer.brief import write_brief
+from summarizer.brief import write_summary_and_stances
 from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
@@ -95,7 +95,7 @@ TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise.
 
 def test_one_batch_gives_summary_and_stance_lines():
     gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM)
-    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert len(gen.calls) == 1 and len(gen.calls[0]) == 3  # event + two speakers, one batch
     assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}"
     assert not summary.fallback and summary.model == "scripted"
@@ -144,7 +144,7 @@ def test_an_event_answer_stops_once_its_first_sentence_cannot_pass():
 def test_a_doomed_answer_is_retried_for_what_doomed_it():
     stopped = "Karl Tamm called the reckless plan a"  # where the model stopped it
     gen = ScriptedGenerator(EVENT, VIRTANEN, stopped, TAMM)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     retry = gen.calls[1][0]
     task = task_of(retry)
     assert "reckless" in task and "unfinished" not in task  # not an artefact of the stop
@@ -156,7 +156,7 @@ def test_failing_drafts_are_retried_with_their_problems_listed():
     loaded_event = "The reckless plan was agreed in Tallinn in 2019."
     loaded_stance = "Karl Tamm called the reckless plan a disaster costing 90 million."
     gen = ScriptedGenerator(loaded_event, VIRTANEN, loaded_stance, EVENT, TAMM)
-    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert [len(c) for c in gen.calls] == [3, 2]  # the stand-in sends retries as one batch
     retry_event, retry_stance = gen.calls[1]
     first_event = gen.calls[0][0]
@@ -187,7 +187,7 @@ def test_summary_takes_the_stance_lines_that_fit_in_90_words():
     )
     assert len((event + virtanen + tamm).split()) > 90
     gen = ScriptedGenerator(event, virtanen, tamm)
-    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[1].stance == tamm  # a good line, only too long for the summary
     assert summary.text == f"{event} {virtanen}" and not summary.fallback
 
@@ -195,7 +195,7 @@ def test_summary_takes_the_stance_lines_that_fit_in_90_words():
 def test_two_failures_give_a_labelled_neutral_extract():
     noise = "Loop loop loop loop loop loop loop loop loop."
     gen = ScriptedGenerator(noise, "x", "y", "Bad bad bad.", "x", "y")
-    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.fallback
     assert summary.text.startswith(FALLBACK_LABEL)
     body = summary.text.removeprefix(FALLBACK_LABEL)
@@ -313,7 +313,7 @@ def test_article_date_is_read_from_the_head_only():
 def test_tiny_model_end_to_end_never_shows_raw_noise(tmp_path):
     model_dir = build_tiny_model(tmp_path / "tiny")
     gen = load_generator(str(model_dir), cache_dir=tmp_path)
-    summary, stances = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stances = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.fallback  # random weights cannot pass the checks
     assert [p.stance for p in stances] == [None, None, None]
     # the two speakers a line was asked for are marked; the one with nothing said is not
@@ -325,21 +325,21 @@ def test_an_event_answer_that_runs_on_is_cut_to_its_lead_sentences():
     second = "Anna Virtanen and Karl Tamm both spoke."
     run_on = f"{EVENT} {second} They met again later, and talked for hours about boats."
     gen = ScriptedGenerator(run_on, VIRTANEN, TAMM)
-    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {second} {VIRTANEN} {TAMM}"
 
 
 def test_a_fragment_after_the_event_sentence_is_dropped():
     # the model copied the heading "Trump y Putin." of shared seed 003 after its sentence
     gen = ScriptedGenerator(f"{EVENT} Gulf patrols.", VIRTANEN, TAMM)
-    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}"
 
 
 def test_a_stance_line_that_restates_the_event_is_left_out():
     said = "Anna Virtanen said joint patrols will start in May."
     gen = ScriptedGenerator(f"{EVENT} {said}", VIRTANEN, TAMM)
-    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {said} {TAMM}"
     assert stanced[0].stance == VIRTANEN  # still the speaker's line, only not said twice
 
@@ -358,7 +358,7 @@ def test_an_event_sentence_may_share_a_clause_with_the_lead_but_not_be_it():
 
 def test_a_stance_line_the_event_already_says_is_not_repeated():
     gen = ScriptedGenerator(f"{EVENT} {VIRTANEN}", VIRTANEN, TAMM)
-    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert summary.text == f"{EVENT} {VIRTANEN} {TAMM}" and not summary.fallback
 
 
@@ -381,14 +381,14 @@ def test_a_stance_line_the_event_already_says_is_not_repeated():
 )
 def test_an_event_in_the_prompt_s_own_form_is_retried(answer, problem):
     gen = ScriptedGenerator(answer, VIRTANEN, TAMM, EVENT)
-    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert problem in task_of(gen.calls[1][0])
     assert summary.text.startswith(EVENT)
 
 
 def test_a_bare_name_is_not_a_stance_line():
     gen = ScriptedGenerator(EVENT, "Anna Virtanen.", TAMM, "Anna Virtanen.")
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance is None and stanced[0].stance_fallback
     assert "too short" in task_of(gen.calls[1][0])
 
@@ -410,7 +410,7 @@ def test_a_bare_name_is_not_a_stance_line():
 )
 def test_who_a_speaker_is_is_not_a_stance_line(line):
     gen = ScriptedGenerator(EVENT, line, TAMM, VIRTANEN)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert "says who Anna Virtanen is" in task_of(gen.calls[1][0])
     assert stanced[0].stance == VIRTANEN
 
@@ -424,7 +424,7 @@ def test_who_a_speaker_is_is_not_a_stance_line(line):
 )
 def test_a_position_put_as_what_a_speaker_is_passes(line):
     gen = ScriptedGenerator(EVENT, line, TAMM)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[0].stance == line and len(gen.calls) == 1
 
 
@@ -434,7 +434,7 @@ def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
         "the boats would need new crews and a harbour of their own before any patrol"
     )  # over 25 words and cut off by the token limit
     gen = ScriptedGenerator(EVENT, VIRTANEN, run_on)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[1].stance == TAMM and len(gen.calls) == 1  # no retry needed
 
     # "and that" opens a second reported clause: the line ends before it, and the model may
@@ -444,7 +444,7 @@ def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
         "boats would need new crews and a harbour of their own before"
     )
     gen = ScriptedGenerator(EVENT, VIRTANEN, second_clause)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert stanced[1].stance == TAMM and len(gen.calls) == 1
     assert stance_complete(second_clause) and not stance_complete(second_clause[:100])
 
@@ -453,5 +453,5 @@ def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
         "smugglers at sea in every season, is a fleet that Finland and Estonia share."
     )
     gen = ScriptedGenerator(EVENT, VIRTANEN, as_well_as, TAMM)
-    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert len(gen.calls) == 2 and stanced[1].stance == TAMM  # too long, so it was retried

@@ -1,7 +1,7 @@
 """Article text out of a web page, and the refusal to summarise what is not an article.
 
 A model will happily summarise a cookie banner or a paywall teaser; saying "that page is
-behind a paywall" is more useful to the reader than a neutral brief of a login prompt.
+behind a paywall" is more useful to the reader than a neutral summary of a login prompt.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _words(text: str) -> int:
 
 
 def _check(text: str, html: str = "") -> None:
-    """Raise the one sentence that says why this text is not an article worth a brief."""
+    """Raise the one sentence that says why this text is not an article worth analysing."""
     words = _words(text)
     lowered = text.lower()
     if words < TEASER_WORDS:

@@ -223,7 +223,7 @@ class LocalAnalyzer:
     def abandon_work(self) -> None:
         # A Python thread cannot be killed: tell the model to stop (it checks between decode
         # steps), and give the queue a fresh thread in case the stuck work is not the model's.
-        # The model instance stays the one already loaded.
+        # The model instance stays the one already in memory.
         if self._generator is not None:
             self._generator.interrupt()
         self._executor.shutdown(wait=False, cancel_futures=True)

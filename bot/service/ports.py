@@ -69,7 +69,7 @@ class Scheduler(Protocol):
 
 
 class Notifier(Protocol):
-    """Sends a chat a message it did not ask for just now: the brief of an article that was
+    """Sends a chat a message it did not ask for just now: the reply to an article that was
     queued when the bot stopped, analysed after the restart."""
 
     async def notify(self, chat_id: int, reply: Reply) -> None: ...

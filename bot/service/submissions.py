@@ -1,5 +1,5 @@
 """Articles coming in: a pasted text, links in a message, or a .txt/.html file; each is
-checked (`limits`), stored, queued for analysis, and followed until its brief is ready."""
+checked (`limits`), stored, queued for analysis, and followed until its analysis is shown."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ async def _failed(service: BriefService, article: ArticleRecord, event: Progress
 
 async def tell_chats(service: BriefService, article_id: int, event: Progress) -> None:
     """An article finished with no one watching (queued across a restart, or retried after
-    the database refused it): each chat holding it gets the brief as a new message."""
+    the database refused it): each chat holding it gets the article's reply as a new message."""
     if service.notifier is None:
         return
     for chat_id in await service.store.chats_with(article_id):
@@ -201,5 +201,5 @@ async def tell_chats(service: BriefService, article_id: int, event: Progress) ->
             reply = views.article_view(article, event.analysis)
         else:
             reply = await _failed(service, article, event)
-        reply.blocks.insert(1, Block(kind="note", text="the brief you were waiting for"))
+        reply.blocks.insert(1, Block(kind="note", text="the analysis you were waiting for"))
         await service.notifier.notify(chat_id, reply)

@@ -153,7 +153,7 @@ def article_view(
 
 
 def analysis_text(analysis: Analysis, text: str) -> str:
-    """The brief of an article that is not stored, for `briefbot analyze`."""
+    """The reply for an article that is not stored, for `briefbot analyze`."""
     title = Block(kind="heading", text=analysis.title or "(untitled)")
     return Reply(blocks=[title, *_body(analysis, text, pending=False)]).plain()
 

@@ -60,7 +60,7 @@ def stop_on_signals(app: Application) -> None:
     """SIGINT/SIGTERM first stop the service, then the Application.
 
     PTB's own handlers stop the Application, which waits for every running handler; a
-    handler waits for its article's brief, so the bot stayed "stopping" until the model was
+    handler waits for its article's analysis, so the bot stayed "stopping" until the model was
     done (minutes). The service first tells every waiting reply that its article stays
     queued; then the handlers end at once.
     """

@@ -163,8 +163,8 @@ class ChatNotifier:
     async def notify(self, chat_id: int, reply: Reply) -> None:
         try:
             await LiveMessage(self._bot, chat_id).show(reply)
-        except TelegramError as exc:  # blocked, or the chat is gone: the brief stays stored
-            log.info("could not tell chat %s its brief is ready: %s", chat_id, exc)
+        except TelegramError as exc:  # blocked, or the chat is gone: the analysis stays stored
+            log.info("could not tell chat %s its analysis is ready: %s", chat_id, exc)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
