@@ -27,7 +27,7 @@ from summarizer.model.packaged import (
     packaged_spec,
     prepare,
 )
-from summarizer.model.transformers_backend import Precision, load_transformers
+from summarizer.model.transformers_loading import Precision, load_transformers
 
 _HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 _loaded: dict[tuple, TextGenerator] = {}

@@ -16,7 +16,7 @@ def _keep_int8(name: str, path: Path, cache_dir: Path) -> None:
     import torch
 
     from summarizer.model.loader import load_generator
-    from summarizer.model.transformers_backend import snapshot_path
+    from summarizer.model.quantize import snapshot_path
 
     if torch.cuda.is_available() or snapshot_path(str(path), cache_dir).is_dir():
         return
