@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from summarizer.model.base import Completion, FollowUp
 from summarizer.model.prompt_cache import StoredPrompt
+
+if TYPE_CHECKING:  # torch loads lazily
+    import torch
 
 # What one more group costs, in prompt tokens of prefill: on this 2-core CPU one decode run
 # of ~40 steps at batch 8 (~8 s) costs about what 600 prompt tokens do (~13 ms each).
@@ -84,7 +88,9 @@ class Row:
         ] + [seq[-1] for seq in anchored if seq[:-1] == said]
 
 
-def stack_kept(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
+def stack_kept(
+    hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int
+) -> torch.Tensor:
     """One layer's kept keys (part 0) or values (1) of a batch, each row's first `n`
     positions padded on the left to `depth`; a row with nothing kept is all padding."""
     import torch
@@ -101,6 +107,6 @@ def stack_kept(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: in
     )
 
 
-def real_positions(mask):
+def real_positions(mask: torch.Tensor) -> torch.Tensor:
     """Each token's position counting real tokens only (pads get 0; the mask hides them)."""
     return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)

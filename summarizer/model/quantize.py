@@ -18,11 +18,17 @@ import os
 import shutil
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:  # torch and transformers load lazily: importing this module stays cheap
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+    from transformers import PreTrainedModel
 
 log = logging.getLogger(__name__)
 
 
-def _int8_linear(linear):
+def _int8_linear(linear: torch.nn.Linear) -> DynamicInt8Linear:
     """Per-output-channel symmetric int8: a per-tensor scale lets one outlier row flatten the
     rest, which garbled the packaged model's words; per-channel keeps its output intact."""
     import torch
@@ -40,7 +46,7 @@ def _int8_linear(linear):
     return out
 
 
-def quantize_int8(model):
+def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
     """Swap every Linear for a dynamically quantised int8 one, one at a time.
 
     One at a time keeps the peak near the bf16 model plus a single fp32 matrix instead of a
@@ -75,7 +81,7 @@ def snapshot_path(source: str, cache_dir: Path) -> Path:
 LAYERS_FILE = "layers.txt"  # names the decoder's layer list inside the rest's pickle
 
 
-def _layer_list_name(model) -> str | None:
+def _layer_list_name(model: PreTrainedModel) -> str | None:
     """The decoder's stack of layers: the longest ModuleList in the model."""
     import torch
 
@@ -83,7 +89,7 @@ def _layer_list_name(model) -> str | None:
     return max(lists, key=lambda nm: len(nm[1]))[0] if lists else None
 
 
-def save_snapshot(model, path: Path) -> None:
+def save_snapshot(model: PreTrainedModel, path: Path) -> None:
     """The int8 model as one pickle per layer plus one for the rest, so that loading it
     holds one layer's file at a time, never a second copy of the whole model. Best effort:
     a failed write (disk full) only costs the next start its 40 s."""
@@ -92,7 +98,7 @@ def save_snapshot(model, path: Path) -> None:
     name = _layer_list_name(model)
     if name is None:
         return
-    layers = model.get_submodule(name)
+    layers = cast("torch.nn.ModuleList", model.get_submodule(name))  # found as one
     work = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     kept = list(layers)
     try:
@@ -111,7 +117,7 @@ def save_snapshot(model, path: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def load_snapshot(path: Path):
+def load_snapshot(path: Path) -> PreTrainedModel | None:
     """The kept int8 model, or None if it cannot be read (then it is rebuilt).
 
     Pickle runs code: these files are ones briefbot wrote itself into the user's cache.
@@ -125,6 +131,8 @@ def load_snapshot(path: Path):
             warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")
             model = torch.load(path / "rest.pt", weights_only=False)
             layers = model.get_submodule((path / LAYERS_FILE).read_text())
+            if not isinstance(layers, torch.nn.ModuleList):
+                raise ValueError(f"{type(layers).__name__} where the layer list was")
             for file in sorted(path.glob("layer-*.pt")):
                 layers.append(torch.load(file, weights_only=False))
             expected = getattr(model.config, "num_hidden_layers", len(layers))

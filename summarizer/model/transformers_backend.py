@@ -94,10 +94,10 @@ class TransformersGenerator:
         limits = [max_new_tokens] * n if isinstance(max_new_tokens, int) else list(max_new_tokens)
         tests = list(complete) if complete is not None else [None] * n
         nexts = list(follow_up) if follow_up is not None else [None] * n
-        phrases = list(avoid) if avoid is not None else [()] * n
-        firsts = list(avoid_first) if avoid_first is not None else [()] * n
+        phrases: list[Sequence[str]] = list(avoid) if avoid is not None else [()] * n
+        given: list[Sequence[str]] = list(avoid_first) if avoid_first is not None else [()] * n
         # a phrase avoided anywhere may not begin an answer either, where it has no space
-        firsts = [(*p, *f) for p, f in zip(phrases, firsts, strict=True)]
+        firsts = [(*p, *f) for p, f in zip(phrases, given, strict=True)]
         prompts = [self._prompt(c) for c in conversations]
         results: list[str] = [""] * n
         stats = GenerationStats()

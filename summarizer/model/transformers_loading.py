@@ -49,5 +49,6 @@ def load_transformers(
             if snapshot:
                 save_snapshot(model, snapshot)
         elif cuda:
-            model = model.to("cuda")
+            # transformers wraps `to` with functools.wraps, which typeshed types as unbound
+            model = model.to("cuda")  # type: ignore[arg-type]
     return TransformersGenerator(model, tokenizer, f"{name} [{precision}]")
