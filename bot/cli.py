@@ -56,7 +56,10 @@ def _analyze(
 
         try:
             generator = load_generator(
-                settings.model, cache_dir=settings.model_cache, threads=settings.model_threads
+                settings.model,
+                cache_dir=settings.model_cache,
+                threads=settings.model_threads,
+                server=settings.model_server(),
             )
         except ModelSetupError as exc:
             print(f"briefbot: {exc}", file=sys.stderr)
@@ -71,7 +74,13 @@ def _analyze(
             continue
         analysis = pipeline.read(text)
         if generator is not None:
-            analysis = pipeline.write(text, analysis, generator)
+            from summarizer.model.base import GenerationFailed
+
+            try:
+                analysis = pipeline.write(text, analysis, generator)
+            except GenerationFailed as exc:  # a model server failed: positions only, one line
+                print(f"briefbot: {path}: no summary: {exc}", file=sys.stderr)
+                status = 1
         if as_json:
             record: dict[str, object] = {
                 "file": path.name,

@@ -88,6 +88,19 @@ class Row:
         ] + [seq[-1] for seq in anchored if seq[:-1] == said]
 
 
+def avoided_forms(phrases: Sequence[str]) -> list[str]:
+    """The forms an avoided phrase is kept from being written in: after a space, as given,
+    lower-cased or capitalised. Not without the space, so the phrase stays possible inside
+    quotation marks, where the checks allow a speaker's own words."""
+    forms = {
+        f" {variant}"
+        for phrase in phrases
+        if phrase.strip()
+        for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
+    }
+    return sorted(forms)
+
+
 def stack_kept(
     hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int
 ) -> torch.Tensor:

@@ -28,7 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from summarizer.model.base import ChatMessage, Completion, FollowUp, GenerationInterrupted
-from summarizer.model.batch import Opening, Row, cheapest_groups, real_positions, stack_kept
+from summarizer.model.batch import (
+    Opening,
+    Row,
+    avoided_forms,
+    cheapest_groups,
+    real_positions,
+    stack_kept,
+)
+from summarizer.model.chat_template import fit, render
 from summarizer.model.prompt_cache import PromptCache, StoredPrompt
 
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
@@ -70,13 +78,7 @@ class TransformersGenerator:
 
     def render(self, conversation: Sequence[ChatMessage]) -> str:
         """The prompt text; a last assistant message is the answer's opening, continued."""
-        opens = bool(conversation) and conversation[-1]["role"] == "assistant"
-        return self.tokenizer.apply_chat_template(
-            list(conversation),
-            tokenize=False,
-            add_generation_prompt=not opens,
-            continue_final_message=opens,
-        )
+        return render(self.tokenizer, conversation)
 
     def generate(
         self,
@@ -140,16 +142,8 @@ class TransformersGenerator:
         return Opening(text, opening, self._anchored(firsts, text, opening))
 
     def _banned(self, phrases: Sequence[str]) -> list[list[int]]:
-        """Each phrase as the token sequences the model writes it with after a space: as
-        given, lower-cased or capitalised. Not without the space, so the phrase stays
-        possible inside quotation marks, where the checks allow a speaker's own words."""
-        forms = {
-            f" {variant}"
-            for phrase in phrases
-            if phrase.strip()
-            for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
-        }
-        return [self._ids(form) for form in sorted(forms)]
+        """Each phrase as the token sequences the model writes it with (`avoided_forms`)."""
+        return [self._ids(form) for form in avoided_forms(phrases)]
 
     def _anchored(self, phrases: Sequence[str], opening: str, ids: list[int]) -> list[list[int]]:
         """The phrases an answer may not begin with (its opening included), as the token
@@ -169,25 +163,9 @@ class TransformersGenerator:
 
     def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
         """A conversation's token ids and where its messages end in them."""
-        fitted = self._fit(conversation)
+        fitted = fit(self.tokenizer, conversation)
         ids = self.tokenizer(self.render(fitted), add_special_tokens=False)["input_ids"]
         return ids, self._message_ends(fitted, ids)
-
-    def _fit(self, conversation: Sequence[ChatMessage]) -> list[ChatMessage]:
-        """The conversation in a form the model's chat template takes. Some templates
-        (Mistral's, Gemma's) refuse two user messages in a row or a system message; for
-        them consecutive messages of one role are merged, then the system message folded
-        into the first user one. That costs only the reuse of the article text."""
-        from jinja2 import TemplateError
-
-        fitted = list(conversation)
-        for step in (_merge_runs, _fold_system):
-            try:
-                self.render(fitted)
-                return fitted
-            except TemplateError:
-                fitted = step(fitted)
-        return fitted  # rendering raises the template's own error if it takes no form
 
     def _message_ends(self, conversation: Sequence[ChatMessage], ids: list[int]) -> list[int]:
         """Where each message ends in `ids` (the last one before the assistant header): the
@@ -376,23 +354,3 @@ class TransformersGenerator:
             ]
         )
         return mask, torch.cat([after, after.new_tensor([len(ids) - 1])])
-
-
-def _merge_runs(messages: list[ChatMessage]) -> list[ChatMessage]:
-    merged: list[ChatMessage] = []
-    for m in messages:
-        if merged and merged[-1]["role"] == m["role"]:
-            merged[-1] = ChatMessage(
-                role=m["role"], content=f"{merged[-1]['content']}\n\n{m['content']}"
-            )
-        else:
-            merged.append(m)
-    return merged
-
-
-def _fold_system(messages: list[ChatMessage]) -> list[ChatMessage]:
-    if len(messages) > 1 and messages[0]["role"] == "system":
-        system, first, *rest = messages
-        content = f"{system['content']}\n\n{first['content']}"
-        return [ChatMessage(role=first["role"], content=content), *rest]
-    return messages
