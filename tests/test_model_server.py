@@ -1,6 +1,8 @@
 """The model-server backend (`BRIEFBOT_MODEL=openai:URL`) against a real HTTP server on
 127.0.0.1 that answers as each test scripts (`StandInModelServer`): what it sends, how it
-continues an opening, its concurrency, its follow-ups and interrupts."""
+continues an opening, its concurrency, its follow-ups and interrupts, and every way a server
+fails (down, slower than the timeout, 5xx, garbage, no choices, a refusal): each gives a
+clear error or, through the service, a labelled fallback or one polite line; never a hang."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standins import StandInModelServer
-from support import settings_for
+from standins import StandInModelServer, free_port
+from support import CHAT, demo, rows, settings_for, text_of
 from tiny_model import build_tiny_model
 
-from summarizer.model.base import ChatMessage, GenerationInterrupted
+from bot.runtime import open_service
+from summarizer.model.base import ChatMessage, GenerationFailed, GenerationInterrupted
 from summarizer.model.chat_template import render
 from summarizer.model.loader import load_generator
 from summarizer.model.openai_backend import OpenAIGenerator, ServerOptions
@@ -162,3 +165,72 @@ def test_interrupt_cancels_the_requests_in_flight(tmp_path):
         assert not worker.is_alive() and failure, "generation ran on after interrupt()"
         server.script = ["answer"]
         assert gen.generate([QUESTION], max_new_tokens=8)  # the next call runs normally
+
+
+# ---------------------------------------------------------------------------------------
+# a server that fails: a clear GenerationFailed, never a hang
+
+
+def test_a_server_that_is_down_fails_after_its_retries(tmp_path):
+    gen = client(f"http://127.0.0.1:{free_port()}/v1", tmp_path, name="m", retries=2)
+    with pytest.raises(GenerationFailed, match=r"failed 3 times: cannot connect"):
+        gen.generate([QUESTION], max_new_tokens=8)
+
+
+def test_a_server_slower_than_the_timeout_fails(tmp_path):
+    with StandInModelServer("slow", slow_s=60) as server:
+        gen = client(server.url, tmp_path, name="m", timeout_s=0.3, retries=1)
+        with pytest.raises(GenerationFailed, match=r"no answer within 0\.3 s"):
+            gen.generate([QUESTION], max_new_tokens=8)
+    assert len(server.answers()) == 2
+
+
+def test_a_500_is_retried_and_the_next_answer_kept(tmp_path):
+    with StandInModelServer("500", "answer", answer=lambda body: "kept") as server:
+        gen = client(server.url, tmp_path, name="m", retries=1)
+        assert gen.generate([QUESTION], max_new_tokens=8) == ["kept"]
+    assert len(server.answers()) == 2
+
+
+@pytest.mark.parametrize("step", ["garbage", "empty", "500"])
+def test_a_server_that_keeps_failing_gives_a_clear_error(tmp_path, step):
+    with StandInModelServer(step) as server:
+        gen = client(server.url, tmp_path, name="m", retries=1)
+        with pytest.raises(
+            GenerationFailed, match=r"failed 2 times: (a malformed answer|HTTP 500)"
+        ):
+            gen.generate([QUESTION], max_new_tokens=8)
+    assert len(server.answers()) == 2
+
+
+def test_a_refused_request_is_not_retried(tmp_path):
+    with StandInModelServer("400") as server:
+        gen = client(server.url, tmp_path, name="m", retries=3)
+        with pytest.raises(GenerationFailed, match="refused the request: HTTP 400"):
+            gen.generate([QUESTION], max_new_tokens=8)
+    assert len(server.answers()) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# what the user sees, through the service core
+
+
+async def test_a_server_that_is_down_keeps_positions_and_says_so(tmp_path):
+    settings = settings_for(
+        tmp_path, model=f"openai:http://127.0.0.1:{free_port()}/v1", model_retries=1
+    )
+    async with open_service(settings) as svc:
+        text = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
+    assert "Sorry: the summary could not be written; positions are kept." in text
+    assert "Taras Lisovskiy" in text and "Traceback" not in text
+    assert rows(settings.database, "SELECT state FROM articles") == [("failed",)]
+
+
+async def test_a_server_that_answers_nonsense_gets_labelled_fallbacks(tmp_path):
+    with StandInModelServer(answer=lambda body: "zzz zzz zzz") as server:
+        settings = settings_for(tmp_path, model=f"openai:{server.url}", model_name="m")
+        async with open_service(settings) as svc:
+            text = await text_of(await svc.handle(CHAT, demo("02_ceasefire")))
+    assert "Extract from the article (the model's summary did not pass our checks)" in text
+    assert "zzz" not in text and "Sorry" not in text
+    assert len(server.answers()) >= 2  # each failed draft was retried once
