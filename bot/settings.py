@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         default=None,
         description="with openai:URL, a local model (packaged:NAME, a directory, a hub id) whose"
         " chat template renders the prompts for the completion endpoint; unset: the server's"
-        " chat endpoint continues an answer's opening itself (vLLM, llama.cpp's C++ server)",
+        " chat endpoint must continue an answer's opening itself (vLLM does)",
     )
     model_concurrency: int = Field(
         default=4, ge=1, le=256, description="with openai:URL, requests in flight at once"

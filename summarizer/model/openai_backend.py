@@ -12,9 +12,8 @@ before a stance line) is continued, not answered afresh:
   all four servers offer; the server continues the text, so the opening is kept by
   construction. This is the way for llama.cpp's server and the packaged model;
 - without one, the chat endpoint, asked to continue the final message with vLLM's
-  `continue_final_message: true, add_generation_prompt: false` (llama.cpp's C++ server
-  continues a final assistant message unasked). A server that ignores both answers afresh
-  after the opening; give such a server a template.
+  `continue_final_message: true, add_generation_prompt: false`. A server that ignores both
+  answers afresh after the opening (llama-cpp-python's server does); give it a template.
 
 Batching becomes concurrency: each row is a request of its own, at most `concurrency` in
 flight, and a row's follow-up (its retry) is sent as soon as its answer is in. `complete`
