@@ -6,7 +6,11 @@ clear error or, through the service, a labelled fallback or one polite line; nev
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -173,7 +177,7 @@ def test_interrupt_cancels_the_requests_in_flight(tmp_path):
 
 def test_a_server_that_is_down_fails_after_its_retries(tmp_path):
     gen = client(f"http://127.0.0.1:{free_port()}/v1", tmp_path, name="m", retries=2)
-    with pytest.raises(GenerationFailed, match=r"failed 3 times: cannot connect"):
+    with pytest.raises(GenerationFailed, match=r"failed \(3 tries\): cannot connect"):
         gen.generate([QUESTION], max_new_tokens=8)
 
 
@@ -197,7 +201,7 @@ def test_a_server_that_keeps_failing_gives_a_clear_error(tmp_path, step):
     with StandInModelServer(step) as server:
         gen = client(server.url, tmp_path, name="m", retries=1)
         with pytest.raises(
-            GenerationFailed, match=r"failed 2 times: (a malformed answer|HTTP 500)"
+            GenerationFailed, match=r"failed \(2 tries\): (a malformed answer|HTTP 500)"
         ):
             gen.generate([QUESTION], max_new_tokens=8)
     assert len(server.answers()) == 2
@@ -234,3 +238,30 @@ async def test_a_server_that_answers_nonsense_gets_labelled_fallbacks(tmp_path):
     assert "Extract from the article (the model's summary did not pass our checks)" in text
     assert "zzz" not in text and "Sorry" not in text
     assert len(server.answers()) >= 2  # each failed draft was retried once
+
+
+def test_analyze_with_a_server_that_is_down_is_one_line_and_positions(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(demo("02_ceasefire"), encoding="utf-8")
+    host = f"127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    env |= {
+        "BRIEFBOT_MODEL": f"openai:http://{host}/v1",
+        "BRIEFBOT_MODEL_RETRIES": "0",
+        "BRIEFBOT_MODEL_CACHE": str(tmp_path / "models"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "analyze", "--json", str(article)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,  # no stray .env from the repo is read
+        timeout=180,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"briefbot: {article}: no summary: the model server at {host} failed (1 try): "
+        "cannot connect (ConnectError)"
+    ]
+    record = json.loads(done.stdout)
+    assert record["summary"] is None and record["positions"]

@@ -17,7 +17,8 @@ before a stance line) is continued, not answered afresh:
 
 Batching becomes concurrency: each row is a request of its own, at most `concurrency` in
 flight, and a row's follow-up (its retry) is sent as soon as its answer is in. `complete`
-tests are not used: the server writes an answer to its limit and the caller shapes it.
+tests and `avoid_first` are not used: the server writes an answer to its limit, and the
+caller shapes and checks it.
 `avoid` phrases that are one token go as `logit_bias` -100 where a template's tokenizer
 gives their ids; every phrase stays one of the caller's checks.
 
@@ -286,8 +287,10 @@ class OpenAIGenerator:
                 return shape.model_validate_json(response.content)
             except ValidationError:
                 problem = "a malformed answer"
+        tries = self.options.retries + 1
         raise GenerationFailed(
-            f"the model server at {self.host} failed {self.options.retries + 1} times: {problem}"
+            f"the model server at {self.host} failed ({tries} {'try' if tries == 1 else 'tries'})"
+            f": {problem}"
         )
 
     def _bias(self, phrases: Sequence[str]) -> dict[str, int]:
