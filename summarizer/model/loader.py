@@ -126,10 +126,11 @@ def load_generator(
 ) -> TextGenerator:
     """The process-wide generator for `spec`; later calls return the same instance.
     `server` applies to an `openai:URL` spec only."""
-    server = server or ServerOptions()
+    remote = spec.strip().startswith(OPENAI)
+    server = (server or ServerOptions()) if remote else None
     key = (spec, str(cache_dir), threads, precision, server)
     with _lock:
-        if key not in _loaded and spec.strip().startswith(OPENAI):
+        if key not in _loaded and server is not None:
             _loaded[key] = _server_generator(spec.strip().removeprefix(OPENAI), server, cache_dir)
         if key not in _loaded:
             source, name, offline = resolve(spec, cache_dir)
