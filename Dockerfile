@@ -27,7 +27,7 @@ COPY bot ./bot
 COPY summarizer ./summarizer
 COPY storage ./storage
 COPY seeds ./seeds
-RUN pip install . && python -m summarizer.model.prepare \
+RUN pip install . && briefbot prepare \
     && useradd --create-home --uid 10001 briefbot \
     && mkdir -p /data && chown briefbot /data
 

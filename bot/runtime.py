@@ -40,6 +40,7 @@ async def open_service(
         cache_dir=settings.model_cache,
         threads=settings.model_threads,
         digest_timeout_s=settings.digest_timeout_s,
+        server=settings.model_server(),
     )
     queue = AnalysisQueue(
         store,

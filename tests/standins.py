@@ -1,4 +1,5 @@
-"""A language model that does what a test scripts, inside the real analyzer.
+"""A language model that does what a test scripts, inside the real analyzer, and a model
+server that does, over real HTTP on 127.0.0.1.
 
 Used by the fault tests and by the child processes they start (which import this module by
 path), so a model that raises, hangs or announces itself is written once.
@@ -6,9 +7,13 @@ path), so a model that raises, hangs or announces itself is written once.
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from rounds import in_rounds
 from support import demo
@@ -88,3 +93,116 @@ class StandInAnalyzer(LocalAnalyzer):
 async def warm(service: BriefService) -> None:
     """Load spaCy first, so the short time limits below measure the model, not the load."""
     await service.analyzer.read(demo("01_alliance"), None)
+
+
+class StandInModelServer:
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 that answers as a test scripts, one
+    step per answer request (the last step repeats): 'answer', '400', '500', 'garbage' (not JSON),
+    'empty' (no choices) or 'slow' (answers after `slow_s`, or when the server closes).
+    `together`: each answer request waits (up to 10 s) until that many are in flight, so
+    a test can see concurrency without timing it. It lists one model, 'stand-in'."""
+
+    def __init__(
+        self,
+        *script: str,
+        answer: Callable[[dict[str, Any]], str] = lambda body: SUMMARY,
+        slow_s: float = 60.0,
+        together: int = 1,
+    ) -> None:
+        self.script = list(script) or ["answer"]
+        self.answer = answer
+        self.slow_s = slow_s
+        self.together = together
+        self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []  # path, headers, body
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._closing = threading.Event()
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StandInModelServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answers(self) -> list[dict[str, Any]]:
+        """The bodies of the answer requests, in arrival order."""
+        return [body for path, _, body in self.requests if path != "/v1/models"]
+
+    def _step(self, request: tuple[str, dict[str, str], dict[str, Any]]) -> str:
+        """Record an answer request and wait for its company; its step in the script."""
+        with self._changed:
+            self.requests.append(request)
+            step = self.script[min(len(self.answers()) - 1, len(self.script) - 1)]
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.in_flight >= self.together, timeout=10)
+        return step
+
+    def _done(self) -> None:
+        with self._changed:
+            self.in_flight -= 1
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def _send(self, code: int, payload: bytes) -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers), {}))
+                self._send(200, json.dumps({"data": [{"id": "stand-in"}]}).encode())
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                step = server._step((self.path, dict(self.headers), body))
+                try:
+                    self._answer(step, body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    pass
+                finally:
+                    server._done()
+
+            def _answer(self, step: str, body: dict[str, Any]) -> None:
+                if step == "slow":
+                    server._closing.wait(server.slow_s)
+                if step in ("400", "500"):
+                    self._send(int(step), b'{"error": "scripted"}')
+                elif step == "garbage":
+                    self._send(200, b"<html>Bad gateway</html>")
+                elif step == "empty":
+                    self._send(200, b'{"choices": []}')
+                else:
+                    text = server.answer(body)
+                    choice = (
+                        {"text": text}
+                        if self.path.endswith("/completions") and "prompt" in body
+                        else {"message": {"role": "assistant", "content": text}}
+                    )
+                    self._send(200, json.dumps({"choices": [choice]}).encode())
+
+        return Handler
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a model server that is down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

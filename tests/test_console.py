@@ -20,7 +20,7 @@ from bot.runtime import open_service
 from bot.service import ChatRef
 from bot.settings import Settings, load_settings
 from seeds import demo_articles
-from summarizer.model.transformers_backend import snapshot_path
+from summarizer.model.quantize import snapshot_path
 from summarizer.summary import FALLBACK_LABEL
 
 ROOT = Path(__file__).resolve().parents[1]

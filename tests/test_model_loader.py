@@ -11,18 +11,15 @@ from pathlib import Path
 import pytest
 from tiny_model import build_tiny_model
 
-from summarizer.model import loader, packaged, transformers_backend
+from summarizer.model import batch, loader, packaged, transformers_loading
 from summarizer.model.base import ChatMessage, GenerationInterrupted
+from summarizer.model.batch import cheapest_groups
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
-from summarizer.model.transformers_backend import (
-    Precision,
-    TransformersGenerator,
-    cheapest_groups,
-    load_transformers,
-    snapshot_path,
-)
+from summarizer.model.quantize import snapshot_path
+from summarizer.model.transformers_backend import TransformersGenerator
+from summarizer.model.transformers_loading import Precision, load_transformers
 
 
 def generator_for(
@@ -179,7 +176,7 @@ def test_int8_model_is_kept_once_and_loads_back_the_same(tiny_dir, tmp_path, mon
     def no_quantising(model):
         raise AssertionError("the kept int8 model should have been loaded")
 
-    monkeypatch.setattr(transformers_backend, "quantize_int8", no_quantising)
+    monkeypatch.setattr(transformers_loading, "quantize_int8", no_quantising)
     again = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
     assert again.model is not first.model
     assert again.generate([LONGER, SHORT], max_new_tokens=6) == expected
@@ -316,7 +313,7 @@ def _fake_parts(tmp_path: Path, monkeypatch) -> PackagedModel:
 
 def test_missing_parts_name_the_fix():
     fake = PackagedModel("x", "briefbot-no-such-part", 2, "0.1", "0" * 64, "X")
-    with pytest.raises(ModelSetupError, match=r"summarizer\.model\.prepare --install"):
+    with pytest.raises(ModelSetupError, match=r"briefbot prepare --install"):
         packaged.part_files(fake)
 
 
@@ -421,7 +418,7 @@ def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
 
 
 def test_a_banned_phrase_of_several_tokens_bans_only_its_last_after_the_rest():
-    row = transformers_backend._Row(8, None, None, banned=[[5, 6, 7], [9]])
+    row = batch.Row(8, None, None, banned=[[5, 6, 7], [9]])
     assert row.banned_next() == [9]
     row.tokens = [1, 5, 6]
     assert row.banned_next() == [7, 9]
@@ -476,14 +473,14 @@ def test_an_answer_may_not_begin_with_an_anchored_phrase(tiny_dir, tmp_path):
 
 
 def test_an_anchored_phrase_is_banned_only_where_the_answer_begins():
-    opening = transformers_backend._Opening("Rutte", [3, 4], anchored=[[3, 4, 7], [3, 4, 8, 9]])
-    row = transformers_backend._Row(8, None, None, banned=[[5]]).start(opening)
+    opening = batch.Opening("Rutte", [3, 4], anchored=[[3, 4, 7], [3, 4, 8, 9]])
+    row = batch.Row(8, None, None, banned=[[5]]).start(opening)
     assert sorted(row.banned_next()) == [5, 7]
     row.tokens = [8]
     assert sorted(row.banned_next()) == [5, 9]
     row.tokens = [8, 1]
     assert row.banned_next() == [5]
-    row.start(transformers_backend._Opening("", [], anchored=[[7]]))  # no opening: the start
+    row.start(batch.Opening("", [], anchored=[[7]]))  # no opening: the start
     assert row.banned_next() == [5, 7] and row.tokens == []
 
 
@@ -519,3 +516,26 @@ def test_a_converted_model_is_readable_by_other_users(tiny_dir, tmp_path):
     for path in written:
         assert path.stat().st_mode & 0o444 == 0o444, path
         assert not path.is_dir() or path.stat().st_mode & 0o111 == 0o111, path
+
+
+def test_the_summarizer_never_imports_bot():
+    """bot → storage → summarizer → bot was a cycle (prepare read bot.settings): the
+    summarizer takes what it needs as arguments, even in imports inside a function."""
+    import ast
+
+    import summarizer
+
+    root = Path(summarizer.__file__).parent
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "bot"]
+    assert len(list(root.rglob("*.py"))) > 20  # the walk saw the package
+    assert found == []

@@ -33,7 +33,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from queue import SimpleQueue
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bot.service.ports import Analyzer
 from storage import ArticleRecord, StorageError, Store
@@ -42,6 +42,9 @@ from summarizer.digest import stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
 from summarizer.nlp import get_nlp
 from summarizer.types import Analysis, StanceRecord
+
+if TYPE_CHECKING:
+    from summarizer.model.openai_backend import ServerOptions
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,10 @@ class LocalAnalyzer:
         cache_dir: Path,
         threads: int = 0,
         digest_timeout_s: float = 20.0,
+        server: ServerOptions | None = None,
     ) -> None:
         self._spec = model_spec
+        self._server = server
         self._digest_timeout_s = digest_timeout_s
         self._cache_dir = cache_dir
         self._threads = threads
@@ -147,7 +152,7 @@ class LocalAnalyzer:
             from summarizer.model.loader import load_generator
 
             self._generator = load_generator(
-                self._spec, cache_dir=self._cache_dir, threads=self._threads
+                self._spec, cache_dir=self._cache_dir, threads=self._threads, server=self._server
             )
             self.model_name = self._generator.name
         return self._generator

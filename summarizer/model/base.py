@@ -66,3 +66,9 @@ class TextGenerator(Protocol):
 
 class GenerationInterrupted(RuntimeError):
     pass
+
+
+class GenerationFailed(RuntimeError):
+    """A model server could not give an answer (down, too slow, errors, garbage) after its
+    retries. Callers treat it as any failed generation: positions are kept, the user is told
+    in one line."""

@@ -47,9 +47,11 @@ class RoomyLayer(DynamicLayer):
         return self.keys, self.values
 
     @staticmethod
-    def _grow(old: torch.Tensor, new: torch.Tensor, filled: int, needed: int) -> torch.Tensor:
+    def _grow(
+        old: torch.Tensor | None, new: torch.Tensor, filled: int, needed: int
+    ) -> torch.Tensor:
         buffer = new.new_empty((*new.shape[:-2], needed + ROOM, new.shape[-1]))
-        if filled:
+        if filled and old is not None:
             buffer[..., :filled, :] = old
         return buffer
 

