@@ -7,9 +7,14 @@ import asyncio
 import html
 import logging
 import socket
+import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
@@ -327,3 +332,95 @@ def test_render_cuts_long_paragraphs_between_sentences() -> None:
     chunks = render(Reply.say(text), limit=1000)
     assert len(chunks) > 5 and all(c.endswith(".") for c in chunks)
     assert " ".join(chunks) == text
+
+
+# Catch-up: a briefing that fell due while every bot process was down ----------------------
+
+
+def awake_zone(now: datetime) -> str:
+    """A zone where it is now between 02:00 and 21:59, so that "half an hour ago" and "in
+    half an hour" are both today there, whenever the tests run."""
+    zones = ["Europe/Rome", "America/New_York", "Asia/Tokyo", "America/Los_Angeles"]
+    return next(z for z in zones if 2 <= now.astimezone(ZoneInfo(z)).hour < 22)
+
+
+async def set_subscription_row(database: Path | str, **columns: datetime) -> None:
+    """What the store's API cannot do: pretend the subscription (and its last briefing) are
+    older than this test. Written by the database's own client, as an operator would."""
+    assignments = ", ".join(f"{name} = '{at.isoformat()}'" for name, at in columns.items())
+    statement = f"UPDATE subscriptions SET {assignments} WHERE chat_id = {CHAT}"
+    if isinstance(database, str):
+        connection = await asyncpg.connect(database)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+    else:
+        with closing(sqlite3.connect(database)) as db, db:
+            db.execute(statement)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catch_up_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    if request.param == "sqlite":
+        return settings
+    return settings.model_copy(update={"database": request.getfixturevalue("postgres_url")})
+
+
+def briefings(stub: BotApiStub) -> list[str]:
+    return [
+        c.params["text"] for c in stub.sent("sendMessage") if "Your briefing" in c.params["text"]
+    ]
+
+
+async def test_a_briefing_due_while_every_process_was_down_is_sent_once_on_return(
+    catch_up_settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    now = datetime.now(UTC)
+    zone = awake_zone(now)
+    due = (now - timedelta(minutes=30)).astimezone(ZoneInfo(zone))
+    async with running(make_app(catch_up_settings, site)):
+        stub.message(ARTICLE)
+        await stub.wait_for(showing(stub, "Who said what"))
+        stub.message(f"/subscribe {due:%H:%M} {zone}")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day"))
+    # every process was down when it fell due; the subscription is a day old
+    await set_subscription_row(catch_up_settings.database, created_at=now - timedelta(days=1))
+    assert briefings(stub) == []
+    async with running(make_app(catch_up_settings, site)) as first:
+        await stub.wait_for(lambda: briefings(stub), seconds=10)
+        # a second process coming back, and the first one restarting, send nothing more
+        async with running(make_app(catch_up_settings, site)):
+            await asyncio.sleep(1.0)
+        (daily,) = jobs_of(first).get_jobs_by_name(f"briefing:{CHAT}")
+        assert daily.next_t is not None and daily.next_t > now + timedelta(hours=23)
+    async with running(make_app(catch_up_settings, site)):
+        await asyncio.sleep(1.0)
+    (briefing,) = briefings(stub)
+    assert "Council expands night buses" in briefing
+
+
+async def test_no_catch_up_for_an_earlier_day_nor_a_time_passed_before_subscribing(
+    settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    """Missed yesterday, not yet due today: today's briefing comes at its time and carries
+    what yesterday's would have; nothing stale is sent on start. Subscribed after today's
+    time: the first briefing is tomorrow's, as /subscribe said."""
+    now = datetime.now(UTC)
+    zone = awake_zone(now)
+    later = (now + timedelta(minutes=30)).astimezone(ZoneInfo(zone))
+    async with running(make_app(settings, site)):
+        stub.message(f"/subscribe {later:%H:%M} {zone}")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day"))
+    three_days = now - timedelta(days=3)
+    await set_subscription_row(settings.database, created_at=three_days, last_sent_at=three_days)
+    async with running(make_app(settings, site)) as app:
+        stub.message(
+            f"/subscribe {(now - timedelta(minutes=30)).astimezone(ZoneInfo(zone)):%H:%M} {zone}"
+        )
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day", "The next one"))
+        assert not jobs_of(app).get_jobs_by_name(f"catch-up:{CHAT}")
+        await asyncio.sleep(1.0)
+    async with running(make_app(settings, site)):
+        await asyncio.sleep(1.0)
+    assert briefings(stub) == []
