@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from bot.runtime import open_service
-from bot.service import ChatRef
+from bot.service import ChatRef, Reply
 from bot.settings import Settings
-from storage import NewArticle
+from storage import ArticleRecord, NewArticle
 from storage.postgres import PostgresStore
 from summarizer.names import name_key
 
@@ -132,3 +132,44 @@ async def test_a_bot_without_a_model_hears_its_articles_end_from_a_worker(postgr
         async with open_service(settings, worker=True, use_model=False):
             text = await asyncio.wait_for(brief(), timeout=60)
     assert "Tomas Brandt" in text and "bridge 1" in text
+
+
+async def test_a_brief_its_watcher_heard_is_not_sent_again_as_a_new_message(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A bot without a model learns an article's end by looking at the table every second.
+    The reply that heard the end leaves while the next look is still reading the database;
+    that look then found no one watching and sent the brief to the chat again, as if the
+    article had ended unwatched (two bot processes showed 1 brief of 100 twice that way).
+    Here the reply leaves at exactly that moment, every time."""
+    told: list[int] = []
+
+    class Chats:
+        async def notify(self, chat_id: int, reply: Reply) -> None:
+            told.append(chat_id)
+
+    settings = Settings(database=postgres_url, model_cache=tmp_path / "m", analysis="workers")
+    async with open_service(settings, notifier=Chats()) as bot:
+        (response,) = await bot.handle(ChatRef(5), article(1))
+        assert response.updates is not None
+        heard, looking, left = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        read = bot.store.get_article_any
+
+        async def slow_read(article_id: int) -> ArticleRecord | None:
+            found = await read(article_id)
+            if heard.is_set():  # the look after the reply heard the end
+                looking.set()
+                await left.wait()
+            return found
+
+        bot.store.get_article_any = slow_read  # type: ignore[method-assign]
+        async with open_service(settings, worker=True, use_model=False):
+            async with asyncio.timeout(60):
+                async for update in response.updates:
+                    final = update.plain()
+                    heard.set()
+                    await looking.wait()
+            assert "bridge 1" in final
+            left.set()
+            await asyncio.sleep(0.5)  # a second brief, were one sent, is on its way now
+    assert told == []
