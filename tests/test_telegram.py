@@ -7,18 +7,14 @@ import asyncio
 import html
 import logging
 import socket
-import sqlite3
 import time
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
-from support import ARTICLE, make_app, running, showing
+from support import ARTICLE, awake_zone, make_app, running, set_subscription_row, showing
 from telegram.ext import Application, JobQueue
 
 from bot.service import COMMANDS, Block, Reply
@@ -337,29 +333,6 @@ def test_render_cuts_long_paragraphs_between_sentences() -> None:
 # Catch-up: a briefing that fell due while every bot process was down ----------------------
 
 
-def awake_zone(now: datetime) -> str:
-    """A zone where it is now between 02:00 and 21:59, so that "half an hour ago" and "in
-    half an hour" are both today there, whenever the tests run."""
-    zones = ["Europe/Rome", "America/New_York", "Asia/Tokyo", "America/Los_Angeles"]
-    return next(z for z in zones if 2 <= now.astimezone(ZoneInfo(z)).hour < 22)
-
-
-async def set_subscription_row(database: Path | str, **columns: datetime) -> None:
-    """What the store's API cannot do: pretend the subscription (and its last briefing) are
-    older than this test. Written by the database's own client, as an operator would."""
-    assignments = ", ".join(f"{name} = '{at.isoformat()}'" for name, at in columns.items())
-    statement = f"UPDATE subscriptions SET {assignments} WHERE chat_id = {CHAT}"
-    if isinstance(database, str):
-        connection = await asyncpg.connect(database)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-    else:
-        with closing(sqlite3.connect(database)) as db, db:
-            db.execute(statement)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def catch_up_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     if request.param == "sqlite":
@@ -424,3 +397,26 @@ async def test_no_catch_up_for_an_earlier_day_nor_a_time_passed_before_subscribi
     async with running(make_app(settings, site)):
         await asyncio.sleep(1.0)
     assert briefings(stub) == []
+
+
+async def test_two_bot_processes_together_stay_under_telegrams_flood_limit(
+    settings: Settings, site: PageServer
+) -> None:
+    """Telegram's limit is the token's, however many processes send with it. Each of two
+    bots paced itself at the whole 25/s and together they earned 429s; with
+    BRIEFBOT_TELEGRAM_SENDERS=2 each takes half."""
+    stub = BotApiStub(global_limit=30)
+    shared = settings.model_copy(update={"telegram_api_url": stub.base_url, "telegram_senders": 2})
+    apps = [make_app(shared, site), make_app(shared, site)]
+    try:
+        for app in apps:
+            await app.initialize()
+        await asyncio.gather(
+            *(app.bot.send_message(1000 + n, "news") for app in apps for n in range(40))
+        )
+        assert len(stub.sent("sendMessage")) == 80
+        assert stub.throttled == 0
+    finally:
+        for app in apps:
+            await app.shutdown()
+        stub.close()
