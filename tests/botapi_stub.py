@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,10 @@ class BotApiStub:
     # Telegram's bulk limit, enforced: more chat requests than this in any rolling second
     # get 429, as Telegram answers a bot that floods. None (the default) enforces nothing.
     global_limit: int | None = None
+    # Telegram's limit in one chat, about one new message a second: a second sendMessage to
+    # the same chat within a second gets 429. Edits are not counted (a reply's placeholder
+    # is edited into its answer at once, which Telegram allows). None enforces nothing.
+    per_chat_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -102,8 +107,13 @@ class BotApiStub:
         self._floods: dict[str, list[int]] = {}
         self._failures: dict[str, list[int]] = {}
         self._recent: collections.deque[float] = collections.deque()
+        self._chat_recent: dict[int, collections.deque[float]] = {}
         self.throttled = 0  # 429 answers given, injected or earned
         self._closed = False
+        self._webhooks: list[str] = []
+        self._webhook_secret = ""
+        self._deliverer: threading.Thread | None = None
+        self.delivered: list[tuple[int, str]] = []  # (update_id, webhook) for each delivery
         self.messages: dict[tuple[int, int], str] = {}
         stub = self
 
@@ -139,8 +149,55 @@ class BotApiStub:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
+        if self._deliverer is not None:
+            self._deliverer.join(10)
         self._server.shutdown()
         self._server.server_close()
+
+    # webhook mode -----------------------------------------------------------------------------
+
+    def deliver_to(self, webhooks: list[str], secret: str) -> None:
+        """Telegram with a webhook set, and the load balancer in front of several bot
+        processes, in one: every update is POSTed to one of `webhooks`, round-robin, with the
+        secret header. One refused or not answered 200 (a process not up yet, or dead) goes to
+        the next, as a balancer's health check routes around it, and Telegram retries it
+        until some process takes it: an update is never dropped, and never taken twice."""
+        self._webhooks = list(webhooks)
+        self._webhook_secret = secret
+        self._deliverer = threading.Thread(target=self._deliver, name="webhook", daemon=True)
+        self._deliverer.start()
+
+    def _deliver(self) -> None:
+        turn = itertools.count()
+        while True:
+            with self._lock:
+                while not self._updates and not self._closed:
+                    self._lock.wait(0.5)
+                if self._closed:
+                    return
+                update = self._updates[0]
+            body = json.dumps(update).encode()
+            while not self._closed:
+                url = self._webhooks[next(turn) % len(self._webhooks)]
+                request = urllib.request.Request(
+                    url,
+                    data=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": self._webhook_secret,
+                    },
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:
+                        taken = answer.status == 200
+                except OSError:  # refused, reset, timed out, or an HTTP error status
+                    taken = False
+                if taken:
+                    with self._lock:
+                        self._updates.remove(update)
+                        self.delivered.append((update["update_id"], url))
+                    break
+                time.sleep(0.05)
 
     # what tests inject ----------------------------------------------------------------------
 
@@ -252,6 +309,14 @@ class BotApiStub:
                 if len(self._recent) >= self.global_limit:
                     return self._too_many(1)
                 self._recent.append(now)
+            if self.per_chat_limit is not None and method == "sendMessage":
+                now = time.monotonic()
+                recent = self._chat_recent.setdefault(int(params["chat_id"]), collections.deque())
+                while recent and now - recent[0] >= 1.0:
+                    recent.popleft()
+                if len(recent) >= self.per_chat_limit:
+                    return self._too_many(1)
+                recent.append(now)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
