@@ -34,8 +34,9 @@ RUN pip install . && briefbot prepare \
 USER briefbot
 VOLUME ["/data"]
 EXPOSE 8443
-# Healthy: the bot has opened its database and, in webhook mode, accepts connections on its
-# port (an exception exits 1). Whether Telegram is reachable is not the container's health.
+# Healthy: the bot has opened its database (a SQLite file exists; a PostgreSQL URL is the
+# server's to check) and, in webhook mode, accepts connections on its port (an exception
+# exits 1). Whether Telegram is reachable is not the container's health.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-c", \
-    "import os, socket; env = os.environ; assert os.path.exists(env['BRIEFBOT_DATABASE']); env.get('BRIEFBOT_WEBHOOK_URL') and socket.create_connection(('127.0.0.1', int(env['BRIEFBOT_WEBHOOK_PORT'])), 5).close()"]
+    "import os, socket; env = os.environ; db = env['BRIEFBOT_DATABASE']; assert db.startswith('postgres') or os.path.exists(db); env.get('BRIEFBOT_WEBHOOK_URL') and socket.create_connection(('127.0.0.1', int(env['BRIEFBOT_WEBHOOK_PORT'])), 5).close()"]
 CMD ["briefbot", "run"]

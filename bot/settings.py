@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         default_factory=list, description="empty means everyone; '1,2', '[1,2]' or '1'"
     )
     submissions_per_hour: int = Field(default=30, ge=1)
+    telegram_senders: int = Field(
+        default=1,
+        ge=1,
+        le=25,
+        description="bot processes sending with this token; Telegram's flood limit is the"
+        " token's, so each process sends at 1/N of it (the scaled shape's 2 bots: 2)",
+    )
     webhook_url: str | None = Field(
         default=None, description="public URL; set it to use webhook mode"
     )

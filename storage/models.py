@@ -80,3 +80,7 @@ class Subscription(BaseModel):
     local_time: time
     tz: str
     last_sent_at: datetime | None
+    # When the subscription took its current time (made, or changed by a new /subscribe): a
+    # briefing that fell due before then was never missed, and a restart must not send one
+    # the subscriber was told would come tomorrow (see missed_briefing).
+    created_at: datetime

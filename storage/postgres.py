@@ -531,7 +531,8 @@ class PostgresStore:
             await db.execute(
                 "INSERT INTO subscriptions(chat_id, local_time, tz, created_at)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE"
-                " SET local_time = excluded.local_time, tz = excluded.tz",
+                " SET local_time = excluded.local_time, tz = excluded.tz,"
+                " created_at = excluded.created_at",
                 chat_id,
                 local_time.strftime("%H:%M"),
                 tz,
@@ -553,6 +554,7 @@ class PostgresStore:
             local_time=time.fromisoformat(row["local_time"]),
             tz=row["tz"],
             last_sent_at=row["last_sent_at"],
+            created_at=row["created_at"],
         )
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:

@@ -588,7 +588,8 @@ class SqliteStore:
             await db.execute(
                 "INSERT INTO subscriptions(chat_id, local_time, tz, created_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(chat_id) DO UPDATE"
-                " SET local_time = excluded.local_time, tz = excluded.tz",
+                " SET local_time = excluded.local_time, tz = excluded.tz,"
+                " created_at = excluded.created_at",
                 (chat_id, local_time.strftime("%H:%M"), tz, now),
             )
         sub = await self.get_subscription(chat_id)
@@ -609,6 +610,7 @@ class SqliteStore:
             last_sent_at=datetime.fromisoformat(row["last_sent_at"])
             if row["last_sent_at"]
             else None,
+            created_at=datetime.fromisoformat(row["created_at"]),
         )
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    status: int = 200  # what the stand-in answered: a refused call (429, 5xx) is kept too
 
 
 async def poll(predicate: Callable[[], Any], seconds: float, texts: Callable[[], list[str]]) -> Any:
@@ -91,6 +93,10 @@ class BotApiStub:
     # Telegram's bulk limit, enforced: more chat requests than this in any rolling second
     # get 429, as Telegram answers a bot that floods. None (the default) enforces nothing.
     global_limit: int | None = None
+    # Telegram's limit in one chat, about one new message a second: a second sendMessage to
+    # the same chat within a second gets 429. Edits are not counted (a reply's placeholder
+    # is edited into its answer at once, which Telegram allows). None enforces nothing.
+    per_chat_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -100,8 +106,13 @@ class BotApiStub:
         self._floods: dict[str, list[int]] = {}
         self._failures: dict[str, list[int]] = {}
         self._recent: collections.deque[float] = collections.deque()
+        self._chat_recent: dict[int, collections.deque[float]] = {}
         self.throttled = 0  # 429 answers given, injected or earned
         self._closed = False
+        self._webhooks: list[str] = []
+        self._webhook_secret = ""
+        self._deliverer: threading.Thread | None = None
+        self.delivered: list[tuple[int, str]] = []  # (update_id, webhook) for each delivery
         self.messages: dict[tuple[int, int], str] = {}
         stub = self
 
@@ -137,8 +148,55 @@ class BotApiStub:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
+        if self._deliverer is not None:
+            self._deliverer.join(10)
         self._server.shutdown()
         self._server.server_close()
+
+    # webhook mode -----------------------------------------------------------------------------
+
+    def deliver_to(self, webhooks: list[str], secret: str) -> None:
+        """Telegram with a webhook set, and the load balancer in front of several bot
+        processes, in one: every update is POSTed to one of `webhooks`, round-robin, with the
+        secret header. One refused or not answered 200 (a process not up yet, or dead) goes to
+        the next, as a balancer's health check routes around it, and Telegram retries it
+        until some process takes it: an update is never dropped, and never taken twice."""
+        self._webhooks = list(webhooks)
+        self._webhook_secret = secret
+        self._deliverer = threading.Thread(target=self._deliver, name="webhook", daemon=True)
+        self._deliverer.start()
+
+    def _deliver(self) -> None:
+        turn = itertools.count()
+        while True:
+            with self._lock:
+                while not self._updates and not self._closed:
+                    self._lock.wait(0.5)
+                if self._closed:
+                    return
+                update = self._updates[0]
+            body = json.dumps(update).encode()
+            while not self._closed:
+                url = self._webhooks[next(turn) % len(self._webhooks)]
+                request = urllib.request.Request(
+                    url,
+                    data=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": self._webhook_secret,
+                    },
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:
+                        taken = answer.status == 200
+                except OSError:  # refused, reset, timed out, or an HTTP error status
+                    taken = False
+                if taken:
+                    with self._lock:
+                        self._updates.remove(update)
+                        self.delivered.append((update["update_id"], url))
+                    break
+                time.sleep(0.05)
 
     # what tests inject ----------------------------------------------------------------------
 
@@ -234,22 +292,13 @@ class BotApiStub:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = path[len(prefix) :]
         with self._lock:
+            call = Call(method, params)
             if method != "getUpdates":
-                self.calls.append(Call(method, params))
-            failure = self._failures.get(method)
-            if failure:
-                status = failure.pop(0)
-                return status, {"ok": False, "error_code": status, "description": "Bad Gateway"}
-            flood = self._floods.get(method)
-            if flood:
-                return self._too_many(flood.pop(0))
-            if self.global_limit is not None and "chat_id" in params:
-                now = time.monotonic()
-                while self._recent and now - self._recent[0] >= 1.0:
-                    self._recent.popleft()
-                if len(self._recent) >= self.global_limit:
-                    return self._too_many(1)
-                self._recent.append(now)
+                self.calls.append(call)
+            refusal = self._refusal(method, params)
+            if refusal is not None:
+                call.status = refusal[0]
+                return refusal
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -257,6 +306,32 @@ class BotApiStub:
         if isinstance(result, tuple):
             return result
         return 200, {"ok": True, "result": result}
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """An injected failure or flood, or a limit the call broke; under the lock."""
+        failure = self._failures.get(method)
+        if failure:
+            status = failure.pop(0)
+            return status, {"ok": False, "error_code": status, "description": "Bad Gateway"}
+        flood = self._floods.get(method)
+        if flood:
+            return self._too_many(flood.pop(0))
+        if self.global_limit is not None and "chat_id" in params:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self.global_limit:
+                return self._too_many(1)
+            self._recent.append(now)
+        if self.per_chat_limit is not None and method == "sendMessage":
+            now = time.monotonic()
+            recent = self._chat_recent.setdefault(int(params["chat_id"]), collections.deque())
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            if len(recent) >= self.per_chat_limit:
+                return self._too_many(1)
+            recent.append(now)
+        return None
 
     def _too_many(self, retry: int) -> tuple[int, dict[str, Any]]:
         self.throttled += 1
@@ -436,10 +511,10 @@ def article_html(
 _REMOTE = {"message", "press", "flood", "fail", "texts"}
 
 
-def _serve_over_pipes(global_limit: int | None) -> None:
+def _serve_over_pipes(global_limit: int | None, per_chat_limit: int | None = None) -> None:
     """The child's side: serve HTTP on 127.0.0.1, answer control requests from stdin until EOF."""
     control, sys.stdout = sys.stdout, sys.stderr  # a stray print must not corrupt a reply
-    stub = BotApiStub(global_limit=global_limit)
+    stub = BotApiStub(global_limit=global_limit, per_chat_limit=per_chat_limit)
 
     def send(payload: Any) -> None:
         control.write(json.dumps(payload) + "\n")
@@ -454,7 +529,9 @@ def _serve_over_pipes(global_limit: int | None) -> None:
                 if op == "calls":  # only those after the first `since`: the parent keeps a copy
                     since = request["kwargs"]["since"]
                     with stub._lock:
-                        result: Any = [[c.method, c.params, c.at] for c in stub.calls[since:]]
+                        result: Any = [
+                            [c.method, c.params, c.at, c.status] for c in stub.calls[since:]
+                        ]
                 elif op == "throttled":
                     result = stub.throttled
                 elif op in _REMOTE:
@@ -473,10 +550,12 @@ class BotApiStubProcess:
     """`BotApiStub` in a child process, with the parts of its interface a bench drives:
     inject updates, read what the bot sent (`sent`, `texts`, `throttled`), `wait_for`."""
 
-    def __init__(self, global_limit: int | None = None) -> None:
+    def __init__(self, global_limit: int | None = None, per_chat_limit: int | None = None) -> None:
         command = [sys.executable, __file__]
         if global_limit is not None:
             command += ["--global-limit", str(global_limit)]
+        if per_chat_limit is not None:
+            command += ["--per-chat-limit", str(per_chat_limit)]
         self._child = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
         )
@@ -523,7 +602,7 @@ class BotApiStubProcess:
 
     def sent(self, *methods: str) -> list[Call]:
         news = self._request("calls", since=len(self._calls))
-        self._calls += [Call(method, params, at) for method, params, at in news]
+        self._calls += [Call(*call) for call in news]
         return [c for c in self._calls if c.method in methods]
 
     async def wait_for(self, predicate: Callable[[], Any], seconds: float = 15.0) -> Any:
@@ -547,4 +626,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description="The Bot API stand-in, driven over stdin/stdout")
     parser.add_argument("--global-limit", type=int, default=None)
-    _serve_over_pipes(parser.parse_args().global_limit)
+    parser.add_argument("--per-chat-limit", type=int, default=None)
+    options = parser.parse_args()
+    _serve_over_pipes(options.global_limit, options.per_chat_limit)

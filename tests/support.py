@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import asyncpg
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer
 from telegram.ext import Application
 
@@ -84,3 +87,28 @@ async def running(app: Application) -> AsyncIterator[Application]:
 def showing(stub: BotApiStub, *needles: str) -> Callable[[], str | None]:
     """A predicate: some bot message in the chat now contains every needle."""
     return lambda: next((t for t in stub.texts() if all(n in t for n in needles)), None)
+
+
+def awake_zone(now: datetime) -> str:
+    """A zone where it is now between 02:00 and 21:59, so that "half an hour ago" and "in
+    half an hour" are both today there, whenever the tests run."""
+    zones = ["Europe/Rome", "America/New_York", "Asia/Tokyo", "America/Los_Angeles"]
+    return next(z for z in zones if 2 <= now.astimezone(ZoneInfo(z)).hour < 22)
+
+
+async def set_subscription_row(
+    database: Path | str, chat_id: int = 42, **columns: datetime
+) -> None:
+    """What the store's API cannot do: pretend the subscription (and its last briefing) are
+    older than this test. Written by the database's own client, as an operator would."""
+    assignments = ", ".join(f"{name} = '{at.isoformat()}'" for name, at in columns.items())
+    statement = f"UPDATE subscriptions SET {assignments} WHERE chat_id = {chat_id}"
+    if isinstance(database, str):
+        connection = await asyncpg.connect(database)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+    else:
+        with closing(sqlite3.connect(database)) as db, db:
+            db.execute(statement)

@@ -9,11 +9,12 @@ import logging
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer, article_html, page
-from support import ARTICLE, make_app, running, showing
+from support import ARTICLE, awake_zone, make_app, running, set_subscription_row, showing
 from telegram.ext import Application, JobQueue
 
 from bot.service import COMMANDS, Block, Reply
@@ -327,3 +328,95 @@ def test_render_cuts_long_paragraphs_between_sentences() -> None:
     chunks = render(Reply.say(text), limit=1000)
     assert len(chunks) > 5 and all(c.endswith(".") for c in chunks)
     assert " ".join(chunks) == text
+
+
+# Catch-up: a briefing that fell due while every bot process was down ----------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catch_up_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    if request.param == "sqlite":
+        return settings
+    return settings.model_copy(update={"database": request.getfixturevalue("postgres_url")})
+
+
+def briefings(stub: BotApiStub) -> list[str]:
+    return [
+        c.params["text"] for c in stub.sent("sendMessage") if "Your briefing" in c.params["text"]
+    ]
+
+
+async def test_a_briefing_due_while_every_process_was_down_is_sent_once_on_return(
+    catch_up_settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    now = datetime.now(UTC)
+    zone = awake_zone(now)
+    due = (now - timedelta(minutes=30)).astimezone(ZoneInfo(zone))
+    async with running(make_app(catch_up_settings, site)):
+        stub.message(ARTICLE)
+        await stub.wait_for(showing(stub, "Who said what"))
+        stub.message(f"/subscribe {due:%H:%M} {zone}")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day"))
+    # every process was down when it fell due; the subscription is a day old
+    await set_subscription_row(catch_up_settings.database, created_at=now - timedelta(days=1))
+    assert briefings(stub) == []
+    async with running(make_app(catch_up_settings, site)) as first:
+        await stub.wait_for(lambda: briefings(stub), seconds=10)
+        # a second process coming back, and the first one restarting, send nothing more
+        async with running(make_app(catch_up_settings, site)):
+            await asyncio.sleep(1.0)
+        (daily,) = jobs_of(first).get_jobs_by_name(f"briefing:{CHAT}")
+        assert daily.next_t is not None and daily.next_t > now + timedelta(hours=23)
+    async with running(make_app(catch_up_settings, site)):
+        await asyncio.sleep(1.0)
+    (briefing,) = briefings(stub)
+    assert "Council expands night buses" in briefing
+
+
+async def test_no_catch_up_for_an_earlier_day_nor_a_time_passed_before_subscribing(
+    settings: Settings, site: PageServer, stub: BotApiStub
+) -> None:
+    """Missed yesterday, not yet due today: today's briefing comes at its time and carries
+    what yesterday's would have; nothing stale is sent on start. Subscribed after today's
+    time: the first briefing is tomorrow's, as /subscribe said."""
+    now = datetime.now(UTC)
+    zone = awake_zone(now)
+    later = (now + timedelta(minutes=30)).astimezone(ZoneInfo(zone))
+    async with running(make_app(settings, site)):
+        stub.message(f"/subscribe {later:%H:%M} {zone}")
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day"))
+    three_days = now - timedelta(days=3)
+    await set_subscription_row(settings.database, created_at=three_days, last_sent_at=three_days)
+    async with running(make_app(settings, site)) as app:
+        stub.message(
+            f"/subscribe {(now - timedelta(minutes=30)).astimezone(ZoneInfo(zone)):%H:%M} {zone}"
+        )
+        await stub.wait_for(showing(stub, "Subscribed: a briefing every day", "The next one"))
+        assert not jobs_of(app).get_jobs_by_name(f"catch-up:{CHAT}")
+        await asyncio.sleep(1.0)
+    async with running(make_app(settings, site)):
+        await asyncio.sleep(1.0)
+    assert briefings(stub) == []
+
+
+async def test_two_bot_processes_together_stay_under_telegrams_flood_limit(
+    settings: Settings, site: PageServer
+) -> None:
+    """Telegram's limit is the token's, however many processes send with it. Each of two
+    bots paced itself at the whole 25/s and together they earned 429s; with
+    BRIEFBOT_TELEGRAM_SENDERS=2 each takes half."""
+    stub = BotApiStub(global_limit=30)
+    shared = settings.model_copy(update={"telegram_api_url": stub.base_url, "telegram_senders": 2})
+    apps = [make_app(shared, site), make_app(shared, site)]
+    try:
+        for app in apps:
+            await app.initialize()
+        await asyncio.gather(
+            *(app.bot.send_message(1000 + n, "news") for app in apps for n in range(40))
+        )
+        assert len(stub.sent("sendMessage")) == 80
+        assert stub.throttled == 0
+    finally:
+        for app in apps:
+            await app.shutdown()
+        stub.close()

@@ -365,11 +365,14 @@ class AnalysisQueue:
 
         return follow()
 
-    def _publish(self, article_id: int, event: Progress) -> None:
+    def _publish(self, article_id: int, event: Progress, *, unwatched: bool = True) -> None:
+        """`unwatched=False`: the article had watchers when the news was looked up, and any
+        gone since heard its end already; telling the chats afresh would show the brief
+        twice."""
         watchers = self._watchers.get(article_id, [])
         for watcher in watchers:
             watcher.put_nowait(event)
-        if not watchers and event.stage in ("done", "failed") and self.on_unwatched:
+        if not watchers and unwatched and event.stage in ("done", "failed") and self.on_unwatched:
             # a task of its own: telling the chats must not hold up the next article
             task = asyncio.create_task(self.on_unwatched(article_id, event))
             task.add_done_callback(_report)
@@ -400,23 +403,30 @@ class AnalysisQueue:
                 if article_id in self._pending:  # analysed here: it tells them itself
                     continue
                 try:
-                    await self._settled_elsewhere(article_id)
+                    await self._settled_elsewhere(article_id, watched=True)
                 except StorageError:
                     log.warning("could not look at article %s; looking again", article_id)
 
-    async def _settled_elsewhere(self, article_id: int) -> None:
-        """The watchers hear the end of an article this process could not claim."""
+    async def _settled_elsewhere(self, article_id: int, *, watched: bool = False) -> None:
+        """The watchers hear the end of an article this process could not claim.
+
+        `watched`: looked up for this process's watchers (`_watch`). A watcher that heard the
+        end in the previous round may leave while this lookup awaits the database; the end
+        must not then go to the chats as a new message (two bot processes showed one brief
+        twice that way)."""
         article = await self._store.get_article_any(article_id)
+        tell = not watched
         if article is None:
-            self._publish(article_id, Progress(stage="deleted"))
+            self._publish(article_id, Progress(stage="deleted"), unwatched=tell)
         elif article.state == "done":
             analysis = await self._store.get_analysis(article_id)
-            self._publish(article_id, Progress(stage="done", analysis=analysis))
+            self._publish(article_id, Progress(stage="done", analysis=analysis), unwatched=tell)
         elif article.state == "failed":
             analysis = await self._store.get_analysis(article_id)
             self._publish(
                 article_id,
                 Progress(stage="failed", analysis=analysis, error="the analysis failed"),
+                unwatched=tell,
             )
         # still queued or leased to a live worker: its end comes later
 

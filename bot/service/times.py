@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -44,3 +44,21 @@ def next_run(sub: Subscription, now: datetime | None = None) -> datetime:
             local_now.date() + timedelta(days=1), sub.local_time, tzinfo=zone
         )
     return candidate
+
+
+def missed_briefing(sub: Subscription, now: datetime | None = None) -> date | None:
+    """The subscriber's local day whose briefing fell due while no process ran, or None.
+
+    Only today's, in the subscriber's zone: a briefing is news of the morning it was asked
+    for, and one for yesterday sent today would arrive stale and beside today's own. Nothing
+    is lost by that: a briefing covers every article since the last one sent, so the next
+    briefing carries what the missed days would have. A time that passed before the
+    subscription was made was never due. Whether the day was already sent is the sent-log's
+    to say (`Store.claim_briefing`), not this rule's.
+    """
+    zone = ZoneInfo(sub.tz)
+    local_now = (now or datetime.now(UTC)).astimezone(zone)
+    due = datetime.combine(local_now.date(), sub.local_time, tzinfo=zone)
+    if due <= local_now and sub.created_at <= due:
+        return local_now.date()
+    return None

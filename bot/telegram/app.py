@@ -32,7 +32,7 @@ from bot.service import COMMANDS, Command
 from bot.service.ports import Fetcher
 from bot.settings import Settings, SettingsError
 from bot.telegram import handlers
-from bot.telegram.limits import PacedRateLimiter
+from bot.telegram.limits import PER_SECOND, PacedRateLimiter
 from bot.telegram.scheduler import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(PacedRateLimiter())
+        .rate_limiter(PacedRateLimiter(per_second=PER_SECOND / settings.telegram_senders))
         .post_init(open_bot)
         .post_shutdown(close_bot)
         .build()

@@ -3,19 +3,22 @@
 The store is the record of subscriptions; jobs live in memory and are rebuilt from the
 store at start-up, so a restart loses none and there is no second copy to drift. Every bot
 process holds every job; the store's sent-log decides which one sends each day's briefing.
+A briefing that fell due today while no process ran is sent at start-up (`catch_up_name`);
+one missed on an earlier day is not (see `missed_briefing`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes, JobQueue
 
 from bot.service.analysis import worker_name
+from bot.service.times import missed_briefing
 from bot.telegram.handlers import LiveMessage, service_of
 from storage import Subscription
 
@@ -32,6 +35,10 @@ def job_name(chat_id: int) -> str:
     return f"briefing:{chat_id}"
 
 
+def catch_up_name(chat_id: int) -> str:
+    return f"catch-up:{chat_id}"
+
+
 async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sends the chat's briefing for its local day, unless another bot process (or this one,
     before a restart) already has: the day is claimed in the store before anything is sent,
@@ -43,7 +50,8 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     sub = await service.store.get_subscription(chat_id)
     if sub is None:
         return
-    day = datetime.now(ZoneInfo(sub.tz)).date()
+    # a catch-up carries the day it makes up for: it may run just past that day's midnight
+    day = job.data if isinstance(job.data, date) else datetime.now(ZoneInfo(sub.tz)).date()
     if not await service.store.claim_briefing(chat_id, day, SENDER, stale_s=CLAIM_STALE_S):
         log.info("the briefing of chat %s for %s is another process's", chat_id, day)
         return
@@ -53,7 +61,9 @@ async def send_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Forbidden:
         log.info("chat %s blocked the bot; ending its subscription", chat_id)
         await service.store.unsubscribe(chat_id)
-        job.schedule_removal()
+        assert context.job_queue is not None, "a job runs on the job queue"
+        for daily in context.job_queue.get_jobs_by_name(job_name(chat_id)):
+            daily.schedule_removal()
         return
     except BaseException:
         await service.store.release_briefing(chat_id, day, SENDER)
@@ -79,12 +89,25 @@ class JobQueueScheduler:
         )
 
     def cancel(self, chat_id: int) -> None:
-        for job in self._jobs.get_jobs_by_name(job_name(chat_id)):
-            job.schedule_removal()
+        for name in (job_name(chat_id), catch_up_name(chat_id)):
+            for job in self._jobs.get_jobs_by_name(name):
+                job.schedule_removal()
 
     def rebuild(self, subscriptions: Iterable[Subscription]) -> int:
+        """Every subscription's daily job, and at once today's briefing for any whose time
+        passed while no process ran (every process queues it; the sent-log lets one send)."""
         count = 0
+        now = datetime.now(UTC)
         for subscription in subscriptions:
             self.schedule(subscription)
+            missed = missed_briefing(subscription, now)
+            if missed is not None:
+                self._jobs.run_once(
+                    send_briefing,
+                    when=0,
+                    chat_id=subscription.chat_id,
+                    name=catch_up_name(subscription.chat_id),
+                    data=missed,
+                )
             count += 1
         return count
