@@ -8,12 +8,9 @@ pyproject.toml's [tool.vulture].
 # bot/fetch/pool.py: the fetch worker's entry point, named in the code string (CHILD) its
 # child process runs.
 serve
-# pydantic: the model's settings, and field validators it calls (bot/settings.py).
+# pydantic reads a settings model's model_config (bot/settings.py). The validators it calls
+# are known by their decorators (pyproject.toml).
 model_config
-_._id_list
-_._token_shape
-_._http_url
-_._level
 # python-telegram-bot calls a BaseRateLimiter's process_request (bot/telegram/limits.py).
 _.process_request
 # the subscript protocol storage.rows.Row describes, used as row["column"].

@@ -95,7 +95,7 @@ async def test_quotes_shown_are_verbatim(service):
 
 async def test_a_failed_stance_line_is_shown_as_one_not_as_the_models_words(service):
     """The flag is turned into the marked stand-in by the views: in the article's reply and
-    in /stance."""
+    in /stance. The briefing, one line per speaker, gives the speaker's quote instead."""
     await text_of(await service.handle(CHAT, demo("02_ceasefire")))
     analysis = await service.store.get_analysis(1)
     assert analysis is not None
@@ -108,6 +108,8 @@ async def test_a_failed_stance_line_is_shown_as_one_not_as_the_models_words(serv
     assert f"[No stance line passed the checks; quoted {times}, see the quotes.]" in summary
     history = await text_of(await service.handle(CHAT, f"/stance {first.speaker}"))
     assert "[No stance line passed the checks;" in history
+    briefing = await text_of(await service.handle(CHAT, "/briefing"))
+    assert f"{first.speaker}: “" in briefing and "No stance line" not in briefing
 
 
 async def test_stance_unknown_ambiguous_and_variants(service):
