@@ -86,6 +86,7 @@ def _analyze(
                 "file": path.name,
                 "title": analysis.title,
                 "summary": analysis.summary.text if analysis.summary else None,
+                "summary_fallback": analysis.summary.fallback if analysis.summary else False,
                 "positions": [
                     {
                         "speaker": p.speaker,

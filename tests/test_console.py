@@ -105,8 +105,17 @@ def test_analyze_json_contract_without_model(tmp_path):
     assert done.returncode == 0, done.stderr
     (line,) = done.stdout.splitlines()
     record = json.loads(line)
-    assert set(record) == {"file", "title", "summary", "positions", "loaded_phrases", "timings"}
+    assert set(record) == {
+        "file",
+        "title",
+        "summary",
+        "summary_fallback",
+        "positions",
+        "loaded_phrases",
+        "timings",
+    }
     assert record["file"] == "a.txt" and record["summary"] is None
+    assert record["summary_fallback"] is False
     assert set(record["timings"]) == {"positions_s", "summary_s"}
     text = article.read_text(encoding="utf-8")
     assert record["positions"], record
@@ -124,7 +133,7 @@ def test_analyze_with_a_model_writes_a_checked_brief(tmp_path):
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     # the tiny model writes noise, so the checks put labelled extracts in its place
-    assert record["summary"].startswith(FALLBACK_LABEL)
+    assert record["summary"].startswith(FALLBACK_LABEL) and record["summary_fallback"] is True
     # and every stance line asked for is marked as failed, in a field, not in the text
     assert all(p["stance"] is None for p in record["positions"])
     assert any(p["stance_fallback"] for p in record["positions"])
