@@ -100,17 +100,21 @@ class StandInModelServer:
     step per answer request (the last step repeats): 'answer', '400', '500', 'garbage' (not JSON),
     'empty' (no choices) or 'slow' (answers after `slow_s`, or when the server closes).
     `together`: each answer request waits (up to 10 s) until that many are in flight, so
-    a test can see concurrency without timing it. It lists one model, 'stand-in'."""
+    a test can see concurrency without timing it. A request for `logprobs` gets one token's
+    alternatives, `verdict` (token to log-probability), in the endpoint's own shape. It lists
+    one model, 'stand-in'."""
 
     def __init__(
         self,
         *script: str,
         answer: Callable[[dict[str, Any]], str] = lambda body: SUMMARY,
+        verdict: dict[str, float] | None = None,
         slow_s: float = 60.0,
         together: int = 1,
     ) -> None:
         self.script = list(script) or ["answer"]
         self.answer = answer
+        self.verdict = verdict or {"Yes": -0.1, " No": -2.4, "Maybe": -5.0}
         self.slow_s = slow_s
         self.together = together
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []  # path, headers, body
@@ -190,13 +194,24 @@ class StandInModelServer:
                 elif step == "empty":
                     self._send(200, b'{"choices": []}')
                 else:
-                    text = server.answer(body)
-                    choice = (
-                        {"text": text}
-                        if self.path.endswith("/completions") and "prompt" in body
-                        else {"message": {"role": "assistant", "content": text}}
-                    )
-                    self._send(200, json.dumps({"choices": [choice]}).encode())
+                    self._send(200, json.dumps({"choices": [self._choice(body)]}).encode())
+
+            def _choice(self, body: dict[str, Any]) -> dict[str, Any]:
+                completion = self.path.endswith("/completions") and "prompt" in body
+                if body.get("logprobs") and completion:
+                    best = max(server.verdict, key=server.verdict.__getitem__)
+                    return {"text": best, "logprobs": {"top_logprobs": [server.verdict]}}
+                if body.get("logprobs"):
+                    best = max(server.verdict, key=server.verdict.__getitem__)
+                    listed = [{"token": t, "logprob": lp} for t, lp in server.verdict.items()]
+                    return {
+                        "message": {"role": "assistant", "content": best},
+                        "logprobs": {"content": [{"token": best, "top_logprobs": listed}]},
+                    }
+                text = server.answer(body)
+                if completion:
+                    return {"text": text}
+                return {"message": {"role": "assistant", "content": text}}
 
         return Handler
 

@@ -21,6 +21,7 @@ from standins import free_port
 
 from bot.settings import DEFAULT_MODEL, Settings
 from summarizer import pipeline
+from summarizer.model.base import ChatMessage
 from summarizer.model.loader import load_generator
 from summarizer.model.openai_backend import OpenAIGenerator
 from summarizer.model.packaged import assembled_gguf
@@ -105,7 +106,7 @@ def test_a_brief_through_llama_cpp_keeps_the_openings_and_passes_the_checks(llam
         assert summary.text.startswith(FALLBACK_LABEL)
     else:
         assert check_summary(summary.text) == []
-    written = [p for p in done.positions if p.stance and not p.stance.startswith("[")]
+    written = [p for p in done.positions if p.stance]
     for position in written:
         # the answer continued the opening the prompt gave it: the speaker's name
         assert position.stance is not None and position.stance.startswith(position.speaker)
@@ -113,3 +114,29 @@ def test_a_brief_through_llama_cpp_keeps_the_openings_and_passes_the_checks(llam
         assert check_stance(position.stance, position=position, source=source) == []
     # as in test_real_model: on an article this plain the model writes part of the brief
     assert written or not summary.fallback
+
+
+def _question(claim: str) -> list[ChatMessage]:
+    return [
+        {"role": "system", "content": "Answer Yes or No."},
+        {"role": "user", "content": f"Text: {ARTICLE}\nDoes the text say this: {claim}"},
+    ]
+
+
+def test_a_verdict_from_llama_cpp_reads_its_logprobs(llama_url):
+    """`judge` through a real server: the options are among the alternatives it lists, and
+    a claim the article states is more likely a Yes than the same claim turned round."""
+    gen = load_generator(
+        f"openai:{llama_url}",
+        cache_dir=Settings().model_cache,
+        server=Settings(model_template=DEFAULT_MODEL).model_server(),
+    )
+    held, turned = gen.judge(
+        [
+            _question("Anna Virtanen said the patrol boats will carry no weapons."),
+            _question("Anna Virtanen said the patrol boats will carry heavy weapons."),
+        ]
+    )
+    for verdict in (held, turned):
+        assert 0.5 < verdict["Yes"] + verdict["No"] <= 1.0 + 1e-6, verdict
+    assert held["Yes"] > turned["Yes"], (held, turned)

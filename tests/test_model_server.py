@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -105,6 +106,40 @@ def test_a_follow_up_is_sent_as_soon_as_its_answer_is_in(tmp_path):
         result = gen.generate([QUESTION, QUESTION], max_new_tokens=8, follow_up=[follow, None])
     assert result == ["second", "first"] and seen == ["first", "second"]
     assert len(server.answers()) == 3
+
+
+def test_a_verdict_is_one_token_and_its_alternatives_on_the_completion_endpoint(tiny_dir, tmp_path):
+    with StandInModelServer() as server:
+        gen = client(server.url, tmp_path, template=str(tiny_dir), name="m")
+        (verdict,) = gen.judge([QUESTION])
+    (body,) = server.answers()
+    assert body["prompt"] == render(gen.tokenizer, QUESTION)
+    assert body["max_tokens"] == 1 and body["logprobs"] == 20
+    # " No" counts for "No": servers differ in where a word's space goes; "Maybe" for neither
+    assert verdict == pytest.approx({"Yes": math.exp(-0.1), "No": math.exp(-2.4)})
+
+
+def test_a_verdict_on_the_chat_endpoint_reads_its_list_of_alternatives(tmp_path):
+    with StandInModelServer(verdict={"No": -0.05, "Yes": -3.0}) as server:
+        gen = client(server.url, tmp_path, name="m")
+        verdicts = gen.judge([QUESTION, QUESTION], options=("Yes", "No", "Unsure"))
+    assert [body["top_logprobs"] for body in server.answers()] == [20, 20]
+    expected = {"Yes": math.exp(-3.0), "No": math.exp(-0.05), "Unsure": 0.0}
+    assert verdicts == [pytest.approx(expected)] * 2
+
+
+def test_a_follow_up_may_ask_for_a_verdict_while_the_generation_runs(tmp_path):
+    """The checks put each answer to the model as a yes/no question from the row's
+    follow-up, inside `generate`: that must neither deadlock nor need the running loop."""
+    verdicts: list[dict[str, float]] = []
+
+    def follow(answer: str) -> None:
+        verdicts.extend(gen.judge([[*QUESTION, {"role": "assistant", "content": answer}]]))
+
+    with StandInModelServer(answer=lambda body: "first") as server:
+        gen = client(server.url, tmp_path, name="m", timeout_s=5.0)
+        assert gen.generate([QUESTION], max_new_tokens=8, follow_up=[follow]) == ["first"]
+    assert len(verdicts) == 1 and verdicts[0]["Yes"] > verdicts[0]["No"]
 
 
 def test_avoided_phrases_of_one_token_go_as_logit_bias(tiny_dir, tmp_path):

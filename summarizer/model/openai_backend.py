@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -76,6 +77,43 @@ class _Choice(BaseModel):
     message: _Message | None = None  # the chat endpoint's
 
 
+class _Choice1(BaseModel):
+    """The completion endpoint's `logprobs` (its legacy shape): per token, its alternatives."""
+
+    top_logprobs: list[dict[str, float]] = Field(min_length=1)
+
+
+class _Alternative(BaseModel):
+    token: str
+    logprob: float
+
+
+class _Place(BaseModel):
+    top_logprobs: list[_Alternative]
+
+
+class _ChatLogprobs(BaseModel):
+    """The chat endpoint's `logprobs`: per token, its alternatives as a list."""
+
+    content: list[_Place] = Field(min_length=1)
+
+
+class _Judged(BaseModel):
+    """An answer of one token with its most likely alternatives, from either endpoint."""
+
+    class _Choice(BaseModel):
+        logprobs: _Choice1 | _ChatLogprobs
+
+    choices: list[_Choice] = Field(min_length=1)
+
+    def alternatives(self) -> dict[str, float]:
+        """The first token's alternatives, as the token's text and its log-probability."""
+        found = self.choices[0].logprobs
+        if isinstance(found, _Choice1):
+            return found.top_logprobs[0]
+        return {a.token: a.logprob for a in found.content[0].top_logprobs}
+
+
 class _Answer(BaseModel):
     choices: list[_Choice] = Field(min_length=1)
 
@@ -111,6 +149,7 @@ class OpenAIGenerator:
         self.name = f"{options.name or 'served model'} at {self.host}"
         self._served: str | None = options.name
         self._lock = threading.Lock()  # one generation at a time
+        self._judging = threading.Lock()  # one verdict batch at a time, also inside a generation
         self._state = threading.Lock()  # guards the running loop and task for interrupt()
         self._interrupted = threading.Event()
         self._running: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
@@ -144,6 +183,58 @@ class OpenAIGenerator:
             except asyncio.CancelledError:
                 raise GenerationInterrupted("generation interrupted") from None
 
+    def judge(
+        self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str] = ("Yes", "No")
+    ) -> list[dict[str, float]]:
+        """Each option's probability as the answer's first token: one token asked for, with
+        its 20 likeliest alternatives (`logprobs`), the options read among them (absent: 0.0;
+        a token counts for an option when it is the option but for the spaces around it,
+        as servers differ in where they put a word's space). Called from a row's follow-up
+        it runs on a thread of its own (see `_row`), beside the generation under way."""
+        with self._judging:
+            return asyncio.run(self._judge_all(conversations, options))
+
+    async def _judge_all(
+        self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str]
+    ) -> list[dict[str, float]]:
+        async with self._client() as client:
+            model = await self._model(client)
+            gate = asyncio.Semaphore(self.options.concurrency)
+
+            async def one(conversation: Sequence[ChatMessage]) -> dict[str, float]:
+                async with gate:
+                    found = await self._judged(client, model, list(conversation))
+                return {
+                    o: sum(math.exp(lp) for t, lp in found.items() if t.strip() == o)
+                    for o in options
+                }
+
+            return list(await asyncio.gather(*(one(c) for c in conversations)))
+
+    async def _judged(
+        self, client: httpx.AsyncClient, model: str, conversation: list[ChatMessage]
+    ) -> dict[str, float]:
+        body: dict[str, Any] = {"model": model, "max_tokens": 1, "temperature": 0}
+        if self.tokenizer is not None:
+            path = "/completions"
+            body |= {"prompt": render(self.tokenizer, fit(self.tokenizer, conversation))}
+            body |= {"logprobs": 20}
+        else:
+            path = "/chat/completions"
+            body |= {"messages": conversation, "logprobs": True, "top_logprobs": 20}
+        return (await self._request(client, "POST", path, body, _Judged)).alternatives()
+
+    def _client(self) -> httpx.AsyncClient:
+        headers = {}
+        if self.options.api_key is not None:
+            headers["Authorization"] = f"Bearer {self.options.api_key.get_secret_value()}"
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=self.options.timeout_s,
+            limits=httpx.Limits(max_connections=self.options.concurrency),
+        )
+
     async def _all(
         self,
         conversations: Sequence[Sequence[ChatMessage]],
@@ -159,15 +250,7 @@ class OpenAIGenerator:
             if self._interrupted.is_set():  # asked before the loop could be told
                 raise asyncio.CancelledError
             results = [""] * len(conversations)
-            headers = {}
-            if self.options.api_key is not None:
-                headers["Authorization"] = f"Bearer {self.options.api_key.get_secret_value()}"
-            async with httpx.AsyncClient(
-                base_url=self.base_url,
-                headers=headers,
-                timeout=self.options.timeout_s,
-                limits=httpx.Limits(max_connections=self.options.concurrency),
-            ) as client:
+            async with self._client() as client:
                 model = await self._model(client)
                 gate = asyncio.Semaphore(self.options.concurrency)
                 rows = [
@@ -213,7 +296,8 @@ class OpenAIGenerator:
         while True:
             async with gate:
                 results[i] = await self._ask(client, model, conversation, limit, bias)
-            then = follow_up(results[i]) if follow_up is not None else None
+            # on a thread: a follow-up may check the answer with `judge`, which runs a loop
+            then = await asyncio.to_thread(follow_up, results[i]) if follow_up else None
             if then is None:
                 return
             conversation = list(then)
