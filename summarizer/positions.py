@@ -136,6 +136,7 @@ class _Resolver:
         for k, t in enumerate(tokens):
             if t.head != k:
                 self.children[t.head].append(k)
+        self.token_at = {t.start: k for k, t in enumerate(tokens)}
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
@@ -264,6 +265,9 @@ class _Resolver:
             return m.entity
         if m.kind == "pronoun":
             g = "f" if m.text.lower() == "she" else "m"
+            bound = self._sentence_subject_for(m, g)
+            if bound is not None:
+                return bound
             prev = [
                 p
                 for p in self.idx.mentions
@@ -304,6 +308,20 @@ class _Resolver:
             return titled[-1].entity if titled else None
         return None
 
+    def _sentence_subject_for(self, m: Mention, gender: str) -> int | None:
+        """A he/she later in a sentence whose subject is a named person refers to that
+        person, not to whoever was named last: 'Brenner said he would expose the mayor, Lena
+        Ford, whom he called “reckless”' is Brenner's, although Ford stands nearer."""
+        a, _ = self.sentence_of(m.start)
+        subj = self.clause_subject(a, m.start)
+        if subj is None or subj.kind != "name" or subj.entity is None:
+            return None
+        if self.idx.entity(subj.entity).kind != "person":
+            return None
+        if self.gender.get(subj.entity, gender) != gender:
+            return None
+        return subj.entity
+
     def speaker_before(self, pos: int) -> int | None:
         ends = [e for e in self.owners if e <= pos]
         return self.owners[max(ends)] if ends else None
@@ -340,7 +358,27 @@ class _Resolver:
                         return person[-1]
             if re.search(r"\b(?:in|at|near)\s+(?:the\s+)?$", before):
                 continue  # 'one skipper in Ålesund said': a place, whatever NER called it
+            if not _ADJACENT.match(between) or m.kind == "org":
+                parsed = self._parsed_person_subject(verb_start, floor)
+                if parsed is not None and parsed.end <= m.start:
+                    return parsed
             return m
+        return None
+
+    def _parsed_person_subject(self, verb_start: int, floor: int) -> Mention | None:
+        """The named person the parser makes the verb's subject, for a candidate that sits
+        inside an apposition: 'Dana Whitlow, director of the Harbour Trust, a local charity,
+        said' is Whitlow speaking, not the trust her title names."""
+        k = self.token_at.get(verb_start)
+        if k is None:
+            return None
+        for c in self.children[k]:
+            if self.tokens[c].dep != "nsubj":
+                continue
+            m = self._mention_at(self.tokens[c].start)
+            if m is None or m.kind != "name" or m.entity is None or m.start < floor:
+                return None
+            return m if self.idx.entity(m.entity).kind == "person" else None
         return None
 
     def sentence_subject(self, a: int, b: int) -> Mention | None:
@@ -400,7 +438,13 @@ class _Resolver:
             return _Attr(None, blocked=True, scare=True)  # the author's, whoever coined it
         if _NOUN_COMPLEMENT.search(self.masked[max(s_a, prev_q) : q.outer_start]):
             return _Attr(None, blocked=True, scare=True)
-        if vm:  # inverted: said the Italian vice-premier
+        # Inverted: 'said the Italian vice-premier'. A participle never inverts, and no
+        # subject follows 'that': '..., adding that it's why Lena Ford “...”' is not Ford's.
+        if (
+            vm
+            and vm.group(1) not in PARTICIPLES
+            and not re.match(r"\s+that\b", self.masked[vm.end() :])
+        ):
             to_reporters = _TO_REPORTERS.match(self.masked, vm.end())
             after = to_reporters.end() if to_reporters else vm.end()
             # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
@@ -441,8 +485,10 @@ class _Resolver:
             )
             if m:
                 return _Attr(self.resolve(m))
+        # 'was called “a disgrace” by X' names X; 'those “terrified” by X' does not: a quote
+        # that ends in a participle takes the 'by' into its own words.
         by = re.match(r"\s*by\s+", tail)
-        if by:
+        if by and not re.search(r"\w+ed\W*$", self.text[q.start : q.end]):
             m = next(
                 (
                     m
@@ -538,13 +584,20 @@ class _Resolver:
     def _titled_name_after(self, m: Mention) -> Mention:
         """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':
         a body or a person before a title and a name is the employer or the boss; the
-        named person with the title speaks."""
+        named person with the title speaks. A name's mention may begin with the last word
+        of its title ('said Harbour Gazette bureau chief Dana Whitlow'), so those words count."""
         nxt = next((n for n in self.idx.mentions if n.start >= m.end), None)
         if nxt is None or nxt.kind != "name":
             return m
         between = self.masked[m.end : nxt.start]
-        title = _TITLE_BETWEEN.fullmatch(between)
-        if title and any(w.lower() in ROLE_HEADS for w in title.group(1).split()):
+        # 'Brenner told radio host Lena Ford': a verb between them makes the second one
+        # the listener, not the speaker.
+        title = None if VERB_RE.search(between) else _TITLE_BETWEEN.fullmatch(between)
+        inside = re.match(r"(?:[a-z][\w’'\-]*\s+)*", self.masked[nxt.start : nxt.end])
+        words = (title.group(1).split() if title else []) + (
+            inside.group().split() if inside else []
+        )
+        if title and any(w.lower() in ROLE_HEADS for w in words):
             return nxt
         return m
 
@@ -792,7 +845,7 @@ class _Resolver:
             opens_par = (
                 not rest
                 and self.text[pb - 1 : a].count("\n") >= 1
-                and self.text[pa:pb].count("\n") <= 1
+                and "\n" not in self.text[pa:pb].strip()
             )
             if (
                 opens_par
@@ -802,6 +855,15 @@ class _Resolver:
             ):
                 subj = self.clause_subject(pa, pb)
                 if subj is not None and subj.kind in {"name", "pronoun"}:
+                    return self.resolve(subj)
+            # "Brenner said that for years critics had predicted the harbour would close.
+            # ¶“That is because …”": a paragraph that is one quote goes on the reported
+            # speech of the paragraph before it, however long, when the person it opens with
+            # reports it ('Brenner, Ford and Reyes argued that …' names no one speaker).
+            said = self.verbs_in(pa, pb)
+            if opens_par and said and not any(pa <= p.outer_start < pb for p in self.quotes):
+                subj = self.subject_of(said[0][0], pa)
+                if subj is not None and subj.kind == "name" and subj == self.clause_subject(pa, pb):
                     return self.resolve(subj)
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]

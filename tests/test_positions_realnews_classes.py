@@ -222,3 +222,135 @@ def test_a_verb_inside_another_quote_is_not_the_authors() -> None:
         "that the pier is safe,” on the town's “firm plan” to reopen it."
     )
     assert quotes_of(text) == {"Lena Ford": ["agree that the pier is safe", "firm plan"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "Senator Carl Brenner said that he had begun to expose Mayor Lena Ford, whom he "
+            "called “a reckless spender.”",
+            "Carl Brenner",
+            "a reckless spender.",
+        ),
+        (
+            "Governor Dana Whitlow, asked about the vote, said she would ignore Tom Reyes, who "
+            "she insists is “simply out of touch with the valley.”",
+            "Dana Whitlow",
+            "simply out of touch with the valley.",
+        ),
+    ],
+)
+def test_a_he_or_she_in_the_sentence_is_its_named_subject_not_the_last_name(
+    text: str, speaker: str, quote: str
+) -> None:
+    """Subject/object confusion: the 'he' who calls or insists is the sentence's subject,
+    although the person described stands nearer the quote."""
+    assert quotes_of(text) == {speaker: [quote]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Dana Whitlow, executive director of the Harbour Trust, a local charity, said the "
+            "pier was “in good hands and will stay open.”",
+            "Dana Whitlow",
+        ),
+        (
+            "Tom Reyes, chairman of the board of Acme Hotels, the chain's owner, said it would "
+            "reopen only if “the town council agrees to the plan.”",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_the_person_not_the_body_named_in_their_apposition(text: str, speaker: str) -> None:
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_participle_after_a_quote_does_not_invert_onto_a_later_name() -> None:
+    """'“...,” adding that it’s why Lena Ford ...': the name after 'adding that' is what
+    the speaker talks about, not an inverted subject ('said the mayor')."""
+    text = (
+        "Speaking in Reno on Monday, Senator Carl Brenner said that there is “only one serious "
+        "plan on the table,” adding that it’s why Lena Ford “keeps attacking it.”"
+    )
+    assert quotes_of(text) == {
+        "Carl Brenner": ["only one serious plan on the table", "keeps attacking it."]
+    }
+
+
+def test_a_quote_paragraph_after_a_short_paragraph_naming_the_speaker() -> None:
+    """Newspapers set paragraphs apart with a blank line: 'Brenner continued:' and the
+    quote below it are one paragraph break apart, as in our own single-newline articles."""
+    text = (
+        "Senator Carl Brenner spoke after the vote.\n\nBrenner continued:\n\n“The harbour "
+        "will be dredged this year, and the pier will reopen in May.”\n"
+    )
+    assert quotes_of(text) == {
+        "Carl Brenner": ["The harbour will be dredged this year, and the pier will reopen in May."]
+    }
+
+
+def test_a_quote_paragraph_continues_the_reported_speech_of_the_paragraph_before() -> None:
+    """'Carter said that … ¶“That's because …”': a paragraph that is one quote, after a
+    paragraph whose named subject reports something, is that person's, however long the
+    reported sentence is; with several people as the subject, nobody's."""
+    base = (
+        "{who} said on Monday that for years critics had predicted the harbour would close, "
+        "but that this would not happen under any circumstances.\n\n“That is because the "
+        "harbour remains the most important employer in the whole valley.”\n"
+    )
+    assert quotes_of(base.format(who="Senator Carl Brenner")) == {
+        "Carl Brenner": [
+            "That is because the harbour remains the most important employer in the whole valley."
+        ]
+    }
+    several = quotes_of(base.format(who="Carl Brenner, Lena Ford and Tom Reyes"))
+    assert [q for qs in several.values() for q in qs] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“The ferry will run all winter,” wrote Harbour Gazette bureau chief Dana Whitlow, "
+            "citing two council members.",
+            "Dana Whitlow",
+        ),
+        (
+            "“The ferry will run all winter,” said Ridgefield College pollster Tom Reyes, who "
+            "ran the survey.",
+            "Tom Reyes",
+        ),
+        (
+            "“The ferry will run all winter,” Senator Carl Brenner told radio host Lena Ford on "
+            "Monday.",
+            "Carl Brenner",
+        ),
+    ],
+)
+def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speaker: str) -> None:
+    """'said <body> <title> <name>': the titled person speaks, whether the title is one word
+    or the name's mention starts with its last word; after 'told', the titled one listens."""
+    assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Mayor Lena Ford said the fund would help those “deeply worried and frightened” by "
+            "Senator Carl Brenner.",
+            "Lena Ford",
+        ),
+        (
+            "The plan has been called “a quiet giveaway to developers” by Senator Carl Brenner.",
+            "Carl Brenner",
+        ),
+    ],
+)
+def test_by_after_a_quote_names_its_speaker_unless_the_quote_ends_in_a_participle(
+    text: str, speaker: str
+) -> None:
+    assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
