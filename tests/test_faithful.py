@@ -14,10 +14,17 @@ from faithful_scoring import LABELLED, load_set, score
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
 from summarizer.brief import write_brief
-from summarizer.stance import check_stance, own_words, speaker_sentences
+from summarizer.stance import (
+    check_stance,
+    fallback_stance,
+    own_words,
+    speaker_sentences,
+    stance_prompt,
+)
 from summarizer.summary import check_event, event_source
 from summarizer.support import support_problems
 from summarizer.types import Position, Span
+from summarizer.verify import PROBLEM, QUESTION, p_yes
 
 RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
@@ -140,3 +147,51 @@ def test_an_unsupported_first_line_is_retried_and_the_supported_retry_shown() ->
     assert stanced[0].stance == virtanen
     retry = gen.calls[1][0][-2]["content"]
     assert "says nothing concrete" in retry
+
+
+EVENT = "Finland and Estonia agreed to share patrol boats in the Gulf of Finland."
+VIRTANEN = "Anna Virtanen said joint patrols will start in May without weapons."
+VIRTANEN_AGAIN = "Anna Virtanen said the boats will patrol together from May and carry no weapons."
+TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise."
+
+
+def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_shown() -> None:
+    """Every other check passes the first line; the model's "No" alone sends it back."""
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.9))
+    summary, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert [p.stance for p in stanced[:2]] == [VIRTANEN_AGAIN, TAMM]
+    assert summary.text.startswith(EVENT)
+    retry = gen.calls[1][0][-2]["content"]
+    assert PROBLEM in retry
+    # asked after the speaker's own words, as the line's own prompt gave them
+    asked = gen.judged[1]
+    assert asked[:2] == stance_prompt(POSITIONS[0], speaker_sentences(ARTICLE, POSITIONS[0]))[:2]
+    assert asked[-1]["content"] == f"Sentence: {VIRTANEN}\n{QUESTION}"
+    assert len(gen.judged) == 4  # one question per answer that passed the other checks
+
+
+def test_a_line_the_model_finds_unsaid_twice_gives_way_to_the_labelled_fallback() -> None:
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.4))
+    _, stanced = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[0].stance == fallback_stance(POSITIONS[0])
+    assert stanced[1].stance == TAMM
+
+
+def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> None:
+    first, second = (
+        "Finland and Estonia agreed on Tuesday to share patrol boats.",
+        ("The boats will patrol the Gulf of Finland."),
+    )
+    gen = ScriptedGenerator(f"{first} {second}", VIRTANEN, TAMM, EVENT, verdicts=(0.9, 0.1))
+    summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
+    assert [q[-1]["content"].splitlines()[0] for q in gen.judged[:2]] == [
+        f"Sentence: {first}",
+        f"Sentence: {second}",
+    ]
+    assert summary.text.startswith(f"{EVENT} {VIRTANEN}")  # the retry, asked about again
+    assert len(gen.judged) == 5
+
+
+def test_the_verdict_is_the_chance_of_yes_against_no_alone() -> None:
+    assert p_yes({"Yes": 0.03, "No": 0.01}) == pytest.approx(0.75)
+    assert p_yes({"Yes": 0.0, "No": 0.0}) == 0.0
