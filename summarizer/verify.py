@@ -20,11 +20,21 @@ from collections.abc import Callable, Mapping, Sequence
 
 from summarizer.model.base import ChatMessage, TextGenerator
 
-QUESTION = "Does the text say this, the same way round, held by the same person? Answer Yes or No."
+# Worded as a question about truth: asked "Does the text say this, the same way round, held
+# by the same person?" (or whether the sentence adds to the text, turns it round or moves it
+# to someone else), the packaged model said Yes to supported and unsupported sentences
+# alike on a pilot of 17 labelled ones; this wording ranked them somewhat better.
+QUESTION = (
+    "Is this statement true according to the text above, with the same person holding the "
+    "view? Answer Yes or No."
+)
 OPTIONS = ("Yes", "No")
 # A sentence is shown only if p(Yes) / (p(Yes) + p(No)) is at least this. Calibrated on the
-# tuning half of tests/faithful/labelled.json (bench/faithful.py --calibrate).
-MIN_YES = 0.5
+# tuning half of tests/faithful/labelled.json (bench/faithful.py): the highest threshold
+# that adds no false alarm to the support check's there (recall 0.77 -> 0.81, false alarms
+# 0.10). On the half kept aside it adds no recall and two false alarms (0.19 -> 0.25): the
+# packaged model says Yes to most sentences, true or not (p(Yes) 0.24-0.98 on the set).
+MIN_YES = 0.6
 PROBLEM = (
     "It says something the text does not say, turns it around, or gives it to someone "
     "else; say only what the text says, held by whoever holds it."
@@ -36,7 +46,7 @@ Questions = Callable[[str], list[list[ChatMessage]]]
 
 def verdict_prompt(context: Sequence[ChatMessage], claim: str) -> list[ChatMessage]:
     """The answer's own prompt up to its text (`context`), then the question about `claim`."""
-    return [*context, {"role": "user", "content": f"Sentence: {claim}\n{QUESTION}"}]
+    return [*context, {"role": "user", "content": f"Statement: {claim}\n{QUESTION}"}]
 
 
 def p_yes(verdict: Mapping[str, float]) -> float:

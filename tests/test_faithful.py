@@ -10,7 +10,7 @@ issue found by reading briefs side by side with their articles.
 from __future__ import annotations
 
 import pytest
-from faithful_scoring import LABELLED, load_set, score
+from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set, score
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
 from summarizer.brief import write_brief
@@ -28,11 +28,18 @@ from summarizer.verify import PROBLEM, QUESTION, p_yes
 
 RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
-# What the check reaches now (bench/faithful.py), per split, as a floor no change may fall
-# below: (recall at least, false alarms at most). Short of the target on the articles kept
-# aside: lexical support cannot tell "Trump recruits with videos" from "ISIS recruits
-# with videos of Trump".
-REACHED = {"tune": (0.76, 0.11), "test": (0.63, 0.19)}
+# What the checks reach now (bench/faithful.py), per mix and split, as a floor no change may
+# fall below: (recall at least, false alarms at most). "lexical" is the support check
+# alone; "both" adds the model's verdict (`verify`, at MIN_YES), as briefs run them.
+# Short of the target on the articles kept aside: lexical support cannot tell "Trump
+# recruits with videos" from "ISIS recruits with videos of Trump", and the packaged
+# model's verdict barely can either.
+REACHED = {
+    ("lexical", "tune"): (0.76, 0.11),
+    ("lexical", "test"): (0.63, 0.19),
+    ("both", "tune"): (0.81, 0.11),
+    ("both", "test"): (0.63, 0.25),
+}
 
 
 def _items():
@@ -50,17 +57,23 @@ def test_the_labelled_set_is_big_and_judged() -> None:
     assert {i.split for i in items} == {"tune", "test"}
 
 
-@pytest.mark.parametrize("split", ["tune", "test"])
-def test_the_check_keeps_what_it_reaches_on_each_split(split: str) -> None:
-    result = score(_items(), split)
-    recall, false_alarms = REACHED[split]
+def test_every_labelled_sentence_has_the_models_kept_verdict() -> None:
+    """A changed question, prompt text or model leaves the kept verdicts stale."""
+    kept = Verdicts.load(VERDICTS)
+    assert all(0.0 <= kept.of(item) <= 1.0 for item in _items())
+
+
+@pytest.mark.parametrize(("mix", "split"), sorted(REACHED))
+def test_the_checks_keep_what_they_reach_on_each_split(mix: str, split: str) -> None:
+    result = score(_items(), split, mix=mix, verdicts=Verdicts.load(VERDICTS))
+    recall, false_alarms = REACHED[mix, split]
     assert result.recall >= recall, "\n".join(result.misses)
     assert result.false_alarm_rate <= false_alarms, "\n".join(result.false_alarms)
 
 
-@pytest.mark.xfail(strict=True, reason="the lexical check is short of the issue's target")
-def test_the_check_meets_the_issues_target_on_the_articles_kept_aside() -> None:
-    result = score(_items(), "test")
+@pytest.mark.xfail(strict=True, reason="the checks are short of the issue's target")
+def test_the_checks_meet_the_issues_target_on_the_articles_kept_aside() -> None:
+    result = score(_items(), "test", mix="both", verdicts=Verdicts.load(VERDICTS))
     assert result.recall >= RECALL and result.false_alarm_rate <= FALSE_ALARMS
 
 
@@ -166,7 +179,7 @@ def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_sh
     # asked after the speaker's own words, as the line's own prompt gave them
     asked = gen.judged[1]
     assert asked[:2] == stance_prompt(POSITIONS[0], speaker_sentences(ARTICLE, POSITIONS[0]))[:2]
-    assert asked[-1]["content"] == f"Sentence: {VIRTANEN}\n{QUESTION}"
+    assert asked[-1]["content"] == f"Statement: {VIRTANEN}\n{QUESTION}"
     assert len(gen.judged) == 4  # one question per answer that passed the other checks
 
 
@@ -185,8 +198,8 @@ def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> Non
     gen = ScriptedGenerator(f"{first} {second}", VIRTANEN, TAMM, EVENT, verdicts=(0.9, 0.1))
     summary, _ = write_brief(gen, ARTICLE, POSITIONS, LOADED)
     assert [q[-1]["content"].splitlines()[0] for q in gen.judged[:2]] == [
-        f"Sentence: {first}",
-        f"Sentence: {second}",
+        f"Statement: {first}",
+        f"Statement: {second}",
     ]
     assert summary.text.startswith(f"{EVENT} {VIRTANEN}")  # the retry, asked about again
     assert len(gen.judged) == 5
