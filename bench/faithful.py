@@ -110,44 +110,46 @@ def collect(out: Path, paths: list[Path]) -> None:
         print(f"{name}: {sum(len(a) for a in answers)} answers", flush=True)
 
 
-def _shown(items: list[dict], passed: str) -> tuple[int, int, dict[str, int], list[str]]:
-    """(answers, fallbacks, labels of shown sentences, shown sentences with no label): a
-    brief shows a first try that passed its checks (`passed` names the field), else a
-    retry that did, else the labelled fallback."""
+def _shown(items: list[dict], passed: str) -> tuple[int, int, list[dict]]:
+    """(answers, fallbacks, shown sentences): a brief shows a first try that passed its
+    checks (`passed` names the field), else a retry that did, else the labelled fallback."""
     rows: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
     for item in items:
         job = (item["article"], item["kind"], item.get("speaker"))
         rows.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
-    fallbacks, counts, unknown = 0, {"supported": 0, "unsupported": 0, "vacuous": 0}, []
+    fallbacks, shown_items = 0, []
     for attempts in rows.values():
         ok = [a for _, a in sorted(attempts.items()) if a[0][passed]]
         if not ok:
             fallbacks += 1
             continue
-        for item in ok[0]:
-            if "label" in item:
-                counts[item["label"]] += 1
-            else:
-                unknown.append(f"{item['article']}: {item['sentence']}")
-    return len(rows), fallbacks, counts, unknown
+        shown_items += ok[0]
+    return len(rows), fallbacks, shown_items
 
 
-def _print_shown(name: str, figures: tuple[int, int, dict[str, int], list[str]]) -> None:
-    answers, fallbacks, counts, unknown = figures
-    judged = sum(counts.values())
+LABELS = ("supported", "unsupported", "vacuous")
+
+
+def _print_shown(name: str, answers: int, fallbacks: int, shown_items: list[dict]) -> None:
     print(
         f"{name}: {answers} model answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
-        f"{judged} shown sentences {counts}, supported {counts['supported'] / judged:.0%}"
+        f"shown sentences {_labels([i for i in shown_items if 'label' in i])}"
     )
-    for line in unknown:
-        print("  not judged:", line)
+    for item in shown_items:
+        if "label" not in item:
+            print(f"  not judged: {item['article']}: {item['sentence']}")
 
 
 def shown(path: Path) -> None:
     """What briefs showed after the support check (`path`, as tests/faithful/shown_after.json)
     against what they showed before on the same articles (the candidates in the labelled
-    set, which the code before the check wrote and checked)."""
-    from faithful_scoring import LABELLED
+    set, which the code before the check wrote and checked); then, of the shown sentences
+    the labelled set holds (so with a kept verdict), those the model's verdict would pass.
+    Those it would fail go back for a retry that was never run, so that line is no brief's
+    figure, only which way the verdict moves the share."""
+    from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set
+
+    from summarizer.verify import MIN_YES
 
     after = json.loads(path.read_text(encoding="utf-8"))["items"]
     articles = {i["article"] for i in after}
@@ -156,32 +158,126 @@ def shown(path: Path) -> None:
         for i in json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
         if i["article"] in articles
     ]
-    _print_shown("before", _shown(before, "old_checks_pass"))
-    _print_shown("after", _shown(after, "checks_pass"))
+    _print_shown("before", *_shown(before, "old_checks_pass"))
+    answers, fallbacks, shown_after = _shown(after, "checks_pass")
+    _print_shown("after", answers, fallbacks, shown_after)
+    kept = Verdicts.load(VERDICTS)
+    labelled = {(i.article, i.sentence): i for i in load_set(missing_ok=True)}
+    asked = [i for i in shown_after if (i["article"], i["sentence"]) in labelled]
+    passed = [i for i in asked if kept.of(labelled[i["article"], i["sentence"]]) >= MIN_YES]
+    failed = [i for i in asked if i not in passed]
+    print(
+        f"after, the {len(asked)} shown sentences with a kept verdict: the verdict passes "
+        f"{_labels(passed)}, fails {_labels(failed)} (those would be retried)"
+    )
+
+
+def _labels(items: list[dict]) -> str:
+    counts = {label: sum(i.get("label") == label for i in items) for label in LABELS}
+    share = counts["supported"] / len(items) if items else 0.0
+    return f"{len(items)} {counts} (supported {share:.0%})"
+
+
+def verdicts(path: Path) -> None:
+    """Ask the real model about every labelled sentence whose verdict is not kept in `path`,
+    an article at a time (its questions share their text, which the backend then reads
+    once), and keep p(Yes) by question and model. Prints the cost per verdict."""
+    import time
+
+    from faithful_scoring import Verdicts, load_set, verdict_key
+
+    from bot.settings import load_settings
+    from summarizer.model.loader import load_generator
+    from summarizer.model.transformers_backend import TransformersGenerator
+    from summarizer.verify import OPTIONS, p_yes
+
+    settings = load_settings()
+    gen = load_generator(settings.model, cache_dir=settings.model_cache)
+    assert isinstance(gen, TransformersGenerator), "the cost figures are the in-process model's"
+    kept = Verdicts.load(path) if path.exists() else Verdicts(gen.name, {})
+    every = load_set(missing_ok=True)
+    wanted = {verdict_key(gen.name, i.question) for i in every}
+    found = {k: v for k, v in kept.p_yes.items() if k in wanted and kept.model == gen.name}
+    items = [i for i in every if verdict_key(gen.name, i.question) not in found]
+    articles = list(dict.fromkeys(i.article for i in items))
+    asked = tokens = 0
+    took = 0.0
+    print(f"{len(items)} questions over {len(articles)} articles, load {os.getloadavg()[0]:.1f}")
+    for article in articles:
+        questions = [i.question for i in items if i.article == article]
+        started = time.perf_counter()
+        answers = gen.judge(questions, OPTIONS)
+        took += time.perf_counter() - started
+        asked += len(questions)
+        tokens += gen.last_stats.prompt_tokens
+        for question, answer in zip(questions, answers, strict=True):
+            found[verdict_key(gen.name, question)] = round(p_yes(answer), 4)
+        data = {"model": gen.name, "p_yes": dict(sorted(found.items()))}
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(
+            f"{article}: {len(questions)} verdicts; so far {1000 * took / asked:.0f} ms and "
+            f"{tokens / asked:.0f} prompt tokens a verdict (contexts read once per article)",
+            flush=True,
+        )
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--collect", type=Path, help="write the model's candidates here")
     p.add_argument("--shown", type=Path, help="what briefs showed, before and after the check")
+    p.add_argument(
+        "--verdicts", action="store_true", help="ask the real model about each labelled sentence"
+    )
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
+    if args.verdicts:
+        from faithful_scoring import VERDICTS
+
+        verdicts(VERDICTS)
+        return
     if args.collect:
         collect(args.collect, args.files)
         return
     if args.shown:
         shown(args.shown)
         return
-    from faithful_scoring import load_set, score
+    figures()
+
+
+def _line(name: str, r) -> str:
+    return (
+        f"{name}: recall on unsupported+vacuous {r.flagged_bad}/{r.bad} = {r.recall:.2f}; "
+        f"false alarms on supported {r.flagged_good}/{r.good} = {r.false_alarm_rate:.2f}"
+    )
+
+
+def figures() -> None:
+    """Recall and false alarms per split for each mix (the support check, the model's
+    verdict, either), then the verdict's threshold swept over the tuning split: the one
+    to keep is read off that split alone, the kept-aside split only reported."""
+    from faithful_scoring import MIXES, VERDICTS, SetError, Verdicts, load_set, score
+
+    from summarizer.verify import MIN_YES
 
     items = load_set(missing_ok=True)
-    for split in ("tune", "test", None):
-        r = score(items, split)
-        print(
-            f"{split or 'all'}: recall on unsupported+vacuous {r.flagged_bad}/{r.bad} = "
-            f"{r.recall:.2f}; false alarms on supported {r.flagged_good}/{r.good} = "
-            f"{r.false_alarm_rate:.2f}"
-        )
+    kept = Verdicts.load(VERDICTS) if VERDICTS.exists() else None
+    for mix in MIXES:
+        try:
+            for split in ("tune", "test", None):
+                r = score(items, split, mix=mix, verdicts=kept)
+                print(_line(f"{mix:7s} {split or 'all'}", r))
+        except (SetError, AssertionError) as exc:
+            print(f"{mix}: no figures ({exc})")
+    if kept is None:
+        return
+    print(f"threshold on p(Yes) (now {MIN_YES}), tuning split:")
+    for step in range(4, 20):
+        at = step / 20
+        line = [f"  {at:.2f}"]
+        for mix in MIXES[1:]:
+            r = score(items, "tune", mix=mix, verdicts=kept, min_yes=at)
+            line.append(f"{mix} recall {r.recall:.2f} false alarms {r.false_alarm_rate:.2f}")
+        print(" | ".join(line))
 
 
 if __name__ == "__main__":

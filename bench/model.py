@@ -5,6 +5,7 @@
     .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
+    .venv/bin/python bench/model.py --no-verify          # compare: no yes/no verdicts (`verify`)
     .venv/bin/python bench/model.py --show               # also print each summary and stance line
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
@@ -26,6 +27,7 @@ from bot.settings import load_settings
 from summarizer import summary as summary_module
 from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
+from summarizer.model import drafting
 from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
 from summarizer.model.transformers_backend import TransformersGenerator
@@ -55,6 +57,8 @@ class Recorder:
         self.retries = self.prompt_tokens = self.new_tokens = self.steps = 0
         self.prefill_s = self.decode_s = 0.0
         self.retried: list[str] = []
+        self.verdicts = self.verdict_tokens = 0  # yes/no questions, and the tokens they read
+        self.verdict_s = 0.0
 
     def _watched(self, follow_up):
         def watched(answer):
@@ -69,6 +73,14 @@ class Recorder:
 
     def interrupt(self) -> None:
         self.gen.interrupt()
+
+    def judge(self, conversations, options=("Yes", "No")):
+        t = time.perf_counter()
+        out = self.gen.judge(conversations, options)
+        self.verdict_s += time.perf_counter() - t
+        self.verdicts += len(conversations)
+        self.verdict_tokens += self.gen.last_stats.prompt_tokens
+        return out
 
     def generate(self, conversations, *, follow_up=None, **options):
         if follow_up is not None:
@@ -96,6 +108,9 @@ def main() -> None:
     p.add_argument(
         "--no-prompt-cache", action="store_true", help="no prompt keys/values kept for reuse"
     )
+    p.add_argument(
+        "--no-verify", action="store_true", help="compare: no yes/no verdicts from the model"
+    )
     p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
     p.add_argument("--show", action="store_true", help="print each summary and stance line")
     p.add_argument(
@@ -121,6 +136,8 @@ def main() -> None:
         backend.reuse_prompts = False
     if args.full_article:
         summary_module.event_source = lambda text: text
+    if args.no_verify:
+        drafting.verdict_problems = lambda gen, questions: []
     gen = Recorder(backend)
 
     rows = []
@@ -139,12 +156,14 @@ def main() -> None:
             "brief_s": brief_s,
             "prefill_tps": gen.prompt_tokens / max(gen.prefill_s, 1e-9),
             "decode_tps": gen.new_tokens / max(gen.decode_s, 1e-9),
+            "verdict_ms": 1000 * gen.verdict_s / max(gen.verdicts, 1),
         }
         rows.append(row)
         print(
             f"{path.name[:12]} {article_tokens:5d} tok | {len(positions)} speakers | prefill "
             f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok in "
-            f"{gen.steps} steps {gen.decode_s:.1f} s | {gen.retries} retries | summary "
+            f"{gen.steps} steps {gen.decode_s:.1f} s | {gen.retries} retries | {gen.verdicts} "
+            f"verdicts {gen.verdict_tokens} tok {gen.verdict_s:.1f} s | summary "
             f"fallback={summary.fallback} | {model_lines}/{len(positions)} model stance lines "
             f"| brief {brief_s:5.1f} s",
             flush=True,
@@ -160,7 +179,7 @@ def main() -> None:
         print(
             f"MEDIAN over {len(rows)}: brief {med['brief_s']:.1f} s  prefill "
             f"{med['prefill_tps']:.0f} tok/s  decode {med['decode_tps']:.1f} tok/s (batched rows "
-            f"counted)  peak RSS {rss_peak():.2f} GiB"
+            f"counted)  verdict {med['verdict_ms']:.0f} ms each  peak RSS {rss_peak():.2f} GiB"
         )
 
 

@@ -55,7 +55,7 @@ def main() -> None:
         started = time.perf_counter()
         summary, stanced = write_summary_and_stances(gen, text, positions, loaded)
         times.append(time.perf_counter() - started)
-        lines = sum(1 for x in stanced if x.stance and not x.stance.startswith("["))
+        lines = sum(1 for x in stanced if x.stance)
         print(
             f"{path.name[:40]:40}  brief {times[-1]:6.1f} s  stance lines by the model "
             f"{lines}/{len(stanced)}  summary {'fallback' if summary.fallback else 'model'}"

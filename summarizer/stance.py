@@ -27,6 +27,7 @@ from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.support import support_problems
 from summarizer.types import Position
+from summarizer.verify import verdict_prompt
 
 MAX_WORDS = 25
 PROMPT_WORDS = 18  # asked for less than the limit: the model overshoots (most failures)
@@ -138,8 +139,6 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
     with the speaker's name: asked to begin with it, the model misspelt it ("Putsin") or
     began with someone else. The system message still says so, for backends that cannot
     continue an opening. A news outlet's line opens with what it did: "Reuters reported"."""
-    who = position.speaker + (f" ({position.role})" if position.role else "")
-    body = "\n".join(f"- {s}" for s in sentences)
     if is_outlet(position):
         task = f"What {position.speaker} reported, in at most {PROMPT_WORDS} words."
         opening = f"{position.speaker} reported"
@@ -147,10 +146,20 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
         opening = position.speaker
     return [
-        {"role": "system", "content": STANCE_SYSTEM},
-        {"role": "user", "content": f"What {who} said:\n{body}"},
+        *stance_context(position.speaker, position.role, sentences),
         {"role": "user", "content": task},
         {"role": "assistant", "content": opening},
+    ]
+
+
+def stance_context(speaker: str, role: str | None, sentences: Sequence[str]) -> list[ChatMessage]:
+    """A stance prompt's system and text messages: what the model reads before its task,
+    and before the question about its answer (`verify`)."""
+    who = speaker + (f" ({role})" if role else "")
+    body = "\n".join(f"- {s}" for s in sentences)
+    return [
+        {"role": "system", "content": STANCE_SYSTEM},
+        {"role": "user", "content": f"What {who} said:\n{body}"},
     ]
 
 
@@ -356,9 +365,16 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
                 hopeless=partial(stance_hopeless, position=position, source=source),
                 avoid=loaded_to_avoid(source, _source_loaded(source)),
                 avoid_first=tuple(position.speaker + after for after in NOT_AFTER_NAME),
+                verify=partial(_questions, stance_context(position.speaker, position.role, own)),
             )
             jobs.append((i, job))
     return jobs
+
+
+def _questions(context: Sequence[ChatMessage], line: str) -> list[list[ChatMessage]]:
+    """The question about a stance line, asked after the speaker's own words (the check's
+    source too): mostly the text the line's own prompt gave, which the backend has kept."""
+    return [verdict_prompt(context, line)]
 
 
 def with_stances(positions: Sequence[Position], lines: Mapping[int, str | None]) -> list[Position]:

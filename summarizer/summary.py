@@ -31,6 +31,7 @@ from summarizer.model.drafting import Job
 from summarizer.stance import SYSTEM
 from summarizer.support import support_problems
 from summarizer.types import Position, Summary
+from summarizer.verify import verdict_prompt
 
 MAX_WORDS = 90
 EVENT_WORDS = 45
@@ -107,10 +108,15 @@ NOT_FIRST = ("The article", "This article", "The news article", "The text", "Who
 def event_prompt(source: str) -> list[ChatMessage]:
     """The text and the task as two messages: a retry adds its problems to the task, and the
     model backend reuses the text it already read (see `drafting.retry_prompt`)."""
+    return [*event_context(source), {"role": "user", "content": EVENT_TASK}]
+
+
+def event_context(source: str) -> list[ChatMessage]:
+    """The event prompt's system and text messages: what the model reads before its task,
+    and before the question about each sentence of its answer (`verify`)."""
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"{EVENT_SOURCE}\n{source}"},
-        {"role": "user", "content": EVENT_TASK},
     ]
 
 
@@ -213,7 +219,13 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
         hopeless=partial(event_hopeless, article=text, loaded=loaded),
         avoid=loaded_to_avoid(source, loaded),
         avoid_first=NOT_FIRST,
+        verify=partial(_questions, event_context(source)),
     )
+
+
+def _questions(context: Sequence[ChatMessage], answer: str) -> list[list[ChatMessage]]:
+    """One question per sentence of the event answer, each after the lead it was written from."""
+    return [verdict_prompt(context, sentence) for sentence in sentences(answer)]
 
 
 def check_summary(summary: str, *, min_sentences: int = 2) -> list[str]:

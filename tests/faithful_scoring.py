@@ -13,10 +13,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summarizer.model.base import ChatMessage
+from summarizer.stance import stance_context
+from summarizer.summary import HEADLINE, event_context, guess_title
 from summarizer.support import support_problems
+from summarizer.verify import MIN_YES, verdict_prompt
 
 REPO = Path(__file__).resolve().parent.parent
 LABELLED = Path(__file__).resolve().parent / "faithful" / "labelled.json"
+# The packaged model's verdict on each labelled sentence, kept so the figures need no model
+# run (bench/faithful.py --verdicts writes it; a changed question or model leaves it stale).
+VERDICTS = Path(__file__).resolve().parent / "faithful" / "verdicts.json"
 FLAGGED_LABELS = ("unsupported", "vacuous")
 
 
@@ -34,6 +41,12 @@ class Item:
     label: str  # "supported" | "unsupported" | "vacuous"
     reason: str
     split: str  # "tune" | "test"
+    context: list[ChatMessage]  # what the model read before its answer (`verify`)
+
+    @property
+    def question(self) -> list[ChatMessage]:
+        """The yes/no question the checks ask the model about this sentence."""
+        return verdict_prompt(self.context, self.sentence)
 
 
 def article_path(article: str) -> Path:
@@ -68,19 +81,59 @@ def load_set(path: Path = LABELLED, *, missing_ok: bool = False) -> list[Item]:
             if speaker
             else []
         )
+        sources = [text[s:e] for s, e in raw["sources"]]
         items.append(
             Item(
                 article=name,
                 kind=raw["kind"],
                 sentence=raw["sentence"],
-                sources=[text[s:e] for s, e in raw["sources"]],
+                sources=sources,
                 names=names,
                 label=raw["label"],
                 reason=raw["reason"],
                 split=raw["split"],
+                context=_context(raw, text, sources),
             )
         )
     return items
+
+
+def _context(raw: dict, text: str, sources: list[str]) -> list[ChatMessage]:
+    """The prompt's messages before its task, as the brief wrote them: a stance line's
+    speaker and their own words, an event sentence's lead with its headline labelled."""
+    lines = [" ".join(s.split()) for s in sources]
+    if raw["kind"] == "stance":
+        return stance_context(raw["speaker"], raw.get("role"), lines)
+    title = guess_title(text)
+    if title and lines and lines[0] == " ".join(title.split()):
+        lines[0] = f"{HEADLINE} {lines[0]}"
+    return event_context("\n".join(lines))
+
+
+def verdict_key(model: str, question: list[ChatMessage]) -> str:
+    return hashlib.sha256(f"{model}\n{json.dumps(question)}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """The kept p(Yes) of each question, by `verdict_key`, for one model."""
+
+    model: str
+    p_yes: dict[str, float]
+
+    @classmethod
+    def load(cls, path: Path = VERDICTS) -> Verdicts:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["model"], data["p_yes"])
+
+    def of(self, item: Item) -> float:
+        key = verdict_key(self.model, item.question)
+        if key not in self.p_yes:
+            raise SetError(
+                f"no kept verdict for {item.sentence!r} (question or model changed): "
+                "run bench/faithful.py --verdicts"
+            )
+        return self.p_yes[key]
 
 
 def flags(item: Item) -> list[str]:
@@ -106,12 +159,28 @@ class Score:
         return self.flagged_good / self.good if self.good else 0.0
 
 
-def score(items: list[Item], split: str | None = None) -> Score:
+MIXES = ("lexical", "model", "both")  # which check flags: the support check, the verdict, either
+
+
+def score(
+    items: list[Item],
+    split: str | None = None,
+    *,
+    mix: str = "lexical",
+    verdicts: Verdicts | None = None,
+    min_yes: float = MIN_YES,
+) -> Score:
     out = Score()
     for item in items:
         if split is not None and item.split != split:
             continue
-        flagged = bool(flags(item))
+        found = flags(item) if mix != "model" else []
+        if mix != "lexical":
+            assert verdicts is not None, f"the {mix!r} mix needs the model's verdicts"
+            yes = verdicts.of(item)
+            if yes < min_yes:
+                found = [*found, f"model: p(Yes) {yes:.2f}"]
+        flagged = bool(found)
         if item.label in FLAGGED_LABELS:
             out.bad += 1
             out.flagged_bad += flagged
@@ -121,5 +190,5 @@ def score(items: list[Item], split: str | None = None) -> Score:
             out.good += 1
             out.flagged_good += flagged
             if flagged:
-                out.false_alarms.append(f"{item.article}: {item.sentence} -> {flags(item)}")
+                out.false_alarms.append(f"{item.article}: {item.sentence} -> {found}")
     return out

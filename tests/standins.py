@@ -63,6 +63,12 @@ class StandInModel:
     ) -> list[str]:
         return in_rounds(self._answer, conversations, follow_up)
 
+    def judge(
+        self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str] = ("Yes", "No")
+    ) -> list[dict[str, float]]:
+        """Every sentence is borne out: these tests are about the model's faults, not its text."""
+        return [{o: float(o == options[0]) for o in options} for _ in conversations]
+
     def _answer(self, conversations: list[Sequence[ChatMessage]]) -> list[str]:
         step = self._script[min(self.calls, len(self._script) - 1)]
         self.calls += 1

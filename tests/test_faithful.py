@@ -10,22 +10,35 @@ issue found by reading briefs side by side with their articles.
 from __future__ import annotations
 
 import pytest
-from faithful_scoring import LABELLED, load_set, score
+from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set, score
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
 from summarizer.brief import write_summary_and_stances
-from summarizer.stance import check_stance, own_words, speaker_sentences
+from summarizer.stance import (
+    check_stance,
+    own_words,
+    speaker_sentences,
+    stance_prompt,
+)
 from summarizer.summary import check_event, event_source
 from summarizer.support import support_problems
 from summarizer.types import Position, Span
+from summarizer.verify import PROBLEM, QUESTION, p_yes
 
 RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
-# What the check reaches now (bench/faithful.py), per split, as a floor no change may fall
-# below: (recall at least, false alarms at most). Short of the target on the articles kept
-# aside: lexical support cannot tell "Trump recruits with videos" from "ISIS recruits
-# with videos of Trump".
-REACHED = {"tune": (0.76, 0.11), "test": (0.63, 0.19)}
+# What the checks reach now (bench/faithful.py), per mix and split, as a floor no change may
+# fall below: (recall at least, false alarms at most). "lexical" is the support check
+# alone; "both" adds the model's verdict (`verify`, at MIN_YES), as briefs run them.
+# Short of the target on the articles kept aside: lexical support cannot tell "Trump
+# recruits with videos" from "ISIS recruits with videos of Trump", and the packaged
+# model's verdict barely can either.
+REACHED = {
+    ("lexical", "tune"): (0.76, 0.11),
+    ("lexical", "test"): (0.63, 0.19),
+    ("both", "tune"): (0.81, 0.11),
+    ("both", "test"): (0.63, 0.25),
+}
 
 
 def _items():
@@ -43,17 +56,23 @@ def test_the_labelled_set_is_big_and_judged() -> None:
     assert {i.split for i in items} == {"tune", "test"}
 
 
-@pytest.mark.parametrize("split", ["tune", "test"])
-def test_the_check_keeps_what_it_reaches_on_each_split(split: str) -> None:
-    result = score(_items(), split)
-    recall, false_alarms = REACHED[split]
+def test_every_labelled_sentence_has_the_models_kept_verdict() -> None:
+    """A changed question, prompt text or model leaves the kept verdicts stale."""
+    kept = Verdicts.load(VERDICTS)
+    assert all(0.0 <= kept.of(item) <= 1.0 for item in _items())
+
+
+@pytest.mark.parametrize(("mix", "split"), sorted(REACHED))
+def test_the_checks_keep_what_they_reach_on_each_split(mix: str, split: str) -> None:
+    result = score(_items(), split, mix=mix, verdicts=Verdicts.load(VERDICTS))
+    recall, false_alarms = REACHED[mix, split]
     assert result.recall >= recall, "\n".join(result.misses)
     assert result.false_alarm_rate <= false_alarms, "\n".join(result.false_alarms)
 
 
-@pytest.mark.xfail(strict=True, reason="the lexical check is short of the issue's target")
-def test_the_check_meets_the_issues_target_on_the_articles_kept_aside() -> None:
-    result = score(_items(), "test")
+@pytest.mark.xfail(strict=True, reason="the checks are short of the issue's target")
+def test_the_checks_meet_the_issues_target_on_the_articles_kept_aside() -> None:
+    result = score(_items(), "test", mix="both", verdicts=Verdicts.load(VERDICTS))
     assert result.recall >= RECALL and result.false_alarm_rate <= FALSE_ALARMS
 
 
@@ -140,3 +159,51 @@ def test_an_unsupported_first_line_is_retried_and_the_supported_retry_shown() ->
     assert stanced[0].stance == virtanen
     retry = gen.calls[1][0][-2]["content"]
     assert "says nothing concrete" in retry
+
+
+EVENT = "Finland and Estonia agreed to share patrol boats in the Gulf of Finland."
+VIRTANEN = "Anna Virtanen said joint patrols will start in May without weapons."
+VIRTANEN_AGAIN = "Anna Virtanen said the boats will patrol together from May and carry no weapons."
+TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise."
+
+
+def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_shown() -> None:
+    """Every other check passes the first line; the model's "No" alone sends it back."""
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.9))
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    assert [p.stance for p in stanced[:2]] == [VIRTANEN_AGAIN, TAMM]
+    assert summary.text.startswith(EVENT)
+    retry = gen.calls[1][0][-2]["content"]
+    assert PROBLEM in retry
+    # asked after the speaker's own words, as the line's own prompt gave them
+    asked = gen.judged[1]
+    assert asked[:2] == stance_prompt(POSITIONS[0], speaker_sentences(ARTICLE, POSITIONS[0]))[:2]
+    assert asked[-1]["content"] == f"Statement: {VIRTANEN}\n{QUESTION}"
+    assert len(gen.judged) == 4  # one question per answer that passed the other checks
+
+
+def test_a_line_the_model_finds_unsaid_twice_gives_way_to_the_labelled_fallback() -> None:
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.4))
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    assert stanced[0].stance is None and stanced[0].stance_fallback
+    assert stanced[1].stance == TAMM
+
+
+def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> None:
+    first, second = (
+        "Finland and Estonia agreed on Tuesday to share patrol boats.",
+        ("The boats will patrol the Gulf of Finland."),
+    )
+    gen = ScriptedGenerator(f"{first} {second}", VIRTANEN, TAMM, EVENT, verdicts=(0.9, 0.1))
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    assert [q[-1]["content"].splitlines()[0] for q in gen.judged[:2]] == [
+        f"Statement: {first}",
+        f"Statement: {second}",
+    ]
+    assert summary.text.startswith(f"{EVENT} {VIRTANEN}")  # the retry, asked about again
+    assert len(gen.judged) == 5
+
+
+def test_the_verdict_is_the_chance_of_yes_against_no_alone() -> None:
+    assert p_yes({"Yes": 0.03, "No": 0.01}) == pytest.approx(0.75)
+    assert p_yes({"Yes": 0.0, "No": 0.0}) == 0.0

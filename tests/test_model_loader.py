@@ -398,6 +398,62 @@ def test_a_follow_up_joins_the_running_batch_and_answers_as_if_asked_alone(
     assert stats.batches == [2] and stats.new_tokens == 3 + 3 + 14 and stats.follow_ups == 1
 
 
+def _next_token_probs(gen: TransformersGenerator, conversation, options) -> list[float]:
+    """The options' first-token probabilities from one plain pass over the whole prompt."""
+    import torch
+
+    ids = gen.tokenizer(gen.render(conversation), add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        logits = gen.model(input_ids=torch.tensor([ids])).logits[0, -1]
+    probs = logits.float().softmax(-1)
+    return [probs[gen._ids(o)[0]].item() for o in options]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_judge_gives_each_options_next_token_probability_as_one_plain_pass_does(
+    tiny_dir, tmp_path, reuse
+):
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    gen.reuse_prompts = reuse
+    system: ChatMessage = {"role": "system", "content": "You report what people said ."}
+    question = convo("The minister said the talks would continue ? Yes or No")
+    rows = [[system, *LONGER, *question], [system, *SHORT, *convo("Officials agreed ?")]]
+    options = ("Yes", "No", "The")
+    verdicts = gen.judge(rows, options)
+    for row, verdict in zip(rows, verdicts, strict=True):
+        assert list(verdict) == list(options)
+        expected = _next_token_probs(gen, row, options)
+        assert list(verdict.values()) == pytest.approx(expected, rel=1e-4, abs=1e-7)
+    if reuse:  # asked again, the text before the question is kept: only the question is read
+        tokens = gen.tokenizer(gen.render(rows[0]), add_special_tokens=False)["input_ids"]
+        kept = gen._message_ends(rows[0], tokens)[-2]
+        assert gen.judge(rows[:1], options)[0] == pytest.approx(verdicts[0])
+        assert gen.last_stats.prompt_tokens == len(tokens) - kept
+
+
+def test_judge_may_be_asked_from_a_follow_up_of_a_generation_under_way(tiny_dir, tmp_path):
+    """The checks ask for a verdict on each answer as it finishes, inside `generate`."""
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    asked = [*LONGER, *convo("Is that so ? Yes or No")]
+    alone = gen.judge([asked])
+    seen: list[list[dict[str, float]]] = []
+
+    def follow(answer: str):
+        seen.append(gen.judge([asked]))
+        return None
+
+    worker = threading.Thread(
+        target=gen.generate,
+        args=([SHORT, LONGER],),
+        kwargs={"max_new_tokens": [3, 6], "follow_up": [follow, follow]},
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the verdict waited on the generation that asked for it"
+    assert len(seen) == 2 and all(v[0] == pytest.approx(alone[0]) for v in seen)
+
+
 def test_avoided_phrases_are_never_written(tiny_dir, tmp_path):
     gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
     encode = gen._ids

@@ -68,9 +68,17 @@ class ScriptedGenerator:
 
     name = "scripted"
 
-    def __init__(self, *answers: str) -> None:
+    def __init__(self, *answers: str, verdicts: tuple[float, ...] = ()) -> None:
         self.answers = list(answers)
         self.calls: list[list] = []
+        self.verdicts = list(verdicts)  # p(Yes) for each question in turn; then Yes for all
+        self.judged: list = []
+
+    def judge(self, conversations, options=("Yes", "No")):
+        """Replays the scripted verdicts (the chance of "Yes"; the rest goes to "No")."""
+        self.judged += [list(c) for c in conversations]
+        yes = [self.verdicts.pop(0) if self.verdicts else 1.0 for _ in conversations]
+        return [dict(zip(options, (p, 1.0 - p), strict=True)) for p in yes]
 
     def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None, **_):
         return in_rounds(self._answer, conversations, follow_up)

@@ -58,6 +58,18 @@ class TextGenerator(Protocol):
         the model from writing them there (vLLM's logits processors could)."""
         ...
 
+    def judge(
+        self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str] = ("Yes", "No")
+    ) -> list[dict[str, float]]:
+        """For each conversation, the probability that the answer's next token is each
+        option's first token: a verdict read from one pass over the prompt, with no
+        decoding (checking a sentence is easier than writing it, and cheaper). A server
+        backend asks for one token with its logprobs (`max_tokens=1, logprobs=True,
+        top_logprobs=20`) and reads the options among them (absent: 0.0). The checks call
+        it from inside a `generate` follow-up, so it must not wait on a generation under
+        way in the same thread."""
+        ...
+
     def interrupt(self) -> None:
         """Make the generation under way, if any, stop within a step and raise
         `GenerationInterrupted`: a timed-out brief must hand the cores back, not run on."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from summarizer.model.base import ChatMessage, Completion, TextGenerator
+from summarizer.verify import Questions, verdict_problems
 
 _LABEL = re.compile(
     r"^\s*(?:\*\*)?(?:neutral\s+)?(?:summary|stance|answer|sentence|paragraph)(?:\*\*)?\s*:\s*(?:\*\*)?",
@@ -24,7 +25,8 @@ class Job:
     tokens an answer that could pass needs at most (a longer one fails anyway), when a
     cleaned answer holds all that `shape` keeps of it, and what dooms a cleaned answer
     under way whatever follows (nothing while it may pass). The model may stop an answer
-    that is complete or doomed."""
+    that is complete or doomed. An answer that passes its checks is then put to the model
+    as yes/no questions (`verify`), if the job has any: a "No" fails it like a check."""
 
     prompt: list[ChatMessage]
     check: Callable[[str], list[str]]
@@ -34,6 +36,7 @@ class Job:
     hopeless: Callable[[str], list[str]] | None = None
     avoid: tuple[str, ...] = ()  # phrases the model is kept from writing, where it can be
     avoid_first: tuple[str, ...] = ()  # ... and from beginning its answer with
+    verify: Questions | None = None  # the questions about a checked answer, one a sentence
 
     def stop_test(self) -> Completion | None:
         """`complete` or `hopeless` on the raw answer, which the backend sees before `clean`."""
@@ -89,10 +92,12 @@ def retry_prompt(prompt: Sequence[ChatMessage], problems: Sequence[str]) -> list
 
 class _Attempts:
     """One job's answers as they finish: the first is checked, and if it fails its retry
-    prompt goes back to the model as the row's follow-up; the second is checked and kept."""
+    prompt goes back to the model as the row's follow-up; the second is checked and kept.
+    The model's verdict on an answer is asked here, as the answer finishes, so a retry it
+    causes joins the running batch like any other."""
 
-    def __init__(self, job: Job) -> None:
-        self.job = job
+    def __init__(self, job: Job, gen: TextGenerator) -> None:
+        self.job, self.gen = job, gen
         self.draft = Draft(None, [], 0)  # not answered yet
 
     def __call__(self, raw: str) -> list[ChatMessage] | None:
@@ -101,6 +106,8 @@ class _Attempts:
         # An answer stopped because it could no longer pass is judged by what doomed it; its
         # other problems (unfinished, to begin with) come from the stop.
         problems = (self.job.hopeless and self.job.hopeless(cleaned)) or self.job.check(text)
+        if not problems and self.job.verify is not None:  # the dearest check: only if all pass
+            problems = verdict_problems(self.gen, self.job.verify(text))
         self.draft = Draft(None if problems else text, problems, self.draft.attempts + 1)
         if self.draft.text is None and self.draft.attempts == 1:
             return retry_prompt(self.job.prompt, problems)
@@ -110,7 +117,7 @@ class _Attempts:
 def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
     """Generate all, check each with its own checks, retry each failure once. A retry is
     the failed row's follow-up, so the model starts it while the other rows still decode."""
-    attempts = [_Attempts(j) for j in jobs]
+    attempts = [_Attempts(j, gen) for j in jobs]
     gen.generate(
         [j.prompt for j in jobs],
         max_new_tokens=[j.max_new_tokens for j in jobs],

@@ -68,7 +68,7 @@ class TransformersGenerator:
         self.reuse_prompts = True
         self.prompts = PromptCache(PROMPT_CACHE_TOKENS)
         self.last_stats = GenerationStats()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a follow-up may ask `judge`
         self._interrupt = threading.Event()
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -128,6 +128,42 @@ class TransformersGenerator:
                 )
                 for i, answer in zip(group, answers, strict=True):
                     results[i] = answer
+        self.last_stats = stats
+        return results
+
+    def judge(
+        self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str] = ("Yes", "No")
+    ) -> list[dict[str, float]]:
+        """Each option's probability as the next token after each prompt (its first token's),
+        from one forward pass and no decoding: a yes/no verdict costs only its prompt. A
+        conversation's messages before its last are read from what is kept and kept, as
+        `generate` reads them, so a question asked after a brief's prompt text reads only
+        itself; the question is not kept (nothing asks it twice). May be called from a
+        follow-up of `generate` (the lock is re-entrant); it leaves an interrupt set."""
+        import torch
+
+        firsts = [self._ids(option)[0] for option in options]
+        prompts = [self._prompt(c) for c in conversations]
+        context = [[e for e in ends if e < ends[-1]] for _, ends in prompts]  # all but the last
+        results: list[dict[str, float]] = [{} for _ in prompts]
+        stats = GenerationStats()
+        with self._lock, torch.inference_mode():
+            if self.reuse_prompts:
+                for (ids, _), ends in zip(prompts, context, strict=True):
+                    self._read(ids, ends, stats)
+            hits = [self._reusable(ids, e) for (ids, _), e in zip(prompts, context, strict=True)]
+            own = [len(ids) - kept for (ids, _), (kept, _) in zip(prompts, hits, strict=True)]
+            for group in cheapest_groups(own, self.max_batch):
+                started = time.perf_counter()
+                stats.batches.append(len(group))
+                stats.prompt_tokens += sum(own[i] for i in group)
+                feed, mask, cache = self._assemble(
+                    [prompts[i][0] for i in group], [hits[i] for i in group]
+                )
+                probs = self._forward(feed, mask, cache).float().softmax(-1)[:, firsts]
+                stats.prefill_s += time.perf_counter() - started
+                for i, row in zip(group, probs.tolist(), strict=True):
+                    results[i] = dict(zip(options, row, strict=True))
         self.last_stats = stats
         return results
 
