@@ -5,7 +5,7 @@
     .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
-    .venv/bin/python bench/model.py --no-verify          # compare: no yes/no verdicts (`verify`)
+    .venv/bin/python bench/model.py --verdict            # compare: with the model's yes/no verdicts
     .venv/bin/python bench/model.py --show               # also print each summary and stance line
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
@@ -27,7 +27,6 @@ from bot.settings import load_settings
 from summarizer import summary as summary_module
 from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
-from summarizer.model import drafting
 from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
 from summarizer.model.transformers_backend import TransformersGenerator
@@ -109,7 +108,7 @@ def main() -> None:
         "--no-prompt-cache", action="store_true", help="no prompt keys/values kept for reuse"
     )
     p.add_argument(
-        "--no-verify", action="store_true", help="compare: no yes/no verdicts from the model"
+        "--verdict", action="store_true", help="compare: with yes/no verdicts from the model"
     )
     p.add_argument("--articles", type=int, default=0, help="only the first N seeds")
     p.add_argument("--show", action="store_true", help="print each summary and stance line")
@@ -136,8 +135,6 @@ def main() -> None:
         backend.reuse_prompts = False
     if args.full_article:
         summary_module.event_source = lambda text: text
-    if args.no_verify:
-        drafting.verdict_problems = lambda gen, questions: []
     gen = Recorder(backend)
 
     rows = []
@@ -149,7 +146,9 @@ def main() -> None:
 
         gen.reset()
         t = time.perf_counter()
-        summary, stanced = write_summary_and_stances(gen, text, positions, loaded)
+        summary, stanced = write_summary_and_stances(
+            gen, text, positions, loaded, verdict=args.verdict
+        )
         brief_s = time.perf_counter() - t
         model_lines = sum(1 for x in stanced if x.stance)
         row = {

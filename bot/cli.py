@@ -77,7 +77,7 @@ def _analyze(
             from summarizer.model.base import GenerationFailed
 
             try:
-                analysis = pipeline.write(text, analysis, generator)
+                analysis = pipeline.write(text, analysis, generator, verdict=settings.model_verdict)
             except GenerationFailed as exc:  # a model server failed: positions only, one line
                 print(f"briefbot: {path}: no summary: {exc}", file=sys.stderr)
                 status = 1

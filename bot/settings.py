@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="where the packaged model is assembled and converted once",
     )
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    model_verdict: bool = Field(
+        default=False,
+        description="also ask the model yes/no whether each sentence that passed the checks is"
+        " borne out (retry, then fallback, on a No); off: the packaged model answers Yes to"
+        " nearly anything, so it adds time and catches nothing (bench/faithful.py)",
+    )
     analysis: Literal["local", "workers"] = Field(
         default="local",
         description="'local': this process analyses with its own model; 'workers': `briefbot"

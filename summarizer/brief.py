@@ -18,11 +18,18 @@ from summarizer.types import Position, Summary
 
 
 def write_summary_and_stances(
-    gen: TextGenerator, text: str, positions: Sequence[Position], loaded: Sequence[str]
+    gen: TextGenerator,
+    text: str,
+    positions: Sequence[Position],
+    loaded: Sequence[str],
+    *,
+    verdict: bool = False,
 ) -> tuple[Summary, list[Position]]:
-    """(summary, copies of `positions` with stance lines); nothing unchecked gets through."""
-    stances = stance_jobs(text, positions)
-    checked = draft_checked(gen, [event_job(text, loaded), *(job for _, job in stances)])
+    """(summary, copies of `positions` with stance lines); nothing unchecked gets through.
+    `verdict`: the model's yes/no verdict is one more check (`summarizer.verify`)."""
+    stances = stance_jobs(text, positions, verdict=verdict)
+    jobs = [event_job(text, loaded, verdict=verdict), *(job for _, job in stances)]
+    checked = draft_checked(gen, jobs)
     stanced = with_stances(
         positions, {i: c.text for (i, _), c in zip(stances, checked[1:], strict=True)}
     )

@@ -32,11 +32,14 @@ def read(text: str, *, title: str | None = None) -> Analysis:
     return analysis
 
 
-def write(text: str, found: Analysis, generator: TextGenerator) -> Analysis:
-    """`found` (from `read`) with the model's summary and stance lines, each checked."""
+def write(
+    text: str, found: Analysis, generator: TextGenerator, *, verdict: bool = False
+) -> Analysis:
+    """`found` (from `read`) with the model's summary and stance lines, each checked
+    (`verdict`: by the model's yes/no verdict too)."""
     started = time.perf_counter()
     summary, positions = write_summary_and_stances(
-        generator, text, found.positions, found.loaded_phrases
+        generator, text, found.positions, found.loaded_phrases, verdict=verdict
     )
     done = found.model_copy(update={"summary": summary, "positions": positions})
     done.timings = found.timings.model_copy(

@@ -344,8 +344,11 @@ def shape_stance(answer: str) -> str:
     return heads[-1] if heads else line
 
 
-def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job]]:
-    """(position index, job) for every speaker with something to ground a line in."""
+def stance_jobs(
+    text: str, positions: Sequence[Position], *, verdict: bool = False
+) -> list[tuple[int, Job]]:
+    """(position index, job) for every speaker with something to ground a line in;
+    `verdict`: each line that passes the checks is also put to the model as a question."""
     jobs = []
     for i, position in enumerate(positions):
         # An unnamed source has no name to open a line with; its quotes speak for it.
@@ -365,7 +368,11 @@ def stance_jobs(text: str, positions: Sequence[Position]) -> list[tuple[int, Job
                 hopeless=partial(stance_hopeless, position=position, source=source),
                 avoid=loaded_to_avoid(source, _source_loaded(source)),
                 avoid_first=tuple(position.speaker + after for after in NOT_AFTER_NAME),
-                verify=partial(_questions, stance_context(position.speaker, position.role, own)),
+                verify=(
+                    partial(_questions, stance_context(position.speaker, position.role, own))
+                    if verdict
+                    else None
+                ),
             )
             jobs.append((i, job))
     return jobs

@@ -208,7 +208,8 @@ def event_complete(answer: str) -> bool:
     return len(parts) > 2 or (len(parts) == 2 and len(answer.split()) > EVENT_WORDS)
 
 
-def event_job(text: str, loaded: Sequence[str]) -> Job:
+def event_job(text: str, loaded: Sequence[str], *, verdict: bool = False) -> Job:
+    """`verdict`: each sentence of an answer that passes the checks is also put to the model."""
     source = event_source(text)
     return Job(
         prompt=event_prompt(source),
@@ -219,7 +220,7 @@ def event_job(text: str, loaded: Sequence[str]) -> Job:
         hopeless=partial(event_hopeless, article=text, loaded=loaded),
         avoid=loaded_to_avoid(source, loaded),
         avoid_first=NOT_FIRST,
-        verify=partial(_questions, event_context(source)),
+        verify=partial(_questions, event_context(source)) if verdict else None,
     )
 
 

@@ -29,7 +29,8 @@ RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagge
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # What the checks reach now (bench/faithful.py), per mix and split, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
-# alone; "both" adds the model's verdict (`verify`, at MIN_YES), as briefs run them.
+# alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
+# as they run with BRIEFBOT_MODEL_VERDICT=true.
 # Short of the target on the articles kept aside: lexical support cannot tell "Trump
 # recruits with videos" from "ISIS recruits with videos of Trump", and the packaged
 # model's verdict barely can either.
@@ -72,8 +73,10 @@ def test_the_checks_keep_what_they_reach_on_each_split(mix: str, split: str) -> 
 
 @pytest.mark.xfail(strict=True, reason="the checks are short of the issue's target")
 def test_the_checks_meet_the_issues_target_on_the_articles_kept_aside() -> None:
-    result = score(_items(), "test", mix="both", verdicts=Verdicts.load(VERDICTS))
-    assert result.recall >= RECALL and result.false_alarm_rate <= FALSE_ALARMS
+    """Either mix: the one that meets it first should become the default."""
+    verdicts = Verdicts.load(VERDICTS)
+    results = [score(_items(), "test", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
+    assert any(r.recall >= RECALL and r.false_alarm_rate <= FALSE_ALARMS for r in results)
 
 
 NEGOTIATOR = (
@@ -170,7 +173,7 @@ TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise.
 def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_shown() -> None:
     """Every other check passes the first line; the model's "No" alone sends it back."""
     gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.9))
-    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
     assert [p.stance for p in stanced[:2]] == [VIRTANEN_AGAIN, TAMM]
     assert summary.text.startswith(EVENT)
     retry = gen.calls[1][0][-2]["content"]
@@ -182,9 +185,18 @@ def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_sh
     assert len(gen.judged) == 4  # one question per answer that passed the other checks
 
 
+def test_without_the_verdict_setting_the_model_is_asked_nothing() -> None:
+    """Off by default (BRIEFBOT_MODEL_VERDICT): on the kept-aside sentences the packaged
+    model's verdict caught nothing the lexical check missed and added false alarms."""
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.1, 0.1, 0.1, 0.1))
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    assert gen.judged == []
+    assert [p.stance for p in stanced[:2]] == [VIRTANEN, TAMM] and summary.text.startswith(EVENT)
+
+
 def test_a_line_the_model_finds_unsaid_twice_gives_way_to_the_labelled_fallback() -> None:
     gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.4))
-    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
     assert stanced[0].stance is None and stanced[0].stance_fallback
     assert stanced[1].stance == TAMM
 
@@ -195,7 +207,7 @@ def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> Non
         ("The boats will patrol the Gulf of Finland."),
     )
     gen = ScriptedGenerator(f"{first} {second}", VIRTANEN, TAMM, EVENT, verdicts=(0.9, 0.1))
-    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
     assert [q[-1]["content"].splitlines()[0] for q in gen.judged[:2]] == [
         f"Statement: {first}",
         f"Statement: {second}",

@@ -132,8 +132,10 @@ class LocalAnalyzer:
         threads: int = 0,
         digest_timeout_s: float = 20.0,
         server: ServerOptions | None = None,
+        verdict: bool = False,
     ) -> None:
         self._spec = model_spec
+        self._verdict = verdict
         self._server = server
         self._digest_timeout_s = digest_timeout_s
         self._cache_dir = cache_dir
@@ -193,7 +195,9 @@ class LocalAnalyzer:
     async def write(self, text: str, found: Analysis) -> Analysis:
         def work() -> Analysis:
             generator = self._model()
-            return found if generator is None else pipeline.write(text, found, generator)
+            if generator is None:
+                return found
+            return pipeline.write(text, found, generator, verdict=self._verdict)
 
         return await self._run(work)
 
