@@ -50,7 +50,7 @@ from bot.fetch.extract import extract_html  # noqa: E402
 from bot.fetch.pool import ExtractionPool  # noqa: E402
 from bot.fetch.safe import SafeFetcher  # noqa: E402
 from bot.runtime import open_service  # noqa: E402
-from bot.service import BriefService, ChatRef  # noqa: E402
+from bot.service import ChatRef, ChatService  # noqa: E402
 from bot.service.ports import FetchError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from seeds import demo_articles  # noqa: E402
@@ -101,7 +101,7 @@ async def bombs(site: PageServer, fetcher: SafeFetcher) -> None:
         print(f"bombs: {path}: {reply!r}, {peak / 2**20:.1f} MiB held at most", flush=True)
 
 
-async def attack(svc: BriefService, site: PageServer, stop: asyncio.Event) -> int:
+async def attack(svc: ChatService, site: PageServer, stop: asyncio.Event) -> int:
     sent = 0
     links = ["/bomb-gzip", "/bomb-gzip-gzip", "/slow", "/to-data", "/rot13"]
     while not stop.is_set():
@@ -125,7 +125,7 @@ def command_attacks() -> list[str]:
     ]
 
 
-async def attack_commands(svc: BriefService, stop: asyncio.Event) -> int:
+async def attack_commands(svc: ChatService, stop: asyncio.Event) -> int:
     sent = 0
     attacks = command_attacks()
     while not stop.is_set():
@@ -139,7 +139,7 @@ def chat_of(n: int) -> ChatRef:
     return ChatRef(chat_id=1000 + n, user_id=1000 + n)
 
 
-async def store_demo_articles(svc: BriefService, chats: int) -> None:
+async def store_demo_articles(svc: ChatService, chats: int) -> None:
     """Two demo articles in each chat, all four in the attacker's: searches find rows."""
     articles = [text for _, text in demo_articles()]
     for text in articles:
@@ -158,7 +158,7 @@ def command_round(round_: int, n: int) -> list[str]:
 
 
 async def others(
-    svc: BriefService, chats: int, rounds: int, messages: Callable[[int, int], list[str]]
+    svc: ChatService, chats: int, rounds: int, messages: Callable[[int, int], list[str]]
 ) -> list[float]:
     """Each round, every chat sends its `messages(round, chat)` at once: their reply times."""
     times: list[float] = []

@@ -25,12 +25,12 @@ from pathlib import Path
 from bot.service import views
 from bot.settings import load_settings
 from summarizer import summary as summary_module
-from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
 from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.positions import extract_positions
+from summarizer.writing import write_summary_and_stances
 
 GIB = 2**30
 

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from bot.settings import DEFAULT_MODEL, load_settings
-from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.model.openai_backend import OpenAIGenerator
 from summarizer.positions import extract_positions
+from summarizer.writing import write_summary_and_stances
 
 
 def main() -> None:

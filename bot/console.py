@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.runtime import open_service
-from bot.service import BriefService, ChatRef, Command, Response
+from bot.service import ChatRef, ChatService, Command, Response
 from bot.service.commands import by_name, help_lines
 from bot.service.limits import MAX_DOCUMENT_BYTES
 from bot.service.replies import Reply
@@ -62,7 +62,7 @@ def _read_capped(path: Path) -> bytes:
         return handle.read(MAX_DOCUMENT_BYTES + 1)
 
 
-async def submit_file(service: BriefService, chat: ChatRef, path: Path) -> list[Response]:
+async def submit_file(service: ChatService, chat: ChatRef, path: Path) -> list[Response]:
     """A file is handled as a document sent to the bot: same size cap, same .txt/.html rules,
     same HTML extraction."""
     shown = echo(str(path))
@@ -81,7 +81,7 @@ class Leave(Exception):
     """Raised by /quit: the conversation ends."""
 
 
-async def _file(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def _file(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     """'/file PATH': PATH spaces and all; quotes a terminal adds on drag-and-drop go."""
     argument = args.strip().strip("'\"")
     if not argument:
@@ -89,7 +89,7 @@ async def _file(service: BriefService, chat: ChatRef, args: str) -> list[Respons
     return await submit_file(service, chat, Path(argument))
 
 
-async def _quit(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def _quit(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     raise Leave
 
 
@@ -154,7 +154,7 @@ class ConsoleScheduler:
         self._write = write
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self.service: BriefService | None = None
+        self.service: ChatService | None = None
 
     def schedule(self, subscription: Subscription) -> None:
         self.cancel(subscription.chat_id)
@@ -187,7 +187,7 @@ class ConsoleScheduler:
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-async def chat_loop(service: BriefService, messages: AsyncIterator[str], write: Write) -> None:
+async def chat_loop(service: ChatService, messages: AsyncIterator[str], write: Write) -> None:
     chat = ChatRef(CONSOLE_CHAT_ID)
     own = by_name(CONSOLE_COMMANDS)
     async for message in messages:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.service import BriefService
+from bot.service import ChatService
 from bot.service.analysis import AnalysisQueue, LocalAnalyzer
 from bot.service.ports import Analyzer, Fetcher, Notifier, Scheduler
 from bot.settings import Settings
@@ -26,7 +26,7 @@ async def open_service(
     use_model: bool = True,
     analyzer: Analyzer | None = None,
     worker: bool = False,
-) -> AsyncIterator[BriefService]:
+) -> AsyncIterator[ChatService]:
     """`analyzer` replaces the local model thread: a remote model server, or a test's model
     that fails or hangs on demand (a real model cannot be made to hang when asked).
     `worker`: `briefbot worker`, which analyses whatever any process queued and talks to no
@@ -52,7 +52,7 @@ async def open_service(
         analyse=analyses,
         lease_s=settings.analysis_lease_s,
     )
-    service = BriefService(
+    service = ChatService(
         store,
         analyzer,
         queue,

@@ -6,7 +6,7 @@
 Words used one way only:
 - *analysis*: all that is found and written about one article (`types.Analysis`);
 - *the model's pass*: the one batch that writes an article's summary and stance lines
-  (`brief.write_summary_and_stances`); the daily *briefing* is the bot's, not the model's;
+  (`writing.write_summary_and_stances`); the daily *briefing* is the bot's, not the model's;
 - *draft*: a model's answer before its checks; what passed them is *checked*;
 - *loaded*: loaded language, the author's slanted words; a model is *read in*.
 """

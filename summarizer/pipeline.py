@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 
-from summarizer.brief import write_summary_and_stances
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
 from summarizer.summary import guess_title
 from summarizer.types import Analysis
+from summarizer.writing import write_summary_and_stances
 
 
 def read(text: str, *, title: str | None = None) -> Analysis:

@@ -20,7 +20,7 @@ from support import make_app, running, settings_for
 from telegram.ext import Application
 
 from bot.runtime import open_service
-from bot.service import BriefService
+from bot.service import ChatService
 from bot.settings import Settings
 from storage import Subscription
 
@@ -40,7 +40,7 @@ class RecordingScheduler:
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[BriefService]:
+async def service(tmp_path: Path) -> AsyncIterator[ChatService]:
     scheduler = RecordingScheduler()
     async with open_service(settings_for(tmp_path), scheduler=scheduler, use_model=False) as svc:
         svc.test_scheduler = scheduler  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from typing import Any
 from rounds import in_rounds
 from support import demo
 
-from bot.service import BriefService
+from bot.service import ChatService
 from bot.service.analysis import LocalAnalyzer
 from summarizer.model.base import ChatMessage, FollowUp
 from summarizer.types import Analysis
@@ -96,7 +96,7 @@ class StandInAnalyzer(LocalAnalyzer):
         return await super().write(text, found)
 
 
-async def warm(service: BriefService) -> None:
+async def warm(service: ChatService) -> None:
     """Load spaCy first, so the short time limits below measure the model, not the load."""
     await service.analyzer.read(demo("01_alliance"), None)
 

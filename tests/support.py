@@ -20,7 +20,7 @@ from botapi_stub import ARTICLE_PARAGRAPHS, BotApiStub, PageServer
 from telegram.ext import Application
 
 from bot.fetch import SafeFetcher
-from bot.service import BriefService, ChatRef, Reply, Response
+from bot.service import ChatRef, ChatService, Reply, Response
 from bot.settings import Settings
 from bot.telegram import build_application
 from seeds import demo_articles
@@ -56,7 +56,7 @@ def rows(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
 
 
-def sqlite_of(service: BriefService) -> SqliteStore:
+def sqlite_of(service: ChatService) -> SqliteStore:
     """The service's store as the SQLite file it is in these tests, for a PRAGMA or a lock."""
     assert isinstance(service.store, SqliteStore)
     return service.store

@@ -13,7 +13,6 @@ import pytest
 from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set, score
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
-from summarizer.brief import write_summary_and_stances
 from summarizer.stance import (
     check_stance,
     own_words,
@@ -24,6 +23,7 @@ from summarizer.summary import check_event, event_source
 from summarizer.support import support_problems
 from summarizer.types import Position, Span
 from summarizer.verify import PROBLEM, QUESTION, p_yes
+from summarizer.writing import write_summary_and_stances
 
 RECALL = 0.9  # the target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import DEFAULT_MODEL, Settings
-from summarizer.brief import write_summary_and_stances
 from summarizer.checks import check_grounded, check_loaded
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.loader import load_generator
 from summarizer.stance import check_stance, speaker_sentences
 from summarizer.summary import FALLBACK_LABEL, check_summary
 from summarizer.types import Position, Span
+from summarizer.writing import write_summary_and_stances
 
 pytestmark = pytest.mark.model
 

@@ -15,7 +15,6 @@ import pytest
 from rounds import in_rounds
 from tiny_model import build_tiny_model
 
-from summarizer.brief import write_summary_and_stances
 from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
@@ -26,6 +25,7 @@ from summarizer.stance import MAX_WORDS as STANCE_WORDS
 from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
 from summarizer.summary import FALLBACK_LABEL, check_event, event_job, event_source
 from summarizer.types import Position, Span, StanceRecord
+from summarizer.writing import write_summary_and_stances
 
 ARTICLE = (
     "Border talks in Helsinki\n"

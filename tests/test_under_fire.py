@@ -42,7 +42,7 @@ from telegram.ext import Application
 from bot.console import CONSOLE_HELP, ConsoleScheduler, chat_loop, piped_messages
 from bot.fetch import SafeFetcher
 from bot.runtime import open_service
-from bot.service import BriefService, ChatRef, Reply
+from bot.service import ChatRef, ChatService, Reply
 from bot.service.limits import MAX_ECHO_CHARS
 from bot.settings import Settings
 from storage import NewArticle, QueryTooCostly, SqliteStore
@@ -57,7 +57,7 @@ OTHER = ChatRef(chat_id=2, user_id=2)
 # item 2: a long /search
 
 
-async def test_2000_word_search_is_capped_and_says_so(service: BriefService) -> None:
+async def test_2000_word_search_is_capped_and_says_so(service: ChatService) -> None:
     await text_of(await service.handle(CHAT, demo("01_alliance")))
     words = " ".join(f"word{i}" for i in range(2000))
     reply = await text_of(await service.handle(CHAT, "/search " + words))
@@ -98,7 +98,7 @@ async def test_a_search_past_its_budget_gets_a_polite_reply(
         assert "/subscribe" in await text_of(await svc.handle(CHAT, "/help"))
 
 
-async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefService) -> None:
+async def test_a_huge_stance_name_is_refused_without_a_lookup(service: ChatService) -> None:
     reply = await text_of(await service.handle(CHAT, "/stance " + "Keller " * 5000))
     assert "not a name I'd know" in reply and len(reply) < 200
 
@@ -111,13 +111,13 @@ async def test_a_huge_stance_name_is_refused_without_a_lookup(service: BriefServ
     "zone",
     ["Europe", "Europe/", "../etc", "/etc/passwd", "UTC+25", "a" * 5000, "Eur\x00ope", "..", "."],
 )
-async def test_malformed_zones_get_a_polite_reply(service: BriefService, zone: str) -> None:
+async def test_malformed_zones_get_a_polite_reply(service: ChatService, zone: str) -> None:
     reply = await text_of(await service.handle(CHAT, f"/subscribe 07:30 {zone}"))
     assert "I don't know the time zone" in reply and len(reply) < 300
     assert await service.store.get_subscription(CHAT.chat_id) is None
 
 
-async def test_zone_names_are_read_whatever_their_case(service: BriefService) -> None:
+async def test_zone_names_are_read_whatever_their_case(service: ChatService) -> None:
     reply = await text_of(await service.handle(CHAT, "/subscribe 07:30 europe/rome"))
     assert "Subscribed: a briefing every day at 07:30 Europe/Rome." in reply
 
@@ -136,7 +136,7 @@ def test_any_zone_string_gets_one_sentence(tmp_path_factory, zone: str) -> None:
     asyncio.run(check())
 
 
-async def test_a_100k_argument_is_echoed_short(service: BriefService) -> None:
+async def test_a_100k_argument_is_echoed_short(service: ChatService) -> None:
     huge = "x" * 100_000
     for line in (f"/{huge}", f"/summary {huge}", f"/subscribe {huge}", f"/stance {huge[:90]}"):
         reply = await text_of(await service.handle(CHAT, line))

@@ -1,6 +1,6 @@
 """The service core and the interfaces it needs; free of Telegram and terminal code.
 
-- `core`: `BriefService`, the router every skin calls;
+- `core`: `ChatService`, the router every skin calls;
 - `commands`: the command registry (name, usage, help, handler) behind /help and the menus;
 - by domain: `submissions` (articles coming in), `articles` (reading them back),
   `speakers` (/stance, /speakers), `subscriptions` (the daily briefing);
@@ -10,16 +10,16 @@
 """
 
 from bot.service.commands import COMMANDS, HELP, ChatRef, Command
-from bot.service.core import BriefService
+from bot.service.core import ChatService
 from bot.service.replies import Block, Button, Reply, Response
 
 __all__ = [
     "COMMANDS",
     "HELP",
     "Block",
-    "BriefService",
     "Button",
     "ChatRef",
+    "ChatService",
     "Command",
     "Reply",
     "Response",

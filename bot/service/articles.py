@@ -12,7 +12,7 @@ from storage import MAX_SEARCH_TERMS, ArticleRecord, search_terms
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
-    from bot.service.core import BriefService
+    from bot.service.core import ChatService
 
 
 def article_number(value: str) -> int | None:
@@ -27,7 +27,7 @@ def article_number(value: str) -> int | None:
     return int(raw)
 
 
-async def _article_arg(service: BriefService, chat: ChatRef, args: str) -> ArticleRecord | Reply:
+async def _article_arg(service: ChatService, chat: ChatRef, args: str) -> ArticleRecord | Reply:
     """Resolve '[ID]' to one of the chat's articles, or say politely why not."""
     if not args:
         latest = await service.store.latest_article_id(chat.chat_id)
@@ -43,11 +43,11 @@ async def _article_arg(service: BriefService, chat: ChatRef, args: str) -> Artic
     return article
 
 
-async def list_articles(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def list_articles(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return [Response(views.article_list(await service.store.list_articles(chat.chat_id)))]
 
 
-async def summary(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def summary(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     article = await _article_arg(service, chat, args)
     if isinstance(article, Reply):
         return [Response(article)]
@@ -57,7 +57,7 @@ async def summary(service: BriefService, chat: ChatRef, args: str) -> list[Respo
 
 
 async def _positions_like(
-    service: BriefService, chat: ChatRef, args: str, *, all_quotes: bool
+    service: ChatService, chat: ChatRef, args: str, *, all_quotes: bool
 ) -> list[Response]:
     article = await _article_arg(service, chat, args)
     if isinstance(article, Reply):
@@ -68,15 +68,15 @@ async def _positions_like(
     return [Response(views.positions(article, analysis, all_quotes=all_quotes))]
 
 
-async def positions(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def positions(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return await _positions_like(service, chat, args, all_quotes=False)
 
 
-async def quotes(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def quotes(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return await _positions_like(service, chat, args, all_quotes=True)
 
 
-async def search(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def search(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     if not args:
         return [Response(Reply.say("Search for what? For example: /search ceasefire"))]
     terms = search_terms(args)
@@ -85,7 +85,7 @@ async def search(service: BriefService, chat: ChatRef, args: str) -> list[Respon
     return [Response(views.search_results(" ".join(terms), hits, capped=capped))]
 
 
-async def delete(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def delete(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     number = article_number(args)
     if number is None:
         return [Response(Reply.say("Which article? For example: /delete 3. /articles lists them."))]

@@ -15,7 +15,7 @@ from bot.service import articles, speakers, subscriptions
 from bot.service.replies import Reply, Response
 
 if TYPE_CHECKING:
-    from bot.service.core import BriefService
+    from bot.service.core import ChatService
 
 
 class ChatRef:
@@ -28,7 +28,7 @@ class ChatRef:
         self.user_id = user_id
 
 
-Handler = Callable[["BriefService", ChatRef, str], Awaitable[list[Response]]]
+Handler = Callable[["ChatService", ChatRef, str], Awaitable[list[Response]]]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def help_lines(commands: Sequence[Command]) -> str:
     return "\n".join(c.line for c in commands if c.in_help)
 
 
-async def _help(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def _help(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return [Response(Reply.say(HELP))]
 
 

@@ -1,6 +1,6 @@
 """The service core: a chat's message or command in, replies out. No Telegram, no terminal.
 
-Both skins (Telegram, console) call `BriefService.handle` and render what comes back, so
+Both skins (Telegram, console) call `ChatService.handle` and render what comes back, so
 a behaviour is written once and reads the same everywhere. This module holds what every
 command shares (the store, the analysis queue, the limiter, the router); the commands
 themselves live by domain: `articles`, `submissions`, `speakers`, `subscriptions`, listed
@@ -27,7 +27,7 @@ from storage import QueryTooCostly, StorageError, Store
 log = logging.getLogger(__name__)
 
 
-class BriefService:
+class ChatService:
     def __init__(
         self,
         store: Store,

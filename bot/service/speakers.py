@@ -19,7 +19,7 @@ from bot.service.views import echo
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
-    from bot.service.core import BriefService
+    from bot.service.core import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def close_names(name: str, names: list[str]) -> list[str]:
     return list(dict.fromkeys(lowered.get(h) or by_surname[h] for h in hits))
 
 
-async def stance(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     if not args:
         return [
             Response(Reply.say("Whose stance? For example: /stance Rutte. /speakers lists them."))
@@ -83,5 +83,5 @@ async def stance(service: BriefService, chat: ChatRef, args: str) -> list[Respon
     return [Response(first, updates=with_digest() if wants_digest else None)]
 
 
-async def list_speakers(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def list_speakers(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return [Response(views.speakers(await service.store.list_speakers(chat.chat_id)))]

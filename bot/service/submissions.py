@@ -26,7 +26,7 @@ from summarizer.dates import article_date
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
-    from bot.service.core import BriefService
+    from bot.service.core import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ URL_RE = re.compile(r"https?://[^\s<>\"'«»“”‘’]+", re.IGNORECASE)
 
 
 async def message(
-    service: BriefService, chat: ChatRef, text: str, *, allow_links: bool = True
+    service: ChatService, chat: ChatRef, text: str, *, allow_links: bool = True
 ) -> list[Response]:
     """A message that is not a command: an article, or links to fetch."""
     if not text:
@@ -50,7 +50,7 @@ async def message(
 
 
 async def document(
-    service: BriefService, chat: ChatRef, filename: str, data: bytes
+    service: ChatService, chat: ChatRef, filename: str, data: bytes
 ) -> list[Response]:
     """A .txt or .html file sent as a document (or read by the console's /file)."""
     name = filename.lower()
@@ -87,7 +87,7 @@ async def document(
     return [await _store(service, chat, new)]
 
 
-async def _links(service: BriefService, chat: ChatRef, links: list[str]) -> list[Response]:
+async def _links(service: ChatService, chat: ChatRef, links: list[str]) -> list[Response]:
     responses = []
     if len(links) > MAX_LINKS_PER_MESSAGE:
         responses.append(
@@ -136,13 +136,13 @@ async def _links(service: BriefService, chat: ChatRef, links: list[str]) -> list
     return responses
 
 
-async def _submit(service: BriefService, chat: ChatRef, new: NewArticle) -> Response:
+async def _submit(service: ChatService, chat: ChatRef, new: NewArticle) -> Response:
     if not service.limiter.allow(chat.user_id):
         return Response(Reply.say(BUSY_USER))
     return await _store(service, chat, new)
 
 
-async def _store(service: BriefService, chat: ChatRef, new: NewArticle) -> Response:
+async def _store(service: ChatService, chat: ChatRef, new: NewArticle) -> Response:
     """Store and queue an article whose submission was already counted."""
     article, _ = await service.store.add_article(chat.chat_id, chat.user_id, new)
     if article.state == "done":
@@ -163,7 +163,7 @@ async def _store(service: BriefService, chat: ChatRef, new: NewArticle) -> Respo
 
 
 async def _follow(
-    service: BriefService, article: ArticleRecord, progress: AsyncIterator[Progress]
+    service: ChatService, article: ArticleRecord, progress: AsyncIterator[Progress]
 ) -> AsyncIterator[Reply]:
     async for event in progress:
         if event.stage == "positions":
@@ -181,14 +181,14 @@ async def _follow(
             yield await _failed(service, article, event)
 
 
-async def _failed(service: BriefService, article: ArticleRecord, event: Progress) -> Reply:
+async def _failed(service: ChatService, article: ArticleRecord, event: Progress) -> Reply:
     stored = await service.store.get_analysis(article.id)
     reply = views.article_view(article, stored)
     reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
     return reply
 
 
-async def tell_chats(service: BriefService, article_id: int, event: Progress) -> None:
+async def tell_chats(service: ChatService, article_id: int, event: Progress) -> None:
     """An article finished with no one watching (queued across a restart, or retried after
     the database refused it): each chat holding it gets the article's reply as a new message."""
     if service.notifier is None:

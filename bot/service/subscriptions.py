@@ -16,12 +16,12 @@ from bot.service.views import echo
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
-    from bot.service.core import BriefService
+    from bot.service.core import ChatService
 
 USAGE = "Usage: /subscribe HH:MM [Area/City], for example /subscribe 07:30 Europe/Berlin"
 
 
-async def subscribe(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def subscribe(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     parts = args.split()
     if not parts or len(parts) > 2:
         return [Response(Reply.say(USAGE))]
@@ -52,7 +52,7 @@ async def subscribe(service: BriefService, chat: ChatRef, args: str) -> list[Res
     ]
 
 
-async def unsubscribe(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def unsubscribe(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     removed = await service.store.unsubscribe(chat.chat_id)
     if service.scheduler:
         service.scheduler.cancel(chat.chat_id)
@@ -60,13 +60,13 @@ async def unsubscribe(service: BriefService, chat: ChatRef, args: str) -> list[R
     return [Response(Reply.say(said))]
 
 
-async def briefing(service: BriefService, chat: ChatRef, args: str) -> list[Response]:
+async def briefing(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     reply, covered_until = await compose_briefing(service, chat.chat_id)
     await confirm_briefing(service, chat.chat_id, covered_until)
     return [Response(reply)]
 
 
-async def compose_briefing(service: BriefService, chat_id: int) -> tuple[Reply, datetime]:
+async def compose_briefing(service: ChatService, chat_id: int) -> tuple[Reply, datetime]:
     """What arrived since the last briefing, then who said what.
 
     Returns the moment it covers up to; pass it to `confirm_briefing` only once the
@@ -81,5 +81,5 @@ async def compose_briefing(service: BriefService, chat_id: int) -> tuple[Reply, 
     return views.briefing(analysed, sub, due), now
 
 
-async def confirm_briefing(service: BriefService, chat_id: int, covered_until: datetime) -> None:
+async def confirm_briefing(service: ChatService, chat_id: int, covered_until: datetime) -> None:
     await service.store.mark_briefed(chat_id, covered_until)

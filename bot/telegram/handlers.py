@@ -17,7 +17,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.service import BriefService, ChatRef, Reply, Response
+from bot.service import ChatRef, ChatService, Reply, Response
 from bot.service.limits import MAX_DOCUMENT_BYTES, PRIVATE, document_too_large
 from bot.service.ports import FetchError
 from bot.telegram.render import keyboard, render
@@ -30,7 +30,7 @@ SORRY = "Sorry, something went wrong on my side; please try again in a minute."
 NOT_AN_ARTICLE = "Send me a news article: paste its text, send a link, or a .txt/.html file."
 
 
-def service_of(context: ContextTypes.DEFAULT_TYPE) -> BriefService:
+def service_of(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
     return context.application.bot_data[SERVICE]
 
 
