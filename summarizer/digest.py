@@ -18,9 +18,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from summarizer.checks import check_output, sentences, words
+from summarizer.checks import check_output, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
 from summarizer.model.drafting import Job, draft_checked
+from summarizer.segment import sentences
 from summarizer.stance import SYSTEM
 from summarizer.support import support_problems
 
