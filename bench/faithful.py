@@ -50,11 +50,11 @@ def _recording(tried: list[tuple[str, list[str]]], job):
 
 def collect(out: Path, paths: list[Path]) -> None:
     from bot.settings import load_settings
-    from summarizer.checks import sentences
     from summarizer.loaded import find_loaded_phrases
     from summarizer.model.drafting import Job, draft_checked
     from summarizer.model.loader import load_generator
     from summarizer.positions import extract_positions
+    from summarizer.segment import sentences
     from summarizer.stance import speaker_sentences, stance_jobs
     from summarizer.summary import HEADLINE, event_job, event_source
     from summarizer.types import Position

@@ -12,10 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, lexicon_phrases, quote_spans
+from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, lexicon_phrases
+from summarizer.segment import quote_marks, quote_spans, sentences
 
-# Not after a lone capital's full stop: an initial ("Donald J. Trump", "the U. S. Navy").
-_SPLIT = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 _POSSESSIVE = re.compile(r"[’']s?$")
@@ -90,10 +89,6 @@ _FUNCTION_WORDS = frozenset(
         "still",
     }
 )
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SPLIT.split(" ".join(text.split())) if s.strip()]
 
 
 def words(text: str) -> list[str]:
@@ -285,9 +280,9 @@ def check_quoted(text: str, source: str) -> list[str]:
     speaker never said, passed off as theirs, is the worst thing a stance line can hold."""
     source_plain = _plain(source)
     made_up = [
-        text[start:end]
-        for start, end in quote_spans(text)
-        if _plain(text[start + 1 : end - 1]) not in source_plain
+        text[q.outer_start : q.outer_end]
+        for q in quote_marks(text)
+        if _plain(text[q.start : q.end]) not in source_plain
     ]
     if made_up:
         return [

@@ -16,9 +16,10 @@ import threading
 import time
 from collections.abc import Sequence
 
-from summarizer.checks import check_output, sentences, words
+from summarizer.checks import check_output, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
 from summarizer.model.drafting import Job, draft_checked
+from summarizer.segment import sentences
 from summarizer.stance import SYSTEM
 from summarizer.support import support_problems
 from summarizer.types import StanceRecord

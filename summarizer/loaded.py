@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from summarizer.segment import Quote, quote_marks, sentence_at
 from summarizer.types import Span
 
 ATTRIBUTION = re.compile(
@@ -27,16 +28,6 @@ ATTRIBUTION = re.compile(
     r"emphasi[sz](?:es|ed)|maintain(?:s|ed)?|acknowledg(?:es|ed)|admit(?:s|ted)|"
     r"repl(?:ies|ied)|ask(?:s|ed)|believes?|contends?|put it|in (?:his|her|their) words)\b"
 )
-
-# Opening mark → closing mark. A curly single quote only opens after a space or bracket
-# and only closes before a non-letter, so the apostrophe in "Ukraine’s" is never a quote.
-_QUOTE = re.compile(
-    r"“[^”\n]{1,2000}”"
-    r'|(?<![\w"])"[^"\n]{1,2000}"(?!\w)'
-    r"|(?<![\w’‘])‘[^‘’\n]{1,300}’(?!\w)"
-    r"|(?<![\w'])'[^'\n]{1,60}'(?!\w)"
-)
-_SENTENCE_END = re.compile(r"[.!?…](?:[”’\"')\]]*)(?=\s|$)|\n")
 
 
 @dataclass(frozen=True)
@@ -78,28 +69,15 @@ def load_lexicon(path: Path | None = None) -> tuple[LexiconEntry, ...]:
     return tuple(parse_lexicon(resource.read_text(encoding="utf-8").splitlines()))
 
 
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Character ranges (including the marks) of everything set in quotation marks."""
-    return [m.span() for m in _QUOTE.finditer(text)]
-
-
-def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    """The sentence around `pos`, found by scanning for terminal punctuation."""
-    start = 0
-    for m in _SENTENCE_END.finditer(text, 0, pos):
-        start = m.end()
-    end = _SENTENCE_END.search(text, pos)
-    return start, (end.end() if end else len(text))
-
-
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def _scare_quotes(text: str, spans: list[tuple[int, int]], attributed: list[tuple[int, int]]):
+def _scare_quotes(text: str, marks: list[Quote], attributed: list[tuple[int, int]]):
     """A word or two in quote marks that nobody is reported as saying is the author mocking it."""
-    for start, end in spans:
-        inner = text[start + 1 : end - 1].strip()
+    for q in marks:
+        start, end = q.outer_start, q.outer_end
+        inner = text[q.start : q.end]
         words = inner.split()
         if not 1 <= len(words) <= 3 or _inside(start, end, attributed):
             continue
@@ -109,7 +87,7 @@ def _scare_quotes(text: str, spans: list[tuple[int, int]], attributed: list[tupl
         bare = line.strip("‘’“”\"' ") == inner
         if bare or (len(line.split()) < 10 and not line.endswith((".", "!", "?", "”", "’", '"'))):
             continue  # a heading such as ‘Preparation’ names a section, it mocks nothing
-        s_start, s_end = sentence_bounds(text, start)
+        s_start, s_end = sentence_at(text, start)
         # Single marks around one lowercase word are the classic sneer (‘aid’) even in a
         # reported sentence; double marks there are usually the speaker's own words.
         sneer = text[start] == "‘" and len(words) == 1 and inner[:1].islower()
@@ -129,9 +107,9 @@ def find_loaded_phrases(
 ) -> list[str]:
     """Loaded phrases in the author's voice, deduped, in order of first appearance."""
     entries = load_lexicon() if lexicon is None else lexicon
-    marks = quote_spans(text)
+    marks = quote_marks(text)
     attributed = [(q.start, q.end) for q in quoted]
-    protected = marks + attributed
+    protected = [(q.outer_start, q.outer_end) for q in marks] + attributed
     hits: list[tuple[int, int]] = []
     for entry in entries:
         for m in entry.pattern.finditer(text):

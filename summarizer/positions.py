@@ -8,12 +8,12 @@ dropped, and every span is re-checked against the article before it leaves this 
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
 from summarizer.nlp import Parsed, Token
-from summarizer.quotes import FILL, Quote, find_quotes, mask_quotes
+from summarizer.segment import FILL, Quote, find_quotes, mask_quotes, sentence_spans
+from summarizer.segment import NEGATED as _NEGATED
 from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
@@ -60,14 +60,7 @@ _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
-# A full stop that ends no sentence: a title ('Ms. Brandt said') or a middle initial
-# ('said Roger C. Altman, founder of ...', 'J.M. Berger').
-_ABBREV_END = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sen|Rep|Gov|Capt|Adm|Sgt|Maj|St|[A-Z])\.$"
-)
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
-# "did not say", "declined to comment": a verb that reports nothing.
-_NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
     r"\s*(?:The|Those|These|That|This|Such)\s+(?:words|remarks?|comments?|warning|verdict|"
@@ -88,7 +81,7 @@ _HEADLINE_WORDS = 25
 
 def _headline_end(masked: str) -> int:
     """Where a headline ends, else 0: a short first paragraph set off by a blank line, with
-    no reporting clause of its own ('Issa: Hillary Clinton’s ‘Honesty Is In Question.’')."""
+    no reporting clause of its own ('Ford: Mayor’s ‘Plan Is In Trouble.’')."""
     first = re.match(r"\s*([^\n]+)\n[^\S\n]*\n\s*\S", masked)
     if (
         first
@@ -124,7 +117,7 @@ class _Resolver:
        paragraphs of the same multi-paragraph quote ("“…,” he continued, “…”").
     3. Otherwise, for quotes longer than a scare-quote fragment: the sentence's subject,
        then the speaker of the previous sentence's quote, then a speaker named at the start
-       of the next sentence.
+       of the next sentence. A fragment takes only the sentence's subject, if a person.
     A reporting clause whose subject is unknown ("one source told Reuters") blocks steps
     2-3: the quote has a speaker, just not one we can name, so it is dropped.
     """
@@ -144,7 +137,7 @@ class _Resolver:
         # better antecedent points to the speaker of the last quote before it.
         self.owners: dict[int, int] = {}
         self.verbs = self._verbs()
-        self.sentences = self._sentences()
+        self.sentences = list(sentence_spans(text))
         self.gender = self._genders()
         self.idx.assign_shared("name", self.gender)
 
@@ -166,33 +159,6 @@ class _Resolver:
         return [v for v in self.verbs if a <= v[0] and v[1] <= b]
 
     # -- sentences --------------------------------------------------------------------------
-    def _sentences(self) -> list[tuple[int, int]]:
-        """Sentence spans over the masked text, so a quote never splits a sentence."""
-        cuts = {0, len(self.text)}
-        for m in re.finditer(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"‘" + FILL + "])|\n+", self.masked):
-            if _ABBREV_END.search(self.masked, max(0, m.start() - 6), m.start()):
-                continue  # 'Ms. Brandt said': a title's full stop ends no sentence
-            cuts.add(m.end())
-        for q in self.quotes:
-            # A quote that ends its own sentence ("...first.” Furthermore, ...) closes it,
-            # unless what follows is its reporting clause ("...” Rutte said.).
-            if _TERMINAL.search(self.text[q.start : q.end]):
-                rest = self.masked[q.outer_end : q.outer_end + 80]
-                if re.match(r"\s+[A-Z]", rest) and not self._reporting_tail(q.outer_end):
-                    cuts.add(q.outer_end + len(rest) - len(rest.lstrip()))
-        pts = sorted(cuts)
-        return [(a, b) for a, b in itertools.pairwise(pts) if b > a]
-
-    def _reporting_tail(self, pos: int) -> bool:
-        """Does a short reporting clause follow ('Rutte said.', 'said the minister')?
-        A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
-        m = VERB_RE.search(self.masked, pos, pos + 60)
-        if not m or "." in self.masked[pos : m.start()]:
-            return False
-        if _NEGATED.search(self.masked[max(0, m.start() - 20) : m.start()]):
-            return False
-        return not re.match(r"\s*(?:that\b|:|" + FILL + ")", self.masked[m.end() : m.end() + 8])
-
     def sentence_of(self, pos: int) -> tuple[int, int]:
         for a, b in self.sentences:
             if a <= pos < b:
@@ -775,6 +741,8 @@ class _Resolver:
                 result[i], rules[i] = result[j], RULE_SENTENCE
             elif not q.is_fragment(self.text):
                 result[i], rules[i] = self._fallback(i, q, sent, result, attrs), RULE_CONTEXT
+            else:
+                result[i], rules[i] = self._fragment_speaker(q, sent), RULE_CONTEXT
             owner = result[i]
             if owner is not None:
                 self.owners[q.outer_end] = owner
@@ -782,6 +750,17 @@ class _Resolver:
             (ent, rule) if ent is not None else None
             for ent, rule in zip(result, rules, strict=True)
         ]
+
+    def _fragment_speaker(self, q: Quote, sent: tuple[int, int]) -> int | None:
+        """A fragment woven into a sentence whose subject is a person ('In March, Trump
+        blasted Disney for its “outrageous practices”') is that person's words even when the
+        parse misses it: the sentence's opening name or pronoun, and nothing further afield
+        (the previous or next sentence's speaker is how a scare quote gets misread as
+        speech). On the real-news training split: 15 more quotes found, 4 more unmatched."""
+        subj = self.sentence_subject(sent[0], q.outer_start)
+        if subj is None or subj.kind not in {"name", "pronoun"}:
+            return None
+        return self.resolve(subj)
 
     def _interview_answer(self, q: Quote, rest: str) -> int | None:
         """Q&A layout: a paragraph that is one quote, after a paragraph that ends with an
@@ -841,12 +820,10 @@ class _Resolver:
                     return self.resolve(subj)
             # "Kalnina spoke for forty minutes. Near the end, she put her notes aside.
             # ¶“I have heard every reason …": a paragraph that is one quote, opened right after
-            # a short sentence about a person that ends the paragraph before.
-            opens_par = (
-                not rest
-                and self.text[pb - 1 : a].count("\n") >= 1
-                and "\n" not in self.text[pa:pb].strip()
-            )
+            # a short sentence about a person that ends the paragraph before; a blank line
+            # between the two, as most papers set paragraphs ('Ford went on: ¶ ¶ “…”'),
+            # is the same layout.
+            opens_par = not rest and self.text[pb - 1 : a].count("\n") >= 1
             if (
                 opens_par
                 and not any(pa <= p.outer_start < pb for p in self.quotes)

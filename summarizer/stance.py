@@ -18,13 +18,13 @@ from summarizer.checks import (
     lasting_problems,
     loaded_to_avoid,
     quotes_closed,
-    sentences,
     settled,
     words,
 )
-from summarizer.loaded import find_loaded_phrases, quote_spans, sentence_bounds
+from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
+from summarizer.segment import quote_spans, sentence_at, sentences
 from summarizer.support import support_problems
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
@@ -62,7 +62,7 @@ STANCE_SYSTEM = (
 
 def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple[int, int]]:
     ranges = sorted(
-        (sentence_bounds(text, s.start)[0], sentence_bounds(text, max(s.start, s.end - 1))[1])
+        (sentence_at(text, s.start)[0], sentence_at(text, max(s.start, s.end - 1))[1])
         for s in [*position.quotes, *position.paraphrases]
     )
     merged: list[tuple[int, int]] = []

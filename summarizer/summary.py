@@ -21,13 +21,13 @@ from summarizer.checks import (
     lasting_problems,
     loaded_to_avoid,
     longest_copied_run,
-    sentences,
     settled,
     words,
 )
 from summarizer.loaded import ATTRIBUTION, find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
+from summarizer.segment import sentences
 from summarizer.stance import SYSTEM
 from summarizer.support import support_problems
 from summarizer.types import Position, Summary
@@ -60,10 +60,6 @@ def guess_title(text: str) -> str | None:
     return None
 
 
-def _paragraph_sentences(text: str) -> list[str]:
-    return [s for para in text.split("\n") for s in sentences(para)]
-
-
 HEADLINE = "Headline:"
 
 
@@ -80,7 +76,7 @@ def event_source(text: str) -> str:
     headline is left out like any loaded sentence."""
     title = guess_title(text)
     body = text.strip().split("\n", 1)[1] if title else text
-    lead = _paragraph_sentences(body)[: LEAD_SENTENCES + 3]
+    lead = sentences(body)[: LEAD_SENTENCES + 3]
     neutral = [s for s in lead if not find_loaded_phrases(s)] or lead
     chosen: list[str] = []
     for sentence in neutral[:LEAD_SENTENCES]:
@@ -248,7 +244,7 @@ def extractive_fallback(text: str, positions: Sequence[Position]) -> str:
     names = _names(positions)
     candidates = [
         s
-        for s in _paragraph_sentences(text)
+        for s in sentences(text)
         if len(s.split()) <= 45 and s.endswith((".", "”", '"', "’")) and not find_loaded_phrases(s)
     ]
     reporting = [s for s in candidates if ATTRIBUTION.search(s) and any(n in s for n in names)]

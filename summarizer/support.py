@@ -35,8 +35,9 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from summarizer.loaded import ATTRIBUTION, quote_spans
+from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
+from summarizer.segment import quote_spans
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 MIN_CONTENT = 2  # "One side was upbeat." has one

@@ -12,9 +12,9 @@ from summarizer.checks import (
     check_repetition,
     loaded_to_avoid,
     longest_copied_run,
-    sentences,
 )
 from summarizer.loaded import find_loaded_phrases
+from summarizer.segment import sentences
 
 SOURCE = (
     "On 3 March, Finnish Prime Minister Anna Virtanen said the border would stay closed "
@@ -107,3 +107,17 @@ def test_check_output_passes_a_good_neutral_summary():
         "Russia's foreign ministry called the decision “a hostile act”."
     )
     assert check_output(good, SOURCE + " Finland", max_words=90, min_sentences=2) == []
+
+
+def test_titles_and_months_end_no_sentence_in_the_length_check():
+    # one splitter (summarizer/segment.py): the model writes "Gov." and "Jan." as articles do
+    assert (
+        check_length("Gov. Ray Holt spoke on Jan. 20 in Ohio.", max_words=20, max_sentences=1) == []
+    )
+
+
+def test_quotes_in_two_apostrophes_and_guillemets_are_checked_like_curly_ones():
+    source = "Zakharova called the decision “a hostile act”."
+    assert check_quoted("Zakharova called it ''a hostile act''.", source) == []
+    assert "''an act of war''" in check_quoted("Zakharova called it ''an act of war''.", source)[0]
+    assert "«an act of war»" in check_quoted("Zakharova called it «an act of war».", source)[0]

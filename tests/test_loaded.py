@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from summarizer.loaded import find_loaded_phrases, parse_lexicon, quote_spans
+from summarizer.loaded import find_loaded_phrases, parse_lexicon
+from summarizer.segment import quote_spans
 from summarizer.types import Span
 
 ARTICLE = (
@@ -68,3 +69,14 @@ def test_lexicon_parsing_stems_regexes_and_errors():
         assert "line 1" in str(exc)
     else:
         raise AssertionError("a line without a phrase must be refused")
+
+
+def test_guillemets_and_two_apostrophes_protect_a_speaker_s_words():
+    assert find_loaded_phrases("The minister said: «The regime is reckless.»") == []
+    assert find_loaded_phrases("The minister said: ''The regime is reckless.''") == []
+
+
+def test_a_title_s_full_stop_does_not_cut_off_the_reporting_clause():
+    # 'said' is in the quoted words' sentence: the speaker's phrase, not the author's sneer
+    assert find_loaded_phrases("Lee said Gov. Holt ran a “tight ship” all year.") == []
+    assert find_loaded_phrases("Gov. Holt ran a “tight ship” all year.") == ["“tight ship”"]

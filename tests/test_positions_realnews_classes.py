@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.nlp import Parsed, parse
 from summarizer.positions import RULE_CLAUSE, RULE_PARSE, RULES, extract_positions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,3 +355,65 @@ def test_by_after_a_quote_names_its_speaker_unless_the_quote_ends_in_a_participl
     text: str, speaker: str
 ) -> None:
     assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["Ford continued:\n\n", "Ford continued:\n"],
+    ids=["blank-line paragraphs", "single-newline paragraphs"],
+)
+def test_a_quote_paragraph_after_a_colon_paragraph_is_its_subjects(layout: str) -> None:
+    # most papers set a blank line between paragraphs ('Cruz continued: ¶ ¶ “…”')
+    text = (
+        "Mayor Lena Ford spoke first.\n\n"
+        + layout
+        + "“We will rebuild the pier before winter and pay for it with the harbour fees.”\n\n"
+        "“Nobody will pay more tax for it.”"
+    )
+    assert quotes_of(text) == {
+        "Lena Ford": [
+            "We will rebuild the pier before winter and pay for it with the harbour fees.",
+            "Nobody will pay more tax for it.",
+        ]
+    }
+
+
+def _unparsed(text: str) -> Parsed:
+    """The real entities, with a dependency tree that attaches nothing to anything: the
+    parser's misreadings on real news ('Trump blasted Disney' read as a noun phrase)."""
+    real = parse(text)
+    flat = [t._replace(head=k, dep="ROOT") for k, t in enumerate(real.tokens)]
+    return Parsed(ents=real.ents, tokens=flat)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Governor Ray Holt toured Ohio.\n\nIn March, Holt blasted Acme for its “outrageous "
+            "practices” in firing its staff.",
+            {"Ray Holt": ["outrageous practices"]},
+        ),
+        (
+            "Governor Ray Holt toured Ohio.\n\nLater, he dismissed the report as “pure fiction” "
+            "and left.",
+            {"Ray Holt": ["pure fiction"]},
+        ),
+        # the sentence's subject is no person: a scare quote stays the author's, even right
+        # after a quote of Holt's (the previous sentence's speaker is for longer quotes)
+        (
+            "“We will win,” said Governor Ray Holt.\n\nThe council approved the “Crossroads of "
+            "Ohio” logo.",
+            {"Ray Holt": ["We will win"]},
+        ),
+    ],
+)
+def test_a_fragment_the_parse_misses_is_its_sentence_subjects(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    got = {
+        p.speaker: [q.text for q in p.quotes]
+        for p in extract_positions(text, _unparsed(text))
+        if p.quotes
+    }
+    assert got == expected

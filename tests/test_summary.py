@@ -463,3 +463,10 @@ def test_a_run_on_stance_line_ends_at_a_clause_break_and_is_still_checked():
     gen = ScriptedGenerator(EVENT, VIRTANEN, as_well_as, TAMM)
     _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert len(gen.calls) == 2 and stanced[1].stance == TAMM  # too long, so it was retried
+
+
+def test_the_event_source_keeps_a_title_with_its_sentence():
+    text = "Gov. Ray Holt signed the budget on Monday. It takes effect in May."
+    assert (
+        event_source(text) == "Gov. Ray Holt signed the budget on Monday.\nIt takes effect in May."
+    )

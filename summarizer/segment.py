@@ -1,4 +1,9 @@
-"""Direct-quote spans in article text, found by a small state machine over quote marks.
+"""Text segmentation: quote marks and sentences, one module for every caller.
+
+Positions, loaded language, the output checks and the summary all ask the same two
+questions of a text, where its quotations are and where its sentences end, and they must
+agree: when each had its own answer, "Mr." ended a sentence in one and not in another, and
+«» were quotes in one and not in the other.
 
 No spaCy here: quote marks are typographic facts, and a scanner is faster and more
 predictable than a model on the broken punctuation that scraped news is full of (curly
@@ -11,8 +16,14 @@ and a trailing comma from the inside of the marks, so `text[q.start:q.end]` is t
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from summarizer.speakers import VERB_RE
+from summarizer.wordlists import data_lines
 
 DOUBLE_OPEN = "“„«"
 DOUBLE_CLOSE = "”»"
@@ -29,7 +40,9 @@ FRAGMENT_MAX_WORDS = 3
 # Masking character: not a word character, not whitespace, not punctuation rules look for.
 FILL = "¤"
 _WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
-_OPEN_CONTEXT = set(" \t\n([{—–-/“‘\"'")
+# What may stand before an opening mark besides whitespace (a no-break space too, as
+# scraped pages have it): brackets, dashes, other marks, and a colon ('Ford:"We ...').
+_OPEN_CONTEXT = set("([{—–-/“‘\"':")
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,11 @@ def _prev(text: str, i: int) -> str:
     return text[i - 1] if i > 0 else " "
 
 
+def _after_open_context(text: str, i: int) -> bool:
+    c = _prev(text, i)
+    return c.isspace() or c in _OPEN_CONTEXT
+
+
 def _next(text: str, i: int) -> str:
     return text[i + 1] if i + 1 < len(text) else " "
 
@@ -101,6 +119,24 @@ def _strict_closer(text: str, i: int) -> str | None:
     return close if n_open == text.count(close, i, end) else None
 
 
+def _straight_close_before_clause(text: str, i: int) -> bool:
+    """A straight mark inside a curly quote closes it when it ends the words' own
+    punctuation, a reporting clause follows, and a straight mark reopens the quote before
+    the curly one closes: scraped text mixes the two kinds ('“We read the whole
+    plan," Ford said. "It adds up …”'). Elsewhere inside “…” a straight pair is a quote
+    within the quote ('“They called it "a farce," said the mayor, and we agreed,”')."""
+    if _prev(text, i) not in ",.!?…-—":
+        return False
+    m = VERB_RE.search(text, i + 1, i + 1 + _REPORTING_TAIL)
+    if m is None or re.search(r"[.!?\"“”\n]", text[i + 1 : m.start()]):
+        return False
+    para_end = text.find("\n", i)
+    para_end = len(text) if para_end < 0 else para_end
+    reopen = text.find('"', m.end(), para_end)
+    curly = text.find("”", m.end(), para_end)
+    return reopen >= 0 and (curly < 0 or reopen < curly)
+
+
 def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
     """(inner_start, inner_end, outer_start, outer_end, group) for double-marked quotes."""
     out: list[tuple[int, int, int, int, int]] = []
@@ -114,9 +150,16 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
         c = text[i]
         if open_at is None:
             opens = c in DOUBLE_OPEN or (
-                c in '"”' and _prev(text, i) in _OPEN_CONTEXT and not _next(text, i).isspace()
+                c in '"”' and _after_open_context(text, i) and not _next(text, i).isspace()
             )
-            if opens and not _next(text, i).isspace():
+            # 'As Politico reported, “ … if the primary were held': a curly opening mark
+            # where it can open, one space before the words, still opens.
+            spaced = (
+                c == "“"
+                and _after_open_context(text, i)
+                and re.match(r" [\w…]", text[i + 1 : i + 3]) is not None
+            )
+            if opens and (not _next(text, i).isspace() or spaced):
                 open_at = i
                 strict = _strict_closer(text, i)
                 group += 1
@@ -126,7 +169,7 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
             if c == "“" and not _prev(text, i).isspace() and not _next(text, i).isalnum():
                 closes = True
             if strict is not None:
-                closes = c == strict
+                closes = c == strict or (c == '"' and _straight_close_before_clause(text, i))
             if closes:
                 s, e = _trim(text, open_at + 1, i)
                 if e > s:
@@ -153,8 +196,10 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
     return out
 
 
-def _single_quotes(text: str, blocked: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-    """Single-marked quotations of a clause or longer, outside double-marked regions."""
+def _single_quotes(
+    text: str, blocked: list[tuple[int, int]], min_words: int
+) -> list[tuple[int, int, int, int]]:
+    """Single-marked stretches of at least `min_words` words, outside double-marked regions."""
     masked = list(text)
     for a, b in blocked:
         for k in range(a, b):
@@ -170,7 +215,7 @@ def _single_quotes(text: str, blocked: list[tuple[int, int]]) -> list[tuple[int,
             if open_at is None:
                 if (
                     c in SINGLE_OPEN + "'"
-                    and _prev(m, i) in _OPEN_CONTEXT
+                    and _after_open_context(m, i)
                     and not _next(m, i).isspace()
                 ):
                     open_at = i
@@ -178,7 +223,7 @@ def _single_quotes(text: str, blocked: list[tuple[int, int]]) -> list[tuple[int,
                 nxt = _next(m, i) if i + 1 < end else " "
                 if not nxt.isalnum():
                     s, e = _trim(text, open_at + 1, i)
-                    if len(_WORD.findall(text[s:e])) >= MIN_SINGLE_WORDS:
+                    if len(_WORD.findall(text[s:e])) >= min_words:
                         out.append((s, e, open_at, i + 1))
                     open_at = None
             i += 1
@@ -206,12 +251,14 @@ def _widen(text: str, q: tuple[int, int, int, int, int]) -> tuple[int, int, int,
     return s, e, os_, oe, g
 
 
-def find_quotes(text: str) -> list[Quote]:
-    """Every direct quote, in text order; quotes nested inside another quote are not listed."""
+@lru_cache(maxsize=64)
+def _scan(text: str, min_single_words: int) -> tuple[Quote, ...]:
+    """Every quoted stretch in text order; stretches nested inside another are not listed.
+    Cached: positions, sentences and loaded language each ask about the same article."""
     scan = _as_double_marks(text)
     doubles = [_widen(text, d) for d in _double_quotes(scan)]
     doubles = [d for d in doubles if d[1] > d[0]]
-    singles = _single_quotes(scan, [(d[2], d[3]) for d in doubles])
+    singles = _single_quotes(scan, [(d[2], d[3]) for d in doubles], min_single_words)
     quotes = [Quote(s, e, os_, oe, "double", g) for s, e, os_, oe, g in doubles]
     base = (max((d[4] for d in doubles), default=0)) + 1
     quotes += [
@@ -223,7 +270,24 @@ def find_quotes(text: str) -> list[Quote]:
         if any(k.outer_start <= q.outer_start and q.outer_end <= k.outer_end for k in kept):
             continue
         kept.append(q)
-    return kept
+    return tuple(kept)
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """Every direct quote, in text order: what a speaker may have said. Single marks around
+    fewer than MIN_SINGLE_WORDS words are left out (scare quotes, see `quote_marks`)."""
+    return list(_scan(text, MIN_SINGLE_WORDS))
+
+
+def quote_marks(text: str) -> list[Quote]:
+    """Everything set in quotation marks, single-marked words too: the loaded-language
+    check needs the author's ‘aid’ (a scare quote) as much as anyone's speech."""
+    return list(_scan(text, 1))
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges, marks included, of everything set in quotation marks."""
+    return [(q.outer_start, q.outer_end) for q in quote_marks(text)]
 
 
 def mask_quotes(text: str, quotes: list[Quote], fill: str = FILL) -> str:
@@ -238,3 +302,74 @@ def mask_quotes(text: str, quotes: list[Quote], fill: str = FILL) -> str:
             if chars[k] != "\n":
                 chars[k] = fill
     return "".join(chars)
+
+
+# "did not say", "declined to comment": a verb that reports nothing.
+NEGATED = re.compile(r"(?:\b(?:not|never)|n[’']t|\b(?:declined|refused|failed)\s+to)\s+$")
+# A sentence ends after terminal punctuation (and any closing marks: “ closes „…“) when
+# the next one starts with a capital or a digit, perhaps after an opening mark (two
+# apostrophes are one); a paragraph break always ends one.
+_CUT = re.compile(r"(?<=[.!?…])[”“’\"'»)\]]*[^\S\n]+(?=(?:''|[“‘\"'«„(\[])?[A-Z0-9])|\s*\n\s*")
+_ABBREVIATION = re.compile(
+    r"(?<![\w’'])(?:" + "|".join(data_lines("abbreviations.txt")) + r"|[A-Z])\.$"
+)
+_REPORTING_TAIL = 60
+
+
+def _reporting_tail(masked: str, pos: int) -> bool:
+    """Does a short reporting clause follow a quote ('Rutte said.', 'said the minister')?
+    A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
+    m = VERB_RE.search(masked, pos, pos + _REPORTING_TAIL)
+    if not m or "." in masked[pos : m.start()]:
+        return False
+    if NEGATED.search(masked[max(0, m.start() - 20) : m.start()]):
+        return False
+    return not re.match(r"\s*(?:that\b|:|" + FILL + ")", masked[m.end() : m.end() + 8])
+
+
+def _enclosing(marks: list[Quote], starts: list[int], pos: int) -> Quote | None:
+    """The quote whose marks enclose `pos` (marks are in text order and never overlap)."""
+    k = bisect.bisect_left(starts, pos) - 1
+    return marks[k] if k >= 0 and pos < marks[k].outer_end else None
+
+
+@lru_cache(maxsize=64)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentences as contiguous (start, end) ranges covering the text.
+
+    Full stops of titles, months and initials ("Mr.", "Jan.", "Dana K. Whitlow", "U.S.")
+    end no sentence. A quotation is never cut inside, so a quote of several sentences stays
+    in the sentence that reports it. A quote that ends its own sentence ("...first.”
+    Furthermore, ...) closes it, unless what follows is its reporting clause ("...first.”
+    Rutte said."): that clause and the quote are one sentence.
+    """
+    marks = quote_marks(text)
+    starts = [q.outer_start for q in marks]
+    masked = mask_quotes(text, marks)
+    cuts = {0, len(text)}
+    for m in _CUT.finditer(text):
+        cut = m.end()
+        if "\n" not in m.group():
+            if _ABBREVIATION.search(text, max(0, m.start() - 8), m.start()):
+                continue
+            if _enclosing(marks, starts, cut) is not None:
+                continue
+            closing = _enclosing(marks, starts, m.start())
+            if closing is not None and _reporting_tail(masked, closing.outer_end):
+                continue
+        cuts.add(cut)
+    points = sorted(cuts)
+    return tuple((a, b) for a, b in itertools.pairwise(points) if b > a)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, each on one line with its spacing normalised."""
+    return [" ".join(text[a:b].split()) for a, b in sentence_spans(text) if text[a:b].strip()]
+
+
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
+    """The sentence around `pos`."""
+    for a, b in sentence_spans(text):
+        if a <= pos < b:
+            return a, b
+    return pos, pos
