@@ -310,6 +310,8 @@ def _leaning_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
         if _key(token) not in words["favour"] or token.pos_ != "VERB" or _negated(token):
             continue
         objects = [c for c in token.children if c.dep_ in ("dobj", "pobj", "xcomp")]
+        # and whose they are: "supports the agency's actions" leans on the agency
+        objects += [c for o in objects for c in o.children if c.dep_ in ("poss", "compound")]
         things = {_key(o) for o in objects if _key(o) not in generic_words()}
         if not things:
             continue

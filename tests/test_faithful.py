@@ -112,6 +112,29 @@ def test_a_demand_written_up_as_its_opposite_fails() -> None:
     assert check("Ivan Petrenko rejected reopening the border crossing before new talks.")
 
 
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Lena Ford supports the agency's actions.", True),
+        ("Lena Ford supports the agency's handling of the audit.", True),
+        ("Lena Ford criticised the agency's lax security.", False),
+    ],
+)
+def test_favouring_a_body_whose_doings_the_speaker_faults_fails(line: str, fails: bool) -> None:
+    """Seen on a real article: a chairman who called a regulator's security 'lax' got
+    "supports the regulator's actions". The thing favoured was the regulator's, not a word
+    of the source; whose it is decides which way the speaker leans."""
+    said = ["“The audit shows the agency’s lax security and slow answers,” said Lena Ford."]
+    assert bool(support_problems(line, said, names=["Lena Ford"])) is fails
+
+
+def test_favouring_a_body_the_speaker_praises_passes() -> None:
+    said = ["“The agency’s new plan is sound, and we welcome it,” said Lena Ford."]
+    assert (
+        support_problems("Lena Ford supports the agency's plan.", said, names=["Lena Ford"]) == []
+    )
+
+
 def test_a_line_that_only_says_someone_supports_their_side_fails() -> None:
     assert support_problems(
         "Karl Tamm supports his side's stance on the issue.",
