@@ -13,6 +13,7 @@ from storage.base import (
     search_terms,
 )
 from storage.models import (
+    UNFINISHED,
     ArticleRecord,
     NewArticle,
     SearchHit,
@@ -40,6 +41,7 @@ async def open_store(target: str | Path, *, name_key: NameKey) -> Store:
 __all__ = [
     "MAX_SEARCH_TERMS",
     "MAX_SEARCH_TERM_CHARS",
+    "UNFINISHED",
     "ArticleRecord",
     "NewArticle",
     "QueryTooCostly",

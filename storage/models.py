@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 ArticleState = Literal["queued", "running", "done", "failed"]
+# Waiting for or under analysis: its positions and speakers are not stored yet.
+UNFINISHED: frozenset[ArticleState] = frozenset({"queued", "running"})
 
 
 def content_hash(text: str) -> str:

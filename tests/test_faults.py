@@ -80,6 +80,28 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
     ]
 
 
+async def test_stance_while_the_article_is_written_says_it_is_not_done(tmp_path: Path) -> None:
+    """An article's reply shows its positions while the model writes, but its speakers are
+    stored with the analysis: until then, /stance of a quoted name must not say no one."""
+    model = StandInModel("hang", "answer")
+    try:
+        async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            await svc.handle(CHAT, ARTICLE)
+            await asyncio.sleep(0.5)  # the read stage is done; the model hangs on the write
+            early = await text_of(await svc.handle(CHAT, "/stance Jane Doe"))
+            model.release.set()
+            for _ in range(100):
+                if (await svc.store.list_articles(CHAT.chat_id))[0].state == "done":
+                    break
+                await asyncio.sleep(0.1)
+            later = await text_of(await svc.handle(CHAT, "/stance Jane Doe"))
+    finally:
+        model.release.set()
+    assert "1 of your articles is still being analysed" in early
+    assert "No one called" not in later and "Jane Doe" in later
+
+
 async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) -> None:
     """/stance asks the model for a digest in the analysis thread; stuck, it used to hold
     that thread for ever, and every article after it waited with it."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.service import views
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
-from storage import MAX_SEARCH_TERMS, ArticleRecord, search_terms
+from storage import MAX_SEARCH_TERMS, UNFINISHED, ArticleRecord, search_terms
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
@@ -52,7 +52,7 @@ async def summary(service: ChatService, chat: ChatRef, args: str) -> list[Respon
     if isinstance(article, Reply):
         return [Response(article)]
     analysis = await service.store.get_analysis(article.id)
-    pending = article.state in ("queued", "running")
+    pending = article.state in UNFINISHED
     return [Response(views.article_view(article, analysis, pending=pending))]
 
 

@@ -16,6 +16,7 @@ from bot.service.analysis import AnalysisStopped
 from bot.service.limits import MAX_NAME_CHARS
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
+from storage import UNFINISHED
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
@@ -51,6 +52,18 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         known = await service.store.list_speakers(chat.chat_id)
         close = close_names(args, [s.name for s in known])
         hint = f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
+        # An article's speakers are stored with its analysis: one still being read or
+        # written may quote them already (its reply shows its positions while the model
+        # writes), so "no one" would be false until it is done.
+        reading = [
+            a for a in await service.store.list_articles(chat.chat_id) if a.state in UNFINISHED
+        ]
+        if reading:
+            hint = (
+                f" {len(reading)} of your articles {'is' if len(reading) == 1 else 'are'} still"
+                f" being analysed; ask again when {'it is' if len(reading) == 1 else 'they are'}"
+                " done."
+            )
         return [
             Response(Reply.say(f"No one called “{echo(args)}” is quoted in your articles.{hint}"))
         ]
