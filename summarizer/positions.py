@@ -581,9 +581,9 @@ class _Resolver:
         return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
 
     def parsed_speaker(self, q: Quote) -> int | None:
-        """The subject of the verb a quote hangs from, by the dependency parse: 'Trump
-        attacked Romney, calling him “a failed candidate”', 'Bolton thought some of the
-        “Neocons For Hillary” buzz was artificial', 'said the senator's communications
+        """The subject of the verb a quote hangs from, by the dependency parse: 'Ford
+        attacked Reyes, calling him “a failed candidate”', 'Reyes thought some of the
+        “Friends Of The Harbour” buzz was artificial', 'said the senator's communications
         director, Ana Ruiz'. Walks up from the quote through the verbs in the author's
         words: the nearest verb of saying or thinking with a subject wins, else the topmost
         verb with one. A common-noun subject of a verb of saying ('a senior official')
@@ -616,8 +616,8 @@ class _Resolver:
             ]
             cands = [self._subject(c, outer) for c in attach]
             return next((c for c in cands if c is not None), None)
-        # Every verb on the way up with a subject outside the quote. 'Trump said Bush is
-        # “not smart enough”': the quote hangs from 'is' (Bush), but it is Trump's words, so
+        # Every verb on the way up with a subject outside the quote. 'Ford said Reyes is
+        # “not ready”': the quote hangs from 'is' (Reyes), but it is Ford's words, so
         # the nearest verb of saying or thinking wins; with none, the main clause's subject.
         chain: list[tuple[int, int]] = []
         cur, seen = attach[0], set()
@@ -628,9 +628,17 @@ class _Resolver:
                 if found is not None:
                     chain.append((cur, found))
             cur = toks[cur].head
-        for verb, found in chain:
-            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS:
-                return found
+        speech = [
+            found
+            for verb, found in chain
+            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS
+        ]
+        # 'a source said the files that were taken suggested “…”': a common noun that
+        # 'suggests' inside what someone said is part of their words, not a second source
+        if len(speech) > 1 and self.idx.entity(speech[0]).kind == "unnamed":
+            return speech[1]
+        if speech:
+            return speech[0]
         return chain[-1][1] if chain else None
 
     def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
@@ -752,8 +760,8 @@ class _Resolver:
         ]
 
     def _fragment_speaker(self, q: Quote, sent: tuple[int, int]) -> int | None:
-        """A fragment woven into a sentence whose subject is a person ('In March, Trump
-        blasted Disney for its “outrageous practices”') is that person's words even when the
+        """A fragment woven into a sentence whose subject is a person ('In March, Ford
+        blasted the harbour board for its “reckless plans”') is that person's words even when the
         parse misses it: the sentence's opening name or pronoun, and nothing further afield
         (the previous or next sentence's speaker is how a scare quote gets misread as
         speech). On the real-news training split: 15 more quotes found, 4 more unmatched."""

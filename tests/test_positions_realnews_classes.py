@@ -417,3 +417,20 @@ def test_a_fragment_the_parse_misses_is_its_sentence_subjects(
         if p.quotes
     }
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A source close to the inquiry said the files that were taken suggested the intruders "
+        "wanted “trade secrets.”",
+        "An official who saw the audit said the pattern of the thefts showed the thieves knew "
+        "“exactly where to look.”",
+    ],
+)
+def test_a_common_noun_suggesting_inside_what_a_source_said_is_not_a_second_source(
+    text: str,
+) -> None:
+    """'X said the files suggested “…”': the files are part of what X said; X speaks."""
+    (speaker,) = quotes_of(text)
+    assert speaker.startswith("unnamed: ") and ("source" in speaker or "official" in speaker)
