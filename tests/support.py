@@ -28,6 +28,22 @@ from storage import SqliteStore
 
 CHAT = ChatRef(chat_id=42, user_id=7)
 ARTICLE = "Council expands night buses\n\n" + "\n\n".join(ARTICLE_PARAGRAPHS)
+# The article the real-model and model-server tests brief: two named speakers and one
+# loaded sentence in the author's voice that no model sentence may carry.
+PATROLS = """Baltic states agree joint patrols as costs row grows
+
+Finland and Estonia agreed on Tuesday to share six patrol boats in the Gulf of Finland, \
+in a deal the two governments said would start in May and cost 40 million euros a year. \
+The reckless scheme is a gift to the arms lobby.
+
+“We will patrol together from May, and the boats will carry no weapons,” said Finnish \
+Interior Minister Anna Virtanen at a press conference in Helsinki. She said the patrols were \
+meant to deter smuggling, not any state.
+
+Estonian Defence Minister Karl Tamm said Estonia “welcomes any help at sea” but warned that \
+the cost could rise if fuel prices kept climbing. “We have not budgeted for a second year,” \
+Tamm told reporters.
+"""
 
 
 def settings_for(tmp_path: Path, **extra: object) -> Settings:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from standins import free_port
+from support import PATROLS
 
 from bot.settings import DEFAULT_MODEL, Settings
 from summarizer import pipeline
@@ -32,20 +33,6 @@ pytestmark = pytest.mark.server
 
 LLAMA_PYTHON = os.environ.get("BRIEFBOT_LLAMA_PYTHON")
 STARTUP_S = 300  # loading the 1.1 GB GGUF on 2 busy cores
-
-ARTICLE = """Baltic states agree joint patrols as costs row grows
-
-Finland and Estonia agreed on Tuesday to share six patrol boats in the Gulf of Finland, \
-in a deal the two governments said would start in May and cost 40 million euros a year.
-
-“We will patrol together from May, and the boats will carry no weapons,” said Finnish \
-Interior Minister Anna Virtanen at a press conference in Helsinki. She said the patrols were \
-meant to deter smuggling, not any state.
-
-Estonian Defence Minister Karl Tamm said Estonia “welcomes any help at sea” but warned that \
-the cost could rise if fuel prices kept climbing. “We have not budgeted for a second year,” \
-Tamm told reporters.
-"""
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +85,7 @@ def test_a_brief_through_llama_cpp_keeps_the_openings_and_passes_the_checks(llam
     )
     assert isinstance(gen, OpenAIGenerator) and gen.tokenizer is not None
 
-    done = pipeline.write(ARTICLE, pipeline.read(ARTICLE), gen)
+    done = pipeline.write(PATROLS, pipeline.read(PATROLS), gen)
 
     summary = done.summary
     assert summary is not None
@@ -110,7 +97,7 @@ def test_a_brief_through_llama_cpp_keeps_the_openings_and_passes_the_checks(llam
     for position in written:
         # the answer continued the opening the prompt gave it: the speaker's name
         assert position.stance is not None and position.stance.startswith(position.speaker)
-        source = " ".join(speaker_sentences(ARTICLE, position))
+        source = " ".join(speaker_sentences(PATROLS, position))
         assert check_stance(position.stance, position=position, source=source) == []
     # as in test_real_model: on an article this plain the model writes part of the brief
     assert written or not summary.fallback
@@ -119,7 +106,7 @@ def test_a_brief_through_llama_cpp_keeps_the_openings_and_passes_the_checks(llam
 def _question(claim: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": "Answer Yes or No."},
-        {"role": "user", "content": f"Text: {ARTICLE}\nDoes the text say this: {claim}"},
+        {"role": "user", "content": f"Text: {PATROLS}\nDoes the text say this: {claim}"},
     ]
 
 

@@ -7,6 +7,7 @@ fresh machine also assembles and converts the model (another ~2 minutes).
 from __future__ import annotations
 
 import pytest
+from support import PATROLS
 
 from bot.settings import DEFAULT_MODEL, Settings
 from summarizer.checks import check_grounded, check_loaded
@@ -19,24 +20,9 @@ from summarizer.writing import write_summary_and_stances
 
 pytestmark = pytest.mark.model
 
-ARTICLE = """Baltic states agree joint patrols as costs row grows
-
-Finland and Estonia agreed on Tuesday to share six patrol boats in the Gulf of Finland, \
-in a deal the two governments said would start in May and cost 40 million euros a year. \
-The reckless scheme is a gift to the arms lobby.
-
-“We will patrol together from May, and the boats will carry no weapons,” said Finnish \
-Interior Minister Anna Virtanen at a press conference in Helsinki. She said the patrols were \
-meant to deter smuggling, not any state.
-
-Estonian Defence Minister Karl Tamm said Estonia “welcomes any help at sea” but warned that \
-the cost could rise if fuel prices kept climbing. “We have not budgeted for a second year,” \
-Tamm told reporters.
-"""
-
 
 def _span(text: str) -> Span:
-    start = ARTICLE.index(text)
+    start = PATROLS.index(text)
     return Span(text=text, start=start, end=start + len(text))
 
 
@@ -59,22 +45,22 @@ POSITIONS = [
 
 def test_packaged_model_writes_a_brief_that_passes_the_checks():
     gen = load_generator(DEFAULT_MODEL, cache_dir=Settings().model_cache)
-    loaded = find_loaded_phrases(ARTICLE)
+    loaded = find_loaded_phrases(PATROLS)
     assert "reckless" in loaded
 
-    summary, stances = write_summary_and_stances(gen, ARTICLE, POSITIONS, loaded)
+    summary, stances = write_summary_and_stances(gen, PATROLS, POSITIONS, loaded)
     if summary.fallback:
         assert summary.text.startswith(FALLBACK_LABEL)
         assert "reckless" not in summary.text
     else:
         assert check_summary(summary.text) == []
         assert check_loaded(summary.text, loaded) == []
-        assert check_grounded(summary.text, ARTICLE) == []
+        assert check_grounded(summary.text, PATROLS) == []
 
     for position in stances:
         assert bool(position.stance) != position.stance_fallback
         if position.stance:
-            source = " ".join(speaker_sentences(ARTICLE, position))
+            source = " ".join(speaker_sentences(PATROLS, position))
             assert check_stance(position.stance, position=position, source=source) == []
     # On an article this plain the model must write at least part of the brief itself (it
     # wrote all of it when this test was written); all labelled extracts would mean the
