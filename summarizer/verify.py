@@ -4,10 +4,11 @@ this, the same way round, held by the same person?
 The lexical check (`support`) reads words and a parse; it cannot see an inversion that
 keeps every word ("Trump recruits with videos" over "ISIS recruits with videos of Trump",
 "Orban supports the idea of a direct military conflict" over his warning against one).
-Checking is easier than writing, so the packaged model is asked that one narrow question
-about each sentence that passed every other check, and its verdict is read from the
-probabilities of "Yes" and "No" as its next token: one pass over the question, no
-decoding.
+Checking is easier than writing, so with BRIEFBOT_MODEL_VERDICT on the model is asked that
+one narrow question about each sentence that passed every other check (off by default: the
+packaged model's verdict caught nothing the lexical check missed), and its verdict is
+read from the probabilities of "Yes" and "No" as its next token: one pass over the
+question, no decoding.
 
 The question follows the prompt's own system and text messages, which the backend has
 already read for the answer and kept, so a verdict reads only the question and the

@@ -105,13 +105,8 @@ class TransformersGenerator:
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
             self._interrupt.clear()
-            if self.reuse_prompts:
-                # Each prompt's messages are read alone, from what is kept, so no padding is
-                # read; then all rows decode together, each feeding the assistant header.
-                for ids, ends in prompts:
-                    self._read(ids, ends, stats)
-            hits = [self._reusable(ids, ends) for ids, ends in prompts]
-            own = [len(ids) - kept for (ids, _), (kept, _) in zip(prompts, hits, strict=True)]
+            # then all rows decode together, each feeding the assistant header
+            hits, own = self._kept_parts(prompts, stats)
             for group in cheapest_groups(own, self.max_batch):
                 stats.batches.append(len(group))
                 stats.prompt_tokens += sum(own[i] for i in group)
@@ -144,15 +139,12 @@ class TransformersGenerator:
 
         firsts = [self._ids(option)[0] for option in options]
         prompts = [self._prompt(c) for c in conversations]
-        context = [[e for e in ends if e < ends[-1]] for _, ends in prompts]  # all but the last
+        # every message but the last (the question) is read from what is kept, and kept
+        context = [(ids, [e for e in ends if e < ends[-1]]) for ids, ends in prompts]
         results: list[dict[str, float]] = [{} for _ in prompts]
         stats = GenerationStats()
         with self._lock, torch.inference_mode():
-            if self.reuse_prompts:
-                for (ids, _), ends in zip(prompts, context, strict=True):
-                    self._read(ids, ends, stats)
-            hits = [self._reusable(ids, e) for (ids, _), e in zip(prompts, context, strict=True)]
-            own = [len(ids) - kept for (ids, _), (kept, _) in zip(prompts, hits, strict=True)]
+            hits, own = self._kept_parts(context, stats)
             for group in cheapest_groups(own, self.max_batch):
                 started = time.perf_counter()
                 stats.batches.append(len(group))
@@ -166,6 +158,18 @@ class TransformersGenerator:
                     results[i] = dict(zip(options, row, strict=True))
         self.last_stats = stats
         return results
+
+    def _kept_parts(
+        self, prompts: Sequence[tuple[list[int], list[int]]], stats: GenerationStats
+    ) -> tuple[list[tuple[int, StoredPrompt | None]], list[int]]:
+        """Each prompt's messages up to its `ends` read alone, from what is kept (so no padding
+        is read), then per prompt the kept part it starts from and the tokens left to read."""
+        if self.reuse_prompts:
+            for ids, ends in prompts:
+                self._read(ids, ends, stats)
+        hits = [self._reusable(ids, ends) for ids, ends in prompts]
+        own = [len(ids) - kept for (ids, _), (kept, _) in zip(prompts, hits, strict=True)]
+        return hits, own
 
     def _opening(
         self, conversation: Sequence[ChatMessage], ids: list[int], firsts: Sequence[str]
