@@ -260,12 +260,6 @@ class PostgresStore:
         )
         return int(row[0]) if row else None
 
-    async def chats_with(self, article_id: int) -> list[int]:
-        rows = await self._fetch(
-            "SELECT chat_id FROM chat_articles WHERE article_id = $1 ORDER BY chat_id", article_id
-        )
-        return [int(r[0]) for r in rows]
-
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
             status = await db.execute(

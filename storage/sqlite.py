@@ -326,13 +326,6 @@ class SqliteStore:
         )
         return int(row[0]) if row else None
 
-    async def chats_with(self, article_id: int) -> list[int]:
-        rows = await self._fetchall(
-            "SELECT chat_id FROM chat_articles WHERE article_id = ? ORDER BY chat_id",
-            (article_id,),
-        )
-        return [int(r[0]) for r in rows]
-
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
             cur = await db.execute(
