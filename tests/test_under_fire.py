@@ -316,15 +316,42 @@ async def test_a_brief_finished_just_before_a_crash_is_told_once_after_the_resta
     article, _ = await store.add_article(CHAT.chat_id, None, NewArticle(text=demo("02_ceasefire")))
     await store.add_article(OTHER.chat_id, None, NewArticle(text=demo("02_ceasefire")))
     await store.save_analysis(article.id, Analysis(title="Ceasefire talks"))
+    failed, _ = await store.add_article(OTHER.chat_id, None, NewArticle(text=demo("03_energy")))
+    await store.mark_failed(failed.id, "the model broke")
     await store.close()
     inbox = Inbox()
     async with open_service(config, use_model=False, notifier=inbox):
-        told = [await asyncio.wait_for(inbox.got.get(), timeout=30) for _ in range(2)]
-    assert sorted(chat for chat, _ in told) == [OTHER.chat_id, CHAT.chat_id]
-    assert all("Ceasefire talks" in reply.plain() for _, reply in told)
+        told = [await asyncio.wait_for(inbox.got.get(), timeout=30) for _ in range(3)]
+    told.sort(key=lambda got: (got[0], "Sorry" in got[1].plain()))
+    assert [chat for chat, _ in told] == [OTHER.chat_id, OTHER.chat_id, CHAT.chat_id]
+    assert all("Ceasefire talks" in told[i][1].plain() for i in (0, 2))
+    assert "Sorry: the analysis failed." in told[1][1].plain()  # a failure is news too, once
     async with open_service(config, use_model=False, notifier=inbox):
         await asyncio.sleep(1.5)  # a look for news, were there any
     assert inbox.got.empty()
+
+
+async def test_a_brief_the_reply_could_not_show_in_place_is_sent_as_a_new_message(
+    tmp_path: Path,
+) -> None:
+    """The skin got the brief but could not show it (the edit of the placeholder failed, so
+    it never asked for more): the chat is told as a new message instead, once."""
+    inbox = Inbox()
+    async with open_service(settings_for(tmp_path), use_model=False, notifier=inbox) as svc:
+        (response,) = await svc.handle(CHAT, demo("02_ceasefire"))
+        assert response.updates is not None
+        updates = aiter(response.updates)
+        await asyncio.wait_for(anext(updates), timeout=60)  # the positions, shown
+        unshown = await asyncio.wait_for(anext(updates), timeout=60)  # the end, not shown
+        await updates.aclose()  # type: ignore[attr-defined]  # the skin's show raised
+        chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
+        await asyncio.sleep(1.5)  # a second telling, were there one
+    assert inbox.got.empty()
+    assert (
+        chat == CHAT.chat_id
+        and "Who said what" in unshown.plain()
+        and "Who said what" in reply.plain()
+    )
 
 
 class DownInbox(Inbox):
