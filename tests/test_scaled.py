@@ -403,3 +403,42 @@ async def test_a_bot_killed_while_its_chats_articles_wait_is_restarted_and_each_
         await asyncio.to_thread(stop, processes)
         stub.close()
         await store.close()
+
+
+async def test_a_slow_send_keeps_its_hold_and_no_other_bot_process_sends_it_too(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """An article whose bot process is gone ends; two bot processes look for chats to tell,
+    and Telegram takes longer to answer the send than a hold lasts. The process sending it
+    keeps holding the link while it waits, so the other does not send it as well."""
+    told: list[tuple[str, int]] = []
+    first = asyncio.Event()
+
+    class SlowTelegram:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def notify(self, chat_id: int, reply: Reply) -> None:
+            await asyncio.sleep(2.0)  # more than three holds of 0.6 s
+            told.append((self.name, chat_id))
+            first.set()
+
+    settings = Settings(
+        database=postgres_url,
+        model_cache=tmp_path / "m",
+        analysis="workers",
+        analysis_lease_s=0.6,
+    )
+    store = await PostgresStore.open(postgres_url, name_key=name_key)
+    try:  # stored by a bot process that died before it could follow the article
+        await store.add_article(5, None, NewArticle(text=article(1)))
+    finally:
+        await store.close()
+    async with (
+        open_service(settings, notifier=SlowTelegram("a")),
+        open_service(settings, notifier=SlowTelegram("b")),
+        open_service(settings, worker=True, use_model=False),
+    ):
+        await asyncio.wait_for(first.wait(), timeout=60)
+        await asyncio.sleep(3.0)  # a second send would be under way, and done, by now
+    assert [chat for _, chat in told] == [5]

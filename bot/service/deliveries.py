@@ -45,14 +45,17 @@ class Deliveries:
         hold_s: float,
         poll_s: float = POLL_S,
     ) -> None:
-        """`owner`: this process, as it holds links (the analysis queue's name for it);
-        `hold_s`: how long a hold outlives a process that stopped renewing it."""
+        """`owner`: this process, as it holds links (`analysis.worker_name`); `hold_s`: how long
+        a hold outlives a process that stopped renewing it."""
         self._store = store
         self.owner = owner
         self.hold_s = hold_s
         self._poll_s = poll_s
         # links whose end a reply of this process shows in place, by how many replies
         self._showing: Counter[tuple[int, int]] = Counter()
+        # links this process claimed and is sending now: held as long as the send takes (a
+        # Telegram answering slowly must not let another process send them too)
+        self._sending: set[tuple[int, int]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, tell: Tell | None) -> None:
@@ -67,8 +70,9 @@ class Deliveries:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        showing, self._showing = list(self._showing), Counter()
-        for chat_id, article_id in showing:
+        held = {*self._showing, *self._sending}
+        self._showing, self._sending = Counter(), set()
+        for chat_id, article_id in held:
             await self._give_back(chat_id, article_id, retry_s=0.0)
 
     def showing(self, chat_id: int, article_id: int) -> None:
@@ -102,9 +106,10 @@ class Deliveries:
         while True:
             await asyncio.sleep(self.hold_s / 3)
             try:
-                await self._store.hold_deliveries(self.owner, list(self._showing), self.hold_s)
+                held = [*self._showing, *self._sending]
+                await self._store.hold_deliveries(self.owner, held, self.hold_s)
             except StorageError:
-                log.warning("could not renew the hold on %d waiting replies", len(self._showing))
+                log.warning("could not renew the hold on %d links", len(held))
 
     async def _sweep(self, tell: Tell) -> None:
         while True:
@@ -113,8 +118,10 @@ class Deliveries:
             except StorageError:
                 log.warning("could not look for articles whose chats are not told yet")
                 links = []
+            self._sending.update(links)
             for chat_id, article_id in links:
                 await self._deliver(tell, chat_id, article_id)
+                self._sending.discard((chat_id, article_id))
             if len(links) < BATCH:
                 await asyncio.sleep(self._poll_s)
 
