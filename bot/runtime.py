@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.service import ChatService
-from bot.service.analysis import AnalysisQueue, LocalAnalyzer
+from bot.service.analysis import AnalysisQueue, LocalAnalyzer, worker_name
+from bot.service.deliveries import Deliveries
 from bot.service.ports import Analyzer, Fetcher, Notifier, Scheduler
 from bot.settings import Settings
 from storage import is_database_url, open_store
@@ -56,16 +57,17 @@ async def open_service(
         store,
         analyzer,
         queue,
+        Deliveries(store, worker_name(), hold_s=settings.analysis_lease_s),
         fetcher=fetcher,
         scheduler=scheduler,
         notifier=notifier,
         allowed_user_ids=set(settings.allowed_user_ids),
         submissions_per_hour=settings.submissions_per_hour,
     )
-    await queue.start()
+    await service.start()
     try:
         yield service
     finally:
-        await queue.stop()
+        await service.stop()
         await analyzer.close()
         await store.close()

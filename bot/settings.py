@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     analysis_lease_s: float = Field(
         default=60.0,
         gt=0,
-        description="how long a dead worker's article waits before another worker takes it",
+        description="how long a dead worker's article waits before another worker takes it,"
+        " and a dead bot process's waiting replies before another tells their chats",
     )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)

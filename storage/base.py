@@ -6,6 +6,7 @@ SQLite implements it today; a PostgreSQL implementation only has to honour these
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Protocol
 
@@ -53,9 +54,21 @@ class Store(Protocol):
 
     # articles
     async def add_article(
-        self, chat_id: int, user_id: int | None, article: NewArticle
+        self,
+        chat_id: int,
+        user_id: int | None,
+        article: NewArticle,
+        *,
+        holder: str | None = None,
+        hold_s: float = 0.0,
     ) -> tuple[ArticleRecord, bool]:
-        """Stores and links the article to the chat; returns (record, True if new to this chat)."""
+        """Stores and links the article to the chat; returns (record, True if new to this chat).
+
+        `holder`: the process that will show the chat how the article ends (its reply waits
+        in place); the link is held for it `hold_s` and counts as not yet delivered, even if
+        the chat had the article before. Without one, a new link waits for any bot process
+        to claim it once the article ends (`claim_deliveries`).
+        """
         ...
 
     async def find_by_url(self, url: str) -> ArticleRecord | None: ...
@@ -68,10 +81,6 @@ class Store(Protocol):
         self, chat_id: int, *, limit: int = 20, since: datetime | None = None
     ) -> list[ArticleRecord]: ...
     async def latest_article_id(self, chat_id: int) -> int | None: ...
-    async def chats_with(self, article_id: int) -> list[int]:
-        """The chats that hold the article: for the worker, to tell them it is ready."""
-        ...
-
     async def delete_article(self, chat_id: int, article_id: int) -> bool: ...
     async def search(self, chat_id: int, query: str, *, limit: int = 10) -> list[SearchHit]:
         """Articles of the chat matching every word of the query, up to MAX_SEARCH_TERMS
@@ -107,6 +116,35 @@ class Store(Protocol):
         ...
 
     async def get_analysis(self, article_id: int) -> Analysis | None: ...
+
+    # deliveries: each chat told how its article ended, once, by one process of many
+    async def hold_deliveries(
+        self, owner: str, links: Sequence[tuple[int, int]], hold_s: float
+    ) -> None:
+        """Extends `owner`'s hold on these (chat, article) links that are still undelivered:
+        it still shows their ends in place."""
+        ...
+
+    async def claim_deliveries(
+        self, owner: str, hold_s: float, *, limit: int
+    ) -> list[tuple[int, int]]:
+        """Takes up to `limit` (chat, article) links, oldest article first, whose article
+        ended (done or failed) and that are undelivered and held by nobody (or by a hold that
+        ran out: its process died, or gave it back), and holds them for `owner` for `hold_s`.
+        Atomic across processes: two claimers at once get disjoint links."""
+        ...
+
+    async def mark_delivered(self, chat_id: int, article_id: int, owner: str) -> bool:
+        """The chat was told: the link is delivered, for good. False when `owner` did not hold
+        it (another process took it over), and nothing changes."""
+        ...
+
+    async def release_delivery(
+        self, chat_id: int, article_id: int, owner: str, *, retry_s: float
+    ) -> None:
+        """`owner` could not tell the chat (Telegram down, the process stopping): the link
+        stays undelivered and any process may claim it after `retry_s`."""
+        ...
 
     # speakers
     async def find_speakers(self, chat_id: int, name: str) -> list[SpeakerMatch]: ...

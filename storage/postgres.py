@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit, urlunsplit
@@ -164,7 +164,13 @@ class PostgresStore:
     # articles ---------------------------------------------------------------------------
 
     async def add_article(
-        self, chat_id: int, user_id: int | None, article: NewArticle
+        self,
+        chat_id: int,
+        user_id: int | None,
+        article: NewArticle,
+        *,
+        holder: str | None = None,
+        hold_s: float = 0.0,
     ) -> tuple[ArticleRecord, bool]:
         digest = content_hash(article.text)
         now = datetime.now(UTC)
@@ -195,6 +201,16 @@ class PostgresStore:
                 now,
             )
             linked = status == "INSERT 0 1"
+            if holder is not None:
+                await db.execute(
+                    "UPDATE chat_articles SET delivered_at = NULL, delivery_owner = $3,"
+                    " delivery_until = now() + make_interval(secs => $4)"
+                    " WHERE chat_id = $1 AND article_id = $2",
+                    chat_id,
+                    article_id,
+                    holder,
+                    hold_s,
+                )
         record = await self.get_article(chat_id, article_id)
         assert record is not None
         return record, linked
@@ -243,12 +259,6 @@ class PostgresStore:
             chat_id,
         )
         return int(row[0]) if row else None
-
-    async def chats_with(self, article_id: int) -> list[int]:
-        rows = await self._fetch(
-            "SELECT chat_id FROM chat_articles WHERE article_id = $1 ORDER BY chat_id", article_id
-        )
-        return [int(r[0]) for r in rows]
 
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
@@ -450,6 +460,71 @@ class PostgresStore:
                 "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
                 " lease_until = NULL WHERE id = $1",
                 article_id,
+            )
+
+    # deliveries -------------------------------------------------------------------------
+
+    async def hold_deliveries(
+        self, owner: str, links: Sequence[tuple[int, int]], hold_s: float
+    ) -> None:
+        if not links:
+            return
+        async with self._tx() as db:
+            await db.executemany(
+                "UPDATE chat_articles SET delivery_until = now() + make_interval(secs => $4)"
+                " WHERE chat_id = $1 AND article_id = $2 AND delivery_owner = $3"
+                " AND delivered_at IS NULL",
+                [(chat_id, article_id, owner, hold_s) for chat_id, article_id in links],
+            )
+
+    async def claim_deliveries(
+        self, owner: str, hold_s: float, *, limit: int
+    ) -> list[tuple[int, int]]:
+        # SKIP LOCKED, as in `claim`: a link another process is claiming this instant is
+        # passed over, and one it has claimed no longer matches when re-checked.
+        async with self._tx() as db:
+            rows = await db.fetch(
+                "WITH pick AS (SELECT ca.chat_id, ca.article_id FROM chat_articles ca"
+                " JOIN articles a ON a.id = ca.article_id"
+                " WHERE ca.delivered_at IS NULL AND a.state IN ('done', 'failed')"
+                " AND (ca.delivery_until IS NULL OR ca.delivery_until < now())"
+                " ORDER BY ca.article_id, ca.chat_id LIMIT $3 FOR UPDATE OF ca SKIP LOCKED)"
+                " UPDATE chat_articles c SET delivery_owner = $1,"
+                " delivery_until = now() + make_interval(secs => $2) FROM pick"
+                " WHERE c.chat_id = pick.chat_id AND c.article_id = pick.article_id"
+                " RETURNING c.chat_id, c.article_id",
+                owner,
+                hold_s,
+                limit,
+            )
+        # RETURNING keeps no order: oldest article first, as SQLite's
+        links = [(int(r["chat_id"]), int(r["article_id"])) for r in rows]
+        return sorted(links, key=lambda link: (link[1], link[0]))
+
+    async def mark_delivered(self, chat_id: int, article_id: int, owner: str) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "UPDATE chat_articles SET delivered_at = now(), delivery_owner = NULL,"
+                " delivery_until = NULL WHERE chat_id = $1 AND article_id = $2"
+                " AND delivery_owner = $3 AND delivered_at IS NULL",
+                chat_id,
+                article_id,
+                owner,
+            )
+        return status == "UPDATE 1"
+
+    async def release_delivery(
+        self, chat_id: int, article_id: int, owner: str, *, retry_s: float
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE chat_articles SET delivery_until = now() + make_interval(secs => $4)"
+                " WHERE chat_id = $1 AND article_id = $2 AND delivery_owner = $3"
+                " AND delivered_at IS NULL",
+                chat_id,
+                article_id,
+                owner,
+                retry_s,
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -51,6 +51,11 @@ READ_BUDGET_S = 1.0
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _after(moment: datetime, seconds: float) -> str:
+    """A deadline as stored: ISO text in UTC, which compares in time order."""
+    return (moment + timedelta(seconds=seconds)).isoformat()
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -231,10 +236,17 @@ class SqliteStore:
     # articles ---------------------------------------------------------------------------
 
     async def add_article(
-        self, chat_id: int, user_id: int | None, article: NewArticle
+        self,
+        chat_id: int,
+        user_id: int | None,
+        article: NewArticle,
+        *,
+        holder: str | None = None,
+        hold_s: float = 0.0,
     ) -> tuple[ArticleRecord, bool]:
         digest = content_hash(article.text)
-        now = _now().isoformat()
+        moment = _now()
+        now = moment.isoformat()
         async with self._tx() as db:
             await self._ensure_chat(db, chat_id, now)
             await db.execute(
@@ -261,6 +273,12 @@ class SqliteStore:
                 (chat_id, article_id, user_id, now),
             )
             linked = cur.rowcount == 1
+            if holder is not None:
+                await db.execute(
+                    "UPDATE chat_articles SET delivered_at = NULL, delivery_owner = ?,"
+                    " delivery_until = ? WHERE chat_id = ? AND article_id = ?",
+                    (holder, _after(moment, hold_s), chat_id, article_id),
+                )
         record = await self.get_article(chat_id, article_id)
         assert record is not None
         return record, linked
@@ -307,13 +325,6 @@ class SqliteStore:
             (chat_id,),
         )
         return int(row[0]) if row else None
-
-    async def chats_with(self, article_id: int) -> list[int]:
-        rows = await self._fetchall(
-            "SELECT chat_id FROM chat_articles WHERE article_id = ? ORDER BY chat_id",
-            (article_id,),
-        )
-        return [int(r[0]) for r in rows]
 
     async def delete_article(self, chat_id: int, article_id: int) -> bool:
         async with self._tx() as db:
@@ -510,6 +521,66 @@ class SqliteStore:
                 "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
                 " lease_until = NULL WHERE id = ?",
                 (article_id,),
+            )
+
+    # deliveries -------------------------------------------------------------------------
+
+    async def hold_deliveries(
+        self, owner: str, links: Sequence[tuple[int, int]], hold_s: float
+    ) -> None:
+        if not links:
+            return
+        until = _after(_now(), hold_s)
+        async with self._tx() as db:
+            await db.executemany(
+                "UPDATE chat_articles SET delivery_until = ? WHERE chat_id = ? AND article_id = ?"
+                " AND delivery_owner = ? AND delivered_at IS NULL",
+                [(until, chat_id, article_id, owner) for chat_id, article_id in links],
+            )
+
+    async def claim_deliveries(
+        self, owner: str, hold_s: float, *, limit: int
+    ) -> list[tuple[int, int]]:
+        now = _now()
+        async with self._tx() as db:
+            # one writer at a time (BEGIN IMMEDIATE): the pick and the hold cannot interleave
+            async with db.execute(
+                "SELECT ca.chat_id, ca.article_id FROM chat_articles ca"
+                " JOIN articles a ON a.id = ca.article_id"
+                " WHERE ca.delivered_at IS NULL AND a.state IN ('done', 'failed')"
+                " AND (ca.delivery_until IS NULL OR ca.delivery_until < ?)"
+                " ORDER BY ca.article_id, ca.chat_id LIMIT ?",
+                (now.isoformat(), limit),
+            ) as cur:
+                links = [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+            await db.executemany(
+                "UPDATE chat_articles SET delivery_owner = ?, delivery_until = ?"
+                " WHERE chat_id = ? AND article_id = ?",
+                [
+                    (owner, _after(now, hold_s), chat_id, article_id)
+                    for chat_id, article_id in links
+                ],
+            )
+        return links
+
+    async def mark_delivered(self, chat_id: int, article_id: int, owner: str) -> bool:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE chat_articles SET delivered_at = ?, delivery_owner = NULL,"
+                " delivery_until = NULL WHERE chat_id = ? AND article_id = ?"
+                " AND delivery_owner = ? AND delivered_at IS NULL",
+                (_now().isoformat(), chat_id, article_id, owner),
+            )
+            return cur.rowcount == 1
+
+    async def release_delivery(
+        self, chat_id: int, article_id: int, owner: str, *, retry_s: float
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE chat_articles SET delivery_until = ? WHERE chat_id = ? AND article_id = ?"
+                " AND delivery_owner = ? AND delivered_at IS NULL",
+                (_after(_now(), retry_s), chat_id, article_id, owner),
             )
 
     async def get_analysis(self, article_id: int) -> Analysis | None:

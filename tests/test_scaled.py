@@ -312,3 +312,133 @@ async def test_a_brief_its_watcher_heard_is_not_sent_again_as_a_new_message(
             left.set()
             await asyncio.sleep(0.5)  # a second brief, were one sent, is on its way now
     assert told == []
+
+
+RESTART_ARTICLES = 20
+RESTART_CHATS = [300 + n for n in range(10)]
+
+
+def brief_calls(stub: BotApiStub, n: int) -> list[str]:
+    """Every message sent or edited into article n's brief, in any chat (answered calls)."""
+    marker = f"repair bridge {n} before winter"
+    return [
+        f"{c.method} {c.params['chat_id']}"
+        for c in stub.sent("sendMessage", "editMessageText")
+        if c.status == 200 and marker in c.params["text"]
+    ]
+
+
+async def test_a_bot_killed_while_its_chats_articles_wait_is_restarted_and_each_brief_told_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Two bot processes take 20 articles from 10 chats; one is SIGKILLed after its chats
+    were told "Reading it now…" and before any article was analysed, then restarted while
+    the worker analyses. The killed bot's replies are gone with it, but every chat is told
+    each brief once: in place by the bot that still shows the reply, as a new message for
+    the killed bot's chats (by whichever bot process claims it), and never both."""
+    store = await PostgresStore.open(postgres_url, name_key=name_key)
+    stub = BotApiStub()
+    ports = [free_port(), free_port()]
+    hooks = [f"http://127.0.0.1:{port}/hook" for port in ports]
+
+    def start_bot(i: int) -> subprocess.Popen[bytes]:
+        return start(
+            ["run"],
+            tmp_path,
+            database=postgres_url,
+            analysis="workers",
+            telegram_token=stub.token,
+            telegram_api_url=stub.base_url,
+            telegram_senders="2",
+            webhook_listen="127.0.0.1",
+            webhook_url=hooks[i],
+            webhook_port=str(ports[i]),
+        )
+
+    processes = [start_bot(0), start_bot(1)]
+    try:
+        # both listening (a bot sets its webhook once its server is up), so both take articles
+        await stub.wait_for(lambda: len(stub.sent("setWebhook")) == 2, seconds=120)
+        stub.deliver_to(hooks, webhook_secret(stub.token))
+        for n in range(RESTART_ARTICLES):
+            chat = RESTART_CHATS[n % len(RESTART_CHATS)]
+            stub.message(article(n), chat_id=chat, user_id=chat)
+        await stub.wait_for(
+            lambda: (
+                len([c for c in stub.sent("sendMessage") if "Stored as #" in c.params["text"]])
+                == RESTART_ARTICLES
+            ),
+            seconds=120,
+        )
+        killed = {update_id for update_id, hook in stub.delivered if hook == hooks[0]}
+        assert 0 < len(killed) < RESTART_ARTICLES  # both bots took their chats' articles
+        processes[0].send_signal(signal.SIGKILL)
+        await asyncio.to_thread(processes[0].wait)
+        rows = await store._fetch("SELECT count(*) FROM articles WHERE state = 'queued'")
+        assert rows[0][0] == RESTART_ARTICLES  # nothing analysed yet: no worker ran
+        processes += [start_worker(postgres_url, tmp_path), start_bot(0)]
+
+        await until(store, RESTART_ARTICLES, seconds=120)
+        await stub.wait_for(
+            lambda: all(brief_calls(stub, n) for n in range(RESTART_ARTICLES)), seconds=60
+        )
+        await asyncio.sleep(2.0)  # a second telling, were there one, has time to arrive
+
+        told = {n: brief_calls(stub, n) for n in range(RESTART_ARTICLES)}
+        assert all(len(calls) == 1 for calls in told.values()), told
+        for n, calls in told.items():
+            chat = RESTART_CHATS[n % len(RESTART_CHATS)]
+            how = "sendMessage" if n + 1 in killed else "editMessageText"  # update ids from 1
+            assert calls == [f"{how} {chat}"], (n, calls)
+        rows = await store._fetch(
+            "SELECT count(*) FROM chat_articles WHERE delivered_at IS NULL"
+            " OR delivery_owner IS NOT NULL"
+        )
+        assert rows[0][0] == 0
+        assert [p.poll() for p in processes[1:]] == [None, None, None]
+    except BaseException:
+        show_logs(tmp_path)
+        raise
+    finally:
+        await asyncio.to_thread(stop, processes)
+        stub.close()
+        await store.close()
+
+
+async def test_a_slow_send_keeps_its_hold_and_no_other_bot_process_sends_it_too(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """An article whose bot process is gone ends; two bot processes look for chats to tell,
+    and Telegram takes longer to answer the send than a hold lasts. The process sending it
+    keeps holding the link while it waits, so the other does not send it as well."""
+    told: list[tuple[str, int]] = []
+    first = asyncio.Event()
+
+    class SlowTelegram:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def notify(self, chat_id: int, reply: Reply) -> None:
+            await asyncio.sleep(2.0)  # more than three holds of 0.6 s
+            told.append((self.name, chat_id))
+            first.set()
+
+    settings = Settings(
+        database=postgres_url,
+        model_cache=tmp_path / "m",
+        analysis="workers",
+        analysis_lease_s=0.6,
+    )
+    store = await PostgresStore.open(postgres_url, name_key=name_key)
+    try:  # stored by a bot process that died before it could follow the article
+        await store.add_article(5, None, NewArticle(text=article(1)))
+    finally:
+        await store.close()
+    async with (
+        open_service(settings, notifier=SlowTelegram("a")),
+        open_service(settings, notifier=SlowTelegram("b")),
+        open_service(settings, worker=True, use_model=False),
+    ):
+        await asyncio.wait_for(first.wait(), timeout=60)
+        await asyncio.sleep(3.0)  # a second send would be under way, and done, by now
+    assert [chat for _, chat in told] == [5]

@@ -116,6 +116,9 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
         raw.execute("ALTER TABLE articles DROP COLUMN lease_until")
         raw.execute("DROP TABLE briefings_sent")
         raw.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
+        raw.execute("DROP INDEX chat_articles_undelivered")
+        for column in ("delivery_owner", "delivery_until", "delivered_at"):
+            raw.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -173,15 +176,19 @@ async def test_stored_placeholder_stance_lines_become_the_flag(backend):
     await store.save_analysis(second.id, analysis_for(other))
     await store.close()
     placeholder = "[No stance line: Anna Keller is quoted once; see the quotes.]"
-    # the database as the release before the flag left it
+    # the database as the release before the flag left it (and before the delivery record)
+    await backend.execute("DROP INDEX chat_articles_undelivered")
+    for column in ("delivery_owner", "delivery_until", "delivered_at"):
+        await backend.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
     await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
     await backend.execute(
         f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
     )
+    flag = {"sqlite": 7, "postgresql": 3}[backend.name]  # the migration that brought the flag
     if backend.name == "sqlite":
-        await backend.execute(f"PRAGMA user_version = {backend.latest - 1}")
+        await backend.execute(f"PRAGMA user_version = {flag - 1}")
     else:
-        await backend.execute(f"DELETE FROM schema_migrations WHERE version = {backend.latest}")
+        await backend.execute(f"DELETE FROM schema_migrations WHERE version >= {flag}")
     upgraded = await backend.open()
     assert await upgraded.schema_version() == backend.latest
     kept = await upgraded.get_analysis(article.id)
@@ -442,3 +449,78 @@ async def test_a_days_briefing_is_claimed_once_across_processes_and_a_dead_claim
     finally:
         for b in bots:
             await b.close()
+
+
+async def test_each_chats_news_of_an_ended_article_is_claimed_by_one_bot_process(backend):
+    """Three bot processes (each its own connection) claim at once: every chat's link to an
+    ended article goes to exactly one of them, and a link is claimable only once its article
+    ended, while nobody holds it, and until it is delivered. A chat that deleted the article
+    has nothing to be told."""
+    setup = await backend.open()
+    ids = [
+        (await setup.add_article(1 + n % 3, None, NewArticle(text=f"{TEXT} {n}")))[0].id
+        for n in range(9)
+    ]
+    await setup.add_article(4, None, NewArticle(text=f"{TEXT} 0"))  # a second chat holds ids[0]
+    for article_id in ids[:7]:
+        await setup.save_analysis(article_id, analysis_for(TEXT))
+    await setup.mark_failed(ids[7], "the model broke")  # failed: an end, told like one
+    await setup.delete_article(3, ids[2])  # deleted by its chat: told to no one
+    # ids[8] is still queued: no end to tell yet
+    bots = [await backend.open() for _ in range(3)]
+    try:
+        claimed = await asyncio.gather(
+            *(b.claim_deliveries(f"bot{i}", 600, limit=3) for i, b in enumerate(bots))
+        )
+        assert sorted(len(c) for c in claimed) == [2, 3, 3]
+        links = [link for c in claimed for link in c]
+        expected = [(1 + n % 3, i) for n, i in enumerate(ids[:8]) if n != 2] + [(4, ids[0])]
+        assert sorted(links) == sorted(expected)
+        assert all(c == sorted(c, key=lambda link: (link[1], link[0])) for c in claimed)
+        assert await bots[0].claim_deliveries("bot0", 600, limit=10) == []  # all held
+
+        chat, article_id = claimed[1][0]
+        assert not await bots[0].mark_delivered(chat, article_id, "bot0")  # not its to mark
+        # bot1's send failed: given back, any process retries it once retry_s has passed
+        await bots[1].release_delivery(chat, article_id, "bot1", retry_s=0)
+        await asyncio.sleep(0.01)
+        assert await bots[2].claim_deliveries("bot2", 600, limit=10) == [(chat, article_id)]
+        assert not await bots[1].mark_delivered(chat, article_id, "bot1")  # bot2 holds it now
+        assert await bots[2].mark_delivered(chat, article_id, "bot2")
+        assert not await bots[2].mark_delivered(chat, article_id, "bot2")  # once
+        # bot0 dies holding its links: renewed no more, they run out and go to another
+        await bots[0].hold_deliveries("bot0", claimed[0], hold_s=0)
+        await asyncio.sleep(0.01)
+        assert await bots[1].claim_deliveries("bot1", 600, limit=10) == claimed[0]
+        # the one article that ends now is news; every other link is held or delivered
+        await setup.save_analysis(ids[8], analysis_for(TEXT))
+        assert await bots[1].claim_deliveries("bot1", 600, limit=10) == [(3, ids[8])]
+    finally:
+        for b in [setup, *bots]:
+            await b.close()
+
+
+async def test_a_link_held_by_the_process_showing_it_is_not_claimed_and_a_resend_is_new_news(
+    backend,
+):
+    """The process whose reply waits in place holds the chat's link from the moment the
+    article is stored, so no other process tells the chat too; renewing the hold keeps it.
+    The same article sent again later counts as news again, held by the process that took it."""
+    shown = await backend.open()
+    other = await backend.open()
+    try:
+        article, _ = await shown.add_article(5, None, NewArticle(text=TEXT), holder="a", hold_s=600)
+        await shown.save_analysis(article.id, analysis_for(TEXT))
+        assert await other.claim_deliveries("b", 600, limit=10) == []
+        await shown.hold_deliveries("a", [(5, article.id)], hold_s=600)
+        assert await other.claim_deliveries("b", 600, limit=10) == []
+        assert await shown.mark_delivered(5, article.id, "a")
+        again, linked = await other.add_article(
+            5, None, NewArticle(text=TEXT), holder="b", hold_s=0
+        )
+        assert (again.id, linked) == (article.id, False)
+        await asyncio.sleep(0.01)
+        assert await shown.claim_deliveries("a", 600, limit=10) == [(5, article.id)]
+    finally:
+        await shown.close()
+        await other.close()

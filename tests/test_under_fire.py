@@ -305,6 +305,87 @@ async def test_article_queued_at_a_crash_is_briefed_to_its_chats_after_restart(
     assert all("Who said what" in reply.plain() for _, reply in told)
 
 
+async def test_a_brief_finished_just_before_a_crash_is_told_once_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    """The process analysed the article and died before its chats were told (the article is
+    done, nobody told): the next start tells each chat once, and the start after that
+    tells no one again."""
+    config = settings_for(tmp_path)
+    store = await SqliteStore.open(config.database, name_key=name_key)
+    article, _ = await store.add_article(CHAT.chat_id, None, NewArticle(text=demo("02_ceasefire")))
+    await store.add_article(OTHER.chat_id, None, NewArticle(text=demo("02_ceasefire")))
+    await store.save_analysis(article.id, Analysis(title="Ceasefire talks"))
+    failed, _ = await store.add_article(OTHER.chat_id, None, NewArticle(text=demo("03_energy")))
+    await store.mark_failed(failed.id, "the model broke")
+    await store.close()
+    inbox = Inbox()
+    async with open_service(config, use_model=False, notifier=inbox):
+        told = [await asyncio.wait_for(inbox.got.get(), timeout=30) for _ in range(3)]
+    told.sort(key=lambda got: (got[0], "Sorry" in got[1].plain()))
+    assert [chat for chat, _ in told] == [OTHER.chat_id, OTHER.chat_id, CHAT.chat_id]
+    assert all("Ceasefire talks" in told[i][1].plain() for i in (0, 2))
+    assert "Sorry: the analysis failed." in told[1][1].plain()  # a failure is news too, once
+    async with open_service(config, use_model=False, notifier=inbox):
+        await asyncio.sleep(1.5)  # a look for news, were there any
+    assert inbox.got.empty()
+
+
+async def test_a_brief_the_reply_could_not_show_in_place_is_sent_as_a_new_message(
+    tmp_path: Path,
+) -> None:
+    """The skin got the brief but could not show it (the edit of the placeholder failed, so
+    it never asked for more): the chat is told as a new message instead, once."""
+    inbox = Inbox()
+    async with open_service(settings_for(tmp_path), use_model=False, notifier=inbox) as svc:
+        (response,) = await svc.handle(CHAT, demo("02_ceasefire"))
+        assert response.updates is not None
+        updates = aiter(response.updates)
+        await asyncio.wait_for(anext(updates), timeout=60)  # the positions, shown
+        unshown = await asyncio.wait_for(anext(updates), timeout=60)  # the end, not shown
+        await updates.aclose()  # type: ignore[attr-defined]  # the skin's show raised
+        chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
+        await asyncio.sleep(1.5)  # a second telling, were there one
+    assert inbox.got.empty()
+    assert (
+        chat == CHAT.chat_id
+        and "Who said what" in unshown.plain()
+        and "Who said what" in reply.plain()
+    )
+
+
+class DownInbox(Inbox):
+    """Telegram down for the first `down` sends: each raises, as the skin's notifier does."""
+
+    def __init__(self, down: int) -> None:
+        super().__init__()
+        self.down = down
+
+    async def notify(self, chat_id: int, reply: Reply) -> None:
+        if self.down:
+            self.down -= 1
+            raise ConnectionError("Telegram is down")
+        await super().notify(chat_id, reply)
+
+
+async def test_a_brief_that_could_not_be_sent_is_sent_later_and_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article queued across a restart ends while Telegram is down: the chat is not told
+    then, nor forgotten; it is told once Telegram answers again."""
+    monkeypatch.setattr("bot.service.deliveries.RETRY_S", 0.2)
+    config = settings_for(tmp_path)
+    store = await SqliteStore.open(config.database, name_key=name_key)
+    await store.add_article(CHAT.chat_id, None, NewArticle(text=demo("02_ceasefire")))
+    await store.close()
+    inbox = DownInbox(down=2)
+    async with open_service(config, use_model=False, notifier=inbox):
+        chat, reply = await asyncio.wait_for(inbox.got.get(), timeout=30)
+        await asyncio.sleep(1.5)  # a second send, were there one
+    assert inbox.down == 0 and inbox.got.empty()
+    assert chat == CHAT.chat_id and "Who said what" in reply.plain()
+
+
 async def test_full_disk_during_the_save_is_retried_and_the_chat_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,17 +250,15 @@ class LocalAnalyzer:
 
 @dataclass
 class Progress:
-    """'positions' comes first and more may follow; every other stage is the last one."""
+    """'positions' comes first and more may follow; every other stage is the last one.
+
+    `ended`: False for a failure that is not the article's end (the database refused the
+    save; the article is tried again, and its end told to the chat as a new message)."""
 
     stage: Literal["positions", "done", "failed", "deleted", "stopped"]
     analysis: Analysis | None = None
     error: str | None = None
-
-
-# Told, for an article that ended with no one watching it (it was queued when the bot
-# stopped or crashed, and analysed after the restart): the user's placeholder is gone with
-# the old process, so the chats holding the article are told afresh.
-Unwatched = Callable[[int, Progress], Coroutine[Any, Any, None]]
+    ended: bool = True
 
 
 def worker_name() -> str:
@@ -298,7 +296,6 @@ class AnalysisQueue:
         self._worker: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self.on_unwatched: Unwatched | None = None
 
     @property
     def waiting(self) -> int:
@@ -369,17 +366,11 @@ class AnalysisQueue:
 
         return follow()
 
-    def _publish(self, article_id: int, event: Progress, *, unwatched: bool = True) -> None:
-        """`unwatched=False`: the article had watchers when the news was looked up, and any
-        gone since heard its end already; telling the chats afresh would show the brief
-        twice."""
-        watchers = self._watchers.get(article_id, [])
-        for watcher in watchers:
+    def _publish(self, article_id: int, event: Progress) -> None:
+        """Only to this process's watchers: the chats of an article no one here watches are
+        told by `bot.service.deliveries`, from the database."""
+        for watcher in self._watchers.get(article_id, []):
             watcher.put_nowait(event)
-        if not watchers and unwatched and event.stage in ("done", "failed") and self.on_unwatched:
-            # a task of its own: telling the chats must not hold up the next article
-            task = asyncio.create_task(self.on_unwatched(article_id, event))
-            task.add_done_callback(_report)
 
     async def _next(self) -> int:
         while True:
@@ -407,30 +398,23 @@ class AnalysisQueue:
                 if article_id in self._pending:  # analysed here: it tells them itself
                     continue
                 try:
-                    await self._settled_elsewhere(article_id, watched=True)
+                    await self._settled_elsewhere(article_id)
                 except StorageError:
                     log.warning("could not look at article %s; looking again", article_id)
 
-    async def _settled_elsewhere(self, article_id: int, *, watched: bool = False) -> None:
-        """The watchers hear the end of an article this process could not claim.
-
-        `watched`: looked up for this process's watchers (`_watch`). A watcher that heard the
-        end in the previous round may leave while this lookup awaits the database; the end
-        must not then go to the chats as a new message (two bot processes showed one brief
-        twice that way)."""
+    async def _settled_elsewhere(self, article_id: int) -> None:
+        """The watchers hear the end of an article this process could not claim."""
         article = await self._store.get_article_any(article_id)
-        tell = not watched
         if article is None:
-            self._publish(article_id, Progress(stage="deleted"), unwatched=tell)
+            self._publish(article_id, Progress(stage="deleted"))
         elif article.state == "done":
             analysis = await self._store.get_analysis(article_id)
-            self._publish(article_id, Progress(stage="done", analysis=analysis), unwatched=tell)
+            self._publish(article_id, Progress(stage="done", analysis=analysis))
         elif article.state == "failed":
             analysis = await self._store.get_analysis(article_id)
             self._publish(
                 article_id,
                 Progress(stage="failed", analysis=analysis, error="the analysis failed"),
-                unwatched=tell,
             )
         # still queued or leased to a live worker: its end comes later
 
@@ -503,6 +487,7 @@ class AnalysisQueue:
             Progress(
                 stage="failed",
                 error="the database could not store the analysis; I'll try again and tell you",
+                ended=False,
             ),
         )
         await asyncio.sleep(STORAGE_RETRY_S)
@@ -563,8 +548,3 @@ class AnalysisQueue:
             return
         await self._store.save_analysis(article_id, finished)
         self._publish(article_id, Progress(stage="done", analysis=finished))
-
-
-def _report(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("telling the chats of a finished article failed", exc_info=task.exception())

@@ -18,6 +18,7 @@ from weakref import WeakValueDictionary
 from bot.service import submissions, subscriptions
 from bot.service.analysis import AnalysisQueue
 from bot.service.commands import COMMANDS, ChatRef, Command, by_name
+from bot.service.deliveries import Deliveries
 from bot.service.limits import PRIVATE, SubmissionLimiter
 from bot.service.ports import Analyzer, Extractor, Fetcher, Notifier, Scheduler
 from bot.service.replies import Reply, Response
@@ -33,6 +34,7 @@ class ChatService:
         store: Store,
         analyzer: Analyzer,
         queue: AnalysisQueue,
+        deliveries: Deliveries,
         *,
         fetcher: Fetcher | None = None,
         extractor: Extractor | None = None,
@@ -52,7 +54,7 @@ class ChatService:
         self.extractor = extractor
         self.scheduler = scheduler
         self.notifier = notifier
-        queue.on_unwatched = partial(submissions.tell_chats, self)
+        self.deliveries = deliveries
         self.limiter = SubmissionLimiter(submissions_per_hour)
         self.commands: dict[str, Command] = by_name(COMMANDS)
         self._allowed = allowed_user_ids or set()
@@ -68,10 +70,17 @@ class ChatService:
             lock = self._reading[user_id] = asyncio.Lock()
         return lock
 
+    async def start(self) -> None:
+        await self.queue.start()
+        tell = partial(submissions.tell_chat, self) if self.notifier is not None else None
+        await self.deliveries.start(tell)
+
     async def stop(self) -> None:
         """Stop analysing: every reply still waiting on an article is told it stays queued,
-        so a skin's shutdown (which waits for its handlers) is not held by the model."""
+        so a skin's shutdown (which waits for its handlers) is not held by the model; the
+        news of those articles goes back to the database for the next process to tell."""
         await self.queue.stop()
+        await self.deliveries.stop()
 
     # entry points -----------------------------------------------------------------------
 

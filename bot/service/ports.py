@@ -70,7 +70,9 @@ class Scheduler(Protocol):
 
 class Notifier(Protocol):
     """Sends a chat a message it did not ask for just now: the reply to an article that was
-    queued when the bot stopped, analysed after the restart."""
+    queued when the bot stopped, analysed after the restart. Raises when the message could
+    not go out now (it is sent again later); returns once it went, or when the chat can
+    never be sent it (it blocked the bot)."""
 
     async def notify(self, chat_id: int, reply: Reply) -> None: ...
 

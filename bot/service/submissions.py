@@ -144,9 +144,15 @@ async def _submit(service: ChatService, chat: ChatRef, new: NewArticle) -> Respo
 
 async def _store(service: ChatService, chat: ChatRef, new: NewArticle) -> Response:
     """Store and queue an article whose submission was already counted."""
-    article, _ = await service.store.add_article(chat.chat_id, chat.user_id, new)
+    deliveries = service.deliveries
+    # held for this process from the start: no other process tells the chat meanwhile
+    article, _ = await service.store.add_article(
+        chat.chat_id, chat.user_id, new, holder=deliveries.owner, hold_s=deliveries.hold_s
+    )
+    deliveries.showing(chat.chat_id, article.id)
     if article.state == "done":
         analysis = await service.store.get_analysis(article.id)
+        await deliveries.shown(chat.chat_id, article.id, told=True)  # the answer is the brief
         return Response(views.article_view(article, analysis))
     accepted, progress = service.queue.submit(article.id)
     ahead = service.queue.waiting
@@ -159,47 +165,57 @@ async def _store(service: ChatService, chat: ChatRef, new: NewArticle) -> Respon
         note = (
             f"Stored as #{article.id}. I'm very busy; it will be analysed as soon as there is room."
         )
-    return Response(Reply.say(note), updates=_follow(service, article, progress))
+    return Response(Reply.say(note), updates=_follow(service, chat, article, progress))
 
 
 async def _follow(
-    service: ChatService, article: ArticleRecord, progress: AsyncIterator[Progress]
+    service: ChatService, chat: ChatRef, article: ArticleRecord, progress: AsyncIterator[Progress]
 ) -> AsyncIterator[Reply]:
-    async for event in progress:
-        if event.stage == "positions":
-            yield views.article_view(article, event.analysis, pending=True)
-        elif event.stage == "done":
-            yield views.article_view(article, event.analysis)
-        elif event.stage == "deleted":
-            yield Reply.say(f"#{article.id} was deleted before I finished reading it.")
-        elif event.stage == "stopped":
-            yield Reply.say(
-                f"Stored as #{article.id}. I'm restarting; it stays in line and I'll read it"
-                f" when I'm back (/summary {article.id})."
-            )
-        else:
-            yield await _failed(service, article, event)
+    """The reply in place, and the delivery record: the chat was told how the article ended
+    only once the skin asks for more after showing the last reply (an exception in the skin
+    leaves the generator there, and the news goes to the chat as a new message later)."""
+    told = False
+    try:
+        async for event in progress:
+            yield await _view(service, article, event)
+            told = event.ended and event.stage in ("done", "failed")
+    finally:
+        await service.deliveries.shown(chat.chat_id, article.id, told=told)
 
 
-async def _failed(service: ChatService, article: ArticleRecord, event: Progress) -> Reply:
+async def _view(service: ChatService, article: ArticleRecord, event: Progress) -> Reply:
+    if event.stage == "positions":
+        return views.article_view(article, event.analysis, pending=True)
+    if event.stage == "done":
+        return views.article_view(article, event.analysis)
+    if event.stage == "deleted":
+        return Reply.say(f"#{article.id} was deleted before I finished reading it.")
+    if event.stage == "stopped":
+        return Reply.say(
+            f"Stored as #{article.id}. I'm restarting; it stays in line and I'll read it"
+            f" when I'm back (/summary {article.id})."
+        )
+    return await _failed(service, article, event.error)
+
+
+async def _failed(service: ChatService, article: ArticleRecord, error: str | None) -> Reply:
     stored = await service.store.get_analysis(article.id)
     reply = views.article_view(article, stored)
-    reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {event.error}."))
+    reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {error}."))
     return reply
 
 
-async def tell_chats(service: ChatService, article_id: int, event: Progress) -> None:
-    """An article finished with no one watching (queued across a restart, or retried after
-    the database refused it): each chat holding it gets the article's reply as a new message."""
-    if service.notifier is None:
+async def tell_chat(service: ChatService, chat_id: int, article_id: int) -> None:
+    """How an article ended, as a new message to a chat whose reply is not showing it (the
+    article was queued across a restart, taken by another bot process, or retried after the
+    database refused it): `bot.service.deliveries` calls this once per chat."""
+    assert service.notifier is not None, "deliveries are only swept where chats can be told"
+    article = await service.store.get_article(chat_id, article_id)
+    if article is None:  # the chat deleted it meanwhile: nothing to tell
         return
-    for chat_id in await service.store.chats_with(article_id):
-        article = await service.store.get_article(chat_id, article_id)
-        if article is None:
-            continue
-        if event.stage == "done":
-            reply = views.article_view(article, event.analysis)
-        else:
-            reply = await _failed(service, article, event)
-        reply.blocks.insert(1, Block(kind="note", text="the analysis you were waiting for"))
-        await service.notifier.notify(chat_id, reply)
+    if article.state == "done":
+        reply = views.article_view(article, await service.store.get_analysis(article_id))
+    else:
+        reply = await _failed(service, article, "the analysis failed")
+    reply.blocks.insert(1, Block(kind="note", text="the analysis you were waiting for"))
+    await service.notifier.notify(chat_id, reply)

@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.service import ChatRef, ChatService, Reply, Response
@@ -161,9 +161,11 @@ class ChatNotifier:
         self._bot = bot
 
     async def notify(self, chat_id: int, reply: Reply) -> None:
+        """Telegram down or slow (a network error, a 5xx past the retries) raises: the chat is
+        told later. A chat that refuses the message for good does not."""
         try:
             await LiveMessage(self._bot, chat_id).show(reply)
-        except TelegramError as exc:  # blocked, or the chat is gone: the analysis stays stored
+        except (Forbidden, BadRequest) as exc:  # blocked, or the chat is gone: nothing to retry
             log.info("could not tell chat %s its analysis is ready: %s", chat_id, exc)
 
 
