@@ -5,6 +5,7 @@
     .venv/bin/python bench/model.py --no-batch           # compare: prompts one by one
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
+    .venv/bin/python bench/model.py --lookup             # compare: drafts from the prompt
     .venv/bin/python bench/model.py --verdict            # compare: with the model's yes/no verdicts
     .venv/bin/python bench/model.py --show               # also print each summary and stance line
     .venv/bin/python bench/model.py --llama-cpp          # and the same prompts through llama.cpp
@@ -75,6 +76,7 @@ class Recorder:
 
     def reset(self) -> None:
         self.retries = self.prompt_tokens = self.new_tokens = self.steps = 0
+        self.drafted = self.accepted = 0  # prompt-lookup draft tokens fed, and taken
         self.prefill_s = self.decode_s = 0.0
         self.retried: list[str] = []
         self.verdicts = self.verdict_tokens = 0  # yes/no questions, and the tokens they read
@@ -130,6 +132,8 @@ class Recorder:
         self.prompt_tokens += s.prompt_tokens
         self.new_tokens += s.new_tokens
         self.steps += s.steps
+        self.drafted += s.drafted
+        self.accepted += s.accepted
         self.prefill_s += s.prefill_s
         self.decode_s += s.decode_s
         return out
@@ -149,6 +153,12 @@ def main() -> None:
     )
     p.add_argument(
         "--verdict", action="store_true", help="compare: with yes/no verdicts from the model"
+    )
+    p.add_argument("--lookup", action="store_true", help="compare: prompt-lookup drafts")
+    p.add_argument(
+        "--pass-cost",
+        action="store_true",
+        help="only: seconds of one decode pass at one row by tokens fed (what a draft costs)",
     )
     p.add_argument(
         "--llama-cpp",
@@ -182,10 +192,15 @@ def main() -> None:
         f"model {backend.name}  load {load_s:.1f} s  RSS {rss_now():.2f} GiB  "
         f"peak RSS {rss_peak():.2f} GiB"
     )
+    if args.pass_cost:
+        print_pass_cost(backend, paths[0].read_text(encoding="utf-8"))
+        return
     if args.no_batch:
         backend.max_batch = 1
     if args.no_prompt_cache:
         backend.reuse_prompts = False
+    if args.lookup:
+        backend.lookup = True
     if args.full_article:
         summary_module.event_source = lambda text: text
     gen = Recorder(backend)
@@ -211,12 +226,15 @@ def main() -> None:
             "prefill_tps": gen.prompt_tokens / max(gen.prefill_s, 1e-9),
             "decode_tps": gen.new_tokens / max(gen.decode_s, 1e-9),
             "verdict_ms": 1000 * gen.verdict_s / max(gen.verdicts, 1),
+            "taken": gen.accepted / max(gen.drafted, 1),
+            "per_step": gen.new_tokens / max(gen.steps, 1),
         }
         rows.append(row)
         print(
             f"{path.name[:12]} {article_tokens:5d} tok | {len(positions)} speakers | prefill "
             f"{gen.prompt_tokens} tok {gen.prefill_s:.1f} s | {gen.new_tokens} new tok in "
-            f"{gen.steps} steps {gen.decode_s:.1f} s | {gen.retries} retries | {gen.verdicts} "
+            f"{gen.steps} steps {gen.decode_s:.1f} s | drafts {gen.accepted}/{gen.drafted} taken "
+            f"| {gen.retries} retries | {gen.verdicts} "
             f"verdicts {gen.verdict_tokens} tok {gen.verdict_s:.1f} s | summary "
             f"fallback={summary.fallback} | {model_lines}/{len(positions)} model stance lines "
             f"| brief {brief_s:5.1f} s",
@@ -246,13 +264,40 @@ def main() -> None:
         print(
             f"MEDIAN over {len(rows)}: brief {med['brief_s']:.1f} s  prefill "
             f"{med['prefill_tps']:.0f} tok/s  decode {med['decode_tps']:.1f} tok/s (batched rows "
-            f"counted)  verdict {med['verdict_ms']:.0f} ms each  peak RSS {rss_peak():.2f} GiB"
+            f"counted)  verdict {med['verdict_ms']:.0f} ms each  drafts taken "
+            f"{100 * med['taken']:.0f}%  new tokens per step {med['per_step']:.2f}  "
+            f"peak RSS {rss_peak():.2f} GiB"
         )
     if llama is not None:
         ours_loaded["peak_rss_gib"] = rss_peak()
         print_side_by_side(ours_loaded, llama, one_row, side)
         llama.close()
     print(load_average())
+
+
+def print_pass_cost(backend: TransformersGenerator, text: str, repeats: int = 3) -> None:
+    """One row after a prompt of the article, a pass feeding 1, 2, 4 ... 16 tokens (a last
+    token and its draft), each timed `repeats` times in turn; the median. A draft pays only
+    while a pass costs less than the tokens it is expected to save."""
+    import torch
+
+    ids = backend.tokenizer(text, add_special_tokens=False)["input_ids"][:512]
+    widths = [1, 2, 4, 8, 12, 16]
+    times: dict[int, list[float]] = {w: [] for w in widths}
+    with torch.inference_mode():
+        feed, mask, cache = backend._assemble([ids], [(0, None)])
+        backend._forward(feed, mask, cache)
+        for _ in range(repeats):
+            for width in widths:  # in turn, so a change of host load falls on all widths
+                grown = torch.cat([mask, mask.new_ones((1, width))], dim=1)
+                started = time.perf_counter()
+                backend._forward(feed.new_tensor([ids[-width:]]), grown, cache, keep=width)
+                times[width].append(time.perf_counter() - started)
+                for layer in cache.layers:
+                    layer.crop(-width)
+    for width in widths:
+        cost = statistics.median(times[width])
+        print(f"pass at one row, {width:2d} tokens fed: {1000 * cost:6.0f} ms  ({load_average()})")
 
 
 def load_average() -> str:
