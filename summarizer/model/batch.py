@@ -2,8 +2,9 @@
 
 A row carries what is decided per answer, never per batch (as text-generation-inference's
 `StoppingCriteria` and `NextTokenChooser` do): its token limit, its completion test, its
-follow-up, and the token sequences it may not write (`avoid`) or begin with
-(`avoid_first`). The generator (`transformers_backend`) asks each row after every step.
+follow-up, the token sequences it may not write (`avoid`) or begin with (`avoid_first`),
+and where its drafts come from (`prompt_lookup`). The generator (`transformers_backend`)
+asks each row after every step.
 Also here: how a batch's kept prompt parts are stacked and its positions counted.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from summarizer.model.base import Completion, FollowUp
 from summarizer.model.prompt_cache import StoredPrompt
+from summarizer.model.prompt_lookup import PromptLookup
 
 if TYPE_CHECKING:  # torch loads lazily
     import torch
@@ -59,7 +61,8 @@ class Opening:
 class Row:
     """One row of a decoding batch: its limit, its completion test, its follow-up, the
     phrases its answers may not begin with, the token sequences they may not write after a
-    space, and the opening and tokens of the answer under way."""
+    space, the opening and tokens of the answer under way, and (when drafting) its prompt
+    and tokens indexed for drafts."""
 
     limit: int
     complete: Completion | None
@@ -68,11 +71,23 @@ class Row:
     banned: list[list[int]] = field(default_factory=list)
     opening: Opening = field(default_factory=Opening)
     tokens: list[int] = field(default_factory=list)
+    lookup: PromptLookup | None = None
 
-    def start(self, opening: Opening) -> Row:
-        """Begin an answer (the first, or a follow-up's) with `opening`."""
+    def start(self, opening: Opening, prompt: Sequence[int] | None = None) -> Row:
+        """Begin an answer (the first, or a follow-up's) with `opening`; with its `prompt`,
+        the answer's next tokens are drafted from it."""
         self.opening, self.tokens = opening, []
+        self.lookup = PromptLookup(prompt) if prompt is not None else None
         return self
+
+    def add(self, token: int) -> None:
+        self.tokens.append(token)
+        if self.lookup is not None:
+            self.lookup.add(token)
+
+    def draft(self, room: int) -> list[int]:
+        """Tokens this row's answer likely goes on with (`prompt_lookup`), at most `room`."""
+        return self.lookup.draft(room) if self.lookup is not None else []
 
     def banned_next(self) -> list[int]:
         """The tokens that would complete a banned sequence here. An anchored sequence can

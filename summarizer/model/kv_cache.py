@@ -46,6 +46,14 @@ class RoomyLayer(DynamicLayer):
         self._view = self.keys
         return self.keys, self.values
 
+    def crop(self, tokens_to_remove: int) -> None:
+        """Drop the last tokens (draft tokens no row took) and keep the room: the next
+        step writes over them instead of copying the layer into a new buffer."""
+        ours = self.keys is self._view
+        super().crop(tokens_to_remove)
+        if ours:
+            self._view = self.keys
+
     @staticmethod
     def _grow(
         old: torch.Tensor | None, new: torch.Tensor, filled: int, needed: int

@@ -38,6 +38,7 @@ from summarizer.model.batch import (
 )
 from summarizer.model.chat_template import fit, render
 from summarizer.model.prompt_cache import PromptCache, StoredPrompt
+from summarizer.model.prompt_lookup import draft_room
 
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
 # room for every prompt of a long article's brief until its last retry has been read.
@@ -55,6 +56,8 @@ class GenerationStats:
     decode_s: float = 0.0
     batches: list[int] = field(default_factory=list)
     follow_ups: int = 0  # rows that joined a running batch (retries)
+    drafted: int = 0  # draft tokens fed (prompt lookup)
+    accepted: int = 0  # of those, the ones greedy decoding chose too
 
 
 class TransformersGenerator:
@@ -66,6 +69,7 @@ class TransformersGenerator:
         self.name = name
         self.max_batch = max_batch
         self.reuse_prompts = True
+        self.lookup = False  # drafts from the prompt (`prompt_lookup`: why off)
         self.prompts = PromptCache(PROMPT_CACHE_TOKENS)
         self.last_stats = GenerationStats()
         self._lock = threading.RLock()  # re-entrant: a follow-up may ask `judge`
@@ -116,7 +120,10 @@ class TransformersGenerator:
                     [
                         Row(
                             limits[i], tests[i], nexts[i], firsts[i], self._banned(phrases[i])
-                        ).start(self._opening(conversations[i], prompts[i][0], firsts[i]))
+                        ).start(
+                            self._opening(conversations[i], prompts[i][0], firsts[i]),
+                            prompts[i][0] if self.lookup else None,
+                        )
                         for i in group
                     ],
                     stats,
@@ -273,19 +280,21 @@ class TransformersGenerator:
         device = self.model.device
         return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
 
-    def _forward(self, feed, mask, cache, positions=None):
-        """One pass over `feed`, extending `cache`; the logits of each row's last token.
-        Positions count each row's real tokens, so pads never shift them."""
+    def _forward(self, feed, mask, cache, positions=None, keep: int = 0):
+        """One pass over `feed`, extending `cache`; the logits of each row's last token, or
+        with `keep`, of its last `keep` tokens (a draft's). Positions count each row's real
+        tokens, so pads never shift them."""
         if positions is None:
             positions = real_positions(mask)[:, -feed.shape[1] :]
-        return self.model(
+        logits = self.model(
             input_ids=feed,
             attention_mask=mask,
             position_ids=positions,
             past_key_values=cache,
             use_cache=True,
-            logits_to_keep=1,
-        ).logits[:, -1]
+            logits_to_keep=keep or 1,
+        ).logits
+        return logits[:, -keep:] if keep else logits[:, -1]
 
     def _text(self, row: Row) -> str:
         """The answer so far, its opening included."""
@@ -305,46 +314,57 @@ class TransformersGenerator:
         the rest would be cut away. `model.generate` computes every row until the longest is
         done; here a row that has said what will be kept stops costing anything. A row's
         follow-up (a retry) joins the batch at the next step, so it decodes alongside the
-        rows still running instead of in a pass of its own after them."""
+        rows still running instead of in a pass of its own after them.
+
+        With `lookup`, each row feeds its last token and a draft of the next few from its
+        prompt (`prompt_lookup`); one pass scores them all, and the row takes its greedy
+        choices in order while they agree with the draft (`_take`). A draft token not taken
+        stays in the cache until the batch's longest taken run ends, hidden by the mask."""
         import torch
 
-        ends = self._end_tokens()
         started, first, joining_s = time.perf_counter(), None, 0.0
         feed, mask, cache = self._assemble(prompts, hits)
         positions = real_positions(mask)[:, -feed.shape[1] :]
         active = list(range(len(rows)))  # batch row -> index into the group
+        drafts: list[list[int]] = [[] for _ in rows]  # the first pass reads the prompts
+        width = 1  # tokens scored per row: the last fed and its draft
         answers = [""] * len(rows)
         while active:
             if self._interrupt.is_set():
                 raise GenerationInterrupted("generation interrupted")
-            logits = self._forward(feed, mask, cache, positions)
+            logits = self._forward(feed, mask, cache, positions, keep=width)
             if first is None:
                 first = time.perf_counter()
-            stats.new_tokens += len(active)
             stats.steps += 1
+            keep, joining, fed = [], [], []
             for b, r in enumerate(active):
-                logits[b, rows[r].banned_next()] = float("-inf")
-            keep, joining = [], []
-            for b, token in enumerate(logits.argmax(-1).tolist()):
-                row = rows[active[b]]
-                if token not in ends:
-                    row.tokens.append(token)
-                    if len(row.tokens) < row.limit and not self._complete(row):
-                        keep.append(b)
-                        continue
+                row, draft = rows[r], drafts[b]
+                taken, done = self._take(row, logits[b], draft, stats)
+                stats.drafted += len(draft)
+                stats.accepted += taken
+                fed.append(1 + taken)  # the last token and the draft tokens taken
+                if not done:
+                    keep.append(b)
+                    continue
                 answer = self._text(row)
-                answers[active[b]] = answer
+                answers[r] = answer
                 then = row.follow_up(answer) if row.follow_up is not None else None
                 if then is not None:
                     ids, message_ends = self._prompt(then)
-                    row.start(self._opening(then, ids, row.firsts))
-                    joining.append((active[b], (ids, message_ends)))
-            after = positions[:, -1] + 1  # each kept row's next position
+                    row.start(self._opening(then, ids, row.firsts), ids if self.lookup else None)
+                    joining.append((r, (ids, message_ends)))
+            if width > 1:  # each row's next position follows what it fed and took
+                after = positions[:, 0] + torch.tensor(fed, device=mask.device)
+            else:
+                after = positions[:, -1] + 1
             if len(keep) < len(active):
                 index = torch.tensor(keep, dtype=torch.long, device=mask.device)
                 cache.batch_select_indices(index)
                 mask, after = mask[index], after[index]
                 active = [active[b] for b in keep]
+                fed = [fed[b] for b in keep]
+            if width > 1:
+                mask = self._drop_untaken(cache, mask, fed, width)
             last = [rows[r].tokens[-1] for r in active]
             for r, (ids, message_ends) in joining:
                 joined = time.perf_counter()
@@ -352,13 +372,64 @@ class TransformersGenerator:
                 joining_s += time.perf_counter() - joined
                 active.append(r)
                 last.append(ids[-1])  # the prompt's last token is fed with the next step
-            feed = torch.tensor([[t] for t in last], dtype=torch.long, device=mask.device)
-            positions = after[:, None]
-            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
+            room = draft_room(len(active))
+            drafts = [rows[r].draft(room) for r in active]
+            width = 1 + max((len(d) for d in drafts), default=0)
+            pad = self.tokenizer.pad_token_id
+            feed = torch.tensor(
+                [[t, *d] + [pad] * (width - 1 - len(d)) for t, d in zip(last, drafts, strict=True)],
+                dtype=torch.long,
+                device=mask.device,
+            )
+            positions = after[:, None] + torch.arange(width, device=mask.device)
+            fresh = [[1] * (1 + len(d)) + [0] * (width - 1 - len(d)) for d in drafts]
+            mask = torch.cat([mask, mask.new_tensor(fresh).reshape(len(active), width)], dim=1)
         end = time.perf_counter()
         stats.prefill_s += (first or end) - started + joining_s
         stats.decode_s += end - (first or end) - joining_s
         return answers
+
+    def _take(self, row: Row, logits, draft: list[int], stats) -> tuple[int, bool]:
+        """Greedy decoding's choices for `row` from one pass's scores, in order: the next
+        token after the row's last, then after each draft token that matched its choice.
+        Each choice is made exactly as a one-token step would make it (banned tokens,
+        end of turn, limit, completion test), so the answer cannot differ from plain greedy
+        decoding. Returns how many draft tokens were taken, and whether the row is done."""
+        ends = self._end_tokens()
+        for j in range(len(draft) + 1):
+            scores = logits[j]
+            banned = row.banned_next()
+            if banned:
+                scores[banned] = float("-inf")
+            token = int(scores.argmax())
+            stats.new_tokens += 1
+            if token in ends:
+                return j, True
+            row.add(token)
+            if len(row.tokens) >= row.limit or self._complete(row):
+                return j, True
+            if j == len(draft) or token != draft[j]:
+                return j, False
+        raise AssertionError("unreachable: the loop returns at its last position")
+
+    @staticmethod
+    def _drop_untaken(cache, mask, fed: list[int], width: int):
+        """After a pass with drafts: hide each row's draft tokens not taken, and drop the
+        cache positions no row took (the room of the cache's buffers is kept)."""
+        import torch
+
+        depth = mask.shape[1]
+        hide = torch.tensor(fed, device=mask.device)[:, None] <= torch.arange(
+            width, device=mask.device
+        )
+        mask = mask.clone()
+        mask[:, depth - width :] = mask[:, depth - width :].masked_fill(hide, 0)
+        spare = width - max(fed, default=width)
+        if spare:
+            for layer in cache.layers:
+                layer.crop(-spare)
+            mask = mask[:, : depth - spare]
+        return mask
 
     def _join(self, ids, ends, cache, mask, after, stats):
         """Read a follow-up prompt alone, from its longest kept part up to its last token
