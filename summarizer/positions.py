@@ -54,8 +54,9 @@ _PREP_BEFORE = re.compile(
     r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
-# "’s top foreign policy aide ", " campaign spokesman ": a title between two names.
-_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
+# "’s top foreign policy aide ", " campaign spokesman ": a title between two names; empty
+# where the second name's mention already begins with its title ('Obama adviser David Axelrod').
+_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -431,6 +432,9 @@ class _Resolver:
                     # employer; with no name given, the parse labels the spokeswoman.
                     person = self._appositive_name(m)
                     return _Attr(person) if person is not None else _Attr(None, blocked=True)
+                person = self._parsed_person_after(vm.start(), m, q)
+                if person is not None:
+                    return _Attr(person)
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
@@ -566,6 +570,24 @@ class _Resolver:
         if title and any(w.lower() in ROLE_HEADS for w in words):
             return nxt
         return m
+
+    def _parsed_person_after(self, verb_start: int, m: Mention, q: Quote) -> int | None:
+        """'said another Twitter user, Johanna Bayer', 'said Senate Minority Whip Dick Durbin':
+        the first name after an inverted verb is often the employer, the boss or the platform
+        of the one who speaks, with title words no list can hold between them. The parser
+        makes the person the verb's subject; a person it names later in the same clause wins
+        over the nearer name."""
+        k = self.token_at.get(verb_start)
+        if k is None:
+            return None
+        ent = self._subject(k, (q.outer_start, q.outer_end))
+        if ent is None or ent == m.entity or self.idx.entity(ent).kind != "person":
+            return None
+        _, s_b = self.sentence_of(m.start)
+        named = any(
+            n.entity == ent and m.end <= n.start < min(s_b, m.end + 80) for n in self.idx.mentions
+        )
+        return ent if named else None
 
     def _appositive_name(self, m: Mention) -> int | None:
         """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""

@@ -341,6 +341,45 @@ def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speak
     ("text", "speaker"),
     [
         (
+            "Governor Ray Holt opened the pier on Monday. “The ferry will be late all winter,” "
+            "said former Holt adviser Dana Whitlow.",
+            "Dana Whitlow",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “Another broken promise,” tweeted Holt "
+            "spokesman Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “Nobody told us about the closure,” "
+            "said another Twitter user, Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "“I do not know what it is going to take,” said Senate Majority Whip Carl Brenner "
+            "(R-Ohio) in an interview.",
+            "Carl Brenner",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “We are counting every ballot as it "
+            "comes in,” said Holt’s deputy campaign manager, Lena Ford, who ran the count.",
+            "Lena Ford",
+        ),
+    ],
+)
+def test_after_said_the_person_speaks_not_their_boss_employer_or_platform(
+    text: str, speaker: str
+) -> None:
+    """'said <boss or body> <title words>, <name>': the name the boss, the body or the
+    platform comes before is the one speaking, whether the title's words are in our list
+    ('adviser', which a name's mention may already begin with) or not ('Majority Whip')."""
+    assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
             "Mayor Lena Ford said the fund would help those “deeply worried and frightened” by "
             "Senator Carl Brenner.",
             "Lena Ford",
