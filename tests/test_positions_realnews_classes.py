@@ -338,6 +338,33 @@ def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speak
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Governor Ray Holt called the board's decision “reckless.” Tom Reyes, a council "
+            "member, warned on Monday that the harbour would close within a year.",
+            {"Ray Holt": ["reckless."]},
+        ),
+        (
+            "Mayor Lena Ford said the governor was “not ready.” Tom Reyes called Ford “a fine "
+            "mayor.” Dana Whitlow said Reyes “talks far too much.”",
+            {
+                "Lena Ford": ["not ready."],
+                "Tom Reyes": ["a fine mayor."],
+                "Dana Whitlow": ["talks far too much."],
+            },
+        ),
+    ],
+)
+def test_a_quote_that_ends_its_sentence_is_not_the_next_sentences_speakers(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'X called Y “…”. Z said that …': the next sentence opens with its own speaker, who
+    says something new; it is no reporting clause of the quote before it."""
+    assert {who: said for who, said in quotes_of(text).items() if said} == expected
+
+
+@pytest.mark.parametrize(
     ("text", "speaker"),
     [
         (
