@@ -341,6 +341,29 @@ def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speak
     ("text", "expected"),
     [
         (
+            "Senator Carl Brenner accuses the governor of “hiding the budget” and Mayor Lena "
+            "Ford says he is “out of touch with the valley.”",
+            {"Carl Brenner": ["hiding the budget"], "Lena Ford": ["out of touch with the valley."]},
+        ),
+        (
+            "Both issued a statement on Monday, Carl Brenner saying he was “very encouraged” "
+            "and Lena Ford calling it “a great meeting.”",
+            {"Carl Brenner": ["very encouraged"], "Lena Ford": ["a great meeting."]},
+        ),
+    ],
+)
+def test_a_name_after_and_opens_a_second_clause_not_a_reporting_clause(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'X accuses Y of “…” and Z says …': the name after 'and' is the subject of the next
+    clause and speaks its own quote; the first quote stays with the first subject."""
+    assert quotes_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
             "Governor Ray Holt called the board's decision “reckless.” Tom Reyes, a council "
             "member, warned on Monday that the harbour would close within a year.",
             {"Ray Holt": ["reckless."]},
