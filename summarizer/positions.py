@@ -503,7 +503,8 @@ class _Resolver:
             v = verbs[-1]
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
-                return _Attr(self.resolve(subj))
+                outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
+                return _Attr(outer if outer is not None else self.resolve(subj))
             inv = re.match(r"\s+", self.masked[v[1] : q.outer_start])
             if inv and re.fullmatch(r"[\s,]*", self.masked[h_a : v[0]]):
                 # "...,” reiterated Kyiv's Foreign Ministry in a note, which ...: “..."
@@ -554,6 +555,26 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _reporting_speaker(
+        self, verb_start: int, earlier: list[tuple[int, int, str]], floor: int
+    ) -> int | None:
+        """'Ross said Obama had told the leaders that there would be “no daylight”': the verb
+        nearest the quote reports what someone else said inside another person's reported
+        speech, and the quote is the outer speaker's account. Walks up the parse from that
+        verb through clausal complements to an earlier reporting verb of the sentence; its
+        named subject speaks."""
+        k = self.token_at.get(verb_start)
+        starts = {v[0]: v for v in earlier}
+        seen: set[int] = set()
+        while k is not None and k not in seen and self.tokens[k].dep == "ccomp":
+            seen.add(k)
+            k = self.tokens[k].head
+            if self.tokens[k].start in starts:
+                subj = self.subject_of(self.tokens[k].start, floor)
+                if subj is not None and subj.kind == "name":
+                    return self.resolve(subj)
+        return None
 
     def _titled_name_after(self, m: Mention) -> Mention:
         """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':

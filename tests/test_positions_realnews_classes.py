@@ -338,6 +338,21 @@ def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speak
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Lena Ford said Governor Ray Holt had told the council that the pier plan was "
+        "“a fantasy.”",
+        "In an interview, Lena Ford said Ray Holt had told voters there would be “no new "
+        "taxes” this year.",
+    ],
+)
+def test_a_quote_inside_reported_speech_is_the_outer_speakers_account(text: str) -> None:
+    """'X said Y had told the council that …“…”': the one who speaks to us is X; Y's words
+    reach the article only through X's account, so the quote is filed under X."""
+    assert list(quotes_of(text)) == ["Lena Ford"]
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         (
