@@ -51,7 +51,8 @@ _NOUN_COMPLEMENT = re.compile(
     r"\s+(?:that\s+|of\s+)?$"
 )
 _PREP_BEFORE = re.compile(
-    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
+    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?"
+    r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
 # "’s top foreign policy aide ", " campaign spokesman ": a title between two names; empty

@@ -88,6 +88,11 @@ def test_a_quote_woven_into_the_authors_clause_goes_to_the_verbs_subject(
             "Charles Franklin.",
             "Charles Franklin",
         ),
+        (  # 'for Mrs. Ford': an honorific does not hide the preposition before the employer
+            "Mayor Lena Ford spoke first. Tom Reyes, a spokesman for Mrs. Ford, called on the "
+            "council to vote and said the debate had reached “a new low.”",
+            "Tom Reyes",
+        ),
     ],
 )
 def test_the_person_not_the_employer_or_possessor(text: str, speaker: str) -> None:
