@@ -285,7 +285,11 @@ class _Resolver:
         Ford, whom he called “reckless”' is Brenner's, although Ford stands nearer."""
         a, _ = self.sentence_of(m.start)
         subj = self.clause_subject(a, m.start)
-        if subj is None or subj.kind != "name" or subj.entity is None:
+        if subj is None or subj.kind != "name":
+            return None
+        # 'Holt spokesman Tom Reyes said …, he said': the titled person, not the boss
+        subj = self._titled_name_after(subj)
+        if subj.entity is None:
             return None
         if self.idx.entity(subj.entity).kind != "person":
             return None

@@ -245,6 +245,12 @@ def test_a_verb_inside_another_quote_is_not_the_authors() -> None:
             "Dana Whitlow",
             "simply out of touch with the valley.",
         ),
+        (  # the sentence's subject is the titled person, not the boss named before the title
+            "Governor Ray Holt spoke first. Holt spokesman Tom Reyes said the council would see "
+            "that the governor has “a real plan for the harbour and the pier,” he said.",
+            "Tom Reyes",
+            "a real plan for the harbour and the pier",
+        ),
     ],
 )
 def test_a_he_or_she_in_the_sentence_is_its_named_subject_not_the_last_name(
