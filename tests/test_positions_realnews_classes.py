@@ -99,6 +99,18 @@ def test_the_person_not_the_employer_or_possessor(text: str, speaker: str) -> No
     assert list(quotes_of(text)) == [speaker]
 
 
+def test_a_body_that_swallows_part_of_a_title_leaves_the_person_named_after_it() -> None:
+    """NER ends the body inside the title ('The Council on … Relations National' as an
+    organisation, then 'Executive Director Dana Whitlow'): the person still speaks, not the
+    body whose name the title's first words were read into."""
+    text = (
+        "The Council on Harbour-Fishing Relations National Executive Director Dana Whitlow "
+        "says in a statement that the governor’s “plan has crossed the line from neglect to "
+        "sabotage.”"
+    )
+    assert list(quotes_of(text)) == ["Dana Whitlow"]
+
+
 @pytest.mark.parametrize(
     ("text", "label"),
     [
