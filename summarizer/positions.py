@@ -51,13 +51,18 @@ _NOUN_COMPLEMENT = re.compile(
     r"\s+(?:that\s+|of\s+)?$"
 )
 _PREP_BEFORE = re.compile(
-    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?$"
+    r"\b(?:for|of|to|with|from|by|about|against|toward|towards|behind|near)\s+(?:the\s+)?"
+    r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?$"
 )
 # '..., one skipper in Ålesund said': a name after a preposition is not the subject.
-# "’s top foreign policy aide ", " campaign spokesman ": a title between two names.
-_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){1,5})")
+# "’s top foreign policy aide ", " campaign spokesman ": a title between two names; empty
+# where the second name's mention already begins with its title ('Obama adviser David Axelrod').
+_TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
+# 'X accuses Y of “…” and Z says …': after a conjunction a second clause with its own
+# subject begins; it is no reporting clause of the quote before it.
+_CONJUNCTION_LEAD = re.compile(r"(?:and|but|while|whereas|or)\s")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
@@ -280,7 +285,11 @@ class _Resolver:
         Ford, whom he called “reckless”' is Brenner's, although Ford stands nearer."""
         a, _ = self.sentence_of(m.start)
         subj = self.clause_subject(a, m.start)
-        if subj is None or subj.kind != "name" or subj.entity is None:
+        if subj is None or subj.kind != "name":
+            return None
+        # 'Holt spokesman Tom Reyes said …, he said': the titled person, not the boss
+        subj = self._titled_name_after(subj)
+        if subj.entity is None:
             return None
         if self.idx.entity(subj.entity).kind != "person":
             return None
@@ -395,6 +404,7 @@ class _Resolver:
                     r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC, self.masked[t0 : m.start]
                 )
                 and not _PREP_BEFORE_ANY.search(self.masked[t0 : m.start])
+                and not _CONJUNCTION_LEAD.match(self.masked, t0)
                 and not self.verbs_in(t0, m.start)
             ),
             None,
@@ -431,6 +441,9 @@ class _Resolver:
                     # employer; with no name given, the parse labels the spokeswoman.
                     person = self._appositive_name(m)
                     return _Attr(person) if person is not None else _Attr(None, blocked=True)
+                person = self._parsed_person_after(vm.start(), m, q)
+                if person is not None:
+                    return _Attr(person)
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
@@ -495,7 +508,8 @@ class _Resolver:
             v = verbs[-1]
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
-                return _Attr(self.resolve(subj))
+                outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
+                return _Attr(outer if outer is not None else self.resolve(subj))
             inv = re.match(r"\s+", self.masked[v[1] : q.outer_start])
             if inv and re.fullmatch(r"[\s,]*", self.masked[h_a : v[0]]):
                 # "...,” reiterated Kyiv's Foreign Ministry in a note, which ...: “..."
@@ -547,6 +561,26 @@ class _Resolver:
             return _Attr(None, blocked=True)
         return _Attr(None)
 
+    def _reporting_speaker(
+        self, verb_start: int, earlier: list[tuple[int, int, str]], floor: int
+    ) -> int | None:
+        """'Ross said Obama had told the leaders that there would be “no daylight”': the verb
+        nearest the quote reports what someone else said inside another person's reported
+        speech, and the quote is the outer speaker's account. Walks up the parse from that
+        verb through clausal complements to an earlier reporting verb of the sentence; its
+        named subject speaks."""
+        k = self.token_at.get(verb_start)
+        starts = {v[0]: v for v in earlier}
+        seen: set[int] = set()
+        while k is not None and k not in seen and self.tokens[k].dep == "ccomp":
+            seen.add(k)
+            k = self.tokens[k].head
+            if self.tokens[k].start in starts:
+                subj = self.subject_of(self.tokens[k].start, floor)
+                if subj is not None and subj.kind == "name":
+                    return self.resolve(subj)
+        return None
+
     def _titled_name_after(self, m: Mention) -> Mention:
         """'said Marquette pollster Charles Franklin', 'Clinton’s top aide Jake Sullivan':
         a body or a person before a title and a name is the employer or the boss; the
@@ -566,6 +600,24 @@ class _Resolver:
         if title and any(w.lower() in ROLE_HEADS for w in words):
             return nxt
         return m
+
+    def _parsed_person_after(self, verb_start: int, m: Mention, q: Quote) -> int | None:
+        """'said another Twitter user, Johanna Bayer', 'said Senate Minority Whip Dick Durbin':
+        the first name after an inverted verb is often the employer, the boss or the platform
+        of the one who speaks, with title words no list can hold between them. The parser
+        makes the person the verb's subject; a person it names later in the same clause wins
+        over the nearer name."""
+        k = self.token_at.get(verb_start)
+        if k is None:
+            return None
+        ent = self._subject(k, (q.outer_start, q.outer_end))
+        if ent is None or ent == m.entity or self.idx.entity(ent).kind != "person":
+            return None
+        _, s_b = self.sentence_of(m.start)
+        named = any(
+            n.entity == ent and m.end <= n.start < min(s_b, m.end + 80) for n in self.idx.mentions
+        )
+        return ent if named else None
 
     def _appositive_name(self, m: Mention) -> int | None:
         """The person named right after a mention and a comma ('Acme Hotels, Jo Park')."""

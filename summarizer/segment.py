@@ -318,13 +318,19 @@ _REPORTING_TAIL = 60
 
 def _reporting_tail(masked: str, pos: int) -> bool:
     """Does a short reporting clause follow a quote ('Rutte said.', 'said the minister')?
-    A verb that takes its own 'that'-clause or colon starts a new sentence instead."""
+    A verb that takes its own 'that'-clause, colon or quote starts a new sentence instead,
+    however many words stand between ('Holt warned on Monday that …', 'Ford said Reyes
+    “…”'); a quote right after the verb and a comma goes on the same speech ('Rutte
+    said, “…”')."""
     m = VERB_RE.search(masked, pos, pos + _REPORTING_TAIL)
     if not m or "." in masked[pos : m.start()]:
         return False
     if NEGATED.search(masked[max(0, m.start() - 20) : m.start()]):
         return False
-    return not re.match(r"\s*(?:that\b|:|" + FILL + ")", masked[m.end() : m.end() + 8])
+    clause = re.split(r"[.!?;\n]", masked[m.end() : m.end() + _REPORTING_TAIL], maxsplit=1)[0]
+    return not re.match(r"\s*:|\s*" + FILL, clause) and not re.search(
+        r"\bthat\b|\w[^" + FILL + r"]*" + FILL, clause
+    )
 
 
 def _enclosing(marks: list[Quote], starts: list[int], pos: int) -> Quote | None:

@@ -750,10 +750,15 @@ class SpeakerIndex:
             self.mentions.append(Mention(m.start(), m.end(), "it", None, m.group(0)))
 
     def _drop_overlaps(self) -> None:
+        """Overlapping mentions keep the first; but a person's mention whose title reaches
+        back into a body's name ('The Acme Union National Executive Director Jo Park', where
+        NER ends the body at 'Executive') keeps its name part after the body."""
         kept: list[Mention] = []
         for m in self.mentions:
             if kept and m.start < kept[-1].end:
-                continue
+                if m.kind != "name" or kept[-1].kind != "org" or m.end <= kept[-1].end:
+                    continue
+                m.start = m.end - len(self.masked[kept[-1].end : m.end].lstrip())
             kept.append(m)
         self.mentions = kept
 

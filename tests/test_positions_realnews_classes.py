@@ -88,10 +88,27 @@ def test_a_quote_woven_into_the_authors_clause_goes_to_the_verbs_subject(
             "Charles Franklin.",
             "Charles Franklin",
         ),
+        (  # 'for Mrs. Ford': an honorific does not hide the preposition before the employer
+            "Mayor Lena Ford spoke first. Tom Reyes, a spokesman for Mrs. Ford, called on the "
+            "council to vote and said the debate had reached “a new low.”",
+            "Tom Reyes",
+        ),
     ],
 )
 def test_the_person_not_the_employer_or_possessor(text: str, speaker: str) -> None:
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_body_that_swallows_part_of_a_title_leaves_the_person_named_after_it() -> None:
+    """NER ends the body inside the title ('The Council on … Relations National' as an
+    organisation, then 'Executive Director Dana Whitlow'): the person still speaks, not the
+    body whose name the title's first words were read into."""
+    text = (
+        "The Council on Harbour-Fishing Relations National Executive Director Dana Whitlow "
+        "says in a statement that the governor’s “plan has crossed the line from neglect to "
+        "sabotage.”"
+    )
+    assert list(quotes_of(text)) == ["Dana Whitlow"]
 
 
 @pytest.mark.parametrize(
@@ -240,6 +257,12 @@ def test_a_verb_inside_another_quote_is_not_the_authors() -> None:
             "Dana Whitlow",
             "simply out of touch with the valley.",
         ),
+        (  # the sentence's subject is the titled person, not the boss named before the title
+            "Governor Ray Holt spoke first. Holt spokesman Tom Reyes said the council would see "
+            "that the governor has “a real plan for the harbour and the pier,” he said.",
+            "Tom Reyes",
+            "a real plan for the harbour and the pier",
+        ),
     ],
 )
 def test_a_he_or_she_in_the_sentence_is_its_named_subject_not_the_last_name(
@@ -334,6 +357,110 @@ def test_a_quote_paragraph_continues_the_reported_speech_of_the_paragraph_before
 def test_the_titled_person_after_a_body_speaks_not_the_listener(text: str, speaker: str) -> None:
     """'said <body> <title> <name>': the titled person speaks, whether the title is one word
     or the name's mention starts with its last word; after 'told', the titled one listens."""
+    assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Lena Ford said Governor Ray Holt had told the council that the pier plan was "
+        "“a fantasy.”",
+        "In an interview, Lena Ford said Ray Holt had told voters there would be “no new "
+        "taxes” this year.",
+    ],
+)
+def test_a_quote_inside_reported_speech_is_the_outer_speakers_account(text: str) -> None:
+    """'X said Y had told the council that …“…”': the one who speaks to us is X; Y's words
+    reach the article only through X's account, so the quote is filed under X."""
+    assert list(quotes_of(text)) == ["Lena Ford"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Senator Carl Brenner accuses the governor of “hiding the budget” and Mayor Lena "
+            "Ford says he is “out of touch with the valley.”",
+            {"Carl Brenner": ["hiding the budget"], "Lena Ford": ["out of touch with the valley."]},
+        ),
+        (
+            "Both issued a statement on Monday, Carl Brenner saying he was “very encouraged” "
+            "and Lena Ford calling it “a great meeting.”",
+            {"Carl Brenner": ["very encouraged"], "Lena Ford": ["a great meeting."]},
+        ),
+    ],
+)
+def test_a_name_after_and_opens_a_second_clause_not_a_reporting_clause(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'X accuses Y of “…” and Z says …': the name after 'and' is the subject of the next
+    clause and speaks its own quote; the first quote stays with the first subject."""
+    assert quotes_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Governor Ray Holt called the board's decision “reckless.” Tom Reyes, a council "
+            "member, warned on Monday that the harbour would close within a year.",
+            {"Ray Holt": ["reckless."]},
+        ),
+        (
+            "Mayor Lena Ford said the governor was “not ready.” Tom Reyes called Ford “a fine "
+            "mayor.” Dana Whitlow said Reyes “talks far too much.”",
+            {
+                "Lena Ford": ["not ready."],
+                "Tom Reyes": ["a fine mayor."],
+                "Dana Whitlow": ["talks far too much."],
+            },
+        ),
+    ],
+)
+def test_a_quote_that_ends_its_sentence_is_not_the_next_sentences_speakers(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'X called Y “…”. Z said that …': the next sentence opens with its own speaker, who
+    says something new; it is no reporting clause of the quote before it."""
+    assert {who: said for who, said in quotes_of(text).items() if said} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Governor Ray Holt opened the pier on Monday. “The ferry will be late all winter,” "
+            "said former Holt adviser Dana Whitlow.",
+            "Dana Whitlow",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “Another broken promise,” tweeted Holt "
+            "spokesman Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “Nobody told us about the closure,” "
+            "said another Twitter user, Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "“I do not know what it is going to take,” said Senate Majority Whip Carl Brenner "
+            "(R-Ohio) in an interview.",
+            "Carl Brenner",
+        ),
+        (
+            "Governor Ray Holt opened the pier on Monday. “We are counting every ballot as it "
+            "comes in,” said Holt’s deputy campaign manager, Lena Ford, who ran the count.",
+            "Lena Ford",
+        ),
+    ],
+)
+def test_after_said_the_person_speaks_not_their_boss_employer_or_platform(
+    text: str, speaker: str
+) -> None:
+    """'said <boss or body> <title words>, <name>': the name the boss, the body or the
+    platform comes before is the one speaking, whether the title's words are in our list
+    ('adviser', which a name's mention may already begin with) or not ('Majority Whip')."""
     assert [p.speaker for p in extract_positions(text) if p.quotes] == [speaker]
 
 

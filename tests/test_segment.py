@@ -154,6 +154,16 @@ SENTENCES = [
     ("He paused… Then he spoke.", ["He paused…", "Then he spoke."]),
     ("“We won.” The crowd cheered.", ["“We won.”", "The crowd cheered."]),
     ("“We won.” Rutte said. Next.", ["“We won.” Rutte said.", "Next."]),
+    ("“We won.” Rutte said, “again.”", ["“We won.” Rutte said, “again.”"]),
+    # a verb with its own 'that'-clause or quote, however far after it, opens a new sentence
+    (
+        "He called it “reckless.” Reyes warned on Monday that it would fail.",
+        ["He called it “reckless.”", "Reyes warned on Monday that it would fail."],
+    ),
+    (
+        "Ford called him “a liar.” Reyes said Ford “talks too much.”",
+        ["Ford called him “a liar.”", "Reyes said Ford “talks too much.”"],
+    ),
     ("“Three?” he asked. Four", ["“Three?” he asked.", "Four"]),
     (
         "She said: “Part one of the speech.\n“Part two.” She sat down.",
