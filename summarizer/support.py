@@ -64,6 +64,11 @@ def generic_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def judgement_words() -> frozenset[str]:
+    return frozenset(line.casefold() for line in _data_lines("judgement_words.txt"))
+
+
+@lru_cache(maxsize=1)
 def polarity_words() -> dict[str, frozenset[str]]:
     """{"favour": verbs that put a speaker for their object, "against": words that, in a
     sentence about that object, put them against it}."""
@@ -290,15 +295,21 @@ def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
 
 
 # How much a missing word weighs: a wrong figure or actor is the claim itself; a verb
-# is most often the model's paraphrase of the source's ("start" for "from May").
+# is most often the model's paraphrase of the source's ("start" for "from May"). A verdict
+# the sources do not pass (`data/judgement_words.txt`) weighs as much as a figure.
 WEIGHTS = {"NUM": 2.0, "PROPN": 1.5, "NOUN": 1.0, "ADJ": 0.5, "VERB": 0.5, "ADV": 0.5}
+JUDGEMENT_WEIGHT = 2.0
+
+
+def _weight(token: Any) -> float:
+    return JUDGEMENT_WEIGHT if _key(token) in judgement_words() else WEIGHTS[token.pos_]
 
 
 def _too_many(missing: Sequence[Any], content: Sequence[Any]) -> bool:
     """The content words missing from the sources weigh at least MIN_UNCOVERED and more
     than MAX_UNCOVERED_SHARE of the sentence's content."""
-    weight = sum(WEIGHTS[t.pos_] for t in missing)
-    total = sum(WEIGHTS[t.pos_] for t in content)
+    weight = sum(map(_weight, missing))
+    total = sum(map(_weight, content))
     return weight >= MIN_UNCOVERED and weight > MAX_UNCOVERED_SHARE * total
 
 

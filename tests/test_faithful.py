@@ -242,3 +242,18 @@ def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> Non
 def test_the_verdict_is_the_chance_of_yes_against_no_alone() -> None:
     assert p_yes({"Yes": 0.03, "No": 0.01}) == pytest.approx(0.75)
     assert p_yes({"Yes": 0.0, "No": 0.0}) == 0.0
+
+
+def test_a_verdict_the_speaker_did_not_pass_fails() -> None:
+    """Seen on a real article: a studio that only said an interview was cancelled got a
+    line calling the cancellation 'a mistake'. One invented verdict is the whole claim,
+    though every other word is the source's."""
+    said = ["A producer for Nordlys Studios said the mayor abruptly cancelled the interview."]
+    names = ["Nordlys Studios"]
+    line = "Nordlys Studios believes the mayor's abrupt cancellation of the interview was {}."
+    assert support_problems(line.format("a mistake"), said, names=names)
+    assert not support_problems(
+        line.format("a mistake"),
+        [f"{said[0][:-1]}, a mistake, he added."],
+        names=names,
+    )
