@@ -225,11 +225,17 @@ def _holder(doc: Any) -> tuple[str, Any] | None:
         if subject.lower_ in _AUTHOR:
             # "The author argues that Stoltenberg called for ...", "... that Abedin sent an
             # email": the author reports what a named actor said or did, and that actor is
-            # then the one to check
+            # then the one to check, named outright or beside a description ("Clinton's
+            # aide, Huma Abedin, sent ...")
             for clause in (c for c in token.children if c.dep_ == "ccomp"):
                 inner = [c for c in clause.children if c.dep_ == "nsubj"]
-                if inner and inner[0].pos_ == "PROPN":
-                    return inner[0].text, clause
+                named = [
+                    *inner[:1],
+                    *(c for i in inner[:1] for c in i.children if c.dep_ == "appos"),
+                ]
+                named = [n for n in named if n.pos_ == "PROPN"]
+                if named:
+                    return named[0].text, clause
             return "author", token
         if subject.pos_ == "PROPN":
             return subject.text, token

@@ -257,3 +257,13 @@ def test_a_verdict_the_speaker_did_not_pass_fails() -> None:
         [f"{said[0][:-1]}, a mistake, he added."],
         names=names,
     )
+
+
+def test_the_author_reporting_an_act_of_someone_named_beside_a_description_passes() -> None:
+    """'The author argues that the mayor's aide, Ilse Berg, sent an email': the sentence
+    reports what Berg did, not a claim of the author's, so it is checked against Berg."""
+    sources = ["“I sent the council an email on Monday,” said Ilse Berg, the mayor’s aide."]
+    line = "The author argues that the mayor's aide, Ilse Berg, sent an email to the council."
+    assert support_problems(line, sources) == []
+    wrong = "The author argues that the mayor's aide, Ilse Berg, sent an email to the police chief."
+    assert support_problems(wrong, sources)
