@@ -69,6 +69,11 @@ def judgement_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def causal_words() -> frozenset[str]:
+    return frozenset(line.casefold() for line in _data_lines("causal_words.txt"))
+
+
+@lru_cache(maxsize=1)
 def polarity_words() -> dict[str, frozenset[str]]:
     """{"favour": verbs that put a speaker for their object, "against": words that, in a
     sentence about that object, put them against it}."""
@@ -270,7 +275,45 @@ def support_problems(
         problems += _holder_problems(doc, holder, sources, name_words)
     if not problems and not name_words:
         problems += _actor_problems(doc, source_docs)
+    if not problems:
+        problems += _cause_problems(doc, source_docs)
     return problems
+
+
+def _cause(verb: Any) -> Any | None:
+    """Who a causing verb says brought it about: its subject, or for "..., which led to"
+    the subject of the clause the "which" hangs on ("Kasich ended his bid, which led")."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects and subjects[0].lower_ in ("which", "that") and verb.dep_ == "relcl":
+        clause = verb.head
+        while clause.dep_ not in _CLAUSES and clause.head is not clause:
+            clause = clause.head
+        subjects = [c for c in clause.children if c.dep_ == "nsubj"]
+    return subjects[0] if subjects else None
+
+
+_CLAUSES = frozenset({"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj"})
+
+
+def _cause_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
+    """A named actor said to bring something about ("led to", "prompted") whom no source
+    sentence that speaks of a cause names: the model has joined two reported events with a
+    cause of its own ("Kasich quit, which led to Trump's win" where Trump's win led Cruz
+    to quit)."""
+    for verb in doc:
+        if verb.pos_ != "VERB" or _key(verb) not in causal_words():
+            continue
+        cause = _cause(verb)
+        if cause is None:
+            continue
+        names = {_key(t) for t in cause.subtree if t.pos_ == "PROPN"}
+        linking = [d for d in source_docs if any(_key(t) in causal_words() for t in d)]
+        if names and not any(names & {_key(t) for t in d} for d in linking):
+            return [
+                f"It says {cause.text} {verb.text} to something where the text gives no such "
+                "cause; say what happened as the text links it."
+            ]
+    return []
 
 
 def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:

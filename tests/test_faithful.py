@@ -267,3 +267,16 @@ def test_the_author_reporting_an_act_of_someone_named_beside_a_description_passe
     assert support_problems(line, sources) == []
     wrong = "The author argues that the mayor's aide, Ilse Berg, sent an email to the police chief."
     assert support_problems(wrong, sources)
+
+
+def test_a_cause_the_text_does_not_give_fails() -> None:
+    """Seen on a real article: two reported events joined by a cause of the model's own
+    ('A quit, which led to B's win') where the text had B's win lead C to quit."""
+    sources = [
+        "Governor Alma Reyes ended her campaign on Wednesday.",
+        "Senator Olsen's win in Maine sealed the nomination, leading Senator Dahl to drop out.",
+    ]
+    invented = "Alma Reyes ended her campaign, which led to Senator Olsen's win in Maine."
+    assert support_problems(invented, sources)
+    given = "Senator Olsen's win in Maine led Senator Dahl to drop out."
+    assert support_problems(given, sources) == []
