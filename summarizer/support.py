@@ -18,7 +18,11 @@ of its sources (a few short sentences; milliseconds):
 * holder: "the author argues X" needs X in the author's own voice (a source sentence
   with no quotation, no reporting verb and no named subject), "Putin believes X" needs X
   where Putin is named, and an event's named actor must be the one the sources have do it;
-* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing.
+* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing;
+* verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
+  the sources do not use weighs as much as a wrong figure, and a named actor said to bring
+  something about (`data/causal_words.txt`: "which led to") must be named where the sources
+  themselves speak of a cause.
 
 Measured on hand-judged model sentences (tests/faithful/): it misses inversions that keep
 every word ("Trump recruits with videos" for "ISIS recruits with videos of Trump").
