@@ -208,6 +208,14 @@ def _content(doc: Any, names: frozenset[str], *, quoted: bool = False) -> list[A
     return out
 
 
+def _says(token: Any) -> int:
+    """How much a content word says for vacuity: someone other than the speaker who is
+    what the line is about ("Hunter is in favor of Trump") is a whole claim; one who only
+    owns a word for a stance ("supports Ukraine's position") is not, nor is a common word
+    alone ("One side was upbeat")."""
+    return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
+
+
 def _author_voice(sentence: str) -> bool:
     """No quotation, no reporting verb, and no named subject ("Petrenko demanded that
     ..."): what is left is the author speaking."""
@@ -262,7 +270,7 @@ def support_problems(
     source = _source(source_docs)
     content = _content(doc, name_words)
     problems: list[str] = []
-    if len(_content(doc, name_words, quoted=True)) < MIN_CONTENT:
+    if sum(_says(t) for t in _content(doc, name_words, quoted=True)) < MIN_CONTENT:
         return [
             "It says nothing concrete; say what was done, demanded, rejected or called for, "
             "as the text reports it."

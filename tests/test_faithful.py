@@ -280,3 +280,12 @@ def test_a_cause_the_text_does_not_give_fails() -> None:
     assert support_problems(invented, sources)
     given = "Senator Olsen's win in Maine led Senator Dahl to drop out."
     assert support_problems(given, sources) == []
+
+
+def test_backing_someone_named_is_a_claim_but_backing_their_position_is_not() -> None:
+    """Seen on a real article: a congressman 'in favor of' a candidate, as he told a paper,
+    was failed as saying nothing; backing a country's 'position' still says nothing."""
+    said = ["Rep. Ola Brandt told the paper that he is in favor of Vance."]
+    names = ["Ola Brandt", "Brandt"]
+    assert support_problems("Ola Brandt is in favor of Vance.", said, names=names) == []
+    assert support_problems("Ola Brandt supports Vance's position.", said, names=names)
