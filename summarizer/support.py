@@ -210,8 +210,8 @@ def _content(doc: Any, names: frozenset[str], *, quoted: bool = False) -> list[A
 
 def _says(token: Any) -> int:
     """How much a content word says for vacuity: someone other than the speaker who is
-    what the line is about ("Hunter is in favor of Trump") is a whole claim; one who only
-    owns a word for a stance ("supports Ukraine's position") is not, nor is a common word
+    what the line is about ("Brandt is in favor of Vance") is a whole claim; one who only
+    owns a word for a stance ("supports Norway's position") is not, nor is a common word
     alone ("One side was upbeat")."""
     return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
 
@@ -242,8 +242,8 @@ def _holder(doc: Any) -> tuple[str, Any] | None:
         if subject.lower_ in _AUTHOR:
             # "The author argues that Stoltenberg called for ...", "... that Abedin sent an
             # email": the author reports what a named actor said or did, and that actor is
-            # then the one to check, named outright or beside a description ("Clinton's
-            # aide, Huma Abedin, sent ...")
+            # then the one to check, named outright or beside a description ("the mayor's
+            # aide, Ilse Berg, sent ...")
             for clause in (c for c in token.children if c.dep_ == "ccomp"):
                 inner = [c for c in clause.children if c.dep_ == "nsubj"]
                 named = [
@@ -294,7 +294,7 @@ def support_problems(
 
 def _cause(verb: Any) -> Any | None:
     """Who a causing verb says brought it about: its subject, or for "..., which led to"
-    the subject of the clause the "which" hangs on ("Kasich ended his bid, which led")."""
+    the subject of the clause the "which" hangs on ("Reyes ended her bid, which led")."""
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
     if subjects and subjects[0].lower_ in ("which", "that") and verb.dep_ == "relcl":
         clause = verb.head
@@ -310,7 +310,7 @@ _CLAUSES = frozenset({"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj"})
 def _cause_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
     """A named actor said to bring something about ("led to", "prompted") whom no source
     sentence that speaks of a cause names: the model has joined two reported events with a
-    cause of its own ("Kasich quit, which led to Trump's win" where Trump's win led Cruz
+    cause of its own ("Reyes quit, which led to Olsen's win" where Olsen's win led Dahl
     to quit)."""
     for verb in doc:
         if verb.pos_ != "VERB" or _key(verb) not in causal_words():
