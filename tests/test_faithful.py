@@ -31,14 +31,16 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
 # alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
 # as they run with BRIEFBOT_MODEL_VERDICT=true.
-# Short of the target on the articles kept aside: lexical support cannot tell "Trump
-# recruits with videos" from "ISIS recruits with videos of Trump", and the packaged
-# model's verdict barely can either.
+# Short of the target on the articles kept aside (73 sentences since the second batch of
+# PolNeAR articles): most of what it misses there gives a view to the wrong person where
+# every word is in the sources (a survivor's words under the accused's name, the author's
+# quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
+# see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.76, 0.11),
-    ("lexical", "test"): (0.63, 0.19),
-    ("both", "tune"): (0.81, 0.11),
-    ("both", "test"): (0.63, 0.25),
+    ("lexical", "tune"): (0.75, 0.08),  # 37/49, 6/75
+    ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
+    ("both", "tune"): (0.79, 0.08),  # 39/49, 6/75
+    ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
 }
 
 
