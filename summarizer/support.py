@@ -452,6 +452,23 @@ def _naming(sources: Sequence[str], who: str) -> list[str]:
     return out
 
 
+def _same_source(doc: Any, source: str) -> bool:
+    """The sentence credits its claim "according to" something the source sentence credits
+    it to as well ("..., according to a poll released on Thursday")."""
+    credited = {
+        _key(t)
+        for a in doc
+        if a.lower_ == "according"
+        for t in a.subtree
+        if t.pos_ in ("NOUN", "PROPN")
+    }
+    return (
+        bool(credited)
+        and "according to" in source.casefold()
+        and (bool(credited & {_key(t) for t in _parse(source)}))
+    )
+
+
 def _holder_problems(
     doc: Any, holder: tuple[str, Any], sources: Sequence[str], names: frozenset[str]
 ) -> list[str]:
@@ -465,7 +482,8 @@ def _holder_problems(
     held_words = {t.i for c in clause for t in c.subtree}
     claim = [t for t in _content(doc, names) if t.i in held_words - aside]
     if who == "author":
-        own = [s for s in sources if _author_voice(s)]
+        # "..., according to a new survey": the line itself says whose the claim is
+        own = [s for s in sources if _author_voice(s) or _same_source(doc, s)]
         fault = (
             "It gives the author a claim the author does not make; say who holds each "
             "view, and write 'the author argues' only for the author's own claims."

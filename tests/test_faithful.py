@@ -37,9 +37,9 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
 # see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.75, 0.08),  # 37/49, 6/75
+    ("lexical", "tune"): (0.75, 0.07),  # 37/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.79, 0.08),  # 39/49, 6/75
+    ("both", "tune"): (0.79, 0.07),  # 39/49, 5/75
     ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
 }
 
@@ -291,3 +291,12 @@ def test_backing_someone_named_is_a_claim_but_backing_their_position_is_not() ->
     names = ["Ola Brandt", "Brandt"]
     assert support_problems("Ola Brandt is in favor of Vance.", said, names=names) == []
     assert support_problems("Ola Brandt supports Vance's position.", said, names=names)
+
+
+def test_a_claim_the_line_credits_to_its_source_is_not_the_authors() -> None:
+    """'The author argues that X, according to a survey': the line says whose the claim is,
+    as the source sentence does; without the credit it is given to the author."""
+    sources = ["Mayor Dahl's lead has held at ten points, according to a survey released Monday."]
+    credited = "The author argues that Dahl's lead has held at ten points, according to a survey."
+    assert support_problems(credited, sources) == []
+    assert support_problems("The author argues that Dahl's lead has held at ten points.", sources)
