@@ -172,6 +172,42 @@ def shown(path: Path) -> None:
     )
 
 
+def rescored(items: list) -> None:
+    """What briefs would show from the labelled answers with the support check as it is
+    now, per split and collecting commit, beside what the checks of that commit showed.
+
+    A brief shows the first try that passes every check, else the retry that does, else a
+    labelled fallback. "then" is `old_checks_pass` (the checks of the commit that
+    collected the answers); "now" adds today's support check to it. A first try that
+    passed then has no retry in the set, so where today's check fails it "now" counts a
+    fallback: an upper bound on the fallback rate, and the share is of the shown ones."""
+    from faithful_scoring import flags
+
+    labelled = {(i.article, i.sentence): i for i in items}
+    raw = json.loads((ROOT / "tests" / "faithful" / "labelled.json").read_text(encoding="utf-8"))[
+        "items"
+    ]
+    rows = [
+        {**r, "label": labelled[r["article"], r["sentence"]].label}
+        for r in raw
+        if (r["article"], r["sentence"]) in labelled
+    ]
+    for row in rows:
+        row["now"] = row["old_checks_pass"] and not flags(labelled[row["article"], row["sentence"]])
+    for split in ("tune", "test"):
+        for batch in sorted({r.get("batch", "138a058") for r in rows}):
+            chosen = [r for r in rows if r["split"] == split and r.get("batch", "138a058") == batch]
+            if not chosen:
+                continue
+            for name, field in (("then", "old_checks_pass"), ("now", "now")):
+                answers, fallbacks, shown_items = _shown(chosen, field)
+                print(
+                    f"shown, {split} answers collected at {batch}, checks {name}: {answers} "
+                    f"answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
+                    f"shown sentences {_labels(shown_items)}"
+                )
+
+
 def _labels(items: list[dict]) -> str:
     counts = {label: sum(i.get("label") == label for i in items) for label in LABELS}
     share = counts["supported"] / len(items) if items else 0.0
@@ -268,6 +304,7 @@ def figures() -> None:
                 print(_line(f"{mix:7s} {split or 'all'}", r))
         except (SetError, AssertionError) as exc:
             print(f"{mix}: no figures ({exc})")
+    rescored(items)
     if kept is None:
         return
     print(f"threshold on p(Yes) (now {MIN_YES}), tuning split:")

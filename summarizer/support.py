@@ -18,7 +18,11 @@ of its sources (a few short sentences; milliseconds):
 * holder: "the author argues X" needs X in the author's own voice (a source sentence
   with no quotation, no reporting verb and no named subject), "Putin believes X" needs X
   where Putin is named, and an event's named actor must be the one the sources have do it;
-* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing.
+* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing;
+* verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
+  the sources do not use weighs as much as a wrong figure, and a named actor said to bring
+  something about (`data/causal_words.txt`: "which led to") must be named where the sources
+  themselves speak of a cause.
 
 Measured on hand-judged model sentences (tests/faithful/): it misses inversions that keep
 every word ("Trump recruits with videos" for "ISIS recruits with videos of Trump").
@@ -61,6 +65,16 @@ def _data_lines(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
     return frozenset(line.casefold() for line in _data_lines("generic_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def judgement_words() -> frozenset[str]:
+    return frozenset(line.casefold() for line in _data_lines("judgement_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def causal_words() -> frozenset[str]:
+    return frozenset(line.casefold() for line in _data_lines("causal_words.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -194,6 +208,14 @@ def _content(doc: Any, names: frozenset[str], *, quoted: bool = False) -> list[A
     return out
 
 
+def _says(token: Any) -> int:
+    """How much a content word says for vacuity: someone other than the speaker who is
+    what the line is about ("Brandt is in favor of Vance") is a whole claim; one who only
+    owns a word for a stance ("supports Norway's position") is not, nor is a common word
+    alone ("One side was upbeat")."""
+    return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
+
+
 def _author_voice(sentence: str) -> bool:
     """No quotation, no reporting verb, and no named subject ("Petrenko demanded that
     ..."): what is left is the author speaking."""
@@ -220,11 +242,17 @@ def _holder(doc: Any) -> tuple[str, Any] | None:
         if subject.lower_ in _AUTHOR:
             # "The author argues that Stoltenberg called for ...", "... that Abedin sent an
             # email": the author reports what a named actor said or did, and that actor is
-            # then the one to check
+            # then the one to check, named outright or beside a description ("the mayor's
+            # aide, Ilse Berg, sent ...")
             for clause in (c for c in token.children if c.dep_ == "ccomp"):
                 inner = [c for c in clause.children if c.dep_ == "nsubj"]
-                if inner and inner[0].pos_ == "PROPN":
-                    return inner[0].text, clause
+                named = [
+                    *inner[:1],
+                    *(c for i in inner[:1] for c in i.children if c.dep_ == "appos"),
+                ]
+                named = [n for n in named if n.pos_ == "PROPN"]
+                if named:
+                    return named[0].text, clause
             return "author", token
         if subject.pos_ == "PROPN":
             return subject.text, token
@@ -242,7 +270,7 @@ def support_problems(
     source = _source(source_docs)
     content = _content(doc, name_words)
     problems: list[str] = []
-    if len(_content(doc, name_words, quoted=True)) < MIN_CONTENT:
+    if sum(_says(t) for t in _content(doc, name_words, quoted=True)) < MIN_CONTENT:
         return [
             "It says nothing concrete; say what was done, demanded, rejected or called for, "
             "as the text reports it."
@@ -259,7 +287,45 @@ def support_problems(
         problems += _holder_problems(doc, holder, sources, name_words)
     if not problems and not name_words:
         problems += _actor_problems(doc, source_docs)
+    if not problems:
+        problems += _cause_problems(doc, source_docs)
     return problems
+
+
+def _cause(verb: Any) -> Any | None:
+    """Who a causing verb says brought it about: its subject, or for "..., which led to"
+    the subject of the clause the "which" hangs on ("Reyes ended her bid, which led")."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects and subjects[0].lower_ in ("which", "that") and verb.dep_ == "relcl":
+        clause = verb.head
+        while clause.dep_ not in _CLAUSES and clause.head is not clause:
+            clause = clause.head
+        subjects = [c for c in clause.children if c.dep_ == "nsubj"]
+    return subjects[0] if subjects else None
+
+
+_CLAUSES = frozenset({"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj"})
+
+
+def _cause_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
+    """A named actor said to bring something about ("led to", "prompted") whom no source
+    sentence that speaks of a cause names: the model has joined two reported events with a
+    cause of its own ("Reyes quit, which led to Olsen's win" where Olsen's win led Dahl
+    to quit)."""
+    for verb in doc:
+        if verb.pos_ != "VERB" or _key(verb) not in causal_words():
+            continue
+        cause = _cause(verb)
+        if cause is None:
+            continue
+        names = {_key(t) for t in cause.subtree if t.pos_ == "PROPN"}
+        linking = [d for d in source_docs if any(_key(t) in causal_words() for t in d)]
+        if names and not any(names & {_key(t) for t in d} for d in linking):
+            return [
+                f"It says {cause.text} {verb.text} to something where the text gives no such "
+                "cause; say what happened as the text links it."
+            ]
+    return []
 
 
 def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
@@ -290,15 +356,21 @@ def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
 
 
 # How much a missing word weighs: a wrong figure or actor is the claim itself; a verb
-# is most often the model's paraphrase of the source's ("start" for "from May").
+# is most often the model's paraphrase of the source's ("start" for "from May"). A verdict
+# the sources do not pass (`data/judgement_words.txt`) weighs as much as a figure.
 WEIGHTS = {"NUM": 2.0, "PROPN": 1.5, "NOUN": 1.0, "ADJ": 0.5, "VERB": 0.5, "ADV": 0.5}
+JUDGEMENT_WEIGHT = 2.0
+
+
+def _weight(token: Any) -> float:
+    return JUDGEMENT_WEIGHT if _key(token) in judgement_words() else WEIGHTS[token.pos_]
 
 
 def _too_many(missing: Sequence[Any], content: Sequence[Any]) -> bool:
     """The content words missing from the sources weigh at least MIN_UNCOVERED and more
     than MAX_UNCOVERED_SHARE of the sentence's content."""
-    weight = sum(WEIGHTS[t.pos_] for t in missing)
-    total = sum(WEIGHTS[t.pos_] for t in content)
+    weight = sum(map(_weight, missing))
+    total = sum(map(_weight, content))
     return weight >= MIN_UNCOVERED and weight > MAX_UNCOVERED_SHARE * total
 
 
@@ -380,6 +452,23 @@ def _naming(sources: Sequence[str], who: str) -> list[str]:
     return out
 
 
+def _same_source(doc: Any, source: str) -> bool:
+    """The sentence credits its claim "according to" something the source sentence credits
+    it to as well ("..., according to a poll released on Thursday")."""
+    credited = {
+        _key(t)
+        for a in doc
+        if a.lower_ == "according"
+        for t in a.subtree
+        if t.pos_ in ("NOUN", "PROPN")
+    }
+    return (
+        bool(credited)
+        and "according to" in source.casefold()
+        and (bool(credited & {_key(t) for t in _parse(source)}))
+    )
+
+
 def _holder_problems(
     doc: Any, holder: tuple[str, Any], sources: Sequence[str], names: frozenset[str]
 ) -> list[str]:
@@ -393,7 +482,8 @@ def _holder_problems(
     held_words = {t.i for c in clause for t in c.subtree}
     claim = [t for t in _content(doc, names) if t.i in held_words - aside]
     if who == "author":
-        own = [s for s in sources if _author_voice(s)]
+        # "..., according to a new survey": the line itself says whose the claim is
+        own = [s for s in sources if _author_voice(s) or _same_source(doc, s)]
         fault = (
             "It gives the author a claim the author does not make; say who holds each "
             "view, and write 'the author argues' only for the author's own claims."

@@ -31,14 +31,16 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
 # alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
 # as they run with BRIEFBOT_MODEL_VERDICT=true.
-# Short of the target on the articles kept aside: lexical support cannot tell "Trump
-# recruits with videos" from "ISIS recruits with videos of Trump", and the packaged
-# model's verdict barely can either.
+# Short of the target on the articles kept aside (73 sentences since the second batch of
+# PolNeAR articles): most of what it misses there gives a view to the wrong person where
+# every word is in the sources (a survivor's words under the accused's name, the author's
+# quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
+# see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.76, 0.11),
-    ("lexical", "test"): (0.63, 0.19),
-    ("both", "tune"): (0.81, 0.11),
-    ("both", "test"): (0.63, 0.25),
+    ("lexical", "tune"): (0.75, 0.07),  # 37/49, 5/75
+    ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
+    ("both", "tune"): (0.79, 0.07),  # 39/49, 5/75
+    ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
 }
 
 
@@ -242,3 +244,59 @@ def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> Non
 def test_the_verdict_is_the_chance_of_yes_against_no_alone() -> None:
     assert p_yes({"Yes": 0.03, "No": 0.01}) == pytest.approx(0.75)
     assert p_yes({"Yes": 0.0, "No": 0.0}) == 0.0
+
+
+def test_a_verdict_the_speaker_did_not_pass_fails() -> None:
+    """Seen on a real article: a studio that only said an interview was cancelled got a
+    line calling the cancellation 'a mistake'. One invented verdict is the whole claim,
+    though every other word is the source's."""
+    said = ["A producer for Nordlys Studios said the mayor abruptly cancelled the interview."]
+    names = ["Nordlys Studios"]
+    line = "Nordlys Studios believes the mayor's abrupt cancellation of the interview was {}."
+    assert support_problems(line.format("a mistake"), said, names=names)
+    assert not support_problems(
+        line.format("a mistake"),
+        [f"{said[0][:-1]}, a mistake, he added."],
+        names=names,
+    )
+
+
+def test_the_author_reporting_an_act_of_someone_named_beside_a_description_passes() -> None:
+    """'The author argues that the mayor's aide, Ilse Berg, sent an email': the sentence
+    reports what Berg did, not a claim of the author's, so it is checked against Berg."""
+    sources = ["“I sent the council an email on Monday,” said Ilse Berg, the mayor’s aide."]
+    line = "The author argues that the mayor's aide, Ilse Berg, sent an email to the council."
+    assert support_problems(line, sources) == []
+    wrong = "The author argues that the mayor's aide, Ilse Berg, sent an email to the police chief."
+    assert support_problems(wrong, sources)
+
+
+def test_a_cause_the_text_does_not_give_fails() -> None:
+    """Seen on a real article: two reported events joined by a cause of the model's own
+    ('A quit, which led to B's win') where the text had B's win lead C to quit."""
+    sources = [
+        "Governor Alma Reyes ended her campaign on Wednesday.",
+        "Senator Olsen's win in Maine sealed the nomination, leading Senator Dahl to drop out.",
+    ]
+    invented = "Alma Reyes ended her campaign, which led to Senator Olsen's win in Maine."
+    assert support_problems(invented, sources)
+    given = "Senator Olsen's win in Maine led Senator Dahl to drop out."
+    assert support_problems(given, sources) == []
+
+
+def test_backing_someone_named_is_a_claim_but_backing_their_position_is_not() -> None:
+    """Seen on a real article: a congressman 'in favor of' a candidate, as he told a paper,
+    was failed as saying nothing; backing a country's 'position' still says nothing."""
+    said = ["Rep. Ola Brandt told the paper that he is in favor of Vance."]
+    names = ["Ola Brandt", "Brandt"]
+    assert support_problems("Ola Brandt is in favor of Vance.", said, names=names) == []
+    assert support_problems("Ola Brandt supports Vance's position.", said, names=names)
+
+
+def test_a_claim_the_line_credits_to_its_source_is_not_the_authors() -> None:
+    """'The author argues that X, according to a survey': the line says whose the claim is,
+    as the source sentence does; without the credit it is given to the author."""
+    sources = ["Mayor Dahl's lead has held at ten points, according to a survey released Monday."]
+    credited = "The author argues that Dahl's lead has held at ten points, according to a survey."
+    assert support_problems(credited, sources) == []
+    assert support_problems("The author argues that Dahl's lead has held at ten points.", sources)
