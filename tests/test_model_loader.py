@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tiny_model import build_tiny_model
+from tiny_model import build_tiny_gguf, build_tiny_model
 
 from summarizer.model import batch, loader, packaged, transformers_loading
 from summarizer.model.base import ChatMessage, GenerationInterrupted
@@ -17,7 +17,7 @@ from summarizer.model.batch import cheapest_groups
 from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
-from summarizer.model.quantize import snapshot_path
+from summarizer.model.quantize import int8_linear, quantize_int8, snapshot_path
 from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.model.transformers_loading import Precision, load_transformers
 
@@ -34,6 +34,11 @@ def generator_for(
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tiny_dir, tmp_path_factory) -> Path:
+    return build_tiny_gguf(tiny_dir, tmp_path_factory.mktemp("gguf") / "tiny.gguf")
 
 
 @contextmanager
@@ -333,7 +338,6 @@ def test_prepare_converts_once_atomically(tmp_path, monkeypatch):
 
     def fake_convert(gguf: Path, out: Path) -> None:
         calls.append(gguf)
-        out.mkdir()
         (out / "config.json").write_text("{}")
 
     monkeypatch.setattr(packaged, "convert_gguf", fake_convert)
@@ -342,6 +346,7 @@ def test_prepare_converts_once_atomically(tmp_path, monkeypatch):
     second = packaged.prepare("fake", cache)
     assert first == second and len(calls) == 1
     assert (first / "config.json").is_file() and packaged.is_converted(first)
+    assert (first / packaged.GGUF_NAME).stat().st_size == 2000  # the weights, kept quantised
     assert [p.name for p in cache.iterdir()] == [first.name]  # no temp dirs or GGUF left
 
 
@@ -359,6 +364,88 @@ def test_gguf_spec_converts_into_cache_once(tmp_path, monkeypatch):
     assert resolve(str(gguf), tmp_path / "cache")[0] == source
     assert len(calls) == 1 and name == "my-model.gguf" and offline
     assert Path(source, "config.json").is_file()
+
+
+def _whole_gguf_model(gguf: Path, precision: Precision):
+    """What a GGUF became before: transformers' reader dequantised every tensor into one bf16
+    state of the whole model, loaded whole, then quantised (the reference for the new path)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
+
+    config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    state = load_gguf_checkpoint(
+        str(gguf), return_tensors=True, model_to_load=skeleton, torch_dtype=torch.bfloat16
+    )["tensors"]
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    assert model.load_state_dict(state, strict=False).missing_keys == []
+    if precision == "fp32":
+        model.float()
+    return quantize_int8(model.eval()) if precision == "int8" else model.eval()
+
+
+def test_the_int8_model_keeps_its_token_table_in_bf16_and_answers_as_with_f32(tiny_dir, tmp_path):
+    """Half the table's memory (0.47 GB on the packaged model), the same logits as the f32
+    table gave: its values came in bf16, so widening a looked-up row is exact."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    gen = generator_for(str(tiny_dir), cache_dir=tmp_path, precision="int8")
+    f32_table = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.bfloat16)
+    for name, module in list(f32_table.named_modules()):
+        if isinstance(module, torch.nn.Linear):
+            f32_table.set_submodule(name, int8_linear(module.weight, module.bias))
+    f32_table.float()  # what quantising did before: every float tensor left in f32
+    table = f32_table.get_input_embeddings().weight
+    assert isinstance(table, torch.Tensor) and table.dtype == torch.float32
+    f32_bytes = table.nbytes
+    held = gen.model.get_input_embeddings()
+    assert sum(t.nbytes for t in [*held.parameters(), *held.buffers()]) == f32_bytes // 2
+    assert gen.model.dtype == torch.float32  # the rest, and what transformers reads, as before
+    gen.tokenizer.padding_side = "left"
+    batch = gen.tokenizer(
+        ["The minister said", "The spokesman denied the report . Officials agreed"],
+        return_tensors="pt",
+        padding=True,
+    )
+    with torch.no_grad():
+        got, expected = gen.model(**batch).logits, f32_table.eval()(**batch).logits
+    assert got.abs().max() > 0
+    assert torch.equal(got, expected)
+
+
+@pytest.mark.parametrize("precision", ["int8", "bf16", "fp32"])
+def test_a_gguf_is_built_tensor_by_tensor_into_the_model_the_whole_state_gave(
+    tiny_gguf, tmp_path, precision
+):
+    """No bf16 copy of the whole model (it peaked at 7 GiB on the packaged one), no bf16
+    safetensors written; the same logits as dequantising everything and quantising after."""
+    import torch
+
+    gen = generator_for(str(tiny_gguf), cache_dir=tmp_path, precision=precision)
+    source = Path(resolve(str(tiny_gguf), tmp_path)[0])
+    assert not list(source.glob("*.safetensors"))
+    assert (source / packaged.GGUF_NAME).resolve() == tiny_gguf.resolve()
+    ids = gen.tokenizer("The minister said the talks would continue", return_tensors="pt")
+    with torch.no_grad():
+        got = gen.model(ids["input_ids"]).logits
+        expected = _whole_gguf_model(tiny_gguf, precision)(ids["input_ids"]).logits
+    assert got.abs().max() > 0
+    assert torch.equal(got, expected)
+
+
+def test_a_gguf_missing_a_weight_is_refused_in_one_line(tiny_dir, tmp_path, monkeypatch):
+    gguf = build_tiny_gguf(tiny_dir, tmp_path / "tiny.gguf")
+    real = packaged.gguf_state
+
+    def without_norm(path, model):
+        return ((n, t) for n, t in real(path, model) if n != "model.norm.weight")
+
+    monkeypatch.setattr(transformers_loading, "gguf_state", without_norm)
+    with pytest.raises(ModelSetupError, match=r"tiny.gguf: weights missing .*model\.norm"):
+        load_generator(str(gguf), cache_dir=tmp_path / "cache", precision="int8")
 
 
 @pytest.mark.parametrize("reuse", [True, False], ids=["kept-prompts", "no-kept-prompts"])
@@ -561,14 +648,16 @@ def test_a_converted_model_is_readable_by_other_users(tiny_dir, tmp_path):
     """An image converts the model as root and runs as another user."""
     import tempfile
 
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     out = Path(tempfile.mkdtemp(dir=tmp_path))  # 0700, as prepare's working directory
+    (out / packaged.GGUF_NAME).write_bytes(b"GGUF")
+    (out / packaged.GGUF_NAME).chmod(0o600)  # as a file written under a strict umask
     packaged.save_converted(
-        AutoTokenizer.from_pretrained(tiny_dir), AutoModelForCausalLM.from_pretrained(tiny_dir), out
+        AutoTokenizer.from_pretrained(tiny_dir), AutoConfig.from_pretrained(tiny_dir), out
     )
     written = [out, *out.rglob("*")]
-    assert any(p.name.endswith(".safetensors") for p in written)
+    assert any(p.name == "config.json" for p in written)
     for path in written:
         assert path.stat().st_mode & 0o444 == 0o444, path
         assert not path.is_dir() or path.stat().st_mode & 0o111 == 0o111, path

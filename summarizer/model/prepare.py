@@ -15,8 +15,8 @@ from summarizer.model.packaged import prepare as prepare_model
 
 
 def _keep_int8(name: str, path: Path, cache_dir: Path) -> None:
-    """Quantise once now, on a CPU, so the first start loads the kept int8 model (~15 s)
-    instead of quantising (~40 s, 7 GiB at its peak)."""
+    """Quantise once now, on a CPU, so that the first start loads the kept int8 model instead
+    of reading the GGUF and quantising it (bench/model_load.py measures both)."""
     import torch
 
     from summarizer.model.loader import load_generator

@@ -4,11 +4,24 @@ in the precision the hardware suits, through the kept int8 snapshot when there i
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from summarizer.model.quantize import load_snapshot, quantize_int8, save_snapshot, snapshot_path
+from summarizer.model.packaged import GGUF_NAME, ModelSetupError, gguf_state
+from summarizer.model.quantize import (
+    int8_linear,
+    load_snapshot,
+    quantize_int8,
+    save_snapshot,
+    snapshot_path,
+)
 from summarizer.model.transformers_backend import TransformersGenerator
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel
 
 Precision = Literal["auto", "int8", "bf16", "fp32"]
 
@@ -26,7 +39,7 @@ def load_transformers(
 
     With `cache_dir`, the int8 model is kept there after its first quantisation: loading
     bf16 and quantising took ~40 s and peaked at 6.9 GiB; the kept one loads in ~17 s and
-    never holds a bf16 copy.
+    never holds a bf16 copy. A converted GGUF directory is quantised straight from its GGUF.
     """
     if offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -42,7 +55,11 @@ def load_transformers(
     snapshot = snapshot_path(source, cache_dir) if precision == "int8" and cache_dir else None
     model = load_snapshot(snapshot) if snapshot and snapshot.is_dir() else None
     if model is None:
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
+        gguf = Path(source) / GGUF_NAME
+        if gguf.is_file():
+            model = model_from_gguf(source, gguf, dtype=dtype, int8=precision == "int8")
+        else:
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
         model.eval()
         if precision == "int8":
             model = quantize_int8(model)
@@ -52,3 +69,63 @@ def load_transformers(
             # transformers wraps `to` with functools.wraps, which typeshed types as unbound
             model = model.to("cuda")  # type: ignore[arg-type]
     return TransformersGenerator(model, tokenizer, f"{name} [{precision}]")
+
+
+@contextmanager
+def _parameters_on_meta() -> Iterator[None]:
+    """Every parameter created inside goes to the meta device as it is registered: no memory
+    and no random initialisation for weights that the GGUF is about to give. Buffers stay
+    real, since a model computes some (rotary tables) when built and no checkpoint holds them;
+    `torch.device("meta")` would leave those empty."""
+    import torch
+
+    register = torch.nn.Module.register_parameter
+
+    def on_meta(self: torch.nn.Module, name: str, param: torch.nn.Parameter | None) -> None:
+        if param is not None:
+            param = torch.nn.Parameter(param.to("meta"), requires_grad=False)
+        register(self, name, param)
+
+    torch.nn.Module.register_parameter = on_meta  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        torch.nn.Module.register_parameter = register  # type: ignore[method-assign]
+
+
+def model_from_gguf(source: str, gguf: Path, *, dtype: torch.dtype, int8: bool) -> PreTrainedModel:
+    """The model of a converted GGUF directory, its weights read from the GGUF one tensor at
+    a time into a skeleton that holds none, each Linear made int8 as soon as its weight and
+    bias are in when `int8`: the peak is the finished model plus one dequantised tensor, never
+    a bf16 copy of the whole model. Outputs are those of quantising the bf16 model, as the
+    same bf16 values reach the same quantiser (`quantize_int8` finishes the model)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(source)
+    with _parameters_on_meta():
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    linears = {n: m for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
+    waiting: dict[str, dict[str, torch.Tensor]] = {}  # a Linear's weight or bias until both are in
+    for name, tensor in gguf_state(gguf, model):
+        owner, _, kind = name.rpartition(".")
+        if int8 and owner in linears:
+            parts = waiting.setdefault(owner, {})
+            parts[kind] = tensor
+            if len(parts) == (1 if linears[owner].bias is None else 2):
+                model.set_submodule(owner, int8_linear(parts["weight"], parts.get("bias")))
+                del waiting[owner]
+        else:
+            holder = model.get_submodule(owner)
+            if kind in holder._buffers:
+                holder._buffers[kind] = tensor.to(dtype)
+            else:
+                holder._parameters[kind] = torch.nn.Parameter(tensor.to(dtype), requires_grad=False)
+    if config.tie_word_embeddings:
+        model.tie_weights()  # the output head is the embedding, which the GGUF gave once
+    missing = [n for n, p in model.named_parameters() if p.is_meta] + sorted(waiting)
+    if missing:
+        raise ModelSetupError(
+            f"{gguf.resolve().name}: weights missing for {config.model_type}: {missing[:2]}"
+        )
+    return model
