@@ -37,13 +37,22 @@ class LexiconEntry:
     source: str
 
 
-def _compile(phrase: str) -> re.Pattern[str]:
+def compile_phrase(phrase: str) -> re.Pattern[str]:
+    """A phrase matches in any inflection of its last word ("blackmail" in "blackmailed",
+    "cabal" in "cabals", "sabotage" in "sabotaging"): a speaker's word restated in another
+    form is still the speaker's word. A stem (`warmonger*`) matches any ending."""
     if phrase.startswith("re:"):
         return re.compile(phrase[3:])
     stem = phrase.endswith("*")
-    words = phrase.rstrip("*").split()
-    body = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(r"(?i)(?<![\w-])" + body + (r"[\w-]*" if stem else r"(?![\w-])"))
+    *head, last = phrase.rstrip("*").split()
+    if stem:
+        tail = re.escape(last) + r"[\w-]*"
+    elif last.endswith("e"):
+        tail = re.escape(last[:-1]) + r"(?:e[sd]?|ing)(?![\w-])"
+    else:
+        tail = re.escape(last) + r"(?:s|es|ed|ing)?(?![\w-])"
+    body = r"\s+".join([*(re.escape(w) for w in head), tail])
+    return re.compile(r"(?i)(?<![\w-])" + body)
 
 
 def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
@@ -57,7 +66,7 @@ def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
         if not phrase:
             raise ValueError(f"lexicon line {number}: expected '<category> <phrase>': {raw!r}")
         try:
-            entries.append(LexiconEntry(category, _compile(phrase), phrase))
+            entries.append(LexiconEntry(category, compile_phrase(phrase), phrase))
         except re.error as exc:
             raise ValueError(f"lexicon line {number}: bad pattern {phrase!r}: {exc}") from None
     return entries
