@@ -22,7 +22,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
+from summarizer.stance import own_words, speaker_sentences, stance_complete, stance_jobs
 from summarizer.summary import (
     EVENT_SOURCE,
     FALLBACK_LABEL,
@@ -528,3 +528,41 @@ def test_only_an_opinion_piece_is_summarised_as_what_the_author_argues():
     essay = event_job(OPINION, find_loaded_phrases(OPINION))
     assert "what the author argues" in task_of(essay.prompt)
     assert "The author" not in essay.avoid_first
+
+
+REPORTED = (
+    "Talks in Vienna\n"
+    "The talks ended on Friday with an agreement to meet again in June. "
+    "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened before any "
+    "new round, a demand that no serious diplomat could accept. "
+    "In a move that surprised no one, Petrenko also insisted that observers leave the region, "
+    "which would only prolong the war.\n"
+)
+
+
+def test_a_paraphrased_speaker_s_line_is_written_from_the_reported_clause_only():
+    """The speaker has no quotation, only reported speech, and the author comments in the
+    same sentences: the model and the support check get what the speaker said."""
+    first = REPORTED.index("Chief negotiator")
+    second = REPORTED.index("In a move")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[
+            Span(text=REPORTED[first : second - 1], start=first, end=second - 1),
+            Span(text=REPORTED[second:-1], start=second, end=len(REPORTED) - 1),
+        ],
+    )
+    expected = [
+        "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened before "
+        "any new round",
+        "Petrenko also insisted that observers leave the region",
+    ]
+    assert speaker_sentences(REPORTED, petrenko) == expected
+    assert [REPORTED[s:e] for s, e in own_words(REPORTED, petrenko)] == expected
+    [(_, job)] = stance_jobs(REPORTED, [petrenko])
+    prompt = " ".join(m["content"] for m in job.prompt)
+    assert "Petrenko demanded that the border crossing" in prompt
+    assert (
+        "serious diplomat" not in prompt and "prolong" not in prompt and "surprised" not in prompt
+    )
