@@ -24,7 +24,7 @@ from summarizer.checks import (
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
-from summarizer.nlp import parse
+from summarizer.nlp import Token, parse
 from summarizer.segment import quote_spans, sentence_at, sentences
 from summarizer.speakers import REPORTING_VERBS
 from summarizer.support import support_problems
@@ -103,7 +103,8 @@ def _reported_clause(text: str, start: int, end: int, position: Position) -> tup
     demand no diplomat could accept"). Given the whole sentence, the model wrote the
     author's dismissal as the negotiator's own view. The sentence as it is where the parse
     finds no verb with the speaker for its subject."""
-    tokens = parse(text[start:end]).tokens
+    sentence = text[start:end]
+    tokens = parse(sentence).tokens
     children: dict[int, list[int]] = {}
     for i, t in enumerate(tokens):
         if t.head != i:
@@ -119,25 +120,40 @@ def _reported_clause(text: str, start: int, end: int, position: Position) -> tup
     names = {w.casefold() for n in _names(position) for w in n.split()} | _PRONOUNS
     for i, t in enumerate(tokens):
         if t.dep != "nsubj" or not names & {
-            text[start + tokens[j].start : start + tokens[j].end].casefold() for j in subtree(i)
+            sentence[tokens[j].start : tokens[j].end].casefold() for j in subtree(i)
         }:
             continue
         verb = t.head
         reported = [subtree(c)[0] for c in children.get(verb, []) if tokens[c].dep == "ccomp"]
         first = min([subtree(i)[0], *reported])  # "The crossing must reopen, he said."
-        last = subtree(verb)[-1]
-        for j in range(verb + 1, last + 1):
-            head = tokens[j]
-            if head.dep in _ASIDE_DEPS and subtree(j)[0] > verb:
-                opening = subtree(j)[0]
-                said = text[start + head.start : start + head.end].casefold()
-                comma = text[start + tokens[opening - 1].start] == "," if opening else False
-                if comma and said not in REPORTING_VERBS:  # "..., adding that ..." is theirs
-                    last = min(last, opening - 2)
-        while last > first and tokens[last].dep == "punct":
-            last -= 1
-        return start + tokens[first].start, start + tokens[last].end
+        if not any(tokens[k].tag.startswith("VB") for k in range(first)):
+            first = 0  # a date or place before the speaker ("On 17 December, X said ...")
+        last = _content_end(subtree(verb), tokens, sentence)
+        for j in reversed(range(verb + 1, last + 1)):  # asides that end the clause, last first
+            head, span = tokens[j], subtree(j)
+            said = sentence[head.start : head.end].casefold()
+            opening = span[0]
+            if (
+                head.dep in _ASIDE_DEPS
+                and opening > verb + 1
+                and _content_end(span, tokens, sentence) == last
+                and sentence[tokens[opening - 1].start] == ","
+                and said not in REPORTING_VERBS  # "..., adding that ..." is theirs
+            ):
+                last = _content_end(list(range(first, opening - 1)), tokens, sentence)
+        if first or last != _content_end(range(len(tokens)), tokens, sentence):
+            return start + tokens[first].start, start + tokens[last].end
+        break  # the whole sentence is the speaker's
     return start, end
+
+
+def _content_end(span: Sequence[int], tokens: Sequence[Token], sentence: str) -> int:
+    """The last token of `span` that is not a stop, a comma or a space (a closing quote mark
+    counts)."""
+    kept = (
+        k for k in reversed(span) if sentence[tokens[k].start : tokens[k].end].strip(".,;:!? \n")
+    )
+    return next(kept, span[-1])
 
 
 def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_WORDS) -> list[str]:
