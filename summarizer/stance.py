@@ -124,6 +124,8 @@ def _reported_clause(text: str, start: int, end: int, position: Position) -> tup
         }:
             continue
         verb = t.head
+        if not _main_verb(verb, tokens):  # "Though X had said A, the paper reported B"
+            continue
         reported = [subtree(c)[0] for c in children.get(verb, []) if tokens[c].dep == "ccomp"]
         first = min([subtree(i)[0], *reported])  # "The crossing must reopen, he said."
         if not any(tokens[k].tag.startswith("VB") for k in range(first)):
@@ -145,6 +147,12 @@ def _reported_clause(text: str, start: int, end: int, position: Position) -> tup
             return start + tokens[first].start, start + tokens[last].end
         break  # the whole sentence is the speaker's
     return start, end
+
+
+def _main_verb(i: int, tokens: Sequence[Token]) -> bool:
+    """The sentence's own verb, or one joined to it by "and"."""
+    head = tokens[i]
+    return head.dep == "ROOT" or (head.dep == "conj" and tokens[head.head].dep == "ROOT")
 
 
 def _content_end(span: Sequence[int], tokens: Sequence[Token], sentence: str) -> int:
