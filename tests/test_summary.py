@@ -566,3 +566,16 @@ def test_a_paraphrased_speaker_s_line_is_written_from_the_reported_clause_only()
     assert (
         "serious diplomat" not in prompt and "prolong" not in prompt and "surprised" not in prompt
     )
+
+
+def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
+    text = (
+        "After Petrenko demanded a new round, the agency reported that talks would resume, "
+        "a step few expected.\n"
+    )
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[Span(text=text.strip(), start=0, end=len(text) - 1)],
+    )
+    assert speaker_sentences(text, petrenko) == [text.strip()]
