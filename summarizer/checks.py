@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 
-from summarizer.loaded import ATTRIBUTION, find_loaded_phrases, lexicon_phrases
-from summarizer.segment import quote_marks, quote_spans, sentences
+from summarizer.loaded import ATTRIBUTION, compile_phrase, find_loaded_phrases, lexicon_phrases
+from summarizer.segment import quote_marks, quote_spans, sentence_at, sentences
 
 _WORD = re.compile(r"[\w’'-]+")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
@@ -113,13 +114,53 @@ def check_length(
     return problems
 
 
-def _attributed_quotes(text: str) -> list[tuple[int, int]]:
+# A sentence that opens with one of these has named its speaker in the sentence before.
+_BACK_REFERENCES = frozenset({"He", "She"})
+
+
+def _attributed_quotes(text: str, names: Collection[str]) -> list[tuple[int, int]]:
+    """The quotations in `text` whose sentence says who said them: a reporting verb and a
+    name outside the quotation (one of `names`, or a capitalised word past the sentence's
+    first, or "He"/"She" opening it). Quote marks alone are no neutral ground: the words in
+    'which is “blackmail by warmongers”' or 'critics call it “blackmail”' are the
+    answer's own."""
     spans = []
     for start, end in quote_spans(text):
-        window = text[max(0, start - 120) : min(len(text), end + 60)]
-        if ATTRIBUTION.search(window):
+        s_start, s_end = sentence_at(text, start)
+        before = _CLAUSE_CUT.split(text[s_start:start])[-1]
+        after = _CLAUSE_CUT.split(text[end : max(s_end, end)])[0]
+        clause = f"{before} {after}"
+        if ATTRIBUTION.search(clause) and _names_someone(clause, names):
             spans.append((start, end))
     return spans
+
+
+# Where the clause that holds a quotation begins or ends: the reporting verb and the speaker
+# of "X agreed to Y, which is “...”" are not the quotation's.
+_CLAUSE_CUT = re.compile(r";|\s[—–]\s|,\s+(?:which|while|but|and|whereas)\b")
+
+
+def _names_someone(clause: str, names: Collection[str]) -> bool:
+    found = [_POSSESSIVE.sub("", m.group()) for m in _CAPITALISED.finditer(clause)]
+    first = found[0] if found and clause.lstrip(" “‘\"'").startswith(found[0]) else None
+    return any(
+        w in names
+        or w in _BACK_REFERENCES
+        or (w is not first and w.casefold() not in _FUNCTION_WORDS)
+        for w in found
+    )
+
+
+@lru_cache(maxsize=256)
+def proper_nouns(source: str) -> frozenset[str]:
+    """The capitalised words `source` uses past a sentence's first word: its names, which a
+    quotation in an answer may be attributed to."""
+    found = set()
+    for sentence in sentences(source):
+        for i, m in enumerate(_CAPITALISED.finditer(sentence)):
+            if i or m.start() > _first_word_start(sentence):
+                found.add(_POSSESSIVE.sub("", m.group()))
+    return frozenset(found)
 
 
 def loaded_to_avoid(source: str, article_loaded: Iterable[str]) -> tuple[str, ...]:
@@ -139,15 +180,23 @@ def _unquoted_loaded(article_loaded: Iterable[str]) -> list[str]:
     ]
 
 
-def check_loaded(text: str, article_loaded: Iterable[str] = ()) -> list[str]:
-    """Loaded words in the output's own voice: lexicon hits plus the article's own slant."""
+def check_loaded(
+    text: str, article_loaded: Iterable[str] = (), names: Collection[str] = ()
+) -> list[str]:
+    """Loaded words in the output's own voice: lexicon hits plus the article's own slant,
+    in any inflection, anywhere but inside a quotation whose speaker the sentence names
+    (`names`: the names the output may use; see `_attributed_quotes`)."""
     from summarizer.types import Span
 
-    quoted = [Span(text=text[s:e], start=s, end=e) for s, e in _attributed_quotes(text)]
+    attributed = _attributed_quotes(text, names)
+    quoted = [Span(text=text[s:e], start=s, end=e) for s, e in attributed]
     found = find_loaded_phrases(text, quoted)
-    outside = _strip_spans(text, _attributed_quotes(text)).casefold()
+    for start, end in quote_spans(text):
+        if (start, end) not in attributed:  # `find_loaded_phrases` passes any quotation
+            found += lexicon_phrases(text[start:end])
+    outside = _strip_spans(text, attributed).casefold()
     for bare in _unquoted_loaded(article_loaded):
-        if re.search(rf"(?<!\w){re.escape(bare.casefold())}(?!\w)", outside):
+        if _inflected(bare).search(outside):
             found.append(bare)
     seen: dict[str, None] = {}
     for phrase in found:
@@ -155,7 +204,15 @@ def check_loaded(text: str, article_loaded: Iterable[str] = ()) -> list[str]:
     if not seen:
         return []
     listed = ", ".join(f"“{p}”" for p in seen)
-    return [f"It uses loaded wording outside an attributed quote: {listed}. Use neutral words."]
+    return [
+        f"It uses loaded wording outside a quotation with its speaker named: {listed}. "
+        "Use neutral words."
+    ]
+
+
+def _inflected(phrase: str) -> re.Pattern[str]:
+    """`phrase` in any inflection of its last word, as the lexicon matches its phrases."""
+    return compile_phrase(phrase.casefold())
 
 
 def _strip_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -336,6 +393,10 @@ def lasting_problems(
     ]
 
 
+def _names_in(source: str, allowed: Iterable[str]) -> frozenset[str]:
+    return proper_nouns(source) | {w for name in allowed for w in words(name)}
+
+
 def check_output(
     text: str,
     source: str,
@@ -353,7 +414,7 @@ def check_output(
             text, max_words=max_words, min_sentences=min_sentences, max_sentences=max_sentences
         ),
         *check_repetition(text),
-        *check_loaded(text, article_loaded),
+        *check_loaded(text, article_loaded, _names_in(source, allowed)),
         *check_grounded(text, source, allowed=allowed),
         *check_quoted(text, source),
         *check_copied(text, source, max_run=max_copied),

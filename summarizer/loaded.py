@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from summarizer.segment import Quote, quote_marks, sentence_at
+from summarizer.segment import Quote, quote_marks, quote_spans, sentence_at
 from summarizer.types import Span
 
 ATTRIBUTION = re.compile(
@@ -37,13 +37,22 @@ class LexiconEntry:
     source: str
 
 
-def _compile(phrase: str) -> re.Pattern[str]:
+def compile_phrase(phrase: str) -> re.Pattern[str]:
+    """A phrase matches in any inflection of its last word ("blackmail" in "blackmailed",
+    "cabal" in "cabals", "sabotage" in "sabotaging"): a speaker's word restated in another
+    form is still the speaker's word. A stem (`warmonger*`) matches any ending."""
     if phrase.startswith("re:"):
         return re.compile(phrase[3:])
     stem = phrase.endswith("*")
-    words = phrase.rstrip("*").split()
-    body = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(r"(?i)(?<![\w-])" + body + (r"[\w-]*" if stem else r"(?![\w-])"))
+    *head, last = phrase.rstrip("*").split()
+    if stem:
+        tail = re.escape(last) + r"[\w-]*"
+    elif last.endswith("e"):
+        tail = re.escape(last[:-1]) + r"(?:e[sd]?|ing)(?![\w-])"
+    else:
+        tail = re.escape(last) + r"(?:s|es|ed|ing)?(?![\w-])"
+    body = r"\s+".join([*(re.escape(w) for w in head), tail])
+    return re.compile(r"(?i)(?<![\w-])" + body)
 
 
 def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
@@ -57,7 +66,7 @@ def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
         if not phrase:
             raise ValueError(f"lexicon line {number}: expected '<category> <phrase>': {raw!r}")
         try:
-            entries.append(LexiconEntry(category, _compile(phrase), phrase))
+            entries.append(LexiconEntry(category, compile_phrase(phrase), phrase))
         except re.error as exc:
             raise ValueError(f"lexicon line {number}: bad pattern {phrase!r}: {exc}") from None
     return entries
@@ -129,3 +138,21 @@ def find_loaded_phrases(
             seen.add(key)
             result.append(surface)
     return result
+
+
+# An opinion piece holds at least this many loaded phrases in the author's voice, and this
+# many per 1,000 of the author's words (those outside quote marks). Measured on the shared
+# real news: 4 of the 480 articles from the four news outlets pass (one a column), 4 of the
+# 360 from the three partisan ones; of the five shared seeds, the three essays pass and the
+# two reports do not; of our own short slanted reports, none (3 phrases at most).
+OPINION_PHRASES = 5
+OPINION_PER_1000 = 8
+
+
+def opinion_piece(text: str, loaded: Sequence[str]) -> bool:
+    """The article is in the author's own voice, arguing, not reporting: its loaded phrases
+    in the author's voice (`loaded`, as `find_loaded_phrases` gives them) are many and dense.
+    Only there does a summary say what "the author argues"; a report says what happened."""
+    quoted = sum(len(text[s:e].split()) for s, e in quote_spans(text))
+    own = max(len(text.split()) - quoted, 1)
+    return len(loaded) >= OPINION_PHRASES and len(loaded) * 1000 / own >= OPINION_PER_1000

@@ -24,7 +24,9 @@ from summarizer.checks import (
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
+from summarizer.nlp import Token, parse
 from summarizer.segment import quote_spans, sentence_at, sentences
+from summarizer.speakers import REPORTING_VERBS
 from summarizer.support import support_problems
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
@@ -71,6 +73,11 @@ def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
+    quoted = [(q.start, q.end) for q in position.quotes]
+    merged = [
+        r if any(r[0] <= qs < r[1] for qs, _ in quoted) else _reported_clause(text, *r, position)
+        for r in merged
+    ]
     chosen: list[tuple[int, int]] = []
     total = 0
     for start, end in merged:
@@ -80,6 +87,81 @@ def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple
         chosen.append((start, end))
         total += n
     return chosen
+
+
+# How the author's comment joins a reported clause, after a comma: a relative clause ("...,
+# which would only prolong the war"), an apposition ("..., a demand no diplomat could
+# accept"), a participle or adverbial clause ("..., ignoring the cost").
+_ASIDE_DEPS = frozenset({"relcl", "appos", "acl", "advcl", "npadvmod"})
+_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
+
+
+def _reported_clause(text: str, start: int, end: int, position: Position) -> tuple[int, int]:
+    """The part of a sentence that reports the speaker without quoting them: the speaker,
+    the verb and what it reports ("Ivan Petrenko demanded that the crossing be reopened"),
+    without the author's words around it ("In a move that surprised no one, ...", "..., a
+    demand no diplomat could accept"). Given the whole sentence, the model wrote the
+    author's dismissal as the negotiator's own view. The sentence as it is where the parse
+    finds no verb with the speaker for its subject."""
+    sentence = text[start:end]
+    tokens = parse(sentence).tokens
+    children: dict[int, list[int]] = {}
+    for i, t in enumerate(tokens):
+        if t.head != i:
+            children.setdefault(t.head, []).append(i)
+
+    def subtree(i: int) -> list[int]:
+        found, todo = [], [i]
+        while todo:
+            found.append(j := todo.pop())
+            todo += children.get(j, [])
+        return sorted(found)
+
+    names = {w.casefold() for n in _names(position) for w in n.split()} | _PRONOUNS
+    for i, t in enumerate(tokens):
+        if t.dep != "nsubj" or not names & {
+            sentence[tokens[j].start : tokens[j].end].casefold() for j in subtree(i)
+        }:
+            continue
+        verb = t.head
+        if not _main_verb(verb, tokens):  # "Though X had said A, the paper reported B"
+            continue
+        reported = [subtree(c)[0] for c in children.get(verb, []) if tokens[c].dep == "ccomp"]
+        first = min([subtree(i)[0], *reported])  # "The crossing must reopen, he said."
+        if not any(tokens[k].tag.startswith("VB") for k in range(first)):
+            first = 0  # a date or place before the speaker ("On 17 December, X said ...")
+        last = _content_end(subtree(verb), tokens, sentence)
+        for j in reversed(range(verb + 1, last + 1)):  # asides that end the clause, last first
+            head, span = tokens[j], subtree(j)
+            said = sentence[head.start : head.end].casefold()
+            opening = span[0]
+            if (
+                head.dep in _ASIDE_DEPS
+                and opening > verb + 1
+                and _content_end(span, tokens, sentence) == last
+                and sentence[tokens[opening - 1].start] == ","
+                and said not in REPORTING_VERBS  # "..., adding that ..." is theirs
+            ):
+                last = _content_end(list(range(first, opening - 1)), tokens, sentence)
+        if first or last != _content_end(range(len(tokens)), tokens, sentence):
+            return start + tokens[first].start, start + tokens[last].end
+        break  # the whole sentence is the speaker's
+    return start, end
+
+
+def _main_verb(i: int, tokens: Sequence[Token]) -> bool:
+    """The sentence's own verb, or one joined to it by "and"."""
+    head = tokens[i]
+    return head.dep == "ROOT" or (head.dep == "conj" and tokens[head.head].dep == "ROOT")
+
+
+def _content_end(span: Sequence[int], tokens: Sequence[Token], sentence: str) -> int:
+    """The last token of `span` that is not a stop, a comma or a space (a closing quote mark
+    counts)."""
+    kept = (
+        k for k in reversed(span) if sentence[tokens[k].start : tokens[k].end].strip(".,;:!? \n")
+    )
+    return next(kept, span[-1])
 
 
 def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_WORDS) -> list[str]:

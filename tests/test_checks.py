@@ -121,3 +121,30 @@ def test_quotes_in_two_apostrophes_and_guillemets_are_checked_like_curly_ones():
     assert check_quoted("Zakharova called it ''a hostile act''.", source) == []
     assert "''an act of war''" in check_quoted("Zakharova called it ''an act of war''.", source)[0]
     assert "«an act of war»" in check_quoted("Zakharova called it «an act of war».", source)[0]
+
+
+def test_a_loaded_word_counts_in_any_inflection():
+    # "blackmail" and "cabal" are lexicon words; the article's own phrase is not
+    for line in ("The Kremlin said they were blackmailed.", "They met amid cabals."):
+        assert check_loaded(line) != []
+    assert check_loaded("Both sides fear new iron curtains.", ["iron curtain"]) != []
+
+
+def test_quote_marks_are_no_neutral_ground_without_the_speaker_named():
+    source = (
+        "Finland and Estonia agreed on Tuesday to share patrol boats. Kremlin spokesman "
+        "Arkady Voronov called the deal “blackmail by a cabal of warmongers”."
+    )
+    event = "Finland and Estonia agreed to share patrol boats"
+    for unnamed in (
+        f"{event}, which is “blackmail by a cabal of warmongers”.",
+        f"{event}, which critics say is “blackmail by a cabal of warmongers”.",
+        f"{event}; critics call it “blackmail by a cabal of warmongers”.",
+    ):
+        assert "loaded wording" in " ".join(check_output(unnamed, source, max_words=45))
+    for named in (
+        f"{event}, which Arkady Voronov called “blackmail by a cabal of warmongers”.",
+        "Voronov called the deal “blackmail by a cabal of warmongers”.",
+        "“Blackmail by a cabal of warmongers,” Voronov said of the deal.",
+    ):
+        assert check_output(named, source, max_words=45) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.loaded import find_loaded_phrases, parse_lexicon
+from summarizer.loaded import find_loaded_phrases, opinion_piece, parse_lexicon
 from summarizer.segment import quote_spans
 from summarizer.types import Span
 
@@ -80,3 +80,20 @@ def test_a_title_s_full_stop_does_not_cut_off_the_reporting_clause():
     # 'said' is in the quoted words' sentence: the speaker's phrase, not the author's sneer
     assert find_loaded_phrases("Lee said Gov. Holt ran a “tight ship” all year.") == []
     assert find_loaded_phrases("Gov. Holt ran a “tight ship” all year.") == ["“tight ship”"]
+
+
+def test_an_article_dense_with_the_author_s_loaded_words_is_an_opinion_piece():
+    essay = (
+        "The warmongers have learned nothing. Their reckless plan to arm the junta is "
+        "propaganda. The imperialist capitals cheer while their lapdogs in the press clap."
+    )
+    assert opinion_piece(essay, find_loaded_phrases(essay))
+    # the same words, but a speaker's in quote marks: a report of what someone said
+    report = (
+        "Minister Ana Lind spoke on Monday. “The warmongers have learned nothing. Their "
+        "reckless plan to arm the junta is propaganda. The imperialist capitals cheer while "
+        "their lapdogs in the press clap,” Lind said."
+    )
+    assert not opinion_piece(report, find_loaded_phrases(report))
+    few = "The reckless plan was approved on Monday. " + "Officials met again. " * 3
+    assert not opinion_piece(few, find_loaded_phrases(few))  # one loaded phrase, dense or not

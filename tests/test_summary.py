@@ -22,8 +22,15 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import speaker_sentences, stance_complete, stance_jobs
-from summarizer.summary import FALLBACK_LABEL, check_event, event_job, event_source
+from summarizer.stance import own_words, speaker_sentences, stance_complete, stance_jobs
+from summarizer.summary import (
+    EVENT_SOURCE,
+    FALLBACK_LABEL,
+    SOURCE_WORDS,
+    check_event,
+    event_job,
+    event_source,
+)
 from summarizer.types import Position, Span, StanceRecord
 from summarizer.writing import write_summary_and_stances
 
@@ -382,7 +389,7 @@ def test_a_stance_line_the_event_already_says_is_not_repeated():
             "labelled parts",
         ),
         (
-            "The opening of a news article: Finland and Estonia agreed to share patrol boats.",
+            f"{EVENT_SOURCE} Finland and Estonia agreed to share patrol boats.",
             "repeats the request",
         ),
     ],
@@ -470,3 +477,105 @@ def test_the_event_source_keeps_a_title_with_its_sentence():
     assert (
         event_source(text) == "Gov. Ray Holt signed the budget on Monday.\nIt takes effect in May."
     )
+
+
+# A long report (invented): a lead about a visit, asides, and a later part whose main claim
+# (the harbour deal) the rest of the article keeps coming back to.
+_ASIDES = [
+    "Reporters waited outside the terminal for most of the afternoon.",
+    "A brass band played near the ferry gates before the ceremony began.",
+    "Local shops stayed open late for visitors from the islands.",
+    "The weather was cold but dry, with a light wind from the east.",
+    "Schoolchildren waved small flags along the road into the old town.",
+    "Traffic on the coast road was slow until early evening.",
+    "Several cafes near the square offered free coffee to the crowd.",
+    "Police closed two streets near the parliament building for an hour.",
+    "Tourists photographed the ships anchored in the bay all day.",
+    "The visit was the first of its kind in almost four years.",
+]
+LONG_REPORT = (
+    "Harbour deal in Tallinn\n"
+    "Finnish Prime Minister Liisa Aho arrived in Tallinn on Monday for a two-day visit. "
+    "She was met at the ferry terminal by Estonian officials.\n"
+    + " ".join(_ASIDES[:5])
+    + "\nThe harbour deal lets Finnish and Estonian patrol boats share the Tallinn harbour "
+    "berths from May, and costs 40 million euros over five years.\n"
+    + " ".join(_ASIDES[5:])
+    + "\nOfficials said the harbour deal would be signed in June. Patrol boats from both "
+    "navies already use the harbour in winter. Fishermen asked whether the berths shared "
+    "by patrol boats would leave room for their own boats in the harbour.\n"
+)
+
+
+def test_a_long_article_s_event_source_holds_a_later_main_claim_within_its_budget():
+    source = event_source(LONG_REPORT)
+    assert source.startswith("Headline: Harbour deal in Tallinn\nFinnish Prime Minister")
+    assert "share the Tallinn harbour berths from May" in source  # past the opening
+    assert len(source.split()) <= SOURCE_WORDS + len("Headline:".split())
+
+
+OPINION = (
+    "The warmongers of the alliance have learned nothing. Their reckless plan to arm the "
+    "junta is propaganda dressed as policy. The imperialist capitals pretend to want peace "
+    "while their lapdogs in the press cheer every new shipment. Ordinary people pay for it.\n"
+)
+
+
+def test_only_an_opinion_piece_is_summarised_as_what_the_author_argues():
+    report = event_job(ARTICLE, LOADED)
+    assert "author" not in task_of(report.prompt).casefold()
+    assert "The author" in report.avoid_first  # a report's author only reports
+    essay = event_job(OPINION, find_loaded_phrases(OPINION))
+    assert "what the author argues" in task_of(essay.prompt)
+    assert "The author" not in essay.avoid_first
+
+
+REPORTED = (
+    "Talks in Vienna\n"
+    "The talks ended on Friday with an agreement to meet again in June. "
+    "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened before any "
+    "new round, a demand that no serious diplomat could accept. "
+    "In a move that surprised no one, Petrenko also insisted that observers leave the region, "
+    "which would only prolong the war.\n"
+)
+
+
+def test_a_paraphrased_speaker_s_line_is_written_from_the_reported_clause_only():
+    """The speaker has no quotation, only reported speech, and the author comments in the
+    same sentences: the model and the support check get what the speaker said."""
+    first = REPORTED.index("Chief negotiator")
+    second = REPORTED.index("In a move")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[
+            Span(text=REPORTED[first : second - 1], start=first, end=second - 1),
+            Span(text=REPORTED[second:-1], start=second, end=len(REPORTED) - 1),
+        ],
+    )
+    expected = [
+        "Chief negotiator Ivan Petrenko demanded that the border crossing be reopened before "
+        "any new round",
+        "Petrenko also insisted that observers leave the region",
+    ]
+    assert speaker_sentences(REPORTED, petrenko) == expected
+    assert [REPORTED[s:e] for s, e in own_words(REPORTED, petrenko)] == expected
+    [(_, job)] = stance_jobs(REPORTED, [petrenko])
+    prompt = " ".join(m["content"] for m in job.prompt)
+    assert "Petrenko demanded that the border crossing" in prompt
+    assert (
+        "serious diplomat" not in prompt and "prolong" not in prompt and "surprised" not in prompt
+    )
+
+
+def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
+    text = (
+        "After Petrenko demanded a new round, the agency reported that talks would resume, "
+        "a step few expected.\n"
+    )
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[Span(text=text.strip(), start=0, end=len(text) - 1)],
+    )
+    assert speaker_sentences(text, petrenko) == [text.strip()]
