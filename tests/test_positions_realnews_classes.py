@@ -434,3 +434,34 @@ def test_a_common_noun_suggesting_inside_what_a_source_said_is_not_a_second_sour
     """'X said the files suggested “…”': the files are part of what X said; X speaks."""
     (speaker,) = quotes_of(text)
     assert speaker.startswith("unnamed: ") and ("source" in speaker or "official" in speaker)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "The harbour board heard from Wen Lihua, a shipping clerk. ''The cranes stand idle "
+            "every night,'' Ms. Wen said.",
+            "Wen Lihua",
+            "The cranes stand idle every night",
+        ),
+        (
+            "Rosa Acosta Vidal runs the port authority. “We will not raise the fees,” Ms. "
+            "Acosta said on Monday.",
+            "Rosa Acosta Vidal",
+            "We will not raise the fees",
+        ),
+        (
+            "The lawyer Tomas Verhoef Jr. spoke to the board. “The lease is void,” Mr. Verhoef "
+            "said.",
+            "Tomas Verhoef Jr",
+            "The lease is void",
+        ),
+    ],
+)
+def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
+    text: str, speaker: str, quote: str
+) -> None:
+    got = quotes_of(text)
+    assert list(got) == [speaker]
+    assert [q.rstrip(",") for q in got[speaker]] == [quote]
