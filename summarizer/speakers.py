@@ -90,6 +90,15 @@ _NOUNISH_S = {
     "responds",
     "writes",
     "asks",
+    "shouts",
+    "chants",
+    "protests",
+    "jokes",
+    "boasts",
+    "laments",
+    "quips",
+    "retorts",
+    "echos",
 }
 REPORTING_VERBS = (
     {"continued"}

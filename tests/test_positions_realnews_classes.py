@@ -465,3 +465,34 @@ def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
     got = quotes_of(text)
     assert list(got) == [speaker]
     assert [q.rstrip(",") for q in got[speaker]] == [quote]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "quote"),
+    [
+        (
+            "The mayor arrived late.\n\n“Sell the pier and you sell the town,” a fisherman "
+            "shouted from the back.",
+            "unnamed: fisherman",
+            "Sell the pier and you sell the town",
+        ),
+        (
+            "Outside the hall, the dock workers chanted “Keep the harbour public, keep it ours.”",
+            "unnamed: dock workers",
+            "Keep the harbour public, keep it ours.",
+        ),
+        (
+            "The union protested that the board was “selling the harbour to its friends.”",
+            "unnamed: union",
+            "selling the harbour to its friends.",
+        ),
+        (
+            "In a second post, the council member boasted that the plan had “saved the fishing "
+            "fleet.”",
+            "unnamed: council member",
+            "saved the fishing fleet.",
+        ),
+    ],
+)
+def test_a_rarer_verb_of_saying_reports_a_quote(text: str, label: str, quote: str) -> None:
+    assert quotes_of(text) == {label: [quote]}
