@@ -496,3 +496,19 @@ def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
 )
 def test_a_rarer_verb_of_saying_reports_a_quote(text: str, label: str, quote: str) -> None:
     assert quotes_of(text) == {label: [quote]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“We will not pass this bill,” said Senate Minority Whip Lena Ford (D-Ohio) on Monday.",
+            "Lena Ford",
+        ),
+        ("“The vote is close,” said House Majority Whip Tom Reyes.", "Tom Reyes"),
+    ],
+)
+def test_a_whip_is_a_title_so_the_chamber_before_it_is_not_the_speaker(
+    text: str, speaker: str
+) -> None:
+    assert list(quotes_of(text)) == [speaker]
