@@ -90,6 +90,15 @@ _NOUNISH_S = {
     "responds",
     "writes",
     "asks",
+    "shouts",
+    "chants",
+    "protests",
+    "jokes",
+    "boasts",
+    "laments",
+    "quips",
+    "retorts",
+    "echos",
 }
 REPORTING_VERBS = (
     {"continued"}
@@ -479,11 +488,22 @@ class SpeakerIndex:
                 for e in self.entities
                 if e.kind == "person" and any(same_person_name(n, f) for f in e.forms)
             ]
+            # A word of one person's full name that is not its last ('Ms. Gao' after 'Gao
+            # Lin', family name first; 'Ms. Acosta' after 'Rosa Acosta Vidal', two surnames;
+            # 'Mr. Verdery' after 'Tom Verdery Jr.') is that person, not nobody. A word two
+            # full names share stays no one's: it could be either.
+            inside = {
+                e.id
+                for e in self.entities
+                if e.kind == "person" and any(n in f.split() for f in e.forms)
+            }
+            if not hits and len(inside) == 1:
+                hits = [self.entities[inside.pop()]]
             if hits:
                 for h in hits:
                     if n not in h.forms:
                         h.forms.append(n)
-            elif not any(n in f.split() for e in self.entities for f in e.forms):
+            elif not inside:
                 self.entities.append(Entity(len(self.entities), n, "person", [n]))
         self._scan_forms("name")
 

@@ -561,3 +561,81 @@ def test_a_common_noun_suggesting_inside_what_a_source_said_is_not_a_second_sour
     """'X said the files suggested “…”': the files are part of what X said; X speaks."""
     (speaker,) = quotes_of(text)
     assert speaker.startswith("unnamed: ") and ("source" in speaker or "official" in speaker)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "The harbour board heard from Wen Lihua, a shipping clerk. ''The cranes stand idle "
+            "every night,'' Ms. Wen said.",
+            "Wen Lihua",
+            "The cranes stand idle every night",
+        ),
+        (
+            "Rosa Acosta Vidal runs the port authority. “We will not raise the fees,” Ms. "
+            "Acosta said on Monday.",
+            "Rosa Acosta Vidal",
+            "We will not raise the fees",
+        ),
+        (
+            "The lawyer Tomas Verhoef Jr. spoke to the board. “The lease is void,” Mr. Verhoef "
+            "said.",
+            "Tomas Verhoef Jr",
+            "The lease is void",
+        ),
+    ],
+)
+def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
+    text: str, speaker: str, quote: str
+) -> None:
+    got = quotes_of(text)
+    assert list(got) == [speaker]
+    assert [q.rstrip(",") for q in got[speaker]] == [quote]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "quote"),
+    [
+        (
+            "The mayor arrived late.\n\n“Sell the pier and you sell the town,” a fisherman "
+            "shouted from the back.",
+            "unnamed: fisherman",
+            "Sell the pier and you sell the town",
+        ),
+        (
+            "Outside the hall, the dock workers chanted “Keep the harbour public, keep it ours.”",
+            "unnamed: dock workers",
+            "Keep the harbour public, keep it ours.",
+        ),
+        (
+            "The union protested that the board was “selling the harbour to its friends.”",
+            "unnamed: union",
+            "selling the harbour to its friends.",
+        ),
+        (
+            "In a second post, the council member boasted that the plan had “saved the fishing "
+            "fleet.”",
+            "unnamed: council member",
+            "saved the fishing fleet.",
+        ),
+    ],
+)
+def test_a_rarer_verb_of_saying_reports_a_quote(text: str, label: str, quote: str) -> None:
+    assert quotes_of(text) == {label: [quote]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“We will not pass this bill,” said Senate Minority Whip Lena Ford (D-Ohio) on Monday.",
+            "Lena Ford",
+        ),
+        ("“The vote is close,” said House Majority Whip Tom Reyes.", "Tom Reyes"),
+    ],
+)
+def test_a_whip_is_a_title_so_the_chamber_before_it_is_not_the_speaker(
+    text: str, speaker: str
+) -> None:
+    assert list(quotes_of(text)) == [speaker]
