@@ -43,3 +43,7 @@ pytestmark
 # tokenizers reads a tokenizer's pre_tokenizer and decoder (tests/tiny_model.py).
 _.pre_tokenizer
 _.decoder
+# torch.nn.Module.__call__ calls a module's forward (summarizer/model/embedding.py).
+_.forward
+# transformers' tokenizers read padding_side when they pad a batch (tests/test_model_loader.py).
+_.padding_side
