@@ -88,7 +88,8 @@ def _scare_quotes(text: str, marks: list[Quote], attributed: list[tuple[int, int
         start, end = q.outer_start, q.outer_end
         inner = text[q.start : q.end]
         words = inner.split()
-        if not 1 <= len(words) <= 3 or _inside(start, end, attributed):
+        # the positions' spans are the words inside the marks, as `q.start:q.end` is
+        if not 1 <= len(words) <= 3 or _inside(q.start, q.end, attributed):
             continue
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end) % (len(text) + 1)

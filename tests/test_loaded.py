@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from summarizer.loaded import find_loaded_phrases, opinion_piece, parse_lexicon
 from summarizer.segment import quote_spans
 from summarizer.types import Span
@@ -97,3 +99,22 @@ def test_an_article_dense_with_the_author_s_loaded_words_is_an_opinion_piece():
     assert not opinion_piece(report, find_loaded_phrases(report))
     few = "The reckless plan was approved on Monday. " + "Officials met again. " * 3
     assert not opinion_piece(few, find_loaded_phrases(few))  # one loaded phrase, dense or not
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("“", "”"), ("''", "''"), ("‘", "’"), ("«", "»"), ('"', '"')]
+)
+def test_a_short_quote_the_positions_give_a_speaker_is_no_scare_quote(
+    opening: str, closing: str
+) -> None:
+    """A short quote in a sentence of its own ('“We tried.” … “This must end.”') has no
+    reporting word beside it, but the positions gave it to the speaker of the sentence
+    before: it is that speaker's, whatever marks the paper uses, not the author mocking it."""
+    text = (
+        f"The union wrote to the board. {opening}We waited for years,{closing} the union said. "
+        f"{opening}This must end.{closing}\n\nThe board meets in May."
+    )
+    start = text.index("This must end.")
+    span = Span(text="This must end.", start=start, end=start + len("This must end."))
+    assert find_loaded_phrases(text) == [f"{opening}This must end.{closing}"]
+    assert find_loaded_phrases(text, [span]) == []
