@@ -237,6 +237,8 @@ class _Resolver:
         if m.kind == "pronoun":
             g = "f" if m.text.lower() == "she" else "m"
             bound = self._sentence_subject_for(m, g)
+            if bound is None:
+                bound = self._previous_speaker_for(m, g)
             if bound is not None:
                 return bound
             prev = [
@@ -296,6 +298,34 @@ class _Resolver:
         if self.gender.get(subj.entity, gender) != gender:
             return None
         return subj.entity
+
+    def _previous_speaker_for(self, m: Mention, gender: str) -> int | None:
+        """A he/she opening a sentence continues the one who spoke in the sentence before:
+        '“…,” said Tom Whitlow, who named Mr. Reyes. He called the plan “…”' is Whitlow's,
+        although Reyes was named last."""
+        sentence = self.sentence_of(m.start)
+        a = sentence[0]
+        if self.masked[a : m.start].strip(" \t“”\"'‘’") or sentence not in self.sentences:
+            return None
+        k = self.sentences.index(sentence)
+        if k == 0:
+            return None
+        pa, pb = self.sentences[k - 1]
+        if "\n\n" in self.text[pb:a]:
+            return None
+        ends = [e for e in self.owners if pa < e <= pb + 1]
+        if not ends:
+            return None
+        ent = self.owners[max(ends)]
+        if self.idx.entity(ent).kind != "person" or self.gender.get(ent, gender) != gender:
+            return None
+        # an ungendered speaker who named someone else ('X told Y …. She said') may not be meant
+        others = {p.entity for p in self.mentions_in(pa, pb) if p.kind == "name"} - {ent}
+        if ent not in self.gender and any(
+            o is not None and self.idx.entity(o).kind == "person" for o in others
+        ):
+            return None
+        return ent
 
     def speaker_before(self, pos: int) -> int | None:
         ends = [e for e in self.owners if e <= pos]

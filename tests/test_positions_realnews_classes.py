@@ -639,3 +639,27 @@ def test_a_whip_is_a_title_so_the_chamber_before_it_is_not_the_speaker(
     text: str, speaker: str
 ) -> None:
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        ", who sat on the board for years and backed Mr. Reyes four years ago",
+        ", a former board member who once worked for Tom Reyes",
+        " on Monday, after Tom Reyes had spoken",
+    ],
+)
+def test_a_he_opening_a_sentence_continues_the_one_who_spoke_before(between: str) -> None:
+    """'“…,” said X, who backed Mr. Y. He called the plan “…”': the he who opens the sentence
+    is the speaker of the sentence before, not the man named last inside X's clause (when
+    the article says X is a man: 'X told Y. She said …' may mean Y)."""
+    text = (
+        "The council named Tom Reyes to a second term on Monday.\n\n"
+        f"“The pier is new work for the council,” said Carl Whitlow{between}. He called "
+        "that plan “a necessary one,” at a time when money is short. Mr. Whitlow left the "
+        "board in 2013."
+    )
+    assert quotes_of(text).get("Carl Whitlow") == [
+        "The pier is new work for the council",
+        "a necessary one",
+    ]
