@@ -98,6 +98,8 @@ def _scare_quotes(text: str, marks: list[Quote], attributed: list[tuple[int, int
         if bare or (len(line.split()) < 10 and not line.endswith((".", "!", "?", "”", "’", '"'))):
             continue  # a heading such as ‘Preparation’ names a section, it mocks nothing
         s_start, s_end = sentence_at(text, start)
+        if inner[:1].isupper() and inner.endswith((".", "!", "?")) and s_start == start:
+            continue  # a quoted sentence of its own ('“This must end.”') is speech, not a sneer
         # Single marks around one lowercase word are the classic sneer (‘aid’) even in a
         # reported sentence; double marks there are usually the speaker's own words.
         sneer = text[start] == "‘" and len(words) == 1 and inner[:1].islower()

@@ -107,14 +107,30 @@ def test_an_article_dense_with_the_author_s_loaded_words_is_an_opinion_piece():
 def test_a_short_quote_the_positions_give_a_speaker_is_no_scare_quote(
     opening: str, closing: str
 ) -> None:
-    """A short quote in a sentence of its own ('“We tried.” … “This must end.”') has no
-    reporting word beside it, but the positions gave it to the speaker of the sentence
-    before: it is that speaker's, whatever marks the paper uses, not the author mocking it."""
+    """A short quote in a sentence with no reporting word ('The offer was “too little.”')
+    looks like the author's sneer, but where the positions gave it to a speaker (the one of
+    the sentence before) it is that speaker's, whatever marks the paper uses."""
     text = (
         f"The union wrote to the board. {opening}We waited for years,{closing} the union said. "
-        f"{opening}This must end.{closing}\n\nThe board meets in May."
+        f"The offer was {opening}far too little{closing}.\n\nThe board meets in May."
     )
-    start = text.index("This must end.")
-    span = Span(text="This must end.", start=start, end=start + len("This must end."))
-    assert find_loaded_phrases(text) == [f"{opening}This must end.{closing}"]
+    start = text.index("far too little")
+    span = Span(text="far too little", start=start, end=start + len("far too little"))
+    assert find_loaded_phrases(text) == [f"{opening}far too little{closing}"]
     assert find_loaded_phrases(text, [span]) == []
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("“", "”"), ("''", "''"), ("‘", "’"), ("«", "»"), ('"', '"')]
+)
+def test_a_short_quoted_sentence_of_its_own_is_speech_not_a_scare_quote(
+    opening: str, closing: str
+) -> None:
+    """'… it said. “This must end.”': even where no rule finds who 'it' is, a quoted sentence
+    standing as a sentence of its own is someone's statement; the author mocks words inside a
+    sentence of their own ('the “reform” failed')."""
+    text = (
+        f"A letter came from the staff. {opening}We waited for years,{closing} it said. "
+        f"{opening}This must end.{closing}\n\nThe {opening}reform{closing} failed again."
+    )
+    assert find_loaded_phrases(text) == [f"{opening}reform{closing}"]
