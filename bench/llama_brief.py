@@ -20,21 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import sys
 import time
 
-GIB = 2**30
-
-
-def rss_now() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / GIB
-
-
-def rss_peak() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
+from rss import rss_now, rss_peak
 
 
 def common_prefix(a: list[int], b: list[int]) -> int:

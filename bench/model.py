@@ -32,12 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from rss import rss_now, rss_peak
 
 from bot.service import views
 from bot.settings import load_settings
@@ -51,17 +52,7 @@ from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.positions import extract_positions
 from summarizer.writing import write_summary_and_stances
 
-GIB = 2**30
 REPO = Path(__file__).resolve().parents[1]
-
-
-def rss_now() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / GIB
-
-
-def rss_peak() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
 
 
 class Recorder:
