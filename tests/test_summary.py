@@ -579,3 +579,13 @@ def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_who
         paraphrases=[Span(text=text.strip(), start=0, end=len(text) - 1)],
     )
     assert speaker_sentences(text, petrenko) == [text.strip()]
+
+
+def test_a_stance_line_the_event_says_in_other_words_is_left_out():
+    # shared seed 001: "Mark Rutte supports military aid for Ukraine." after an event
+    # sentence that had him advocate more military aid; no copied run is long enough
+    said = "Virtanen said the joint patrols begin in May and the boats carry no weapons."
+    gen = ScriptedGenerator(f"{EVENT} {said}", VIRTANEN, TAMM)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
+    assert summary.text == f"{EVENT} {said} {TAMM}"
+    assert stanced[0].stance == VIRTANEN  # still the speaker's line, only not said twice

@@ -41,6 +41,7 @@ from summarizer import pipeline
 from summarizer.digest import stance_digest
 from summarizer.model.base import GenerationInterrupted, TextGenerator
 from summarizer.nlp import get_nlp
+from summarizer.similarity import get_embedder
 from summarizer.types import Analysis, StanceRecord
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ class LocalAnalyzer:
 
         def load() -> None:
             get_nlp()  # positions and the support check's parse of every model sentence
-            self._model()
+            if self._model() is not None:
+                get_embedder()  # the summary's restatement rule (`summary.restates`)
             # spaCy's and the model's hundreds of thousands of objects live as long as the
             # process; left to the collector, every full collection scanned them all (about
             # 200 ms, a stall of the event loop that bench/load.py saw in its p99). Frozen,
