@@ -76,6 +76,41 @@ def cost() -> None:
         + f" (a summary embeds each of its sentences once: `similarity.closest` keeps them); "
         f"peak RSS {_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f}"
     )
+    per_summary()
+
+
+def per_summary() -> None:
+    """The rule's added time per brief: the shown answers of tests/faithful/shown_after.json
+    (15 articles), each article's stance lines checked against its event sentences and the
+    lines before them, as `compose_summary` does, with nothing embedded beforehand."""
+    import statistics
+
+    from summarizer import similarity
+    from summarizer.summary import restates
+
+    shown = json.loads((ROOT / "tests" / "faithful" / "shown_after.json").read_text("utf-8"))
+    articles: dict[str, dict[str, list[str]]] = {}
+    for item in shown["items"]:
+        if item["checks_pass"]:
+            kinds = articles.setdefault(item["article"], {"event": [], "stance": []})
+            kinds[item["kind"]].append(item["sentence"])
+    took, counts = [], []
+    for kinds in articles.values():
+        parts = list(dict.fromkeys(kinds["event"]))
+        if not parts:
+            continue
+        similarity._SEEN.clear()
+        started = time.perf_counter()
+        for line in dict.fromkeys(kinds["stance"]):
+            if not restates(line, parts):
+                parts.append(line)
+        took.append(time.perf_counter() - started)
+        counts.append(len(kinds["event"]) + len(kinds["stance"]))
+    print(
+        f"per summary ({len(took)} articles with an event sentence, "
+        f"{min(counts)}-{max(counts)} sentences): median {1000 * statistics.median(took):.0f} ms, "
+        f"max {1000 * max(took):.0f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def _rate(flagged: Callable[[dict], bool], rows: list[dict], bad: Callable[[dict], bool]) -> str:
