@@ -22,7 +22,9 @@ of its sources (a few short sentences; milliseconds):
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
   the sources do not use weighs as much as a wrong figure, and a named actor said to bring
   something about (`data/causal_words.txt`: "which led to") must be named where the sources
-  themselves speak of a cause.
+  themselves speak of a cause;
+* modality: a sentence that says what ought to be ("should", "must", "is necessary";
+  `data/obligation_words.txt`) needs sources that say so too, or ask for it.
 
 Measured on hand-judged model sentences (tests/faithful/): it misses inversions that keep
 every word ("Trump recruits with videos" for "ISIS recruits with videos of Trump").
@@ -83,6 +85,17 @@ def polarity_words() -> dict[str, frozenset[str]]:
     sentence about that object, put them against it}."""
     kinds: dict[str, set[str]] = {"favour": set(), "against": set()}
     for line in _data_lines("polarity_words.txt"):
+        kind, word = line.split()
+        kinds[kind].add(word.casefold())
+    return {k: frozenset(v) for k, v in kinds.items()}
+
+
+@lru_cache(maxsize=1)
+def obligation_words() -> dict[str, frozenset[str]]:
+    """{"must": words that make a claim say what ought to be, "asks": source words that
+    say what the speaker wants done}: `data/obligation_words.txt`."""
+    kinds: dict[str, set[str]] = {"must": set(), "asks": set()}
+    for line in _data_lines("obligation_words.txt"):
         kind, word = line.split()
         kinds[kind].add(word.casefold())
     return {k: frozenset(v) for k, v in kinds.items()}
@@ -289,7 +302,53 @@ def support_problems(
         problems += _actor_problems(doc, source_docs)
     if not problems:
         problems += _cause_problems(doc, source_docs)
+    if not problems:
+        problems += _modality_problems(doc, source_docs)
     return problems
+
+
+# "need", "have" and "get" oblige only with a "to" after them: "needs to be prepared",
+# "has to be found", "'s got to do it"; "gets what it needs" does not
+_TO_OBLIGES = frozenset({"need", "have", "get"})
+
+
+def _obliges(token: Any) -> bool:
+    """The token makes its clause say what ought to be: "should focus", "is necessary",
+    "has to be found"."""
+    key = _key(token)
+    if key in _TO_OBLIGES:
+        return any(
+            c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children) for c in token.children
+        )
+    return key in obligation_words()["must"]
+
+
+def _asks(token: Any) -> bool:
+    """The source token says what its speaker wants done: a "must" word, a word of
+    asking ("demanded", "wanted"), or a refusal until something happens ("we are not
+    going back until the contract is signed")."""
+    if _obliges(token) or _key(token) in obligation_words()["asks"]:
+        return True
+    return (
+        token.dep_ == "advcl"
+        and any(c.lower_ == "until" for c in token.children)
+        and _has_negator(token.head)
+    )
+
+
+def _modality_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
+    """A sentence that says what ought to be ("believes the bank should focus on A")
+    where its sources only say what is or will be ("A and B are the bank's new
+    priorities"): the model has turned a description into a demand. Words inside
+    quotation marks are the speaker's own and checked verbatim elsewhere."""
+    marks = quote_spans(doc.text)
+    said = [t for t in doc if _obliges(t) and not any(s <= t.idx < e for s, e in marks)]
+    if said and not any(_asks(t) for d in source_docs for t in d):
+        return [
+            f"It says what ought to be (“{said[0].text}”) where the text only says what is "
+            "or will be; say it as the text does."
+        ]
+    return []
 
 
 def _cause(verb: Any) -> Any | None:

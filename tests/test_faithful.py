@@ -37,7 +37,7 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
 # see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.75, 0.07),  # 37/49, 5/75
+    ("lexical", "tune"): (0.77, 0.07),  # 38/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
     ("both", "tune"): (0.79, 0.07),  # 39/49, 5/75
     ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
@@ -300,3 +300,26 @@ def test_a_claim_the_line_credits_to_its_source_is_not_the_authors() -> None:
     credited = "The author argues that Dahl's lead has held at ten points, according to a survey."
     assert support_problems(credited, sources) == []
     assert support_problems("The author argues that Dahl's lead has held at ten points.", sources)
+
+
+HOLT = ["Mira Holt", "Holt"]
+AIMS = "climate work, pandemic readiness and refugee aid"
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        (f"“{AIMS.capitalize()} are the fund’s new priorities,” said Mira Holt.", True),
+        (f"“The fund must turn to {AIMS},” said Mira Holt.", False),
+        (f"Mira Holt demanded that the fund turn to {AIMS}.", False),
+        (f"“We will not sign until the fund takes up {AIMS},” said Mira Holt.", False),
+    ],
+)
+def test_a_line_that_turns_what_is_into_what_ought_to_be_fails(said: str, fails: bool) -> None:
+    """Seen on the newcomer run: a speaker who said what a bank's new emphases *are* got a
+    line saying he believes it *should* focus on them. A line that prescribes needs a
+    speaker who prescribes, asks or holds out for it; one that describes passes."""
+    prescribes = f"Mira Holt believes the fund should focus on {AIMS}."
+    assert bool(support_problems(prescribes, [said], names=HOLT)) is fails
+    describes = f"Mira Holt said {AIMS} are the fund's new priorities."
+    assert support_problems(describes, [said], names=HOLT) == []
