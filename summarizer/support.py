@@ -18,7 +18,8 @@ of its sources (a few short sentences; milliseconds):
 * holder: "the author argues X" needs X in the author's own voice (a source sentence
   with no quotation, no reporting verb and no named subject), "Putin believes X" needs X
   where Putin is named, and an event's named actor must be the one the sources have do it;
-* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing;
+* vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
+  is one word of content, and "supports X's leadership" only backs X);
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
   the sources do not use weighs as much as a wrong figure, and a named actor said to bring
   something about (`data/causal_words.txt`: "which led to") must be named where the sources
@@ -226,6 +227,8 @@ def _says(token: Any) -> int:
     what the line is about ("Brandt is in favor of Vance") is a whole claim; one who only
     owns a word for a stance ("supports Norway's position") is not, nor is a common word
     alone ("One side was upbeat")."""
+    if token.pos_ == "PROPN" and token.dep_ == "compound" and token.head.pos_ == "PROPN":
+        return 0  # "Donald" in "Donald Trump": one person, counted at "Trump"
     return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
 
 

@@ -37,9 +37,9 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
 # see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.77, 0.07),  # 38/49, 5/75
+    ("lexical", "tune"): (0.79, 0.07),  # 39/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.79, 0.07),  # 39/49, 5/75
+    ("both", "tune"): (0.83, 0.07),  # 41/49, 5/75
     ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
 }
 
@@ -323,3 +323,20 @@ def test_a_line_that_turns_what_is_into_what_ought_to_be_fails(said: str, fails:
     assert bool(support_problems(prescribes, [said], names=HOLT)) is fails
     describes = f"Mira Holt said {AIMS} are the fund's new priorities."
     assert support_problems(describes, [said], names=HOLT) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "vacuous"),
+    [
+        ("Ola Brandt supports Tomas Vance's leadership.", True),
+        ("Ola Brandt supports Tomas Vance's position.", True),
+        ("Ola Brandt is in favor of Tomas Vance.", False),
+    ],
+)
+def test_backing_a_two_word_name_s_leadership_says_nothing(line: str, vacuous: bool) -> None:
+    """Seen on a real article: a congressman who endorsed a candidate for the jobs and the
+    foes he would take on got "supports <candidate>'s leadership". A full name is one
+    person, not two words of content, and their "leadership" only names whose side."""
+    said = ["Rep. Ola Brandt told the paper that he is in favor of Tomas Vance."]
+    problems = support_problems(line, said, names=["Ola Brandt", "Brandt"])
+    assert any("nothing concrete" in p for p in problems) is vacuous
