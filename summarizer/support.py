@@ -24,6 +24,8 @@ of its sources (a few short sentences; milliseconds):
   the sources do not use weighs as much as a wrong figure, and a named actor said to bring
   something about (`data/causal_words.txt`: "which led to") must be named where the sources
   themselves speak of a cause;
+* reasons: a reason or an end the sources give none of ("because ...", "necessary for
+  the country's security") must have every word in them, "security" too;
 * modality: a sentence that says what ought to be ("should", "must", "is necessary";
   `data/obligation_words.txt`) needs sources that say so too, or ask for it.
 
@@ -307,7 +309,72 @@ def support_problems(
         problems += _cause_problems(doc, source_docs)
     if not problems:
         problems += _modality_problems(doc, source_docs)
+    if not problems:
+        problems += _reason_problems(doc, source_docs, source, name_words)
     return problems
+
+
+_BECAUSE = frozenset({"because", "due", "owing", "thanks"})  # "because of", "due to"
+
+
+def _for_an_end(head: Any) -> bool:
+    """A "for" on this head gives an end: "necessary for X", or "is necessary for X" where
+    the parse hangs the "for" on the verb."""
+    return any(
+        _key(t) in obligation_words()["must"]
+        for t in (head, *(c for c in head.children if c.dep_ == "acomp"))
+    )
+
+
+def _reasons(doc: Any) -> list[list[Any]]:
+    """The clauses that give a reason or an end: "because ...", "so that ...", "due to
+    ...", "in order to ...", "necessary for ...", and an infinitive of purpose ("cut
+    rates to help exporters")."""
+    out = []
+    for token in doc:
+        children = list(token.children)
+        if (
+            (token.dep_ == "prep" and token.lower_ in _BECAUSE)
+            or any(c.dep_ == "mark" and c.lower_ in ("because", "so") for c in children)
+            or (token.dep_ == "prep" and token.lower_ == "for" and _for_an_end(token.head))
+            or (
+                token.pos_ == "VERB"
+                and any(c.dep_ == "aux" and c.lower_ == "to" for c in children)
+                and (
+                    token.dep_ == "advcl" or (token.dep_ == "acl" and token.head.lower_ == "order")
+                )
+            )
+        ):
+            out.append(list(token.subtree))
+    return out
+
+
+def _reason_problems(
+    doc: Any, source_docs: Sequence[Any], source: _Source, names: frozenset[str]
+) -> list[str]:
+    """A reason or end the sources do not give: "believes the bases are necessary for the
+    country's security" where the speaker only said the bases must be kept. A reason is a
+    claim of its own, so every word of it must be in the sources, even a word that says
+    little elsewhere ("security"); the sources that give a reason of their own are
+    judged by coverage, as a paraphrase of it."""
+    if any(_reasons(d) for d in source_docs):
+        return []
+    for clause in _reasons(doc):
+        missing = [
+            t
+            for t in clause
+            if t.pos_ in CONTENT_POS
+            and not t.is_stop
+            and _key(t) not in names
+            and any(c.isalnum() for c in t.text)
+            and not _covered(_key(t), source)
+        ]
+        if any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in missing) or len(missing) > 1:
+            listed = ", ".join(dict.fromkeys(f"“{t.text}”" for t in missing[:4]))
+            return [
+                f"It gives a reason the text does not give ({listed}); say only why the text says."
+            ]
+    return []
 
 
 # "need", "have" and "get" oblige only with a "to" after them: "needs to be prepared",

@@ -37,9 +37,9 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
 # see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.79, 0.07),  # 39/49, 5/75
+    ("lexical", "tune"): (0.81, 0.07),  # 40/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.83, 0.07),  # 41/49, 5/75
+    ("both", "tune"): (0.85, 0.07),  # 42/49, 5/75
     ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
 }
 
@@ -340,3 +340,27 @@ def test_backing_a_two_word_name_s_leadership_says_nothing(line: str, vacuous: b
     said = ["Rep. Ola Brandt told the paper that he is in favor of Tomas Vance."]
     problems = support_problems(line, said, names=["Ola Brandt", "Brandt"])
     assert any("nothing concrete" in p for p in problems) is vacuous
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        (
+            "Sven Lund believes the bases abroad are necessary for the country's security.",
+            ["“We must keep our bases abroad and be ready for anything,” said Sven Lund."],
+            True,
+        ),
+        (
+            "Sven Lund believes the bases abroad are necessary for the country's security.",
+            ["“We must keep our bases abroad for the security of the country,” said Sven Lund."],
+            False,
+        ),
+    ],
+)
+def test_a_reason_the_text_does_not_give_fails(line: str, sources: list[str], fails: bool) -> None:
+    """Seen on a shared seed: a minister who said the bases must be kept got a line saying
+    they are necessary for the country's security and stability, a reason he never gave.
+    Words like "security" say nothing in a stance ("supports security"), but as a reason
+    they are the claim."""
+    problems = support_problems(line, sources, names=["Sven Lund", "Lund"])
+    assert bool(problems) is fails, problems
