@@ -15,9 +15,11 @@ of its sources (a few short sentences; milliseconds):
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
   as settled that the sources leave open ("hoped", "decide whether");
-* holder: "the author argues X" needs X in the author's own voice (a source sentence
-  with no quotation, no reporting verb and no named subject), "Putin believes X" needs X
-  where Putin is named, and an event's named actor must be the one the sources have do it;
+* holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
+  must not be stated as fact; "the author argues X" needs X in the author's own voice (a
+  source sentence with no quotation, no reporting verb and no named subject), "Putin
+  believes X" needs X where Putin is named, and an event's named actor must be the one
+  the sources have do it;
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
   is one word of content, and "supports X's leadership" only backs X);
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
@@ -47,6 +49,7 @@ from typing import Any
 from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
 from summarizer.segment import quote_spans
+from summarizer.wordlists import data_lines
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 MIN_CONTENT = 2  # "One side was upbeat." has one
@@ -311,7 +314,88 @@ def support_problems(
         problems += _modality_problems(doc, source_docs)
     if not problems:
         problems += _reason_problems(doc, source_docs, source, name_words)
+    if not problems:
+        problems += _fact_problems(doc, source_docs, name_words)
     return problems
+
+
+@lru_cache(maxsize=1)
+def _speech_verbs() -> frozenset[str]:
+    return frozenset(data_lines("reporting_verbs.txt") + data_lines("thought_verbs.txt"))
+
+
+def _reported(sentence: Any) -> tuple[list[Any], set[int]] | None:
+    """(the holder's words, the token indices of what they are said to say) when the source
+    sentence reports someone's words rather than stating them: "<claim>, predicted <name>",
+    "<name> said <claim>", or a headline's "<holder>: <claim>"."""
+    colon = next((t for t in sentence if t.text == ":"), None)
+    if colon is not None:
+        before = [t for t in sentence if t.i < colon.i]
+        if 0 < len(before) <= 6 and not any(t.pos_ in ("VERB", "AUX") for t in before):
+            holder = [t for t in before if t.pos_ in ("NOUN", "PROPN")]  # no pronoun
+            return holder, {t.i for t in sentence if t.i > colon.i}
+    root = sentence.root
+    if root.lemma_.casefold() not in _speech_verbs() and root.lower_ not in _speech_verbs():
+        return None
+    subjects = [c for c in root.children if c.dep_ == "nsubj"]
+    claims = [c for c in root.children if c.dep_ == "ccomp"]
+    if not subjects or not claims:
+        return None
+    named = [subjects[0], *(c for c in subjects[0].children if c.dep_ == "compound")]
+    holder = [t for t in named if t.pos_ in ("NOUN", "PROPN")]  # "she said": unknown
+    return holder, {t.i for c in claims for t in c.subtree}
+
+
+def _attributed(doc: Any) -> bool:
+    """The sentence says whose its claim is: "according to", a quotation mark, a "<holder>:"
+    opening, or a verb of saying or believing over a clause ("X said that ...")."""
+    text = doc.text.casefold()
+    if "according to" in text or any(c in text for c in '“”"«»:'):
+        return True
+    return any(
+        (_key(t) in generic_words() or t.lemma_.casefold() in _speech_verbs())
+        and any(c.dep_ in ("ccomp", "xcomp") for c in t.children)
+        for t in doc
+    )
+
+
+def _holder_words(holder: list[Any], names: frozenset[str]) -> list[Any]:
+    """The holder's words to look for in the line. For a stance line (`names` given) the
+    speaker's own words are theirs whoever the positions found under a description ("the
+    buyer said"): only a name that is not the speaker's makes them someone else's."""
+    if names and any(_key(t) in names for t in holder):
+        return []  # "Rep. Ola Brandt told the paper": the speaker, title and all
+    if names:
+        return [t for t in holder if t.pos_ == "PROPN"]
+    return holder
+
+
+def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
+    """A claim stated as fact that the sentences it comes from (those sharing the most of
+    its content words, at least half) only report someone as saying: "<A> will back <B>
+    before the convention" where the text has a rival predict it. The sentence must name
+    the holder or say that someone said it."""
+    keys = {_key(t) for t in _content(doc, names)}
+    if not keys or _attributed(doc):
+        return []
+    said = {_key(t)[:STEM] for t in doc}
+    overlap = [(len(keys & {_key(t) for t in s}), s) for d in source_docs for s in d.sents]
+    best = max(n for n, _ in overlap) if overlap else 0
+    if best * 2 < len(keys):
+        return []
+    holders = []
+    for sentence in (s for n, s in overlap if n == best):
+        reported = _reported(sentence)
+        if reported is None:
+            return []
+        holder = _holder_words(reported[0], names)
+        in_claim = keys & {_key(t) for t in sentence if t.i in reported[1]}
+        if not holder or len(in_claim) * 2 < best or {_key(t)[:STEM] for t in holder} & said:
+            return []
+        holders.append(" ".join(t.text for t in holder))
+    return [
+        f"It states as fact what the text only reports {holders[0]} as saying; say who says it."
+    ]
 
 
 _BECAUSE = frozenset({"because", "due", "owing", "thanks"})  # "because of", "due to"
