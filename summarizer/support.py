@@ -302,7 +302,9 @@ def support_problems(
         problems.append(
             f"It says what the text does not say ({listed}); say only what the text says."
         )
-    problems += _polarity_problems(content, source) or _leaning_problems(doc, source_docs)
+    problems += _polarity_problems(content, source) or _leaning_problems(
+        doc, source_docs, name_words
+    )
     holder = _holder(doc)
     if holder is not None and not problems:
         problems += _holder_problems(doc, holder, sources, name_words)
@@ -587,27 +589,51 @@ def _too_many(missing: Sequence[Any], content: Sequence[Any]) -> bool:
     return weight >= MIN_UNCOVERED and weight > MAX_UNCOVERED_SHARE * total
 
 
-def _leaning_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
+def _leaning_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
     """The sentence has someone favour a thing ("supports the plan") that the source speaks
-    of only in a sentence leaning against it ("the so-called peace plan is an ultimatum")."""
+    of only in a sentence leaning against it ("the so-called peace plan is an ultimatum"),
+    or followed by one that turns it down ("... We will not let that happen.")."""
     words = polarity_words()
     for token in doc:
         if _key(token) not in words["favour"] or token.pos_ != "VERB" or _negated(token):
             continue
         objects = [c for c in token.children if c.dep_ in ("dobj", "pobj", "xcomp")]
-        # and whose they are: "supports the agency's actions" leans on the agency
-        objects += [c for o in objects for c in o.children if c.dep_ in ("poss", "compound")]
-        things = {_key(o) for o in objects if _key(o) not in generic_words()}
+        # and whose they are and what they do: "supports the agency's actions" leans on
+        # the agency, "supports the plan to cut pensions" on cutting pensions
+        things = {
+            _key(t)
+            for o in objects
+            for t in o.subtree
+            if t.pos_ in ("NOUN", "PROPN", "VERB")
+            and not t.is_stop
+            and _key(t) not in generic_words()
+            and _key(t) not in names
+        }
         if not things:
             continue
-        about = [s for d in source_docs for s in d.sents if any(_key(t) in things for t in s)]
-        if about and all(_leans_against(s, things) for s in about):
+        sents = [s for d in source_docs for s in d.sents]
+        about = [i for i, s in enumerate(sents) if any(_key(t) in things for t in s)]
+        if about and all(
+            _leans_against(sents[i], things) or (i + 1 < len(sents) and _refuses(sents[i + 1]))
+            for i in about
+        ):
             return [
                 f"It says the speaker favours what the text has them speak against "
                 f"(“{token.text} … {' '.join(sorted(things))}”); say which way they lean as "
                 "the text does."
             ]
     return []
+
+
+def _refuses(sentence: Any) -> bool:
+    """The sentence turns down what the one before it says: "We will not let that
+    happen.", "This is not acceptable.": a "that"/"this" under a negated verb."""
+    return any(
+        t.lower_ in ("that", "this")
+        and t.dep_ in ("nsubj", "nsubjpass", "dobj")
+        and any(_has_negator(a) for a in t.ancestors)
+        for t in sentence
+    )
 
 
 def _leans_against(sentence: Any, things: set[str]) -> bool:

@@ -37,7 +37,7 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
 # see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.87, 0.07),  # 43/49, 5/75
+    ("lexical", "tune"): (0.89, 0.07),  # 44/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
     ("both", "tune"): (0.91, 0.07),  # 45/49, 5/75
     ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
@@ -403,4 +403,24 @@ def test_a_claim_the_text_only_reports_someone_saying_is_not_stated_as_fact(
     someone does; a speaker's own words found under a description ("the buyer said") are
     still the speaker's, but a headline's "<someone else>: <claim>" is not."""
     problems = support_problems(line, sources, names=names)
+    assert bool(problems) is fails, problems
+
+
+PLAN = "The council wants to close the harbour school and sell the land."
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        (f"{PLAN} We will not let that happen.", True),
+        (f"{PLAN} We are glad of it.", False),
+    ],
+)
+def test_favouring_a_plan_the_speaker_turns_down_fails(said: str, fails: bool) -> None:
+    """Seen on a real article: a strategist who said the other party was meddling in a
+    caucus and that his side would not allow it got a line saying he supports their
+    strategy to meddle. What the plan is (its verb and objects) says which sentences speak
+    of it, and a refusal of "that" right after one turns it down."""
+    line = "Mira Holt supports the council's plan to close the harbour school."
+    problems = support_problems(line, [f"“{said}” said Mira Holt."], names=HOLT)
     assert bool(problems) is fails, problems
