@@ -349,8 +349,9 @@ def _reported(sentence: Any) -> tuple[list[Any], set[int]] | None:
 
 
 def _attributed(doc: Any) -> bool:
-    """The sentence says whose its claim is: "according to", a quotation mark, a "<holder>:"
-    opening, or a verb of saying or believing over a clause ("X said that ...")."""
+    """The sentence says whose its claim is: "according to", a quotation mark, a colon (as
+    in a "<holder>: <claim>" opening), or a verb of saying or believing over a clause ("X
+    said that ...")."""
     text = doc.text.casefold()
     if "according to" in text or any(c in text for c in '“”"«»:'):
         return True
@@ -385,7 +386,7 @@ def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     best = max(n for n, _ in overlap) if overlap else 0
     if best * 2 < len(keys):
         return []
-    holders = []
+    holders = []  # one a backing sentence; the first is named in the retry prompt
     for sentence in (s for n, s in overlap if n == best):
         reported = _reported(sentence)
         if reported is None:
