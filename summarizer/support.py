@@ -43,7 +43,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 from summarizer.loaded import ATTRIBUTION
@@ -65,24 +64,19 @@ _FAILING = frozenset({"fail", "refuse", "decline", "cease", "stop"})
 _AUTHOR = frozenset({"author", "writer", "columnist", "article", "piece", "editorial"})
 
 
-def _data_lines(name: str) -> list[str]:
-    text = (files("summarizer") / "data" / name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
-
-
 @lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in _data_lines("generic_words.txt"))
+    return frozenset(line.casefold() for line in data_lines("generic_words.txt"))
 
 
 @lru_cache(maxsize=1)
 def judgement_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in _data_lines("judgement_words.txt"))
+    return frozenset(line.casefold() for line in data_lines("judgement_words.txt"))
 
 
 @lru_cache(maxsize=1)
 def causal_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in _data_lines("causal_words.txt"))
+    return frozenset(line.casefold() for line in data_lines("causal_words.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +84,7 @@ def polarity_words() -> dict[str, frozenset[str]]:
     """{"favour": verbs that put a speaker for their object, "against": words that, in a
     sentence about that object, put them against it}."""
     kinds: dict[str, set[str]] = {"favour": set(), "against": set()}
-    for line in _data_lines("polarity_words.txt"):
+    for line in data_lines("polarity_words.txt"):
         kind, word = line.split()
         kinds[kind].add(word.casefold())
     return {k: frozenset(v) for k, v in kinds.items()}
@@ -101,7 +95,7 @@ def obligation_words() -> dict[str, frozenset[str]]:
     """{"must": words that make a claim say what ought to be, "asks": source words that
     say what the speaker wants done}: `data/obligation_words.txt`."""
     kinds: dict[str, set[str]] = {"must": set(), "asks": set()}
-    for line in _data_lines("obligation_words.txt"):
+    for line in data_lines("obligation_words.txt"):
         kind, word = line.split()
         kinds[kind].add(word.casefold())
     return {k: frozenset(v) for k, v in kinds.items()}
@@ -110,7 +104,7 @@ def obligation_words() -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=1)
 def antonyms() -> dict[str, frozenset[str]]:
     pairs: dict[str, set[str]] = {}
-    for line in _data_lines("antonyms.txt"):
+    for line in data_lines("antonyms.txt"):
         left, right = line.casefold().split()
         pairs.setdefault(left, set()).add(right)
         pairs.setdefault(right, set()).add(left)
