@@ -434,7 +434,7 @@ def test_who_a_speaker_is_is_not_a_stance_line(line):
     "line",
     [
         "Anna Virtanen is a firm backer of joint patrols that carry no weapons.",
-        "Anna Virtanen holds the position that joint patrols should carry no weapons.",
+        "Anna Virtanen holds the position that joint patrols will carry no weapons.",
     ],
 )
 def test_a_position_put_as_what_a_speaker_is_passes(line):
