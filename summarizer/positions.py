@@ -710,11 +710,7 @@ class _Resolver:
                 if found is not None:
                     chain.append((cur, found))
             cur = toks[cur].head
-        speech = [
-            found
-            for verb, found in chain
-            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS
-        ]
+        speech = [found for verb, found in chain if self._word(verb) in _SPEECH_VERBS]
         # 'a source said the files that were taken suggested “…”': a common noun that
         # 'suggests' inside what someone said is part of their words, not a second source
         if len(speech) > 1 and self.idx.entity(speech[0]).kind == "unnamed":
@@ -723,10 +719,22 @@ class _Resolver:
             return speech[0]
         return chain[-1][1] if chain else None
 
+    def _word(self, k: int) -> str:
+        """A token's text in lower case, as the word lists hold verbs."""
+        return self.text[self.tokens[k].start : self.tokens[k].end].lower()
+
     def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
         toks = self.tokens
         sent = self.sentence_of(outer[0])
-        for c in self.children[verb]:
+        verb_word = self._word(verb)
+        kids = self.children[verb]
+        if verb_word in _SPEECH_VERBS:
+            # 'The loss of the ferry signals “…” for the island, said Dana Whitlow': the
+            # parser may read the sentence's own verb as a noun and give the inverted 'said'
+            # two subjects, the topic before it and the speaker after it; the one after an
+            # inverted verb of saying is the one who speaks.
+            kids = sorted(kids, key=lambda c: c < verb)
+        for c in kids:
             if toks[c].dep != "nsubj" or self.masked[toks[c].start] == FILL:
                 continue  # a subject inside a quote is part of someone's words
             if not sent[0] <= toks[c].start < sent[1]:
@@ -744,7 +752,6 @@ class _Resolver:
                     return self.idx.person(self.text[toks[first].start : toks[a].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
-            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
             if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None

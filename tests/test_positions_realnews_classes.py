@@ -663,3 +663,35 @@ def test_a_he_opening_a_sentence_continues_the_one_who_spoke_before(between: str
         "The pier is new work for the council",
         "a necessary one",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "The loss of the ferry signals “the beginning of the end” for the island, said Dana "
+            "Whitlow, founder of the island's council.",
+            "Dana Whitlow",
+            "the beginning of the end",
+        ),
+        (
+            "The sale of the pier signals “a new low for the town” in our view, said Tom Reyes, "
+            "chair of the Harbour Trust.",
+            "Tom Reyes",
+            "a new low for the town",
+        ),
+        (
+            "Couple high rents with a “landlord who is a bully” and tenants get angry, said Dana "
+            "Whitlow, director of the Tenants Union in Dover.",
+            "Dana Whitlow",
+            "landlord who is a bully",
+        ),
+    ],
+)
+def test_the_name_after_an_inverted_said_speaks_not_the_topic_before_it(
+    text: str, speaker: str, quote: str
+) -> None:
+    """'The loss of X signals “…”, said Name': the parser reads 'signals' as a noun and gives
+    'said' two subjects; the topic before the verb is what is talked about, never an unnamed
+    speaker, and the name after the inverted verb speaks."""
+    assert quotes_of(text) == {speaker: [quote]}
