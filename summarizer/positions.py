@@ -702,15 +702,31 @@ class _Resolver:
         # “not ready”': the quote hangs from 'is' (Reyes), but it is Ford's words, so
         # the nearest verb of saying or thinking wins; with none, the main clause's subject.
         chain: list[tuple[int, int]] = []
+        path: list[int] = []
         cur, seen = attach[0], set()
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
+                path.append(cur)
                 found = self._subject(cur, outer)
                 if found is not None:
                     chain.append((cur, found))
             cur = toks[cur].head
         speech = [found for verb, found in chain if self._word(verb) in _SPEECH_VERBS]
+        if not speech:
+            # 'Mayor Ford, Reyes said, had spent “…” and passed “…”': a verb of saying set
+            # into the clause as an aside speaks for all of it; the clause's own subject
+            # is the one talked about.
+            aside = [
+                found
+                for verb in path
+                for c in self.children[verb]
+                if toks[c].dep == "parataxis" and out(c) and self._word(c) in _SPEECH_VERBS
+                for found in [self._subject(c, outer)]
+                if found is not None
+            ]
+            if aside:
+                return aside[0]
         # 'a source said the files that were taken suggested “…”': a common noun that
         # 'suggests' inside what someone said is part of their words, not a second source
         if len(speech) > 1 and self.idx.entity(speech[0]).kind == "unnamed":

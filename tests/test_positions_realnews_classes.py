@@ -695,3 +695,31 @@ def test_the_name_after_an_inverted_said_speaks_not_the_topic_before_it(
     'said' two subjects; the topic before the verb is what is talked about, never an unnamed
     speaker, and the name after the inverted verb speaks."""
     assert quotes_of(text) == {speaker: [quote]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "about"),
+    [
+        (
+            "Mayor Lena Ford, Reyes said, had spent “twenty wasted years” in office and passed "
+            "“hardly a single bylaw.”",
+            "Reyes",
+            "Lena Ford",
+        ),
+        (
+            "The Harbour Trust, Dana Whitlow said, has held “secret meetings” for years and "
+            "ignored “every letter we sent.”",
+            "Dana Whitlow",
+            "Harbour Trust",
+        ),
+    ],
+)
+def test_a_said_set_into_the_clause_as_an_aside_speaks_for_all_of_it(
+    text: str, speaker: str, about: str
+) -> None:
+    """'Ford, Reyes said, had spent “…” and passed “…”': both quotes are Reyes's account of
+    Ford; the second hangs from 'passed', whose subject is the one talked about."""
+    got = quotes_of(text)
+    assert list(got) == [speaker]
+    assert len(got[speaker]) == 2
+    assert about not in got
