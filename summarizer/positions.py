@@ -60,9 +60,13 @@ _PREP_BEFORE = re.compile(
 _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
-# 'X accuses Y of “…” and Z says …': after a conjunction a second clause with its own
-# subject begins; it is no reporting clause of the quote before it.
-_CONJUNCTION_LEAD = re.compile(r"(?:and|but|while|whereas|or)\s")
+# 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
+# conjunction a second clause with its own subject begins; it is no reporting clause of
+# the quote before it. ('“…,” as Z put it' is Z's: 'as' is not one of them.)
+_CONJUNCTION_LEAD = re.compile(
+    r"(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
+    r"although|though)\s"
+)
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")

@@ -723,3 +723,34 @@ def test_a_said_set_into_the_clause_as_an_aside_speaks_for_all_of_it(
     assert list(got) == [speaker]
     assert len(got[speaker]) == 2
     assert about not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes said he was “kind of on the fence” until Lena Ford said she would back "
+            "the plan.",
+            "Tom Reyes",
+        ),
+        (
+            "Dana Whitlow says the pier is “a lost cause” because Tom Reyes told the board it "
+            "could not be saved.",
+            "Dana Whitlow",
+        ),
+        (
+            "Carl Brenner said the vote was “a foregone conclusion” after Mayor Lena Ford "
+            "announced she would not run.",
+            "Carl Brenner",
+        ),
+        (
+            "The plan is “dead in the water” unless Lena Ford says otherwise, Tom Reyes said.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_a_name_after_until_or_because_opens_a_clause_of_its_own(text: str, speaker: str) -> None:
+    """'X said he was “…” until Y said …': 'until', 'because', 'after', 'unless' open a
+    second clause whose subject reports something else; it is no reporting clause of the
+    quote before it."""
+    assert list(quotes_of(text)) == [speaker]
