@@ -69,6 +69,11 @@ _CONJUNCTION_LEAD = re.compile(
 )
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
+# 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
+# named last before the colon, is the listener; the clause's subject speaks.
+_ADDRESSEE_BEFORE = re.compile(
+    r"\b(?:to|at|against|toward|towards|with|about|for|on)\s+(?:the\s+)?" + _HONORIFIC + "$"
+)
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
@@ -580,6 +585,7 @@ class _Resolver:
                 m
                 for m in self.mentions_in(h_a, q.outer_start)
                 if re.fullmatch(r"\s*:\s*", self.masked[m.end : q.outer_start])
+                and not _ADDRESSEE_BEFORE.search(self.masked[h_a : m.start])
             ]
             if before_colon:
                 return _Attr(self.resolve(before_colon[-1]))

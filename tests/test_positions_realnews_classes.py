@@ -754,3 +754,17 @@ def test_a_name_after_until_or_because_opens_a_clause_of_its_own(text: str, spea
     second clause whose subject reports something else; it is no reporting clause of the
     quote before it."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Lena Ford delivered a blunt message to Tom Reyes: “It is time to stop attacking "
+        "the harbour staff and get back to work.”",
+        "At the hearing Lena Ford turned to Tom Reyes: “Your plan will ruin the docks.”",
+    ],
+)
+def test_the_one_a_message_goes_to_before_a_colon_is_the_listener(text: str) -> None:
+    """'Ford delivered a message to Reyes: “…”': the name after 'to' right before the colon
+    is who is spoken to; the clause's subject speaks."""
+    assert list(quotes_of(text)) == ["Lena Ford"]
