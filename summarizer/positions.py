@@ -74,6 +74,8 @@ _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 _ADDRESSEE_BEFORE = re.compile(
     r"\b(?:to|at|against|toward|towards|with|about|for|on)\s+(?:the\s+)?" + _HONORIFIC + "$"
 )
+# 'was asked by', 'had been told by': a reporting verb in the passive.
+_PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+" + _ADVERBS + "$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
@@ -545,6 +547,12 @@ class _Resolver:
         verbs = self.verbs_in(h_a, q.outer_start)
         if verbs:
             v = verbs[-1]
+            # ('Reyes said he was told by Ford that …' stays Reyes's account; a title-case
+            # fragment, 'was launched by the party under the “Harbour Pledge.”', names a thing.)
+            by_agent = not verbs[:-1] and not q.is_title(self.text)
+            agent = self._passive_agent(v, s_a, q.outer_start) if by_agent else None
+            if agent is not None:
+                return _Attr(self.resolve(self._titled_name_after(agent)))
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
@@ -600,6 +608,28 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _passive_agent(self, v: tuple[int, int, str], floor: int, end: int) -> Mention | None:
+        """'Reyes was asked by radio host Lena Ford, “…”': in the passive the subject is the
+        one spoken to or about, and the one named after 'by' speaks."""
+        if not _PASSIVE_AUX.search(self.masked[floor : v[0]]):
+            return None
+        by = re.match(r"\s+by\s+", self.masked[v[1] : end])
+        if by is None:
+            return None
+        pos = v[1] + by.end()
+        return next(
+            (
+                m
+                for m in self.mentions_in(pos, end)
+                if m.kind == "name"
+                and re.fullmatch(
+                    r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}" + _HONORIFIC,
+                    self.masked[pos : m.start],
+                )
+            ),
+            None,
+        )
 
     def _reporting_speaker(
         self, verb_start: int, earlier: list[tuple[int, int, str]], floor: int

@@ -768,3 +768,29 @@ def test_the_one_a_message_goes_to_before_a_colon_is_the_listener(text: str) -> 
     """'Ford delivered a message to Reyes: “…”': the name after 'to' right before the colon
     is who is spoken to; the clause's subject speaks."""
     assert list(quotes_of(text)) == ["Lena Ford"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes was asked by radio host Lena Ford, who backs the harbour plan, “Will you "
+            "sell the pier or not?”",
+            "Lena Ford",
+        ),
+        ("Tom Reyes was then asked by Lena Ford: “Will you sell the pier?”", "Lena Ford"),
+        ("Tom Reyes was told by Dana Whitlow that the plan was “dead on arrival.”", "Dana Whitlow"),
+        ("Tom Reyes was praised by Dana Whitlow as “the best mayor we have had.”", "Dana Whitlow"),
+        ("Tom Reyes said he was told by Lena Ford that the pier is “not for sale.”", "Tom Reyes"),
+        (
+            "The vote was called by Dana Whitlow to force the board to adopt the rules passed "
+            "under the 2010 “Harbour Pledge.”",
+            None,
+        ),
+    ],
+)
+def test_in_the_passive_the_one_named_after_by_speaks(text: str, speaker: str | None) -> None:
+    """'Reyes was asked by Ford, “…”': the passive's subject is spoken to; the agent speaks.
+    Inside someone's reported speech ('Reyes said he was told by Ford that …') the outer
+    speaker's account stands, and a title-case fragment further on names a thing."""
+    assert list(quotes_of(text)) == ([speaker] if speaker else [])
