@@ -794,3 +794,25 @@ def test_in_the_passive_the_one_named_after_by_speaks(text: str, speaker: str | 
     Inside someone's reported speech ('Reyes said he was told by Ford that …') the outer
     speaker's account stands, and a title-case fragment further on names a thing."""
     assert list(quotes_of(text)) == ([speaker] if speaker else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“We are already at war with the rebels,” said harbour spokesman Navy Capt. Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "“The harbour is closed to all traffic,” said Coast Guard spokesman Navy Capt. Dana "
+            "Whitlow.",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_an_organisation_ending_on_an_abbreviated_title_is_not_a_person(
+    text: str, speaker: str
+) -> None:
+    """'said spokesman Navy Capt. X': NER files 'Navy Capt' as an organisation after a title
+    word, which made it a person who hid X; a name never ends on 'Capt.'."""
+    assert list(quotes_of(text)) == [speaker]
