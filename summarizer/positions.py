@@ -684,8 +684,14 @@ class _Resolver:
         if ent is None or ent == m.entity or self.idx.entity(ent).kind != "person":
             return None
         _, s_b = self.sentence_of(m.start)
-        named = any(
-            n.entity == ent and m.end <= n.start < min(s_b, m.end + 80) for n in self.idx.mentions
+        named = (
+            any(
+                n.entity == ent and m.end <= n.start < min(s_b, m.end + 80)
+                for n in self.idx.mentions
+            )
+            or any(  # a person the parse named where NER found nobody has no mentions
+                f in self.masked[m.end : min(s_b, m.end + 80)] for f in self.idx.entity(ent).forms
+            )
         )
         return ent if named else None
 
@@ -806,12 +812,34 @@ class _Resolver:
                 if toks[a].tag == "NNP" and all(toks[k].tag == "NNP" for k in name):
                     first = min([a, *name])
                     return self.idx.person(self.text[toks[first].start : toks[a].end])
+            titled = self._name_after_title(c)
+            if titled is not None:
+                return self.idx.person(titled)
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
             if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None
         return None
+
+    def _name_after_title(self, head: int) -> str | None:
+        """'said United Auto Workers Secretary-Treasurer Gary Casteel' where NER found no one:
+        the capitalised words the parse compounds onto the subject after its last title
+        word are a person's name ('Gary Casteel'), and the body before the title is the
+        employer."""
+        toks = self.tokens
+        if toks[head].tag != "NNP":
+            return None
+        left = sorted(k for k in self.children[head] if k < head and toks[k].dep == "compound")
+        title = [k for k in left if self._word(k) in ROLE_HEADS]
+        if not title:
+            return None
+        name = [k for k in left if k > title[-1]] + [head]
+        if not 2 <= len(name) <= 3 or any(toks[k].tag != "NNP" for k in name):
+            return None
+        if name[-1] - name[0] != len(name) - 1:
+            return None
+        return self.text[toks[name[0]].start : toks[head].end]
 
     def unnamed(self, head: int) -> int | None:
         """An unnamed or descriptive source ('a senior administration official', 'the

@@ -816,3 +816,13 @@ def test_an_organisation_ending_on_an_abbreviated_title_is_not_a_person(
     """'said spokesman Navy Capt. X': NER files 'Navy Capt' as an organisation after a title
     word, which made it a person who hid X; a name never ends on 'Capt.'."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_name_ner_missed_after_a_compound_title_is_the_person_not_the_body() -> None:
+    """'said <Union> Secretary-Treasurer <Name>' where NER tags the union and misses the
+    name: the parse compounds the name onto the subject after the title word."""
+    text = (
+        "“We will not sell the pier,” said Harbour Workers Union Secretary-Treasurer Olaf "
+        "Brekkestad."
+    )
+    assert list(quotes_of(text)) == ["Olaf Brekkestad"]
