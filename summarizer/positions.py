@@ -60,11 +60,22 @@ _PREP_BEFORE = re.compile(
 _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
-# 'X accuses Y of “…” and Z says …': after a conjunction a second clause with its own
-# subject begins; it is no reporting clause of the quote before it.
-_CONJUNCTION_LEAD = re.compile(r"(?:and|but|while|whereas|or)\s")
+# 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
+# conjunction a second clause with its own subject begins; it is no reporting clause of
+# the quote before it. ('“…,” as Z put it' is Z's: 'as' is not one of them.)
+_CONJUNCTION_LEAD = re.compile(
+    r"(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
+    r"although|though)\s"
+)
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
+# 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
+# named last before the colon, is the listener; the clause's subject speaks.
+_ADDRESSEE_BEFORE = re.compile(
+    r"\b(?:to|at|against|toward|towards|with|about|for|on)\s+(?:the\s+)?" + _HONORIFIC + "$"
+)
+# 'was asked by', 'had been told by': a reporting verb in the passive.
+_PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+" + _ADVERBS + "$")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
@@ -536,6 +547,12 @@ class _Resolver:
         verbs = self.verbs_in(h_a, q.outer_start)
         if verbs:
             v = verbs[-1]
+            # ('Reyes said he was told by Ford that …' stays Reyes's account; a title-case
+            # fragment, 'was launched by the party under the “Harbour Pledge.”', names a thing.)
+            by_agent = not verbs[:-1] and not q.is_title(self.text)
+            agent = self._passive_agent(v, s_a, q.outer_start) if by_agent else None
+            if agent is not None:
+                return _Attr(self.resolve(self._titled_name_after(agent)))
             subj = self.subject_of(v[0], s_a)
             if subj is not None:
                 outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
@@ -576,6 +593,7 @@ class _Resolver:
                 m
                 for m in self.mentions_in(h_a, q.outer_start)
                 if re.fullmatch(r"\s*:\s*", self.masked[m.end : q.outer_start])
+                and not _ADDRESSEE_BEFORE.search(self.masked[h_a : m.start])
             ]
             if before_colon:
                 return _Attr(self.resolve(before_colon[-1]))
@@ -590,6 +608,28 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _passive_agent(self, v: tuple[int, int, str], floor: int, end: int) -> Mention | None:
+        """'Reyes was asked by radio host Lena Ford, “…”': in the passive the subject is the
+        one spoken to or about, and the one named after 'by' speaks."""
+        if not _PASSIVE_AUX.search(self.masked[floor : v[0]]):
+            return None
+        by = re.match(r"\s+by\s+", self.masked[v[1] : end])
+        if by is None:
+            return None
+        pos = v[1] + by.end()
+        return next(
+            (
+                m
+                for m in self.mentions_in(pos, end)
+                if m.kind == "name"
+                and re.fullmatch(
+                    r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}" + _HONORIFIC,
+                    self.masked[pos : m.start],
+                )
+            ),
+            None,
+        )
 
     def _reporting_speaker(
         self, verb_start: int, earlier: list[tuple[int, int, str]], floor: int
@@ -644,8 +684,14 @@ class _Resolver:
         if ent is None or ent == m.entity or self.idx.entity(ent).kind != "person":
             return None
         _, s_b = self.sentence_of(m.start)
-        named = any(
-            n.entity == ent and m.end <= n.start < min(s_b, m.end + 80) for n in self.idx.mentions
+        named = (
+            any(
+                n.entity == ent and m.end <= n.start < min(s_b, m.end + 80)
+                for n in self.idx.mentions
+            )
+            or any(  # a person the parse named where NER found nobody has no mentions
+                f in self.masked[m.end : min(s_b, m.end + 80)] for f in self.idx.entity(ent).forms
+            )
         )
         return ent if named else None
 
@@ -702,19 +748,31 @@ class _Resolver:
         # “not ready”': the quote hangs from 'is' (Reyes), but it is Ford's words, so
         # the nearest verb of saying or thinking wins; with none, the main clause's subject.
         chain: list[tuple[int, int]] = []
+        path: list[int] = []
         cur, seen = attach[0], set()
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
+                path.append(cur)
                 found = self._subject(cur, outer)
                 if found is not None:
                     chain.append((cur, found))
             cur = toks[cur].head
-        speech = [
-            found
-            for verb, found in chain
-            if self.text[toks[verb].start : toks[verb].end].lower() in _SPEECH_VERBS
-        ]
+        speech = [found for verb, found in chain if self._word(verb) in _SPEECH_VERBS]
+        if not speech:
+            # 'Mayor Ford, Reyes said, had spent “…” and passed “…”': a verb of saying set
+            # into the clause as an aside speaks for all of it; the clause's own subject
+            # is the one talked about.
+            aside = [
+                found
+                for verb in path
+                for c in self.children[verb]
+                if toks[c].dep == "parataxis" and out(c) and self._word(c) in _SPEECH_VERBS
+                for found in [self._subject(c, outer)]
+                if found is not None
+            ]
+            if aside:
+                return aside[0]
         # 'a source said the files that were taken suggested “…”': a common noun that
         # 'suggests' inside what someone said is part of their words, not a second source
         if len(speech) > 1 and self.idx.entity(speech[0]).kind == "unnamed":
@@ -723,10 +781,22 @@ class _Resolver:
             return speech[0]
         return chain[-1][1] if chain else None
 
+    def _word(self, k: int) -> str:
+        """A token's text in lower case, as the word lists hold verbs."""
+        return self.text[self.tokens[k].start : self.tokens[k].end].lower()
+
     def _subject(self, verb: int, outer: tuple[int, int]) -> int | None:
         toks = self.tokens
         sent = self.sentence_of(outer[0])
-        for c in self.children[verb]:
+        verb_word = self._word(verb)
+        kids = self.children[verb]
+        if verb_word in _SPEECH_VERBS:
+            # 'The loss of the ferry signals “…” for the island, said Dana Whitlow': the
+            # parser may read the sentence's own verb as a noun and give the inverted 'said'
+            # two subjects, the topic before it and the speaker after it; the one after an
+            # inverted verb of saying is the one who speaks.
+            kids = sorted(kids, key=lambda c: c < verb)
+        for c in kids:
             if toks[c].dep != "nsubj" or self.masked[toks[c].start] == FILL:
                 continue  # a subject inside a quote is part of someone's words
             if not sent[0] <= toks[c].start < sent[1]:
@@ -742,13 +812,34 @@ class _Resolver:
                 if toks[a].tag == "NNP" and all(toks[k].tag == "NNP" for k in name):
                     first = min([a, *name])
                     return self.idx.person(self.text[toks[first].start : toks[a].end])
+            titled = self._name_after_title(c)
+            if titled is not None:
+                return self.idx.person(titled)
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
-            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
             if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None
         return None
+
+    def _name_after_title(self, head: int) -> str | None:
+        """'said United Auto Workers Secretary-Treasurer Gary Casteel' where NER found no one:
+        the capitalised words the parse compounds onto the subject after its last title
+        word are a person's name ('Gary Casteel'), and the body before the title is the
+        employer."""
+        toks = self.tokens
+        if toks[head].tag != "NNP":
+            return None
+        left = sorted(k for k in self.children[head] if k < head and toks[k].dep == "compound")
+        title = [k for k in left if self._word(k) in ROLE_HEADS]
+        if not title:
+            return None
+        name = [k for k in left if k > title[-1]] + [head]
+        if not 2 <= len(name) <= 3 or any(toks[k].tag != "NNP" for k in name):
+            return None
+        if name[-1] - name[0] != len(name) - 1:
+            return None
+        return self.text[toks[name[0]].start : toks[head].end]
 
     def unnamed(self, head: int) -> int | None:
         """An unnamed or descriptive source ('a senior administration official', 'the

@@ -377,6 +377,10 @@ def _is_plausible_person(name: str, place_texts: set[str]) -> bool:
     ):
         return False
     low = name.lower()
+    # 'Navy Capt.', 'Army Gen.': NER ends an organisation on the title of the name after
+    # it; a name never ends on an abbreviated title.
+    if toks[-1].lower() + "." in _ABBREV_TITLES:
+        return False
     return low not in PLACES and low not in place_texts and toks[-1].lower() not in PLACES
 
 

@@ -663,3 +663,166 @@ def test_a_he_opening_a_sentence_continues_the_one_who_spoke_before(between: str
         "The pier is new work for the council",
         "a necessary one",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "The loss of the ferry signals “the beginning of the end” for the island, said Dana "
+            "Whitlow, founder of the island's council.",
+            "Dana Whitlow",
+            "the beginning of the end",
+        ),
+        (
+            "The sale of the pier signals “a new low for the town” in our view, said Tom Reyes, "
+            "chair of the Harbour Trust.",
+            "Tom Reyes",
+            "a new low for the town",
+        ),
+        (
+            "Couple high rents with a “landlord who is a bully” and tenants get angry, said Dana "
+            "Whitlow, director of the Tenants Union in Dover.",
+            "Dana Whitlow",
+            "landlord who is a bully",
+        ),
+    ],
+)
+def test_the_name_after_an_inverted_said_speaks_not_the_topic_before_it(
+    text: str, speaker: str, quote: str
+) -> None:
+    """'The loss of X signals “…”, said Name': the parser reads 'signals' as a noun and gives
+    'said' two subjects; the topic before the verb is what is talked about, never an unnamed
+    speaker, and the name after the inverted verb speaks."""
+    assert quotes_of(text) == {speaker: [quote]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "about"),
+    [
+        (
+            "Mayor Lena Ford, Reyes said, had spent “twenty wasted years” in office and passed "
+            "“hardly a single bylaw.”",
+            "Reyes",
+            "Lena Ford",
+        ),
+        (
+            "The Harbour Trust, Dana Whitlow said, has held “secret meetings” for years and "
+            "ignored “every letter we sent.”",
+            "Dana Whitlow",
+            "Harbour Trust",
+        ),
+    ],
+)
+def test_a_said_set_into_the_clause_as_an_aside_speaks_for_all_of_it(
+    text: str, speaker: str, about: str
+) -> None:
+    """'Ford, Reyes said, had spent “…” and passed “…”': both quotes are Reyes's account of
+    Ford; the second hangs from 'passed', whose subject is the one talked about."""
+    got = quotes_of(text)
+    assert list(got) == [speaker]
+    assert len(got[speaker]) == 2
+    assert about not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes said he was “kind of on the fence” until Lena Ford said she would back "
+            "the plan.",
+            "Tom Reyes",
+        ),
+        (
+            "Dana Whitlow says the pier is “a lost cause” because Tom Reyes told the board it "
+            "could not be saved.",
+            "Dana Whitlow",
+        ),
+        (
+            "Carl Brenner said the vote was “a foregone conclusion” after Mayor Lena Ford "
+            "announced she would not run.",
+            "Carl Brenner",
+        ),
+        (
+            "The plan is “dead in the water” unless Lena Ford says otherwise, Tom Reyes said.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_a_name_after_until_or_because_opens_a_clause_of_its_own(text: str, speaker: str) -> None:
+    """'X said he was “…” until Y said …': 'until', 'because', 'after', 'unless' open a
+    second clause whose subject reports something else; it is no reporting clause of the
+    quote before it."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Lena Ford delivered a blunt message to Tom Reyes: “It is time to stop attacking "
+        "the harbour staff and get back to work.”",
+        "At the hearing Lena Ford turned to Tom Reyes: “Your plan will ruin the docks.”",
+    ],
+)
+def test_the_one_a_message_goes_to_before_a_colon_is_the_listener(text: str) -> None:
+    """'Ford delivered a message to Reyes: “…”': the name after 'to' right before the colon
+    is who is spoken to; the clause's subject speaks."""
+    assert list(quotes_of(text)) == ["Lena Ford"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes was asked by radio host Lena Ford, who backs the harbour plan, “Will you "
+            "sell the pier or not?”",
+            "Lena Ford",
+        ),
+        ("Tom Reyes was then asked by Lena Ford: “Will you sell the pier?”", "Lena Ford"),
+        ("Tom Reyes was told by Dana Whitlow that the plan was “dead on arrival.”", "Dana Whitlow"),
+        ("Tom Reyes was praised by Dana Whitlow as “the best mayor we have had.”", "Dana Whitlow"),
+        ("Tom Reyes said he was told by Lena Ford that the pier is “not for sale.”", "Tom Reyes"),
+        (
+            "The vote was called by Dana Whitlow to force the board to adopt the rules passed "
+            "under the 2010 “Harbour Pledge.”",
+            None,
+        ),
+    ],
+)
+def test_in_the_passive_the_one_named_after_by_speaks(text: str, speaker: str | None) -> None:
+    """'Reyes was asked by Ford, “…”': the passive's subject is spoken to; the agent speaks.
+    Inside someone's reported speech ('Reyes said he was told by Ford that …') the outer
+    speaker's account stands, and a title-case fragment further on names a thing."""
+    assert list(quotes_of(text)) == ([speaker] if speaker else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“We are already at war with the rebels,” said harbour spokesman Navy Capt. Tom Reyes.",
+            "Tom Reyes",
+        ),
+        (
+            "“The harbour is closed to all traffic,” said Coast Guard spokesman Navy Capt. Dana "
+            "Whitlow.",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_an_organisation_ending_on_an_abbreviated_title_is_not_a_person(
+    text: str, speaker: str
+) -> None:
+    """'said spokesman Navy Capt. X': NER files 'Navy Capt' as an organisation after a title
+    word, which made it a person who hid X; a name never ends on 'Capt.'."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_name_ner_missed_after_a_compound_title_is_the_person_not_the_body() -> None:
+    """'said <Union> Secretary-Treasurer <Name>' where NER tags the union and misses the
+    name: the parse compounds the name onto the subject after the title word."""
+    text = (
+        "“We will not sell the pier,” said Harbour Workers Union Secretary-Treasurer Olaf "
+        "Brekkestad."
+    )
+    assert list(quotes_of(text)) == ["Olaf Brekkestad"]
