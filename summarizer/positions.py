@@ -742,9 +742,24 @@ class _Resolver:
                 if toks[a].tag == "NNP" and all(toks[k].tag == "NNP" for k in name):
                     first = min([a, *name])
                     return self.idx.person(self.text[toks[first].start : toks[a].end])
+            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
+            # '“…,” Jo Marlow, a spokeswoman, said' where NER missed the name (or called it a
+            # nationality): a proper-noun subject of a verb of saying, in two capitalised
+            # words or more, is a person; 'an Iowa Democrat said' is a description.
+            name = [k for k in self.children[c] if k < c and toks[k].dep == "compound"]
+            if (
+                name
+                and not any(toks[k].dep in {"det", "nummod"} for k in self.children[c])
+                and verb_word in REPORTING_VERBS
+                and all(
+                    toks[k].tag == "NNP" and self.text[toks[k].start].isupper() for k in [c, *name]
+                )
+            ):
+                full = self.text[toks[min(name)].start : toks[c].end]
+                if "\n" not in full:
+                    return self.idx.person(full)
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
-            verb_word = self.text[toks[verb].start : toks[verb].end].lower()
             if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None

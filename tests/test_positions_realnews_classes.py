@@ -685,3 +685,14 @@ def test_a_generational_suffix_is_shown_only_beside_a_relative(text: str, speake
     """'Joseph R. Biden Jr.' once, then 'Mr. Biden': the reader (and the annotators) know the
     man without the suffix; it stays where a relative of the article shares the surname."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_name_the_tagger_misses_is_a_person_when_it_is_the_subject_of_said() -> None:
+    """spaCy tags neither word of this invented name as a person; the parse still makes it
+    the subject of 'said', in two capitalised words, so it speaks."""
+    text = (
+        "The app closed her account.\n\n''We support people sharing their views, but we "
+        "don't allow spamming,'' Maral Tchakerian, an app spokeswoman, said in an email."
+    )
+    got = extract_positions(text)
+    assert [(p.speaker, p.kind) for p in got] == [("Maral Tchakerian", "person")]
