@@ -12,8 +12,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from summarizer.wordlists import data_lines
+
 _PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "di", "da", "la", "le", "bin", "al"}
-_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+SUFFIXES = frozenset(data_lines("name_suffixes.txt"))
 _DIGRAPHS = (("sch", "s"), ("kh", "h"), ("zh", "z"), ("ph", "f"), ("ck", "k"), ("w", "v"))
 _TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sir", "dame", "prof", "president", "minister"}
 
@@ -61,7 +63,7 @@ def name_key(name: str) -> str:
 def surname(name: str) -> str:
     """The family name as printed ('von der Leyen' keeps its particles)."""
     toks = tokens(name)
-    while len(toks) > 1 and toks[-1].lower().rstrip(".") in _SUFFIXES:
+    while len(toks) > 1 and toks[-1].lower().rstrip(".") in SUFFIXES:
         toks = toks[:-1]
     if not toks:
         return name.strip()
@@ -69,6 +71,16 @@ def surname(name: str) -> str:
     while i > 0 and toks[i - 1].lower() in _PARTICLES:
         i -= 1
     return " ".join(toks[i:])
+
+
+def without_suffix(name: str) -> str:
+    """'Joseph R. Biden Jr.' -> 'Joseph R. Biden': the name as the article goes on to use it
+    ('Mr. Biden'), for display where no relative in the article needs the suffix to be told
+    apart. A lone given name keeps its numeral: in 'Charles III' it is a regnal number."""
+    m = re.search(r",?\s+(\w+)\.?$", name)
+    if m and m.group(1).lower() in SUFFIXES and len(name[: m.start()].split()) >= 2:
+        return name[: m.start()]
+    return name
 
 
 def surname_key(name: str) -> str:

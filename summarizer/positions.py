@@ -815,6 +815,21 @@ class _Resolver:
             titled = self._name_after_title(c)
             if titled is not None:
                 return self.idx.person(titled)
+            # '“…,” Jo Marlow, a spokeswoman, said' where NER missed the name (or called it a
+            # nationality): a proper-noun subject of a verb of saying, in two capitalised
+            # words or more, is a person; 'an Iowa Democrat said' is a description.
+            name = [k for k in self.children[c] if k < c and toks[k].dep == "compound"]
+            if (
+                name
+                and not any(toks[k].dep in {"det", "nummod"} for k in self.children[c])
+                and verb_word in REPORTING_VERBS
+                and all(
+                    toks[k].tag == "NNP" and self.text[toks[k].start].isupper() for k in [c, *name]
+                )
+            ):
+                full = self.text[toks[min(name)].start : toks[c].end]
+                if "\n" not in full:
+                    return self.idx.person(full)
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker.
             if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:

@@ -13,7 +13,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.names import name_key, same_person_name, surname, surname_key
+from summarizer.names import (
+    SUFFIXES,
+    name_key,
+    same_person_name,
+    surname,
+    surname_key,
+    without_suffix,
+)
 from summarizer.types import SpeakerKind
 from summarizer.wordlists import data_lines
 
@@ -480,11 +487,7 @@ class SpeakerIndex:
         for e in list(self.entities):
             sn = surname(e.name)
             toks = e.name.split()
-            if (
-                len(toks) > 1
-                and toks[-1].rstrip(".").lower() not in {"jr", "sr", "ii", "iii"}
-                and sn not in single
-            ):
+            if len(toks) > 1 and toks[-1].rstrip(".").lower() not in SUFFIXES and sn not in single:
                 single.append(sn)
         for n in single:
             hits = [
@@ -809,7 +812,17 @@ class SpeakerIndex:
         return self.entities[i]
 
     def canonical(self, e: Entity) -> str:
-        if e.kind == "person":
-            full = [f for f in e.forms if len(f.split()) > 1]
-            return max(full, key=len) if full else e.name
-        return e.name
+        """The name a position is filed under: a person's longest full form, without a
+        'Jr.' or 'III' unless another person of the article shares the surname. Articles
+        print the suffix once and then say 'Mr. Biden', and readers (and annotators) know
+        the man as 'Joseph R. Biden'; the suffix only matters beside a relative."""
+        if e.kind != "person":
+            return e.name
+        full = [f for f in e.forms if len(f.split()) > 1]
+        name = max(full, key=len) if full else e.name
+        relatives = [
+            o
+            for o in self.entities
+            if o.id != e.id and o.kind == "person" and surname_key(o.name) == surname_key(name)
+        ]
+        return name if relatives else without_suffix(name)
