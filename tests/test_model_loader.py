@@ -416,14 +416,18 @@ def test_the_int8_model_keeps_its_token_table_in_bf16_and_answers_as_with_f32(ti
     assert torch.equal(got, expected)
 
 
+@pytest.mark.parametrize("rows_bytes", [packaged.ROWS_BYTES, 3 * 32 * 4], ids=["whole", "3-rows"])
 @pytest.mark.parametrize("precision", ["int8", "bf16", "fp32"])
 def test_a_gguf_is_built_tensor_by_tensor_into_the_model_the_whole_state_gave(
-    tiny_gguf, tmp_path, precision
+    tiny_gguf, tmp_path, precision, rows_bytes, monkeypatch
 ):
     """No bf16 copy of the whole model (it peaked at 7 GiB on the packaged one), no bf16
-    safetensors written; the same logits as dequantising everything and quantising after."""
+    safetensors written; the same logits as dequantising everything and quantising after,
+    also when each tensor is dequantised a few rows at a time (3 of the tiny token table's
+    32-wide rows; the packaged model's tensors are all larger than one step)."""
     import torch
 
+    monkeypatch.setattr(packaged, "ROWS_BYTES", rows_bytes)
     gen = generator_for(str(tiny_gguf), cache_dir=tmp_path, precision=precision)
     source = Path(resolve(str(tiny_gguf), tmp_path)[0])
     assert not list(source.glob("*.safetensors"))
@@ -434,6 +438,54 @@ def test_a_gguf_is_built_tensor_by_tensor_into_the_model_the_whole_state_gave(
         expected = _whole_gguf_model(tiny_gguf, precision)(ids["input_ids"]).logits
     assert got.abs().max() > 0
     assert torch.equal(got, expected)
+
+
+def _mapped(path: Path) -> bool:
+    with open("/proc/self/maps") as maps:
+        return any(line.rstrip().endswith(str(path.resolve())) for line in maps)
+
+
+def test_the_gguf_is_not_mapped_while_its_weights_are_read(tiny_dir, tmp_path):
+    """Reading through a mapping of the file left every page read resident: 1.1 GB of the
+    packaged model's first start, on top of the model being built (bench/model_load.py)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    gguf = build_tiny_gguf(tiny_dir, tmp_path / "tiny.gguf")
+    config = AutoConfig.from_pretrained(tiny_dir)
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config)
+    mapped_while_read = [_mapped(gguf) for _ in packaged.gguf_state(gguf, skeleton)]
+    assert len(mapped_while_read) == len(skeleton.state_dict())
+    assert not any(mapped_while_read)
+
+
+def test_a_tensor_is_dequantised_a_few_rows_at_a_time(tmp_path, monkeypatch):
+    """numpy's arrays (tracemalloc sees them) stay well under one f32 copy of the largest
+    tensor, 1.6 MB here: dequantising it whole took 0.9 GB, and numpy's temporaries several
+    times that, for the packaged model's output head."""
+    import tracemalloc
+
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    wide = build_tiny_model(tmp_path / "wide", hidden_size=1024)
+    gguf = build_tiny_gguf(wide, tmp_path / "wide.gguf")
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(wide))
+    largest = max(t.numel() * 4 for t in skeleton.state_dict().values())
+    monkeypatch.setattr(packaged, "ROWS_BYTES", largest // 16)
+    weights = packaged.gguf_state(gguf, skeleton)
+    tracemalloc.start()
+    try:
+        next(weights)  # the reader and the reused buffer are made before the peak is taken
+        tracemalloc.reset_peak()
+        read = 1 + sum(1 for _ in weights)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert read == len(skeleton.state_dict())
+    assert peak < largest / 2
 
 
 def test_a_gguf_missing_a_weight_is_refused_in_one_line(tiny_dir, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ system user assistant news article excerpt quotes position stance summary neutra
 """
 
 
-def build_tiny_model(directory: Path, *, seed: int = 0) -> Path:
+def build_tiny_model(directory: Path, *, seed: int = 0, hidden_size: int = 32) -> Path:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -51,7 +51,7 @@ def build_tiny_model(directory: Path, *, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     config = Qwen2Config(
         vocab_size=core.get_vocab_size(),
-        hidden_size=32,
+        hidden_size=hidden_size,
         intermediate_size=64,
         num_hidden_layers=2,
         num_attention_heads=4,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.resources
+import io
+import math
 import os
 import shutil
 import subprocess
@@ -24,7 +26,9 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 if TYPE_CHECKING:  # torch and transformers load lazily: importing this module stays cheap
+    import numpy as np
     import torch
+    from gguf import GGMLQuantizationType
     from transformers import PreTrainedModel
 
 
@@ -51,6 +55,7 @@ PACKAGED = {
 
 DONE_MARKER = "briefbot-converted.txt"
 GGUF_NAME = "model.gguf"  # in a converted directory: the weights, still quantised
+ROWS_BYTES = 1 << 24  # f32 bytes dequantised at a time: a few rows, not a whole 0.9 GB matrix
 
 
 class ModelSetupError(RuntimeError):
@@ -171,7 +176,14 @@ def convert_gguf(gguf: Path, out_dir: Path) -> None:
 def gguf_state(gguf: Path, model: PreTrainedModel) -> Iterator[tuple[str, torch.Tensor]]:
     """The GGUF's weights under `model`'s names for them, dequantised one tensor at a time
     and rounded to bf16, as the converted safetensors held them, so that the int8 scales are
-    the ones they were. `model` may be a skeleton on the meta device: only its names count."""
+    the ones they were. `model` may be a skeleton on the meta device: only its names count.
+
+    Each tensor's bytes are read into one reused buffer, not touched through a mapping of the
+    file, whose pages stayed resident (1.1 GB for the packaged model, on top of the model being
+    built); and its rows are dequantised a few at a time straight into the bf16 result, not
+    into an f32 copy of the whole tensor (0.9 GB for the output head, and numpy's temporaries
+    several times that), unless the architecture's processor must see the whole tensor.
+    """
     import numpy as np
     import torch
     from gguf import GGUFReader, dequantize
@@ -186,21 +198,65 @@ def gguf_state(gguf: Path, model: PreTrainedModel) -> Iterator[tuple[str, torch.
     architecture = read_field(reader, "general.architecture")[0]
     processor = TENSOR_PROCESSORS.get(architecture, TensorProcessor)(config=model.config.to_dict())
     names = get_gguf_hf_weights_map(model, processor)
-    for tensor in tqdm(reader.tensors, desc="reading weights", file=sys.stderr):
-        found = processor.process(
-            weights=dequantize(tensor.data, tensor.tensor_type),
-            name=tensor.name,
-            tensor_key_mapping=names,
-            parsed_parameters={"tensors": {}},
-        )
-        if found.name not in names:
-            continue
-        name = names[found.name]
-        # writable: torch refuses to wrap the read-only file mapping of an f32 tensor
-        weights = np.require(found.weights, dtype=np.float32, requirements="W")
-        rounded = torch.from_numpy(weights).to(torch.bfloat16)
-        del found, weights  # the f32 copy (0.9 GB for the output head) goes before the next step
-        yield name, rounded
+    # where each tensor lies, kept without the reader, whose views hold the whole file mapped
+    tensors = [
+        (t.name, t.tensor_type, t.data_offset, t.data.dtype, t.data.shape) for t in reader.tensors
+    ]
+    buffer = bytearray(max(t.n_bytes for t in reader.tensors))
+    del reader
+    by_rows = type(processor).process is TensorProcessor.process  # it passes weights through
+    with open(gguf, "rb", buffering=0) as file:
+        for gguf_name, kind, offset, dtype, shape in tqdm(
+            tensors, desc="reading weights", file=sys.stderr
+        ):
+            raw = _read_into(file, offset, buffer, dtype, shape)
+            if by_rows:
+                name, rounded = gguf_name, _dequantized_bf16(raw, kind)
+            else:
+                found = processor.process(
+                    weights=dequantize(raw, kind),
+                    name=gguf_name,
+                    tensor_key_mapping=names,
+                    parsed_parameters={"tensors": {}},
+                )
+                weights = np.require(found.weights, dtype=np.float32)
+                name, rounded = found.name, torch.from_numpy(weights).to(torch.bfloat16)
+                del found, weights  # the f32 copy goes before the next step
+            if name in names:
+                yield names[name], rounded
+            del rounded
+
+
+def _read_into(
+    file: io.FileIO, offset: int, buffer: bytearray, dtype: np.dtype, shape: tuple[int, ...]
+) -> np.ndarray:
+    """The tensor at `offset` of `file`, read into the front of `buffer` and viewed as the
+    reader would have given it; the next read overwrites it."""
+    size = math.prod(shape) * dtype.itemsize
+    view = memoryview(buffer)[:size]
+    file.seek(offset)
+    while view:
+        got = file.readinto(view)
+        if not got:
+            raise ModelSetupError(f"{Path(str(file.name)).name}: the file ends inside a tensor")
+        view = view[got:]
+    import numpy as np
+
+    return np.frombuffer(buffer, dtype=dtype, count=size // dtype.itemsize).reshape(shape)
+
+
+def _dequantized_bf16(raw: np.ndarray, kind: GGMLQuantizationType) -> torch.Tensor:
+    """`raw` dequantised a few rows at a time into one bf16 tensor: the values of dequantising
+    it whole and rounding after, since a GGUF quantises each row on its own."""
+    import torch
+    from gguf import dequantize
+
+    row = torch.from_numpy(dequantize(raw[:1], kind))
+    out = torch.empty((len(raw), *row.shape[1:]), dtype=torch.bfloat16)
+    step = max(1, ROWS_BYTES // row.nbytes)
+    for start in range(0, len(raw), step):
+        out[start : start + step] = torch.from_numpy(dequantize(raw[start : start + step], kind))
+    return out
 
 
 def save_converted(tokenizer, config, out_dir: Path) -> None:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from summarizer.model.heap import release_freed_heap
 from summarizer.model.packaged import GGUF_NAME, ModelSetupError, gguf_state
 from summarizer.model.quantize import (
     int8_linear,
@@ -121,6 +122,8 @@ def model_from_gguf(source: str, gguf: Path, *, dtype: torch.dtype, int8: bool) 
                 holder._buffers[kind] = tensor.to(dtype)
             else:
                 holder._parameters[kind] = torch.nn.Parameter(tensor.to(dtype), requires_grad=False)
+        del tensor
+        release_freed_heap()  # the bf16 matrix and its temporaries, between the int8 ones kept
     if config.tie_word_embeddings:
         model.tie_weights()  # the output head is the embedding, which the GGUF gave once
     missing = [n for n, p in model.named_parameters() if p.is_meta] + sorted(waiting)
