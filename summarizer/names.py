@@ -83,6 +83,15 @@ def without_suffix(name: str) -> str:
     return name
 
 
+def generation(name: str) -> str:
+    """A full name's generational suffix ('jr', 'iii'), or '' where it has none: 'Donald
+    Trump' and 'Donald Trump Jr.' are father and son, never one person."""
+    toks = tokens(name)
+    if len(toks) > 1 and toks[-1].lower().rstrip(".") in SUFFIXES:
+        return toks[-1].lower().rstrip(".")
+    return ""
+
+
 def surname_key(name: str) -> str:
     return name_key(surname(name))
 
@@ -98,5 +107,5 @@ def same_person_name(a: str, b: str) -> bool:
     if ka[-1] != kb[-1]:
         return False
     if len(ka) > 1 and len(kb) > 1:
-        return ka[0] == kb[0]
+        return ka[0] == kb[0] and generation(a) == generation(b)
     return True

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from summarizer.names import (
     SUFFIXES,
+    generation,
     name_key,
     same_person_name,
     surname,
@@ -472,12 +473,16 @@ class SpeakerIndex:
         for n in full:
             if any(n in e.forms for e in self.entities):
                 continue
-            # "Volodomir Zelensky" and "Volodymyr Zelensky" are one man.
+            # "Volodomir Zelensky" and "Volodymyr Zelensky" are one man; "Donald Trump" and
+            # "Donald Trump Jr." are father and son.
             same = [
                 e
                 for e in self.entities
-                if name_key(e.name) == name_key(n)
-                or (name_key(n) in name_key(e.name) and surname_key(n) == surname_key(e.name))
+                if generation(n) == generation(e.name)
+                and (
+                    name_key(e.name) == name_key(n)
+                    or (name_key(n) in name_key(e.name) and surname_key(n) == surname_key(e.name))
+                )
             ]
             if same:
                 same[0].forms.append(n)

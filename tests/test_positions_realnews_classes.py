@@ -859,3 +859,19 @@ def test_a_name_the_tagger_misses_is_a_person_when_it_is_the_subject_of_said() -
     )
     got = extract_positions(text)
     assert [(p.speaker, p.kind) for p in got] == [("Maral Tchakerian", "person")]
+
+
+@pytest.mark.parametrize("suffix", ["Jr.", "Sr.", "II", "III", "IV"])
+@pytest.mark.parametrize("son_first", [True, False])
+def test_a_name_and_the_same_name_with_a_suffix_are_two_people(
+    suffix: str, son_first: bool
+) -> None:
+    """'Carl Brenner' and 'Carl Brenner Jr.' are father and son: merging them files one
+    man's words under the other, whichever the article names first."""
+    son = (f"“The mill will grow,” Carl Brenner {suffix} said on Monday. ",)
+    father = ("Later Carl Brenner spoke to the crowd. “We will not sell it,” Carl Brenner said. ",)
+    text = "".join(son + father if son_first else father + son)
+    assert quotes_of(text) == {
+        "Carl Brenner": ["We will not sell it"],
+        f"Carl Brenner {suffix.rstrip('.')}": ["The mill will grow"],
+    }
