@@ -610,6 +610,22 @@ def test_a_quoted_fragment_in_the_author_s_sentence_is_all_the_speaker_s_line_is
     assert not job.check("Lena Morkel says the boats are the only road the island has.")
 
 
+def test_a_short_line_that_names_what_the_speaker_backs_passes_and_an_empty_one_does_not():
+    """ "<name> endorsed <name>." states a position in five words; a line with nothing after
+    the name but a verb states none, and the support check says so."""
+    text = "Council vote\nCouncillor Maija Koskinen said on Monday that she endorsed Pekka Salo.\n"
+    start = text.index("Councillor")
+    koskinen = Position(
+        speaker="Maija Koskinen",
+        aliases=["Koskinen"],
+        paraphrases=[Span(text=text[start:-1], start=start, end=len(text) - 1)],
+    )
+    [(_, job)] = stance_jobs(text, [koskinen])
+    assert job.check("Maija Koskinen endorsed Pekka Salo.") == []
+    assert job.check("Maija Koskinen agrees.")
+    assert job.check("Maija Koskinen.")
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
