@@ -58,9 +58,9 @@ def reason(problem: str) -> str:
     parenthesis), with numbers, quoted words and capitalised words (names) blanked."""
     head = re.split(r"[:;(]", problem, maxsplit=1)[0]
     head = re.sub(r"“[^”]*”|\"[^\"]*\"", "“…”", head)
-    head = re.sub(r"\d+", "N", head)
     head = re.sub(r"(?<!^)\b[A-Z][\w’'.-]*", "X", head)
-    return re.sub(r"X(?:\s+X)+", "X", head).strip(" .")
+    head = re.sub(r"X(?:\s+X)+", "X", head)
+    return re.sub(r"\d+", "N", head).strip(" .")  # after the names, or N would read as one
 
 
 def main() -> None:
