@@ -36,7 +36,7 @@ def _offsets(text: str, pieces: list[str]) -> list[list[int]]:
     return spans
 
 
-def _recording(tried: list[tuple[str, list[str]]], job):
+def recording(tried: list[tuple[str, list[str]]], job):
     """`job` with every answer it checks, and the problems found, appended to `tried`."""
     from summarizer.model.drafting import Job
 
@@ -76,7 +76,7 @@ def collect(out: Path, paths: list[Path]) -> None:
         jobs += [("stance", positions[i], job) for i, job in stances]
         answers: list[list[tuple[str, list[str]]]] = [[] for _ in jobs]
 
-        draft_checked(gen, [_recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
+        draft_checked(gen, [recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         for (kind, position, _), tried in zip(jobs, answers, strict=True):
             if kind == "event":

@@ -568,6 +568,64 @@ def test_a_paraphrased_speaker_s_line_is_written_from_the_reported_clause_only()
     )
 
 
+FRAMED = (
+    "Ferry crisis\n"
+    "The week had the air of a scramble to make sure the island “keeps its ferries running” "
+    "(Lena Morkel dixit) before the autumn storms close the harbour for good.\n"
+    "As Morkel has pointed out, the boats are “the only road the island has”.\n"
+    "According to Morkel, the old pier is “safe for another ten years”.\n"
+)
+
+
+def test_a_quoted_fragment_in_the_author_s_sentence_is_all_the_speaker_s_line_is_written_from():
+    """Only the quoted words of the first sentence are the speaker's: the scramble and the
+    storms are the author's, and a line that gives them to her must not pass. Where a verb
+    of saying ("has pointed out") or "according to" holds the sentence, it is hers whole."""
+    morkel = Position(
+        speaker="Lena Morkel",
+        aliases=["Morkel"],
+        quotes=[
+            Span(text=q, start=(at := FRAMED.index(q)), end=at + len(q))
+            for q in (
+                "keeps its ferries running",
+                "the only road the island has",
+                "safe for another ten years",
+            )
+        ],
+    )
+    expected = [
+        "“keeps its ferries running”",
+        "As Morkel has pointed out, the boats are “the only road the island has”.",
+        "According to Morkel, the old pier is “safe for another ten years”.",
+    ]
+    assert speaker_sentences(FRAMED, morkel) == expected
+    assert [" ".join(FRAMED[s:e].split()) for s, e in own_words(FRAMED, morkel)] == expected
+    [(_, job)] = stance_jobs(FRAMED, [morkel])
+    prompt = " ".join(m["content"] for m in job.prompt)
+    assert "scramble" not in prompt and "storms" not in prompt
+    framed = (
+        "Lena Morkel wants the island's ferries kept running before the storms close the harbour."
+    )
+    assert job.check(framed)
+    assert not job.check("Lena Morkel says the boats are the only road the island has.")
+
+
+def test_a_short_line_that_names_what_the_speaker_backs_passes_and_an_empty_one_does_not():
+    """ "<name> endorsed <name>." states a position in five words; a line with nothing after
+    the name but a verb states none, and the support check says so."""
+    text = "Council vote\nCouncillor Maija Koskinen said on Monday that she endorsed Pekka Salo.\n"
+    start = text.index("Councillor")
+    koskinen = Position(
+        speaker="Maija Koskinen",
+        aliases=["Koskinen"],
+        paraphrases=[Span(text=text[start:-1], start=start, end=len(text) - 1)],
+    )
+    [(_, job)] = stance_jobs(text, [koskinen])
+    assert job.check("Maija Koskinen endorsed Pekka Salo.") == []
+    assert job.check("Maija Koskinen agrees.")
+    assert job.check("Maija Koskinen.")
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
