@@ -64,6 +64,7 @@ from summarizer.names import name_key  # noqa: E402
 LEASE_S = 3600  # long enough never to be renewed in a run: claimed = lease_until - LEASE_S
 POLL_S = 0.05
 START_S = 45  # two bot processes start within this on 2 busy cores
+SUBSCRIBE_S = 0.1  # one subscription written, at most, on 2 busy cores (load 12: ~0.04 s)
 TELEGRAM_BULK_LIMIT = 30
 PEOPLE = ["Anna Keller", "Tomas Brandt", "Lena Ortiz", "Omar Haddad", "Ruth Abara"]
 
@@ -310,13 +311,18 @@ async def briefing_figures(
     server.sql(f"CREATE DATABASE {database}")
     url = server.url(database)
     store = await PostgresStore.open(url, name_key=name_key)
-    # every subscription at the same minute, the first whole minute at least START_S away:
-    # both bots are up by then, and both fire all their jobs at that instant
+    # every subscription at the same minute, the first whole minute at least START_S away
+    # once they are all written: both bots are up by then, and both fire all their jobs at
+    # that instant (bots up after it send catch-ups instead, which measures something else)
     now = datetime.now(UTC)
     zone = awake_zone(now)
-    at = (now + timedelta(seconds=START_S + 60)).replace(second=0, microsecond=0)
+    lead = START_S + 60 + SUBSCRIBE_S * subscribers
+    at = (now + timedelta(seconds=lead)).replace(second=0, microsecond=0)
     for chat in range(1_000_000, 1_000_000 + subscribers):
         await store.subscribe(chat, at.astimezone(ZoneInfo(zone)).time(), zone)
+    left = (at - datetime.now(UTC)).total_seconds()
+    if left < START_S:
+        print(f"  (subscribing took long: the bots start {left:.0f} s before the minute)")
     stub = BotApiStubProcess(global_limit=TELEGRAM_BULK_LIMIT, per_chat_limit=1)
     try:
         with processes(folder) as started:
