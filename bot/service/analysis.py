@@ -46,6 +46,7 @@ from summarizer.types import Analysis, StanceRecord
 
 if TYPE_CHECKING:
     from summarizer.model.openai_backend import ServerOptions
+    from summarizer.model.transformers_loading import LocalOptions
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,13 @@ class LocalAnalyzer:
         threads: int = 0,
         digest_timeout_s: float = 20.0,
         server: ServerOptions | None = None,
+        local: LocalOptions | None = None,
         verdict: bool = False,
     ) -> None:
         self._spec = model_spec
         self._verdict = verdict
         self._server = server
+        self._local = local
         self._digest_timeout_s = digest_timeout_s
         self._cache_dir = cache_dir
         self._threads = threads
@@ -153,9 +156,17 @@ class LocalAnalyzer:
             return None
         if self._generator is None:
             from summarizer.model.loader import load_generator
+            from summarizer.model.transformers_loading import LocalOptions
 
+            local = self._local or LocalOptions()
             self._generator = load_generator(
-                self._spec, cache_dir=self._cache_dir, threads=self._threads, server=self._server
+                self._spec,
+                cache_dir=self._cache_dir,
+                threads=self._threads,
+                precision=local.precision,
+                device=local.device,
+                decode=local.decode,
+                server=self._server,
             )
             self.model_name = self._generator.name
         return self._generator

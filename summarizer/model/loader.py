@@ -33,7 +33,8 @@ from summarizer.model.packaged import (
     packaged_spec,
     prepare,
 )
-from summarizer.model.transformers_loading import Precision, load_transformers
+from summarizer.model.transformers_backend import Decode
+from summarizer.model.transformers_loading import Device, Precision, load_transformers
 
 OPENAI = "openai:"
 _HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -123,13 +124,15 @@ def load_generator(
     cache_dir: Path,
     threads: int = 0,
     precision: Precision = "auto",
+    device: Device = "cpu",
+    decode: Decode = "dynamic",
     server: ServerOptions | None = None,
 ) -> TextGenerator:
     """The process-wide generator for `spec`; later calls return the same instance.
-    `server` applies to an `openai:URL` spec only."""
+    `server` applies to an `openai:URL` spec only, the others to an in-process model."""
     remote = spec.strip().startswith(OPENAI)
     server = (server or ServerOptions()) if remote else None
-    key = (spec, str(cache_dir), threads, precision, server)
+    key = (spec, str(cache_dir), threads, precision, device, decode, server)
     with _lock:
         if key not in _loaded and server is not None:
             _loaded[key] = _server_generator(spec.strip().removeprefix(OPENAI), server, cache_dir)
@@ -141,6 +144,8 @@ def load_generator(
                     name=name,
                     threads=threads,
                     precision=precision,
+                    device=device,
+                    decode=decode,
                     offline=offline,
                     cache_dir=cache_dir,
                 )

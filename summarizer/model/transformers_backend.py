@@ -18,6 +18,17 @@ What made it fast enough on 2 cores (figures in bench/model.py's output):
 - grouping by a cost model (`batch`, beside each row's stopping and banned tokens):
   padding a short prompt to a long one wastes prefill, but each extra group is one more
   full decode run, which costs more on a CPU than a few hundred padded tokens.
+
+On a GPU the cost is the other way round: a decode step of this model's shape is bound by
+launching its hundreds of small kernels (~70 ms a step on one H100 with the loop above,
+where reading the weights takes ~1 ms), and a row more or less costs next to nothing. So
+`decode="static"` keeps every shape of a group fixed from its first step to its last: a
+transformers `StaticCache` (kept per batch size and length, so its tensors keep their
+addresses from brief to brief), finished rows stay in the batch fed a pad token with their
+new keys masked, and a row's follow-up waits for a pass of its own after its group instead
+of joining it. `decode="compiled"` adds `torch.compile` of the decode step, whose fixed
+shapes and addresses let it replay as CUDA graphs (`mode="reduce-overhead"`) on a GPU.
+Prompt-lookup drafts need the changing widths that static shapes rule out: not drafted there.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from summarizer.model.base import ChatMessage, Completion, FollowUp, GenerationInterrupted
 from summarizer.model.batch import (
@@ -43,6 +55,11 @@ from summarizer.model.prompt_lookup import draft_room
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
 # room for every prompt of a long article's brief until its last retry has been read.
 PROMPT_CACHE_TOKENS = 4096
+# A static cache's length is rounded up to this: a few lengths serve every brief, so a compiled
+# step is compiled (and its CUDA graphs recorded) for a few shapes, not for each prompt.
+STATIC_CHUNK = 256
+
+Decode = Literal["dynamic", "static", "compiled"]
 
 
 @dataclass
@@ -63,11 +80,19 @@ class GenerationStats:
 class TransformersGenerator:
     """One model, one lock: callers may share the instance across threads."""
 
-    def __init__(self, model, tokenizer, name: str, *, max_batch: int = 16) -> None:
+    def __init__(
+        self, model, tokenizer, name: str, *, max_batch: int = 16, decode: Decode = "dynamic"
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
         self.max_batch = max_batch
+        self.decode = decode
+        self._static_caches: dict[tuple[int, int], Any] = {}  # (rows, length) -> StaticCache
+        self._compiled_step: Any = None  # torch.compile of the model's forward, on first use
+        # torch.compile's backend; "eager" traces the same whole graph without generating
+        # code (the tests' choice: inductor takes minutes on a small CPU, seconds on a GPU)
+        self.compile_backend = "inductor"
         self.reuse_prompts = True
         self.lookup = False  # drafts from the prompt (`prompt_lookup`: why off)
         self.prompts = PromptCache(PROMPT_CACHE_TOKENS)
@@ -255,10 +280,16 @@ class TransformersGenerator:
             if stored is None:  # longer than the whole cache: decoding reads the rest
                 return
 
-    def _assemble(self, rows: list[list[int]], hits: list[tuple[int, StoredPrompt | None]]):
+    def _assemble(
+        self,
+        rows: list[list[int]],
+        hits: list[tuple[int, StoredPrompt | None]],
+        room: int | None = None,
+    ):
         """The tokens to feed, the attention mask and the cache for a batch of rows whose
         openings come from kept prompts. Kept parts are padded on the left to one depth and
-        the rest in the middle; the mask hides every pad and positions skip them."""
+        the rest in the middle; the mask hides every pad and positions skip them. With
+        `room`, the cache is static, with room for that many more tokens."""
         import torch
 
         from summarizer.model.kv_cache import new_cache
@@ -272,7 +303,11 @@ class TransformersGenerator:
             [0] * (depth - n) + [1] * n + [0] * (width - o) + [1] * o
             for n, o in zip(reused, own, strict=True)
         ]
-        cache = new_cache(self.model.config)
+        cache = (
+            new_cache(self.model.config)
+            if room is None
+            else self._static(len(rows), depth + width + room)
+        )
         if depth:
             for layer in range(len(next(s for _, s in hits if s is not None).layers)):
                 keys, values = (stack_kept(hits, layer, part, depth) for part in (0, 1))
@@ -280,13 +315,46 @@ class TransformersGenerator:
         device = self.model.device
         return torch.tensor(feed, device=device), torch.tensor(mask, device=device), cache
 
-    def _forward(self, feed, mask, cache, positions=None, keep: int = 0):
+    def _static(self, rows: int, tokens: int):
+        """An emptied static cache of `rows` with room for `tokens` (rounded up), the same
+        one for the same shape every time: a compiled step's CUDA graphs read its tensors
+        at the addresses they were recorded with."""
+        from transformers import StaticCache
+
+        length = -(-tokens // STATIC_CHUNK) * STATIC_CHUNK
+        cache = self._static_caches.get((rows, length))
+        if cache is None:
+            cache = StaticCache(config=self.model.config, max_cache_len=length)
+            self._static_caches[rows, length] = cache
+        else:
+            cache.reset()
+        return cache
+
+    def _step(self):
+        """The model's forward for decode steps: compiled with `decode="compiled"` (CUDA
+        graphs on a GPU), else as it is. Prefill stays eager: its shapes change with
+        every prompt, and compiling each would cost more than it saves."""
+        if self.decode != "compiled":
+            return self.model
+        if self._compiled_step is None:
+            import torch
+
+            cuda = self.model.device.type == "cuda"
+            self._compiled_step = torch.compile(
+                self.model.forward,
+                backend=self.compile_backend,
+                mode="reduce-overhead" if cuda and self.compile_backend == "inductor" else None,
+                fullgraph=True,
+            )
+        return self._compiled_step
+
+    def _forward(self, feed, mask, cache, positions=None, keep: int = 0, step: bool = False):
         """One pass over `feed`, extending `cache`; the logits of each row's last token, or
         with `keep`, of its last `keep` tokens (a draft's). Positions count each row's real
-        tokens, so pads never shift them."""
+        tokens, so pads never shift them. `step`: a decode step of a static batch."""
         if positions is None:
             positions = real_positions(mask)[:, -feed.shape[1] :]
-        logits = self.model(
+        logits = (self._step() if step else self.model)(
             input_ids=feed,
             attention_mask=mask,
             position_ids=positions,
@@ -294,6 +362,8 @@ class TransformersGenerator:
             use_cache=True,
             logits_to_keep=keep or 1,
         ).logits
+        if step:  # a compiled step's output is overwritten by its next replay
+            logits = logits.clone()
         return logits[:, -keep:] if keep else logits[:, -1]
 
     def _text(self, row: Row) -> str:
@@ -322,6 +392,8 @@ class TransformersGenerator:
         stays in the cache until the batch's longest taken run ends, hidden by the mask."""
         import torch
 
+        if self.decode != "dynamic":
+            return self._decode_static(prompts, hits, rows, stats)
         started, first, joining_s = time.perf_counter(), None, 0.0
         feed, mask, cache = self._assemble(prompts, hits)
         positions = real_positions(mask)[:, -feed.shape[1] :]
@@ -387,6 +459,67 @@ class TransformersGenerator:
         end = time.perf_counter()
         stats.prefill_s += (first or end) - started + joining_s
         stats.decode_s += end - (first or end) - joining_s
+        return answers
+
+    def _decode_static(self, prompts, hits, rows: list[Row], stats) -> list[str]:
+        """`_decode` with every shape fixed from the first step to the last (the module's
+        docstring says why): the cache is static, a finished row stays in the batch fed a
+        pad whose keys the mask hides, and follow-ups decode together in a pass of their
+        own once this one is done. Each row's choices are made as `_decode` makes them."""
+        import torch.nn.functional as F
+
+        started = time.perf_counter()
+        feed, mask, cache = self._assemble(prompts, hits, room=max(row.limit for row in rows))
+        positions = real_positions(mask)[:, -feed.shape[1] :]
+        filled, length = mask.shape[1], cache.layers[0].max_cache_len
+        mask = F.pad(mask, (0, length - filled))
+        live = [True] * len(rows)
+        answers = [""] * len(rows)
+        later: list[tuple[int, tuple[list[int], list[int]]]] = []  # rows whose follow-ups wait
+        first = None
+        while True:
+            if self._interrupt.is_set():
+                raise GenerationInterrupted("generation interrupted")
+            logits = self._forward(feed, mask, cache, positions, keep=1, step=first is not None)
+            if first is None:
+                first = time.perf_counter()
+            stats.steps += 1
+            for b, row in enumerate(rows):
+                if not live[b]:
+                    continue
+                _, done = self._take(row, logits[b], [], stats)
+                if not done:
+                    continue
+                live[b] = False
+                answers[b] = self._text(row)
+                then = row.follow_up(answers[b]) if row.follow_up is not None else None
+                if then is not None:
+                    ids, message_ends = self._prompt(then)
+                    row.start(self._opening(then, ids, row.firsts))
+                    later.append((b, (ids, message_ends)))
+            if not any(live):
+                break
+            mask[:, filled] = mask.new_tensor(live)
+            filled += 1
+            pad = self.tokenizer.pad_token_id
+            feed = feed.new_tensor(
+                [[row.tokens[-1] if on else pad] for row, on in zip(rows, live, strict=True)]
+            )
+            positions = positions[:, -1:] + 1
+        end = time.perf_counter()
+        stats.prefill_s += first - started
+        stats.decode_s += end - first
+        if later:
+            kept = [self._reusable(ids, ends) for _, (ids, ends) in later]
+            stats.follow_ups += len(later)
+            stats.prompt_tokens += sum(
+                len(ids) - n for (_, (ids, _)), (n, _) in zip(later, kept, strict=True)
+            )
+            again = self._decode_static(
+                [ids for _, (ids, _) in later], kept, [rows[b] for b, _ in later], stats
+            )
+            for (b, _), answer in zip(later, again, strict=True):
+                answers[b] = answer
         return answers
 
     def _take(self, row: Row, logits, draft: list[int], stats) -> tuple[int, bool]:

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from summarizer.model.heap import release_freed_heap
 from summarizer.model.packaged import GGUF_NAME, ModelSetupError, gguf_state
 from summarizer.model.quantize import (
@@ -18,13 +20,25 @@ from summarizer.model.quantize import (
     save_snapshot,
     snapshot_path,
 )
-from summarizer.model.transformers_backend import TransformersGenerator
+from summarizer.model.transformers_backend import Decode, TransformersGenerator
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel
 
 Precision = Literal["auto", "int8", "bf16", "fp32"]
+Device = Literal["cpu", "cuda"]
+
+
+class LocalOptions(BaseModel):
+    """How the in-process model runs; bot/settings.py fills it from BRIEFBOT_MODEL_*. The
+    defaults are the embedded shape's: a CPU, int8, the dynamic decode loop."""
+
+    model_config = ConfigDict(frozen=True)
+
+    device: Device = "cpu"
+    precision: Precision = "auto"  # int8 on a CPU, bf16 on a GPU
+    decode: Decode = "dynamic"  # `transformers_backend`: static and compiled are for a GPU
 
 
 def load_transformers(
@@ -33,10 +47,14 @@ def load_transformers(
     name: str,
     threads: int = 0,
     precision: Precision = "auto",
+    device: Device = "cpu",
+    decode: Decode = "dynamic",
     offline: bool = True,
     cache_dir: Path | None = None,
 ) -> TransformersGenerator:
-    """Load a directory or hub id; `auto` means int8 on CPU and bf16 on a GPU.
+    """Load a directory or hub id onto `device`; `auto` means int8 on a CPU and bf16 on a
+    GPU. `decode`: how `TransformersGenerator` decodes (static shapes and compiling pay on a
+    GPU only).
 
     With `cache_dir`, the int8 model is kept there after its first quantisation: loading
     bf16 and quantising took ~40 s and peaked at 6.9 GiB; the kept one loads in ~17 s and
@@ -48,9 +66,15 @@ def load_transformers(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_num_threads(threads or os.cpu_count() or 1)
-    cuda = torch.cuda.is_available()
     if precision == "auto":
-        precision = "bf16" if cuda else "int8"
+        precision = "bf16" if device == "cuda" else "int8"
+    if precision == "int8" and device != "cpu":
+        raise ModelSetupError(
+            "BRIEFBOT_MODEL_PRECISION=int8 runs on a CPU only (dynamic quantisation); on a GPU"
+            " use bf16"
+        )
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelSetupError("BRIEFBOT_MODEL_DEVICE=cuda, but torch sees no GPU here")
     dtype = torch.float32 if precision == "fp32" else torch.bfloat16
     tokenizer = AutoTokenizer.from_pretrained(source)
     snapshot = snapshot_path(source, cache_dir) if precision == "int8" and cache_dir else None
@@ -66,10 +90,13 @@ def load_transformers(
             model = quantize_int8(model)
             if snapshot:
                 save_snapshot(model, snapshot)
-        elif cuda:
+        elif device != "cpu":
             # transformers wraps `to` with functools.wraps, which typeshed types as unbound
-            model = model.to("cuda")  # type: ignore[arg-type]
-    return TransformersGenerator(model, tokenizer, f"{name} [{precision}]")
+            model = model.to(device)  # type: ignore[arg-type]
+    label = precision if device == "cpu" else f"{precision}, {device}"
+    if decode != "dynamic":
+        label += f", {decode}"
+    return TransformersGenerator(model, tokenizer, f"{name} [{label}]", decode=decode)
 
 
 @contextmanager
