@@ -331,6 +331,41 @@ async def test_a_brief_finished_just_before_a_crash_is_told_once_after_the_resta
     assert inbox.got.empty()
 
 
+async def test_a_stop_between_telling_a_chat_and_recording_it_still_records_it(
+    tmp_path: Path,
+) -> None:
+    """The sweep told the chat, and the bot was asked to stop while the record of it was
+    being written: the stop must let the record finish, or it gives the link back and the
+    next process tells the chat a second time."""
+    from bot.service.deliveries import Deliveries
+
+    config = settings_for(tmp_path)
+    store = await SqliteStore.open(config.database, name_key=name_key)
+    try:
+        article, _ = await store.add_article(
+            CHAT.chat_id, None, NewArticle(text=demo("02_ceasefire"))
+        )
+        await store.save_analysis(article.id, Analysis(title="Ceasefire talks"))
+        deliveries = Deliveries(store, "bot-a", hold_s=30.0, poll_s=0.05)
+        told: list[tuple[int, int]] = []
+        stopping: list[asyncio.Task[None]] = []
+        asked = asyncio.Event()
+
+        async def tell(chat_id: int, article_id: int) -> None:
+            told.append((chat_id, article_id))
+            # the stop is asked for as the send returns: its cancel lands in the record
+            stopping.append(asyncio.create_task(deliveries.stop()))
+            asked.set()
+
+        await deliveries.start(tell)
+        await asyncio.wait_for(asked.wait(), timeout=30)
+        await stopping[0]
+        assert told == [(CHAT.chat_id, article.id)]
+        assert await store.claim_deliveries("bot-b", 30.0, limit=20) == []
+    finally:
+        await store.close()
+
+
 async def test_a_brief_the_reply_could_not_show_in_place_is_sent_as_a_new_message(
     tmp_path: Path,
 ) -> None:

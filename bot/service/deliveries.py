@@ -56,6 +56,9 @@ class Deliveries:
         # links this process claimed and is sending now: held as long as the send takes (a
         # Telegram answering slowly must not let another process send them too)
         self._sending: set[tuple[int, int]] = set()
+        # records of chats told, shielded from a stop: a chat told must be marked, or the
+        # link given back at stop is told a second time by the next process
+        self._marking: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, tell: Tell | None) -> None:
@@ -70,6 +73,7 @@ class Deliveries:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._marking, return_exceptions=True)
         held = {*self._showing, *self._sending}
         self._showing, self._sending = Counter(), set()
         for chat_id, article_id in held:
@@ -88,7 +92,7 @@ class Deliveries:
             return
         self._showing[link] -= 1
         if told:
-            await self._mark(chat_id, article_id)
+            await self._record(chat_id, article_id)
         if self._showing[link] == 0:
             del self._showing[link]
             if not told:
@@ -140,7 +144,16 @@ class Deliveries:
             )
             await self._give_back(chat_id, article_id, retry_s=RETRY_S)
             return
-        await self._mark(chat_id, article_id)
+        self._sending.discard((chat_id, article_id))  # told: never given back now
+        await self._record(chat_id, article_id)
+
+    async def _record(self, chat_id: int, article_id: int) -> None:
+        """Marks the link delivered, to the end even if the caller is cancelled (a stop
+        arriving between the send and the mark): `stop` waits for it."""
+        task = asyncio.create_task(self._mark(chat_id, article_id))
+        self._marking.add(task)
+        task.add_done_callback(self._marking.discard)
+        await asyncio.shield(task)
 
     async def _mark(self, chat_id: int, article_id: int) -> None:
         try:
