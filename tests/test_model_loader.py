@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tiny_model import build_tiny_gguf, build_tiny_model
 
+from bot.settings import Settings
 from summarizer.model import batch, loader, packaged, transformers_loading
 from summarizer.model.base import ChatMessage, GenerationInterrupted
 from summarizer.model.batch import cheapest_groups
@@ -19,14 +20,14 @@ from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
 from summarizer.model.quantize import int8_linear, quantize_int8, snapshot_path
 from summarizer.model.transformers_backend import TransformersGenerator
-from summarizer.model.transformers_loading import Precision, load_transformers
+from summarizer.model.transformers_loading import LocalOptions, Precision, load_transformers
 
 
 def generator_for(
     spec: str, *, cache_dir: Path, precision: Precision = "auto"
 ) -> TransformersGenerator:
     """`load_generator` for a checkpoint folder, which the transformers backend serves."""
-    gen = load_generator(spec, cache_dir=cache_dir, precision=precision)
+    gen = load_generator(spec, cache_dir=cache_dir, local=LocalOptions(precision=precision))
     assert isinstance(gen, TransformersGenerator), type(gen)
     return gen
 
@@ -61,10 +62,20 @@ LONGER = convo("The spokesman denied the report . Officials agreed to meet again
 
 
 def test_directory_spec_loads_once_per_process(tiny_dir, tmp_path):
-    first = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    again = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    fp32 = LocalOptions(precision="fp32")
+    first = load_generator(str(tiny_dir), cache_dir=tmp_path, local=fp32)
+    again = load_generator(str(tiny_dir), cache_dir=tmp_path, local=fp32)
     assert first is again
     assert first.name.startswith("model")
+
+
+def test_the_settings_local_options_reach_the_model_whole(tiny_dir, tmp_path):
+    """The console and the service hand `load_generator` the options settings built, in
+    one piece: a decode loop or precision chosen in BRIEFBOT_MODEL_* is the one loaded."""
+    settings = Settings(model_precision="fp32", model_decode="static", model_cache=tmp_path)
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, local=settings.model_local())
+    assert isinstance(gen, TransformersGenerator)
+    assert (gen.decode, gen.name) == ("static", f"{tiny_dir.name} [fp32, static]")
 
 
 def test_batched_generation_matches_one_by_one(tiny_dir, tmp_path):
@@ -497,7 +508,9 @@ def test_a_gguf_missing_a_weight_is_refused_in_one_line(tiny_dir, tmp_path, monk
 
     monkeypatch.setattr(transformers_loading, "gguf_state", without_norm)
     with pytest.raises(ModelSetupError, match=r"tiny.gguf: weights missing .*model\.norm"):
-        load_generator(str(gguf), cache_dir=tmp_path / "cache", precision="int8")
+        load_generator(
+            str(gguf), cache_dir=tmp_path / "cache", local=LocalOptions(precision="int8")
+        )
 
 
 @pytest.mark.parametrize("reuse", [True, False], ids=["kept-prompts", "no-kept-prompts"])
