@@ -19,7 +19,7 @@ from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
 from summarizer.model.quantize import int8_linear, quantize_int8, snapshot_path
-from summarizer.model.transformers_backend import TransformersGenerator
+from summarizer.model.transformers_backend import STATIC_CHUNK, TransformersGenerator
 from summarizer.model.transformers_loading import LocalOptions, Precision, load_transformers
 
 
@@ -792,6 +792,29 @@ def test_static_shapes_answer_as_the_dynamic_loop_does(tiny_dir, decode):
     caches = dict(fixed._static_caches)
     assert ask(fixed) == expected
     assert fixed._static_caches == caches
+
+
+def test_the_compiled_step_sees_a_few_shapes_fixed_in_advance(tiny_dir):
+    """Briefs of every size must not each bring a shape of their own to the compiled step:
+    on a GPU each shape is a CUDA graph recorded and a static cache kept for the process,
+    and dynamo stops compiling past its recompile limit. Nine batch sizes and two lengths
+    here: the shapes are powers of two, and dynamo compiles a few graphs for them all."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()  # graphs other tests compiled count towards the same limit
+    gen = load_transformers(str(tiny_dir), name="t", precision="fp32", decode="compiled")
+    gen.compile_backend = "eager"
+    before = counters["stats"]["unique_graphs"]
+    with endless(gen):
+        for n in range(1, 10):
+            words = "again . " * (90 if n % 2 else 1)  # odd sizes need the longer cache
+            gen.generate([convo(f"The minister said {words}")] * n, max_new_tokens=2)
+    graphs = counters["stats"]["unique_graphs"] - before
+    shapes = set(gen._static_caches)
+    assert {rows for rows, _ in shapes} == {1, 2, 4, 8, 16}
+    assert {length for _, length in shapes} == {STATIC_CHUNK, 2 * STATIC_CHUNK}
+    assert 1 <= graphs <= 4 < torch._dynamo.config.recompile_limit
 
 
 def test_a_gpu_setting_without_a_gpu_or_with_int8_fails_in_one_line(tiny_dir):
