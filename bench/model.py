@@ -49,6 +49,7 @@ from summarizer.model.drafting import RETRY_PROBLEMS
 from summarizer.model.loader import load_generator
 from summarizer.model.packaged import assembled_gguf
 from summarizer.model.transformers_backend import TransformersGenerator
+from summarizer.model.transformers_loading import LocalOptions
 from summarizer.positions import extract_positions
 from summarizer.writing import write_summary_and_stances
 
@@ -174,7 +175,10 @@ def main() -> None:
     llama = LlamaCpp.start(args, settings.model_cache) if args.llama_cpp else None
     t0 = time.perf_counter()
     backend = load_generator(
-        args.model, cache_dir=settings.model_cache, threads=args.threads, precision=args.precision
+        args.model,
+        cache_dir=settings.model_cache,
+        threads=args.threads,
+        local=LocalOptions(precision=args.precision),
     )
     load_s = time.perf_counter() - t0
     assert isinstance(backend, TransformersGenerator), "the bench drives the transformers backend"

@@ -55,14 +55,11 @@ def _analyze(
         from summarizer.model.packaged import ModelSetupError
 
         try:
-            local = settings.model_local()
             generator = load_generator(
                 settings.model,
                 cache_dir=settings.model_cache,
                 threads=settings.model_threads,
-                precision=local.precision,
-                device=local.device,
-                decode=local.decode,
+                local=settings.model_local(),
                 server=settings.model_server(),
             )
         except ModelSetupError as exc:

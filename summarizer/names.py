@@ -15,7 +15,7 @@ from functools import lru_cache
 from summarizer.wordlists import data_lines
 
 _PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "di", "da", "la", "le", "bin", "al"}
-SUFFIXES = frozenset(data_lines("name_suffixes.txt"))
+_SUFFIXES = frozenset(data_lines("name_suffixes.txt"))
 _DIGRAPHS = (("sch", "s"), ("kh", "h"), ("zh", "z"), ("ph", "f"), ("ck", "k"), ("w", "v"))
 _TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sir", "dame", "prof", "president", "minister"}
 
@@ -63,7 +63,7 @@ def name_key(name: str) -> str:
 def surname(name: str) -> str:
     """The family name as printed ('von der Leyen' keeps its particles)."""
     toks = tokens(name)
-    while len(toks) > 1 and toks[-1].lower().rstrip(".") in SUFFIXES:
+    while _suffix(toks):
         toks = toks[:-1]
     if not toks:
         return name.strip()
@@ -76,20 +76,26 @@ def surname(name: str) -> str:
 def without_suffix(name: str) -> str:
     """'Joseph R. Biden Jr.' -> 'Joseph R. Biden': the name as the article goes on to use it
     ('Mr. Biden'), for display where no relative in the article needs the suffix to be told
-    apart. A lone given name keeps its numeral: in 'Charles III' it is a regnal number."""
-    m = re.search(r",?\s+(\w+)\.?$", name)
-    if m and m.group(1).lower() in SUFFIXES and len(name[: m.start()].split()) >= 2:
-        return name[: m.start()]
-    return name
+    apart. A lone given name keeps its numeral: in 'Charles III' it is a regnal number, so
+    the suffix goes only after two name words (honorifics do not count)."""
+    toks = tokens(name)
+    if not generation(name) or len(toks) < 3:
+        return name
+    return name[: name.rfind(toks[-1])].rstrip(" ,\u00a0")
 
 
 def generation(name: str) -> str:
     """A full name's generational suffix ('jr', 'iii'), or '' where it has none: 'Donald
     Trump' and 'Donald Trump Jr.' are father and son, never one person."""
-    toks = tokens(name)
-    if len(toks) > 1 and toks[-1].lower().rstrip(".") in SUFFIXES:
-        return toks[-1].lower().rstrip(".")
-    return ""
+    return _suffix(tokens(name))
+
+
+def _suffix(toks: list[str]) -> str:
+    """The last of a name's words as a generational suffix ('jr'), or '' where it is none.
+    The one test for a suffix, so surname, display name and father/son splitting agree; a
+    lone word is never one ('Jr' alone is no name with a suffix)."""
+    last = toks[-1].lower() if len(toks) > 1 else ""
+    return last if last in _SUFFIXES else ""
 
 
 def surname_key(name: str) -> str:

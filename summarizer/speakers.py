@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.names import (
-    SUFFIXES,
     generation,
     name_key,
     same_person_name,
@@ -492,7 +491,7 @@ class SpeakerIndex:
         for e in list(self.entities):
             sn = surname(e.name)
             toks = e.name.split()
-            if len(toks) > 1 and toks[-1].rstrip(".").lower() not in SUFFIXES and sn not in single:
+            if len(toks) > 1 and not generation(e.name) and sn not in single:
                 single.append(sn)
         for n in single:
             hits = [

@@ -40,7 +40,7 @@ The problems are written as instructions, like the other checks', for the retry 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -48,7 +48,7 @@ from typing import Any
 from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
 from summarizer.segment import quote_spans
-from summarizer.wordlists import data_lines
+from summarizer.wordlists import data_lines, word_kinds, word_set
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 MIN_CONTENT = 2  # "One side was upbeat." has one
@@ -64,41 +64,28 @@ _FAILING = frozenset({"fail", "refuse", "decline", "cease", "stop"})
 _AUTHOR = frozenset({"author", "writer", "columnist", "article", "piece", "editorial"})
 
 
-@lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in data_lines("generic_words.txt"))
+    return word_set("generic_words.txt")
 
 
-@lru_cache(maxsize=1)
 def judgement_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in data_lines("judgement_words.txt"))
+    return word_set("judgement_words.txt")
 
 
-@lru_cache(maxsize=1)
 def causal_words() -> frozenset[str]:
-    return frozenset(line.casefold() for line in data_lines("causal_words.txt"))
+    return word_set("causal_words.txt")
 
 
-@lru_cache(maxsize=1)
-def polarity_words() -> dict[str, frozenset[str]]:
+def polarity_words() -> Mapping[str, frozenset[str]]:
     """{"favour": verbs that put a speaker for their object, "against": words that, in a
     sentence about that object, put them against it}."""
-    kinds: dict[str, set[str]] = {"favour": set(), "against": set()}
-    for line in data_lines("polarity_words.txt"):
-        kind, word = line.split()
-        kinds[kind].add(word.casefold())
-    return {k: frozenset(v) for k, v in kinds.items()}
+    return word_kinds("polarity_words.txt", "favour", "against")
 
 
-@lru_cache(maxsize=1)
-def obligation_words() -> dict[str, frozenset[str]]:
+def obligation_words() -> Mapping[str, frozenset[str]]:
     """{"must": words that make a claim say what ought to be, "asks": source words that
     say what the speaker wants done}: `data/obligation_words.txt`."""
-    kinds: dict[str, set[str]] = {"must": set(), "asks": set()}
-    for line in data_lines("obligation_words.txt"):
-        kind, word = line.split()
-        kinds[kind].add(word.casefold())
-    return {k: frozenset(v) for k, v in kinds.items()}
+    return word_kinds("obligation_words.txt", "must", "asks")
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,10 @@ Fixtures built on these live in `conftest.py`; test modules import only from her
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from datetime import datetime
@@ -44,6 +47,23 @@ Estonian Defence Minister Karl Tamm said Estonia “welcomes any help at sea” 
 the cost could rise if fuel prices kept climbing. “We have not budgeted for a second year,” \
 Tamm told reporters.
 """
+
+
+def run_bench(
+    script: str, *args: str, cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run `bench/<script>` as a person would, in its own process with this checkout first
+    on the path (the installed package may be another checkout), from `cwd` so that no
+    stray .env of the repository is read; its output is kept for the test to read."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, str(root / "bench" / script), *args],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def settings_for(tmp_path: Path, **extra: object) -> Settings:

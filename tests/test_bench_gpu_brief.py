@@ -4,30 +4,20 @@ machine's minutes have started."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import run_bench
 
 
 def test_the_gpu_brief_bench_runs_on_the_cpu_with_the_tiny_model(tmp_path):
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "gpu_brief.py"),
-            "--device=cpu",
-            "--tiny",
-            "--compile-backend=eager",
-            "--modes=fp32,bf16-compiled",
-            "--repeats=1",
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    run = run_bench(
+        "gpu_brief.py",
+        "--device=cpu",
+        "--tiny",
+        "--compile-backend=eager",
+        "--modes=fp32,bf16-compiled",
+        "--repeats=1",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]

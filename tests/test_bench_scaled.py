@@ -5,36 +5,24 @@ the timeouts as throughput."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from pg_server import why_not
-
-ROOT = Path(__file__).resolve().parent.parent
+from support import run_bench
 
 
 @pytest.mark.skipif(why_not() is not None, reason=f"needs PostgreSQL: {why_not()}")
 def test_a_timed_out_article_is_failed_not_a_brief(tmp_path):
     # a deadline no article can meet: reading alone (spaCy in a worker thread) takes longer
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "scaled.py"),
-            "--model=none",
-            "--workers=1",
-            "--articles=2",
-            "--trickle=0",
-            "--warmup=0",
-            "--deadline=0.001",
-            "--skip-briefings",
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    run = run_bench(
+        "scaled.py",
+        "--model=none",
+        "--workers=1",
+        "--articles=2",
+        "--trickle=0",
+        "--warmup=0",
+        "--deadline=0.001",
+        "--skip-briefings",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tiny_model import build_tiny_gguf, build_tiny_model
 
+from bot.settings import Settings
 from summarizer.model import batch, loader, packaged, transformers_loading
 from summarizer.model.base import ChatMessage, GenerationInterrupted
 from summarizer.model.batch import cheapest_groups
@@ -18,15 +19,15 @@ from summarizer.model.loader import load_generator, resolve
 from summarizer.model.packaged import ModelSetupError, PackagedModel
 from summarizer.model.prompt_cache import PromptCache
 from summarizer.model.quantize import int8_linear, quantize_int8, snapshot_path
-from summarizer.model.transformers_backend import TransformersGenerator
-from summarizer.model.transformers_loading import Precision, load_transformers
+from summarizer.model.transformers_backend import STATIC_CHUNK, TransformersGenerator
+from summarizer.model.transformers_loading import LocalOptions, Precision, load_transformers
 
 
 def generator_for(
     spec: str, *, cache_dir: Path, precision: Precision = "auto"
 ) -> TransformersGenerator:
     """`load_generator` for a checkpoint folder, which the transformers backend serves."""
-    gen = load_generator(spec, cache_dir=cache_dir, precision=precision)
+    gen = load_generator(spec, cache_dir=cache_dir, local=LocalOptions(precision=precision))
     assert isinstance(gen, TransformersGenerator), type(gen)
     return gen
 
@@ -61,10 +62,20 @@ LONGER = convo("The spokesman denied the report . Officials agreed to meet again
 
 
 def test_directory_spec_loads_once_per_process(tiny_dir, tmp_path):
-    first = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
-    again = load_generator(str(tiny_dir), cache_dir=tmp_path, precision="fp32")
+    fp32 = LocalOptions(precision="fp32")
+    first = load_generator(str(tiny_dir), cache_dir=tmp_path, local=fp32)
+    again = load_generator(str(tiny_dir), cache_dir=tmp_path, local=fp32)
     assert first is again
     assert first.name.startswith("model")
+
+
+def test_the_settings_local_options_reach_the_model_whole(tiny_dir, tmp_path):
+    """The console and the service hand `load_generator` the options settings built, in
+    one piece: a decode loop or precision chosen in BRIEFBOT_MODEL_* is the one loaded."""
+    settings = Settings(model_precision="fp32", model_decode="static", model_cache=tmp_path)
+    gen = load_generator(str(tiny_dir), cache_dir=tmp_path, local=settings.model_local())
+    assert isinstance(gen, TransformersGenerator)
+    assert (gen.decode, gen.name) == ("static", f"{tiny_dir.name} [fp32, static]")
 
 
 def test_batched_generation_matches_one_by_one(tiny_dir, tmp_path):
@@ -497,7 +508,9 @@ def test_a_gguf_missing_a_weight_is_refused_in_one_line(tiny_dir, tmp_path, monk
 
     monkeypatch.setattr(transformers_loading, "gguf_state", without_norm)
     with pytest.raises(ModelSetupError, match=r"tiny.gguf: weights missing .*model\.norm"):
-        load_generator(str(gguf), cache_dir=tmp_path / "cache", precision="int8")
+        load_generator(
+            str(gguf), cache_dir=tmp_path / "cache", local=LocalOptions(precision="int8")
+        )
 
 
 @pytest.mark.parametrize("reuse", [True, False], ids=["kept-prompts", "no-kept-prompts"])
@@ -779,6 +792,29 @@ def test_static_shapes_answer_as_the_dynamic_loop_does(tiny_dir, decode):
     caches = dict(fixed._static_caches)
     assert ask(fixed) == expected
     assert fixed._static_caches == caches
+
+
+def test_the_compiled_step_sees_a_few_shapes_fixed_in_advance(tiny_dir):
+    """Briefs of every size must not each bring a shape of their own to the compiled step:
+    on a GPU each shape is a CUDA graph recorded and a static cache kept for the process,
+    and dynamo stops compiling past its recompile limit. Nine batch sizes and two lengths
+    here: the shapes are powers of two, and dynamo compiles a few graphs for them all."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()  # graphs other tests compiled count towards the same limit
+    gen = load_transformers(str(tiny_dir), name="t", precision="fp32", decode="compiled")
+    gen.compile_backend = "eager"
+    before = counters["stats"]["unique_graphs"]
+    with endless(gen):
+        for n in range(1, 10):
+            words = "again . " * (90 if n % 2 else 1)  # odd sizes need the longer cache
+            gen.generate([convo(f"The minister said {words}")] * n, max_new_tokens=2)
+    graphs = counters["stats"]["unique_graphs"] - before
+    shapes = set(gen._static_caches)
+    assert {rows for rows, _ in shapes} == {1, 2, 4, 8, 16}
+    assert {length for _, length in shapes} == {STATIC_CHUNK, 2 * STATIC_CHUNK}
+    assert 1 <= graphs <= 4 < torch._dynamo.config.recompile_limit
 
 
 def test_a_gpu_setting_without_a_gpu_or_with_int8_fails_in_one_line(tiny_dir):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.names import name_key, surname
+from summarizer.names import name_key, surname, without_suffix
 from summarizer.positions import extract_positions
 from summarizer.types import Position
 
@@ -182,6 +182,23 @@ def test_name_keys_keep_different_people_apart() -> None:
     assert name_key("Joe Biden") != name_key("Hunter Biden")
     assert name_key("Trump") != name_key("Trump Jr.")
     assert surname("Ursula von der Leyen") == "von der Leyen"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Joseph R. Biden Jr.", "Joseph R. Biden"),
+        ("Carl Brenner, Jr.", "Carl Brenner"),
+        ("Alan P. Marsh III", "Alan P. Marsh"),
+        ("Charles III", "Charles III"),
+        ("Mr. Charles III", "Mr. Charles III"),
+        ("Carl Brenner", "Carl Brenner"),
+    ],
+)
+def test_a_suffix_is_dropped_only_after_two_name_words(name: str, shown: str) -> None:
+    """A numeral after a lone given name is a regnal number, and an honorific is no name
+    word: 'Mr. Charles III' keeps its numeral as 'Charles III' does."""
+    assert without_suffix(name) == shown
 
 
 def test_speaker_named_in_next_sentence() -> None:

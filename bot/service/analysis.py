@@ -156,16 +156,12 @@ class LocalAnalyzer:
             return None
         if self._generator is None:
             from summarizer.model.loader import load_generator
-            from summarizer.model.transformers_loading import LocalOptions
 
-            local = self._local or LocalOptions()
             self._generator = load_generator(
                 self._spec,
                 cache_dir=self._cache_dir,
                 threads=self._threads,
-                precision=local.precision,
-                device=local.device,
-                decode=local.decode,
+                local=self._local,
                 server=self._server,
             )
             self.model_name = self._generator.name

@@ -33,8 +33,7 @@ from summarizer.model.packaged import (
     packaged_spec,
     prepare,
 )
-from summarizer.model.transformers_backend import Decode
-from summarizer.model.transformers_loading import Device, Precision, load_transformers
+from summarizer.model.transformers_loading import LocalOptions, load_transformers
 
 OPENAI = "openai:"
 _HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -123,29 +122,29 @@ def load_generator(
     *,
     cache_dir: Path,
     threads: int = 0,
-    precision: Precision = "auto",
-    device: Device = "cpu",
-    decode: Decode = "dynamic",
+    local: LocalOptions | None = None,
     server: ServerOptions | None = None,
 ) -> TextGenerator:
     """The process-wide generator for `spec`; later calls return the same instance.
-    `server` applies to an `openai:URL` spec only, the others to an in-process model."""
+    `server` applies to an `openai:URL` spec only, `local` (taken whole, as settings build
+    it, so no caller unpacks it field by field) to an in-process model."""
     remote = spec.strip().startswith(OPENAI)
     server = (server or ServerOptions()) if remote else None
-    key = (spec, str(cache_dir), threads, precision, device, decode, server)
+    local = None if remote else (local or LocalOptions())
+    key = (spec, str(cache_dir), threads, local, server)
     with _lock:
         if key not in _loaded and server is not None:
             _loaded[key] = _server_generator(spec.strip().removeprefix(OPENAI), server, cache_dir)
-        if key not in _loaded:
+        if key not in _loaded and local is not None:
             source, name, offline = resolve(spec, cache_dir)
             try:
                 _loaded[key] = load_transformers(
                     source,
                     name=name,
                     threads=threads,
-                    precision=precision,
-                    device=device,
-                    decode=decode,
+                    precision=local.precision,
+                    device=local.device,
+                    decode=local.decode,
                     offline=offline,
                     cache_dir=cache_dir,
                 )

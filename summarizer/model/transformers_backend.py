@@ -55,11 +55,16 @@ from summarizer.model.prompt_lookup import draft_room
 # Prompt tokens whose keys and values are kept for reuse: ~230 MB for the packaged model,
 # room for every prompt of a long article's brief until its last retry has been read.
 PROMPT_CACHE_TOKENS = 4096
-# A static cache's length is rounded up to this: a few lengths serve every brief, so a compiled
-# step is compiled (and its CUDA graphs recorded) for a few shapes, not for each prompt.
+# A static cache's length is this times a power of two, and its rows a power of two
+# (`_bucket`): `_static` says why.
 STATIC_CHUNK = 256
 
 Decode = Literal["dynamic", "static", "compiled"]
+
+
+def _bucket(n: int) -> int:
+    """The least power of two not below `n` (n >= 1)."""
+    return 1 << (n - 1).bit_length()
 
 
 @dataclass
@@ -318,10 +323,20 @@ class TransformersGenerator:
     def _static(self, rows: int, tokens: int):
         """An emptied static cache of `rows` with room for `tokens` (rounded up), the same
         one for the same shape every time: a compiled step's CUDA graphs read its tensors
-        at the addresses they were recorded with."""
+        at the addresses they were recorded with.
+
+        Rows come as a power of two (`_decode_static` pads the batch) and the length as
+        STATIC_CHUNK times a power of two, so the shapes over any run are a few, fixed in
+        advance: log2(max_batch) + 1 row counts by log2(longest / STATIC_CHUNK) + 1 lengths.
+        Each shape costs a cache kept for the process and, on a GPU, a CUDA graph recorded
+        for it; rounding to each multiple of STATIC_CHUNK and keeping every batch size made
+        one per pair, up to max_batch x longest / STATIC_CHUNK of them as briefs vary.
+        Dynamo itself compiles a handful of graphs for them all (the sizes that change
+        become symbolic: "automatic dynamic shapes"), below its recompile limit. A pad row
+        costs a GPU next to nothing; at most it doubles a batch's prefill."""
         from transformers import StaticCache
 
-        length = -(-tokens // STATIC_CHUNK) * STATIC_CHUNK
+        length = _bucket(-(-tokens // STATIC_CHUNK)) * STATIC_CHUNK
         cache = self._static_caches.get((rows, length))
         if cache is None:
             cache = StaticCache(config=self.model.config, max_cache_len=length)
@@ -469,11 +484,18 @@ class TransformersGenerator:
         import torch.nn.functional as F
 
         started = time.perf_counter()
-        feed, mask, cache = self._assemble(prompts, hits, room=max(row.limit for row in rows))
+        pad = self.tokenizer.pad_token_id
+        # rows up to the batch's bucket (`_static`: why) read one pad and are never live
+        spare = _bucket(len(rows)) - len(rows)
+        feed, mask, cache = self._assemble(
+            [*prompts, *[[pad]] * spare],
+            [*hits, *[(0, None)] * spare],
+            room=max(row.limit for row in rows),
+        )
         positions = real_positions(mask)[:, -feed.shape[1] :]
         filled, length = mask.shape[1], cache.layers[0].max_cache_len
         mask = F.pad(mask, (0, length - filled))
-        live = [True] * len(rows)
+        live = [True] * len(rows) + [False] * spare
         answers = [""] * len(rows)
         later: list[tuple[int, tuple[list[int], list[int]]]] = []  # rows whose follow-ups wait
         first = None
@@ -501,9 +523,8 @@ class TransformersGenerator:
                 break
             mask[:, filled] = mask.new_tensor(live)
             filled += 1
-            pad = self.tokenizer.pad_token_id
             feed = feed.new_tensor(
-                [[row.tokens[-1] if on else pad] for row, on in zip(rows, live, strict=True)]
+                [[rows[b].tokens[-1] if on else pad] for b, on in enumerate(live)]
             )
             positions = positions[:, -1:] + 1
         end = time.perf_counter()
