@@ -201,40 +201,6 @@ def test_int8_model_is_kept_once_and_loads_back_the_same(tiny_dir, tmp_path, mon
     assert (kept / "rest.pt").stat().st_size > 100
 
 
-def test_int8_layers_read_their_shared_inputs_in_fewer_matmuls_with_the_same_outputs(
-    tiny_dir, tmp_path
-):
-    # q/k/v and gate/up are one int8 matmul each, at load, from the kept (unfused) model too;
-    # every output is the unfused model's bit for bit, so no answer can change
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
-    from transformers import AutoModelForCausalLM
-
-    source = AutoModelForCausalLM.from_pretrained(str(tiny_dir), dtype=torch.bfloat16)
-    unfused = quantize_int8(source.eval())  # as `load_transformers` builds it
-    built = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
-    kept = load_transformers(str(tiny_dir), name="t", precision="int8", cache_dir=tmp_path)
-    ids = built.tokenizer(built.render(LONGER), return_tensors="pt")["input_ids"]
-    with torch.inference_mode():
-        expected = unfused(input_ids=ids).logits
-        for gen in (built, kept):
-            calls = [0]
-
-            def count(*_: object, calls: list[int] = calls) -> None:
-                calls[0] += 1
-
-            hooks = [
-                m.register_forward_hook(count)
-                for m in gen.model.modules()
-                if isinstance(m, DynamicInt8Linear)
-            ]
-            logits = gen.model(input_ids=ids).logits
-            for hook in hooks:
-                hook.remove()
-            assert calls[0] == 4 * 2 + 1  # 4 a layer (q/k/v, o, gate/up, down), the head
-            assert torch.equal(logits, expected)
-
-
 def test_grouping_pads_only_where_a_decode_run_costs_more():
     # close lengths: one batch (one decode run) beats saving a few padded tokens
     assert cheapest_groups([100, 120, 130], max_batch=16) == [[0, 1, 2]]

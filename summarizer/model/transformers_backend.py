@@ -1,8 +1,7 @@
 """The in-process `TextGenerator`: a transformers causal LM, tuned for a small CPU.
 
 What made it fast enough on 2 cores (figures in bench/model.py's output):
-- int8 dynamic quantisation of every Linear (`quantize`; loading it: `transformers_loading`),
-  a layer's linears that read one input fused into one matmul (`fused`);
+- int8 dynamic quantisation of every Linear (`quantize`; loading it: `transformers_loading`);
 - batching: the prompts of one brief decode together, so one pass over the weights
   serves every speaker;
 - kept prompts (`prompt_cache`): each prompt is read alone, so no padding is read; each

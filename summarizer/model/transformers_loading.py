@@ -59,7 +59,6 @@ def load_transformers(
     With `cache_dir`, the int8 model is kept there after its first quantisation: loading
     bf16 and quantising took ~40 s and peaked at 6.9 GiB; the kept one loads in ~17 s and
     never holds a bf16 copy. A converted GGUF directory is quantised straight from its GGUF.
-    An int8 layer's linears that read one input are then fused (`fused`).
     """
     if offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -94,10 +93,6 @@ def load_transformers(
         elif device != "cpu":
             # transformers wraps `to` with functools.wraps, which typeshed types as unbound
             model = model.to(device)  # type: ignore[arg-type]
-    if precision == "int8":  # after keeping it: the kept model stays as quantised
-        from summarizer.model.fused import fuse_projections
-
-        fuse_projections(model)
     label = precision if device == "cpu" else f"{precision}, {device}"
     if decode != "dynamic":
         label += f", {decode}"
