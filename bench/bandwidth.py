@@ -3,6 +3,7 @@ here, and the tokens/s floor they set, for our int8 model and for the Q4_K_M GGU
 
     BRIEFBOT_MODEL_CACHE=... .venv/bin/python bench/bandwidth.py              # figures only
     BRIEFBOT_MODEL_CACHE=... .venv/bin/python bench/bandwidth.py --llama-cpp  # and both decodes
+    BRIEFBOT_MODEL_CACHE=... .venv/bin/python bench/bandwidth.py --profile    # a step's time, split
 
 A step at one row reads every weight once (each int8 linear, the output head included), one
 row of the token table and the keys and values so far; on a CPU that is bound by memory
@@ -12,6 +13,13 @@ linear shape is also timed alone at one row, to see whether fbgemm reads its wei
 that bandwidth. With `--llama-cpp` both decode the same prompt at one row (bench/model.py's
 llama.cpp subprocess) and each decode's fraction of its own floor is printed. The host is
 shared: run it when `uptime` is near 0 and read single runs as noisy.
+
+With `--profile`, one row's decode steps run under torch's profiler, and a step's time is
+split: the int8 linears (activation quantisation and fbgemm call included), attention, every
+other op, and the time between ops (Python: module calls, transformers' masks, our decode
+loop): the rest is what a step spends outside its weights. The profiler adds its own cost to
+every op, which lands between ops, so that part is also given as the unprofiled step's time
+less the ops' profiled time.
 """
 
 from __future__ import annotations
@@ -112,6 +120,75 @@ def prompt_of(backend: TransformersGenerator, seeds: Path, tokens: int) -> list[
     return [ChatMessage(role="user", content=request)]
 
 
+# a profiled op's category in the step's split: each op's self time counts once
+ATTENTION_OPS = ("scaled_dot_product", "softmax", "bmm", "matmul")
+
+
+def op_category(name: str) -> str:
+    if name == "quantized::linear_dynamic":
+        return "int8 linears"
+    if any(part in name for part in ATTENTION_OPS):
+        return "attention"
+    return name
+
+
+def profile_decode(
+    backend: TransformersGenerator, conversation: list[ChatMessage], new_tokens: int
+) -> None:
+    """Decode `new_tokens` at one row twice, plainly and under torch's profiler (from the
+    first step on: the prompt's pass is left out), and print a step's time by category."""
+    from torch.profiler import ProfilerActivity, profile
+
+    backend.reuse_prompts = False  # the whole prompt read each time: the same context
+    backend.generate([conversation], max_new_tokens=new_tokens)
+    plain = backend.last_stats
+    steps = plain.new_tokens - 1  # the first token comes with the prompt's pass
+    print(
+        f"\ndecode at one row, {plain.prompt_tokens} prompt tokens: "
+        f"{plain.decode_s / steps * 1000:.1f} ms a step unprofiled ({load_average()})"
+    )
+    profiler = profile(activities=[ProfilerActivity.CPU])
+    started: list[float] = []
+
+    def after_forward(*_: object) -> None:
+        if not started:  # the prompt's pass is done: profile the steps
+            profiler.start()
+            started.append(time.perf_counter())
+
+    hook = backend.model.register_forward_hook(after_forward)
+    try:
+        backend.generate([conversation], max_new_tokens=new_tokens)
+    finally:
+        hook.remove()
+    wall = time.perf_counter() - started[0]
+    profiler.stop()
+    steps = backend.last_stats.new_tokens - 1
+    by_category: dict[str, list[float]] = {}  # self microseconds, calls
+    for event in profiler.key_averages():
+        totals = by_category.setdefault(op_category(event.key), [0.0, 0])
+        totals[0] += event.self_cpu_time_total
+        totals[1] += event.count
+    ops_s = sum(us for us, _ in by_category.values()) / 1e6
+    named = ["int8 linears", "attention"]
+    others = sorted((k for k in by_category if k not in named), key=lambda k: -by_category[k][0])
+    print(f"a step under the profiler, {steps} steps: {wall / steps * 1000:.1f} ms")
+    for key in [*named, *others[:8]]:
+        us, calls = by_category.get(key, [0.0, 0])
+        print(f"  {key:<38} {us / 1000 / steps:6.2f} ms {calls / steps:5.0f} calls")
+    rest = others[8:]
+    us = sum(by_category[k][0] for k in rest)
+    calls = sum(by_category[k][1] for k in rest)
+    print(
+        f"  {f'{len(rest)} other ops':<38} {us / 1000 / steps:6.2f} ms {calls / steps:5.0f} calls"
+    )
+    # the profiler's own cost per op lands between ops: the unprofiled step gives the other
+    between = (wall - ops_s) / steps * 1000
+    unprofiled = plain.decode_s / (plain.new_tokens - 1) * 1000 - ops_s / steps * 1000
+    print(f"  {'between ops (Python, dispatch, loop)':<38} {between:6.2f} ms")
+    print(f"  {'  the same, from the unprofiled step':<38} {unprofiled:6.2f} ms")
+    print(load_average())
+
+
 def main() -> None:
     settings = load_settings()
     default_seeds = REPO.parent / "shared" / "seeds"
@@ -121,6 +198,7 @@ def main() -> None:
     p.add_argument("--prompt-tokens", type=int, default=300)
     p.add_argument("--new-tokens", type=int, default=48)
     p.add_argument("--llama-cpp", action="store_true", help="decode at one row by both, too")
+    p.add_argument("--profile", action="store_true", help="only split a step's time, by op")
     p.add_argument(
         "--llama-python",
         type=Path,
@@ -135,6 +213,9 @@ def main() -> None:
     backend = load_generator(args.model, cache_dir=settings.model_cache, threads=args.threads)
     assert isinstance(backend, TransformersGenerator), "this reads the transformers backend"
     gguf = assembled_gguf(args.model.removeprefix("packaged:"), settings.model_cache)
+    if args.profile:
+        profile_decode(backend, prompt_of(backend, args.seeds, args.prompt_tokens), args.new_tokens)
+        return
 
     bandwidth = {t: read_bandwidth(t) for t in sorted({1, args.threads})}
     for threads, rate in bandwidth.items():
