@@ -36,7 +36,16 @@ _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
-_APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
+# ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
+# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs,
+# and may name someone with an abbreviated honorific.
+_APPOSITION = re.compile(
+    r"^\s*,\s*(?!"
+    + _ADVERBS
+    + r"$)[^,;:.!?\s](?:(?:Mr|Mrs|Ms|Dr)\.|[^,;:.!?]){0,160},?\s*"
+    + _ADVERBS
+    + r"$"
+)
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
@@ -63,8 +72,9 @@ _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 # 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
 # conjunction a second clause with its own subject begins; it is no reporting clause of
 # the quote before it. ('“…,” as Z put it' is Z's: 'as' is not one of them.)
+# ('“…” only because Z agreed' too: the conjunction may follow an adverb.)
 _CONJUNCTION_LEAD = re.compile(
-    r"(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
+    r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -445,7 +455,7 @@ class _Resolver:
                     r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC, self.masked[t0 : m.start]
                 )
                 and not _PREP_BEFORE_ANY.search(self.masked[t0 : m.start])
-                and not _CONJUNCTION_LEAD.match(self.masked, t0)
+                and not _CONJUNCTION_LEAD.search(self.masked[t0 : m.start])
                 and not self.verbs_in(t0, m.start)
             ),
             None,
@@ -504,7 +514,7 @@ class _Resolver:
                 None,
             )
             if m:
-                return _Attr(self.resolve(m))
+                return _Attr(self.resolve(self._titled_name_after(m)))
         # 'was called “a disgrace” by X' names X; 'those “terrified” by X' does not: a quote
         # that ends in a participle takes the 'by' into its own words.
         by = re.match(r"\s*by\s+", tail)
@@ -554,6 +564,15 @@ class _Resolver:
             if agent is not None:
                 return _Attr(self.resolve(self._titled_name_after(agent)))
             subj = self.subject_of(v[0], s_a)
+            if (
+                subj is not None
+                and v[2] in PARTICIPLES
+                and not _ADJACENT.match(self.masked[subj.end : v[0]])
+            ):
+                # A participle set off by a comma has no subject of its own ('Lind attacked
+                # Reyes, with whom she argued, calling him “…”'): the name before the comma
+                # is whoever the clause ended on. ('Carl Brenner saying he was “…”' has one.)
+                subj = None
             if subj is not None:
                 outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
                 return _Attr(outer if outer is not None else self.resolve(subj))
@@ -576,9 +595,18 @@ class _Resolver:
             )
             if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated or passive:
                 for earlier in reversed(verbs[:-1]):
+                    k = self.token_at.get(earlier[0])
+                    if k is not None and self.tokens[k].dep == "relcl":
+                        # 'Lind attacked Reyes, with whom she argued …, calling him “…”':
+                        # a relative clause's subject is not the one who goes on speaking
+                        continue
                     subj = self.subject_of(earlier[0], s_a)
                     if subj is not None:
                         return _Attr(self.resolve(subj))
+                if v[2] in PARTICIPLES:
+                    ent = self._participle_subject(v[0], q)
+                    if ent is not None:
+                        return _Attr(ent)
                 subj = self.sentence_subject(s_a, v[0])
                 if subj is not None:
                     return _Attr(self.resolve(subj))
@@ -602,12 +630,27 @@ class _Resolver:
             pos = h_a + acc_h[-1].end()
             m = next((m for m in self.mentions_in(pos, q.outer_start) if m.start == pos), None)
             if m:
-                return _Attr(self.resolve(m))
+                # 'according to Ford's former budget director Tom Reyes': the
+                # titled person speaks, not the boss
+                return _Attr(self.resolve(self._titled_name_after(m)))
         if colon and h_a == s_a:
             return self.colon_speaker(s_a, h_a + colon.start())
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _participle_subject(self, start: int, q: Quote) -> int | None:
+        """The named subject of the verb a participle hangs from, by the parse: 'Brenner's
+        aide, Eva Lind, defended him on the radio, saying: “…”' is Lind's, not her boss's,
+        who is named first."""
+        k = self.token_at.get(start)
+        if k is None or self.tokens[k].dep not in {"advcl", "xcomp", "conj"}:
+            return None
+        head = self.tokens[k].head
+        if self.masked[self.tokens[head].start] == FILL or self.tokens[head].dep == "ccomp":
+            return None  # a verb inside a quote or inside reported speech is someone else's
+        ent = self._subject(head, (q.outer_start, q.outer_end))
+        return ent if ent is not None and self.idx.entity(ent).kind != "unnamed" else None
 
     def _passive_agent(self, v: tuple[int, int, str], floor: int, end: int) -> Mention | None:
         """'Reyes was asked by radio host Lena Ford, “…”': in the passive the subject is the

@@ -747,6 +747,11 @@ def test_a_said_set_into_the_clause_as_an_aside_speaks_for_all_of_it(
             "The plan is “dead in the water” unless Lena Ford says otherwise, Tom Reyes said.",
             "Tom Reyes",
         ),
+        (
+            "Tom Reyes and Lena Ford met on Monday. Mr. Reyes said he would sign the “harbour "
+            "pledge” only because Ms. Ford agreed to fund it.",
+            "Tom Reyes",
+        ),
     ],
 )
 def test_a_name_after_until_or_because_opens_a_clause_of_its_own(text: str, speaker: str) -> None:
@@ -875,3 +880,45 @@ def test_a_name_and_the_same_name_with_a_suffix_are_two_people(
         "Carl Brenner": ["We will not sell it"],
         f"Carl Brenner {suffix.rstrip('.')}": ["The mill will grow"],
     }
+
+
+def test_according_to_a_bosss_titled_aide_the_aide_speaks() -> None:
+    """'according to X's former budget director Y': the one with the title speaks, as in a
+    reporting clause, not the boss the title belongs to."""
+    text = (
+        "Lena Ford ran the city for a decade. For the council, according to Lena Ford's former "
+        "budget director Tom Reyes, the vote is “a last chance to fix the port.”"
+    )
+    assert list(quotes_of(text)) == ["Tom Reyes"]
+
+
+def test_an_auxiliary_after_a_comma_is_no_apposition() -> None:
+    """'Mr. Brenner, asked about Ms. Ford, had said, “…”': ', had' ends the aside around Ford,
+    it does not make Ford the subject of 'said'."""
+    text = (
+        "Carl Brenner and Lena Ford met on Monday. The row began after Mr. Brenner, asked about "
+        "the fines paid by Ms. Ford, had said, “We all pay what we owe.”"
+    )
+    assert list(quotes_of(text)) == ["Carl Brenner"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Eva Lind, the party's former leader, also attacked Tom Reyes, with whom she argued "
+            "at the spring debate, calling him “a coward.”",
+            "Eva Lind",
+        ),
+        (
+            "Carl Brenner's aide, Eva Lind, defended him on the radio, saying: “He has never "
+            "taken a bribe in his life.”",
+            "Eva Lind",
+        ),
+    ],
+)
+def test_a_participle_after_a_comma_speaks_for_its_clauses_subject(text: str, speaker: str) -> None:
+    """'X attacked Y, with whom she argued, calling him “…”': the name before the comma is
+    where the clause ended, not the participle's subject; the subject of the verb it hangs
+    from speaks (the aide in apposition, not the boss who owns her)."""
+    assert list(quotes_of(text)) == [speaker]
