@@ -18,6 +18,7 @@ from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
     PARTICIPLES,
+    REPORTING_BASES,
     REPORTING_VERBS,
     ROLE_HEADS,
     VERB_RE,
@@ -118,7 +119,10 @@ def _headline_end(masked: str) -> int:
     return 0
 
 
-_SPEECH_VERBS = REPORTING_VERBS | set(data_lines("thought_verbs.txt"))
+# Verbs of saying or thinking as the parse sees them: the tagger has told the verb 'call'
+# from the noun, so the bare forms that double as nouns count here too.
+_SPEECH_VERBS = REPORTING_VERBS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+_SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
@@ -792,16 +796,37 @@ class _Resolver:
         # the nearest verb of saying or thinking wins; with none, the main clause's subject.
         chain: list[tuple[int, int]] = []
         path: list[int] = []
-        cur, seen = attach[0], set()
+        # The speakers of verbs of saying on the way up, nearest first, and the owner of a
+        # noun of saying: 'Ms. Ford's suggestion that he was “out of his depth”', 'Ford's
+        # claim is that the board is “a disgrace”' are Ford's words.
+        speech: list[int] = []
+        # A verb of saying without a subject of its own ('with Brenner taking to the radio
+        # to call it “a pack of lies”'): the subject of the verb it depends on says it.
+        controlled = False
+        cur, seen, below = attach[0], set(), -1
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
                 path.append(cur)
                 found = self._subject(cur, outer)
+                saying = self._word(cur) in _SPEECH_VERBS
+                if found is None and saying:
+                    found = self._said_by(cur, sent[0])
                 if found is not None:
                     chain.append((cur, found))
-            cur = toks[cur].head
-        speech = [found for verb, found in chain if self._word(verb) in _SPEECH_VERBS]
+                    if saying or (controlled and toks[cur].dep != "ccomp"):
+                        speech.append(found)
+                    controlled = False
+                elif saying:
+                    controlled = toks[cur].dep == "advcl" or (
+                        toks[cur].dep == "xcomp"
+                        and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
+                    )
+            if below >= 0 and self._complement(below) and out(cur):
+                owner = self._owner_of_saying(cur)
+                if owner is not None:
+                    speech.append(owner)
+            below, cur = cur, toks[cur].head
         if not speech:
             # 'Mayor Ford, Reyes said, had spent “…” and passed “…”': a verb of saying set
             # into the clause as an aside speaks for all of it; the clause's own subject
@@ -823,6 +848,43 @@ class _Resolver:
         if speech:
             return speech[0]
         return chain[-1][1] if chain else None
+
+    def _said_by(self, verb: int, floor: int) -> int | None:
+        """The named subject of a finite verb of saying that the parse left without one:
+        'Brenner, in Ohio, said that Reyes was “…”' after a line the parser ran on into
+        this one; by adjacency, as in the reporting clause."""
+        if self.tokens[verb].tag not in {"VBD", "VBZ", "VBP"}:
+            return None
+        m = self.subject_of(self.tokens[verb].start, floor)
+        return self.resolve(m) if m is not None and m.kind == "name" else None
+
+    def _complement(self, k: int) -> bool:
+        """A clause that states what a noun or a copula holds ('the claim that …'); the
+        parser sometimes files one that opens with 'that' as a relative clause."""
+        dep = self.tokens[k].dep
+        return dep in {"acl", "ccomp"} or (
+            dep == "relcl" and any(self.tokens[c].dep == "mark" for c in self.children[k])
+        )
+
+    def _owner_of_saying(self, k: int) -> int | None:
+        """Whose words a clause reports when it hangs from a noun of saying: the noun's
+        possessor ('Ford's accusation that …'), or, for a copula whose subject is such a
+        noun ('Ford's claim is that …'), that subject's possessor."""
+        toks = self.tokens
+        noun = k
+        if toks[k].tag.startswith("VB"):
+            subj = [c for c in self.children[k] if toks[c].dep == "nsubj"]
+            if self._word(k) not in {"is", "was", "are", "were"} or not subj:
+                return None
+            noun = subj[0]
+        if self._word(noun) not in _SPEECH_NOUNS:
+            return None
+        for c in self.children[noun]:
+            if toks[c].dep == "poss":
+                m = self._mention_at(toks[c].start)
+                if m is not None and m.kind in {"name", "org"}:
+                    return self.resolve(m)
+        return None
 
     def _word(self, k: int) -> str:
         """A token's text in lower case, as the word lists hold verbs."""

@@ -922,3 +922,34 @@ def test_a_participle_after_a_comma_speaks_for_its_clauses_subject(text: str, sp
     where the clause ended, not the participle's subject; the subject of the verb it hangs
     from speaks (the aide in apposition, not the boss who owns her)."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Lena Ford and Tom Reyes debated twice. Mr. Reyes lost the vote partly because of "
+            "Ms. Ford's stinging suggestion at the debate that he was “out of his depth.”",
+            "Lena Ford",
+        ),
+        (
+            "Dana Whitlow sued the board in May. Ms. Whitlow's main claim is that the harbour "
+            "board is “a closed shop” run for its friends.",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_a_clause_owned_by_a_noun_of_saying_is_its_owners(text: str, speaker: str) -> None:
+    """'Ford's suggestion that he was “…”', 'Whitlow's claim is that the board is “…”': the
+    one whose suggestion or claim it is speaks, not the subject of the clause it names."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_verb_of_saying_without_its_own_subject_is_its_controllers() -> None:
+    """'with Brenner taking to the radio to call it “…”': 'call' has no subject of its own;
+    the one taking to the radio calls it so, not the board that denied the report."""
+    text = (
+        "The board denied the report, with Carl Brenner taking to the radio to call it “a pack "
+        "of lies” on Monday."
+    )
+    assert list(quotes_of(text)) == ["Carl Brenner"]
