@@ -953,3 +953,27 @@ def test_a_verb_of_saying_without_its_own_subject_is_its_controllers() -> None:
         "of lies” on Monday."
     )
     assert list(quotes_of(text)) == ["Carl Brenner"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Reached by phone, Tom Reyes denied the report, explaining that he had not heard of "
+            "Carl Brenner's visit because he was “away on holiday.” He pointed to a letter from "
+            "the board and dismissed the rest.",
+            {"Tom Reyes": ["away on holiday."]},
+        ),
+        (
+            "“The pier will reopen,” Tom Reyes said. Lena Ford pointed out that “nobody has paid "
+            "for it yet.”",
+            {"Tom Reyes": ["The pier will reopen"], "Lena Ford": ["nobody has paid for it yet."]},
+        ),
+    ],
+)
+def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'He pointed to a letter' after a quote is no reporting clause of it (here the 'he'
+    would have gone to the man named last); 'pointed out that “…”' still reports speech."""
+    assert quotes_of(text) == expected
