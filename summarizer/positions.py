@@ -18,6 +18,7 @@ from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
     PARTICIPLES,
+    REPORTING_BASES,
     REPORTING_VERBS,
     ROLE_HEADS,
     VERB_RE,
@@ -36,7 +37,16 @@ _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
-_APPOSITION = re.compile(r"^\s*,\s*[^,;:.!?\s][^,;:.!?]{0,160},?\s*" + _ADVERBS + r"$")
+# ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
+# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs,
+# and may name someone with an abbreviated honorific.
+_APPOSITION = re.compile(
+    r"^\s*,\s*(?!"
+    + _ADVERBS
+    + r"$)[^,;:.!?\s](?:(?:Mr|Mrs|Ms|Dr)\.|[^,;:.!?]){0,160},?\s*"
+    + _ADVERBS
+    + r"$"
+)
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
@@ -63,8 +73,9 @@ _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 # 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
 # conjunction a second clause with its own subject begins; it is no reporting clause of
 # the quote before it. ('“…,” as Z put it' is Z's: 'as' is not one of them.)
+# ('“…” only because Z agreed' too: the conjunction may follow an adverb.)
 _CONJUNCTION_LEAD = re.compile(
-    r"(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
+    r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -108,7 +119,10 @@ def _headline_end(masked: str) -> int:
     return 0
 
 
-_SPEECH_VERBS = REPORTING_VERBS | set(data_lines("thought_verbs.txt"))
+# Verbs of saying or thinking as the parse sees them: the tagger has told the verb 'call'
+# from the noun, so the bare forms that double as nouns count here too.
+_SPEECH_VERBS = REPORTING_VERBS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+_SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
 # administration official', 'the newspaper's editors'); articles and numbers do not.
@@ -445,7 +459,7 @@ class _Resolver:
                     r"(?:[a-z][\w’'\-]*\s+){0,4}" + _HONORIFIC, self.masked[t0 : m.start]
                 )
                 and not _PREP_BEFORE_ANY.search(self.masked[t0 : m.start])
-                and not _CONJUNCTION_LEAD.match(self.masked, t0)
+                and not _CONJUNCTION_LEAD.search(self.masked[t0 : m.start])
                 and not self.verbs_in(t0, m.start)
             ),
             None,
@@ -504,7 +518,7 @@ class _Resolver:
                 None,
             )
             if m:
-                return _Attr(self.resolve(m))
+                return _Attr(self.resolve(self._titled_name_after(m)))
         # 'was called “a disgrace” by X' names X; 'those “terrified” by X' does not: a quote
         # that ends in a participle takes the 'by' into its own words.
         by = re.match(r"\s*by\s+", tail)
@@ -554,6 +568,15 @@ class _Resolver:
             if agent is not None:
                 return _Attr(self.resolve(self._titled_name_after(agent)))
             subj = self.subject_of(v[0], s_a)
+            if (
+                subj is not None
+                and v[2] in PARTICIPLES
+                and not _ADJACENT.match(self.masked[subj.end : v[0]])
+            ):
+                # A participle set off by a comma has no subject of its own ('Lind attacked
+                # Reyes, with whom she argued, calling him “…”'): the name before the comma
+                # is whoever the clause ended on. ('Carl Brenner saying he was “…”' has one.)
+                subj = None
             if subj is not None:
                 outer = self._reporting_speaker(v[0], verbs[:-1], s_a)
                 return _Attr(outer if outer is not None else self.resolve(subj))
@@ -576,9 +599,18 @@ class _Resolver:
             )
             if v[2] in PARTICIPLES or v[2] in {"added", "continued"} or coordinated or passive:
                 for earlier in reversed(verbs[:-1]):
+                    k = self.token_at.get(earlier[0])
+                    if k is not None and self.tokens[k].dep == "relcl":
+                        # 'Lind attacked Reyes, with whom she argued …, calling him “…”':
+                        # a relative clause's subject is not the one who goes on speaking
+                        continue
                     subj = self.subject_of(earlier[0], s_a)
                     if subj is not None:
                         return _Attr(self.resolve(subj))
+                if v[2] in PARTICIPLES:
+                    ent = self._participle_subject(v[0], q)
+                    if ent is not None:
+                        return _Attr(ent)
                 subj = self.sentence_subject(s_a, v[0])
                 if subj is not None:
                     return _Attr(self.resolve(subj))
@@ -602,12 +634,27 @@ class _Resolver:
             pos = h_a + acc_h[-1].end()
             m = next((m for m in self.mentions_in(pos, q.outer_start) if m.start == pos), None)
             if m:
-                return _Attr(self.resolve(m))
+                # 'according to Ford's former budget director Tom Reyes': the
+                # titled person speaks, not the boss
+                return _Attr(self.resolve(self._titled_name_after(m)))
         if colon and h_a == s_a:
             return self.colon_speaker(s_a, h_a + colon.start())
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _participle_subject(self, start: int, q: Quote) -> int | None:
+        """The named subject of the verb a participle hangs from, by the parse: 'Brenner's
+        aide, Eva Lind, defended him on the radio, saying: “…”' is Lind's, not her boss's,
+        who is named first."""
+        k = self.token_at.get(start)
+        if k is None or self.tokens[k].dep not in {"advcl", "xcomp", "conj"}:
+            return None
+        head = self.tokens[k].head
+        if self.masked[self.tokens[head].start] == FILL or self.tokens[head].dep == "ccomp":
+            return None  # a verb inside a quote or inside reported speech is someone else's
+        ent = self._subject(head, (q.outer_start, q.outer_end))
+        return ent if ent is not None and self.idx.entity(ent).kind != "unnamed" else None
 
     def _passive_agent(self, v: tuple[int, int, str], floor: int, end: int) -> Mention | None:
         """'Reyes was asked by radio host Lena Ford, “…”': in the passive the subject is the
@@ -749,16 +796,37 @@ class _Resolver:
         # the nearest verb of saying or thinking wins; with none, the main clause's subject.
         chain: list[tuple[int, int]] = []
         path: list[int] = []
-        cur, seen = attach[0], set()
+        # The speakers of verbs of saying on the way up, nearest first, and the owner of a
+        # noun of saying: 'Ms. Ford's suggestion that he was “out of his depth”', 'Ford's
+        # claim is that the board is “a disgrace”' are Ford's words.
+        speech: list[int] = []
+        # A verb of saying without a subject of its own ('with Brenner taking to the radio
+        # to call it “a pack of lies”'): the subject of the verb it depends on says it.
+        controlled = False
+        cur, seen, below = attach[0], set(), -1
         while cur not in seen:
             seen.add(cur)
             if toks[cur].tag.startswith("VB") and out(cur):
                 path.append(cur)
                 found = self._subject(cur, outer)
+                saying = self._word(cur) in _SPEECH_VERBS
+                if found is None and saying:
+                    found = self._said_by(cur, sent[0])
                 if found is not None:
                     chain.append((cur, found))
-            cur = toks[cur].head
-        speech = [found for verb, found in chain if self._word(verb) in _SPEECH_VERBS]
+                    if saying or (controlled and toks[cur].dep != "ccomp"):
+                        speech.append(found)
+                    controlled = False
+                elif saying:
+                    controlled = toks[cur].dep == "advcl" or (
+                        toks[cur].dep == "xcomp"
+                        and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
+                    )
+            if below >= 0 and self._complement(below) and out(cur):
+                owner = self._owner_of_saying(cur)
+                if owner is not None:
+                    speech.append(owner)
+            below, cur = cur, toks[cur].head
         if not speech:
             # 'Mayor Ford, Reyes said, had spent “…” and passed “…”': a verb of saying set
             # into the clause as an aside speaks for all of it; the clause's own subject
@@ -780,6 +848,43 @@ class _Resolver:
         if speech:
             return speech[0]
         return chain[-1][1] if chain else None
+
+    def _said_by(self, verb: int, floor: int) -> int | None:
+        """The named subject of a finite verb of saying that the parse left without one:
+        'Brenner, in Ohio, said that Reyes was “…”' after a line the parser ran on into
+        this one; by adjacency, as in the reporting clause."""
+        if self.tokens[verb].tag not in {"VBD", "VBZ", "VBP"}:
+            return None
+        m = self.subject_of(self.tokens[verb].start, floor)
+        return self.resolve(m) if m is not None and m.kind == "name" else None
+
+    def _complement(self, k: int) -> bool:
+        """A clause that states what a noun or a copula holds ('the claim that …'); the
+        parser sometimes files one that opens with 'that' as a relative clause."""
+        dep = self.tokens[k].dep
+        return dep in {"acl", "ccomp"} or (
+            dep == "relcl" and any(self.tokens[c].dep == "mark" for c in self.children[k])
+        )
+
+    def _owner_of_saying(self, k: int) -> int | None:
+        """Whose words a clause reports when it hangs from a noun of saying: the noun's
+        possessor ('Ford's accusation that …'), or, for a copula whose subject is such a
+        noun ('Ford's claim is that …'), that subject's possessor."""
+        toks = self.tokens
+        noun = k
+        if toks[k].tag.startswith("VB"):
+            subj = [c for c in self.children[k] if toks[c].dep == "nsubj"]
+            if self._word(k) not in {"is", "was", "are", "were"} or not subj:
+                return None
+            noun = subj[0]
+        if self._word(noun) not in _SPEECH_NOUNS:
+            return None
+        for c in self.children[noun]:
+            if toks[c].dep == "poss":
+                m = self._mention_at(toks[c].start)
+                if m is not None and m.kind in {"name", "org"}:
+                    return self.resolve(m)
+        return None
 
     def _word(self, k: int) -> str:
         """A token's text in lower case, as the word lists hold verbs."""

@@ -39,6 +39,9 @@ _IRREGULAR = {
 
 
 def _inflect(base: str) -> list[str]:
+    verb, _, particle = base.partition(" ")
+    if particle:  # 'point out': the verb inflects, the particle stays ('pointed to' is no saying)
+        return [f"{form} {particle}" for form in _inflect(verb)]
     if base in _IRREGULAR:
         return [base, *_IRREGULAR[base]]
     stem = base[:-1] if base.endswith("e") else base
@@ -117,7 +120,7 @@ REPORTING_VERBS = (
     }
     | {"dixit"}
 )
-PARTICIPLES = {v for v in REPORTING_VERBS if v.endswith("ing")}
+PARTICIPLES = {v for v in REPORTING_VERBS if v.split()[0].endswith("ing")}
 VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
 
 # Title heads: a title phrase must contain one of these.

@@ -31,6 +31,9 @@ from summarizer.support import support_problems
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
 
+# One token of a verb of saying: 'pointed' of 'point out' (the parse reads word by word).
+_SAYING_WORDS = {v.split()[0] for v in REPORTING_VERBS}
+
 MAX_WORDS = 25
 PROMPT_WORDS = 18  # asked for less than the limit: the model overshoots (most failures)
 # 25 words with a date and sums in them: the tokenizer writes every digit as a token. A line
@@ -151,7 +154,7 @@ def _reported_clause(text: str, start: int, end: int, position: Position) -> tup
                 and opening > verb + 1
                 and _content_end(span, tokens, sentence) == last
                 and sentence[tokens[opening - 1].start] == ","
-                and said not in REPORTING_VERBS  # "..., adding that ..." is theirs
+                and said not in _SAYING_WORDS  # "..., adding that ..." is theirs
             ):
                 last = _content_end(list(range(first, opening - 1)), tokens, sentence)
         if first or last != _content_end(range(len(tokens)), tokens, sentence):
@@ -195,7 +198,7 @@ def _author_frames(
     def speaks(i: int) -> bool:  # a verb of saying, the speaker's own verb, or their name
         word = sentence[tokens[i].start : tokens[i].end].casefold()
         return (
-            word in REPORTING_VERBS
+            word in _SAYING_WORDS
             or word in names
             or any(names & words_under(s) for s in subjects.get(i, []))
         )
@@ -204,7 +207,7 @@ def _author_frames(
         t = tokens[i]
         return (
             t.tag.startswith("VB")
-            and sentence[t.start : t.end].casefold() in REPORTING_VERBS
+            and sentence[t.start : t.end].casefold() in _SAYING_WORDS
             and any(
                 tokens[s].tag in {"NN", "NNS"} or names & words_under(s)
                 for s in subjects.get(i, [])

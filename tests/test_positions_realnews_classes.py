@@ -747,6 +747,11 @@ def test_a_said_set_into_the_clause_as_an_aside_speaks_for_all_of_it(
             "The plan is “dead in the water” unless Lena Ford says otherwise, Tom Reyes said.",
             "Tom Reyes",
         ),
+        (
+            "Tom Reyes and Lena Ford met on Monday. Mr. Reyes said he would sign the “harbour "
+            "pledge” only because Ms. Ford agreed to fund it.",
+            "Tom Reyes",
+        ),
     ],
 )
 def test_a_name_after_until_or_because_opens_a_clause_of_its_own(text: str, speaker: str) -> None:
@@ -875,3 +880,100 @@ def test_a_name_and_the_same_name_with_a_suffix_are_two_people(
         "Carl Brenner": ["We will not sell it"],
         f"Carl Brenner {suffix.rstrip('.')}": ["The mill will grow"],
     }
+
+
+def test_according_to_a_bosss_titled_aide_the_aide_speaks() -> None:
+    """'according to X's former budget director Y': the one with the title speaks, as in a
+    reporting clause, not the boss the title belongs to."""
+    text = (
+        "Lena Ford ran the city for a decade. For the council, according to Lena Ford's former "
+        "budget director Tom Reyes, the vote is “a last chance to fix the port.”"
+    )
+    assert list(quotes_of(text)) == ["Tom Reyes"]
+
+
+def test_an_auxiliary_after_a_comma_is_no_apposition() -> None:
+    """'Mr. Brenner, asked about Ms. Ford, had said, “…”': ', had' ends the aside around Ford,
+    it does not make Ford the subject of 'said'."""
+    text = (
+        "Carl Brenner and Lena Ford met on Monday. The row began after Mr. Brenner, asked about "
+        "the fines paid by Ms. Ford, had said, “We all pay what we owe.”"
+    )
+    assert list(quotes_of(text)) == ["Carl Brenner"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Eva Lind, the party's former leader, also attacked Tom Reyes, with whom she argued "
+            "at the spring debate, calling him “a coward.”",
+            "Eva Lind",
+        ),
+        (
+            "Carl Brenner's aide, Eva Lind, defended him on the radio, saying: “He has never "
+            "taken a bribe in his life.”",
+            "Eva Lind",
+        ),
+    ],
+)
+def test_a_participle_after_a_comma_speaks_for_its_clauses_subject(text: str, speaker: str) -> None:
+    """'X attacked Y, with whom she argued, calling him “…”': the name before the comma is
+    where the clause ended, not the participle's subject; the subject of the verb it hangs
+    from speaks (the aide in apposition, not the boss who owns her)."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Lena Ford and Tom Reyes debated twice. Mr. Reyes lost the vote partly because of "
+            "Ms. Ford's stinging suggestion at the debate that he was “out of his depth.”",
+            "Lena Ford",
+        ),
+        (
+            "Dana Whitlow sued the board in May. Ms. Whitlow's main claim is that the harbour "
+            "board is “a closed shop” run for its friends.",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_a_clause_owned_by_a_noun_of_saying_is_its_owners(text: str, speaker: str) -> None:
+    """'Ford's suggestion that he was “…”', 'Whitlow's claim is that the board is “…”': the
+    one whose suggestion or claim it is speaks, not the subject of the clause it names."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_verb_of_saying_without_its_own_subject_is_its_controllers() -> None:
+    """'with Brenner taking to the radio to call it “…”': 'call' has no subject of its own;
+    the one taking to the radio calls it so, not the board that denied the report."""
+    text = (
+        "The board denied the report, with Carl Brenner taking to the radio to call it “a pack "
+        "of lies” on Monday."
+    )
+    assert list(quotes_of(text)) == ["Carl Brenner"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Reached by phone, Tom Reyes denied the report, explaining that he had not heard of "
+            "Carl Brenner's visit because he was “away on holiday.” He pointed to a letter from "
+            "the board and dismissed the rest.",
+            {"Tom Reyes": ["away on holiday."]},
+        ),
+        (
+            "“The pier will reopen,” Tom Reyes said. Lena Ford pointed out that “nobody has paid "
+            "for it yet.”",
+            {"Tom Reyes": ["The pier will reopen"], "Lena Ford": ["nobody has paid for it yet."]},
+        ),
+    ],
+)
+def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
+    text: str, expected: dict[str, list[str]]
+) -> None:
+    """'He pointed to a letter' after a quote is no reporting clause of it (here the 'he'
+    would have gone to the man named last); 'pointed out that “…”' still reports speech."""
+    assert quotes_of(text) == expected
