@@ -227,11 +227,31 @@ def _double_quotes(text: str) -> list[tuple[int, int, int, int, int]]:
                     strict = _strict_closer(text, nxt)
                     i = nxt
                 else:
-                    # Unbalanced mark: safer to drop it than to swallow the next paragraph.
+                    # A quote left open at the end of its paragraph ends there: news copy
+                    # drops a closing mark ('“We will win.¶Anna Lind, mayor.'), and the
+                    # annotators end the quote where the paragraph ends.
+                    out.extend(_unclosed(text, open_at, i, group, pending))
                     pending = []
                     open_at = None
         i += 1
+    if open_at is not None:
+        out.extend(_unclosed(text, open_at, n, group, pending))
     return out
+
+
+def _unclosed(
+    text: str, open_at: int, end: int, group: int, pending: list[tuple[int, int, int, int, int]]
+) -> list[tuple[int, int, int, int, int]]:
+    """The stretch from an opening mark to its paragraph's end, when it reads as words: a
+    mark before markup ('tweet-date="May 9¶">…') opens nothing, and a stray opening mark
+    at the end ('“We won. “¶') is no part of the quote."""
+    s, e = _trim(text, open_at + 1, end)
+    while e > s and (text[e - 1] in DOUBLE_OPEN + '"' or text[e - 1].isspace()):
+        e -= 1
+    lead = text[s:e].lstrip(_PLACEHOLDER)
+    if not lead or not (lead[0].isalnum() or lead[0] in "[(…‘'"):
+        return []
+    return [*pending, (s, e, open_at, end, group)]
 
 
 def _single_quotes(
