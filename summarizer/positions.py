@@ -999,8 +999,8 @@ class _Resolver:
         headline = _headline_end(self.masked)
         for q in self.quotes:
             # A headline's quote is the editor's shorthand of one the body gives in full; a
-            # title-case fragment names a show or a slogan.
-            if q.outer_end <= headline:
+            # title-case fragment names a show or a slogan; a work's name is nobody's words.
+            if q.outer_end <= headline or q.names_work(self.text):
                 a = _Attr(None, blocked=True, scare=True)
             else:
                 a = self.direct(q)

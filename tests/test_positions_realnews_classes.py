@@ -198,6 +198,39 @@ def test_a_title_case_fragment_is_a_title_unless_a_reporting_clause_claims_it() 
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "“The harbour will reopen,” Mayor Ana Lind said on NBN’s “Harbour Hour With Kim Ode” "
+        "on Sunday.",
+        "“The harbour will reopen,” Mayor Ana Lind told “Coast Today” on Sunday.",
+        "Mayor Ana Lind, author of “The Tide and the Town,” said: “The harbour will reopen”.",
+        "In her memoir, “Salt in the Wind,” Mayor Ana Lind wrote: “The harbour will reopen”.",
+        "Mayor Ana Lind, who starred in “Four Boats and a Home,” said: “The harbour will reopen”.",
+        "“The harbour will reopen,” Mayor Ana Lind said in an interview with “Night Desk.”",
+    ],
+)
+def test_the_name_of_a_show_or_a_book_is_nobodys_words(text: str) -> None:
+    assert quotes_of(text) == {"Ana Lind": ["The harbour will reopen"]}
+
+
+def test_a_title_inside_the_reported_words_is_part_of_them() -> None:
+    text = "Mayor Ana Lind said that the row began on NBN’s “Harbour Hour With Kim Ode” in May."
+    assert quotes_of(text) == {"Ana Lind": ["Harbour Hour With Kim Ode"]}
+
+
+def test_a_roundup_headline_and_the_excerpt_under_its_byline_are_the_pieces_not_speech() -> None:
+    text = (
+        "Harbour roundup.\n\n"
+        '—"Ferry fares to rise for the third year running," by Courier\'s Kim Ode: "Fares on '
+        'the island ferries will rise again in May, the operator announced." http://a.example\n\n'
+        '—"New pier opens on Friday," by Harbour Post\'s Jo Park: "The pier, two years late, '
+        'opens with a brass band." http://b.example\n\n'
+        '"We cannot absorb the fuel costs," said Ana Lind, the operator\'s director.'
+    )
+    assert quotes_of(text) == {"Ana Lind": ["We cannot absorb the fuel costs"]}
+
+
+@pytest.mark.parametrize(
     ("text", "speaker"),
     [
         ("“We will not fund it,” Rep. Carl Brenner II (D-Ohio) said on Monday.", "Carl Brenner"),

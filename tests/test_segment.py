@@ -104,9 +104,36 @@ def test_backwards_closing_mark_and_glued_next_word() -> None:
     assert spans(text) == ["We are ready to help", "Prices will fall"]
 
 
-def test_unclosed_quote_is_dropped_not_extended() -> None:
-    text = "He said “this never closes\nNext paragraph is the author's."
-    assert spans(text) == []
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He said “this never closes\nNext paragraph is the author's.",
+        "He said ''this never closes\nNext paragraph is the author's.",
+        "He said “this never closes\n\nNext paragraph is the author's.",
+        "He said “this never closes",
+    ],
+)
+def test_an_unclosed_quote_ends_with_its_paragraph_not_later(text: str) -> None:
+    # News copy drops closing marks; the real-news annotators end such a quote where its
+    # paragraph ends, and the next paragraph is never swallowed.
+    assert spans(text) == ["this never closes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('<post by="@ann" date="May 9\n">Ferries run late<post/>.', []),
+        ("“We won,” she said. “Again. “\nThe end.", ["We won", "Again."]),
+        (
+            "“Part one.\n“Part two, never closed.\nThe author.",
+            ["Part one.", "Part two, never closed."],
+        ),
+    ],
+)
+def test_an_unclosed_quote_is_words_not_markup_or_a_stray_mark(
+    text: str, expected: list[str]
+) -> None:
+    assert spans(text) == expected
 
 
 def test_offsets_are_verbatim_and_mask_keeps_length() -> None:
