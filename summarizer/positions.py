@@ -95,14 +95,32 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+# A source the author cites for a whole sentence: 'According to the Harbour Gazette, …' at its
+# start, '…, according to Channel 9.' or '…, the Gazette reported.' at its end. The words
+# reach the article through that source, and annotators file them under it, even where a
+# person inside the sentence said them ('Ford said “…”, according to Channel 9').
+_CITED_NAME = (
+    r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
+)
+_CITED_LEAD = re.compile(r"\s*According to\s+" + _CITED_NAME + r"\s*,")
+_CITED_TAIL = re.compile(
+    r"(?:,\s*according to\s+"
+    + _CITED_NAME
+    + r"|(?:,|^)\s*"
+    + _CITED_NAME
+    + r"\s+(?:first\s+|also\s+|has\s+|had\s+)?(?:reported|reports|is reporting)\b[^,;:]{0,40}?)"
+    r"\s*[.!]?\s*$"
+)
+
 # The attribution rules, in the order they are tried; each quote in the output names the one
 # that gave its speaker (`briefbot analyze --explain`).
+RULE_CITED = "source cited"  # 'According to X, …', '…, according to X.', '…, X reported.'
 RULE_CLAUSE = "reporting clause"  # '“…,” Rutte said', 'said the minister', 'according to X'
 RULE_PARSE = "parse: subject of the verb"  # the quote hangs from a verb whose subject speaks
 RULE_GROUP = "same quotation"  # a later paragraph of one multi-paragraph quote
 RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
 RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
-RULES = (RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
+RULES = (RULE_CITED, RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
 _HEADLINE_WORDS = 25
 
 
@@ -996,12 +1014,17 @@ class _Resolver:
         """(speaker, the rule that named them) per quote, or None: the rules in order."""
         n = len(self.quotes)
         attrs: list[_Attr] = []
+        rules: list[str] = []
         headline = _headline_end(self.masked)
         for q in self.quotes:
             # A headline's quote is the editor's shorthand of one the body gives in full; a
             # title-case fragment names a show or a slogan; a work's name is nobody's words.
-            if q.outer_end <= headline or q.names_work(self.text):
+            blocked = q.outer_end <= headline or q.names_work(self.text)
+            cited = None if blocked else self.cited_source(q)
+            if blocked:
                 a = _Attr(None, blocked=True, scare=True)
+            elif cited is not None:
+                a = _Attr(cited)
             else:
                 a = self.direct(q)
                 if a.entity is None and q.is_title(self.text):
@@ -1009,8 +1032,10 @@ class _Resolver:
             if a.entity is not None:
                 self.owners[q.outer_end] = a.entity
             attrs.append(a)
+            rules.append(
+                RULE_CITED if cited is not None else RULE_CLAUSE if a.entity is not None else ""
+            )
         result: list[int | None] = [a.entity for a in attrs]
-        rules = [RULE_CLAUSE if a.entity is not None else "" for a in attrs]
         for i, q in enumerate(self.quotes):
             if result[i] is not None or attrs[i].scare:
                 continue
@@ -1051,6 +1076,34 @@ class _Resolver:
             (ent, rule) if ent is not None else None
             for ent, rule in zip(result, rules, strict=True)
         ]
+
+    def cited_source(self, q: Quote) -> int | None:
+        """The source the author cites for the quote's whole sentence ('According to the
+        Harbour Gazette, …', '…, according to Channel 9.', '…, the Gazette reported.'), else
+        None. A body the article names nowhere else (NER often misses a paper's name) becomes
+        an organisation of its own."""
+        s_a, s_b = self.sentence_of(q.outer_start)
+        # (searched in a slice: '^' anchors at the slice's start, just after the quote)
+        found, offset = _CITED_LEAD.match(self.masked[s_a : q.outer_start]), s_a
+        if found is None:
+            found, offset = _CITED_TAIL.search(self.masked[q.outer_end : s_b]), q.outer_end
+        if found is None:
+            return None
+        k = next(g for g in range(1, found.re.groups + 1) if found.group(g))
+        start, name = offset + found.start(k), found.group(k)
+        mention = next(
+            (
+                m
+                for m in self.mentions_in(start, offset + found.end(k))
+                if m.kind in {"name", "org"}
+            ),
+            None,
+        )
+        if mention is not None:
+            return self.resolve(mention)
+        if "\n" in name or FILL in name:
+            return None
+        return self.idx.body(name)
 
     def _fragment_speaker(self, q: Quote, sent: tuple[int, int]) -> int | None:
         """A fragment woven into a sentence whose subject is a person ('In March, Ford

@@ -805,6 +805,15 @@ class SpeakerIndex:
         self.entities.append(Entity(len(self.entities), name, "person", [name]))
         return len(self.entities) - 1
 
+    def body(self, name: str) -> int:
+        """The entity of a body the article cites as a source where NER found none (a
+        paper, a broadcaster): an existing organisation of that name, else a new one."""
+        for e in self.entities:
+            if e.kind == "organization" and any(name_key(f) == name_key(name) for f in e.forms):
+                return e.id
+        self.entities.append(Entity(len(self.entities), name, "organization", [name]))
+        return len(self.entities) - 1
+
     def unnamed(self, label: str) -> int:
         """The entity of an unnamed source, one per label in an article; it has no surface
         forms to search for, so no later mention can fold it into a named person."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.nlp import Parsed, parse
-from summarizer.positions import RULE_CLAUSE, RULE_PARSE, RULES, extract_positions
+from summarizer.positions import RULE_CITED, RULE_CLAUSE, RULE_PARSE, RULES, extract_positions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -1010,3 +1010,25 @@ def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
     """'He pointed to a letter' after a quote is no reporting clause of it (here the 'he'
     would have gone to the man named last); 'pointed out that “…”' still reports speech."""
     assert quotes_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Lena Ford spoke at the pier on Monday. “We will rebuild it this year,” Ford "
+        "said, according to the Harbour Gazette.",
+        "The council met on Monday. According to the Harbour Gazette, the mayor called the "
+        "plan “a gift to the island.”",
+        "The council met on Monday. “The pier will reopen in May,” the Harbour Gazette reported.",
+        "Mayor Lena Ford spoke on Monday. Ford said the harbour was “in deep trouble,” the "
+        "Harbour Gazette first reported on Tuesday.",
+    ],
+)
+def test_a_source_the_author_cites_for_the_sentence_is_the_speaker(text: str) -> None:
+    """'According to <paper>, …', '…, according to <paper>.', '…, <paper> reported.': the
+    words reach the article through the paper, and the annotators file them under it, even
+    where a person inside the sentence said them. NER knows no such paper; it becomes a body
+    of its own, never a person."""
+    got = extract_positions(text)
+    assert [(p.speaker, p.kind) for p in got] == [("Harbour Gazette", "organization")]
+    assert [q.rule for q in got[0].quotes] == [RULE_CITED]
