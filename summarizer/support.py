@@ -19,7 +19,9 @@ of its sources (a few short sentences; milliseconds):
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
   source sentence with no quotation, no reporting verb and no named subject), "Putin
   believes X" needs X where Putin is named, and an event's named actor must be the one
-  the sources have do it;
+  the sources have do it; a view given to a stance line's speaker must be in their own
+  words, not in the author's telling about them ("Clinton has responded with ads") nor in
+  someone else's words they pass on ("She said that ...");
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
   is one word of content, and "supports X's leadership" only backs X);
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
@@ -47,7 +49,7 @@ from typing import Any
 
 from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
-from summarizer.segment import quote_spans
+from summarizer.segment import quote_spans, sentence_spans
 from summarizer.wordlists import data_lines
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
@@ -723,7 +725,7 @@ def _holder_problems(
             "view, and write 'the author argues' only for the author's own claims."
         )
     elif who.casefold() in names:
-        return []
+        return _own_words_problems(doc, claim, sources, names)
     else:
         own = _naming(sources, who)
         fault = f"It gives {who} a view the text does not give {who}; say who holds each view."
@@ -731,4 +733,97 @@ def _holder_problems(
     missing = [t for t in claim if not _covered(_key(t), held)]
     if claim and _too_many(missing, claim):
         return [fault]
+    return []
+
+
+_OTHERS = frozenset({"he", "she", "they", "him", "her", "them"})
+
+
+def _speaking(token: Any) -> bool:
+    """A verb that has its subject say or think something: with what is said ("said he
+    would", "accused the side of theatre") or a quotation beside it; not in the passive
+    ("is accused of killing"), nor when it only tells of a deed ("responded with ads")."""
+    return (
+        token.pos_ in ("VERB", "AUX")
+        and (token.lemma_.casefold() in _speech_verbs() or token.lower_ in _speech_verbs())
+        and not any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
+        and (
+            any(c.dep_ in ("ccomp", "xcomp", "dobj", "oprd") for c in token.children)
+            or bool(quote_spans(token.doc.text))
+        )
+    )
+
+
+def _someone_else(subject: Any, names: frozenset[str], *, quoted: bool) -> bool:
+    """The subject of a verb of saying is someone other than the speaker: a person named
+    but not theirs, or, inside the speaker's own quotation, a third person ("She said that
+    ..."). A country or body the speaker speaks for is not ("Tamm said Estonia welcomes
+    any help")."""
+    if subject.pos_ == "PROPN":
+        return subject.ent_type_ == "PERSON" and not ({_key(t) for t in subject.subtree} & names)
+    return quoted and subject.lower_ in _OTHERS
+
+
+_FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our"})
+
+
+def _told(sent: Any, quoted: set[int], verbs: list[Any], names: frozenset[str]) -> bool:
+    """The sentence is the author's telling about the speaker: it names them outside any
+    quotation and has a verb, but none of saying or thinking and no first person
+    ("Clinton has responded, with ads set to run in three markets")."""
+    return (
+        not verbs
+        and not any(t.lower_ in _FIRST_PERSON for t in sent)
+        and any(t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") for t in sent)
+        and any(_key(t) in names for t in sent if t.i not in quoted)
+    )
+
+
+def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
+    """The keys of the speaker's own words in their source sentences: what they are
+    quoted as saying, what a verb of saying or thinking has them say ("Vik said he hoped
+    ..."), with the description that verb gives them ("Russia's chief negotiator"), and
+    any other sentence but the author's telling about them (`_told`), of which only a
+    quotation is theirs; less what they report someone else as saying ("She said that
+    ..."). A sentence with no verb to read (a headline's "<name>: <claim>", a name run
+    into its verb) is not telling."""
+    keys: set[str] = set()
+    for text in sources:
+        marks = quote_spans(text)
+        for a, b in sentence_spans(text):
+            piece = text[a:b]
+            if not piece.strip():
+                continue
+            sent = _parse(piece)
+            whole = sum(piece.count(c) for c in '“”"') % 2 == 1  # one paragraph of a quotation
+            quoted = {t.i for t in sent if whole or any(s <= a + t.idx < e for s, e in marks)}
+            verbs = [t for t in sent if _speaking(t)]
+            if _told(sent, quoted, verbs, names):
+                keys |= {k for t in sent if t.i in quoted for k in (_key(t), t.lower_)}
+                continue
+            others: set[int] = set()
+            for verb in verbs:
+                subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+                if subjects and _someone_else(subjects[0], names, quoted=verb.i in quoted):
+                    others |= {
+                        t.i
+                        for c in verb.children
+                        if c.dep_ not in ("nsubj", "punct")
+                        for t in c.subtree
+                    }
+            keys |= {k for t in sent if t.i not in others for k in (_key(t), t.lower_)}
+    return keys
+
+
+def _own_words_problems(
+    doc: Any, claim: Sequence[Any], sources: Sequence[str], names: frozenset[str]
+) -> list[str]:
+    """A view given to the speaker ("Butz believes his work can expand his resume") that
+    is not in their own words: the author's telling about them, or someone else's words
+    they report ("She said that we can't hide from these truths")."""
+    keys = _own_words(sources, names)
+    held = _Source(frozenset(keys), frozenset(k[:STEM] for k in keys if len(k) > STEM), {}, {})
+    missing = [t for t in claim if not _covered(_key(t), held)]
+    if claim and _too_many(missing, claim):
+        return ["It gives the speaker a view that is not in their own words; say what they said."]
     return []

@@ -424,3 +424,44 @@ def test_favouring_a_plan_the_speaker_turns_down_fails(said: str, fails: bool) -
     line = "Mira Holt supports the council's plan to close the harbour school."
     problems = support_problems(line, [f"“{said}” said Mira Holt."], names=HOLT)
     assert bool(problems) is fails, problems
+
+
+BERG = ["Ilse Berg", "Berg"]
+
+
+@pytest.mark.parametrize(
+    ("sources", "fails"),
+    [
+        # the author's telling about her, with no word of hers
+        (["Ilse Berg has answered with posters set to go up in three towns on Friday."], True),
+        # what she reports someone else saying, inside her own quotation
+        (
+            [
+                "“He came to the harbour twice,” Berg said. “He said that the posters will "
+                "work in the three towns.”"
+            ],
+            True,
+        ),
+        # her own words, quoted or reported
+        (["“The posters will work in all three towns,” Berg said."], False),
+        (["Ilse Berg told the paper that the posters would work in the three towns."], False),
+        # a quotation that runs on past its sentence is hers to its end
+        (
+            [
+                "“We chose three towns. The posters will work there.",
+                "“Ask me on Friday,” Berg said.",
+            ],
+            False,
+        ),
+    ],
+)
+def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
+    sources: list[str], fails: bool
+) -> None:
+    """Seen on real articles: a candidate whose ads the article says will start in three
+    cities got a line saying she believes they will work; a survivor who recalled what a
+    politician had told them got that politician's words as her own view. Coverage alone
+    passes both: every word is in the sources, but not in the speaker's mouth."""
+    line = "Ilse Berg believes the posters will work in the three towns."
+    problems = support_problems(line, sources, names=BERG)
+    assert bool(problems) is fails, problems
