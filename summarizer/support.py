@@ -14,7 +14,8 @@ of its sources (a few short sentences; milliseconds):
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
-  as settled that the sources leave open ("hoped", "decide whether");
+  as settled that the sources leave open ("hoped", "decide whether"); and a speaker said
+  to back someone named needs a word of backing in the sources;
 * holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
   source sentence with no quotation, no reporting verb and no named subject), "Putin
@@ -298,8 +299,10 @@ def support_problems(
         problems.append(
             f"It says what the text does not say ({listed}); say only what the text says."
         )
-    problems += _polarity_problems(content, source) or _leaning_problems(
-        doc, source_docs, name_words
+    problems += (
+        _polarity_problems(content, source)
+        or _leaning_problems(doc, source_docs, name_words)
+        or _backing_problems(doc, source_docs, name_words)
     )
     holder = _holder(doc)
     if holder is not None and not problems:
@@ -618,6 +621,36 @@ def _leaning_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str
                 f"It says the speaker favours what the text has them speak against "
                 f"(“{token.text} … {' '.join(sorted(things))}”); say which way they lean as "
                 "the text does."
+            ]
+    return []
+
+
+def _backed(token: Any, names: frozenset[str]) -> str | None:
+    """The person a favouring verb has the speaker back, named ("supports Clinton") or as
+    the owner of what is backed ("supports Clinton's campaign"); never the speaker."""
+    for obj in (c for c in token.children if c.dep_ in ("dobj", "pobj", "prep")):
+        heads = [obj, *(c for c in obj.children if c.dep_ == "pobj")]
+        for head in heads:
+            for t in (head, *(c for c in head.children if c.dep_ == "poss")):
+                if t.ent_type_ == "PERSON" and _key(t) not in names:
+                    return t.text
+    return None
+
+
+def _backing_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
+    """Backing someone named is a claim of its own (`_says`), so the sources must back
+    someone too: a word of favour (`data/polarity_words.txt`) not negated. "Issa supports
+    Clinton" where he said her honesty is in question, "Bolton supports Clinton's
+    campaign" where he mocked it."""
+    words = polarity_words()["favour"]
+    for token in doc:
+        if _key(token) not in words or _negated(token):
+            continue
+        who = _backed(token, names)
+        if who and not any(_key(t) in words and not _negated(t) for d in source_docs for t in d):
+            return [
+                f"It says the speaker backs {who} where the text has no word of backing; "
+                "say which way they lean as the text does."
             ]
     return []
 

@@ -465,3 +465,24 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
     line = "Ilse Berg believes the posters will work in the three towns."
     problems = support_problems(line, sources, names=BERG)
     assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        ("“Tomas Vance's judgement is in question,” said Ilse Berg.", True),
+        (
+            "“Tomas Vance's campaign can boast only that he has not been charged,” said Ilse Berg.",
+            True,
+        ),
+        ("“I back Tomas Vance and his campaign,” said Ilse Berg.", False),
+        ("Ilse Berg endorsed Tomas Vance's campaign on Friday.", False),
+    ],
+)
+def test_backing_someone_named_needs_a_word_of_backing(said: str, fails: bool) -> None:
+    """Seen on real articles: a congressman who said a candidate's honesty was in question,
+    and a diplomat who mocked her campaign, each got a line saying they support her.
+    Backing a named person is a claim of its own, so the sources must back someone."""
+    for line in ("Ilse Berg supports Tomas Vance.", "Ilse Berg supports Tomas Vance's campaign."):
+        problems = support_problems(line, [said], names=BERG)
+        assert bool(problems) is fails, (line, problems)
