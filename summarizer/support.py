@@ -14,7 +14,8 @@ of its sources (a few short sentences; milliseconds):
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
-  as settled that the sources leave open ("hoped", "decide whether"); and a speaker said
+  as settled that the sources leave open ("hoped", "decide whether", a yes-or-no
+  question); and a speaker said
   to back someone named needs a word of backing in the sources;
 * holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
@@ -144,14 +145,38 @@ def _negated(token: Any) -> bool:
     return lemma in _FAILING or (lemma in generic_words() and _has_negator(head))
 
 
-_OPENING = frozenset({"hope", "wonder", "ask"})  # "hoped they would find a solution"
+# "hoped they would find a solution"; inflected forms too, as the lemmatizer reads "hoped"
+# as "hop"
+_OPENING = frozenset(
+    {"hope", "hopes", "hoped", "hoping", "wonder", "wonders", "wondered", "wondering"}
+    | {"ask", "asks", "asked", "asking"}
+)
+_WH = frozenset({"what", "why", "how", "who", "whom", "whose", "when", "where", "which"})
+
+
+def _asked(token: Any) -> bool:
+    """The token is in a yes-or-no question ("You think he would like to indict her?"),
+    which asks whether, and says nothing is so. A question with a wh-word is left to
+    coverage: it is often a claim put as a question ("why should we give her the
+    presidency?")."""
+    sent = token.sent
+    return sent.text.strip().rstrip("”\"’'» ").endswith("?") and not any(
+        t.lower_ in _WH for t in sent
+    )
 
 
 def _open(token: Any) -> bool:
-    """Left open, not stated: "decide whether to strike", "hoped they would find one"."""
+    """Left open, not stated: "decide whether to strike", "hoped they would find one",
+    "You think he would indict her?"."""
     head = token.head
-    return any(c.lower_ == "whether" for c in token.children) or (
-        head is not token and token.dep_ in ("ccomp", "xcomp") and head.lemma_ in _OPENING
+    return (
+        any(c.lower_ == "whether" for c in token.children)
+        or (
+            head is not token
+            and token.dep_ in ("ccomp", "xcomp")
+            and (head.lemma_ in _OPENING or head.lower_ in _OPENING)
+        )
+        or _asked(token)
     )
 
 

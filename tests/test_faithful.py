@@ -486,3 +486,23 @@ def test_backing_someone_named_needs_a_word_of_backing(said: str, fails: bool) -
     for line in ("Ilse Berg supports Tomas Vance.", "Ilse Berg supports Tomas Vance's campaign."):
         problems = support_problems(line, [said], names=BERG)
         assert bool(problems) is fails, (line, problems)
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        ("Ilse Berg said she hoped the two families would find a way out.", True),
+        ("“Will the two families find a way out?” Ilse Berg asked.", True),
+        ("Ilse Berg said the two families would find a way out.", False),
+        # a question with a wh-word is often a claim put as one, left to coverage
+        ("“Who doubts that the two families will find a way out?” Ilse Berg asked.", False),
+    ],
+)
+def test_what_the_speaker_only_hopes_for_or_asks_is_not_stated(said: str, fails: bool) -> None:
+    """Seen on real articles: a mayor who said he hoped two siblings would find a solution
+    got a line saying he believes they will (the lemmatizer read "hoped" as "hop"), and a
+    host who asked a guest whether an official wants to indict two people got a line
+    saying she believes he does."""
+    line = "Ilse Berg believes the two families will find a way out."
+    problems = support_problems(line, [said], names=BERG)
+    assert bool(problems) is fails, problems
