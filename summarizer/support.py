@@ -213,8 +213,21 @@ def _source(docs: Iterable[Any]) -> _Source:
     )
 
 
+@lru_cache(maxsize=1)
+def seats() -> dict[str, frozenset[str]]:
+    """Each name of `data/seats.txt` → the names that stand for the same country or body."""
+    out: dict[str, frozenset[str]] = {}
+    for line in data_lines("seats.txt"):
+        group = frozenset(line.casefold().split())
+        out.update((name, group) for name in group)
+    return out
+
+
 def _covered(key: str, source: _Source) -> bool:
-    return key in source.keys or (len(key) > STEM and key[:STEM] in source.stems)
+    return any(
+        k in source.keys or (len(k) > STEM and k[:STEM] in source.stems)
+        for k in seats().get(key, (key,))
+    )
 
 
 @lru_cache(maxsize=2048)
@@ -586,7 +599,8 @@ def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
             if any(_key(t) == key and t.pos_ == "VERB" for t in s)
         ]
         if doing and not any(
-            any(_key(t) == name or _key(t)[:STEM] == name[:STEM] for t in s) for s in doing
+            any(_key(t) in seats().get(name, (name,)) or _key(t)[:STEM] == name[:STEM] for t in s)
+            for s in doing
         ):
             return [
                 f"It has {actors[0].text} {verb.text} where the text has someone else do it; "
