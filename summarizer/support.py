@@ -9,7 +9,8 @@ of its sources (a few short sentences; milliseconds):
 
 * coverage: the sentence's content words (lemmas, less the speaker's names and the words
   in `data/generic_words.txt`, which only say that someone spoke or held a view) must be in
-  the sources, as a lemma or a word of the same stem;
+  the sources, as a lemma or a word of the same stem, or as a name that stands for the
+  same country or body (`data/seats.txt`: "Moscow" for "the Kremlin");
 * polarity: a word the sentence negates the sources must negate, and the reverse; a word
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
