@@ -27,20 +27,23 @@ from summarizer.writing import write_summary_and_stances
 
 RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
-# What the checks reach now (bench/faithful.py), per mix and split, as a floor no change may
+# What the checks reach now (bench/faithful.py), per mix and part, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
 # alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
-# as they run with BRIEFBOT_MODEL_VERDICT=true.
-# Short of the target on the articles kept aside (73 sentences since the second batch of
-# PolNeAR articles): most of what it misses there gives a view to the wrong person where
-# every word is in the sources (a survivor's words under the accused's name, the author's
-# quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
-# see; the packaged model's verdict barely can either.
+# as they run with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
+# (the tune split and the earlier batches' kept-aside items); "report" is the newest
+# batch's kept-aside items, judged blind and not read one by one while tuning (76
+# sentences; at fd47a76, before this round's rules, the support check flagged 13/32 and
+# 9/44 there).
+# Short of the target on the report set: what it misses mostly keeps every word of the
+# sources and changes who holds a view or who does what (the accused given a survivor's
+# words, a paper said to back what it reports), or turns a jibe into a proposal, which
+# lexical support cannot see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.89, 0.07),  # 44/49, 5/75
-    ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.91, 0.07),  # 45/49, 5/75
-    ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
+    ("lexical", "tuning"): (0.81, 0.09),  # 69/85, 10/118
+    ("lexical", "report"): (0.50, 0.21),  # 16/32, 9/44
+    ("both", "tuning"): (0.82, 0.12),  # 70/85, 13/118
+    ("both", "report"): (0.56, 0.21),  # 18/32, 9/44
 }
 
 
@@ -65,19 +68,19 @@ def test_every_labelled_sentence_has_the_models_kept_verdict() -> None:
     assert all(0.0 <= kept.of(item) <= 1.0 for item in _items())
 
 
-@pytest.mark.parametrize(("mix", "split"), sorted(REACHED))
-def test_the_checks_keep_what_they_reach_on_each_split(mix: str, split: str) -> None:
-    result = score(_items(), split, mix=mix, verdicts=Verdicts.load(VERDICTS))
-    recall, false_alarms = REACHED[mix, split]
+@pytest.mark.parametrize(("mix", "part"), sorted(REACHED))
+def test_the_checks_keep_what_they_reach_on_each_part(mix: str, part: str) -> None:
+    result = score(_items(), part, mix=mix, verdicts=Verdicts.load(VERDICTS))
+    recall, false_alarms = REACHED[mix, part]
     assert result.recall >= recall, "\n".join(result.misses)
     assert result.false_alarm_rate <= false_alarms, "\n".join(result.false_alarms)
 
 
 @pytest.mark.xfail(strict=True, reason="the checks are short of the issue's target")
-def test_the_checks_meet_the_issues_target_on_the_articles_kept_aside() -> None:
+def test_the_checks_meet_the_issues_target_on_the_report_set() -> None:
     """Either mix: the one that meets it first should become the default."""
     verdicts = Verdicts.load(VERDICTS)
-    results = [score(_items(), "test", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
+    results = [score(_items(), "report", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
     assert any(r.recall >= RECALL and r.false_alarm_rate <= FALSE_ALARMS for r in results)
 
 
