@@ -473,7 +473,7 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 @pytest.mark.parametrize(
     ("said", "fails"),
     [
-        ("“Tomas Vance's judgement is in question,” said Ilse Berg.", True),
+        ("“Tomas Vance's honesty is open to doubt,” said Ilse Berg.", True),
         (
             "“Tomas Vance's campaign can boast only that he has not been charged,” said Ilse Berg.",
             True,
@@ -483,7 +483,7 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
     ],
 )
 def test_backing_someone_named_needs_a_word_of_backing(said: str, fails: bool) -> None:
-    """Seen on real articles: a congressman who said a candidate's honesty was in question,
+    """Seen on real articles: a congressman who cast doubt on a candidate's honesty,
     and a diplomat who mocked her campaign, each got a line saying they support her.
     Backing a named person is a claim of its own, so the sources must back someone."""
     for line in ("Ilse Berg supports Tomas Vance.", "Ilse Berg supports Tomas Vance's campaign."):
