@@ -288,9 +288,11 @@ def _line(name: str, r) -> str:
 
 
 def figures() -> None:
-    """Recall and false alarms per split for each mix (the support check, the model's
-    verdict, either), then the verdict's threshold swept over the tuning split: the one
-    to keep is read off that split alone, the kept-aside split only reported."""
+    """Recall and false alarms for each mix (the support check, the model's verdict,
+    either) per split, then per part: "tuning" (the tune split and the kept-aside items of
+    earlier batches) and "report" (the newest batch's kept-aside items); then the verdict's
+    threshold swept over the tuning items: the one to keep is read off them alone, the
+    report set only reported."""
     from faithful_scoring import MIXES, VERDICTS, SetError, Verdicts, load_set, score
 
     from summarizer.verify import MIN_YES
@@ -299,7 +301,7 @@ def figures() -> None:
     kept = Verdicts.load(VERDICTS) if VERDICTS.exists() else None
     for mix in MIXES:
         try:
-            for split in ("tune", "test", None):
+            for split in ("tune", "test", "tuning", "report", None):
                 r = score(items, split, mix=mix, verdicts=kept)
                 print(_line(f"{mix:7s} {split or 'all'}", r))
         except (SetError, AssertionError) as exc:
@@ -307,12 +309,12 @@ def figures() -> None:
     rescored(items)
     if kept is None:
         return
-    print(f"threshold on p(Yes) (now {MIN_YES}), tuning split:")
+    print(f"threshold on p(Yes) (now {MIN_YES}), tuning items:")
     for step in range(4, 20):
         at = step / 20
         line = [f"  {at:.2f}"]
         for mix in MIXES[1:]:
-            r = score(items, "tune", mix=mix, verdicts=kept, min_yes=at)
+            r = score(items, "tuning", mix=mix, verdicts=kept, min_yes=at)
             line.append(f"{mix} recall {r.recall:.2f} false alarms {r.false_alarm_rate:.2f}")
         print(" | ".join(line))
 

@@ -9,17 +9,22 @@ of its sources (a few short sentences; milliseconds):
 
 * coverage: the sentence's content words (lemmas, less the speaker's names and the words
   in `data/generic_words.txt`, which only say that someone spoke or held a view) must be in
-  the sources, as a lemma or a word of the same stem;
+  the sources, as a lemma or a word of the same stem, or as a name that stands for the
+  same country or body (`data/seats.txt`: "Moscow" for "the Kremlin");
 * polarity: a word the sentence negates the sources must negate, and the reverse; a word
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
-  as settled that the sources leave open ("hoped", "decide whether");
+  as settled that the sources leave open ("hoped", "decide whether", a yes-or-no
+  question); and a speaker said
+  to back someone named needs a word of backing in the sources;
 * holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
   source sentence with no quotation, no reporting verb and no named subject), "Putin
   believes X" needs X where Putin is named, and an event's named actor must be the one
-  the sources have do it;
+  the sources have do it; a view given to a stance line's speaker must be in their own
+  words, not in the author's telling about them ("Clinton has responded with ads") nor in
+  someone else's words they pass on ("She said that ...");
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
   is one word of content, and "supports X's leadership" only backs X);
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
@@ -47,7 +52,7 @@ from typing import Any
 
 from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
-from summarizer.segment import quote_spans
+from summarizer.segment import quote_spans, sentence_spans
 from summarizer.wordlists import data_lines, word_kinds, word_set
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
@@ -128,14 +133,38 @@ def _negated(token: Any) -> bool:
     return lemma in _FAILING or (lemma in generic_words() and _has_negator(head))
 
 
-_OPENING = frozenset({"hope", "wonder", "ask"})  # "hoped they would find a solution"
+# "hoped they would find a solution"; inflected forms too, as the lemmatizer reads "hoped"
+# as "hop"
+_OPENING = frozenset(
+    {"hope", "hopes", "hoped", "hoping", "wonder", "wonders", "wondered", "wondering"}
+    | {"ask", "asks", "asked", "asking"}
+)
+_WH = frozenset({"what", "why", "how", "who", "whom", "whose", "when", "where", "which"})
+
+
+def _asked(token: Any) -> bool:
+    """The token is in a yes-or-no question ("You think he would like to indict her?"),
+    which asks whether, and says nothing is so. A question with a wh-word is left to
+    coverage: it is often a claim put as a question ("why should we give her the
+    presidency?")."""
+    sent = token.sent
+    return sent.text.strip().rstrip("”\"’'» ").endswith("?") and not any(
+        t.lower_ in _WH for t in sent
+    )
 
 
 def _open(token: Any) -> bool:
-    """Left open, not stated: "decide whether to strike", "hoped they would find one"."""
+    """Left open, not stated: "decide whether to strike", "hoped they would find one",
+    "You think he would indict her?"."""
     head = token.head
-    return any(c.lower_ == "whether" for c in token.children) or (
-        head is not token and token.dep_ in ("ccomp", "xcomp") and head.lemma_ in _OPENING
+    return (
+        any(c.lower_ == "whether" for c in token.children)
+        or (
+            head is not token
+            and token.dep_ in ("ccomp", "xcomp")
+            and (head.lemma_ in _OPENING or head.lower_ in _OPENING)
+        )
+        or _asked(token)
     )
 
 
@@ -172,8 +201,21 @@ def _source(docs: Iterable[Any]) -> _Source:
     )
 
 
+@lru_cache(maxsize=1)
+def seats() -> dict[str, frozenset[str]]:
+    """Each name of `data/seats.txt` → the names that stand for the same country or body."""
+    out: dict[str, frozenset[str]] = {}
+    for line in data_lines("seats.txt"):
+        group = frozenset(line.casefold().split())
+        out.update((name, group) for name in group)
+    return out
+
+
 def _covered(key: str, source: _Source) -> bool:
-    return key in source.keys or (len(key) > STEM and key[:STEM] in source.stems)
+    return any(
+        k in source.keys or (len(k) > STEM and k[:STEM] in source.stems)
+        for k in seats().get(key, (key,))
+    )
 
 
 @lru_cache(maxsize=2048)
@@ -283,8 +325,10 @@ def support_problems(
         problems.append(
             f"It says what the text does not say ({listed}); say only what the text says."
         )
-    problems += _polarity_problems(content, source) or _leaning_problems(
-        doc, source_docs, name_words
+    problems += (
+        _polarity_problems(content, source)
+        or _leaning_problems(doc, source_docs, name_words)
+        or _backing_problems(doc, source_docs, name_words)
     )
     holder = _holder(doc)
     if holder is not None and not problems:
@@ -543,7 +587,8 @@ def _actor_problems(doc: Any, source_docs: Sequence[Any]) -> list[str]:
             if any(_key(t) == key and t.pos_ == "VERB" for t in s)
         ]
         if doing and not any(
-            any(_key(t) == name or _key(t)[:STEM] == name[:STEM] for t in s) for s in doing
+            any(_key(t) in seats().get(name, (name,)) or _key(t)[:STEM] == name[:STEM] for t in s)
+            for s in doing
         ):
             return [
                 f"It has {actors[0].text} {verb.text} where the text has someone else do it; "
@@ -603,6 +648,36 @@ def _leaning_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str
                 f"It says the speaker favours what the text has them speak against "
                 f"(“{token.text} … {' '.join(sorted(things))}”); say which way they lean as "
                 "the text does."
+            ]
+    return []
+
+
+def _backed(token: Any, names: frozenset[str]) -> str | None:
+    """The person a favouring verb has the speaker back, named ("supports Clinton") or as
+    the owner of what is backed ("supports Clinton's campaign"); never the speaker."""
+    for obj in (c for c in token.children if c.dep_ in ("dobj", "pobj", "prep")):
+        heads = [obj, *(c for c in obj.children if c.dep_ == "pobj")]
+        for head in heads:
+            for t in (head, *(c for c in head.children if c.dep_ == "poss")):
+                if t.ent_type_ == "PERSON" and _key(t) not in names:
+                    return t.text
+    return None
+
+
+def _backing_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
+    """Backing someone named is a claim of its own (`_says`), so the sources must back
+    someone too: a word of favour (`data/polarity_words.txt`) not negated. "Issa supports
+    Clinton" where he said her honesty is in question, "Bolton supports Clinton's
+    campaign" where he mocked it."""
+    words = polarity_words()["favour"]
+    for token in doc:
+        if _key(token) not in words or _negated(token):
+            continue
+        who = _backed(token, names)
+        if who and not any(_key(t) in words and not _negated(t) for d in source_docs for t in d):
+            return [
+                f"It says the speaker backs {who} where the text has no word of backing; "
+                "say which way they lean as the text does."
             ]
     return []
 
@@ -710,7 +785,7 @@ def _holder_problems(
             "view, and write 'the author argues' only for the author's own claims."
         )
     elif who.casefold() in names:
-        return []
+        return _own_words_problems(doc, claim, sources, names)
     else:
         own = _naming(sources, who)
         fault = f"It gives {who} a view the text does not give {who}; say who holds each view."
@@ -718,4 +793,97 @@ def _holder_problems(
     missing = [t for t in claim if not _covered(_key(t), held)]
     if claim and _too_many(missing, claim):
         return [fault]
+    return []
+
+
+_OTHERS = frozenset({"he", "she", "they", "him", "her", "them"})
+
+
+def _speaking(token: Any) -> bool:
+    """A verb that has its subject say or think something: with what is said ("said he
+    would", "accused the side of theatre") or a quotation beside it; not in the passive
+    ("is accused of killing"), nor when it only tells of a deed ("responded with ads")."""
+    return (
+        token.pos_ in ("VERB", "AUX")
+        and (token.lemma_.casefold() in _speech_verbs() or token.lower_ in _speech_verbs())
+        and not any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
+        and (
+            any(c.dep_ in ("ccomp", "xcomp", "dobj", "oprd") for c in token.children)
+            or bool(quote_spans(token.doc.text))
+        )
+    )
+
+
+def _someone_else(subject: Any, names: frozenset[str], *, quoted: bool) -> bool:
+    """The subject of a verb of saying is someone other than the speaker: a person named
+    but not theirs, or, inside the speaker's own quotation, a third person ("She said that
+    ..."). A country or body the speaker speaks for is not ("Tamm said Estonia welcomes
+    any help")."""
+    if subject.pos_ == "PROPN":
+        return subject.ent_type_ == "PERSON" and not ({_key(t) for t in subject.subtree} & names)
+    return quoted and subject.lower_ in _OTHERS
+
+
+_FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our"})
+
+
+def _told(sent: Any, quoted: set[int], verbs: list[Any], names: frozenset[str]) -> bool:
+    """The sentence is the author's telling about the speaker: it names them outside any
+    quotation and has a verb, but none of saying or thinking and no first person
+    ("Clinton has responded, with ads set to run in three markets")."""
+    return (
+        not verbs
+        and not any(t.lower_ in _FIRST_PERSON for t in sent)
+        and any(t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") for t in sent)
+        and any(_key(t) in names for t in sent if t.i not in quoted)
+    )
+
+
+def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
+    """The keys of the speaker's own words in their source sentences: what they are
+    quoted as saying, what a verb of saying or thinking has them say ("Vik said he hoped
+    ..."), with the description that verb gives them ("Russia's chief negotiator"), and
+    any other sentence but the author's telling about them (`_told`), of which only a
+    quotation is theirs; less what they report someone else as saying ("She said that
+    ..."). A sentence with no verb to read (a headline's "<name>: <claim>", a name run
+    into its verb) is not telling."""
+    keys: set[str] = set()
+    for text in sources:
+        marks = quote_spans(text)
+        for a, b in sentence_spans(text):
+            piece = text[a:b]
+            if not piece.strip():
+                continue
+            sent = _parse(piece)
+            whole = sum(piece.count(c) for c in '“”"') % 2 == 1  # one paragraph of a quotation
+            quoted = {t.i for t in sent if whole or any(s <= a + t.idx < e for s, e in marks)}
+            verbs = [t for t in sent if _speaking(t)]
+            if _told(sent, quoted, verbs, names):
+                keys |= {k for t in sent if t.i in quoted for k in (_key(t), t.lower_)}
+                continue
+            others: set[int] = set()
+            for verb in verbs:
+                subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+                if subjects and _someone_else(subjects[0], names, quoted=verb.i in quoted):
+                    others |= {
+                        t.i
+                        for c in verb.children
+                        if c.dep_ not in ("nsubj", "punct")
+                        for t in c.subtree
+                    }
+            keys |= {k for t in sent if t.i not in others for k in (_key(t), t.lower_)}
+    return keys
+
+
+def _own_words_problems(
+    doc: Any, claim: Sequence[Any], sources: Sequence[str], names: frozenset[str]
+) -> list[str]:
+    """A view given to the speaker ("Butz believes his work can expand his resume") that
+    is not in their own words: the author's telling about them, or someone else's words
+    they report ("She said that we can't hide from these truths")."""
+    keys = _own_words(sources, names)
+    held = _Source(frozenset(keys), frozenset(k[:STEM] for k in keys if len(k) > STEM), {}, {})
+    missing = [t for t in claim if not _covered(_key(t), held)]
+    if claim and _too_many(missing, claim):
+        return ["It gives the speaker a view that is not in their own words; say what they said."]
     return []

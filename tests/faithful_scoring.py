@@ -25,6 +25,11 @@ LABELLED = Path(__file__).resolve().parent / "faithful" / "labelled.json"
 # run (bench/faithful.py --verdicts writes it; a changed question or model leaves it stale).
 VERDICTS = Path(__file__).resolve().parent / "faithful" / "verdicts.json"
 FLAGGED_LABELS = ("unsupported", "vacuous")
+FIRST_BATCH = "138a058"  # items without a `batch` field
+# The newest batch: its kept-aside items are the report set, not read while tuning. The
+# kept-aside items of earlier batches were reported blind at their own stop and are tuned
+# on since, with the `tune` split (faithful/README.md).
+REPORT_BATCH = "fd47a76"
 
 
 class SetError(AssertionError):
@@ -41,7 +46,13 @@ class Item:
     label: str  # "supported" | "unsupported" | "vacuous"
     reason: str
     split: str  # "tune" | "test"
+    batch: str  # the commit that collected it
     context: list[ChatMessage]  # what the model read before its answer (`verify`)
+
+    @property
+    def part(self) -> str:
+        """ "report" for the newest batch's kept-aside items, else "tuning"."""
+        return "report" if self.split == "test" and self.batch == REPORT_BATCH else "tuning"
 
     @property
     def question(self) -> list[ChatMessage]:
@@ -92,6 +103,7 @@ def load_set(path: Path = LABELLED, *, missing_ok: bool = False) -> list[Item]:
                 label=raw["label"],
                 reason=raw["reason"],
                 split=raw["split"],
+                batch=raw.get("batch", FIRST_BATCH),
                 context=_context(raw, text, sources),
             )
         )
@@ -170,9 +182,11 @@ def score(
     verdicts: Verdicts | None = None,
     min_yes: float = MIN_YES,
 ) -> Score:
+    """The checks' figures on the items of `split`: a split ("tune", "test"), a part
+    ("tuning", "report"; `Item.part`), or None for all."""
     out = Score()
     for item in items:
-        if split is not None and item.split != split:
+        if split is not None and split not in (item.split, item.part):
             continue
         found = flags(item) if mix != "model" else []
         if mix != "lexical":

@@ -27,20 +27,23 @@ from summarizer.writing import write_summary_and_stances
 
 RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagged
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
-# What the checks reach now (bench/faithful.py), per mix and split, as a floor no change may
+# What the checks reach now (bench/faithful.py), per mix and part, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
 # alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
-# as they run with BRIEFBOT_MODEL_VERDICT=true.
-# Short of the target on the articles kept aside (73 sentences since the second batch of
-# PolNeAR articles): most of what it misses there gives a view to the wrong person where
-# every word is in the sources (a survivor's words under the accused's name, the author's
-# quip under the actor's), or turns a jibe into a proposal, which lexical support cannot
-# see; the packaged model's verdict barely can either.
+# as they run with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
+# (the tune split and the earlier batches' kept-aside items); "report" is the newest
+# batch's kept-aside items, judged blind and not read one by one while tuning (76
+# sentences; at fd47a76, before this round's rules, the support check flagged 13/32 and
+# 9/44 there).
+# Short of the target on the report set: what it misses mostly keeps every word of the
+# sources and changes who holds a view or who does what (the accused given a survivor's
+# words, a paper said to back what it reports), or turns a jibe into a proposal, which
+# lexical support cannot see; the packaged model's verdict barely can either.
 REACHED = {
-    ("lexical", "tune"): (0.89, 0.07),  # 44/49, 5/75
-    ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.91, 0.07),  # 45/49, 5/75
-    ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
+    ("lexical", "tuning"): (0.81, 0.09),  # 69/85, 10/118
+    ("lexical", "report"): (0.50, 0.21),  # 16/32, 9/44
+    ("both", "tuning"): (0.82, 0.12),  # 70/85, 13/118
+    ("both", "report"): (0.56, 0.21),  # 18/32, 9/44
 }
 
 
@@ -65,19 +68,19 @@ def test_every_labelled_sentence_has_the_models_kept_verdict() -> None:
     assert all(0.0 <= kept.of(item) <= 1.0 for item in _items())
 
 
-@pytest.mark.parametrize(("mix", "split"), sorted(REACHED))
-def test_the_checks_keep_what_they_reach_on_each_split(mix: str, split: str) -> None:
-    result = score(_items(), split, mix=mix, verdicts=Verdicts.load(VERDICTS))
-    recall, false_alarms = REACHED[mix, split]
+@pytest.mark.parametrize(("mix", "part"), sorted(REACHED))
+def test_the_checks_keep_what_they_reach_on_each_part(mix: str, part: str) -> None:
+    result = score(_items(), part, mix=mix, verdicts=Verdicts.load(VERDICTS))
+    recall, false_alarms = REACHED[mix, part]
     assert result.recall >= recall, "\n".join(result.misses)
     assert result.false_alarm_rate <= false_alarms, "\n".join(result.false_alarms)
 
 
 @pytest.mark.xfail(strict=True, reason="the checks are short of the issue's target")
-def test_the_checks_meet_the_issues_target_on_the_articles_kept_aside() -> None:
+def test_the_checks_meet_the_issues_target_on_the_report_set() -> None:
     """Either mix: the one that meets it first should become the default."""
     verdicts = Verdicts.load(VERDICTS)
-    results = [score(_items(), "test", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
+    results = [score(_items(), "report", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
     assert any(r.recall >= RECALL and r.false_alarm_rate <= FALSE_ALARMS for r in results)
 
 
@@ -424,3 +427,104 @@ def test_favouring_a_plan_the_speaker_turns_down_fails(said: str, fails: bool) -
     line = "Mira Holt supports the council's plan to close the harbour school."
     problems = support_problems(line, [f"“{said}” said Mira Holt."], names=HOLT)
     assert bool(problems) is fails, problems
+
+
+BERG = ["Ilse Berg", "Berg"]
+
+
+@pytest.mark.parametrize(
+    ("sources", "fails"),
+    [
+        # the author's telling about her, with no word of hers
+        (["Ilse Berg has answered with posters set to go up in three towns on Friday."], True),
+        # what she reports someone else saying, inside her own quotation
+        (
+            [
+                "“He came to the harbour twice,” Berg said. “He said that the posters will "
+                "work in the three towns.”"
+            ],
+            True,
+        ),
+        # her own words, quoted or reported
+        (["“The posters will work in all three towns,” Berg said."], False),
+        (["Ilse Berg told the paper that the posters would work in the three towns."], False),
+        # a quotation that runs on past its sentence is hers to its end
+        (
+            [
+                "“We chose three towns. The posters will work there.",
+                "“Ask me on Friday,” Berg said.",
+            ],
+            False,
+        ),
+    ],
+)
+def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
+    sources: list[str], fails: bool
+) -> None:
+    """Seen on real articles: a candidate whose ads the article says will start in three
+    cities got a line saying she believes they will work; a survivor who recalled what a
+    politician had told them got that politician's words as her own view. Coverage alone
+    passes both: every word is in the sources, but not in the speaker's mouth."""
+    line = "Ilse Berg believes the posters will work in the three towns."
+    problems = support_problems(line, sources, names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        ("“Tomas Vance's honesty is open to doubt,” said Ilse Berg.", True),
+        (
+            "“Tomas Vance's campaign can boast only that he has not been charged,” said Ilse Berg.",
+            True,
+        ),
+        ("“I back Tomas Vance and his campaign,” said Ilse Berg.", False),
+        ("Ilse Berg endorsed Tomas Vance's campaign on Friday.", False),
+    ],
+)
+def test_backing_someone_named_needs_a_word_of_backing(said: str, fails: bool) -> None:
+    """Seen on real articles: a congressman who cast doubt on a candidate's honesty,
+    and a diplomat who mocked her campaign, each got a line saying they support her.
+    Backing a named person is a claim of its own, so the sources must back someone."""
+    for line in ("Ilse Berg supports Tomas Vance.", "Ilse Berg supports Tomas Vance's campaign."):
+        problems = support_problems(line, [said], names=BERG)
+        assert bool(problems) is fails, (line, problems)
+
+
+@pytest.mark.parametrize(
+    ("said", "fails"),
+    [
+        ("Ilse Berg said she hoped the two families would find a way out.", True),
+        ("“Will the two families find a way out?” Ilse Berg asked.", True),
+        ("Ilse Berg said the two families would find a way out.", False),
+        # a question with a wh-word is often a claim put as one, left to coverage
+        ("“Who doubts that the two families will find a way out?” Ilse Berg asked.", False),
+    ],
+)
+def test_what_the_speaker_only_hopes_for_or_asks_is_not_stated(said: str, fails: bool) -> None:
+    """Seen on real articles: a mayor who said he hoped two siblings would find a solution
+    got a line saying he believes they will (the lemmatizer read "hoped" as "hop"), and a
+    host who asked a guest whether an official wants to indict two people got a line
+    saying she believes he does."""
+    line = "Ilse Berg believes the two families will find a way out."
+    problems = support_problems(line, [said], names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "names"),
+    [
+        ("Moscow rejected the charge.", ["The Kremlin rejected the charge on Monday."], []),
+        (
+            "Ilse Berg supports closer trade with the EU.",
+            ["“Closer trade with Brussels is our aim,” Ilse Berg said."],
+            BERG,
+        ),
+    ],
+)
+def test_a_capital_or_seat_standing_for_its_country_is_the_same_name(
+    line: str, sources: list[str], names: list[str]
+) -> None:
+    """Seen on our articles: a line that wrote "Moscow" where the text wrote "the Kremlin",
+    or "the EU" for "Brussels", was failed as naming someone the text does not."""
+    assert support_problems(line, sources, names=names) == []
