@@ -91,13 +91,27 @@ def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple
             pieces.append((start, end))
     chosen: list[tuple[int, int]] = []
     total = 0
-    for start, end in pieces:
+    for start, end in (_before_aside(text, s, e, position) for s, e in pieces):
         n = len(text[start:end].split())
         if chosen and total + n > max_words:
             break
         chosen.append((start, end))
         total += n
     return chosen
+
+
+def _before_aside(text: str, start: int, end: int, position: Position) -> tuple[int, int]:
+    """The stretch from `start` to `end`, ended at the speaker's quotation where the author
+    adds an aside after it behind a dash ("... no harbour can close without our consent”—a
+    rule the port itself broke last winter"). Given the aside under "What X said", the model
+    wrote it as the speaker's own view, and the support check, which had it cut, failed the
+    line twice: the prompt and the check now read the same stretch."""
+    own = [(q.start, q.end) for q in position.quotes]
+    for qs, qe in quote_spans(text[start:end]):
+        qs, qe = qs + start, qe + start
+        if any(os < qe and qs < oe for os, oe in own) and _ASIDE.match(text, qe):
+            return start, qe
+    return start, end
 
 
 # How the author's comment joins a reported clause, after a comma: a relative clause ("...,
@@ -269,19 +283,16 @@ def own_words(
     """The stretches of the speaker's sentences that are the speaker's: the sentences less
     anyone else's quotation in them. "Western experts expect the conflict to end in 2025,"
     quoted in the sentence that gives Putin's reply, is not Putin's view; nor is the aside
-    the author adds after a dash that follows the speaker's quotation ("... at the expense
-    of another one”—a principle Russia itself violated in 2022"). The support check reads
-    a stance line against these stretches only."""
+    the author adds after a dash that follows the speaker's quotation, which
+    `_before_aside` cuts from the speaker's sentences. The support check reads a stance line
+    against these stretches only."""
     own = [(q.start, q.end) for q in position.quotes]
     pieces = []
-    for start, end in _speaker_ranges(text, position, max_words):
+    for start, end in _speaker_ranges(text, position, max_words):  # asides already cut
         at = start
         for qs, qe in quote_spans(text[start:end]):
             qs, qe = qs + start, qe + start
             if any(os < qe and qs < oe for os, oe in own):
-                if _ASIDE.match(text, qe):  # the rest of the sentence is the author's
-                    end = qe
-                    break
                 continue
             if qs > at:
                 pieces.append((at, qs))

@@ -626,6 +626,34 @@ def test_a_short_line_that_names_what_the_speaker_backs_passes_and_an_empty_one_
     assert job.check("Maija Koskinen.")
 
 
+ASIDE = (
+    "Harbour dispute\n"
+    "The port was described as “a lifeline” by harbour master Olli Rask, for whom “no ferry may be "
+    "cut without the islanders' consent”—a rule the port itself broke last winter by selling "
+    "two boats.\n"
+)
+
+
+def test_the_author_s_aside_after_the_speaker_s_quotation_is_not_in_the_prompt():
+    """The aside behind the dash is the author's: the model was shown it as the speaker's
+    and wrote it as his view, and the support check, which had it cut, failed the line
+    twice. The prompt and the check read the same words."""
+    rask = Position(
+        speaker="Olli Rask",
+        aliases=["Rask"],
+        quotes=[
+            Span(text=q, start=(at := ASIDE.index(q)), end=at + len(q))
+            for q in ("a lifeline", "no ferry may be cut without the islanders' consent")
+        ],
+    )
+    [said] = speaker_sentences(ASIDE, rask)
+    assert said.endswith("consent”") and "broke" not in said
+    assert [" ".join(ASIDE[s:e].split()) for s, e in own_words(ASIDE, rask)] == [said]
+    [(_, job)] = stance_jobs(ASIDE, [rask])
+    prompt = " ".join(m["content"] for m in job.prompt)
+    assert "consent" in prompt and "broke" not in prompt and "selling" not in prompt
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
