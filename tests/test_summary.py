@@ -654,6 +654,31 @@ def test_the_author_s_aside_after_the_speaker_s_quotation_is_not_in_the_prompt()
     assert "consent" in prompt and "broke" not in prompt and "selling" not in prompt
 
 
+TERM = (
+    "Border talks\n"
+    "Chief negotiator Ivan Petrenko demanded that 500 guards be posted to a ‘buffer zone’ "
+    "along the river, and rejected what Mayor Anna Berg called ‘a fair deal’.\n"
+)
+
+
+def test_a_term_the_author_sets_in_quotation_marks_stays_in_the_speaker_s_words():
+    """Cut out as someone else's quotation, the marked term left the demand without its
+    object, and the true line that named it failed the support check twice. A term filed
+    under another speaker stays out."""
+    start = TERM.index("Chief")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[Span(text=TERM[start:-1], start=start, end=len(TERM) - 1)],
+    )
+    at = TERM.index("a fair deal")
+    berg = Position(speaker="Anna Berg", quotes=[Span(text="a fair deal", start=at, end=at + 11)])
+    own = " ".join(TERM[s:e] for s, e in own_words(TERM, petrenko, others=[berg]))
+    assert "buffer zone" in own and "fair deal" not in own
+    [(_, job), _] = stance_jobs(TERM, [petrenko, berg])
+    assert job.check("Ivan Petrenko demanded 500 guards for a buffer zone along the river.") == []
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
