@@ -94,13 +94,27 @@ def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple
             pieces.append((start, end))
     chosen: list[tuple[int, int]] = []
     total = 0
-    for start, end in pieces:
+    for start, end in (_before_aside(text, s, e, position) for s, e in pieces):
         n = len(text[start:end].split())
         if chosen and total + n > max_words:
             break
         chosen.append((start, end))
         total += n
     return chosen
+
+
+def _before_aside(text: str, start: int, end: int, position: Position) -> tuple[int, int]:
+    """The stretch from `start` to `end`, ended at the speaker's quotation where the author
+    adds an aside after it behind a dash ("... no harbour can close without our consent”—a
+    rule the port itself broke last winter"). Given the aside under "What X said", the model
+    wrote it as the speaker's own view, and the support check, which had it cut, failed the
+    line twice: the prompt and the check now read the same stretch."""
+    own = [(q.start, q.end) for q in position.quotes]
+    for qs, qe in quote_spans(text[start:end]):
+        qs, qe = qs + start, qe + start
+        if any(os < qe and qs < oe for os, oe in own) and _ASIDE.match(text, qe):
+            return start, qe
+    return start, end
 
 
 # How the author's comment joins a reported clause, after a comma: a relative clause ("...,
@@ -267,24 +281,30 @@ def speaker_sentences(text: str, position: Position, *, max_words: int = SOURCE_
 
 
 def own_words(
-    text: str, position: Position, *, max_words: int = SOURCE_WORDS
+    text: str,
+    position: Position,
+    *,
+    max_words: int = SOURCE_WORDS,
+    others: Sequence[Position] = (),
 ) -> list[tuple[int, int]]:
     """The stretches of the speaker's sentences that are the speaker's: the sentences less
     anyone else's quotation in them. "Western experts expect the conflict to end in 2025,"
     quoted in the sentence that gives Putin's reply, is not Putin's view; nor is the aside
-    the author adds after a dash that follows the speaker's quotation ("... at the expense
-    of another one”—a principle Russia itself violated in 2022"). The support check reads
-    a stance line against these stretches only."""
+    the author adds after a dash that follows the speaker's quotation, which
+    `_before_aside` cuts from the speaker's sentences. A term set in quotation marks within
+    what the speaker is reported to say is theirs (`_quoted_term`), unless it is filed under
+    one of the `others` ("rejected what the mayor called ‘a sham’"). The support check
+    reads a stance line against these stretches only."""
     own = [(q.start, q.end) for q in position.quotes]
+    theirs = [(q.start, q.end) for p in others for q in p.quotes]
     pieces = []
-    for start, end in _speaker_ranges(text, position, max_words):
+    for start, end in _speaker_ranges(text, position, max_words):  # asides already cut
         at = start
         for qs, qe in quote_spans(text[start:end]):
             qs, qe = qs + start, qe + start
-            if any(os < qe and qs < oe for os, oe in own):
-                if _ASIDE.match(text, qe):  # the rest of the sentence is the author's
-                    end = qe
-                    break
+            if any(os < qe and qs < oe for os, oe in own) or (
+                _quoted_term(text[qs:qe]) and not any(ts < qe and qs < te for ts, te in theirs)
+            ):
                 continue
             if qs > at:
                 pieces.append((at, qs))
@@ -295,6 +315,18 @@ def own_words(
 
 
 _ASIDE = re.compile(r"\s*[—–]|\s+-\s")
+TERM_WORDS = 4  # a name for a thing ("a ‘buffer zone’"), not a claim in someone's words
+
+
+def _quoted_term(quoted: str) -> bool:
+    """A few words without a verb, set in quotation marks inside a reported clause: the
+    author marking a term ("demanded that troops be sent to a ‘buffer zone’"), not anyone
+    else's claim. Cut out as someone else's words, the term left the demand without its
+    object, and the support check failed the true line that named it, twice."""
+    inner = quoted.strip("“”‘’\"' ")
+    return len(words(inner)) <= TERM_WORDS and not any(
+        t.tag.startswith(("VB", "MD")) for t in parse(inner).tokens
+    )
 
 
 @lru_cache(maxsize=1)
@@ -542,7 +574,8 @@ def stance_jobs(
         sources = speaker_sentences(text, position)
         if sources:
             source = " ".join(sources)
-            own = [" ".join(text[s:e].split()) for s, e in own_words(text, position)]
+            others = [p for p in positions if p is not position]
+            own = [" ".join(text[s:e].split()) for s, e in own_words(text, position, others=others)]
             check = partial(check_stance, position=position, source=source, own=own)
             job = Job(
                 prompt=stance_prompt(position, sources),

@@ -626,6 +626,59 @@ def test_a_short_line_that_names_what_the_speaker_backs_passes_and_an_empty_one_
     assert job.check("Maija Koskinen.")
 
 
+ASIDE = (
+    "Harbour dispute\n"
+    "The port was described as “a lifeline” by harbour master Olli Rask, for whom “no ferry may be "
+    "cut without the islanders' consent”—a rule the port itself broke last winter by selling "
+    "two boats.\n"
+)
+
+
+def test_the_author_s_aside_after_the_speaker_s_quotation_is_not_in_the_prompt():
+    """The aside behind the dash is the author's: the model was shown it as the speaker's
+    and wrote it as his view, and the support check, which had it cut, failed the line
+    twice. The prompt and the check read the same words."""
+    rask = Position(
+        speaker="Olli Rask",
+        aliases=["Rask"],
+        quotes=[
+            Span(text=q, start=(at := ASIDE.index(q)), end=at + len(q))
+            for q in ("a lifeline", "no ferry may be cut without the islanders' consent")
+        ],
+    )
+    [said] = speaker_sentences(ASIDE, rask)
+    assert said.endswith("consent”") and "broke" not in said
+    assert [" ".join(ASIDE[s:e].split()) for s, e in own_words(ASIDE, rask)] == [said]
+    [(_, job)] = stance_jobs(ASIDE, [rask])
+    prompt = " ".join(m["content"] for m in job.prompt)
+    assert "consent" in prompt and "broke" not in prompt and "selling" not in prompt
+
+
+TERM = (
+    "Border talks\n"
+    "Chief negotiator Ivan Petrenko demanded that 500 guards be posted to a ‘buffer zone’ "
+    "along the river, and rejected what Mayor Anna Berg called ‘a fair deal’.\n"
+)
+
+
+def test_a_term_the_author_sets_in_quotation_marks_stays_in_the_speaker_s_words():
+    """Cut out as someone else's quotation, the marked term left the demand without its
+    object, and the true line that named it failed the support check twice. A term filed
+    under another speaker stays out."""
+    start = TERM.index("Chief")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[Span(text=TERM[start:-1], start=start, end=len(TERM) - 1)],
+    )
+    at = TERM.index("a fair deal")
+    berg = Position(speaker="Anna Berg", quotes=[Span(text="a fair deal", start=at, end=at + 11)])
+    own = " ".join(TERM[s:e] for s, e in own_words(TERM, petrenko, others=[berg]))
+    assert "buffer zone" in own and "fair deal" not in own
+    [(_, job), _] = stance_jobs(TERM, [petrenko, berg])
+    assert job.check("Ivan Petrenko demanded 500 guards for a buffer zone along the river.") == []
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
