@@ -39,8 +39,10 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 REACHED = {
     ("lexical", "tune"): (0.89, 0.07),  # 44/49, 5/75
     ("lexical", "test"): (0.48, 0.18),  # 16/33, 7/40
-    ("both", "tune"): (0.91, 0.07),  # 45/49, 5/75
-    ("both", "test"): (0.48, 0.23),  # 16/33, 9/40
+    # The verdict's question opens with the stance task's system message: its rewording
+    # (what was said, demanded, warned of or rejected) moved the model's verdicts.
+    ("both", "tune"): (0.89, 0.11),  # 44/49, 8/75
+    ("both", "test"): (0.57, 0.25),  # 19/33, 10/40
 }
 
 
