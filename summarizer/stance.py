@@ -62,11 +62,14 @@ SYSTEM = (
 )
 # The task's wording lives in its own system message for the same reason: in the last
 # message, read anew for every speaker and every retry, it cost ~20 prompt tokens a time.
+# It names the acts a report gives ("said, demanded, warned of or rejected"): asked for
+# "what they think, want or call for", the model wrote "<name> supports ..." and "<name>
+# believes ..." for a warning, a sarcastic remark or a question.
 STANCE_SYSTEM = (
     f"{SYSTEM} You are given sentences from a news article that report what one person "
-    f"said. State that person's position as these sentences report it (what they think, "
-    f"want or call for, not who they are), in one neutral sentence of at most "
-    f"{PROMPT_WORDS} words that begins with the person's name."
+    f"said. State that person's position as these sentences report it (what they said, "
+    f"demanded, warned of or rejected, not who they are), in one neutral sentence of at "
+    f"most {PROMPT_WORDS} words that begins with the person's name."
 )
 
 

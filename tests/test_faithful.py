@@ -42,8 +42,10 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 REACHED = {
     ("lexical", "tuning"): (0.81, 0.09),  # 69/85, 10/118
     ("lexical", "report"): (0.50, 0.21),  # 16/32, 9/44
-    ("both", "tuning"): (0.82, 0.12),  # 70/85, 13/118
-    ("both", "report"): (0.56, 0.21),  # 18/32, 9/44
+    # The verdict's question opens with the stance task's system message: its rewording
+    # (what was said, demanded, warned of or rejected) moved the model's verdicts.
+    ("both", "tuning"): (0.83, 0.15),  # 71/85, 17/118
+    ("both", "report"): (0.59, 0.23),  # 19/32, 10/44
 }
 
 

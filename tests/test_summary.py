@@ -679,6 +679,20 @@ def test_a_term_the_author_sets_in_quotation_marks_stays_in_the_speaker_s_words(
     assert job.check("Ivan Petrenko demanded 500 guards for a buffer zone along the river.") == []
 
 
+def test_the_stance_task_asks_for_the_reported_act_not_what_the_speaker_thinks_or_wants():
+    """Asked for "what they think, want or call for", the model wrote "<name> supports ..."
+    and "<name> believes ..." for a warning, a sarcastic remark or a question."""
+    start = TERM.index("Chief")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        paraphrases=[Span(text=TERM[start:-1], start=start, end=len(TERM) - 1)],
+    )
+    [(_, job)] = stance_jobs(TERM, [petrenko])
+    system = job.prompt[0]["content"]
+    assert "said, demanded, warned of or rejected" in system
+    assert "think" not in system and "want" not in system
+
+
 def test_a_sentence_where_the_speaker_is_not_the_main_clause_s_subject_stays_whole():
     text = (
         "After Petrenko demanded a new round, the agency reported that talks would resume, "
