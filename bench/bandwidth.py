@@ -295,32 +295,38 @@ Shape = tuple[int, int]
 
 
 def kernel_times(
-    model: torch.nn.Module, threads: list[int], repeats: int = 3
+    model: torch.nn.Module, threads: list[int], repeats: int = 5
 ) -> tuple[dict[str, dict[int, dict[Shape, float]]], dict[str, dict[Shape, int]]]:
     """Each kernel on each int8 linear shape at one row, on each thread count: seconds a call
     (all the model's linears of that shape in turn, as for the int8 rates; the 4-bit weights
     are the int8 ones requantised: a kernel's time does not depend on the values), and the
-    bytes it reads for one linear of the shape."""
+    bytes it reads for one linear of the shape. The kernels take turns, pass by pass, and
+    each keeps its best: on a shared host the load moves, and a kernel timed alone in a busy
+    minute would lose to one timed in a quiet one."""
     seconds: dict[str, dict[int, dict[Shape, float]]] = {}
     nbytes: dict[str, dict[Shape, int]] = {}
-    kernels = [*INT8_KERNELS, *INT4_KERNELS]
     with torch.inference_mode():
         for shape, linears in int8_by_shape(model).items():
             x = torch.randn(1, shape[1])
-            for name in kernels:
-                torch.set_num_threads(max(threads))  # building is not timed
+            torch.set_num_threads(max(threads))  # building is not timed
+            built = {name: [build(m) for m in linears] for name, build in INT8_KERNELS.items()}
+            for name, build4 in INT4_KERNELS.items():
                 some = linears[: REFERENCE_ONLY.get(name, len(linears))]
-                if name in INT8_KERNELS:
-                    built = [INT8_KERNELS[name](m) for m in some]
-                else:
-                    built = [INT4_KERNELS[name](m.weight().dequantize()) for m in some]
-                nbytes.setdefault(name, {})[shape] = built[0].nbytes
-                for t in threads:
-                    torch.set_num_threads(t)
-                    passes = 1 if name in REFERENCE_ONLY else repeats
-                    best = best_of(lambda built=built, x=x: [k.call(x) for k in built], passes)
-                    seconds.setdefault(name, {}).setdefault(t, {})[shape] = best / len(built)
-                del built
+                built[name] = [build4(m.weight().dequantize()) for m in some]
+            for name, kernels in built.items():
+                nbytes.setdefault(name, {})[shape] = kernels[0].nbytes
+            for t in threads:
+                torch.set_num_threads(t)
+                best = dict.fromkeys(built, float("inf"))
+                for attempt in range(repeats):
+                    for name, kernels in built.items():
+                        if attempt and name in REFERENCE_ONLY:
+                            continue
+                        took = best_of(lambda ks=kernels, x=x: [k.call(x) for k in ks], 1)
+                        best[name] = min(best[name], took / len(kernels))
+                for name, took in best.items():
+                    seconds.setdefault(name, {}).setdefault(t, {})[shape] = took
+            del built
     return seconds, nbytes
 
 
