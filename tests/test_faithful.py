@@ -530,3 +530,91 @@ def test_a_capital_or_seat_standing_for_its_country_is_the_same_name(
     """Seen on our articles: a line that wrote "Moscow" where the text wrote "the Kremlin",
     or "the EU" for "Brussels", was failed as naming someone the text does not."""
     assert support_problems(line, sources, names=names) == []
+
+
+GROUP_VIDEOS = [
+    "The Northern Front has used Erik Lund in its drive for recruits, critics said.",
+    "The Northern Front shows videos of Erik Lund to win recruits.",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        # the one a deed is done to made its doer: every word is in the sources
+        ("Erik Lund uses videos to win recruits.", GROUP_VIDEOS, True),
+        ("The Northern Front uses videos of Erik Lund to win recruits.", GROUP_VIDEOS, False),
+        # a pronoun that stands for many is not one person
+        (
+            "Ola Dahl said Erik Lund wins recruits.",
+            [
+                "“They go to schools and show films of Erik Lund in order to win recruits,” "
+                "Ola Dahl said."
+            ],
+            True,
+        ),
+        # a passive with no agent: the one it is done to is not its doer
+        (
+            "Ola Dahl said Erik Lund uses the war to win recruits.",
+            ["Erik Lund will be used to win recruits in the war, Ola Dahl said."],
+            True,
+        ),
+        (
+            "Ola Dahl said Erik Lund used the war to win recruits.",
+            ["Erik Lund has used the war to win recruits, Ola Dahl said."],
+            False,
+        ),
+        # two doers where the sources have one
+        (
+            "Ada Berg and Tove Holm called the plan a trap.",
+            ["Ada Berg and Tove Holm spoke on Monday.", "Berg called the plan a trap."],
+            True,
+        ),
+        (
+            "Ada Berg called the plan a trap.",
+            ["Ada Berg and Tove Holm spoke on Monday.", "Berg called the plan a trap."],
+            False,
+        ),
+        # a verb naming the same deed (data/deed_verbs.txt) is judged by who did that one
+        (
+            "Tove Holm hailed the harbour deal.",
+            ["Ada Berg praised the harbour deal on Monday, as Tove Holm looked on."],
+            True,
+        ),
+        (
+            "Ada Berg hailed the harbour deal.",
+            ["Ada Berg praised the harbour deal on Monday, as Tove Holm looked on."],
+            False,
+        ),
+        # the object of "accused ... of" does the deed; a dateline parsed as a second
+        # subject does not hide the one named
+        (
+            "President Ada Berg accused Norland of stalling the swap.",
+            ["OSLO, May 4 - President Ada Berg accused Norland on Tuesday of stalling the swap."],
+            False,
+        ),
+    ],
+)
+def test_the_doer_of_a_deed_is_the_one_the_text_has_do_it(
+    line: str, sources: list[str], fails: bool
+) -> None:
+    """Seen on the tuning items: lines that keep every word of their sources and change
+    who does what (a man shown in a group's videos said to recruit for it; two people
+    named where one spoke). The verb's subject in the line must be its subject in the
+    sources, or one the parse cannot rule out."""
+    assert bool(support_problems(line, sources)) == fails
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Ada Berg said Tove Holm signed the deal on Monday.", True),
+        ("Ada Berg said she signed the deal on Monday while Tove Holm watched.", False),
+    ],
+)
+def test_what_the_speaker_did_in_their_own_words_is_not_given_to_another(
+    line: str, fails: bool
+) -> None:
+    """In a stance line's sources, the speaker's own words, "I" is the speaker."""
+    own = ["“I signed the deal on Monday, and Tove Holm watched,” Berg said."]
+    assert bool(support_problems(line, own, names=["Ada Berg", "Berg"])) == fails
