@@ -358,6 +358,15 @@ def _speech_verbs() -> frozenset[str]:
     return frozenset(data_lines("reporting_verbs.txt") + data_lines("thought_verbs.txt"))
 
 
+def _described(token: Any) -> list[Any]:
+    """The token with its compounds and what is set beside it, and beside that, in turn."""
+    out = [token, *(c for c in token.children if c.dep_ == "compound")]
+    for c in token.children:
+        if c.dep_ == "appos":
+            out += _described(c)
+    return out
+
+
 def _reported(sentence: Any) -> tuple[list[Any], set[int]] | None:
     """(the holder's words, the token indices of what they are said to say) when the source
     sentence reports someone's words rather than stating them: "<claim>, predicted <name>",
@@ -375,9 +384,12 @@ def _reported(sentence: Any) -> tuple[list[Any], set[int]] | None:
     claims = [c for c in root.children if c.dep_ == "ccomp"]
     if not subjects or not claims:
         return None
-    named = [subjects[0], *(c for c in subjects[0].children if c.dep_ == "compound")]
-    holder = [t for t in named if t.pos_ in ("NOUN", "PROPN")]  # "she said": unknown
-    return holder, {t.i for c in claims for t in c.subtree}
+    # the subject nearest the verb: in "OSLO, May 4 - The minister said ..." the parse
+    # takes the dateline for a subject too, or sets the speaker beside it; with the name
+    # set beside a description ("the minister, Eva Lid")
+    named = _described(subjects[-1])
+    holder = sorted((t for t in named if t.pos_ in ("NOUN", "PROPN")), key=lambda t: t.i)
+    return holder, {t.i for c in claims for t in c.subtree}  # "she said": no holder
 
 
 def _attributed(doc: Any) -> bool:
@@ -387,10 +399,8 @@ def _attributed(doc: Any) -> bool:
     text = doc.text.casefold()
     if "according to" in text or any(c in text for c in '“”"«»:'):
         return True
-    return any(
-        (_key(t) in generic_words() or t.lemma_.casefold() in _speech_verbs())
-        and any(c.dep_ in ("ccomp", "xcomp") for c in t.children)
-        for t in doc
+    return not _authors(doc) and any(
+        _saying(t) and any(c.dep_ in ("ccomp", "xcomp") for c in t.children) for t in doc
     )
 
 
@@ -405,6 +415,32 @@ def _holder_words(holder: list[Any], names: frozenset[str]) -> list[Any]:
     return holder
 
 
+def _saying(token: Any) -> bool:
+    return _key(token) in generic_words() or token.lemma_.casefold() in _speech_verbs()
+
+
+def _authors(doc: Any) -> bool:
+    """The line gives its claim to the author: "The author argues that ..."."""
+    return any(
+        _saying(t) and any(c.dep_ == "nsubj" and c.lower_ in _AUTHOR for c in t.children)
+        for t in doc
+    )
+
+
+def _sayers(doc: Any) -> list[Any]:
+    """The words of whoever the line has say or hold something other than the author: the
+    subject, with its description, of each verb of saying or holding a view. A doer
+    inside the claim is not its sayer."""
+    return [
+        w
+        for t in doc
+        if _saying(t)
+        for c in t.children
+        if c.dep_ == "nsubj" and c.lower_ not in _AUTHOR
+        for w in c.subtree
+    ]
+
+
 def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
     """A claim stated as fact that the sentences it comes from (those sharing the most of
     its content words, at least half) only report someone as saying: "<A> will back <B>
@@ -413,7 +449,11 @@ def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     keys = {_key(t) for t in _content(doc, names)}
     if not keys or _attributed(doc):
         return []
-    said = {_key(t)[:STEM] for t in doc}
+    # a line that gives the claim to the author must name its holder as the one who says
+    # it: "the author argues that Haugland will not accept" for "Haugland said she would
+    # not"; any other line may name them anywhere ("The ministry offered" for "the
+    # minister said the ministry had offered")
+    said = {_key(t)[:STEM] for t in (_sayers(doc) if _authors(doc) else doc)}
     overlap = [(len(keys & {_key(t) for t in s}), s) for d in source_docs for s in d.sents]
     best = max(n for n, _ in overlap) if overlap else 0
     if best * 2 < len(keys):
@@ -425,7 +465,9 @@ def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
             return []
         holder = _holder_words(reported[0], names)
         in_claim = keys & {_key(t) for t in sentence if t.i in reported[1]}
-        if not holder or len(in_claim) * 2 < best or {_key(t)[:STEM] for t in holder} & said:
+        # the holder's own words in the line are not the claim ("the minister, Eva Lid")
+        about = best - len(keys & {_key(t) for t in reported[0]})
+        if not holder or len(in_claim) * 2 < about or {_key(t)[:STEM] for t in holder} & said:
             return []
         holders.append(" ".join(t.text for t in holder))
     return [

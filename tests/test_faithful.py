@@ -618,3 +618,34 @@ def test_what_the_speaker_did_in_their_own_words_is_not_given_to_another(
     """In a stance line's sources, the speaker's own words, "I" is the speaker."""
     own = ["“I signed the deal on Monday, and Tove Holm watched,” Berg said."]
     assert bool(support_problems(line, own, names=["Ada Berg", "Berg"])) == fails
+
+
+LID = (
+    "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
+    "herring quota."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        (
+            "The author argues that Norway's fisheries minister, Eva Lid, will not accept a "
+            "cut to the herring quota.",
+            True,
+        ),
+        ("The author argues that Eva Lid will not accept a cut to the herring quota.", True),
+        (
+            "The author reports that Eva Lid said she would not accept a cut to the herring quota.",
+            False,
+        ),
+        ("The fisheries minister said she would not accept a cut to the herring quota.", False),
+        # a dateline the parse takes for a second subject is not the one who said it
+        ("Eva Lid will not accept a cut to the herring quota.", False),
+    ],
+)
+def test_what_someone_named_only_said_is_not_the_authors_argument(line: str, fails: bool) -> None:
+    """Seen on the tuning items: "the author argues that <minister> will not accept" where
+    the minister said so. Naming her as the one who will not accept does not say that she
+    said it; the author is given a claim that is hers."""
+    assert bool(support_problems(line, [f"BERGEN, May 4 - {LID}"])) == fails
