@@ -649,3 +649,32 @@ def test_what_someone_named_only_said_is_not_the_authors_argument(line: str, fai
     the minister said so. Naming her as the one who will not accept does not say that she
     said it; the author is given a claim that is hers."""
     assert bool(support_problems(line, [f"BERGEN, May 4 - {LID}"])) == fails
+
+
+JIBE = "“The harbour plan might as well be named Build Now, Pay Later,” Lars Vik told the radio."
+BOARDS = "“Anyone who takes office has to resign from every board,” Lars Vik said."
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        (
+            "Lars Vik argued that the harbour plan should be named Build Now, Pay Later.",
+            [JIBE, BOARDS],
+            True,
+        ),
+        (
+            "Lars Vik argued that the harbour plan should be scrapped.",
+            ["“The harbour plan must be scrapped,” Lars Vik told the radio.", BOARDS],
+            False,
+        ),
+        ("Lars Vik argued that officials should resign from every board.", [JIBE, BOARDS], False),
+    ],
+)
+def test_what_ought_to_be_needs_a_source_that_asks_it_of_the_same_thing(
+    line: str, sources: list[str], fails: bool
+) -> None:
+    """Seen on the tuning items: a jibe ("X might as well be named Y") written up as a
+    proposal ("X should be named Y") passed because the speaker asked something else
+    elsewhere. What the line says ought to be so must be asked of in the sources."""
+    assert bool(support_problems(line, sources)) == fails
