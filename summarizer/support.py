@@ -28,7 +28,8 @@ of its sources (a few short sentences; milliseconds):
   deed is done to), the verb's own lemma or one of its group in `data/deed_verbs.txt`;
   a view given to a stance line's speaker must be in their own
   words, not in the author's telling about them ("Clinton has responded with ads") nor in
-  someone else's words they pass on ("She said that ...");
+  someone else's words they pass on ("She said that ..."), nor in a quotation under a
+  pronoun the text never uses for them ("“...,” she said" where it writes "his");
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
   is one word of content, and "supports X's leadership" only backs X);
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
@@ -1040,17 +1041,48 @@ def _speaking(token: Any) -> bool:
     )
 
 
-def _someone_else(subject: Any, names: frozenset[str], *, quoted: bool) -> bool:
+def _someone_else(
+    subject: Any, names: frozenset[str], *, quoted: bool, gender: str | None = None
+) -> bool:
     """The subject of a verb of saying is someone other than the speaker: a person named
     but not theirs, or, inside the speaker's own quotation, a third person ("She said that
-    ..."). A country or body the speaker speaks for is not ("Tamm said Estonia welcomes
-    any help")."""
+    ..."), or, outside it, a pronoun the text never uses for the speaker (`gender`: "she
+    said" where the sources write "his" after the speaker's name). A country or body the
+    speaker speaks for is not ("Tamm said Estonia welcomes any help")."""
     if subject.pos_ == "PROPN":
         return subject.ent_type_ == "PERSON" and not ({_key(t) for t in subject.subtree} & names)
-    return quoted and subject.lower_ in _OTHERS
+    if quoted:
+        return subject.lower_ in _OTHERS
+    return gender is not None and _GENDER.get(subject.lower_, gender) != gender
 
 
 _FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our"})
+_GENDER = {
+    **dict.fromkeys(("he", "him", "his", "himself"), "he"),
+    **dict.fromkeys(("she", "her", "hers", "herself"), "she"),
+}
+
+
+def _speaker_gender(sources: Sequence[str], names: frozenset[str]) -> str | None:
+    """ "he" or "she" where every pronoun the sources set after the speaker's name, with no
+    other person named between, is of that one kind ("... allowed Roof to buy a gun before
+    his check"); None where they use none or both."""
+    found = set()
+    for text in sources:
+        marks = quote_spans(text)
+        doc = _parse(text)
+        for token in doc:
+            kind = _GENDER.get(token.lower_)
+            if kind is None or any(s <= token.idx < e for s, e in marks):
+                continue
+            before = [
+                t
+                for t in token.sent
+                if t.i < token.i and (t.ent_type_ == "PERSON" or _key(t) in names)
+            ]
+            if before and _key(before[-1]) in names:
+                found.add(kind)
+    return found.pop() if len(found) == 1 else None
 
 
 def _told(sent: Any, quoted: set[int], verbs: list[Any], names: frozenset[str]) -> bool:
@@ -1074,8 +1106,10 @@ def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
     ..."). A sentence with no verb to read (a headline's "<name>: <claim>", a name run
     into its verb) is not telling."""
     keys: set[str] = set()
+    gender = _speaker_gender(sources, names)
     for text in sources:
         marks = quote_spans(text)
+        theirs = False  # the sentence before is someone else's quotation
         for a, b in sentence_spans(text):
             piece = text[a:b]
             if not piece.strip():
@@ -1083,14 +1117,20 @@ def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
             sent = _parse(piece)
             whole = sum(piece.count(c) for c in '“”"') % 2 == 1  # one paragraph of a quotation
             quoted = {t.i for t in sent if whole or any(s <= a + t.idx < e for s, e in marks)}
+            if theirs and all(t.i in quoted or t.is_punct or t.is_space for t in sent):
+                continue  # their quotation goes on: "“...,” she said. “I refuse ...”"
             verbs = [t for t in sent if _speaking(t)]
+            theirs = False
             if _told(sent, quoted, verbs, names):
                 keys |= {k for t in sent if t.i in quoted for k in (_key(t), t.lower_)}
                 continue
             others: set[int] = set()
             for verb in verbs:
                 subjects = [c for c in verb.children if c.dep_ == "nsubj"]
-                if subjects and _someone_else(subjects[0], names, quoted=verb.i in quoted):
+                if subjects and _someone_else(
+                    subjects[0], names, quoted=verb.i in quoted, gender=gender
+                ):
+                    theirs = theirs or verb.i not in quoted
                     others |= {
                         t.i
                         for c in verb.children

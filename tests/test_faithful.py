@@ -678,3 +678,41 @@ def test_what_ought_to_be_needs_a_source_that_asks_it_of_the_same_thing(
     proposal ("X should be named Y") passed because the speaker asked something else
     elsewhere. What the line says ought to be so must be asked of in the sources."""
     assert bool(support_problems(line, sources)) == fails
+
+
+ROE = ["Jon Roe", "Roe"]
+
+
+def _roe_sources(pronoun: str) -> list[str]:
+    return [
+        " ".join(
+            [
+                "Jon Roe is charged with setting fire to the depot in May.",
+                "“Anger burns the one who keeps it,” she told the crowd.",
+                "“I will not let anger burn me.”",
+                "She also spoke of a gap in the rules that let Roe buy fuel before "
+                f"{pronoun} permit was checked.",
+            ]
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "pronoun", "fails"),
+    [
+        ("Jon Roe believes anger burns the one who keeps it.", "his", True),
+        # the quotation that goes on after "she told the crowd" is hers too
+        ("Jon Roe says he will not let anger burn him.", "his", True),
+        # where the text writes "her" after Roe's name, "she" may be Roe
+        ("Jon Roe believes anger burns the one who keeps it.", "her", False),
+        ("Jon Roe says he will not let anger burn him.", "her", False),
+    ],
+)
+def test_words_a_pronoun_the_text_never_uses_for_the_speaker_says_are_not_theirs(
+    line: str, pronoun: str, fails: bool
+) -> None:
+    """Seen on the tuning items: the accused was given what a survivor said ("“...,” she
+    said"), because the positions took the quotation for his. Where the text sets only
+    one kind of pronoun after the speaker's name, a verb of saying under the other kind
+    is someone else's, with the quotation that goes on after it."""
+    assert bool(support_problems(line, _roe_sources(pronoun), names=ROE)) == fails
