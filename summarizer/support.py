@@ -417,6 +417,9 @@ def _holder_words(holder: list[Any], names: frozenset[str]) -> list[Any]:
     return holder
 
 
+_FUTURE = frozenset({"will", "would", "shall", "wo", "'ll", "’ll"})  # "wo" of "won't"
+
+
 def _saying(token: Any) -> bool:
     return _key(token) in generic_words() or token.lemma_.casefold() in _speech_verbs()
 
@@ -451,11 +454,13 @@ def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     keys = {_key(t) for t in _content(doc, names)}
     if not keys or _attributed(doc):
         return []
-    # a line that gives the claim to the author must name its holder as the one who says
-    # it: "the author argues that Haugland will not accept" for "Haugland said she would
-    # not"; any other line may name them anywhere ("The ministry offered" for "the
-    # minister said the ministry had offered")
-    said = {_key(t)[:STEM] for t in (_sayers(doc) if _authors(doc) else doc)}
+    # a line that gives the author what someone will do must name its holder as the one
+    # who says it: "the author argues that Haugland will not accept" for "Haugland said
+    # she would not" (an intention is only their word); any other line may name them
+    # anywhere ("The ministry offered" for "the minister said the ministry had offered",
+    # "the author argues that Berg sent an email" for "“I sent an email,” said Berg")
+    foretold = any(t.dep_ == "aux" and t.lower_ in _FUTURE for t in doc)
+    said = {_key(t)[:STEM] for t in (_sayers(doc) if _authors(doc) and foretold else doc)}
     overlap = [(len(keys & {_key(t) for t in s}), s) for d in source_docs for s in d.sents]
     best = max(n for n, _ in overlap) if overlap else 0
     if best * 2 < len(keys):
