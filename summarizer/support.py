@@ -729,12 +729,6 @@ def _doers(verb: Any) -> list[Any]:
 _OBJECT_PREPS = frozenset({"of", "into", "from"})
 
 
-def _headline(sentence: Any) -> bool:
-    """Set in title case, where the tagger takes every capitalised word for a name."""
-    words = [t for t in sentence if t.is_alpha and not t.is_stop]
-    return len(words) > 2 and sum(t.text[0].isupper() for t in words) > 0.7 * len(words)
-
-
 def _name_keys(token: Any, known: frozenset[str]) -> frozenset[str]:
     """The name words of a named doer, with its compounds and its apposition ("the
     self-described Islamic State, or ISIS"), each with the names that stand for it
@@ -796,8 +790,7 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     some source use of that verb or of one naming the same deed (`data/deed_verbs.txt`),
     the doer there, or one the parse cannot rule out. "Trump is using Islam to recruit"
     where the group used videos of him to recruit; "Berg and Holt forgave him" where only
-    Berg did. A stance line's speaker doing something is left to their own words, and a
-    headline's doers to the sentences under it."""
+    Berg did. A stance line's speaker doing something is left to their own words."""
     known = frozenset(
         t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
     )
@@ -810,10 +803,7 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
             t
             for d in source_docs
             for t in d
-            if t.pos_ == "VERB"
-            and t.dep_ not in ("amod", "compound")
-            and _key(t) in deeds
-            and not _headline(t.sent)
+            if t.pos_ == "VERB" and t.dep_ not in ("amod", "compound") and _key(t) in deeds
         ]
         if not uses:
             continue
