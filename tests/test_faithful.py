@@ -38,13 +38,17 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # Short of the target on the report set: what it misses mostly keeps every word of the
 # sources and changes who holds a view or who does what (the accused given a survivor's
 # words, a paper said to back what it reports), or turns a jibe into a proposal, which
-# lexical support cannot see; the packaged model's verdict barely can either.
+# lexical support cannot see; the packaged model's verdict barely can either. The rules
+# on who does what from the parse (s27: a verb's named doer, an intention given to the
+# author, a pronoun the text never uses for the speaker, what ought to be asked of the
+# same thing) took the tuning items from 69/85 to 75/85 at 10/118, and changed nothing
+# on the report set (16/32, 9/44 before and after).
 REACHED = {
-    ("lexical", "tuning"): (0.81, 0.09),  # 69/85, 10/118
+    ("lexical", "tuning"): (0.88, 0.09),  # 75/85, 10/118
     ("lexical", "report"): (0.50, 0.21),  # 16/32, 9/44
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.83, 0.15),  # 71/85, 17/118
+    ("both", "tuning"): (0.90, 0.15),  # 77/85, 17/118
     ("both", "report"): (0.59, 0.23),  # 19/32, 10/44
 }
 
