@@ -692,7 +692,7 @@ def _subjects(head: Any) -> list[Any]:
 
 
 def _doers(verb: Any) -> list[Any]:
-    """Who does what `verb` says: its subject ("Sanders and Holt called", both), the agent
+    """Who does what `verb` says: its subject ("Berg and Holm called", both), the agent
     of a passive ("was used by the group"), the subject of the clause a subjectless verb
     hangs from ("using Islam to recruit": whoever uses; "in order to recruit" too), or its
     object where that one does it ("accused Moscow of stalling", "asked Kyiv to add"), a
@@ -731,10 +731,10 @@ _OBJECT_PREPS = frozenset({"of", "into", "from"})
 
 def _name_keys(token: Any, known: frozenset[str]) -> frozenset[str]:
     """The name words of a named doer, with its compounds and its apposition ("the
-    self-described Islamic State, or ISIS"), each with the names that stand for it
+    Northern Front, or NF"), each with the names that stand for it
     (`data/seats.txt`); empty for a doer that is no name ("the region", "she"). A
     capitalised word the tagger took for a common noun is a name where it is one elsewhere
-    in the line or its sources (`known`): "Sanders called" at a sentence's start."""
+    in the line or its sources (`known`): "Berg called" at a sentence's start."""
 
     def named(t: Any) -> bool:
         return t.pos_ == "PROPN" or (t.text[:1].isupper() and t.lower_ in known)
@@ -770,7 +770,7 @@ def _someone_other(doer: Any, other: Any, speaker: frozenset[str], known: frozen
 def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str]) -> bool:
     """The source's `use` of the verb surely has someone other than `doer` do it: each of
     its doers is someone else, or, where it names none, `doer` is the one it is done to
-    ("Trump will be used as a tool" for "Trump is using ...")."""
+    ("Lund will be used to win recruits" for "Lund is using ...")."""
     ours = _name_keys(doer, known)
     done_to = [c for c in use.children if c.dep_ in ("nsubjpass", "dobj")]
     if any(_same_name(ours, _name_keys(t, known)) for t in done_to):
@@ -786,10 +786,10 @@ def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozen
 
 def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
     """A named doer given a deed the sources have someone else do: for each verb of the
-    line (not a verb of saying or holding a view), each of its named doers must be, in
+    line (saying and calling too: who called whom what), each of its named doers must be, in
     some source use of that verb or of one naming the same deed (`data/deed_verbs.txt`),
-    the doer there, or one the parse cannot rule out. "Trump is using Islam to recruit"
-    where the group used videos of him to recruit; "Berg and Holt forgave him" where only
+    the doer there, or one the parse cannot rule out. "Lund uses videos to win recruits"
+    where a group shows videos of him to win them; "Berg and Holm forgave him" where only
     Berg did. A stance line's speaker doing something is left to their own words."""
     known = frozenset(
         t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
@@ -1060,8 +1060,8 @@ _GENDER = {
 
 def _speaker_gender(sources: Sequence[str], names: frozenset[str]) -> str | None:
     """ "he" or "she" where every pronoun the sources set after the speaker's name, with no
-    other person named between, is of that one kind ("... allowed Roof to buy a gun before
-    his check"); None where they use none or both."""
+    other person named between, is of that one kind ("... let Roe buy fuel before his
+    permit was checked"); None where they use none or both."""
     found = set()
     for text in sources:
         marks = quote_spans(text)
