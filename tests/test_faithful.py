@@ -38,13 +38,17 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # Short of the target on the report set: what it misses mostly keeps every word of the
 # sources and changes who holds a view or who does what (the accused given a survivor's
 # words, a paper said to back what it reports), or turns a jibe into a proposal, which
-# lexical support cannot see; the packaged model's verdict barely can either.
+# lexical support cannot see; the packaged model's verdict barely can either. The rules
+# on who does what from the parse (s27: a verb's named doer, an intention given to the
+# author, a pronoun the text never uses for the speaker, what ought to be asked of the
+# same thing) took the tuning items from 69/85 to 75/85 at 10/118, and changed nothing
+# on the report set (16/32, 9/44 before and after).
 REACHED = {
-    ("lexical", "tuning"): (0.81, 0.09),  # 69/85, 10/118
+    ("lexical", "tuning"): (0.88, 0.09),  # 75/85, 10/118
     ("lexical", "report"): (0.50, 0.21),  # 16/32, 9/44
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.83, 0.15),  # 71/85, 17/118
+    ("both", "tuning"): (0.90, 0.15),  # 77/85, 17/118
     ("both", "report"): (0.59, 0.23),  # 19/32, 10/44
 }
 
@@ -530,3 +534,189 @@ def test_a_capital_or_seat_standing_for_its_country_is_the_same_name(
     """Seen on our articles: a line that wrote "Moscow" where the text wrote "the Kremlin",
     or "the EU" for "Brussels", was failed as naming someone the text does not."""
     assert support_problems(line, sources, names=names) == []
+
+
+GROUP_VIDEOS = [
+    "The Northern Front has used Erik Lund in its drive for recruits, critics said.",
+    "The Northern Front shows videos of Erik Lund to win recruits.",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        # the one a deed is done to made its doer: every word is in the sources
+        ("Erik Lund uses videos to win recruits.", GROUP_VIDEOS, True),
+        ("The Northern Front uses videos of Erik Lund to win recruits.", GROUP_VIDEOS, False),
+        # a pronoun that stands for many is not one person
+        (
+            "Ola Dahl said Erik Lund wins recruits.",
+            [
+                "“They go to schools and show films of Erik Lund in order to win recruits,” "
+                "Ola Dahl said."
+            ],
+            True,
+        ),
+        # a passive with no agent: the one it is done to is not its doer
+        (
+            "Ola Dahl said Erik Lund uses the war to win recruits.",
+            ["Erik Lund will be used to win recruits in the war, Ola Dahl said."],
+            True,
+        ),
+        (
+            "Ola Dahl said Erik Lund used the war to win recruits.",
+            ["Erik Lund has used the war to win recruits, Ola Dahl said."],
+            False,
+        ),
+        # two doers where the sources have one
+        (
+            "Ada Berg and Tove Holm called the plan a trap.",
+            ["Ada Berg and Tove Holm spoke on Monday.", "Berg called the plan a trap."],
+            True,
+        ),
+        (
+            "Ada Berg called the plan a trap.",
+            ["Ada Berg and Tove Holm spoke on Monday.", "Berg called the plan a trap."],
+            False,
+        ),
+        # a verb naming the same deed (data/deed_verbs.txt) is judged by who did that one
+        (
+            "Tove Holm hailed the harbour deal.",
+            ["Ada Berg praised the harbour deal on Monday, as Tove Holm looked on."],
+            True,
+        ),
+        (
+            "Ada Berg hailed the harbour deal.",
+            ["Ada Berg praised the harbour deal on Monday, as Tove Holm looked on."],
+            False,
+        ),
+        # the object of "accused ... of" does the deed; a dateline parsed as a second
+        # subject does not hide the one named
+        (
+            "President Ada Berg accused Norland of stalling the swap.",
+            ["OSLO, May 4 - President Ada Berg accused Norland on Tuesday of stalling the swap."],
+            False,
+        ),
+    ],
+)
+def test_the_doer_of_a_deed_is_the_one_the_text_has_do_it(
+    line: str, sources: list[str], fails: bool
+) -> None:
+    """Seen on the tuning items: lines that keep every word of their sources and change
+    who does what (a man shown in a group's videos said to recruit for it; two people
+    named where one spoke). The verb's subject in the line must be its subject in the
+    sources, or one the parse cannot rule out."""
+    assert bool(support_problems(line, sources)) == fails
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Ada Berg said Tove Holm signed the deal on Monday.", True),
+        ("Ada Berg said she signed the deal on Monday while Tove Holm watched.", False),
+    ],
+)
+def test_what_the_speaker_did_in_their_own_words_is_not_given_to_another(
+    line: str, fails: bool
+) -> None:
+    """In a stance line's sources, the speaker's own words, "I" is the speaker."""
+    own = ["“I signed the deal on Monday, and Tove Holm watched,” Berg said."]
+    assert bool(support_problems(line, own, names=["Ada Berg", "Berg"])) == fails
+
+
+LID = (
+    "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
+    "herring quota."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        (
+            "The author argues that Norway's fisheries minister, Eva Lid, will not accept a "
+            "cut to the herring quota.",
+            True,
+        ),
+        ("The author argues that Eva Lid will not accept a cut to the herring quota.", True),
+        (
+            "The author reports that Eva Lid said she would not accept a cut to the herring quota.",
+            False,
+        ),
+        ("The fisheries minister said she would not accept a cut to the herring quota.", False),
+        # a dateline the parse takes for a second subject is not the one who said it
+        ("Eva Lid will not accept a cut to the herring quota.", False),
+    ],
+)
+def test_what_someone_named_only_said_is_not_the_authors_argument(line: str, fails: bool) -> None:
+    """Seen on the tuning items: "the author argues that <minister> will not accept" where
+    the minister said so. Naming her as the one who will not accept does not say that she
+    said it; the author is given a claim that is hers."""
+    assert bool(support_problems(line, [f"BERGEN, May 4 - {LID}"])) == fails
+
+
+JIBE = "“The harbour plan might as well be named Build Now, Pay Later,” Lars Vik told the radio."
+BOARDS = "“Anyone who takes office has to resign from every board,” Lars Vik said."
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        (
+            "Lars Vik argued that the harbour plan should be named Build Now, Pay Later.",
+            [JIBE, BOARDS],
+            True,
+        ),
+        (
+            "Lars Vik argued that the harbour plan should be scrapped.",
+            ["“The harbour plan must be scrapped,” Lars Vik told the radio.", BOARDS],
+            False,
+        ),
+        ("Lars Vik argued that officials should resign from every board.", [JIBE, BOARDS], False),
+    ],
+)
+def test_what_ought_to_be_needs_a_source_that_asks_it_of_the_same_thing(
+    line: str, sources: list[str], fails: bool
+) -> None:
+    """Seen on the tuning items: a jibe ("X might as well be named Y") written up as a
+    proposal ("X should be named Y") passed because the speaker asked something else
+    elsewhere. What the line says ought to be so must be asked of in the sources."""
+    assert bool(support_problems(line, sources)) == fails
+
+
+ROE = ["Jon Roe", "Roe"]
+
+
+def _roe_sources(pronoun: str) -> list[str]:
+    return [
+        " ".join(
+            [
+                "Jon Roe is charged with setting fire to the depot in May.",
+                "“Anger burns the one who keeps it,” she told the crowd.",
+                "“I will not let anger burn me.”",
+                "She also spoke of a gap in the rules that let Roe buy fuel before "
+                f"{pronoun} permit was checked.",
+            ]
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "pronoun", "fails"),
+    [
+        ("Jon Roe believes anger burns the one who keeps it.", "his", True),
+        # the quotation that goes on after "she told the crowd" is hers too
+        ("Jon Roe says he will not let anger burn him.", "his", True),
+        # where the text writes "her" after Roe's name, "she" may be Roe
+        ("Jon Roe believes anger burns the one who keeps it.", "her", False),
+        ("Jon Roe says he will not let anger burn him.", "her", False),
+    ],
+)
+def test_words_a_pronoun_the_text_never_uses_for_the_speaker_says_are_not_theirs(
+    line: str, pronoun: str, fails: bool
+) -> None:
+    """Seen on the tuning items: the accused was given what a survivor said ("“...,” she
+    said"), because the positions took the quotation for his. Where the text sets only
+    one kind of pronoun after the speaker's name, a verb of saying under the other kind
+    is someone else's, with the quotation that goes on after it."""
+    assert bool(support_problems(line, _roe_sources(pronoun), names=ROE)) == fails
