@@ -357,6 +357,11 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         task = f"What {position.speaker} reported, in at most {PROMPT_WORDS} words."
         opening = f"{position.speaker} reported"
     else:
+        # Tried, not kept (7 drawn tune-month articles, every line judged by hand): asking
+        # for "the act the text reports, with its own verb" and keeping "supports" and
+        # "believes" from following the name. Shown lines were right more often (9 of 14 ->
+        # 4 of 6), but speakers falling back rose from 5 to 13 of 19: the model wrote the
+        # task's own words out as the line, or the speaker's quote after "said".
         task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
         opening = position.speaker
     return [
