@@ -626,7 +626,8 @@ class SqliteStore:
     async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
         rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
-            " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance, p.stance_fallback,"
+            " substr(ca.created_at, 1, 10)) AS day, a.published IS NOT NULL AS own_date,"
+            " p.role, p.stance, p.stance_fallback,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
             "  AND q.kind = 'quote'"
@@ -642,6 +643,7 @@ class SqliteStore:
                 article_id=r["article_id"],
                 title=r["title"] or title_from_text(r["text"]),
                 date=date.fromisoformat(r["day"]),
+                own_date=bool(r["own_date"]),
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=bool(r["stance_fallback"]),

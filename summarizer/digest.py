@@ -51,17 +51,31 @@ def _entry_text(e: StanceRecord) -> str:
 
 
 def digest_prompt(speaker: str, entries: Sequence[StanceRecord]) -> list[ChatMessage]:
+    """Over dated articles, how the position developed; where an article gives no date of
+    its own, only what was said: the order then is the order of pasting, and a digest of
+    it told a development (with the paste day as its date) that no article reports."""
     body = "\n".join(f"- {_entry_text(e)}" for e in entries)
+    if all(e.own_date for e in entries):
+        content = (
+            f"What {speaker} said in news articles, oldest first; each line starts "
+            f"with (#article id, date):\n{body}\n\n"
+            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on how {speaker}'s "
+            "stated position developed, oldest to newest. Cite each point as (#id, date). "
+            "Say where the position changed, or that it stayed the same."
+        )
+    else:
+        content = (
+            f"What {speaker} said in news articles; each line starts with (#article id, "
+            f"date), or 'no date' where the article gives none:\n{body}\n\n"
+            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on what {speaker} "
+            "said across these articles. Cite each point as (#id). Not every date is known: "
+            "do not say when anything was said, nor that the position changed over time."
+        )
     return [
         {"role": "system", "content": SYSTEM},
         {
             "role": "user",
-            "content": f"What {speaker} said in news articles, oldest first; each line starts "
-            f"with (#article id, date):\n{body}\n\n"
-            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on how {speaker}'s "
-            "stated position developed, oldest to newest. Cite each point as (#id, date). "
-            "Say where the position changed, or that it stayed the same. Use only what the "
-            "lines say. Reply with the paragraph only.",
+            "content": f"{content} Use only what the lines say. Reply with the paragraph only.",
         },
     ]
 

@@ -7,6 +7,7 @@ covered by the model tests. Nothing is mocked but the scheduler port, recorded i
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 
 import pytest
@@ -123,6 +124,14 @@ async def test_stance_unknown_ambiguous_and_variants(service):
     variant = await text_of(await service.handle(CHAT, "/stance Lisovsky"))
     assert "Taras Lisovskiy" in variant and "#1" in variant
     assert "Lisovskiy" in await text_of(await service.handle(CHAT, "/speakers"))
+
+
+async def test_stance_says_a_date_is_the_day_stored_where_the_article_gives_none(service):
+    """Real news pasted without a dateline was listed under the day it was pasted, shown as
+    if it were the article's date (one with a dateline keeps its own: test_faults)."""
+    await text_of(await service.handle(CHAT, demo("02_ceasefire")))
+    history = await text_of(await service.handle(CHAT, "/stance Lisovsky"))
+    assert re.search(r"• stored \d{4}-\d\d-\d\d · #1 ", history), history
 
 
 async def test_search(service):

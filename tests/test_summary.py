@@ -290,6 +290,22 @@ def test_digest_prompt_is_short_and_one_article_gets_none():
     assert stance_digest(gen, "Karl Tamm", ENTRIES[:1]) is None and not gen.calls
 
 
+def test_digest_over_articles_without_dates_tells_no_development_and_no_paste_day():
+    """Three pasted articles gave no date of their own: the prompt tagged each with the day
+    it was pasted, all the same day, and asked how the position developed, oldest first."""
+    pasted = [
+        e.model_copy(update={"date": dt.date(2026, 11, 28), "own_date": False}) for e in ENTRIES
+    ]
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7) and said costs could rise (#12).")
+    assert stance_digest(gen, "Karl Tamm", pasted) is not None
+    prompt = gen.calls[0][0][-1]["content"]
+    assert "2026-11-28" not in prompt and "(#7, no date)" in prompt
+    assert "oldest" not in prompt and "developed" not in prompt
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7, 2024-03-01).")
+    stance_digest(gen, "Karl Tamm", ENTRIES)
+    assert "oldest first" in gen.calls[0][0][-1]["content"]  # dated articles keep their order
+
+
 class HangingGenerator(ScriptedGenerator):
     """Decodes until interrupted, as the real backend does when told to stop."""
 

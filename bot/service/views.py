@@ -218,8 +218,7 @@ def stance(
         blocks.append(
             Block(
                 kind="item",
-                text=f"{record.date.isoformat()} · #{record.article_id} {record.title}{role}:"
-                f" {line}",
+                text=f"{record.day} · #{record.article_id} {record.title}{role}: {line}",
             )
         )
         if record.quotes:
