@@ -34,8 +34,10 @@ TITLE_CHARS = 80
 
 def title_from_text(text: str) -> str:
     """An untitled article goes by its first line, cut at a word and marked as cut: cut
-    mid-word ("…ceased to b…") it read as a typo in every list."""
-    first = text.strip().split("\n", 1)[0].strip()
+    mid-word ("…ceased to b…") it read as a typo in every list. A headline split over two
+    lines ends its first on a ';' or ',', which read as "momentum;:" before a speaker's
+    line in /stance: trailing separators go, whole or cut."""
+    first = text.strip().split("\n", 1)[0].strip().rstrip(",;:—- ")
     if len(first) <= TITLE_CHARS:
         return first
     cut = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
