@@ -39,8 +39,8 @@ def _entry_body(e: StanceRecord) -> str:
     costs time on a CPU, and the line already restates the quotes."""
     if e.stance:
         return e.stance
-    if e.quotes:
-        quote = words(e.quotes[0].strip('“”" '))
+    if e.main_quote:
+        quote = words(e.main_quote.strip('“”" '))
         cut = " ".join(quote[:QUOTE_WORDS]) + (" …" if len(quote) > QUOTE_WORDS else "")
         return f"Quoted: “{cut}”"
     return "(no stance line)"

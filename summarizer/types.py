@@ -104,6 +104,13 @@ class StanceRecord(BaseModel):
     )
 
     @property
+    def main_quote(self) -> str | None:
+        """The quote that stands for the article in the list and in the digest: the longest,
+        since the first is often a word or two set in quote marks ("progressive") that says
+        nothing of the stance, while a full sentence of the speaker's comes later."""
+        return max(self.quotes, key=len, default=None)
+
+    @property
     def day(self) -> str:
         """The date as shown: a day the article was stored is said to be one, since the day
         it was pasted says nothing about when the speaker spoke."""

@@ -15,6 +15,8 @@ import pytest
 from rounds import in_rounds
 from tiny_model import build_tiny_model
 
+from bot.service import views
+from storage import SpeakerMatch
 from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
@@ -304,6 +306,22 @@ def test_digest_over_articles_without_dates_tells_no_development_and_no_paste_da
     gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7, 2024-03-01).")
     stance_digest(gen, "Karl Tamm", ENTRIES)
     assert "oldest first" in gen.calls[0][0][-1]["content"]  # dated articles keep their order
+
+
+def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks():
+    """A real article's first quote of a senator was one scare-quoted word; the list showed
+    it, and a digest without a stance line would have been written from it."""
+    said = "The middle class has been in decline for forty years and we stand with workers"
+    quoted = [
+        StanceRecord(article_id=n, title=f"Story {n}", date=dt.date(2024, 1, n), quotes=q)
+        for n, q in ((1, ["progressive", said]), (2, ["we will win"]))
+    ]
+    match = SpeakerMatch(id=1, name="Karl Tamm", kind="person", aliases=[], article_count=2)
+    shown = views.stance(match, quoted, None).plain()
+    assert f"“{said}”" in shown and "“progressive”" not in shown
+    gen = ScriptedGenerator("Karl Tamm spoke of workers (#1, 2024-01-01).")
+    stance_digest(gen, "Karl Tamm", quoted)
+    assert "decline" in gen.calls[0][0][-1]["content"]
 
 
 class HangingGenerator(ScriptedGenerator):

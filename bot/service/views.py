@@ -221,8 +221,8 @@ def stance(
                 text=f"{record.day} · #{record.article_id} {record.title}{role}: {line}",
             )
         )
-        if record.quotes:
-            blocks.append(Block(kind="quote", text=shorten(record.quotes[0])))
+        if record.main_quote:
+            blocks.append(Block(kind="quote", text=shorten(record.main_quote)))
     return Reply(blocks=blocks)
 
 
