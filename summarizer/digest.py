@@ -21,7 +21,7 @@ from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenera
 from summarizer.model.drafting import Job, draft_checked
 from summarizer.segment import sentences
 from summarizer.stance import SYSTEM
-from summarizer.support import support_problems
+from summarizer.support import generic_words, support_problems
 from summarizer.types import StanceRecord
 
 MAX_WORDS = 80
@@ -80,6 +80,33 @@ def digest_prompt(speaker: str, entries: Sequence[StanceRecord]) -> list[ChatMes
     ]
 
 
+def _content(text: str, speaker: str) -> set[str]:
+    skip = {w.casefold() for w in words(speaker)} | generic_words()
+    return {w.casefold() for w in words(text) if len(w) > 3} - skip
+
+
+def cited(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> str:
+    """The answer with each sentence that cites no article given the tag of the one line
+    it shares the most content words with (none shared: left bare).
+
+    Told to cite, the packaged model cited nothing in any of the five tries logged for
+    the console's digests (two speakers, two prompts), and one answer true to its lines
+    failed on that alone. A citation found by the words names the line the sentence
+    restates, not the line the model says it restates."""
+    out = []
+    for sentence in sentences(answer):
+        have = _content(sentence, speaker)
+        overlap = {e.article_id: len(have & _content(_entry_body(e), speaker)) for e in entries}
+        best = max(entries, key=lambda e: overlap[e.article_id], default=None)
+        if re.search(r"#\d+", sentence) or best is None or not overlap[best.article_id]:
+            out.append(sentence)
+        elif sentence[-1] in ".!?":
+            out.append(f"{sentence[:-1]} ({best.tag}){sentence[-1]}")
+        else:
+            out.append(f"{sentence} ({best.tag}).")
+    return " ".join(out)
+
+
 def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> list[str]:
     source = "\n".join(_entry_text(e) for e in entries)
     problems = check_output(
@@ -116,7 +143,9 @@ def stance_digest(
     recent = ordered[-MAX_ENTRIES:]
     job = Job(
         prompt=digest_prompt(speaker, recent),
-        check=lambda answer: check_digest(answer, speaker=speaker, entries=recent),
+        check=lambda answer: check_digest(
+            cited(answer, speaker=speaker, entries=recent), speaker=speaker, entries=recent
+        ),
         max_new_tokens=MAX_NEW_TOKENS,
     )
     timer = None
@@ -134,4 +163,4 @@ def stance_digest(
     finally:
         if timer is not None:
             timer.cancel()
-    return checked.text
+    return None if checked.text is None else cited(checked.text, speaker=speaker, entries=recent)

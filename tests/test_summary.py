@@ -324,6 +324,19 @@ def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks()
     assert "decline" in gen.calls[0][0][-1]["content"]
 
 
+def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates():
+    """Told to cite, the real model never did on the console: every digest, true or not,
+    failed on that alone. Each uncited sentence now gets the tag of the line it restates;
+    one that restates none still cites nothing and fails, as before."""
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) == (
+        "Karl Tamm backed joint patrols (#7, 2024-03-01)."
+        " He said costs could rise (#12, 2024-05-02)."
+    )
+    gen = ScriptedGenerator("Karl Tamm spoke about weather.", "Karl Tamm was quiet.")
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) is None
+
+
 class HangingGenerator(ScriptedGenerator):
     """Decodes until interrupted, as the real backend does when told to stop."""
 
