@@ -27,7 +27,7 @@ from storage.models import (
     SpeakerMatch,
     Subscription,
     content_hash,
-    title_from_text,
+    shown_title,
 )
 from summarizer.speaker_links import (
     KnownSpeaker,
@@ -296,7 +296,7 @@ class PostgresStore:
         return [
             SearchHit(
                 article_id=r["id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 snippet=r["snip"],
             )
             for r in rows
@@ -587,7 +587,7 @@ class PostgresStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 date=r["day"],
                 own_date=r["own_date"],
                 role=r["role"],

@@ -30,7 +30,7 @@ from storage.models import (
     SpeakerMatch,
     Subscription,
     content_hash,
-    title_from_text,
+    shown_title,
 )
 from summarizer.speaker_links import (
     KnownSpeaker,
@@ -356,7 +356,7 @@ class SqliteStore:
         )
         hits = []
         for r in rows:
-            title = r["title"] or title_from_text(r["text"])
+            title = shown_title(r["title"], r["text"])
             hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
         return hits
 
@@ -641,7 +641,7 @@ class SqliteStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 date=date.fromisoformat(r["day"]),
                 own_date=bool(r["own_date"]),
                 role=r["role"],

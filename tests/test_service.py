@@ -134,6 +134,17 @@ async def test_stance_says_a_date_is_the_day_stored_where_the_article_gives_none
     assert re.search(r"• stored \d{4}-\d\d-\d\d · #1 ", history), history
 
 
+async def test_a_headline_split_over_two_lines_is_listed_without_its_separator(service):
+    """A real article's headline ran over two lines, the first ending in ';': the lists and
+    /stance showed "<headline>;" (and "momentum;:" before a speaker's line)."""
+    text = demo("02_ceasefire")
+    headline, body = text.split("\n", 1)
+    await text_of(await service.handle(CHAT, f"{headline};\nTalks go on\n{body}"))
+    listing = await text_of(await service.handle(CHAT, "/articles"))
+    assert f"#1 {headline}\n" in listing, listing
+    assert f"{headline} (" in await text_of(await service.handle(CHAT, "/stance Lisovsky"))
+
+
 async def test_search(service):
     await text_of(await service.handle(CHAT, demo("03_energy")))
     assert "#1" in await text_of(await service.handle(CHAT, "/search gas cap"))

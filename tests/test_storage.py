@@ -15,7 +15,6 @@ import pytest
 from bot.runtime import open_service
 from bot.settings import load_settings
 from storage import NewArticle, QueryTooCostly, SqliteStore, StorageError, Store, open_store
-from storage.models import title_from_text
 from storage.postgres import PostgresStore
 from storage.postgres import migrations as pg_migrations
 from storage.sqlite import migrations
@@ -265,13 +264,6 @@ async def test_stance_history_tells_an_articles_own_date_from_the_day_stored(sto
     history = {h.article_id: h for h in await store.stance_history(1, match.id)}
     assert (history[a2.id].date, history[a2.id].own_date) == (date(2025, 3, 4), True)
     assert history[a1.id].own_date is False
-
-
-def test_a_headline_split_over_two_lines_is_titled_without_its_separator():
-    assert title_from_text("Senator claims momentum;\nWins the state\n\nBody.") == (
-        "Senator claims momentum"
-    )
-    assert title_from_text("Talks resume.\n\nBody.") == "Talks resume."
 
 
 async def test_two_people_one_surname_stay_two(store):
