@@ -335,6 +335,12 @@ def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates
     )
     gen = ScriptedGenerator("Karl Tamm spoke about weather.", "Karl Tamm was quiet.")
     assert stance_digest(gen, "Karl Tamm", ENTRIES) is None
+    # sharing words with a line is not restating it: an invented trade, a reason added
+    invented = (
+        "Karl Tamm, a retired farmer, backed joint patrols. He said costs could rise. ",
+        "Karl Tamm backed joint patrols. He said costs could rise, which would help farmers.",
+    )
+    assert stance_digest(ScriptedGenerator(*invented), "Karl Tamm", ENTRIES) is None
 
 
 class HangingGenerator(ScriptedGenerator):
