@@ -44,8 +44,10 @@ def _say(text: str) -> list[Response]:
 
 
 async def show(responses: list[Response], write: Write) -> None:
-    """Each reply, then only the last of its updates: the interim one is the same article
-    reply without its summary, and printing both showed every article twice."""
+    """Each reply, then what the last of its updates adds to it. Only the last: the interim
+    one is the same article reply without its summary, and printing both showed every
+    article twice. Only what it adds: a terminal cannot replace lines already printed, and
+    /stance's update is its dated list again with the digest, so the list came twice."""
     for response in responses:
         write(response.reply.plain())
         if response.updates is not None:
@@ -53,7 +55,9 @@ async def show(responses: list[Response], write: Write) -> None:
             async for update in response.updates:
                 final = update
             if final is not None:
-                write(final.plain())
+                added = [b for b in final.blocks if b not in response.reply.blocks]
+                if added:
+                    write(Reply(blocks=added, buttons=final.buttons).plain())
 
 
 def _read_capped(path: Path) -> bytes:

@@ -32,14 +32,25 @@ class NewArticle(BaseModel):
 TITLE_CHARS = 80
 
 
+# What a title may not end on: a headline split over two lines ends its first on a ';'
+# or ',', which read as "momentum;:" before a speaker's line in /stance.
+TITLE_TRAIL = ",;:—- "
+
+
 def title_from_text(text: str) -> str:
     """An untitled article goes by its first line, cut at a word and marked as cut: cut
     mid-word ("…ceased to b…") it read as a typo in every list."""
     first = text.strip().split("\n", 1)[0].strip()
     if len(first) <= TITLE_CHARS:
         return first
-    cut = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    cut = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(TITLE_TRAIL)
     return f"{cut}…"
+
+
+def shown_title(title: str | None, text: str) -> str:
+    """The title lists show: the stored one (a page's, or a pasted headline line), else
+    the first line, without a trailing separator either way."""
+    return (title or title_from_text(text)).rstrip(TITLE_TRAIL)
 
 
 class ArticleRecord(BaseModel):
@@ -60,7 +71,7 @@ class ArticleRecord(BaseModel):
 
     @property
     def display_title(self) -> str:
-        return self.title or title_from_text(self.text)
+        return shown_title(self.title, self.text)
 
 
 class SearchHit(BaseModel):

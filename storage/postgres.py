@@ -27,7 +27,7 @@ from storage.models import (
     SpeakerMatch,
     Subscription,
     content_hash,
-    title_from_text,
+    shown_title,
 )
 from summarizer.speaker_links import (
     KnownSpeaker,
@@ -296,7 +296,7 @@ class PostgresStore:
         return [
             SearchHit(
                 article_id=r["id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 snippet=r["snip"],
             )
             for r in rows
@@ -573,7 +573,7 @@ class PostgresStore:
         rows = await self._read(
             "SELECT a.id AS article_id, a.title, a.text,"
             " COALESCE(a.published, (ca.created_at AT TIME ZONE 'UTC')::date) AS day,"
-            " p.role, p.stance, p.stance_fallback,"
+            " a.published IS NOT NULL AS own_date, p.role, p.stance, p.stance_fallback,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " ARRAY(SELECT q.text FROM quotes q WHERE q.position_id = p.id AND q.kind = 'quote'"
             "  AND substr(a.text, q.start_offset + 1, q.end_offset - q.start_offset) = q.text"
@@ -587,8 +587,9 @@ class PostgresStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 date=r["day"],
+                own_date=r["own_date"],
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=r["stance_fallback"],

@@ -30,7 +30,7 @@ from storage.models import (
     SpeakerMatch,
     Subscription,
     content_hash,
-    title_from_text,
+    shown_title,
 )
 from summarizer.speaker_links import (
     KnownSpeaker,
@@ -356,7 +356,7 @@ class SqliteStore:
         )
         hits = []
         for r in rows:
-            title = r["title"] or title_from_text(r["text"])
+            title = shown_title(r["title"], r["text"])
             hits.append(SearchHit(article_id=r["id"], title=title, snippet=r["snip"]))
         return hits
 
@@ -626,7 +626,8 @@ class SqliteStore:
     async def stance_history(self, chat_id: int, speaker_id: int) -> list[StanceRecord]:
         rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
-            " substr(ca.created_at, 1, 10)) AS day, p.role, p.stance, p.stance_fallback,"
+            " substr(ca.created_at, 1, 10)) AS day, a.published IS NOT NULL AS own_date,"
+            " p.role, p.stance, p.stance_fallback,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
             "  AND q.kind = 'quote'"
@@ -640,8 +641,9 @@ class SqliteStore:
         return [
             StanceRecord(
                 article_id=r["article_id"],
-                title=r["title"] or title_from_text(r["text"]),
+                title=shown_title(r["title"], r["text"]),
                 date=date.fromisoformat(r["day"]),
+                own_date=bool(r["own_date"]),
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=bool(r["stance_fallback"]),

@@ -21,7 +21,7 @@ from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenera
 from summarizer.model.drafting import Job, draft_checked
 from summarizer.segment import sentences
 from summarizer.stance import SYSTEM
-from summarizer.support import support_problems
+from summarizer.support import generic_words, support_problems
 from summarizer.types import StanceRecord
 
 MAX_WORDS = 80
@@ -39,8 +39,8 @@ def _entry_body(e: StanceRecord) -> str:
     costs time on a CPU, and the line already restates the quotes."""
     if e.stance:
         return e.stance
-    if e.quotes:
-        quote = words(e.quotes[0].strip('“”" '))
+    if e.main_quote:
+        quote = words(e.main_quote.strip('“”" '))
         cut = " ".join(quote[:QUOTE_WORDS]) + (" …" if len(quote) > QUOTE_WORDS else "")
         return f"Quoted: “{cut}”"
     return "(no stance line)"
@@ -51,19 +51,63 @@ def _entry_text(e: StanceRecord) -> str:
 
 
 def digest_prompt(speaker: str, entries: Sequence[StanceRecord]) -> list[ChatMessage]:
+    """Over dated articles, how the position developed; where an article gives no date of
+    its own, only what was said: the order then is the order of pasting, and a digest of
+    it told a development (with the paste day as its date) that no article reports."""
     body = "\n".join(f"- {_entry_text(e)}" for e in entries)
+    if all(e.own_date for e in entries):
+        content = (
+            f"What {speaker} said in news articles, oldest first; each line starts "
+            f"with (#article id, date):\n{body}\n\n"
+            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on how {speaker}'s "
+            "stated position developed, oldest to newest. Cite each point as (#id, date). "
+            "Say where the position changed, or that it stayed the same."
+        )
+    else:
+        content = (
+            f"What {speaker} said in news articles; each line starts with (#article id, "
+            f"date), or 'no date' where the article gives none:\n{body}\n\n"
+            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on what {speaker} "
+            "said across these articles. Cite each point as (#id). Not every date is known: "
+            "do not say when anything was said, nor that the position changed over time."
+        )
     return [
         {"role": "system", "content": SYSTEM},
         {
             "role": "user",
-            "content": f"What {speaker} said in news articles, oldest first; each line starts "
-            f"with (#article id, date):\n{body}\n\n"
-            f"Write one neutral paragraph of at most {MAX_WORDS - 20} words on how {speaker}'s "
-            "stated position developed, oldest to newest. Cite each point as (#id, date). "
-            "Say where the position changed, or that it stayed the same. Use only what the "
-            "lines say. Reply with the paragraph only.",
+            "content": f"{content} Use only what the lines say. Reply with the paragraph only.",
         },
     ]
+
+
+def _content(text: str, speaker: str) -> set[str]:
+    """Content words cut to their first five letters, so 'supported' meets 'supports'."""
+    skip = {w.casefold() for w in words(speaker)} | generic_words()
+    return {w.casefold()[:5] for w in words(text) if len(w) > 3 and w.casefold() not in skip}
+
+
+def cited(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> str:
+    """The answer with each sentence that cites no article given the tag of the one line
+    that holds every content word of it; a sentence no single line holds stays bare, and
+    `check_digest` fails a bare sentence.
+
+    Told to cite, the packaged model cited nothing in any of the five tries logged for
+    the console's digests (two speakers, two prompts), and one answer true to its lines
+    failed on that alone. Citing by the most shared words instead let a false digest
+    through: it gave a politician another trade and turned a demand around, and each
+    sentence still shared words with some line. A line that holds all of a sentence's
+    words is the line the sentence restates."""
+    out = []
+    for sentence in sentences(answer):
+        have = _content(sentence, speaker)
+        holds = [e for e in entries if have and have <= _content(_entry_body(e), speaker)]
+        if re.search(r"#\d+", sentence) or not holds:
+            out.append(sentence)
+        elif sentence[-1] in ".!?":
+            out.append(f"{sentence[:-1]} ({holds[0].tag}){sentence[-1]}")
+        else:
+            out.append(f"{sentence} ({holds[0].tag}).")
+    return " ".join(out)
 
 
 def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> list[str]:
@@ -77,8 +121,9 @@ def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) 
             problems += support_problems(sentence, lines, names=[speaker])
     cited = {int(n) for n in re.findall(r"#(\d+)", answer)}
     known = {e.article_id for e in entries}
-    if not cited & known:
-        problems.append("It cites no article; cite each point as (#id, date).")
+    bare = [sentence for sentence in sentences(answer) if not re.search(r"#\d+", sentence)]
+    if bare:
+        problems.append(f"“{bare[0]}” cites no article; cite each point as (#id, date).")
     elif cited - known:
         problems.append(f"It cites articles that are not listed: {sorted(cited - known)}.")
     return problems
@@ -102,7 +147,9 @@ def stance_digest(
     recent = ordered[-MAX_ENTRIES:]
     job = Job(
         prompt=digest_prompt(speaker, recent),
-        check=lambda answer: check_digest(answer, speaker=speaker, entries=recent),
+        check=lambda answer: check_digest(
+            cited(answer, speaker=speaker, entries=recent), speaker=speaker, entries=recent
+        ),
         max_new_tokens=MAX_NEW_TOKENS,
     )
     timer = None
@@ -120,4 +167,4 @@ def stance_digest(
     finally:
         if timer is not None:
             timer.cancel()
-    return checked.text
+    return None if checked.text is None else cited(checked.text, speaker=speaker, entries=recent)

@@ -93,6 +93,9 @@ class StanceRecord(BaseModel):
     article_id: int
     title: str
     date: dt.date = Field(description="the article's own date, else the day it was stored")
+    own_date: bool = Field(
+        default=True, description="`date` is the article's own, not the day it was stored"
+    )
     role: str | None = None
     stance: str | None = None
     stance_fallback: bool = Field(default=False, description="as `Position.stance_fallback`")
@@ -101,6 +104,19 @@ class StanceRecord(BaseModel):
     )
 
     @property
+    def main_quote(self) -> str | None:
+        """The quote that stands for the article in the list and in the digest: the longest,
+        since the first is often a word or two set in quote marks ("progressive") that says
+        nothing of the stance, while a full sentence of the speaker's comes later."""
+        return max(self.quotes, key=len, default=None)
+
+    @property
+    def day(self) -> str:
+        """The date as shown: a day the article was stored is said to be one, since the day
+        it was pasted says nothing about when the speaker spoke."""
+        return self.date.isoformat() if self.own_date else f"stored {self.date.isoformat()}"
+
+    @property
     def tag(self) -> str:
-        """How the digest cites the article: '#12, 2024-05-02'."""
-        return f"#{self.article_id}, {self.date.isoformat()}"
+        """How the digest cites the article: '#12, 2024-05-02', or '#12, no date'."""
+        return f"#{self.article_id}, {self.date.isoformat() if self.own_date else 'no date'}"

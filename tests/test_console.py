@@ -15,13 +15,15 @@ import pexpect
 import pytest
 from tiny_model import build_tiny_model
 
-from bot.console import ConsoleScheduler
+from bot.console import ConsoleScheduler, show
 from bot.runtime import open_service
-from bot.service import ChatRef
+from bot.service import ChatRef, Response, views
 from bot.settings import Settings, load_settings
 from seeds import demo_articles
+from storage import SpeakerMatch
 from summarizer.model.quantize import snapshot_path
 from summarizer.summary import FALLBACK_LABEL
+from summarizer.types import StanceRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -326,3 +328,25 @@ async def test_the_console_prints_a_daily_briefing_when_it_is_due(tmp_path):
         await asyncio.wait_for(due.wait(), timeout=30)
         scheduler.close()
     assert printed[0].startswith("Your briefing")
+
+
+async def test_the_console_prints_a_stance_list_once_and_then_only_the_digest() -> None:
+    """A terminal cannot replace what it printed: /stance's update is the dated list again
+    with the digest in it, and the console printed the whole list a second time."""
+    match = SpeakerMatch(id=1, name="Jane Doe", kind="person", aliases=[], article_count=2)
+    history = [
+        StanceRecord(
+            article_id=n, title=f"Story {n}", date=datetime(2025, 3, n).date(), stance=f"Line {n}."
+        )
+        for n in (1, 2)
+    ]
+    digest = "Jane Doe said line 1 (#1, 2025-03-01) and line 2 (#2, 2025-03-02)."
+
+    async def later():
+        yield views.stance(match, history, digest)
+
+    printed: list[str] = []
+    await show([Response(views.stance(match, history, None), later())], printed.append)
+    shown = "\n".join(printed)
+    assert shown.count("Line 1.") == 1 and shown.count("Jane Doe: stance across") == 1, shown
+    assert printed[-1] == digest

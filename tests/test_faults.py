@@ -154,6 +154,24 @@ async def test_slow_stance_digest_is_dropped_by_its_own_limit_without_a_tracebac
     assert any("took too long" in r.getMessage() for r in caplog.records)
 
 
+async def test_stance_says_a_digest_is_coming_and_how_the_wait_ended(tmp_path: Path) -> None:
+    """Tried on the console: each /stance of a speaker in several articles printed the list,
+    sat silent for the digest's 20 s, and then printed nothing (the digest was late or
+    failed its checks): no word that a digest was coming, none that it did not come."""
+    model = StandInModel("answer")  # cites no article: every digest fails its checks
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        await warm(svc)
+        for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
+            await text_of(await svc.handle(CHAT, text))
+        [response] = await svc.handle(CHAT, "/stance Jane Doe")
+        assert response.updates is not None
+        updates = [update.plain() async for update in response.updates]
+    assert "A short digest by the model follows" in response.reply.plain()
+    assert len(updates) == 1, updates
+    assert "No digest this time" in updates[0] and "follows" not in updates[0]
+    assert "#1" in updates[0] and "#2" in updates[0]  # the list stands
+
+
 async def test_one_article_speaker_is_listed_once_with_the_article_date(tmp_path: Path) -> None:
     """A speaker of one article got the dated line, then a 'digest' that was the same list,
     with the line again under it: three times. And the date was the day it was pasted,

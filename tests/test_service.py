@@ -7,6 +7,7 @@ covered by the model tests. Nothing is mocked but the scheduler port, recorded i
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 
 import pytest
@@ -123,6 +124,25 @@ async def test_stance_unknown_ambiguous_and_variants(service):
     variant = await text_of(await service.handle(CHAT, "/stance Lisovsky"))
     assert "Taras Lisovskiy" in variant and "#1" in variant
     assert "Lisovskiy" in await text_of(await service.handle(CHAT, "/speakers"))
+
+
+async def test_stance_says_a_date_is_the_day_stored_where_the_article_gives_none(service):
+    """Real news pasted without a dateline was listed under the day it was pasted, shown as
+    if it were the article's date (one with a dateline keeps its own: test_faults)."""
+    await text_of(await service.handle(CHAT, demo("02_ceasefire")))
+    history = await text_of(await service.handle(CHAT, "/stance Lisovsky"))
+    assert re.search(r"• stored \d{4}-\d\d-\d\d · #1 ", history), history
+
+
+async def test_a_headline_split_over_two_lines_is_listed_without_its_separator(service):
+    """A real article's headline ran over two lines, the first ending in ';': the lists and
+    /stance showed "<headline>;" (and "momentum;:" before a speaker's line)."""
+    text = demo("02_ceasefire")
+    headline, body = text.split("\n", 1)
+    await text_of(await service.handle(CHAT, f"{headline};\nTalks go on\n{body}"))
+    listing = await text_of(await service.handle(CHAT, "/articles"))
+    assert f"#1 {headline}\n" in listing, listing
+    assert f"{headline} (" in await text_of(await service.handle(CHAT, "/stance Lisovsky"))
 
 
 async def test_search(service):

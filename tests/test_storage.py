@@ -253,6 +253,19 @@ async def test_speaker_aliases_fold_spelling_variants_across_articles(store):
     assert await store.find_speakers(2, "Zelensky") == []  # other chats see nothing
 
 
+async def test_stance_history_tells_an_articles_own_date_from_the_day_stored(store):
+    """/stance must not show the day an undated article was pasted as if it were its date."""
+    dated = TEXT.replace("Ministers met", "Envoys met")
+    a1, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    a2, _ = await store.add_article(1, None, NewArticle(text=dated, published=date(2025, 3, 4)))
+    await store.save_analysis(a1.id, analysis_for(TEXT, "Volodymyr Zelensky", ("Zelensky",)))
+    await store.save_analysis(a2.id, analysis_for(dated, "Volodymyr Zelensky", ("Zelensky",)))
+    (match,) = await store.find_speakers(1, "Zelensky")
+    history = {h.article_id: h for h in await store.stance_history(1, match.id)}
+    assert (history[a2.id].date, history[a2.id].own_date) == (date(2025, 3, 4), True)
+    assert history[a1.id].own_date is False
+
+
 async def test_two_people_one_surname_stay_two(store):
     text2 = TEXT + "More.\n"
     a1, _ = await store.add_article(1, None, NewArticle(text=TEXT))

@@ -15,6 +15,8 @@ import pytest
 from rounds import in_rounds
 from tiny_model import build_tiny_model
 
+from bot.service import views
+from storage import SpeakerMatch
 from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
@@ -288,6 +290,57 @@ def test_digest_prompt_is_short_and_one_article_gets_none():
     assert "second quote" not in prompt and prompt.count("word") <= 5 * 26
     gen = ScriptedGenerator()
     assert stance_digest(gen, "Karl Tamm", ENTRIES[:1]) is None and not gen.calls
+
+
+def test_digest_over_articles_without_dates_tells_no_development_and_no_paste_day():
+    """Three pasted articles gave no date of their own: the prompt tagged each with the day
+    it was pasted, all the same day, and asked how the position developed, oldest first."""
+    pasted = [
+        e.model_copy(update={"date": dt.date(2026, 11, 28), "own_date": False}) for e in ENTRIES
+    ]
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7) and said costs could rise (#12).")
+    assert stance_digest(gen, "Karl Tamm", pasted) is not None
+    prompt = gen.calls[0][0][-1]["content"]
+    assert "2026-11-28" not in prompt and "(#7, no date)" in prompt
+    assert "oldest" not in prompt and "developed" not in prompt
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7, 2024-03-01).")
+    stance_digest(gen, "Karl Tamm", ENTRIES)
+    assert "oldest first" in gen.calls[0][0][-1]["content"]  # dated articles keep their order
+
+
+def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks():
+    """A real article's first quote of a senator was one scare-quoted word; the list showed
+    it, and a digest without a stance line would have been written from it."""
+    said = "The middle class has been in decline for forty years and we stand with workers"
+    quoted = [
+        StanceRecord(article_id=n, title=f"Story {n}", date=dt.date(2024, 1, n), quotes=q)
+        for n, q in ((1, ["progressive", said]), (2, ["we will win"]))
+    ]
+    match = SpeakerMatch(id=1, name="Karl Tamm", kind="person", aliases=[], article_count=2)
+    shown = views.stance(match, quoted, None).plain()
+    assert f"“{said}”" in shown and "“progressive”" not in shown
+    gen = ScriptedGenerator("Karl Tamm spoke of workers (#1, 2024-01-01).")
+    stance_digest(gen, "Karl Tamm", quoted)
+    assert "decline" in gen.calls[0][0][-1]["content"]
+
+
+def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates():
+    """Told to cite, the real model never did on the console: every digest, true or not,
+    failed on that alone. Each uncited sentence now gets the tag of the line it restates;
+    one that restates none still cites nothing and fails, as before."""
+    gen = ScriptedGenerator("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) == (
+        "Karl Tamm backed joint patrols (#7, 2024-03-01)."
+        " He said costs could rise (#12, 2024-05-02)."
+    )
+    gen = ScriptedGenerator("Karl Tamm spoke about weather.", "Karl Tamm was quiet.")
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) is None
+    # sharing words with a line is not restating it: an invented trade, a reason added
+    invented = (
+        "Karl Tamm, a retired farmer, backed joint patrols. He said costs could rise. ",
+        "Karl Tamm backed joint patrols. He said costs could rise, which would help farmers.",
+    )
+    assert stance_digest(ScriptedGenerator(*invented), "Karl Tamm", ENTRIES) is None
 
 
 class HangingGenerator(ScriptedGenerator):

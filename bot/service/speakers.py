@@ -76,24 +76,27 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         ]
     match = found[0]
     history = await service.store.stance_history(chat.chat_id, match.id)
-    first = views.stance(match, history, digest=None)
+    # one article has no development to digest: its line is already shown
+    several = len({h.article_id for h in history}) > 1
+    if service.analyzer.model_name is None or not several:
+        return [Response(views.stance(match, history))]
 
     async def with_digest() -> AsyncIterator[Reply]:
-        # the dated list is on screen already; a digest that is slow or fails is left out
+        # The dated list is on screen already, saying a digest may follow; whatever ends
+        # the wait, the reply says how it ended (the note "follows" must not stay).
+        digest = None
         try:
             digest = await service.queue.bounded(service.analyzer.digest(match.name, history))
         except AnalysisStopped:
             return
         except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned
             log.warning("stance digest for %s is stuck; the list stands alone", match.name)
-            return
         if digest:
-            yield views.stance(match, history, digest=digest)
+            yield views.stance(match, history, digest)
+        else:
+            yield views.stance(match, history, note=views.NO_DIGEST)
 
-    # one article has no development to digest: its line is already shown
-    several = len({h.article_id for h in history}) > 1
-    wants_digest = service.analyzer.model_name is not None and several
-    return [Response(first, updates=with_digest() if wants_digest else None)]
+    return [Response(views.stance(match, history, note=views.DIGEST_PENDING), with_digest())]
 
 
 async def list_speakers(service: ChatService, chat: ChatRef, args: str) -> list[Response]:

@@ -186,10 +186,29 @@ def speakers(found: Sequence[SpeakerMatch]) -> Reply:
     return Reply(blocks=blocks)
 
 
-def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | None) -> Reply:
+# What /stance says about its model paragraph while it is written and when none comes: on
+# the console the list sat silent for up to the digest's limit, then nothing followed.
+DIGEST_PENDING = "A short digest by the model follows here if it is ready in time."
+NO_DIGEST = (
+    "No digest this time: the model's paragraph was not ready in time or did not pass"
+    " the checks. The dated list is the answer."
+)
+
+
+def stance(
+    match: SpeakerMatch,
+    history: Sequence[StanceRecord],
+    digest: str | None = None,
+    *,
+    note: str | None = None,
+) -> Reply:
+    """`note`: where the digest goes, whether one is on its way (DIGEST_PENDING) or did not
+    come (NO_DIGEST)."""
     blocks = [Block(kind="heading", text=f"{match.name}: stance across {len(history)} article(s)")]
     if digest:
         blocks.append(Block(kind="text", text=digest))
+    if note:
+        blocks.append(Block(kind="note", text=note))
     for record in history:
         role = f" ({record.role})" if record.role else ""
         if record.stance_fallback:
@@ -199,12 +218,11 @@ def stance(match: SpeakerMatch, history: Sequence[StanceRecord], digest: str | N
         blocks.append(
             Block(
                 kind="item",
-                text=f"{record.date.isoformat()} · #{record.article_id} {record.title}{role}:"
-                f" {line}",
+                text=f"{record.day} · #{record.article_id} {record.title}{role}: {line}",
             )
         )
-        if record.quotes:
-            blocks.append(Block(kind="quote", text=shorten(record.quotes[0])))
+        if record.main_quote:
+            blocks.append(Block(kind="quote", text=shorten(record.main_quote)))
     return Reply(blocks=blocks)
 
 
