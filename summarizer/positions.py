@@ -956,8 +956,12 @@ class _Resolver:
             if self._lone_surname(c, verb_word, outer):
                 return self.idx.person(self.text[toks[c].start : toks[c].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
-            # noun ('a senior official said') a speaker.
-            if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
+            # noun ('a senior official said') a speaker, and so does a proper noun that an
+            # article, 'another' or 'one' makes a description ('an Iowa Democrat said').
+            described = toks[c].tag in {"NNP", "NNPS"} and any(
+                toks[k].dep == "det" or self._word(k) == "one" for k in self.children[c]
+            )
+            if (toks[c].tag in {"NN", "NNS"} or described) and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None
         return None

@@ -1064,3 +1064,32 @@ def test_the_lone_capitalised_subject_of_a_fragment_is_no_surname() -> None:
         'ferry routes as "a direct threat."'
     )
     assert [p.speaker for p in extract_positions(text)] == ["Dmitry Peskov"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” said "
+            "a Vermont Republican. “Nobody wants a shutdown.”",
+            "unnamed: vermont republican",
+        ),
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” added "
+            "another Ohio Democrat.",
+            "unnamed: ohio democrat",
+        ),
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” one "
+            "Ohio Democrat said.",
+            "unnamed: ohio democrat",
+        ),
+    ],
+)
+def test_a_proper_noun_after_an_article_is_a_described_source(text: str, speaker: str) -> None:
+    """'an Iowa Democrat', 'another New Hampshire Republican': the tagger calls the head a
+    proper noun, but the article before it makes it a description, so the source is kept
+    as a labelled unnamed speaker instead of the quote being dropped."""
+    got = extract_positions(text)
+    assert [(p.speaker, p.kind) for p in got] == [(speaker, "unnamed")]
+    assert got[0].quotes[0].text == "The budget will pass by June"
