@@ -508,7 +508,11 @@ class _Resolver:
                 ),
                 None,
             )
-            if m and vm.group(1) not in {"told", "asked"}:
+            # ('told X' and 'asked X' name the one spoken to, except that after a question
+            # the one named asks it: '“…?” asked Mr. Reyes'.)
+            question = self.text[q.start : q.end].rstrip().endswith("?")
+            listener = vm.group(1) == "told" or (vm.group(1) == "asked" and not question)
+            if m and not listener:
                 if _EMPLOYER_BEFORE.search(self.masked[after : m.start]):
                     # 'said a spokeswoman for Acme Hotels, Jo Park': the person, not the
                     # employer; with no name given, the parse labels the spokeswoman.

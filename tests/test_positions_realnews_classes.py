@@ -1093,3 +1093,14 @@ def test_a_proper_noun_after_an_article_is_a_described_source(text: str, speaker
     got = extract_positions(text)
     assert [(p.speaker, p.kind) for p in got] == [(speaker, "unnamed")]
     assert got[0].quotes[0].text == "The budget will pass by June"
+
+
+def test_after_a_question_the_one_named_after_asked_asks_it() -> None:
+    """'“…?” asked Sen. X of Ohio': after a question the inverted 'asked' names the one who
+    asks; 'asked X' after a statement still names the one spoken to."""
+    text = (
+        "The senators met on the pier plan.\n\n“Asking a town to pay for its own pier?” asked "
+        "Sen. Lena Ford of Ohio, who chairs the panel."
+    )
+    got = extract_positions(text)
+    assert [(p.speaker, [q.rule for q in p.quotes]) for p in got] == [("Lena Ford", [RULE_CLAUSE])]
