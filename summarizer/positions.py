@@ -27,7 +27,7 @@ from summarizer.speakers import (
     role_match,
 )
 from summarizer.types import Position, Span
-from summarizer.wordlists import data_lines
+from summarizer.wordlists import data_lines, word_set
 
 _ADVERBS = (
     r"(?:(?:also|then|later|earlier|already|still|again|further|has|have|had|was|is|"
@@ -508,7 +508,11 @@ class _Resolver:
                 ),
                 None,
             )
-            if m and vm.group(1) not in {"told", "asked"}:
+            # ('told X' and 'asked X' name the one spoken to, except that after a question
+            # the one named asks it: '“…?” asked Mr. Reyes'.)
+            question = self.text[q.start : q.end].rstrip().endswith("?")
+            listener = vm.group(1) == "told" or (vm.group(1) == "asked" and not question)
+            if m and not listener:
                 if _EMPLOYER_BEFORE.search(self.masked[after : m.start]):
                     # 'said a spokeswoman for Acme Hotels, Jo Park': the person, not the
                     # employer; with no name given, the parse labels the spokeswoman.
@@ -953,12 +957,38 @@ class _Resolver:
                 full = self.text[toks[min(name)].start : toks[c].end]
                 if "\n" not in full:
                     return self.idx.person(full)
+            if self._lone_surname(c, verb_word, outer):
+                return self.idx.person(self.text[toks[c].start : toks[c].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
-            # noun ('a senior official said') a speaker.
-            if toks[c].tag in {"NN", "NNS"} and verb_word in REPORTING_VERBS:
+            # noun ('a senior official said') a speaker, and so does a proper noun that an
+            # article, 'another' or 'one' makes a description ('an Iowa Democrat said').
+            described = toks[c].tag in {"NNP", "NNPS"} and any(
+                toks[k].dep == "det" or self._word(k) == "one" for k in self.children[c]
+            )
+            if (toks[c].tag in {"NN", "NNS"} or described) and verb_word in REPORTING_VERBS:
                 return self.unnamed(c)
             return None
         return None
+
+    def _lone_surname(self, k: int, verb_word: str, outer: tuple[int, int]) -> bool:
+        """'“…,” Okafor said' where NER found nobody: articles name a person by surname
+        alone, often after a full name NER also missed. A capitalised proper noun with no
+        words of its own, subject of a verb of saying, is that person, unless the article
+        writes the word in lower case too ('Police said' is a common noun at a sentence's
+        start) or it is a news outlet (an outlet reports; it is no person). Only for a quote
+        longer than a fragment: a city in a headline 'warns of “consequences”', and NER,
+        which knows the city elsewhere, cannot tell it from a surname it also tags a place."""
+        toks = self.tokens
+        word = self.text[toks[k].start : toks[k].end]
+        return (
+            verb_word in REPORTING_VERBS
+            and not any(x.outer_start == outer[0] and x.is_fragment(self.text) for x in self.quotes)
+            and toks[k].tag == "NNP"
+            and re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", word) is not None
+            and not any(toks[c].dep != "punct" for c in self.children[k])
+            and re.search(rf"\b{word.lower()}\b", self.text) is None
+            and word.casefold() not in word_set("news_outlets.txt")
+        )
 
     def _name_after_title(self, head: int) -> str | None:
         """'said United Auto Workers Secretary-Treasurer Gary Casteel' where NER found no one:

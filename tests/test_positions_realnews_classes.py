@@ -1032,3 +1032,75 @@ def test_a_source_the_author_cites_for_the_sentence_is_the_speaker(text: str) ->
     got = extract_positions(text)
     assert [(p.speaker, p.kind) for p in got] == [("Harbour Gazette", "organization")]
     assert [q.rule for q in got[0].quotes] == [RULE_CITED]
+
+
+def test_a_lone_surname_the_tagger_misses_is_a_person_when_it_says() -> None:
+    """Articles name a person by surname alone ('…,' Okafor said), and NER finds nobody in
+    one word it has not seen; the parse makes the word the subject of 'said', so it speaks."""
+    text = (
+        'The county board met on Tuesday.\n\n"We will not close the clinic this winter," '
+        'Brask said. "The ferry stays too."'
+    )
+    got = extract_positions(text)
+    assert [(p.speaker, p.kind, len(p.quotes)) for p in got] == [("Brask", "person", 2)]
+
+
+def test_a_capitalised_word_the_article_also_writes_in_lower_case_is_no_surname() -> None:
+    """A word written in lower case elsewhere in the article is a common word capitalised
+    for its place, not a name: the lone-surname rule leaves it alone."""
+    text = (
+        'The county board met on Tuesday, and the brask wind kept people home.\n\n"We will '
+        'not close the clinic this winter," Brask said.'
+    )
+    assert extract_positions(text) == []
+
+
+def test_the_lone_capitalised_subject_of_a_fragment_is_no_surname() -> None:
+    """'… as Moscow warns of “consequences”' in a headline NER did not tag: a one-word quote
+    is too little to take a lone capitalised word for a person's surname."""
+    text = (
+        'Nordic states ask for more ferries as Moscow warns of "consequences"\nHELSINKI — The '
+        "ministers met on Friday.\nKremlin spokesman Dmitry Peskov said Moscow would see new "
+        'ferry routes as "a direct threat."'
+    )
+    assert [p.speaker for p in extract_positions(text)] == ["Dmitry Peskov"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” said "
+            "a Vermont Republican. “Nobody wants a shutdown.”",
+            "unnamed: vermont republican",
+        ),
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” added "
+            "another Ohio Democrat.",
+            "unnamed: ohio democrat",
+        ),
+        (
+            "Party insiders were surveyed this week.\n\n“The budget will pass by June,” one "
+            "Ohio Democrat said.",
+            "unnamed: ohio democrat",
+        ),
+    ],
+)
+def test_a_proper_noun_after_an_article_is_a_described_source(text: str, speaker: str) -> None:
+    """'an Iowa Democrat', 'another New Hampshire Republican': the tagger calls the head a
+    proper noun, but the article before it makes it a description, so the source is kept
+    as a labelled unnamed speaker instead of the quote being dropped."""
+    got = extract_positions(text)
+    assert [(p.speaker, p.kind) for p in got] == [(speaker, "unnamed")]
+    assert got[0].quotes[0].text == "The budget will pass by June"
+
+
+def test_after_a_question_the_one_named_after_asked_asks_it() -> None:
+    """'“…?” asked Sen. X of Ohio': after a question the inverted 'asked' names the one who
+    asks; 'asked X' after a statement still names the one spoken to."""
+    text = (
+        "The senators met on the pier plan.\n\n“Asking a town to pay for its own pier?” asked "
+        "Sen. Lena Ford of Ohio, who chairs the panel."
+    )
+    got = extract_positions(text)
+    assert [(p.speaker, [q.rule for q in p.quotes]) for p in got] == [("Lena Ford", [RULE_CLAUSE])]
