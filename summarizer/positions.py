@@ -102,11 +102,24 @@ _BACK_REFERENCE = re.compile(
 _CITED_NAME = (
     r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
 )
-_CITED_LEAD = re.compile(r"\s*According to\s+" + _CITED_NAME + r"\s*,")
-_CITED_TAIL = re.compile(
-    r"(?:,\s*according to\s+"
+# 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
+# an aside before the sentence.
+_CITED_LEAD = re.compile(
+    r"\s*(?:According to\s+"
     + _CITED_NAME
-    + r"|(?:,|^)\s*"
+    + r"|As\s+"
+    + _CITED_NAME
+    + r"\s+(?:reported|reports|wrote|writes|noted|notes|put|puts|observed|explained)(?:\s+it)?)"
+    r"\s*,"
+)
+# ('… said in a statement according to <paper>.' drops the comma; '“<a show's title>”
+# <paper> first reported.' has the comma inside the title's marks.)
+_CITED_TAIL = re.compile(
+    r"(?:(?:,\s*|\s+)according to\s+"
+    + _CITED_NAME
+    + r"|(?:,|^|"
+    + FILL
+    + r")\s*"
     + _CITED_NAME
     + r"\s+(?:first\s+|also\s+|has\s+|had\s+)?(?:reported|reports|is reporting)\b[^,;:]{0,40}?)"
     r"\s*[.!]?\s*$"
@@ -295,7 +308,8 @@ class _Resolver:
             ]
             if prev:
                 return prev[-1].entity
-            return self.speaker_before(m.start)
+            # a he or she is someone, never the paper the last quote was cited from
+            return self.speaker_before(m.start, cited_body=False)
         if m.kind == "it":
             orgs = [
                 p
@@ -370,9 +384,19 @@ class _Resolver:
             return None
         return ent
 
-    def speaker_before(self, pos: int) -> int | None:
-        ends = [e for e in self.owners if e <= pos]
+    def speaker_before(self, pos: int, cited_body: bool = True) -> int | None:
+        """The speaker of the last quote before `pos`; without `cited_body`, not a body the
+        article names only as a source it cites ('…, the Gazette reported'), which no he
+        or she can stand for (NER calls some people organisations, so the kind alone
+        cannot tell)."""
+        ends = [e for e in self.owners if e <= pos and (cited_body or self._named(self.owners[e]))]
         return self.owners[max(ends)] if ends else None
+
+    def _named(self, ent: int) -> bool:
+        """A person, or a body the article names in its own words (it has a mention)."""
+        return self.idx.entity(ent).kind != "organization" or any(
+            m.entity == ent for m in self.idx.mentions
+        )
 
     def _last_seen(self, ent: int, pos: int) -> int:
         seen = [p.start for p in self.idx.mentions if p.entity == ent and p.end <= pos]
@@ -1091,10 +1115,11 @@ class _Resolver:
             return None
         k = next(g for g in range(1, found.re.groups + 1) if found.group(g))
         start, name = offset + found.start(k), found.group(k)
+        # 'the Gazette's Dana Whitlow': the person after a possessive, not the paper
         mention = next(
             (
                 m
-                for m in self.mentions_in(start, offset + found.end(k))
+                for m in reversed(self.mentions_in(start, offset + found.end(k)))
                 if m.kind in {"name", "org"}
             ),
             None,

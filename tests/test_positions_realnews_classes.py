@@ -1022,6 +1022,12 @@ def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
         "The council met on Monday. “The pier will reopen in May,” the Harbour Gazette reported.",
         "Mayor Lena Ford spoke on Monday. Ford said the harbour was “in deep trouble,” the "
         "Harbour Gazette first reported on Tuesday.",
+        "Mayor Lena Ford spoke at the pier on Monday. “We will rebuild it this year,” Ford "
+        "said in a statement according to the Harbour Gazette.",
+        "Lena Ford, the mayor, slammed the board for its “reckless plans” on her weekly radio "
+        "show, “Harbour Hour,” the Harbour Gazette first reported.",
+        "The board met on Monday. As the Harbour Gazette reported, Mayor Lena Ford told the "
+        "board it was “a disgrace to the island.”",
     ],
 )
 def test_a_source_the_author_cites_for_the_sentence_is_the_speaker(text: str) -> None:
@@ -1032,3 +1038,30 @@ def test_a_source_the_author_cites_for_the_sentence_is_the_speaker(text: str) ->
     got = extract_positions(text)
     assert [(p.speaker, p.kind) for p in got] == [("Harbour Gazette", "organization")]
     assert [q.rule for q in got[0].quotes] == [RULE_CITED]
+
+
+def test_as_a_columnist_puts_it_the_columnist_speaks_not_the_paper() -> None:
+    """'As the Post's <columnist> puts it, <someone> is doing “…”': the aside cites the
+    columnist for the sentence (the person after the possessive, not the paper)."""
+    text = (
+        "The board met on Monday. As the Harbour Gazette's Dana Whitlow puts it, Mayor Lena "
+        "Ford is offering the board “a deal it cannot afford to refuse.”"
+    )
+    assert quotes_of(text) == {"Dana Whitlow": ["a deal it cannot afford to refuse."]}
+
+
+def test_a_he_after_a_cited_quote_is_never_the_paper() -> None:
+    """A he or she with no person near enough to stand for stays unresolved: the speaker of
+    the last quote is a candidate only if a person, never the paper that quote was cited
+    from."""
+    filler = (
+        "The pier was built in the old days by the fishermen of the bay, and it has stood "
+        "there ever since, through storms and floods and the long quiet winters of the north. "
+    ) * 3
+    text = (
+        "Pastor Tom Reyes, who leads a small church in the valley, attacked the scouts for "
+        "teaching “the wrong values to young girls” on his weekly radio show, “Valley Talk,” "
+        "the Harbour Gazette first reported.\n\n" + filler + "\n\n“They are leading the "
+        "girls astray,” he said."
+    )
+    assert quotes_of(text).get("Harbour Gazette") == ["the wrong values to young girls"]
