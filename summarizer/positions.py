@@ -78,6 +78,10 @@ _CONJUNCTION_LEAD = re.compile(
     r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
+_SUBORDINATE_LEAD = re.compile(
+    r"[\s\W]*(?:When|Whenever|After|Before|Once|If|Since|While|Although|Though|Because|Until|"
+    r"Unless)\s[^,;:!?" + FILL + r"]*,\s*"
+)
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 # 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
@@ -587,7 +591,12 @@ class _Resolver:
                 and not introduces_next
                 and not re.search(r"[,;:]\s*$", self.masked[q.outer_end : v_s])
             )
-        # Head: the reporting clause before the quote, within its sentence.
+        # Head: the reporting clause before the quote, within its sentence. A leading
+        # subordinate clause has a subject and verb of its own ('When Reyes suggested that …,
+        # Ford fired back: “…”'): the quote's reporting clause is the main clause after it.
+        sub = _SUBORDINATE_LEAD.match(self.masked, s_a, q.outer_start)
+        if sub is not None:
+            s_a = sub.end()
         h_a = max(s_a, prev_q)
         head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
