@@ -68,6 +68,10 @@ _PREP_BEFORE = re.compile(
 # "’s top foreign policy aide ", " campaign spokesman ": a title between two names; empty
 # where the second name's mention already begins with its title ('Obama adviser David Axelrod').
 _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
+_WORD = r"[a-z][\w’'\-]*"
+_POSSESSED_APPOSITION = re.compile(
+    r"[’']s\s+(?:" + _WORD + r"\s+){0,4}" + _WORD + r",\s*(?:" + _WORD + r"\s+){0,3}"
+)
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 # 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
@@ -766,6 +770,10 @@ class _Resolver:
             inside.group().split() if inside else []
         )
         if title and any(w.lower() in ROLE_HEADS for w in words):
+            return nxt
+        # 'urged Ford's campaign chair, actor Tom Reyes': the possessor's noun has
+        # a name in apposition; the one named speaks, whatever the noun.
+        if not VERB_RE.search(between) and _POSSESSED_APPOSITION.fullmatch(between):
             return nxt
         return m
 

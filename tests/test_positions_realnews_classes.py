@@ -1075,3 +1075,17 @@ def test_a_leading_subordinate_clause_is_not_the_quotes_reporting_clause() -> No
         "the city over the deal, Lena Ford fired back: “If they sue us, they will lose.”"
     )
     assert quotes_of(text) == {"Lena Ford": ["If they sue us, they will lose."]}
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "exhorted Ford's campaign chair, actor Tom Reyes.",
+        "said Ford's introducer, the actor Tom Reyes.",
+    ],
+)
+def test_a_name_in_apposition_to_a_possessed_noun_speaks_not_the_possessor(tail: str) -> None:
+    """'said <candidate>'s warm-up speaker, <name>': the possessor is whose speaker it
+    is; the person named in apposition speaks, whatever the noun between."""
+    text = "Lena Ford spoke at the rally on Monday. “It is about time we had a new pier,” " + tail
+    assert quotes_of(text) == {"Tom Reyes": ["It is about time we had a new pier"]}
