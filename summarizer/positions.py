@@ -1230,13 +1230,33 @@ class _Resolver:
                 if subj is not None and subj.kind in {"name", "pronoun"}:
                     return self.resolve(subj)
             # "Brenner said that for years critics had predicted the harbour would close.
-            # ¶“That is because …”": a paragraph that is one quote goes on the reported
-            # speech of the paragraph before it, however long, when the person it opens with
-            # reports it ('Brenner, Ford and Reyes argued that …' names no one speaker).
+            # ¶“That is because …”": a quote that is a sentence of its own (opening a
+            # paragraph or not) goes on the reported speech of the sentence before it, however
+            # long, when the person it opens with reports it ('Brenner, Ford and Reyes argued
+            # that …' names no one speaker). A sentence that ends in a colon hands the quote to
+            # the subject of its last verb of saying, wherever the sentence began ('70-year-old
+            # Ann Lee, a farmer who …, said when asked: ¶“…”').
             said = self.verbs_in(pa, pb)
-            if opens_par and said and not any(pa <= p.outer_start < pb for p in self.quotes):
+            if (
+                (opens_par or lone)
+                and said
+                and not any(pa <= p.outer_start < pb for p in self.quotes)
+            ):
                 subj = self.subject_of(said[0][0], pa)
                 if subj is not None and subj.kind == "name" and subj == self.clause_subject(pa, pb):
+                    return self.resolve(subj)
+                # ('… said when asked: ¶“…”': a reduced clause's verb has no subject of its own)
+                main = [
+                    v
+                    for v in said
+                    if not re.search(r"\b(?:when|if|as|once)\s+$", self.masked[pa : v[0]])
+                ]
+                subj = self.subject_of(main[-1][0], pa) if main else None
+                if (
+                    subj is not None
+                    and subj.kind == "name"
+                    and re.search(r":\s*$", self.masked[pa:pb])
+                ):
                     return self.resolve(subj)
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]

@@ -1089,3 +1089,34 @@ def test_a_name_in_apposition_to_a_possessed_noun_speaks_not_the_possessor(tail:
     is; the person named in apposition speaks, whatever the noun between."""
     text = "Lena Ford spoke at the rally on Monday. “It is about time we had a new pier,” " + tail
     assert quotes_of(text) == {"Tom Reyes": ["It is about time we had a new pier"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "Attorney General Lena Ford announced on Monday a suit against the county, its "
+            "sheriff, Tom Reyes, the county jail and the county college. “We want a judge to "
+            "strike the rule down and stop the county from applying it.” She also announced that "
+            "the county could lose state money.",
+            "Lena Ford",
+            "We want a judge to strike the rule down and stop the county from applying it.",
+        ),
+        (
+            "Many here have made up their minds. 70-year-old Ann Lee, a retired farmer who voted "
+            "for Tom Holt and Dana Whitlow, said when asked about the choice this year:\n\n“Only "
+            "Reyes will do. He pays for his own campaign, and nobody owns him.”\n\nJo Park, a "
+            "student, agreed:\n\n“He is the one we need.”",
+            "Ann Lee",
+            "Only Reyes will do. He pays for his own campaign, and nobody owns him.",
+        ),
+    ],
+)
+def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
+    text: str, speaker: str, quote: str
+) -> None:
+    """A quote that is a sentence of its own, after a sentence whose named subject reports
+    something, is that subject's, in the same paragraph as after a paragraph break; after a
+    sentence that ends in a colon, the subject of its last verb of saying, however the
+    sentence opens. (The next sentence's 'she' or speaker is not who said it.)"""
+    assert quote in quotes_of(text).get(speaker, [])
