@@ -1067,14 +1067,27 @@ def test_a_he_after_a_cited_quote_is_never_the_paper() -> None:
     assert quotes_of(text).get("Harbour Gazette") == ["the wrong values to young girls"]
 
 
-def test_a_leading_subordinate_clause_is_not_the_quotes_reporting_clause() -> None:
+@pytest.mark.parametrize(
+    ("lead", "quote"),
+    [
+        (
+            "When Reyes suggested that the board would sue the city over the deal, Lena Ford "
+            "fired back:",
+            "If they sue us, they will lose.",
+        ),
+        (
+            "After Reyes claimed the pier would cost the town a fortune, Lena Ford hit back:",
+            "The pier will pay for itself.",
+        ),
+    ],
+)
+def test_a_leading_subordinate_clause_is_not_the_quotes_reporting_clause(
+    lead: str, quote: str
+) -> None:
     """'When X suggested that …, Y fired back: “…”': the verb of saying inside the leading
     'when' clause has its own subject; the quote belongs to the main clause's."""
-    text = (
-        "Tom Reyes spoke at the pier on Monday. When Reyes suggested that the board would sue "
-        "the city over the deal, Lena Ford fired back: “If they sue us, they will lose.”"
-    )
-    assert quotes_of(text) == {"Lena Ford": ["If they sue us, they will lose."]}
+    text = f"Tom Reyes spoke at the pier on Monday. {lead} “{quote}”"
+    assert quotes_of(text) == {"Lena Ford": [quote]}
 
 
 @pytest.mark.parametrize(
