@@ -68,6 +68,10 @@ _PREP_BEFORE = re.compile(
 # "’s top foreign policy aide ", " campaign spokesman ": a title between two names; empty
 # where the second name's mention already begins with its title ('Obama adviser David Axelrod').
 _TITLE_BETWEEN = re.compile(r"(?:[’']s)?\s+((?:[a-z][\w’'\-]*\s+){0,5})")
+_WORD = r"[a-z][\w’'\-]*"
+_POSSESSED_APPOSITION = re.compile(
+    r"[’']s\s+(?:" + _WORD + r"\s+){0,4}" + _WORD + r",\s*(?:" + _WORD + r"\s+){0,3}"
+)
 # 'a spokeswoman for Acme Hotels', 'an aide to the senator': the body named is the employer.
 _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 # 'X accuses Y of “…” and Z says …', 'X said he was “…” until Z said …': after a
@@ -77,6 +81,10 @@ _EMPLOYER_BEFORE = re.compile(r"\b(?:for|of|at|to|with)\s+(?:the\s+)?$")
 _CONJUNCTION_LEAD = re.compile(
     r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
+)
+_SUBORDINATE_LEAD = re.compile(
+    r"[\s\W]*(?:When|Whenever|After|Before|Once|If|Since|While|Although|Though|Because|Until|"
+    r"Unless)\s[^,;:!?" + FILL + r"]*,\s*"
 )
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
@@ -102,11 +110,24 @@ _BACK_REFERENCE = re.compile(
 _CITED_NAME = (
     r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
 )
-_CITED_LEAD = re.compile(r"\s*According to\s+" + _CITED_NAME + r"\s*,")
-_CITED_TAIL = re.compile(
-    r"(?:,\s*according to\s+"
+# 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
+# an aside before the sentence.
+_CITED_LEAD = re.compile(
+    r"\s*(?:According to\s+"
     + _CITED_NAME
-    + r"|(?:,|^)\s*"
+    + r"|As\s+"
+    + _CITED_NAME
+    + r"\s+(?:reported|reports|wrote|writes|noted|notes|put|puts|observed|explained)(?:\s+it)?)"
+    r"\s*,"
+)
+# ('… said in a statement according to <paper>.' drops the comma; '“<a show's title>”
+# <paper> first reported.' has the comma inside the title's marks.)
+_CITED_TAIL = re.compile(
+    r"(?:(?:,\s*|\s+)according to\s+"
+    + _CITED_NAME
+    + r"|(?:,|^|"
+    + FILL
+    + r")\s*"
     + _CITED_NAME
     + r"\s+(?:first\s+|also\s+|has\s+|had\s+)?(?:reported|reports|is reporting)\b[^,;:]{0,40}?)"
     r"\s*[.!]?\s*$"
@@ -295,7 +316,8 @@ class _Resolver:
             ]
             if prev:
                 return prev[-1].entity
-            return self.speaker_before(m.start)
+            # a he or she is someone, never the paper the last quote was cited from
+            return self.speaker_before(m.start, cited_body=False)
         if m.kind == "it":
             orgs = [
                 p
@@ -370,9 +392,19 @@ class _Resolver:
             return None
         return ent
 
-    def speaker_before(self, pos: int) -> int | None:
-        ends = [e for e in self.owners if e <= pos]
+    def speaker_before(self, pos: int, cited_body: bool = True) -> int | None:
+        """The speaker of the last quote before `pos`; without `cited_body`, not a body the
+        article names only as a source it cites ('…, the Gazette reported'), which no he
+        or she can stand for (NER calls some people organisations, so the kind alone
+        cannot tell)."""
+        ends = [e for e in self.owners if e <= pos and (cited_body or self._named(self.owners[e]))]
         return self.owners[max(ends)] if ends else None
+
+    def _named(self, ent: int) -> bool:
+        """A person, or a body the article names in its own words (it has a mention)."""
+        return self.idx.entity(ent).kind != "organization" or any(
+            m.entity == ent for m in self.idx.mentions
+        )
 
     def _last_seen(self, ent: int, pos: int) -> int:
         seen = [p.start for p in self.idx.mentions if p.entity == ent and p.end <= pos]
@@ -567,7 +599,12 @@ class _Resolver:
                 and not introduces_next
                 and not re.search(r"[,;:]\s*$", self.masked[q.outer_end : v_s])
             )
-        # Head: the reporting clause before the quote, within its sentence.
+        # Head: the reporting clause before the quote, within its sentence. A leading
+        # subordinate clause has a subject and verb of its own ('When Reyes suggested that …,
+        # Ford fired back: “…”'): the quote's reporting clause is the main clause after it.
+        sub = _SUBORDINATE_LEAD.match(self.masked, s_a, q.outer_start)
+        if sub is not None:
+            s_a = sub.end()
         h_a = max(s_a, prev_q)
         head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
@@ -737,6 +774,10 @@ class _Resolver:
             inside.group().split() if inside else []
         )
         if title and any(w.lower() in ROLE_HEADS for w in words):
+            return nxt
+        # 'urged Ford's campaign chair, actor Tom Reyes': the possessor's noun has
+        # a name in apposition; the one named speaks, whatever the noun.
+        if not VERB_RE.search(between) and _POSSESSED_APPOSITION.fullmatch(between):
             return nxt
         return m
 
@@ -1121,10 +1162,11 @@ class _Resolver:
             return None
         k = next(g for g in range(1, found.re.groups + 1) if found.group(g))
         start, name = offset + found.start(k), found.group(k)
+        # 'the Gazette's Dana Whitlow': the person after a possessive, not the paper
         mention = next(
             (
                 m
-                for m in self.mentions_in(start, offset + found.end(k))
+                for m in reversed(self.mentions_in(start, offset + found.end(k)))
                 if m.kind in {"name", "org"}
             ),
             None,
@@ -1218,13 +1260,33 @@ class _Resolver:
                 if subj is not None and subj.kind in {"name", "pronoun"}:
                     return self.resolve(subj)
             # "Brenner said that for years critics had predicted the harbour would close.
-            # ¶“That is because …”": a paragraph that is one quote goes on the reported
-            # speech of the paragraph before it, however long, when the person it opens with
-            # reports it ('Brenner, Ford and Reyes argued that …' names no one speaker).
+            # ¶“That is because …”": a quote that is a sentence of its own (opening a
+            # paragraph or not) goes on the reported speech of the sentence before it, however
+            # long, when the person it opens with reports it ('Brenner, Ford and Reyes argued
+            # that …' names no one speaker). A sentence that ends in a colon hands the quote to
+            # the subject of its last verb of saying, wherever the sentence began ('70-year-old
+            # Ann Lee, a farmer who …, said when asked: ¶“…”').
             said = self.verbs_in(pa, pb)
-            if opens_par and said and not any(pa <= p.outer_start < pb for p in self.quotes):
+            if (
+                (opens_par or lone)
+                and said
+                and not any(pa <= p.outer_start < pb for p in self.quotes)
+            ):
                 subj = self.subject_of(said[0][0], pa)
                 if subj is not None and subj.kind == "name" and subj == self.clause_subject(pa, pb):
+                    return self.resolve(subj)
+                # ('… said when asked: ¶“…”': a reduced clause's verb has no subject of its own)
+                main = [
+                    v
+                    for v in said
+                    if not re.search(r"\b(?:when|if|as|once)\s+$", self.masked[pa : v[0]])
+                ]
+                subj = self.subject_of(main[-1][0], pa) if main else None
+                if (
+                    subj is not None
+                    and subj.kind == "name"
+                    and re.search(r":\s*$", self.masked[pa:pb])
+                ):
                     return self.resolve(subj)
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]

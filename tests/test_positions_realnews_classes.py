@@ -1022,6 +1022,12 @@ def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
         "The council met on Monday. “The pier will reopen in May,” the Harbour Gazette reported.",
         "Mayor Lena Ford spoke on Monday. Ford said the harbour was “in deep trouble,” the "
         "Harbour Gazette first reported on Tuesday.",
+        "Mayor Lena Ford spoke at the pier on Monday. “We will rebuild it this year,” Ford "
+        "said in a statement according to the Harbour Gazette.",
+        "Lena Ford, the mayor, slammed the board for its “reckless plans” on her weekly radio "
+        "show, “Harbour Hour,” the Harbour Gazette first reported.",
+        "The board met on Monday. As the Harbour Gazette reported, Mayor Lena Ford told the "
+        "board it was “a disgrace to the island.”",
     ],
 )
 def test_a_source_the_author_cites_for_the_sentence_is_the_speaker(text: str) -> None:
@@ -1104,3 +1110,98 @@ def test_after_a_question_the_one_named_after_asked_asks_it() -> None:
     )
     got = extract_positions(text)
     assert [(p.speaker, [q.rule for q in p.quotes]) for p in got] == [("Lena Ford", [RULE_CLAUSE])]
+
+
+def test_as_a_columnist_puts_it_the_columnist_speaks_not_the_paper() -> None:
+    """'As the Post's <columnist> puts it, <someone> is doing “…”': the aside cites the
+    columnist for the sentence (the person after the possessive, not the paper)."""
+    text = (
+        "The board met on Monday. As the Harbour Gazette's Dana Whitlow puts it, Mayor Lena "
+        "Ford is offering the board “a deal it cannot afford to refuse.”"
+    )
+    assert quotes_of(text) == {"Dana Whitlow": ["a deal it cannot afford to refuse."]}
+
+
+def test_a_he_after_a_cited_quote_is_never_the_paper() -> None:
+    """A he or she with no person near enough to stand for stays unresolved: the speaker of
+    the last quote is a candidate only if a person, never the paper that quote was cited
+    from."""
+    filler = (
+        "The pier was built in the old days by the fishermen of the bay, and it has stood "
+        "there ever since, through storms and floods and the long quiet winters of the north. "
+    ) * 3
+    text = (
+        "Pastor Tom Reyes, who leads a small church in the valley, attacked the scouts for "
+        "teaching “the wrong values to young girls” on his weekly radio show, “Valley Talk,” "
+        "the Harbour Gazette first reported.\n\n" + filler + "\n\n“They are leading the "
+        "girls astray,” he said."
+    )
+    assert quotes_of(text).get("Harbour Gazette") == ["the wrong values to young girls"]
+
+
+@pytest.mark.parametrize(
+    ("lead", "quote"),
+    [
+        (
+            "When Reyes suggested that the board would sue the city over the deal, Lena Ford "
+            "fired back:",
+            "If they sue us, they will lose.",
+        ),
+        (
+            "After Reyes claimed the pier would cost the town a fortune, Lena Ford hit back:",
+            "The pier will pay for itself.",
+        ),
+    ],
+)
+def test_a_leading_subordinate_clause_is_not_the_quotes_reporting_clause(
+    lead: str, quote: str
+) -> None:
+    """'When X suggested that …, Y fired back: “…”': the verb of saying inside the leading
+    'when' clause has its own subject; the quote belongs to the main clause's."""
+    text = f"Tom Reyes spoke at the pier on Monday. {lead} “{quote}”"
+    assert quotes_of(text) == {"Lena Ford": [quote]}
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "exhorted Ford's campaign chair, actor Tom Reyes.",
+        "said Ford's introducer, the actor Tom Reyes.",
+    ],
+)
+def test_a_name_in_apposition_to_a_possessed_noun_speaks_not_the_possessor(tail: str) -> None:
+    """'said <candidate>'s warm-up speaker, <name>': the possessor is whose speaker it
+    is; the person named in apposition speaks, whatever the noun between."""
+    text = "Lena Ford spoke at the rally on Monday. “It is about time we had a new pier,” " + tail
+    assert quotes_of(text) == {"Tom Reyes": ["It is about time we had a new pier"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        (
+            "Attorney General Lena Ford announced on Monday a suit against the county, its "
+            "sheriff, Tom Reyes, the county jail and the county college. “We want a judge to "
+            "strike the rule down and stop the county from applying it.” She also announced that "
+            "the county could lose state money.",
+            "Lena Ford",
+            "We want a judge to strike the rule down and stop the county from applying it.",
+        ),
+        (
+            "Many here have made up their minds. 70-year-old Ann Lee, a retired farmer who voted "
+            "for Tom Holt and Dana Whitlow, said when asked about the choice this year:\n\n“Only "
+            "Reyes will do. He pays for his own campaign, and nobody owns him.”\n\nJo Park, a "
+            "student, agreed:\n\n“He is the one we need.”",
+            "Ann Lee",
+            "Only Reyes will do. He pays for his own campaign, and nobody owns him.",
+        ),
+    ],
+)
+def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
+    text: str, speaker: str, quote: str
+) -> None:
+    """A quote that is a sentence of its own, after a sentence whose named subject reports
+    something, is that subject's, in the same paragraph as after a paragraph break; after a
+    sentence that ends in a colon, the subject of its last verb of saying, however the
+    sentence opens. (The next sentence's 'she' or speaker is not who said it.)"""
+    assert quote in quotes_of(text).get(speaker, [])
