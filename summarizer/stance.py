@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
-from importlib.resources import files
 
 from summarizer.checks import (
     check_output,
@@ -30,6 +29,7 @@ from summarizer.speakers import REPORTING_VERBS
 from summarizer.support import support_problems
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
+from summarizer.wordlists import word_set
 
 # One token of a verb of saying: 'pointed' of 'point out' (the parse reads word by word).
 _SAYING_WORDS = {v.split()[0] for v in REPORTING_VERBS}
@@ -332,19 +332,12 @@ def _quoted_term(quoted: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def news_outlets() -> frozenset[str]:
-    text = (files("summarizer") / "data" / "news_outlets.txt").read_text(encoding="utf-8")
-    lines = (line.strip() for line in text.splitlines())
-    return frozenset(line.casefold() for line in lines if line and not line.startswith("#"))
-
-
 def is_outlet(position: Position) -> bool:
     """A news outlet quoted as a speaker reports what others said and holds no position:
     its line was "Reuters believes Putin wants Ukraine ceasefire on current front lines".
     Only an organisation: a person may share a paper's name (Peter Spiegel, "Spiegel")."""
     return position.kind == "organization" and any(
-        n.casefold() in news_outlets() for n in [position.speaker, *position.aliases]
+        n.casefold() in word_set("news_outlets.txt") for n in [position.speaker, *position.aliases]
     )
 
 
