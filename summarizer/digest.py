@@ -97,10 +97,11 @@ def cited(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> str:
     through: it gave a politician another trade and turned a demand around, and each
     sentence still shared words with some line. A line that holds all of a sentence's
     words is the line the sentence restates."""
+    lines = [(e, _content(_entry_body(e), speaker)) for e in entries]
     out = []
     for sentence in sentences(answer):
         have = _content(sentence, speaker)
-        holds = [e for e in entries if have and have <= _content(_entry_body(e), speaker)]
+        holds = [e for e, words_of_line in lines if have and have <= words_of_line]
         if re.search(r"#\d+", sentence) or not holds:
             out.append(sentence)
         elif sentence[-1] in ".!?":
@@ -119,13 +120,13 @@ def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) 
         lines = [_entry_text(e) for e in entries]
         for sentence in sentences(answer):
             problems += support_problems(sentence, lines, names=[speaker])
-    cited = {int(n) for n in re.findall(r"#(\d+)", answer)}
+    ids = {int(n) for n in re.findall(r"#(\d+)", answer)}
     known = {e.article_id for e in entries}
     bare = [sentence for sentence in sentences(answer) if not re.search(r"#\d+", sentence)]
     if bare:
         problems.append(f"“{bare[0]}” cites no article; cite each point as (#id, date).")
-    elif cited - known:
-        problems.append(f"It cites articles that are not listed: {sorted(cited - known)}.")
+    elif ids - known:
+        problems.append(f"It cites articles that are not listed: {sorted(ids - known)}.")
     return problems
 
 
