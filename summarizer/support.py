@@ -60,7 +60,7 @@ from typing import Any
 from summarizer.loaded import ATTRIBUTION
 from summarizer.nlp import get_nlp
 from summarizer.segment import quote_spans, sentence_spans
-from summarizer.wordlists import data_lines, word_kinds, word_set
+from summarizer.wordlists import data_lines, word_groups, word_kinds, word_set
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 MIN_CONTENT = 2  # "One side was upbeat." has one
@@ -208,14 +208,9 @@ def _source(docs: Iterable[Any]) -> _Source:
     )
 
 
-@lru_cache(maxsize=1)
-def seats() -> dict[str, frozenset[str]]:
+def seats() -> Mapping[str, frozenset[str]]:
     """Each name of `data/seats.txt` → the names that stand for the same country or body."""
-    out: dict[str, frozenset[str]] = {}
-    for line in data_lines("seats.txt"):
-        group = frozenset(line.casefold().split())
-        out.update((name, group) for name in group)
-    return out
+    return word_groups("seats.txt")
 
 
 def _covered(key: str, source: _Source) -> bool:
@@ -675,15 +670,9 @@ _FIRST = frozenset({"i", "me"})
 _RELATIVE = frozenset({"who", "that", "which"})
 
 
-@lru_cache(maxsize=1)
-def deed_groups() -> dict[str, frozenset[str]]:
+def deed_groups() -> Mapping[str, frozenset[str]]:
     """Each verb of `data/deed_verbs.txt` → the verbs that name the same deed."""
-    out: dict[str, frozenset[str]] = {}
-    for line in data_lines("deed_verbs.txt"):
-        group = frozenset(line.casefold().split())
-        for verb in group:
-            out[verb] = out.get(verb, frozenset()) | group
-    return out
+    return word_groups("deed_verbs.txt")
 
 
 def _subjects(head: Any) -> list[Any]:

@@ -34,3 +34,16 @@ def word_kinds(name: str, *kinds: str) -> Mapping[str, frozenset[str]]:
         kind, word = line.split()
         found[kind].add(word.casefold())
     return MappingProxyType({k: frozenset(v) for k, v in found.items()})
+
+
+@cache
+def word_groups(name: str) -> Mapping[str, frozenset[str]]:
+    """A list whose lines are groups of words that stand for one another (`seats.txt`,
+    `deed_verbs.txt`): {each word, case folded: every word of its groups}. Read-only,
+    since it is cached."""
+    found: dict[str, frozenset[str]] = {}
+    for line in data_lines(name):
+        group = frozenset(line.casefold().split())
+        for word in group:
+            found[word] = found.get(word, frozenset()) | group
+    return MappingProxyType(found)
