@@ -1200,6 +1200,33 @@ class _Resolver:
             self._interviewee = _interview(self)
         return self._interviewee
 
+    def _paragraph_speaker(self, i: int, q: Quote, result: list[int | None]) -> int | None:
+        """A quote standing alone as a sentence goes on the speech of the paragraph's last
+        speaker while the sentences since name nobody else as their subject: '“…,” said
+        Tom Reyes. He has run the yard for years. “…”' is still Reyes, however long the
+        author's aside. A reporter gives a paragraph one voice, so this comes before the
+        speaker who opens the next sentence, which may be the next paragraph's."""
+        par = self.text.rfind("\n", 0, q.outer_start) + 1
+        earlier = [
+            j for j in range(i) if result[j] is not None and self.quotes[j].outer_start >= par
+        ]
+        if not earlier:
+            return None
+        j = earlier[-1]
+        owner = result[j]
+        a, b = self.sentence_of(q.outer_start)
+        head = self.masked[max(a, self.quotes[j].outer_end) : q.outer_start]
+        tail = self.masked[q.outer_end : b]
+        if re.search(r"\w", tail) or not re.fullmatch(r"(?:.*[.!?])?[\s\W]*", head, re.S):
+            return None  # the quote shares its sentence with words of the author's
+        for sa, sb in self.sentences:
+            if sb <= self.quotes[j].outer_end or sa >= q.outer_start:
+                continue
+            subj = self.clause_subject(max(sa, self.quotes[j].outer_end), min(sb, q.outer_start))
+            if subj is not None and subj.kind != "pronoun" and self.resolve(subj) != owner:
+                return None
+        return owner
+
     def _fallback(self, i, q, sent, result, attrs) -> int | None:
         a, b = sent
         subj = self.sentence_subject(a, q.outer_start)
@@ -1288,6 +1315,9 @@ class _Resolver:
                     and re.search(r":\s*$", self.masked[pa:pb])
                 ):
                     return self.resolve(subj)
+        held = self._paragraph_speaker(i, q, result)
+        if held is not None:
+            return held
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]
             vs = self.verbs_in(na, nb)

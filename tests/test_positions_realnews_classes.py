@@ -1205,3 +1205,18 @@ def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
     sentence that ends in a colon, the subject of its last verb of saying, however the
     sentence opens. (The next sentence's 'she' or speaker is not who said it.)"""
     assert quote in quotes_of(text).get(speaker, [])
+
+
+def test_a_quote_standing_alone_keeps_the_paragraphs_speaker() -> None:
+    """A reporter gives a paragraph one voice: a quote standing alone after the author's
+    aside about the speaker (whose subject is 'he') is still the paragraph's speaker, not
+    the person who opens the next paragraph."""
+    text = (
+        "''I'm better with a wrench than with a spreadsheet,'' said Tom Reyes, grinning. He "
+        "holds two trade certificates, leads a crew of twelve and has worked at the yard for "
+        "almost twenty years. ''But I like fixing engines.''\n\nMs. Lena Ford stressed that "
+        "the yard had never missed a payroll."
+    )
+    got = quotes_of(text)
+    assert "But I like fixing engines." in got.get("Tom Reyes", [])
+    assert "But I like fixing engines." not in got.get("Lena Ford", [])
