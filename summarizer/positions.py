@@ -556,9 +556,13 @@ class _Resolver:
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
-            if vs and (
-                _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
-                or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+            if (
+                vs
+                and (
+                    _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
+                    or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+                )
+                and not self._reports_other_words(q, vs[0])
             ):
                 return _Attr(self.resolve(self._titled_name_after(head_mention)))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
@@ -701,6 +705,25 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _reports_other_words(self, q: Quote, verb: tuple[int, int, str]) -> bool:
+        """'“… right away.” Dana Whitlow, the firm's owner, said the campaign never called
+        back': a quote closed by its own full stop, then a clause whose verb of saying has
+        an object or a clause of its own outside any quote, is a new sentence about other
+        words, not the quote's reporting clause ('“… right away.” Whitlow said.' is one).
+        'told' and 'asked' take the listener as their object, so only a clause counts."""
+        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]):
+            return False
+        k = self.token_at.get(verb[0])
+        if k is None:
+            return False
+        deps = {"ccomp"} if verb[2] in {"told", "asked"} else {"ccomp", "dobj"}
+        return any(
+            self.tokens[c].dep in deps
+            and self.tokens[c].start >= verb[1]
+            and self.masked[self.tokens[c].start] != FILL
+            for c in self.children[k]
+        )
 
     def _participle_subject(self, start: int, q: Quote) -> int | None:
         """The named subject of the verb a participle hangs from, by the parse: 'Brenner's

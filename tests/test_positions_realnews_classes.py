@@ -1220,3 +1220,17 @@ def test_a_quote_standing_alone_keeps_the_paragraphs_speaker() -> None:
     got = quotes_of(text)
     assert "But I like fixing engines." in got.get("Tom Reyes", [])
     assert "But I like fixing engines." not in got.get("Lena Ford", [])
+
+
+def test_a_clause_reporting_other_words_is_no_reporting_clause() -> None:
+    """After a quote closed by its own full stop, a clause whose verb of saying has a
+    clause or an object of its own says something else: its subject did not say the
+    quote ('“… this week.” Whitlow said.' would be hers)."""
+    text = (
+        "In March, the club's treasurer, Tom Reyes, wrote to the board, ending his letter "
+        "with a plea: “We want an answer this week.” Dana Whitlow, the board's chair, said "
+        "the letter never reached her desk."
+    )
+    got = quotes_of(text)
+    assert "We want an answer this week." in got.get("Tom Reyes", [])
+    assert "We want an answer this week." not in got.get("Dana Whitlow", [])
