@@ -652,6 +652,11 @@ def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
             "unnamed: council member",
             "saved the fishing fleet.",
         ),
+        (
+            "At the hearing, a board member interjected: “That is simply not true.”",
+            "unnamed: board member",
+            "That is simply not true.",
+        ),
     ],
 )
 def test_a_rarer_verb_of_saying_reports_a_quote(text: str, label: str, quote: str) -> None:
