@@ -1212,30 +1212,37 @@ def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
     assert quote in quotes_of(text).get(speaker, [])
 
 
-def test_a_quote_standing_alone_keeps_the_paragraphs_speaker() -> None:
-    """A reporter gives a paragraph one voice: a quote standing alone after the author's
-    aside about the speaker (whose subject is 'he') is still the paragraph's speaker, not
-    the person who opens the next paragraph."""
-    text = (
-        "''I'm better with a wrench than with a spreadsheet,'' said Tom Reyes, grinning. He "
-        "holds two trade certificates, leads a crew of twelve and has worked at the yard for "
-        "almost twenty years. ''But I like fixing engines.''\n\nMs. Lena Ford stressed that "
-        "the yard had never missed a payroll."
-    )
+@pytest.mark.parametrize(
+    ("text", "speaker", "other", "quote"),
+    [
+        (
+            "''I'm better with a wrench than with a spreadsheet,'' said Tom Reyes, grinning. He "
+            "holds two trade certificates, leads a crew of twelve and has worked at the yard for "
+            "almost twenty years. ''But I like fixing engines.''\n\nMs. Lena Ford stressed that "
+            "the yard had never missed a payroll.",
+            "Tom Reyes",
+            "Lena Ford",
+            "But I like fixing engines.",
+        ),
+        (
+            "In March, the club's treasurer, Tom Reyes, wrote to the board, ending his letter "
+            "with a plea: “We want an answer this week.” Dana Whitlow, the board's chair, said "
+            "the letter never reached her desk.",
+            "Tom Reyes",
+            "Dana Whitlow",
+            "We want an answer this week.",
+        ),
+    ],
+)
+def test_the_person_named_after_a_closed_quote_does_not_take_it(
+    text: str, speaker: str, other: str, quote: str
+) -> None:
+    """Two ways the next sentence's speaker took a quote that is not theirs. A reporter
+    gives a paragraph one voice: a quote standing alone after the author's aside about
+    the speaker (whose subject is 'he') is still the paragraph's speaker, not the person
+    who opens the next paragraph. And after a quote closed by its own full stop, a clause
+    whose verb of saying has a clause or an object of its own says something else
+    ('“… this week.” Whitlow said.' would be hers)."""
     got = quotes_of(text)
-    assert "But I like fixing engines." in got.get("Tom Reyes", [])
-    assert "But I like fixing engines." not in got.get("Lena Ford", [])
-
-
-def test_a_clause_reporting_other_words_is_no_reporting_clause() -> None:
-    """After a quote closed by its own full stop, a clause whose verb of saying has a
-    clause or an object of its own says something else: its subject did not say the
-    quote ('“… this week.” Whitlow said.' would be hers)."""
-    text = (
-        "In March, the club's treasurer, Tom Reyes, wrote to the board, ending his letter "
-        "with a plea: “We want an answer this week.” Dana Whitlow, the board's chair, said "
-        "the letter never reached her desk."
-    )
-    got = quotes_of(text)
-    assert "We want an answer this week." in got.get("Tom Reyes", [])
-    assert "We want an answer this week." not in got.get("Dana Whitlow", [])
+    assert quote in got.get(speaker, [])
+    assert quote not in got.get(other, [])
