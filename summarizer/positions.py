@@ -143,6 +143,7 @@ RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
 RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
 RULES = (RULE_CITED, RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
 _HEADLINE_WORDS = 25
+_DEMONSTRATIVES = {"this", "that", "these", "those"}
 
 
 def _headline_end(masked: str) -> int:
@@ -722,6 +723,15 @@ class _Resolver:
             self.tokens[c].dep in deps
             and self.tokens[c].start >= verb[1]
             and self.masked[self.tokens[c].start] != FILL
+            and not self._points_back(c)
+            for c in self.children[k]
+        )
+
+    def _points_back(self, k: int) -> bool:
+        """An object that points back at the quote ('wrote those words', 'said it'): the
+        clause reports the quote itself."""
+        return self._word(k) in _DEMONSTRATIVES | {"it"} or any(
+            self.tokens[c].dep == "det" and self._word(c) in _DEMONSTRATIVES
             for c in self.children[k]
         )
 

@@ -1232,6 +1232,13 @@ def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
             "Dana Whitlow",
             "We want an answer this week.",
         ),
+        (
+            "Tom Reyes asked the board for an answer in March. “Every member got the letter "
+            "in time.” Dana Whitlow, the board's chair, wrote those words on Monday.",
+            "Dana Whitlow",
+            "Tom Reyes",
+            "Every member got the letter in time.",
+        ),
     ],
 )
 def test_the_person_named_after_a_closed_quote_does_not_take_it(
@@ -1242,7 +1249,8 @@ def test_the_person_named_after_a_closed_quote_does_not_take_it(
     the speaker (whose subject is 'he') is still the paragraph's speaker, not the person
     who opens the next paragraph. And after a quote closed by its own full stop, a clause
     whose verb of saying has a clause or an object of its own says something else
-    ('“… this week.” Whitlow said.' would be hers)."""
+    ('“… this week.” Whitlow said.' would be hers, and so would 'Whitlow wrote those
+    words', whose object points back at the quote)."""
     got = quotes_of(text)
     assert quote in got.get(speaker, [])
     assert quote not in got.get(other, [])
