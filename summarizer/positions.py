@@ -143,6 +143,7 @@ RULE_SENTENCE = "same sentence"  # another quote of the sentence has a speaker
 RULE_CONTEXT = "context"  # the sentence's subject, the previous quote's speaker, an interview
 RULES = (RULE_CITED, RULE_CLAUSE, RULE_PARSE, RULE_GROUP, RULE_SENTENCE, RULE_CONTEXT)
 _HEADLINE_WORDS = 25
+_DEMONSTRATIVES = {"this", "that", "these", "those"}
 
 
 def _headline_end(masked: str) -> int:
@@ -556,9 +557,13 @@ class _Resolver:
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
             vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
-            if vs and (
-                _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
-                or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+            if (
+                vs
+                and (
+                    _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
+                    or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+                )
+                and not self._reports_other_words(q, vs[0])
             ):
                 return _Attr(self.resolve(self._titled_name_after(head_mention)))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
@@ -701,6 +706,34 @@ class _Resolver:
         if tail_blocked:
             return _Attr(None, blocked=True)
         return _Attr(None)
+
+    def _reports_other_words(self, q: Quote, verb: tuple[int, int, str]) -> bool:
+        """'“… right away.” Dana Whitlow, the firm's owner, said the campaign never called
+        back': a quote closed by its own full stop, then a clause whose verb of saying has
+        an object or a clause of its own outside any quote, is a new sentence about other
+        words, not the quote's reporting clause ('“… right away.” Whitlow said.' is one).
+        'told' and 'asked' take the listener as their object, so only a clause counts."""
+        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]):
+            return False
+        k = self.token_at.get(verb[0])
+        if k is None:
+            return False
+        deps = {"ccomp"} if verb[2] in {"told", "asked"} else {"ccomp", "dobj"}
+        return any(
+            self.tokens[c].dep in deps
+            and self.tokens[c].start >= verb[1]
+            and self.masked[self.tokens[c].start] != FILL
+            and not self._points_back(c)
+            for c in self.children[k]
+        )
+
+    def _points_back(self, k: int) -> bool:
+        """An object that points back at the quote ('wrote those words', 'said it'): the
+        clause reports the quote itself."""
+        return self._word(k) in _DEMONSTRATIVES | {"it"} or any(
+            self.tokens[c].dep == "det" and self._word(c) in _DEMONSTRATIVES
+            for c in self.children[k]
+        )
 
     def _participle_subject(self, start: int, q: Quote) -> int | None:
         """The named subject of the verb a participle hangs from, by the parse: 'Brenner's
@@ -1200,6 +1233,33 @@ class _Resolver:
             self._interviewee = _interview(self)
         return self._interviewee
 
+    def _paragraph_speaker(self, i: int, q: Quote, result: list[int | None]) -> int | None:
+        """A quote standing alone as a sentence goes on the speech of the paragraph's last
+        speaker while the sentences since name nobody else as their subject: '“…,” said
+        Tom Reyes. He has run the yard for years. “…”' is still Reyes, however long the
+        author's aside. A reporter gives a paragraph one voice, so this comes before the
+        speaker who opens the next sentence, which may be the next paragraph's."""
+        par = self.text.rfind("\n", 0, q.outer_start) + 1
+        earlier = [
+            j for j in range(i) if result[j] is not None and self.quotes[j].outer_start >= par
+        ]
+        if not earlier:
+            return None
+        j = earlier[-1]
+        owner = result[j]
+        a, b = self.sentence_of(q.outer_start)
+        head = self.masked[max(a, self.quotes[j].outer_end) : q.outer_start]
+        tail = self.masked[q.outer_end : b]
+        if re.search(r"\w", tail) or not re.fullmatch(r"(?:.*[.!?])?[\s\W]*", head, re.S):
+            return None  # the quote shares its sentence with words of the author's
+        for sa, sb in self.sentences:
+            if sb <= self.quotes[j].outer_end or sa >= q.outer_start:
+                continue
+            subj = self.clause_subject(max(sa, self.quotes[j].outer_end), min(sb, q.outer_start))
+            if subj is not None and subj.kind != "pronoun" and self.resolve(subj) != owner:
+                return None
+        return owner
+
     def _fallback(self, i, q, sent, result, attrs) -> int | None:
         a, b = sent
         subj = self.sentence_subject(a, q.outer_start)
@@ -1288,6 +1348,9 @@ class _Resolver:
                     and re.search(r":\s*$", self.masked[pa:pb])
                 ):
                     return self.resolve(subj)
+        held = self._paragraph_speaker(i, q, result)
+        if held is not None:
+            return held
         if 0 <= k < len(self.sentences) - 1:
             na, nb = self.sentences[k + 1]
             vs = self.verbs_in(na, nb)

@@ -652,6 +652,11 @@ def test_a_shorter_form_that_is_not_the_last_word_is_the_fully_named_person(
             "unnamed: council member",
             "saved the fishing fleet.",
         ),
+        (
+            "At the hearing, a board member interjected: “That is simply not true.”",
+            "unnamed: board member",
+            "That is simply not true.",
+        ),
     ],
 )
 def test_a_rarer_verb_of_saying_reports_a_quote(text: str, label: str, quote: str) -> None:
@@ -1205,3 +1210,47 @@ def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
     sentence that ends in a colon, the subject of its last verb of saying, however the
     sentence opens. (The next sentence's 'she' or speaker is not who said it.)"""
     assert quote in quotes_of(text).get(speaker, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "other", "quote"),
+    [
+        (
+            "''I'm better with a wrench than with a spreadsheet,'' said Tom Reyes, grinning. He "
+            "holds two trade certificates, leads a crew of twelve and has worked at the yard for "
+            "almost twenty years. ''But I like fixing engines.''\n\nMs. Lena Ford stressed that "
+            "the yard had never missed a payroll.",
+            "Tom Reyes",
+            "Lena Ford",
+            "But I like fixing engines.",
+        ),
+        (
+            "In March, the club's treasurer, Tom Reyes, wrote to the board, ending his letter "
+            "with a plea: “We want an answer this week.” Dana Whitlow, the board's chair, said "
+            "the letter never reached her desk.",
+            "Tom Reyes",
+            "Dana Whitlow",
+            "We want an answer this week.",
+        ),
+        (
+            "Tom Reyes asked the board for an answer in March. “Every member got the letter "
+            "in time.” Dana Whitlow, the board's chair, wrote those words on Monday.",
+            "Dana Whitlow",
+            "Tom Reyes",
+            "Every member got the letter in time.",
+        ),
+    ],
+)
+def test_the_person_named_after_a_closed_quote_does_not_take_it(
+    text: str, speaker: str, other: str, quote: str
+) -> None:
+    """Two ways the next sentence's speaker took a quote that is not theirs. A reporter
+    gives a paragraph one voice: a quote standing alone after the author's aside about
+    the speaker (whose subject is 'he') is still the paragraph's speaker, not the person
+    who opens the next paragraph. And after a quote closed by its own full stop, a clause
+    whose verb of saying has a clause or an object of its own says something else
+    ('“… this week.” Whitlow said.' would be hers, and so would 'Whitlow wrote those
+    words', whose object points back at the quote)."""
+    got = quotes_of(text)
+    assert quote in got.get(speaker, [])
+    assert quote not in got.get(other, [])
