@@ -555,12 +555,15 @@ class _Resolver:
                     return _Attr(person)
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
-            vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
+            # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
+            # first is no subject; the verb follows the titled person, who speaks.
+            subject = self._titled_name_after(head_mention)
+            vs = self.verbs_in(subject.end, min(tail_end, subject.end + 60))
             if vs and (
-                _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
-                or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+                _ADJACENT.match(self.masked[subject.end : vs[0][0]])
+                or _APPOSITION.match(self.masked[subject.end : vs[0][0]])
             ):
-                return _Attr(self.resolve(self._titled_name_after(head_mention)))
+                return _Attr(self.resolve(subject))
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next(

@@ -1205,3 +1205,14 @@ def test_a_quote_standing_alone_goes_on_the_reported_speech_before_it(
     sentence that ends in a colon, the subject of its last verb of saying, however the
     sentence opens. (The next sentence's 'she' or speaker is not who said it.)"""
     assert quote in quotes_of(text).get(speaker, [])
+
+
+def test_a_titled_person_after_their_boss_speaks_in_the_clause_after_a_quote() -> None:
+    """'“…?” former Ford adviser Tom Reyes asked': the reporting clause after the quote
+    opens with the boss or employer, a person named earlier, and the verb follows the titled
+    person. The first name of the clause is no subject of the verb: the titled one speaks."""
+    text = (
+        "Mayor Lena Ford spoke on Monday about the harbour plan.\n\n“Does that plan hold water "
+        "at all?” former Ford adviser Tom Reyes asked on the radio."
+    )
+    assert quotes_of(text) == {"Tom Reyes": ["Does that plan hold water at all?"]}
