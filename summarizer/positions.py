@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.nlp import Parsed, Token
+from summarizer.nlp import NBSP, Parsed, Token
 from summarizer.segment import FILL, Quote, find_quotes, mask_quotes, sentence_spans
 from summarizer.segment import NEGATED as _NEGATED
 from summarizer.speakers import (
@@ -1343,8 +1343,10 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
     """
     quotes = find_quotes(text)
     # 'Rep. Carl Brenner II (D-Ohio) said': the party-state tag is blanked, offsets kept, so
-    # the name stands next to its verb as in any other reporting clause.
+    # the name stands next to its verb as in any other reporting clause. A no-break space
+    # is a space to the rules too, as to the parse ('mused co-host Dana<NBSP>Whitlow').
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
+    masked = masked.replace(NBSP, " ")
     if parsed is None:
         from summarizer.nlp import parse
 

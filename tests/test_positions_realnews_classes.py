@@ -1216,3 +1216,19 @@ def test_a_titled_person_after_their_boss_speaks_in_the_clause_after_a_quote() -
         "at all?” former Ford adviser Tom Reyes asked on the radio."
     )
     assert quotes_of(text) == {"Tom Reyes": ["Does that plan hold water at all?"]}
+
+
+def test_a_no_break_space_inside_a_name_is_a_space() -> None:
+    """'mused radio co-host Dana<NBSP>Whitlow': text pasted from some sites joins the words
+    of a name with a no-break space. The tokenizer keeps it as a token of its own, so the
+    name was cut at it and the clause named nobody; it is read as a space."""
+    text = (
+        "The harbour plan was debated on Monday.\n\n“Imagine the whole pier rebuilt by the "
+        "summer,” mused radio co-host Dana\u00a0Whitlow. “That would be something.”"
+    )
+    assert quotes_of(text) == {
+        "Dana Whitlow": [
+            "Imagine the whole pier rebuilt by the summer",
+            "That would be something.",
+        ]
+    }
