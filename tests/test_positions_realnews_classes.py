@@ -1232,3 +1232,30 @@ def test_a_no_break_space_inside_a_name_is_a_space() -> None:
             "That would be something.",
         ]
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated on Monday.\n\n''We support people sharing their views "
+            "on the pier, but we do not allow spam,'' Rosalind Pembrake, a Harbourline "
+            "spokeswoman, said in an email.",
+            "Rosalind Pembrake",
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\n“We are getting the house ready for a "
+            "party, that is what we are doing,” Pembrake, who used to work on the pier, said "
+            "about all the work.",
+            "Pembrake",
+        ),
+    ],
+)
+def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
+    text: str, speaker: str
+) -> None:
+    """'“…,” Rosalind Pembrake, a harbour spokeswoman, said' where NER found nobody and the
+    parse, thrown by the quote, gave 'said' no subject: the proper nouns that open the
+    clause right before its verb of saying, or before an aside that ends at it, are the
+    speaker. The quote was dropped."""
+    assert list(quotes_of(text)) == [speaker]
