@@ -22,6 +22,7 @@ _NLP: Any = None
 # What positions skip. Skipped per call (thread-safe: the shared pipeline is not changed);
 # the model's "senter" is off by default, the parser sets the sentences.
 _POSITIONS_SKIP = ("lemmatizer", "attribute_ruler")
+NBSP = "\u00a0"
 
 
 class Token(NamedTuple):
@@ -53,8 +54,12 @@ def get_nlp() -> Any:
 
 
 def parse(text: str) -> Parsed:
-    """Entities and the dependency parse, for positions."""
-    doc = get_nlp()(text, disable=_POSITIONS_SKIP)
+    """Entities and the dependency parse, for positions.
+
+    A no-break space between two words of a name ('Dana<NBSP>Whitlow', as pasted from some
+    sites) is a space to a reader, but the tokenizer keeps it as a token of its own and
+    the entity ends at it. The model reads plain spaces there; offsets are unchanged."""
+    doc = get_nlp()(text.replace(NBSP, " "), disable=_POSITIONS_SKIP)
     return Parsed(
         ents=[(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents],
         tokens=[Token(t.idx, t.idx + len(t.text), t.head.i, t.dep_, t.tag_) for t in doc],

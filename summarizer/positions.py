@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.nlp import Parsed, Token
+from summarizer.nlp import NBSP, Parsed, Token
 from summarizer.segment import FILL, Quote, find_quotes, mask_quotes, sentence_spans
 from summarizer.segment import NEGATED as _NEGATED
 from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
     PARTICIPLES,
+    PLACES,
     REPORTING_BASES,
     REPORTING_VERBS,
     ROLE_HEADS,
@@ -86,6 +87,8 @@ _SUBORDINATE_LEAD = re.compile(
     r"[\s\W]*(?:When|Whenever|After|Before|Once|If|Since|While|Although|Though|Because|Until|"
     r"Unless)\s[^,;:!?" + FILL + r"]*,\s*"
 )
+# 'Rosalind Pembrake', 'Okafor': one to three capitalised words, as a clause may open.
+_NAME_WORDS = re.compile(r"[A-Z][a-z][\w’'\-]*(?: [A-Z][a-z][\w’'\-]*){0,2}(?=[\s,])")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
 # 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
@@ -556,16 +559,23 @@ class _Resolver:
                     return _Attr(person)
                 return _Attr(self.resolve(self._titled_name_after(m)))
         if head_mention is not None:
-            vs = self.verbs_in(head_mention.end, min(tail_end, head_mention.end + 60))
+            # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
+            # first is no subject; the verb follows the titled person, who speaks.
+            subject = self._titled_name_after(head_mention)
+            vs = self.verbs_in(subject.end, min(tail_end, subject.end + 60))
             if (
                 vs
                 and (
-                    _ADJACENT.match(self.masked[head_mention.end : vs[0][0]])
-                    or _APPOSITION.match(self.masked[head_mention.end : vs[0][0]])
+                    _ADJACENT.match(self.masked[subject.end : vs[0][0]])
+                    or _APPOSITION.match(self.masked[subject.end : vs[0][0]])
                 )
                 and not self._reports_other_words(q, vs[0])
             ):
-                return _Attr(self.resolve(self._titled_name_after(head_mention)))
+                return _Attr(self.resolve(subject))
+        if head_mention is None:
+            person = self._unknown_name_before_verb(t0, tail_end, q)
+            if person is not None:
+                return _Attr(person)
         acc = re.match(r"[\s,]*(?:according to|in the words of)\s+", tail)
         if acc:
             m = next(
@@ -734,6 +744,33 @@ class _Resolver:
             self.tokens[c].dep == "det" and self._word(c) in _DEMONSTRATIVES
             for c in self.children[k]
         )
+
+    def _unknown_name_before_verb(self, t0: int, tail_end: int, q: Quote) -> int | None:
+        """'“…,” Rosalind Pembrake, a harbour spokeswoman, said' where NER found nobody (or
+        called the name a nationality or a place) and the parse, thrown by the quote, gave
+        the verb no subject: proper nouns that open the clause after a quote and stand right
+        before its verb of saying, or before an aside that ends at it, name a person. Not a
+        word the article also writes in lower case ('Police'), a place, a news outlet, or
+        the speaker of a fragment."""
+        m = _NAME_WORDS.match(self.masked, t0)
+        if m is None or q.is_fragment(self.text) or self.mentions_in(m.start(), m.end()):
+            return None
+        vs = self.verbs_in(m.end(), min(tail_end, m.end() + 170))
+        gap = self.masked[m.end() : vs[0][0]] if vs else ""
+        if not vs or not (_ADJACENT.match(gap) or _APPOSITION.match(gap)):
+            return None
+        words = m.group().split()
+        starts = [m.start() + w.start() for w in re.finditer(r"\S+", m.group())]
+        if (
+            any(
+                k not in self.token_at or self.tokens[self.token_at[k]].tag != "NNP" for k in starts
+            )
+            or m.group().lower() in PLACES
+            or any(re.search(rf"\b{re.escape(w.lower())}\b", self.text) for w in words)
+            or any(w.casefold() in word_set("news_outlets.txt") for w in words)
+        ):
+            return None
+        return self.idx.person(m.group())
 
     def _participle_subject(self, start: int, q: Quote) -> int | None:
         """The named subject of the verb a participle hangs from, by the parse: 'Brenner's
@@ -1403,8 +1440,10 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
     """
     quotes = find_quotes(text)
     # 'Rep. Carl Brenner II (D-Ohio) said': the party-state tag is blanked, offsets kept, so
-    # the name stands next to its verb as in any other reporting clause.
+    # the name stands next to its verb as in any other reporting clause. A no-break space
+    # is a space to the rules too, as to the parse ('mused co-host Dana<NBSP>Whitlow').
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
+    masked = masked.replace(NBSP, " ")
     if parsed is None:
         from summarizer.nlp import parse
 

@@ -1254,3 +1254,57 @@ def test_the_person_named_after_a_closed_quote_does_not_take_it(
     got = quotes_of(text)
     assert quote in got.get(speaker, [])
     assert quote not in got.get(other, [])
+
+
+def test_a_titled_person_after_their_boss_speaks_in_the_clause_after_a_quote() -> None:
+    """'“…?” former Ford adviser Tom Reyes asked': the reporting clause after the quote
+    opens with the boss or employer, a person named earlier, and the verb follows the titled
+    person. The first name of the clause is no subject of the verb: the titled one speaks."""
+    text = (
+        "Mayor Lena Ford spoke on Monday about the harbour plan.\n\n“Does that plan hold water "
+        "at all?” former Ford adviser Tom Reyes asked on the radio."
+    )
+    assert quotes_of(text) == {"Tom Reyes": ["Does that plan hold water at all?"]}
+
+
+def test_a_no_break_space_inside_a_name_is_a_space() -> None:
+    """'mused radio co-host Dana<NBSP>Whitlow': text pasted from some sites joins the words
+    of a name with a no-break space. The tokenizer keeps it as a token of its own, so the
+    name was cut at it and the clause named nobody; it is read as a space."""
+    text = (
+        "The harbour plan was debated on Monday.\n\n“Imagine the whole pier rebuilt by the "
+        "summer,” mused radio co-host Dana\u00a0Whitlow. “That would be something.”"
+    )
+    assert quotes_of(text) == {
+        "Dana Whitlow": [
+            "Imagine the whole pier rebuilt by the summer",
+            "That would be something.",
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated on Monday.\n\n''We support people sharing their views "
+            "on the pier, but we do not allow spam,'' Rosalind Pembrake, a Harbourline "
+            "spokeswoman, said in an email.",
+            "Rosalind Pembrake",
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\n“We are getting the house ready for a "
+            "party, that is what we are doing,” Pembrake, who used to work on the pier, said "
+            "about all the work.",
+            "Pembrake",
+        ),
+    ],
+)
+def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
+    text: str, speaker: str
+) -> None:
+    """'“…,” Rosalind Pembrake, a harbour spokeswoman, said' where NER found nobody and the
+    parse, thrown by the quote, gave 'said' no subject: the proper nouns that open the
+    clause right before its verb of saying, or before an aside that ends at it, are the
+    speaker. The quote was dropped."""
+    assert list(quotes_of(text)) == [speaker]
