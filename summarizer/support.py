@@ -15,8 +15,8 @@ of its sources (a few short sentences; milliseconds):
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
-  as settled that the sources leave open ("hoped", "decide whether", a yes-or-no
-  question); and a speaker said
+  as settled that the sources leave open ("hoped", "decide whether", "asked if", a
+  condition, a yes-or-no question); and a speaker said
   to back someone named needs a word of backing in the sources;
 * holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
@@ -162,10 +162,13 @@ def _asked(token: Any) -> bool:
 
 def _open(token: Any) -> bool:
     """Left open, not stated: "decide whether to strike", "hoped they would find one",
-    "You think he would indict her?"."""
+    "You think he would indict her?", and a clause under "if", asked ("was asked if she
+    would hold one") or set as a condition ("if the shells come"): neither says it is so."""
     head = token.head
     return (
-        any(c.lower_ == "whether" for c in token.children)
+        any(
+            c.lower_ == "whether" or (c.lower_ == "if" and c.dep_ == "mark") for c in token.children
+        )
         or (
             head is not token
             and token.dep_ in ("ccomp", "xcomp")
@@ -930,7 +933,7 @@ def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
         if token.pos_ == "VERB" and not _open(token) and source.open.get(key) == frozenset({True}):
             return [
                 f"It states “{token.text}” as settled where the text leaves it open "
-                "(hoped, or yet to decide whether); say it as the text does."
+                "(hoped, asked if, or yet to decide whether); say it as the text does."
             ]
         if key in source.keys:
             continue

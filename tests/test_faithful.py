@@ -502,6 +502,13 @@ def test_backing_someone_named_needs_a_word_of_backing(said: str, fails: bool) -
     [
         ("Ilse Berg said she hoped the two families would find a way out.", True),
         ("“Will the two families find a way out?” Ilse Berg asked.", True),
+        # asked if they would, or a condition: neither says they will
+        (
+            "When Ilse Berg was asked during a lunch held by the paper if the two families "
+            "would find a way out, she laughed and said, “We’ll see.”",
+            True,
+        ),
+        ("Ilse Berg said she would resign if the two families find a way out.", True),
         ("Ilse Berg said the two families would find a way out.", False),
         # a question with a wh-word is often a claim put as one, left to coverage
         ("“Who doubts that the two families will find a way out?” Ilse Berg asked.", False),
@@ -511,7 +518,8 @@ def test_what_the_speaker_only_hopes_for_or_asks_is_not_stated(said: str, fails:
     """Seen on real articles: a mayor who said he hoped two siblings would find a solution
     got a line saying he believes they will (the lemmatizer read "hoped" as "hop"), and a
     host who asked a guest whether an official wants to indict two people got a line
-    saying she believes he does."""
+    saying she believes he does; a campaign manager asked if his candidate would hold a
+    press conference, who laughed it off, got a line saying he believes she will."""
     line = "Ilse Berg believes the two families will find a way out."
     problems = support_problems(line, [said], names=BERG)
     assert bool(problems) is fails, problems
