@@ -671,6 +671,8 @@ _PLURAL = frozenset({"they", "them"})
 _THING = frozenset({"it"})
 _FIRST = frozenset({"i", "me"})
 _RELATIVE = frozenset({"who", "that", "which"})
+# Named things "he" or "she" never stands for: a town, a country, a region, a building
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def deed_groups() -> Mapping[str, frozenset[str]]:
@@ -743,9 +745,12 @@ def _same_name(ours: frozenset[str], theirs: frozenset[str]) -> bool:
     return any(a == b or (len(a) > STEM and a[:STEM] == b[:STEM]) for a in ours for b in theirs)
 
 
-def _someone_other(doer: Any, other: Any, speaker: frozenset[str], known: frozenset[str]) -> bool:
+def _someone_other(
+    doer: Any, other: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
+) -> bool:
     """The source's doer `other` is surely not the line's named doer: another name, or a
-    pronoun that cannot stand for it ("they" for one person, "it" for a person), or "I"
+    pronoun that cannot stand for it ("they" for one person, "it" for a person, "she"
+    for a town: "Cheyenne should run" where the speaker from Cheyenne said she should), or "I"
     in a stance line's sources (the speaker's own words) for someone not the speaker."""
     ours = _name_keys(doer, known)
     if other.lower_ in _FIRST and speaker:
@@ -755,11 +760,15 @@ def _someone_other(doer: Any, other: Any, speaker: frozenset[str], known: frozen
         return person and not any(c.dep_ == "conj" for c in doer.head.children)
     if other.lower_ in _THING:
         return person
+    if other.lower_ in _GENDER:
+        return bool(_name_keys(doer, known) & places)
     theirs = _name_keys(other, known)
     return bool(theirs) and not _same_name(ours, theirs)
 
 
-def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str]) -> bool:
+def _done_by_another(
+    doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
+) -> bool:
     """The source's `use` of the verb surely has someone other than `doer` do it: each of
     its doers is someone else, or, where it names none, `doer` is the one it is done to
     ("Lund will be used to win recruits" for "Lund is using ...")."""
@@ -773,7 +782,7 @@ def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozen
     # named anywhere in the subject ("Olsen's deputy"), the doer may be the one meant
     if any(_same_name(ours, _name_keys(t, known)) for d in doers for t in d.subtree):
         return False
-    return all(_someone_other(doer, t, speaker, known) for t in doers)
+    return all(_someone_other(doer, t, speaker, known, places) for t in doers)
 
 
 def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
@@ -785,6 +794,14 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     Berg did. A stance line's speaker doing something is left to their own words."""
     known = frozenset(
         t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
+    )
+    # what the sources name as a place, and never as a person, is one in the line too,
+    # where the tagger, reading it alone as a subject, may take it for a person
+    tagged: dict[str, set[str]] = {}
+    for t in (t for d in source_docs for t in d if t.ent_type_):
+        tagged.setdefault(t.lower_.strip("’'."), set()).add(t.ent_type_)
+    places = frozenset(
+        k for k, kinds in tagged.items() if kinds & _PLACES and "PERSON" not in kinds
     )
     for verb in doc:
         key = _key(verb)
@@ -803,7 +820,7 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
             ours = _name_keys(doer, known)
             if not ours or (names and ours & names):
                 continue
-            if all(_done_by_another(doer, u, names, known) for u in uses):
+            if all(_done_by_another(doer, u, names, known, places) for u in uses):
                 return [
                     f"It has {doer.text} {verb.text} where the text has someone else do it; "
                     "say who did what as the text does."

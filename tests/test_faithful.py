@@ -632,6 +632,24 @@ def test_what_the_speaker_did_in_their_own_words_is_not_given_to_another(
     assert bool(support_problems(line, own, names=["Ada Berg", "Berg"])) == fails
 
 
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Lars Vik thinks Oslo should run for mayor.", True),
+        # "she" may be the woman he spoke of
+        ("Lars Vik thinks Anna Lind should run for mayor.", False),
+    ],
+)
+def test_a_she_in_the_text_is_no_town(line: str, fails: bool) -> None:
+    """Seen on batch fd47a76: a voter from a town who said "she should have run" got a
+    line that had his town run. A place the text names (and never as a person) is not
+    the one a "he" or "she" stands for, however the tagger reads it alone in the line."""
+    said = [
+        "“I think she should have run for mayor,” said Lars Vik of Oslo, speaking of Anna Lind."
+    ]
+    assert bool(support_problems(line, said, names=["Lars Vik", "Vik"])) == fails
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
