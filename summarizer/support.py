@@ -836,7 +836,14 @@ JUDGEMENT_WEIGHT = 2.0
 
 
 def _weight(token: Any) -> float:
-    return JUDGEMENT_WEIGHT if _key(token) in judgement_words() else WEIGHTS[token.pos_]
+    """What a missing word weighs. A noun a number counts ("a $30 million increase", "12
+    soldiers") says what the figure is, so it weighs as much as the figure: the same
+    number made a rise where the text has it a total is a wrong figure."""
+    if _key(token) in judgement_words():
+        return JUDGEMENT_WEIGHT
+    if token.pos_ == "NOUN" and any(c.dep_ == "nummod" for c in token.children):
+        return WEIGHTS["NUM"]
+    return WEIGHTS[token.pos_]
 
 
 def _too_many(missing: Sequence[Any], content: Sequence[Any]) -> bool:

@@ -650,6 +650,22 @@ def test_a_she_in_the_text_is_no_town(line: str, fails: bool) -> None:
     assert bool(support_problems(line, said, names=["Lars Vik", "Vik"])) == fails
 
 
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Norland reported a $12 million rise in profit in the quarter.", True),
+        ("Norland reported $12 million in profit in the quarter.", False),
+        ("Norland reported a profit of $12 million in the quarter.", False),
+    ],
+)
+def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
+    """Seen on batch fd47a76: a firm's sales for a quarter written up as a rise in sales
+    of that size. The noun a number counts is part of the figure: missing, it weighs as
+    much as a wrong number, not as one loose word."""
+    said = ["Norland said it earned $12 million in profit in the quarter."]
+    assert bool(support_problems(line, said)) == fails
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
