@@ -265,6 +265,23 @@ def _says(token: Any) -> int:
     return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
 
 
+def _denies(doc: Any) -> int:
+    """1 when the line denies a deed or a state ("did not show up in person", "is not in a
+    rush"): that something did not happen is a claim of its own, which "not" carries
+    where the words around it are common ones. A denied verb of holding a view ("does not
+    believe") is not: it says no more than the verb."""
+    return int(
+        any(
+            t.dep_ == "neg"
+            and (
+                t.head.pos_ == "AUX"
+                or _key(t.head) not in generic_words() | polarity_words()["favour"]
+            )
+            for t in doc
+        )
+    )
+
+
 def _author_voice(sentence: str) -> bool:
     """No quotation, no reporting verb, and no named subject ("Petrenko demanded that
     ..."): what is left is the author speaking."""
@@ -319,7 +336,8 @@ def support_problems(
     source = _source(source_docs)
     content = _content(doc, name_words)
     problems: list[str] = []
-    if sum(_says(t) for t in _content(doc, name_words, quoted=True)) < MIN_CONTENT:
+    said = sum(_says(t) for t in _content(doc, name_words, quoted=True))
+    if said + _denies(doc) < MIN_CONTENT:
         return [
             "It says nothing concrete; say what was done, demanded, rejected or called for, "
             "as the text reports it."

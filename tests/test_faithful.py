@@ -666,6 +666,28 @@ def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
     assert bool(support_problems(line, said)) == fails
 
 
+@pytest.mark.parametrize(
+    ("line", "vacuous"),
+    [
+        ("Ada Berg did not show up in person for the vote.", False),
+        ("Ada Berg believes her firm is not in a rush.", False),
+        # denying a stance or a belief says no more than holding one
+        ("Ada Berg does not support her side's stance.", True),
+        ("Ada Berg does not believe in the vote.", True),
+    ],
+)
+def test_a_denied_deed_or_state_says_something(line: str, vacuous: bool) -> None:
+    """Seen on the labelled items: "did not show up in person for the race" and "is not
+    in a rush", both right, were failed as empty: their words are common ones, and what
+    they say (that something did not happen, or is not so) sits in the "not"."""
+    said = [
+        "Ada Berg did not show up in person for the vote on Monday, and her firm is not in "
+        "a rush to sell, she said."
+    ]
+    problems = support_problems(line, said, names=["Ada Berg", "Berg", "Ada"])
+    assert any("nothing concrete" in p for p in problems) == vacuous, problems
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
