@@ -31,7 +31,9 @@ of its sources (a few short sentences; milliseconds):
   someone else's words they pass on ("She said that ..."), nor in a quotation under a
   pronoun the text never uses for them ("“...,” she said" where it writes "his");
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
-  is one word of content, and "supports X's leadership" only backs X);
+  is one word of content, "supports X's leadership" only backs X, and a denial's "not"
+  is one), nor does a stance line that only has the speaker speak ("responded to
+  reports that ...") with nothing said under the verb;
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
   the sources do not use weighs as much as a wrong figure, and a named actor said to bring
   something about (`data/causal_words.txt`: "which led to") must be named where the sources
@@ -282,6 +284,28 @@ def _denies(doc: Any) -> int:
     )
 
 
+def _only_spoke(doc: Any) -> bool:
+    """The line's main verb is one of saying with nothing said under it: no clause, no
+    object, no quotation ("Nehlen responded Friday to reports that ...", "commented on
+    the deal"). However many words follow, they tell what was spoken to, not what the
+    speaker said."""
+    root = doc[:].root
+    return (
+        root.pos_ == "VERB"
+        and root.lemma_.casefold() in word_set("reporting_verbs.txt")
+        and not quote_spans(doc.text)
+        and not any(
+            c.dep_ in ("ccomp", "xcomp", "dobj", "oprd", "conj", "advcl")
+            or (c.dep_ == "prep" and c.lower_ not in _SPOKEN_TO)
+            for c in root.children
+        )
+    )
+
+
+# "responded to", "commented on", "spoke about": what was spoken to, not what was said
+_SPOKEN_TO = frozenset({"to", "on", "about"})
+
+
 def _author_voice(sentence: str) -> bool:
     """No quotation, no reporting verb, and no named subject ("Petrenko demanded that
     ..."): what is left is the author speaking."""
@@ -337,7 +361,7 @@ def support_problems(
     content = _content(doc, name_words)
     problems: list[str] = []
     said = sum(_says(t) for t in _content(doc, name_words, quoted=True))
-    if said + _denies(doc) < MIN_CONTENT:
+    if said + _denies(doc) < MIN_CONTENT or (name_words and _only_spoke(doc)):
         return [
             "It says nothing concrete; say what was done, demanded, rejected or called for, "
             "as the text reports it."

@@ -688,6 +688,34 @@ def test_a_denied_deed_or_state_says_something(line: str, vacuous: bool) -> None
     assert any("nothing concrete" in p for p in problems) == vacuous, problems
 
 
+@pytest.mark.parametrize(
+    ("line", "vacuous"),
+    [
+        (
+            "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour.",
+            True,
+        ),
+        ("Ada Berg commented on the mayor's plan to sell the harbour.", True),
+        (
+            "Ada Berg responded that selling the harbour would be theft from the town's children.",
+            False,
+        ),
+        ("Ada Berg warned against the mayor's plan to sell the harbour.", False),
+    ],
+)
+def test_a_line_that_only_says_the_speaker_spoke_is_empty(line: str, vacuous: bool) -> None:
+    """Seen on batch fd47a76: a candidate's line said only that he "responded Friday to
+    reports that" a rival would be endorsed, copied from the author's telling, and left
+    out what he said. A verb of saying with nothing said under it tells only what was
+    spoken to."""
+    said = [
+        "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour. "
+        "“Selling the harbour would be theft from our children,” she said."
+    ]
+    problems = support_problems(line, said, names=["Ada Berg", "Berg", "Ada"])
+    assert any("nothing concrete" in p for p in problems) == vacuous, problems
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
