@@ -29,7 +29,9 @@ of its sources (a few short sentences; milliseconds):
   a view given to a stance line's speaker must be in their own
   words, not in the author's telling about them ("Clinton has responded with ads") nor in
   someone else's words they pass on ("She said that ..."), nor in a quotation under a
-  pronoun the text never uses for them ("“...,” she said" where it writes "his");
+  pronoun the text never uses for them ("“...,” she said" where it writes "his"); a
+  name the line spells out for a set of initials must have them for capitals or stand
+  beside them in the sources;
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
   is one word of content, "supports X's leadership" only backs X, and a denial's "not"
   is one), nor does a stance line that only has the speaker speak ("responded to
@@ -392,7 +394,41 @@ def support_problems(
         problems += _reason_problems(doc, source_docs, source, name_words)
     if not problems:
         problems += _fact_problems(doc, source_docs, name_words)
+    if not problems:
+        problems += _spelled_out_problems(sentence, sources)
     return problems
+
+
+# "the Democratic National Committee (DNC)": a name, then its letters in brackets
+_SPELLED_OUT = re.compile(r"((?:[A-Z][\w’'.&-]*\s+(?:(?:of|the|and|for|on)\s+)*)+)\(([A-Z]{2,6})\)")
+
+
+def _spelled_out_problems(sentence: str, sources: Sequence[str]) -> list[str]:
+    """A name the line spells out for a set of initials ("Democratic Campaign Donors
+    (DNC)") whose capitals are not those letters, nor those letters theirs ("Islamic
+    State (ISIS)" is fine), and that the sources do not set beside the letters: the
+    model has guessed what the letters stand for, and so who the body is."""
+    said = " ".join(" ".join(sources).split())
+    for m in _SPELLED_OUT.finditer(sentence):
+        name, letters = " ".join(m.group(1).split()), m.group(2)
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        beside = re.search(
+            rf"{re.escape(name)}.{{0,12}}\b{letters}\b|\b{letters}\b.{{0,12}}{re.escape(name)}",
+            said,
+            re.IGNORECASE,
+        )
+        if not (_within(initials, letters) or _within(letters, initials) or beside):
+            return [
+                f"It spells out {letters} as “{name}”, which the text does not; name it as "
+                "the text does."
+            ]
+    return []
+
+
+def _within(short: str, long: str) -> bool:
+    """Every letter of `short` is in `long`, in order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
 
 
 @lru_cache(maxsize=1)

@@ -716,6 +716,27 @@ def test_a_line_that_only_says_the_speaker_spoke_is_empty(line: str, vacuous: bo
     assert any("nothing concrete" in p for p in problems) == vacuous, problems
 
 
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("The Northern Fishing Board (NHU) asked the ministry for a meeting.", True),
+        ("The Nordic Harbour Union (NHU) asked the ministry for a meeting.", False),
+        # the sources set the name beside the letters, whatever its capitals
+        ("The Union of Dock Workers (NHU) dates from 1920.", False),
+    ],
+)
+def test_letters_spelled_out_must_be_the_texts_or_their_initials(line: str, fails: bool) -> None:
+    """Seen on batch fd47a76: a party committee's initials spelled out as its donors, so
+    the donors did what the committee did. A name the line writes for a set of letters
+    must have them as its capitals or stand beside them in the text."""
+    said = [
+        "Northern fishing board members met on Monday.",
+        "The NHU asked the ministry for a meeting; the Nordic Harbour Union has 4,000 members.",
+        "Its old name, the Union of Dock Workers (NHU), dates from 1920.",
+    ]
+    assert bool(support_problems(line, said)) == fails
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
