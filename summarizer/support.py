@@ -132,6 +132,13 @@ def _negated(token: Any) -> bool:
         return True
     if token.dep_ in ("attr", "acomp") and _has_negator(head):  # "this is not the only way"
         return True
+    if (  # "are not in agreement", "is not in favour": what a denied "be" puts them in
+        token.dep_ == "pobj"
+        and head.dep_ == "prep"
+        and head.head.lemma_ == "be"
+        and _has_negator(head.head)
+    ):
+        return True
     if token.pos_ in ("NOUN", "PROPN"):  # "no weapons", "without weapons", "neither war"
         return head.lower_ == "without" or any(
             c.lower_ in ("no", "neither") for c in token.children

@@ -737,6 +737,21 @@ def test_letters_spelled_out_must_be_the_texts_or_their_initials(line: str, fail
     assert bool(support_problems(line, said)) == fails
 
 
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("The two owners of the bakery are not in agreement on a sale.", False),
+        ("The two owners of the bakery are in agreement on a sale.", True),
+    ],
+)
+def test_what_a_denied_be_puts_someone_in_is_denied(line: str, fails: bool) -> None:
+    """Seen on the tuning items: "her family members are not in agreement", right where
+    the text says the siblings cannot agree, failed as turning it around: the "not" of
+    "are not in" was read as no one's."""
+    said = ["The two owners of the bakery cannot agree on a sale."]
+    assert bool(support_problems(line, said)) == fails
+
+
 LID = (
     "Norway's fisheries minister, Eva Lid, said on Monday she would not accept a cut to the "
     "herring quota."
