@@ -338,6 +338,11 @@ def test_a_line_that_turns_what_is_into_what_ought_to_be_fails(said: str, fails:
     assert support_problems(describes, [said], names=HOLT) == []
 
 
+def _says_nothing(line: str, said: list[str], names: list[str]) -> bool:
+    """The support check fails `line` as empty, whatever else it finds."""
+    return any("nothing concrete" in p for p in support_problems(line, said, names=names))
+
+
 @pytest.mark.parametrize(
     ("line", "vacuous"),
     [
@@ -351,8 +356,7 @@ def test_backing_a_two_word_name_s_leadership_says_nothing(line: str, vacuous: b
     foes he would take on got "supports <candidate>'s leadership". A full name is one
     person, not two words of content, and their "leadership" only names whose side."""
     said = ["Rep. Ola Brandt told the paper that he is in favor of Tomas Vance."]
-    problems = support_problems(line, said, names=["Ola Brandt", "Brandt"])
-    assert any("nothing concrete" in p for p in problems) is vacuous
+    assert _says_nothing(line, said, ["Ola Brandt", "Brandt"]) is vacuous
 
 
 @pytest.mark.parametrize(
@@ -678,23 +682,6 @@ def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
         # denying a stance or a belief says no more than holding one
         ("Ada Berg does not support her side's stance.", True),
         ("Ada Berg does not believe in the vote.", True),
-    ],
-)
-def test_a_denied_deed_or_state_says_something(line: str, vacuous: bool) -> None:
-    """Seen on the labelled items: "did not show up in person for the race" and "is not
-    in a rush", both right, were failed as empty: their words are common ones, and what
-    they say (that something did not happen, or is not so) sits in the "not"."""
-    said = [
-        "Ada Berg did not show up in person for the vote on Monday, and her firm is not in "
-        "a rush to sell, she said."
-    ]
-    problems = support_problems(line, said, names=["Ada Berg", "Berg", "Ada"])
-    assert any("nothing concrete" in p for p in problems) == vacuous, problems
-
-
-@pytest.mark.parametrize(
-    ("line", "vacuous"),
-    [
         (
             "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour.",
             True,
@@ -707,17 +694,22 @@ def test_a_denied_deed_or_state_says_something(line: str, vacuous: bool) -> None
         ("Ada Berg warned against the mayor's plan to sell the harbour.", False),
     ],
 )
-def test_a_line_that_only_says_the_speaker_spoke_is_empty(line: str, vacuous: bool) -> None:
-    """Seen on batch fd47a76: a candidate's line said only that he "responded Friday to
-    reports that" a rival would be endorsed, copied from the author's telling, and left
-    out what he said. A verb of saying with nothing said under it tells only what was
-    spoken to."""
+def test_a_denial_says_something_and_a_bare_verb_of_saying_does_not(
+    line: str, vacuous: bool
+) -> None:
+    """Seen on the labelled items: "did not show up in person for the race" and "is not
+    in a rush", both right, were failed as empty: their words are common ones, and what
+    they say (that something did not happen, or is not so) sits in the "not". And seen
+    on batch fd47a76: a candidate's line said only that he "responded Friday to reports
+    that" a rival would be endorsed, copied from the author's telling, and left out what
+    he said: a verb of saying with nothing said under it tells only what was spoken to."""
     said = [
+        "Ada Berg did not show up in person for the vote on Monday, and her firm is not in "
+        "a rush to sell, she said.",
         "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour. "
-        "“Selling the harbour would be theft from our children,” she said."
+        "“Selling the harbour would be theft from our children,” she said.",
     ]
-    problems = support_problems(line, said, names=["Ada Berg", "Berg", "Ada"])
-    assert any("nothing concrete" in p for p in problems) == vacuous, problems
+    assert _says_nothing(line, said, ["Ada Berg", "Berg", "Ada"]) is vacuous
 
 
 @pytest.mark.parametrize(
