@@ -300,6 +300,25 @@ def _line(name: str, r) -> str:
     )
 
 
+def _cost(items: list) -> None:
+    """The support check's time per item, run on every shown sentence: first with every
+    parse new (spaCy's pipeline already read in), then again with the parses cached, as a
+    retry's sources are. Timings move with the host's load, printed beside them."""
+    import time
+
+    from faithful_scoring import flags
+
+    from summarizer.nlp import get_nlp
+
+    get_nlp()
+    for name in ("parses new", "parses cached"):
+        started = time.perf_counter()
+        for item in items:
+            flags(item)
+        took = (time.perf_counter() - started) * 1000 / len(items)
+        print(f"support check, {name}: {took:.1f} ms per item (load {os.getloadavg()[0]:.1f})")
+
+
 def figures() -> None:
     """Recall and false alarms for each mix (the support check, the model's verdict,
     either) per split, then per part: "tuning" (the tune split and the kept-aside items of
@@ -312,6 +331,7 @@ def figures() -> None:
 
     items = load_set(missing_ok=True)
     kept = Verdicts.load(VERDICTS) if VERDICTS.exists() else None
+    _cost(items)
     for mix in MIXES:
         try:
             for split in ("tune", "test", "tuning", "report", None):

@@ -15,8 +15,8 @@ of its sources (a few short sentences; milliseconds):
   whose opposite (`data/antonyms.txt`) the sources use instead turns the claim around; a
   speaker said to favour a thing ("supports the plan") their own sentences speak against
   ("an ultimatum", `data/polarity_words.txt`) is turned around too; so is a verb stated
-  as settled that the sources leave open ("hoped", "decide whether", a yes-or-no
-  question); and a speaker said
+  as settled that the sources leave open ("hoped", "decide whether", "asked if", a
+  condition, a yes-or-no question); and a speaker said
   to back someone named needs a word of backing in the sources;
 * holder: a claim the sources only report someone as saying ("<claim>, <name> predicted")
   must not be stated as fact; "the author argues X" needs X in the author's own voice (a
@@ -29,9 +29,13 @@ of its sources (a few short sentences; milliseconds):
   a view given to a stance line's speaker must be in their own
   words, not in the author's telling about them ("Clinton has responded with ads") nor in
   someone else's words they pass on ("She said that ..."), nor in a quotation under a
-  pronoun the text never uses for them ("“...,” she said" where it writes "his");
+  pronoun the text never uses for them ("“...,” she said" where it writes "his"); a
+  name the line spells out for a set of initials must have them for capitals or stand
+  beside them in the sources;
 * vacuity: a sentence with fewer than MIN_CONTENT content words says nothing (a full name
-  is one word of content, and "supports X's leadership" only backs X);
+  is one word of content, "supports X's leadership" only backs X, and a denial's "not"
+  is one), nor does a stance line that only has the speaker speak ("responded to
+  reports that ...") with nothing said under the verb;
 * verdicts and causes: a judgement word (`data/judgement_words.txt`: "a mistake", "illegal")
   the sources do not use weighs as much as a wrong figure, and a named actor said to bring
   something about (`data/causal_words.txt`: "which led to") must be named where the sources
@@ -128,6 +132,13 @@ def _negated(token: Any) -> bool:
         return True
     if token.dep_ in ("attr", "acomp") and _has_negator(head):  # "this is not the only way"
         return True
+    if (  # "are not in agreement", "is not in favour": what a denied "be" puts them in
+        token.dep_ == "pobj"
+        and head.dep_ == "prep"
+        and head.head.lemma_ == "be"
+        and _has_negator(head.head)
+    ):
+        return True
     if token.pos_ in ("NOUN", "PROPN"):  # "no weapons", "without weapons", "neither war"
         return head.lower_ == "without" or any(
             c.lower_ in ("no", "neither") for c in token.children
@@ -162,10 +173,13 @@ def _asked(token: Any) -> bool:
 
 def _open(token: Any) -> bool:
     """Left open, not stated: "decide whether to strike", "hoped they would find one",
-    "You think he would indict her?"."""
+    "You think he would indict her?", and a clause under "if", asked ("was asked if she
+    would hold one") or set as a condition ("if the shells come"): neither says it is so."""
     head = token.head
     return (
-        any(c.lower_ == "whether" for c in token.children)
+        any(
+            c.lower_ == "whether" or (c.lower_ == "if" and c.dep_ == "mark") for c in token.children
+        )
         or (
             head is not token
             and token.dep_ in ("ccomp", "xcomp")
@@ -262,6 +276,45 @@ def _says(token: Any) -> int:
     return MIN_CONTENT if token.pos_ == "PROPN" and token.dep_ in ("dobj", "pobj") else 1
 
 
+def _denies(doc: Any) -> int:
+    """1 when the line denies a deed or a state ("did not show up in person", "is not in a
+    rush"): that something did not happen is a claim of its own, which "not" carries
+    where the words around it are common ones. A denied verb of holding a view ("does not
+    believe") is not: it says no more than the verb."""
+    return int(
+        any(
+            t.dep_ == "neg"
+            and (
+                t.head.pos_ == "AUX"
+                or _key(t.head) not in generic_words() | polarity_words()["favour"]
+            )
+            for t in doc
+        )
+    )
+
+
+def _only_spoke(doc: Any) -> bool:
+    """The line's main verb is one of saying with nothing said under it: no clause, no
+    object, no quotation ("Nehlen responded Friday to reports that ...", "commented on
+    the deal"). However many words follow, they tell what was spoken to, not what the
+    speaker said."""
+    root = doc[:].root
+    return (
+        root.pos_ == "VERB"
+        and root.lemma_.casefold() in word_set("reporting_verbs.txt")
+        and not quote_spans(doc.text)
+        and not any(
+            c.dep_ in ("ccomp", "xcomp", "dobj", "oprd", "conj", "advcl")
+            or (c.dep_ == "prep" and c.lower_ not in _SPOKEN_TO)
+            for c in root.children
+        )
+    )
+
+
+# "responded to", "commented on", "spoke about": what was spoken to, not what was said
+_SPOKEN_TO = frozenset({"to", "on", "about"})
+
+
 def _author_voice(sentence: str) -> bool:
     """No quotation, no reporting verb, and no named subject ("Petrenko demanded that
     ..."): what is left is the author speaking."""
@@ -316,7 +369,8 @@ def support_problems(
     source = _source(source_docs)
     content = _content(doc, name_words)
     problems: list[str] = []
-    if sum(_says(t) for t in _content(doc, name_words, quoted=True)) < MIN_CONTENT:
+    said = sum(_says(t) for t in _content(doc, name_words, quoted=True))
+    if said + _denies(doc) < MIN_CONTENT or (name_words and _only_spoke(doc)):
         return [
             "It says nothing concrete; say what was done, demanded, rejected or called for, "
             "as the text reports it."
@@ -347,7 +401,41 @@ def support_problems(
         problems += _reason_problems(doc, source_docs, source, name_words)
     if not problems:
         problems += _fact_problems(doc, source_docs, name_words)
+    if not problems:
+        problems += _spelled_out_problems(sentence, sources)
     return problems
+
+
+# "the Democratic National Committee (DNC)": a name, then its letters in brackets
+_SPELLED_OUT = re.compile(r"((?:[A-Z][\w’'.&-]*\s+(?:(?:of|the|and|for|on)\s+)*)+)\(([A-Z]{2,6})\)")
+
+
+def _spelled_out_problems(sentence: str, sources: Sequence[str]) -> list[str]:
+    """A name the line spells out for a set of initials ("Democratic Campaign Donors
+    (DNC)") whose capitals are not those letters, nor those letters theirs ("Islamic
+    State (ISIS)" is fine), and that the sources do not set beside the letters: the
+    model has guessed what the letters stand for, and so who the body is."""
+    said = " ".join(" ".join(sources).split())
+    for m in _SPELLED_OUT.finditer(sentence):
+        name, letters = " ".join(m.group(1).split()), m.group(2)
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        beside = re.search(
+            rf"{re.escape(name)}.{{0,12}}\b{letters}\b|\b{letters}\b.{{0,12}}{re.escape(name)}",
+            said,
+            re.IGNORECASE,
+        )
+        if not (_within(initials, letters) or _within(letters, initials) or beside):
+            return [
+                f"It spells out {letters} as “{name}”, which the text does not; name it as "
+                "the text does."
+            ]
+    return []
+
+
+def _within(short: str, long: str) -> bool:
+    """Every letter of `short` is in `long`, in order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
 
 
 @lru_cache(maxsize=1)
@@ -668,6 +756,8 @@ _PLURAL = frozenset({"they", "them"})
 _THING = frozenset({"it"})
 _FIRST = frozenset({"i", "me"})
 _RELATIVE = frozenset({"who", "that", "which"})
+# Named things "he" or "she" never stands for: a town, a country, a region, a building
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def deed_groups() -> Mapping[str, frozenset[str]]:
@@ -740,9 +830,12 @@ def _same_name(ours: frozenset[str], theirs: frozenset[str]) -> bool:
     return any(a == b or (len(a) > STEM and a[:STEM] == b[:STEM]) for a in ours for b in theirs)
 
 
-def _someone_other(doer: Any, other: Any, speaker: frozenset[str], known: frozenset[str]) -> bool:
+def _someone_other(
+    doer: Any, other: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
+) -> bool:
     """The source's doer `other` is surely not the line's named doer: another name, or a
-    pronoun that cannot stand for it ("they" for one person, "it" for a person), or "I"
+    pronoun that cannot stand for it ("they" for one person, "it" for a person, "she"
+    for a town: "Cheyenne should run" where the speaker from Cheyenne said she should), or "I"
     in a stance line's sources (the speaker's own words) for someone not the speaker."""
     ours = _name_keys(doer, known)
     if other.lower_ in _FIRST and speaker:
@@ -752,11 +845,15 @@ def _someone_other(doer: Any, other: Any, speaker: frozenset[str], known: frozen
         return person and not any(c.dep_ == "conj" for c in doer.head.children)
     if other.lower_ in _THING:
         return person
+    if other.lower_ in _GENDER:
+        return bool(_name_keys(doer, known) & places)
     theirs = _name_keys(other, known)
     return bool(theirs) and not _same_name(ours, theirs)
 
 
-def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str]) -> bool:
+def _done_by_another(
+    doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
+) -> bool:
     """The source's `use` of the verb surely has someone other than `doer` do it: each of
     its doers is someone else, or, where it names none, `doer` is the one it is done to
     ("Lund will be used to win recruits" for "Lund is using ...")."""
@@ -770,7 +867,7 @@ def _done_by_another(doer: Any, use: Any, speaker: frozenset[str], known: frozen
     # named anywhere in the subject ("Olsen's deputy"), the doer may be the one meant
     if any(_same_name(ours, _name_keys(t, known)) for d in doers for t in d.subtree):
         return False
-    return all(_someone_other(doer, t, speaker, known) for t in doers)
+    return all(_someone_other(doer, t, speaker, known, places) for t in doers)
 
 
 def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
@@ -782,6 +879,14 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     Berg did. A stance line's speaker doing something is left to their own words."""
     known = frozenset(
         t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
+    )
+    # what the sources name as a place, and never as a person, is one in the line too,
+    # where the tagger, reading it alone as a subject, may take it for a person
+    tagged: dict[str, set[str]] = {}
+    for t in (t for d in source_docs for t in d if t.ent_type_):
+        tagged.setdefault(t.lower_.strip("’'."), set()).add(t.ent_type_)
+    places = frozenset(
+        k for k, kinds in tagged.items() if kinds & _PLACES and "PERSON" not in kinds
     )
     for verb in doc:
         key = _key(verb)
@@ -800,7 +905,7 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
             ours = _name_keys(doer, known)
             if not ours or (names and ours & names):
                 continue
-            if all(_done_by_another(doer, u, names, known) for u in uses):
+            if all(_done_by_another(doer, u, names, known, places) for u in uses):
                 return [
                     f"It has {doer.text} {verb.text} where the text has someone else do it; "
                     "say who did what as the text does."
@@ -816,7 +921,14 @@ JUDGEMENT_WEIGHT = 2.0
 
 
 def _weight(token: Any) -> float:
-    return JUDGEMENT_WEIGHT if _key(token) in judgement_words() else WEIGHTS[token.pos_]
+    """What a missing word weighs. A noun a number counts ("a $30 million increase", "12
+    soldiers") says what the figure is, so it weighs as much as the figure: the same
+    number made a rise where the text has it a total is a wrong figure."""
+    if _key(token) in judgement_words():
+        return JUDGEMENT_WEIGHT
+    if token.pos_ == "NOUN" and any(c.dep_ == "nummod" for c in token.children):
+        return WEIGHTS["NUM"]
+    return WEIGHTS[token.pos_]
 
 
 def _too_many(missing: Sequence[Any], content: Sequence[Any]) -> bool:
@@ -930,7 +1042,7 @@ def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
         if token.pos_ == "VERB" and not _open(token) and source.open.get(key) == frozenset({True}):
             return [
                 f"It states “{token.text}” as settled where the text leaves it open "
-                "(hoped, or yet to decide whether); say it as the text does."
+                "(hoped, asked if, or yet to decide whether); say it as the text does."
             ]
         if key in source.keys:
             continue
