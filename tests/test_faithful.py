@@ -32,28 +32,32 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
 # as they run with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
 # (the tune split and the earlier batches' kept-aside items); "report" is the newest
-# batch's kept-aside items, judged blind and not read one by one while tuning (76
-# sentences; at fd47a76, before this round's rules, the support check flagged 13/32 and
-# 9/44 there).
-# Short of the target on the report set: what it misses mostly keeps every word of the
-# sources and changes who holds a view or who does what (the accused given a survivor's
-# words, a paper said to back what it reports), or turns a jibe into a proposal, which
-# lexical support cannot see; the packaged model's verdict barely can either. The rules
+# batch's kept-aside items, judged blind and not read one by one while tuning (the fourth
+# batch, collected at d9589cf: 107 sentences on 20 PolNeAR articles of 2016-07/08; the
+# figures below for it are blind: no rule was tuned on it).
+# Short of the target on the report set: of the 23 flawed sentences the support check
+# passes on the fourth batch, 9 give one person's words to another, each because the
+# quote was filed under the wrong speaker before any line was written (a pronoun read as
+# the candidate, a medal or a broadcaster taken for the speaker), so the sources the
+# check reads already hold the words as the named speaker's; 5 are vacuous; the rest
+# overstate (an attempt read as an achievement), invert, or invent with the sources' own
+# words. Lexical support cannot see these; the packaged model's verdict barely can
+# either. The rules
 # on who does what from the parse (s27: a verb's named doer, an intention given to the
 # author, a pronoun the text never uses for the speaker, what ought to be asked of the
-# same thing) took the tuning items from 69/85 to 75/85 at 10/118, and changed nothing
-# on the report set (16/32, 9/44 before and after). s28 read and tuned on the report
-# set's items (a fresh blind batch is to replace it) but for a third of its articles kept
-# aside by a seeded draw: the rules took the rest from 15/25 and 6/28 to 20/25 and 4/28,
-# the tuning items to 8/118 false alarms, and the third kept aside not at all (1/7, 3/16
-# before and after). These floors on "report" are no longer blind figures.
+# same thing) took the tuning items of the time from 69/85 to 75/85 at 10/118, and
+# changed nothing on the third batch's kept-aside items (16/32, 9/44 before and after),
+# which are tuning items since the fourth batch. s28's rules (tuned on the third batch's
+# items but a third of its articles kept aside by a seeded draw, which they did not move:
+# 1/7, 3/16 before and after) left the fourth batch, blind to them, at 24/47 and took its
+# false alarms from 6/60 to 5/60: they did not generalise.
 REACHED = {
-    ("lexical", "tuning"): (0.88, 0.07),  # 75/85, 8/118
-    ("lexical", "report"): (0.65, 0.16),  # 21/32, 7/44
+    ("lexical", "tuning"): (0.82, 0.10),  # 96/117, 15/162
+    ("lexical", "report"): (0.51, 0.09),  # 24/47, 5/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.90, 0.13),  # 77/85, 15/118
-    ("both", "report"): (0.71, 0.19),  # 23/32, 8/44
+    ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
+    ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
 }
 
 
