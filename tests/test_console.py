@@ -263,6 +263,38 @@ def test_quit_right_after_start_does_not_wait_for_the_model_load(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+LEAVE_WITH_TORCH_BUSY = """
+import sys, threading, time
+import torch
+from bot.cli import _leave
+
+def model_at_work():  # a daemon thread deaf to the interrupt, inside torch's kernels
+    a = torch.randn(400, 400)
+    while True:
+        a = (a @ a).tanh()
+
+threading.Thread(target=model_at_work, daemon=True).start()
+time.sleep(0.5)
+sys.exit(_leave(0))
+"""
+
+
+def test_leaving_while_a_daemon_thread_is_inside_torch_exits_cleanly(tmp_path):
+    """/quit after an abandoned digest printed "terminate called without an active
+    exception" and the process died of SIGABRT: the interpreter tore torch down under the
+    analysis thread, a daemon, which the exit did not count as busy."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVE_WITH_TORCH_BUSY],
+        env=console_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr
+
+
 def test_a_failing_model_is_one_log_line_on_stderr_not_a_traceback(tmp_path):
     _, article = demo_articles()[1]
     done = briefbot(tmp_path, "console", stdin=article + "\n.\n", BRIEFBOT_MODEL="/nowhere/m.gguf")
