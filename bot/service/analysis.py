@@ -132,7 +132,7 @@ class LocalAnalyzer:
         *,
         cache_dir: Path,
         threads: int = 0,
-        digest_timeout_s: float = 20.0,
+        digest_timeout_s: float = 120.0,
         server: ServerOptions | None = None,
         local: LocalOptions | None = None,
         verdict: bool = False,
