@@ -7,6 +7,10 @@ article id and date so the paragraph can cite them; the checks then insist the c
 and names are ones it was given. Given the lines and two quotes each, eight entries deep, a
 digest took 335 s on 2 cores and failed its checks anyway: the input is now short, the
 answer budget small, and the whole run stops at a deadline.
+
+A paragraph that fails its checks is not retried. A retry is a whole second answer, as dear
+as the first, and in every digest whose retry was logged (two) the model wrote its false
+sentence again: on a loaded host it doubled the wait to 617 s for nothing (bench/digest.py).
 """
 
 from __future__ import annotations
@@ -160,7 +164,7 @@ def stance_digest(
 ) -> str | None:
     """A cited paragraph over the speaker's stance lines in two or more articles, or None:
     one article has nothing to develop (its line is already on screen), and a paragraph
-    that fails its checks twice or is not done by `deadline` (`time.monotonic()`) is
+    that fails its checks or is not done by `deadline` (`time.monotonic()`) is
     dropped, not replaced: the dated list beside it is the fallback. Once `give_way` is set
     (an article waits for the one model) it raises GenerationInterrupted instead, so the
     caller may write it again when the article is done. Either way the model is
@@ -175,6 +179,7 @@ def stance_digest(
             cited(answer, speaker=speaker, entries=recent), speaker=speaker, entries=recent
         ),
         max_new_tokens=MAX_NEW_TOKENS,
+        retry=False,
     )
     if give_way is not None and give_way.is_set():
         raise GenerationInterrupted("an article is waiting")
