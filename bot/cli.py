@@ -152,9 +152,12 @@ async def _work(settings: Settings, *, use_model: bool) -> None:
 def _leave(status: int) -> int:
     """Return `status`, or end the process with it at once while a worker thread is still
     busy: the interpreter would join it first, and a model load that has begun cannot be
-    stopped (a /quit right after start waited 65 s for one). Storage is closed by now."""
+    stopped (a /quit right after start waited 65 s for one). A daemon thread counts too:
+    the interpreter does not wait for it, but tears down torch's thread pools under it,
+    and a /quit while one was still inside the model ended in "terminate called without an
+    active exception" and SIGABRT. Storage is closed by now."""
     main = threading.main_thread()
-    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+    if any(t is not main and t.is_alive() for t in threading.enumerate()):
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()

@@ -43,21 +43,37 @@ def _say(text: str) -> list[Response]:
     return [Response(Reply.say(text))]
 
 
-async def show(responses: list[Response], write: Write) -> None:
+async def show(
+    responses: list[Response], write: Write, later: set[asyncio.Task[None]] | None = None
+) -> None:
     """Each reply, then what the last of its updates adds to it. Only the last: the interim
     one is the same article reply without its summary, and printing both showed every
     article twice. Only what it adds: a terminal cannot replace lines already printed, and
-    /stance's update is its dated list again with the digest, so the list came twice."""
+    /stance's update is its dated list again with the digest, so the list came twice.
+
+    A late update (the digest) is printed when it comes, by a task put in `later`, so the
+    conversation goes on meanwhile: waited for, the digest held the prompt for its limit."""
     for response in responses:
         write(response.reply.plain())
-        if response.updates is not None:
-            final: Reply | None = None
-            async for update in response.updates:
-                final = update
-            if final is not None:
-                added = [b for b in final.blocks if b not in response.reply.blocks]
-                if added:
-                    write(Reply(blocks=added, buttons=final.buttons).plain())
+        if response.updates is None:
+            continue
+        if response.late and later is not None:
+            task = asyncio.create_task(_added(response, write))
+            later.add(task)
+            task.add_done_callback(later.discard)
+        else:
+            await _added(response, write)
+
+
+async def _added(response: Response, write: Write) -> None:
+    assert response.updates is not None
+    final: Reply | None = None
+    async for update in response.updates:
+        final = update
+    if final is not None:
+        added = [b for b in final.blocks if b not in response.reply.blocks]
+        if added:
+            write(Reply(blocks=added, buttons=final.buttons).plain())
 
 
 def _read_capped(path: Path) -> bytes:
@@ -192,23 +208,31 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def chat_loop(service: ChatService, messages: AsyncIterator[str], write: Write) -> None:
+    """At the end of the messages (a pipe runs dry, Ctrl-D) the digests still being written
+    are waited for and printed; /quit leaves without them."""
     chat = ChatRef(CONSOLE_CHAT_ID)
     own = by_name(CONSOLE_COMMANDS)
-    async for message in messages:
-        text = LONE_SURROGATE.sub("\ufffd", message)
-        command = text.strip()
-        head, _, args = command.partition(" ") if command.startswith("/") else ("", "", "")
-        name = head[1:].lower()
-        try:
+    later: set[asyncio.Task[None]] = set()
+    try:
+        async for message in messages:
+            text = LONE_SURROGATE.sub("\ufffd", message)
+            command = text.strip()
+            head, _, args = command.partition(" ") if command.startswith("/") else ("", "", "")
+            name = head[1:].lower()
             if name in own:
                 responses = await own[name].handler(service, chat, args)
             else:
                 responses = await service.handle(chat, text)
-        except Leave:
-            return
-        await show(responses, write)
-        if name in {"help", "start"}:
-            write(CONSOLE_HELP)
+            await show(responses, write, later)
+            if name in {"help", "start"}:
+                write(CONSOLE_HELP)
+        await asyncio.gather(*later)
+    except Leave:
+        return
+    finally:
+        for task in later:
+            task.cancel()
+        await asyncio.gather(*later, return_exceptions=True)
 
 
 def _write(text: str) -> None:

@@ -98,8 +98,11 @@ class Settings(BaseSettings):
     )
     analysis_queue_size: int = Field(default=32, ge=1, le=10_000)
     analysis_timeout_s: float = Field(default=300.0, gt=0)
+    # The dated list is on screen at once and an article stops a digest under way, so the
+    # digest may take the time a loaded 2-core host needs: at 20 s every console digest
+    # was dropped, and one run took 197 s at a load of 7-10 (bench/digest.py).
     digest_timeout_s: float = Field(
-        default=20.0, gt=0, description="/stance's model paragraph; the dated list shows at once"
+        default=120.0, gt=0, description="/stance's model paragraph; the dated list shows at once"
     )
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="empty means everyone; '1,2', '[1,2]' or '1'"

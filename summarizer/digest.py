@@ -7,6 +7,10 @@ article id and date so the paragraph can cite them; the checks then insist the c
 and names are ones it was given. Given the lines and two quotes each, eight entries deep, a
 digest took 335 s on 2 cores and failed its checks anyway: the input is now short, the
 answer budget small, and the whole run stops at a deadline.
+
+A paragraph that fails its checks is not retried. A retry is a whole second answer, as dear
+as the first, and in every digest whose retry was logged (two) the model wrote its false
+sentence again: on a loaded host it doubled the wait to 617 s for nothing (bench/digest.py).
 """
 
 from __future__ import annotations
@@ -130,18 +134,41 @@ def check_digest(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) 
     return problems
 
 
+WATCH_S = 0.2  # how often a digest under way looks at its deadline and at waiting articles
+
+
+def _stop_when(
+    gen: TextGenerator,
+    done: threading.Event,
+    deadline: float | None,
+    give_way: threading.Event | None,
+) -> None:
+    """Interrupts the model, again and again, from the deadline or the moment an article
+    waits until the digest is done. Once is not enough: the backend clears an interrupt
+    when a generation begins, so one sent just before it would be lost, and the article
+    would wait for the whole digest."""
+    while not done.wait(WATCH_S):
+        if (deadline is not None and time.monotonic() >= deadline) or (
+            give_way is not None and give_way.is_set()
+        ):
+            gen.interrupt()
+
+
 def stance_digest(
     gen: TextGenerator,
     speaker: str,
     entries: Sequence[StanceRecord],
     *,
     deadline: float | None = None,
+    give_way: threading.Event | None = None,
 ) -> str | None:
     """A cited paragraph over the speaker's stance lines in two or more articles, or None:
     one article has nothing to develop (its line is already on screen), and a paragraph
-    that fails its checks twice or is not done by `deadline` (`time.monotonic()`) is
-    dropped, not replaced: the dated list beside it is the fallback. At the deadline the
-    model is interrupted, so the analysis thread is free again for the next article."""
+    that fails its checks or is not done by `deadline` (`time.monotonic()`) is
+    dropped, not replaced: the dated list beside it is the fallback. Once `give_way` is set
+    (an article waits for the one model) it raises GenerationInterrupted instead, so the
+    caller may write it again when the article is done. Either way the model is
+    interrupted, and the analysis thread is free again within a decode step."""
     ordered = _ordered(entries)
     if len({e.article_id for e in ordered}) < 2:
         return None
@@ -152,20 +179,24 @@ def stance_digest(
             cited(answer, speaker=speaker, entries=recent), speaker=speaker, entries=recent
         ),
         max_new_tokens=MAX_NEW_TOKENS,
+        retry=False,
     )
-    timer = None
-    if deadline is not None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        timer = threading.Timer(left, gen.interrupt)
-        timer.daemon = True
-        timer.start()
+    if give_way is not None and give_way.is_set():
+        raise GenerationInterrupted("an article is waiting")
+    if deadline is not None and deadline <= time.monotonic():
+        return None
+    done = threading.Event()
+    if deadline is not None or give_way is not None:
+        watcher = threading.Thread(
+            target=_stop_when, args=(gen, done, deadline, give_way), daemon=True
+        )
+        watcher.start()
     try:
         [checked] = draft_checked(gen, [job])
     except GenerationInterrupted:
+        if give_way is not None and give_way.is_set():
+            raise
         return None
     finally:
-        if timer is not None:
-            timer.cancel()
+        done.set()
     return None if checked.text is None else cited(checked.text, speaker=speaker, entries=recent)

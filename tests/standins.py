@@ -20,7 +20,7 @@ from support import demo
 
 from bot.service import ChatService
 from bot.service.analysis import LocalAnalyzer
-from summarizer.model.base import ChatMessage, FollowUp
+from summarizer.model.base import ChatMessage, FollowUp, GenerationInterrupted
 from summarizer.types import Analysis
 
 STARTED = "model started"
@@ -30,21 +30,29 @@ SUMMARY = "Officials from both sides met and disagreed about the plan."
 
 class StandInModel:
     """The `TextGenerator` the analysis thread calls, doing what the test scripts per call:
-    'answer', 'raise', 'hang' (blocks its thread until `release`) or 'announce' (prints
-    STARTED, then hangs: the signal a parent process waits for before it kills us)."""
+    'answer', 'raise', 'hang' (blocks its thread until `release`), 'announce' (prints
+    STARTED, then hangs: the signal a parent process waits for before it kills us) or
+    'listen' (decodes until interrupted, then raises GenerationInterrupted, as the real
+    model does between two steps; or until `release`). `asked` holds each generation's
+    last prompt message."""
 
     name = "stand-in"
 
     def __init__(self, *script: str) -> None:
         self.release = threading.Event()
+        self.listening = threading.Event()  # a 'listen' step is under way
+        self._stop = threading.Event()
+        self.asked: list[str] = []
         self.then(*script)
 
     interrupted = False
 
     def interrupt(self) -> None:
-        """Recorded, not obeyed: these tests stand for a model stuck where it cannot listen
-        (the real one stops between decode steps, see test_model_loader)."""
+        """Recorded, and obeyed only by a 'listen' step: the others stand for a model stuck
+        where it cannot listen (the real one stops between decode steps, see
+        test_model_loader)."""
         self.interrupted = True
+        self._stop.set()
 
     def then(self, *script: str) -> None:
         """From the next call on, follow this script (its last step repeats)."""
@@ -61,6 +69,8 @@ class StandInModel:
         avoid: object = None,
         avoid_first: object = None,
     ) -> list[str]:
+        self._stop.clear()  # as the real backend: an interrupt before the start is lost
+        self.asked.append(conversations[0][-1]["content"])
         return in_rounds(self._answer, conversations, follow_up)
 
     def judge(
@@ -74,6 +84,13 @@ class StandInModel:
         self.calls += 1
         if step == "raise":
             raise RuntimeError("CUDA error: device-side assert triggered")
+        if step == "listen":
+            self.listening.set()
+            while not self.release.is_set():
+                if self._stop.wait(0.05):
+                    self.listening.clear()
+                    raise GenerationInterrupted("generation interrupted")
+            self.listening.clear()
         if step in ("hang", "announce"):
             if step == "announce":
                 print(STARTED, flush=True)

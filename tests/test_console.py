@@ -17,7 +17,7 @@ from tiny_model import build_tiny_model
 
 from bot.console import ConsoleScheduler, show
 from bot.runtime import open_service
-from bot.service import ChatRef, Response, views
+from bot.service import ChatRef, Reply, Response, views
 from bot.settings import Settings, load_settings
 from seeds import demo_articles
 from storage import SpeakerMatch
@@ -263,6 +263,38 @@ def test_quit_right_after_start_does_not_wait_for_the_model_load(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+LEAVE_WITH_TORCH_BUSY = """
+import sys, threading, time
+import torch
+from bot.cli import _leave
+
+def model_at_work():  # a daemon thread deaf to the interrupt, inside torch's kernels
+    a = torch.randn(400, 400)
+    while True:
+        a = (a @ a).tanh()
+
+threading.Thread(target=model_at_work, daemon=True).start()
+time.sleep(0.5)
+sys.exit(_leave(0))
+"""
+
+
+def test_leaving_while_a_daemon_thread_is_inside_torch_exits_cleanly(tmp_path):
+    """/quit after an abandoned digest printed "terminate called without an active
+    exception" and the process died of SIGABRT: the interpreter tore torch down under the
+    analysis thread, a daemon, which the exit did not count as busy."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVE_WITH_TORCH_BUSY],
+        env=console_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr
+
+
 def test_a_failing_model_is_one_log_line_on_stderr_not_a_traceback(tmp_path):
     _, article = demo_articles()[1]
     done = briefbot(tmp_path, "console", stdin=article + "\n.\n", BRIEFBOT_MODEL="/nowhere/m.gguf")
@@ -330,17 +362,20 @@ async def test_the_console_prints_a_daily_briefing_when_it_is_due(tmp_path):
     assert printed[0].startswith("Your briefing")
 
 
+JANE = SpeakerMatch(id=1, name="Jane Doe", kind="person", aliases=[], article_count=2)
+JANE_LINES = [
+    StanceRecord(
+        article_id=n, title=f"Story {n}", date=datetime(2025, 3, n).date(), stance=f"Line {n}."
+    )
+    for n in (1, 2)
+]
+JANE_DIGEST = "Jane Doe said line 1 (#1, 2025-03-01) and line 2 (#2, 2025-03-02)."
+
+
 async def test_the_console_prints_a_stance_list_once_and_then_only_the_digest() -> None:
     """A terminal cannot replace what it printed: /stance's update is the dated list again
     with the digest in it, and the console printed the whole list a second time."""
-    match = SpeakerMatch(id=1, name="Jane Doe", kind="person", aliases=[], article_count=2)
-    history = [
-        StanceRecord(
-            article_id=n, title=f"Story {n}", date=datetime(2025, 3, n).date(), stance=f"Line {n}."
-        )
-        for n in (1, 2)
-    ]
-    digest = "Jane Doe said line 1 (#1, 2025-03-01) and line 2 (#2, 2025-03-02)."
+    match, history, digest = JANE, JANE_LINES, JANE_DIGEST
 
     async def later():
         yield views.stance(match, history, digest)
@@ -350,3 +385,24 @@ async def test_the_console_prints_a_stance_list_once_and_then_only_the_digest() 
     shown = "\n".join(printed)
     assert shown.count("Line 1.") == 1 and shown.count("Jane Doe: stance across") == 1, shown
     assert printed[-1] == digest
+
+
+async def test_the_console_goes_on_while_a_digest_is_written_and_prints_it_when_it_comes():
+    """The console waited for /stance's digest before it read the next message: with a
+    limit long enough for the digest to finish on a loaded host, the prompt was gone for
+    minutes. The list is whole without it, so the digest is printed when it comes."""
+    written = asyncio.Event()
+
+    async def later():
+        await written.wait()
+        yield views.stance(JANE, JANE_LINES, JANE_DIGEST)
+
+    printed: list[str] = []
+    pending: set[asyncio.Task[None]] = set()
+    listed = views.stance(JANE, JANE_LINES, note=views.DIGEST_PENDING)
+    await show([Response(listed, later(), late=True)], printed.append, pending)
+    await show([Response(Reply.say("The next answer."))], printed.append, pending)
+    written.set()
+    await asyncio.wait_for(asyncio.gather(*pending), timeout=10)
+    assert printed[1] == "The next answer.", printed
+    assert printed[-1] == JANE_DIGEST

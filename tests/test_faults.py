@@ -172,6 +172,40 @@ async def test_stance_says_a_digest_is_coming_and_how_the_wait_ended(tmp_path: P
     assert "#1" in updates[0] and "#2" in updates[0]  # the list stands
 
 
+async def test_an_article_does_not_wait_for_a_digest_which_starts_over_after_it(
+    tmp_path: Path,
+) -> None:
+    """The digest runs in the one analysis thread. Given a limit long enough to finish on a
+    loaded host, it would hold every article pasted meanwhile for that long: an article
+    queued while a digest is written stops it, and the digest is written again after."""
+    model = StandInModel("answer")
+    async with open_service(
+        settings_for(tmp_path), analyzer=StandInAnalyzer(model, digest_timeout_s=30.0)
+    ) as svc:
+        await warm(svc)
+        for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
+            await text_of(await svc.handle(CHAT, text))
+        model.then("listen", "answer")  # the first digest writes until it is interrupted
+        [response] = await svc.handle(CHAT, "/stance Jane Doe")
+        assert response.updates is not None
+        updates = response.updates
+
+        async def final() -> str:
+            return [update.plain() async for update in updates][-1]
+
+        digest = asyncio.ensure_future(final())
+        assert await asyncio.to_thread(model.listening.wait, 30), "the digest never started"
+        after = await text_of(await svc.handle(CHAT, demo("03_energy")))
+        shown = await asyncio.wait_for(digest, timeout=60)
+    assert "#3 · EU ministers split" in after and "Sorry" not in after
+    # what the model was asked, in order: the digest, the article's lines, the digest again
+    order = ["digest" if "What Jane Doe said" in asked else "article" for asked in model.asked]
+    first = order.index("digest")
+    assert "article" in order[first:], order
+    assert "digest" in order[order.index("article", first) :], "no digest after the article"
+    assert "#1" in shown and "#2" in shown and "follows" not in shown
+
+
 async def test_one_article_speaker_is_listed_once_with_the_article_date(tmp_path: Path) -> None:
     """A speaker of one article got the dated line, then a 'digest' that was the same list,
     with the line again under it: three times. And the date was the day it was pasted,

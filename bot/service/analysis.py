@@ -132,7 +132,7 @@ class LocalAnalyzer:
         *,
         cache_dir: Path,
         threads: int = 0,
-        digest_timeout_s: float = 20.0,
+        digest_timeout_s: float = 120.0,
         server: ServerOptions | None = None,
         local: LocalOptions | None = None,
         verdict: bool = False,
@@ -148,6 +148,11 @@ class LocalAnalyzer:
         self._executor = DaemonExecutor("analysis")
         self._closed = False
         self.model_name = model_spec
+        # Articles come first: while one is queued or under analysis, a digest under way
+        # stops (`_give_way`, read in the analysis thread) and waits (`_idle`) to start over.
+        self._give_way = threading.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def _model(self) -> TextGenerator | None:
         if self._closed:  # shutting down: no new generation may start (nor clear the interrupt)
@@ -210,33 +215,58 @@ class LocalAnalyzer:
 
         return await self._run(work)
 
+    def articles_waiting(self, waiting: bool) -> None:
+        """The queue's word, on the event loop, when it gains its first article or loses
+        its last. A digest is an extra beside a list already on screen, so it may take
+        minutes, but not anyone else's: an article never waits for one."""
+        if waiting:
+            self._idle.clear()
+            self._give_way.set()
+        else:
+            self._give_way.clear()
+            self._idle.set()
+
     async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:
-        """The digest's time limit counts from the request: one that waited behind an article
-        for all of it is not written at all. Past the limit plus a grace, a digest still
-        running is stuck where the model cannot hear the interrupt: its thread is
+        """The digest's time limit counts from the request. It is written only while no
+        article waits: one that arrives stops it within a decode step, and it starts over
+        when the articles are done, if time is left. Past the limit plus a grace, a digest
+        still running is stuck where the model cannot hear the interrupt: its thread is
         abandoned like a timed-out analysis. One still waiting is only cancelled, so an
         article analysis in the thread is never interrupted for a digest."""
         deadline = time.monotonic() + self._digest_timeout_s
-        started = threading.Event()
 
-        def work() -> str | None:
+        def work(started: threading.Event) -> str | None:
             started.set()
             generator = self._model() if time.monotonic() < deadline else None
             if generator is None:
                 return None
-            return stance_digest(generator, speaker, entries, deadline=deadline)
-
-        try:
-            return await asyncio.wait_for(
-                self._run(work), timeout=self._digest_timeout_s + DIGEST_GRACE_S
+            return stance_digest(
+                generator, speaker, entries, deadline=deadline, give_way=self._give_way
             )
-        except TimeoutError:
-            if started.is_set():
-                self.abandon_work()
-            log.warning("stance digest for %s took too long; the list stands alone", speaker)
-        except Exception as exc:  # the model failed: the list stands alone, no traceback shown
-            log.warning("stance digest for %s failed: %r", speaker, exc)
-        return None
+
+        while True:
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout=deadline - time.monotonic())
+            except TimeoutError:
+                log.warning("no time was left for the stance digest of %s after articles", speaker)
+                return None
+            started = threading.Event()
+            try:
+                return await asyncio.wait_for(
+                    self._run(work, started), timeout=deadline - time.monotonic() + DIGEST_GRACE_S
+                )
+            except GenerationInterrupted:
+                if self._closed:
+                    return None
+                log.info("stance digest for %s gave way to an article; it starts over", speaker)
+            except TimeoutError:
+                if started.is_set():
+                    self.abandon_work()
+                log.warning("stance digest for %s took too long; the list stands alone", speaker)
+                return None
+            except Exception as exc:  # the model failed: the list stands alone, no traceback
+                log.warning("stance digest for %s failed: %r", speaker, exc)
+                return None
 
     def abandon_work(self) -> None:
         # A Python thread cannot be killed: tell the model to stop (it checks between decode
@@ -343,8 +373,15 @@ class AnalysisQueue:
             self._queue.put_nowait(article_id)
         except asyncio.QueueFull:
             return False
-        self._pending.add(article_id)
+        self._hold(article_id)
         return True
+
+    def _hold(self, article_id: int) -> None:
+        """The article is this process's to analyse: model work that is not an article's
+        (a stance digest) makes way for it until none is left."""
+        if not self._pending:
+            self._analyzer.articles_waiting(True)
+        self._pending.add(article_id)
 
     def submit(self, article_id: int) -> tuple[bool, AsyncIterator[Progress]]:
         """Queue the article (once, however often it is submitted) and watch its progress."""
@@ -392,7 +429,7 @@ class AnalysisQueue:
                 claimed = await self._store.claim(None, self._owner, self._lease_s)
                 if claimed is not None:
                     self._claimed[claimed.id] = claimed
-                    self._pending.add(claimed.id)
+                    self._hold(claimed.id)
                     return claimed.id
             try:
                 return await asyncio.wait_for(self._queue.get(), self._poll_s)
@@ -480,6 +517,8 @@ class AnalysisQueue:
                 await self._fail(article_id, "the analysis failed unexpectedly", exc)
             finally:
                 self._pending.discard(article_id)
+                if not self._pending:
+                    self._analyzer.articles_waiting(False)
 
     async def _retry_later(self, article_id: int) -> None:
         """The database refused (full disk, lock): the article is not failed but left 'running',

@@ -96,6 +96,11 @@ class Analyzer(Protocol):
         or failing model: the dated list it would sit beside is already on screen."""
         ...
 
+    def articles_waiting(self, waiting: bool) -> None:
+        """The queue says it holds articles (True) or none any more (False): model work
+        that is no article's, a digest, stops for them and waits until they are done."""
+        ...
+
     def warm_up(self) -> None: ...
     def abandon_work(self) -> None:
         """Called after a timeout: whatever is stuck must not hold up the next article."""

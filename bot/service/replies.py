@@ -56,7 +56,11 @@ class Reply(BaseModel):
 
 @dataclass
 class Response:
-    """One message to send; `updates`, when present, yields replacements as work completes."""
+    """One message to send; `updates`, when present, yields replacements as work completes.
+
+    `late`: the reply is whole without its updates, which only add to it and may take
+    minutes (/stance's digest): a skin need not hold the conversation until they come."""
 
     reply: Reply
     updates: AsyncIterator[Reply] | None = None
+    late: bool = False

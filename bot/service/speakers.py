@@ -96,7 +96,9 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         else:
             yield views.stance(match, history, note=views.NO_DIGEST)
 
-    return [Response(views.stance(match, history, note=views.DIGEST_PENDING), with_digest())]
+    return [
+        Response(views.stance(match, history, note=views.DIGEST_PENDING), with_digest(), late=True)
+    ]
 
 
 async def list_speakers(service: ChatService, chat: ChatRef, args: str) -> list[Response]:

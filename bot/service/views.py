@@ -188,7 +188,11 @@ def speakers(found: Sequence[SpeakerMatch]) -> Reply:
 
 # What /stance says about its model paragraph while it is written and when none comes: on
 # the console the list sat silent for up to the digest's limit, then nothing followed.
-DIGEST_PENDING = "A short digest by the model follows here if it is ready in time."
+# Articles pasted meanwhile go first, and the limit can run out while they are read.
+DIGEST_PENDING = (
+    "A short digest by the model follows here if it is ready in time;"
+    " articles you send meanwhile go first."
+)
 NO_DIGEST = (
     "No digest this time: the model's paragraph was not ready in time or did not pass"
     " the checks. The dated list is the answer."

@@ -37,6 +37,7 @@ class Job:
     avoid: tuple[str, ...] = ()  # phrases the model is kept from writing, where it can be
     avoid_first: tuple[str, ...] = ()  # ... and from beginning its answer with
     verify: Questions | None = None  # the questions about a checked answer, one a sentence
+    retry: bool = True  # False: a failed first answer is final (a retry seldom passes)
 
     def stop_test(self) -> Completion | None:
         """`complete` or `hopeless` on the raw answer, which the backend sees before `clean`."""
@@ -56,7 +57,7 @@ class Job:
 
 @dataclass
 class Draft:
-    text: str | None  # None: both attempts failed the checks
+    text: str | None  # None: every attempt failed the checks
     problems: list[str]  # of the last attempt
     attempts: int
 
@@ -109,7 +110,7 @@ class _Attempts:
         if not problems and self.job.verify is not None:  # the dearest check: only if all pass
             problems = verdict_problems(self.gen, self.job.verify(text))
         self.draft = Draft(None if problems else text, problems, self.draft.attempts + 1)
-        if self.draft.text is None and self.draft.attempts == 1:
+        if self.draft.text is None and self.draft.attempts == 1 and self.job.retry:
             return retry_prompt(self.job.prompt, problems)
         return None
 
