@@ -621,6 +621,75 @@ def test_a_paraphrased_speaker_s_line_is_written_from_the_reported_clause_only()
     )
 
 
+QUOTED = (
+    "Ferry budget\n"
+    "“The ferries will run all winter, whatever the storms do,” said Mayor Aino Lehto of "
+    "Kaskinen, a former ally of the governor who has since called for his recall.\n"
+    "“The budget is fixed,” said spokesman Eero Salo, referring to the council's chair, "
+    "Anna Berg.\n"
+    "Salo said that the fares were fixed, but delayed the vote until spring.\n"
+    "Lehto fired back in March, attacking the governor for “the cuts, the delays, the closed "
+    "piers” of his term.\n"
+)
+
+
+def test_a_quoted_speaker_s_sentence_loses_the_author_s_account_of_who_they_are_and_did():
+    """Who the speaker is, what the author glosses after the quotation, and what the
+    speaker did besides saying it are the author's words: shown under "What Lehto said",
+    the recall read as the mayor's own demand. The quotation and the reporting clause
+    stay, and so does an aside that holds one of their quotations."""
+
+    def quoted(said: str) -> Span:
+        return Span(text=said, start=(at := QUOTED.index(said)), end=at + len(said))
+
+    lehto = Position(
+        speaker="Aino Lehto",
+        aliases=["Lehto"],
+        quotes=[
+            quoted("The ferries will run all winter, whatever the storms do,"),
+            quoted("the cuts, the delays, the closed piers"),
+        ],
+    )
+    salo = Position(
+        speaker="Eero Salo",
+        aliases=["Salo"],
+        quotes=[quoted("The budget is fixed,")],
+        paraphrases=[quoted("Salo said that the fares were fixed, but delayed the vote")],
+    )
+    assert speaker_sentences(QUOTED, lehto) == [
+        "“The ferries will run all winter, whatever the storms do,” said Mayor Aino Lehto of "
+        "Kaskinen",
+        "Lehto fired back in March, attacking the governor for “the cuts, the delays, the closed "
+        "piers” of his term.",
+    ]
+    assert speaker_sentences(QUOTED, salo) == [
+        "“The budget is fixed,” said spokesman Eero Salo",
+        "Salo said that the fares were fixed",
+    ]
+    assert [" ".join(QUOTED[s:e].split()) for s, e in own_words(QUOTED, salo)] == (
+        speaker_sentences(QUOTED, salo)
+    )
+    prompts = [
+        " ".join(m["content"] for m in job.prompt) for _, job in stance_jobs(QUOTED, [lehto, salo])
+    ]
+    assert "storms" in prompts[0] and "recall" not in prompts[0] and "ally" not in prompts[0]
+    assert "fixed" in prompts[1] and "chair" not in prompts[1] and "delayed" not in prompts[1]
+
+
+def test_whose_account_a_sentence_is_stays_with_the_speaker_s_reported_words():
+    """ "According to X, ..." says the rest is X's account, not the speaker's own words:
+    cut away with the author's narration, it left another's report looking like the
+    speaker's statement."""
+    text = "Border talks\nAccording to the agency, Petrenko demanded that the crossing reopen.\n"
+    start = text.index("According")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
+        paraphrases=[Span(text=text[start:-1], start=start, end=len(text) - 1)],
+    )
+    assert speaker_sentences(text, petrenko) == [text[start:-1]]
+
+
 FRAMED = (
     "Ferry crisis\n"
     "The week had the air of a scramble to make sure the island “keeps its ferries running” "
