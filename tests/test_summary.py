@@ -681,19 +681,13 @@ def test_whose_account_a_sentence_is_stays_with_the_speaker_s_reported_words():
     cut away with the author's narration, it left another's report looking like the
     speaker's statement."""
     text = "Border talks\nAccording to the agency, Petrenko demanded that the crossing reopen.\n"
-    petrenko = _reported_in_last_line(text, "Ivan Petrenko")
-    assert speaker_sentences(text, petrenko) == [text.splitlines()[-1]]
-
-
-def _reported_in_last_line(text: str, speaker: str) -> Position:
-    """`speaker`, known also by their surname, reported without quotation marks in the
-    text's last line, all of it."""
-    start = text.rindex("\n", 0, -1) + 1
-    return Position(
-        speaker=speaker,
-        aliases=[speaker.split()[-1]],
+    start = text.index("According")
+    petrenko = Position(
+        speaker="Ivan Petrenko",
+        aliases=["Petrenko"],
         paraphrases=[Span(text=text[start:-1], start=start, end=len(text) - 1)],
     )
+    assert speaker_sentences(text, petrenko) == [text[start:-1]]
 
 
 FRAMED = (
@@ -742,7 +736,12 @@ def test_a_short_line_that_names_what_the_speaker_backs_passes_and_an_empty_one_
     """ "<name> endorsed <name>." states a position in five words; a line with nothing after
     the name but a verb states none, and the support check says so."""
     text = "Council vote\nCouncillor Maija Koskinen said on Monday that she endorsed Pekka Salo.\n"
-    koskinen = _reported_in_last_line(text, "Maija Koskinen")
+    start = text.index("Councillor")
+    koskinen = Position(
+        speaker="Maija Koskinen",
+        aliases=["Koskinen"],
+        paraphrases=[Span(text=text[start:-1], start=start, end=len(text) - 1)],
+    )
     [(_, job)] = stance_jobs(text, [koskinen])
     assert job.check("Maija Koskinen endorsed Pekka Salo.") == []
     assert job.check("Maija Koskinen agrees.")
