@@ -87,13 +87,14 @@ def _speaker_ranges(text: str, position: Position, max_words: int) -> list[tuple
     pieces: list[tuple[int, int]] = []
     for start, end in merged:
         quoted = [(q.start, q.end) for q in position.quotes if start <= q.start < end]
-        if quoted and (
-            _author_frames(text, start, end, quoted, position)
-            and not any(start <= p.start < end for p in position.paraphrases)
+        if not quoted:
+            pieces.append(_reported_clause(text, start, end, position))
+        elif _author_frames(text, start, end, quoted, position) and not any(
+            start <= p.start < end for p in position.paraphrases
         ):
             pieces += _quotes_alone(text, start, end, quoted)
         else:
-            pieces.append(_reported_clause(text, start, end, position, keep=quoted))
+            pieces.append((start, end))
     chosen: list[tuple[int, int]] = []
     total = 0
     for start, end in (_before_aside(text, s, e, position) for s, e in pieces):
@@ -126,20 +127,13 @@ _ASIDE_DEPS = frozenset({"relcl", "appos", "acl", "advcl", "npadvmod"})
 _PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 
 
-def _reported_clause(
-    text: str, start: int, end: int, position: Position, *, keep: Sequence[tuple[int, int]] = ()
-) -> tuple[int, int]:
-    """The part of a sentence that reports the speaker: the speaker, the verb and what it
-    reports ("Ivan Petrenko demanded that the crossing be reopened"), without the author's
-    words around it ("In a move that surprised no one, ...", "..., a demand no diplomat
-    could accept", "..., but played the issue down"). Given the whole sentence, the model
-    wrote the author's dismissal as the negotiator's own view. The same holds where the
-    speaker is quoted: the author's account of who they are ("..., said the mayor, a
-    former ally of the governor who has since called for his recall") was shown under
-    "What the mayor said", and the model wrote the recall as the mayor's demand. Nothing
-    is cut that holds one of the speaker's quotations (`keep`, offsets in `text`): what
-    is left holds them all, or the sentence stays whole. The sentence as it is where the
-    parse finds no verb with the speaker for its subject."""
+def _reported_clause(text: str, start: int, end: int, position: Position) -> tuple[int, int]:
+    """The part of a sentence that reports the speaker without quoting them: the speaker,
+    the verb and what it reports ("Ivan Petrenko demanded that the crossing be reopened"),
+    without the author's words around it ("In a move that surprised no one, ...", "..., a
+    demand no diplomat could accept"). Given the whole sentence, the model wrote the
+    author's dismissal as the negotiator's own view. The sentence as it is where the parse
+    finds no verb with the speaker for its subject."""
     sentence = text[start:end]
     tokens = parse(sentence).tokens
     children: dict[int, list[int]] = {}
@@ -165,59 +159,25 @@ def _reported_clause(
             continue
         reported = [subtree(c)[0] for c in children.get(verb, []) if tokens[c].dep == "ccomp"]
         first = min([subtree(i)[0], *reported])  # "The crossing must reopen, he said."
-        if not any(tokens[k].tag.startswith("VB") for k in range(first)) or any(
-            sentence[tokens[k].start : tokens[k].end].casefold() == "according"
-            for k in range(first)
-        ):  # a date or place before the speaker ("On 17 December, X said ..."), or whose
-            first = 0  # account it is ("According to the agency, X was ...")
+        if not any(tokens[k].tag.startswith("VB") for k in range(first)):
+            first = 0  # a date or place before the speaker ("On 17 December, X said ...")
         last = _content_end(subtree(verb), tokens, sentence)
         for j in reversed(range(verb + 1, last + 1)):  # asides that end the clause, last first
             head, span = tokens[j], subtree(j)
             said = sentence[head.start : head.end].casefold()
-            opening, joint = span[0], _joint(span[0], verb, tokens, sentence)
+            opening = span[0]
             if (
-                opening > verb + 1
-                and _content_end(span, tokens, sentence) >= last  # it may hold one cut
+                head.dep in _ASIDE_DEPS
+                and opening > verb + 1
+                and _content_end(span, tokens, sentence) == last
+                and sentence[tokens[opening - 1].start] == ","
                 and said not in _SAYING_WORDS  # "..., adding that ..." is theirs
-                and not any(
-                    ks < start + tokens[span[-1]].end and start + tokens[opening].start < ke
-                    for ks, ke in keep
-                )
-                and (
-                    (head.dep in _ASIDE_DEPS and sentence[tokens[opening - 1].start] == ",")
-                    or _another_deed(j, verb, tokens, joint)
-                )
             ):
-                last = _content_end(list(range(first, joint)), tokens, sentence)
-        cut = (start + tokens[first].start, start + tokens[last].end)
-        if any(ks < cut[0] or ke > cut[1] for ks, ke in keep):
-            break  # a quotation of theirs reaches past the clause: keep the sentence
+                last = _content_end(list(range(first, opening - 1)), tokens, sentence)
         if first or last != _content_end(range(len(tokens)), tokens, sentence):
-            return cut
+            return start + tokens[first].start, start + tokens[last].end
         break  # the whole sentence is the speaker's
     return start, end
-
-
-def _joint(opening: int, verb: int, tokens: Sequence[Token], sentence: str) -> int:
-    """Where the words that join the clause opening at `opening` to what comes before it
-    begin: the comma and the "but" or "and" before it (`opening` where there are none)."""
-    while opening - 1 > verb and (
-        tokens[opening - 1].dep == "cc" or sentence[tokens[opening - 1].start] == ","
-    ):
-        opening -= 1
-    return opening
-
-
-def _another_deed(j: int, verb: int, tokens: Sequence[Token], joint: int) -> bool:
-    """The clause at `j` is a second verb of the speaker's, joined to the reporting verb
-    by "but" or "and" and not a verb of saying ("X said A, but played the issue down"):
-    the author's account of what they did, not what they said."""
-    return (
-        tokens[j].dep == "conj"
-        and tokens[j].head == verb
-        and tokens[j].tag.startswith("VB")
-        and any(tokens[k].dep == "cc" for k in range(joint, j))
-    )
 
 
 def _author_frames(
