@@ -83,10 +83,14 @@ _CONJUNCTION_LEAD = re.compile(
     r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
-_SUBORDINATE_LEAD = re.compile(
-    r"[\s\W]*(?:When|Whenever|After|Before|Once|If|Since|While|Although|Though|Because|Until|"
-    r"Unless)\s[^,;:!?" + FILL + r"]*,\s*"
+_SUBORDINATORS = (
+    "when whenever after before once if since while although though because until unless".split()
 )
+_SUBORDINATOR = r"(?:" + "|".join(w.capitalize() for w in _SUBORDINATORS) + r")\s"
+_SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
+# 'After Scalia said that students might do better at “less advanced schools,” Trump said':
+# the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
+_SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*$")
 # 'Rosalind Pembrake', 'Okafor': one to three capitalised words, as a clause may open.
 _NAME_WORDS = re.compile(r"[A-Z][a-z][\w’'\-]*(?: [A-Z][a-z][\w’'\-]*){0,2}(?=[\s,])")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -496,8 +500,16 @@ class _Resolver:
             [p.outer_start for p in self.quotes if p.outer_start >= q.outer_end],
             default=len(self.text),
         )
-        # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte).
+        # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte), unless
+        # the quote closes a subordinate clause that reports someone's words: the clause after
+        # it is the main one, with a speaker of its own.
         tail_end = min(s_b, next_q)
+        if (
+            "," in self.text[q.end - 1 : q.outer_end + 1]
+            and _SUBORDINATE_OPEN.match(self.masked, s_a, q.outer_start)
+            and self.verbs_in(s_a, q.outer_start)
+        ):
+            tail_end = q.outer_end
         tail = self.masked[q.outer_end : tail_end]
         lead_match = _CLAUSE_LEAD.match(tail)
         lead = lead_match.end() if lead_match else 0
@@ -955,6 +967,11 @@ class _Resolver:
                         toks[cur].dep == "xcomp"
                         and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
                     )
+                if chain and not speech and self._subordinate(cur):
+                    # 'When Trump tried to defend his remarks calling it “strong”, Kasich
+                    # differed': a quote inside a subordinate clause with a subject of its own
+                    # is that subject's, not the main clause's
+                    break
             if below >= 0 and self._complement(below) and out(cur):
                 owner = self._owner_of_saying(cur)
                 if owner is not None:
@@ -981,6 +998,20 @@ class _Resolver:
         if speech:
             return speech[0]
         return chain[-1][1] if chain else None
+
+    def _subordinate(self, k: int) -> bool:
+        """A verb heading a subordinate clause that leads its sentence ('When he tried …,
+        Kasich differed'); the parser files 'when' as an adverb of the verb, 'after' as its
+        marker. A clause after the main verb ('Ford said Reyes is “…” while Lind is “…”') may
+        sit inside someone's reported words, so it does not count."""
+        return (
+            self.tokens[k].dep == "advcl"
+            and k < self.tokens[k].head
+            and any(
+                self.tokens[c].dep in {"mark", "advmod"} and self._word(c) in _SUBORDINATORS
+                for c in self.children[k]
+            )
+        )
 
     def _said_by(self, verb: int, floor: int) -> int | None:
         """The named subject of a finite verb of saying that the parse left without one:

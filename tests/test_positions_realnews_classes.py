@@ -1308,3 +1308,39 @@ def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
     clause right before its verb of saying, or before an aside that ends at it, are the
     speaker. The quote was dropped."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "The harbour board met on Monday.\n\nAfter Carl Brenner said that the pier might "
+            "do better as “a fish market,” Lena Ford said: “I do not agree with him at all.”",
+            "a fish market",
+        ),
+        (
+            "The harbour board met on Monday.\n\nWhen Carl Brenner tried to defend his remarks "
+            "calling the harbour board “reckless” when it closed the pier, Mayor Lena Ford "
+            "forcefully differed.",
+            "reckless",
+        ),
+    ],
+)
+def test_a_quote_inside_a_leading_subordinate_clause_is_that_clauses_subjects(
+    text: str, quote: str
+) -> None:
+    """'After Scalia said that students might do better at “less advanced schools,” Trump
+    said: …', 'When Trump tried to defend his remarks calling the government “strong” …,
+    Kasich differed': the clause after the quote, or the main clause above it, has a
+    speaker of its own; the quote is the subordinate clause's subject's."""
+    assert quotes_of(text).get("Carl Brenner") == [quote]
+
+
+def test_a_subordinate_clause_after_the_main_verb_stays_in_the_reported_words() -> None:
+    """'Ford said Reyes was “a lightweight” while Lind is “a basket case”': a clause after
+    the main verb may sit inside what the speaker said, so the speaker keeps it."""
+    text = (
+        "The harbour board met on Monday.\n\nLena Ford said on Tuesday that Carl Brenner was "
+        "“a total lightweight” while Tom Reyes is “a basket case.”"
+    )
+    assert quotes_of(text) == {"Lena Ford": ["a total lightweight", "a basket case."]}
