@@ -109,6 +109,8 @@ _BACK_REFERENCE = re.compile(
     r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+"
 )
 
+_SIGNATURE = re.compile(r"\s*[-–—]\s*")
+_SIGNED_NAME = re.compile(r"([A-Z][\w’'\-]*(?:\s[A-Z]\.)?(?:\s[A-Z][\w’'\-]*){0,2})[\s.,]*")
 
 # A source the author cites for a whole sentence: 'According to the Harbour Gazette, …' at its
 # start, '…, according to Channel 9.' or '…, the Gazette reported.' at its end. The words
@@ -635,6 +637,13 @@ class _Resolver:
         h_a = max(s_a, prev_q)
         head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
+        dashed = re.search(r"\s[-–—]\s+[^-–—]*$", head) if colon else None
+        if dashed:
+            # 'Pollsters agree - Carl Bialik: “…”': a roundup's line is a headline, a dash and
+            # the source; the headline's verb reports nobody
+            signed = self._signature(h_a + dashed.start(), h_a + colon.start())
+            if signed is not None:
+                return _Attr(signed)
         # "Reuters quoted Peskov as saying: “...”": the one quoted is the speaker.
         as_saying = re.search(
             r"\s+as\s+(?:saying|telling|stating|writing)\b[^" + FILL + r"]{0,40}$", head
@@ -1350,6 +1359,9 @@ class _Resolver:
                 )
                 if m is not None:
                     return self.resolve(m)
+            signed = self._signature(na, nb)
+            if signed is not None:
+                return signed
         if k > 0:
             pa, pb = self.sentences[k - 1]
             if len(rest) > 40 and "\n" in self.text[pb - 1 : a + 1]:
@@ -1427,6 +1439,24 @@ class _Resolver:
                 if subj is not None and subj.start - na < 40:
                     return self.resolve(subj)
         return None
+
+    def _signature(self, a: int, b: int) -> int | None:
+        """'“…” ¶ - Hillary Clinton.': a line that is a dash and a name signs the quote above
+        it, as fact-check and roundup pages set a quote and its source."""
+        dash = _SIGNATURE.match(self.masked, a, b)
+        if dash is None:
+            return None
+        named = self.mentions_in(dash.end(), b)
+        if named and named[0].start == dash.end() and named[0].kind in {"name", "org"}:
+            if not re.fullmatch(r"[\s.,]*", self.masked[named[0].end : b]):
+                return None
+            return self.resolve(named[0])
+        # a name NER missed: a person in two words or more, else a body ('HuffPollster')
+        words = _SIGNED_NAME.fullmatch(self.masked, dash.end(), b)
+        if words is None:
+            return None
+        name = words.group(1)
+        return self.idx.person(name) if " " in name else self.idx.body(name)
 
 
 def _interview(self_: _Resolver) -> int | None:

@@ -1344,3 +1344,32 @@ def test_a_subordinate_clause_after_the_main_verb_stays_in_the_reported_words() 
         "“a total lightweight” while Tom Reyes is “a basket case.”"
     )
     assert quotes_of(text) == {"Lena Ford": ["a total lightweight", "a basket case."]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Claims checked this week.\n\nMayor Lena Ford spoke on Monday. Carl Brenner answered "
+            "her.\n\n“I will look into the pier contracts. I do not know their status, but I "
+            "will look into them.”\n\n- Lena Ford.\n\nShe has looked into it for a long time.",
+            "Lena Ford",
+        ),
+        (
+            "The harbour board met on Monday.\n\nVoters agree - Carl Brenner: “It is time for a "
+            "change at the top of the board.” [Gazette.]",
+            "Carl Brenner",
+        ),
+        (
+            "The harbour board met on Monday.\n\nCritics pile on the board - HarbourWatch: “The "
+            "board has failed the town for a decade and more.” [Gazette.]",
+            "HarbourWatch",
+        ),
+    ],
+)
+def test_a_dash_and_a_name_sign_a_quote(text: str, speaker: str) -> None:
+    """Fact-check pages set a quote, then a line '- Hillary Clinton.'; roundups set a
+    headline, a dash and the source before a colon ('Pollsters agree - Carl Bialik: “…”').
+    The name signs the quote; the headline's verb ('agree') reports nobody, and the quote
+    before the signature is not the previous speaker's."""
+    assert list(quotes_of(text)) == [speaker]
