@@ -1373,3 +1373,26 @@ def test_a_dash_and_a_name_sign_a_quote(text: str, speaker: str) -> None:
     The name signs the quote; the headline's verb ('agree') reports nobody, and the quote
     before the signature is not the previous speaker's."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated on Monday.\n\nA fundraising email sent out by Carl "
+            "Brenner on Tuesday warned of the fight ahead: “We will need every vote in the "
+            "harbour.”",
+            "Carl Brenner",
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\nA report by Dana Whitlow warned that the "
+            "pier “will not survive another winter.”",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_a_document_by_a_named_author_speaks_for_the_author(text: str, speaker: str) -> None:
+    """'A fundraising email sent out by Sanders warned', 'a projection by the consulting
+    firm Oxford Economics predicted': the document's words are its named author's, not an
+    unnamed source's ('unnamed: fundraising email')."""
+    assert list(quotes_of(text)) == [speaker]
