@@ -1396,3 +1396,26 @@ def test_a_document_by_a_named_author_speaks_for_the_author(text: str, speaker: 
     firm Oxford Economics predicted': the document's words are its named author's, not an
     unnamed source's ('unnamed: fundraising email')."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated in Congress on Monday.\n\n“The pier cannot wait "
+            "another winter,” said Representative Carl Israel, a Democrat from Ohio. “We will "
+            "fund it this year.”\n\nIsrael has sent its own harbour engineers to help.",
+            "Carl Israel",
+        ),
+        (
+            "The harbour plan was debated in Congress on Monday.\n\nRep. Ann Washington (D-Ohio) "
+            "said the mayor called on members to be “closely coordinated.”",
+            "Ann Washington",
+        ),
+    ],
+)
+def test_a_surname_that_is_a_place_names_a_person(text: str, speaker: str) -> None:
+    """'Rep. Steve Israel', 'Denzel Washington': the place list kept such names from being
+    people, so the quote went to the appositive ('a Democrat') or the mayor named inside
+    the reported speech. The surname alone still stands for the place."""
+    assert list(quotes_of(text)) == [speaker]
