@@ -686,8 +686,8 @@ class SpeakerIndex:
         end_expected = pos
         for w in reversed(words):
             gap = self.masked[base + w.end() : end_expected]
-            if gap.strip():
-                break
+            if gap.strip() or "\n" in gap:
+                break  # (a title never runs back across a paragraph break)
             tok = w.group(0)
             if (
                 tok.endswith(".")

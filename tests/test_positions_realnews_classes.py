@@ -1419,3 +1419,17 @@ def test_a_surname_that_is_a_place_names_a_person(text: str, speaker: str) -> No
     people, so the quote went to the appositive ('a Democrat') or the mayor named inside
     the reported speech. The surname alone still stands for the place."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_title_never_runs_back_across_a_paragraph_break() -> None:
+    """'…, executive vice president of the Corn Growers Association..¶Shaw said': the words
+    before a name were read back as its title across the paragraph break, so the name's
+    mention began in the sentence before and its own sentence had no speaker (or the
+    person took the other's title). On the tuning split quotes were lost this way."""
+    text = (
+        "Dana Whitlow of the pier board spoke on Monday.\n\n“The pier cannot wait,” said Tom "
+        "Reyes, executive vice president of the Harbour Growers Association..\n\nWhitlow said "
+        "that the mayor has “clearly set herself apart” on the pier."
+    )
+    got = {p.speaker: (p.role, [q.text for q in p.quotes]) for p in extract_positions(text)}
+    assert got["Dana Whitlow"] == (None, ["clearly set herself apart"])
