@@ -480,10 +480,12 @@ class _Resolver:
 
     def clause_subject(self, a: int, b: int) -> Mention | None:
         """The first mention of a sentence that opens its main clause, looking past names
-        inside a leading adverbial ('Asked whether she would meet them, Achterberg …')."""
+        inside a leading adverbial ('Asked whether she would meet them, Achterberg …') and
+        past the employer or boss before a titled person ('Iowa State University's Dianne
+        Bystrom agreed')."""
         for m in self.mentions_in(a, b):
             if _LEAD_ADVERBIAL.match(self.masked[a : m.start]):
-                return m
+                return self._titled_name_after(m)
         return None
 
     def colon_speaker(self, s_a: int, colon: int) -> _Attr:
@@ -870,6 +872,9 @@ class _Resolver:
         # a name in apposition; the one named speaks, whatever the noun.
         if not VERB_RE.search(between) and _POSSESSED_APPOSITION.fullmatch(between):
             return nxt
+        # 'Harbour State University's Dana Whitlow': the body's or the boss's person
+        if re.fullmatch(r"[’']s\s+", between) and nxt.entity is not None:
+            return nxt if self.idx.entity(nxt.entity).kind == "person" else m
         return m
 
     def _parsed_person_after(self, verb_start: int, m: Mention, q: Quote) -> int | None:

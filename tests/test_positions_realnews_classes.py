@@ -1433,3 +1433,17 @@ def test_a_title_never_runs_back_across_a_paragraph_break() -> None:
     )
     got = {p.speaker: (p.role, [q.text for q in p.quotes]) for p in extract_positions(text)}
     assert got["Dana Whitlow"] == (None, ["clearly set herself apart"])
+
+
+def test_a_body_s_person_opening_a_sentence_is_its_subject() -> None:
+    """'Iowa State University's Dianne Bystrom agreed. “…”': the sentence that introduces a
+    lone quote opens with a body and its person; the person, not the body, is the subject,
+    and the quote is not handed on to the next speaker named after it."""
+    text = (
+        "The harbour plan was debated on Monday.\n\n“The pier cannot wait another winter,” "
+        "said Carl Brenner, the council leader.\n\nHarbour State University's Dana Whitlow "
+        "agreed. “The town is running out of time to find a buyer for the pier.”\n\nOr maybe "
+        "not, consultant Tom Reyes says. “Several buyers are looking at it.”"
+    )
+    got = quotes_of(text)
+    assert got["Dana Whitlow"] == ["The town is running out of time to find a buyer for the pier."]
