@@ -109,6 +109,8 @@ _NOUNISH_S = {
     "quips",
     "retorts",
     "echos",
+    "presses",
+    "questions",
 }
 REPORTING_VERBS = (
     {"continued"}

@@ -1447,3 +1447,25 @@ def test_a_body_s_person_opening_a_sentence_is_its_subject() -> None:
     )
     got = quotes_of(text)
     assert got["Dana Whitlow"] == ["The town is running out of time to find a buyer for the pier."]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "Mayor Lena Ford took questions on the radio on Monday.\n\n“The pier is not for sale,”"
+            " Ford said.\n\n“Would it be for sale for the right price?” host Dana Whitlow pressed.",
+            "Would it be for sale for the right price?",
+        ),
+        (
+            "Dana Whitlow hosts the morning show.\n\n“The pier is not for sale,” Mayor Lena Ford "
+            "said.\n\n“What changed her mind so fundamentally?” Whitlow questioned.",
+            "What changed her mind so fundamentally?",
+        ),
+    ],
+)
+def test_pressed_and_questioned_report_a_quote(text: str, quote: str) -> None:
+    """'“…?” Hannity pressed', '“…?” Beck questioned': verbs of saying that were not on the
+    list, so the question went to the previous speaker. ('went on' was tried as well: it
+    fixed two quotes and broke two, 'once the Senate goes on recess, “…”'.)"""
+    assert quotes_of(text)["Dana Whitlow"] == [quote]
