@@ -640,7 +640,7 @@ class _Resolver:
         head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
         dashed = re.search(r"\s[-–—]\s+[^-–—]*$", head) if colon else None
-        if dashed:
+        if dashed and colon:
             # 'Pollsters agree - Carl Bialik: “…”': a roundup's line is a headline, a dash and
             # the source; the headline's verb reports nobody
             signed = self._signature(h_a + dashed.start(), h_a + colon.start())
