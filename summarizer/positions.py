@@ -83,10 +83,8 @@ _CONJUNCTION_LEAD = re.compile(
     r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
-_SUBORDINATORS = (
-    "when whenever after before once if since while although though because until unless".split()
-)
-_SUBORDINATOR = r"(?:" + "|".join(w.capitalize() for w in _SUBORDINATORS) + r")\s"
+_SUBORDINATORS = word_set("subordinators.txt")
+_SUBORDINATOR = r"(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\s"
 _SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
 # 'After Scalia said that students might do better at “less advanced schools,” Trump said':
 # the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
