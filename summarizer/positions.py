@@ -83,10 +83,12 @@ _CONJUNCTION_LEAD = re.compile(
     r"\b(?:and|but|while|whereas|or|until|unless|because|since|after|before|when|whenever|if|"
     r"although|though)\s"
 )
-_SUBORDINATE_LEAD = re.compile(
-    r"[\s\W]*(?:When|Whenever|After|Before|Once|If|Since|While|Although|Though|Because|Until|"
-    r"Unless)\s[^,;:!?" + FILL + r"]*,\s*"
-)
+_SUBORDINATORS = word_set("subordinators.txt")
+_SUBORDINATOR = r"(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\s"
+_SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
+# 'After Scalia said that students might do better at “less advanced schools,” Trump said':
+# the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
+_SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*$")
 # 'Rosalind Pembrake', 'Okafor': one to three capitalised words, as a clause may open.
 _NAME_WORDS = re.compile(r"[A-Z][a-z][\w’'\-]*(?: [A-Z][a-z][\w’'\-]*){0,2}(?=[\s,])")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
@@ -105,6 +107,8 @@ _BACK_REFERENCE = re.compile(
     r"message|assessment|quote)\s+(?:came|come|were|was|are|is)\s+(?:from|by)\s+"
 )
 
+_SIGNATURE = re.compile(r"\s*[-–—]\s*")
+_SIGNED_NAME = re.compile(r"([A-Z][\w’'\-]*(?:\s[A-Z]\.)?(?:\s[A-Z][\w’'\-]*){0,2})[\s.,]*")
 
 # A source the author cites for a whole sentence: 'According to the Harbour Gazette, …' at its
 # start, '…, according to Channel 9.' or '…, the Gazette reported.' at its end. The words
@@ -474,10 +478,12 @@ class _Resolver:
 
     def clause_subject(self, a: int, b: int) -> Mention | None:
         """The first mention of a sentence that opens its main clause, looking past names
-        inside a leading adverbial ('Asked whether she would meet them, Achterberg …')."""
+        inside a leading adverbial ('Asked whether she would meet them, Achterberg …') and
+        past the employer or boss before a titled person ('Iowa State University's Dianne
+        Bystrom agreed')."""
         for m in self.mentions_in(a, b):
             if _LEAD_ADVERBIAL.match(self.masked[a : m.start]):
-                return m
+                return self._titled_name_after(m)
         return None
 
     def colon_speaker(self, s_a: int, colon: int) -> _Attr:
@@ -496,8 +502,16 @@ class _Resolver:
             [p.outer_start for p in self.quotes if p.outer_start >= q.outer_end],
             default=len(self.text),
         )
-        # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte).
+        # Tail: the reporting clause after the quote ("...,” Rutte said / said Rutte), unless
+        # the quote closes a subordinate clause that reports someone's words: the clause after
+        # it is the main one, with a speaker of its own.
         tail_end = min(s_b, next_q)
+        if (
+            "," in self.text[q.end - 1 : q.outer_end + 1]
+            and _SUBORDINATE_OPEN.match(self.masked, s_a, q.outer_start)
+            and self.verbs_in(s_a, q.outer_start)
+        ):
+            tail_end = q.outer_end
         tail = self.masked[q.outer_end : tail_end]
         lead_match = _CLAUSE_LEAD.match(tail)
         lead = lead_match.end() if lead_match else 0
@@ -623,6 +637,13 @@ class _Resolver:
         h_a = max(s_a, prev_q)
         head = self.masked[h_a : q.outer_start]
         colon = re.search(r":\s*$", head)
+        dashed = re.search(r"\s[-–—]\s+[^-–—]*$", head) if colon else None
+        if dashed and colon:
+            # 'Pollsters agree - Carl Bialik: “…”': a roundup's line is a headline, a dash and
+            # the source; the headline's verb reports nobody
+            signed = self._signature(h_a + dashed.start(), h_a + colon.start())
+            if signed is not None:
+                return _Attr(signed)
         # "Reuters quoted Peskov as saying: “...”": the one quoted is the speaker.
         as_saying = re.search(
             r"\s+as\s+(?:saying|telling|stating|writing)\b[^" + FILL + r"]{0,40}$", head
@@ -849,6 +870,9 @@ class _Resolver:
         # a name in apposition; the one named speaks, whatever the noun.
         if not VERB_RE.search(between) and _POSSESSED_APPOSITION.fullmatch(between):
             return nxt
+        # 'Harbour State University's Dana Whitlow': the body's or the boss's person
+        if re.fullmatch(r"[’']s\s+", between) and nxt.entity is not None:
+            return nxt if self.idx.entity(nxt.entity).kind == "person" else m
         return m
 
     def _parsed_person_after(self, verb_start: int, m: Mention, q: Quote) -> int | None:
@@ -955,6 +979,11 @@ class _Resolver:
                         toks[cur].dep == "xcomp"
                         and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
                     )
+                if chain and not speech and self._subordinate(cur):
+                    # 'When Trump tried to defend his remarks calling it “strong”, Kasich
+                    # differed': a quote inside a subordinate clause with a subject of its own
+                    # is that subject's, not the main clause's
+                    break
             if below >= 0 and self._complement(below) and out(cur):
                 owner = self._owner_of_saying(cur)
                 if owner is not None:
@@ -981,6 +1010,20 @@ class _Resolver:
         if speech:
             return speech[0]
         return chain[-1][1] if chain else None
+
+    def _subordinate(self, k: int) -> bool:
+        """A verb heading a subordinate clause that leads its sentence ('When he tried …,
+        Kasich differed'); the parser files 'when' as an adverb of the verb, 'after' as its
+        marker. A clause after the main verb ('Ford said Reyes is “…” while Lind is “…”') may
+        sit inside someone's reported words, so it does not count."""
+        return (
+            self.tokens[k].dep == "advcl"
+            and k < self.tokens[k].head
+            and any(
+                self.tokens[c].dep in {"mark", "advmod"} and self._word(c) in _SUBORDINATORS
+                for c in self.children[k]
+            )
+        )
 
     def _said_by(self, verb: int, floor: int) -> int | None:
         """The named subject of a finite verb of saying that the parse left without one:
@@ -1077,8 +1120,26 @@ class _Resolver:
                 toks[k].dep == "det" or self._word(k) == "one" for k in self.children[c]
             )
             if (toks[c].tag in {"NN", "NNS"} or described) and verb_word in REPORTING_VERBS:
-                return self.unnamed(c)
+                author = self._author(c)
+                return author if author is not None else self.unnamed(c)
             return None
+        return None
+
+    def _author(self, head: int) -> int | None:
+        """The named author of a document that speaks ('a projection by the consulting firm
+        Oxford Economics predicted', 'a fundraising email sent out by Sanders warned'): its
+        words are the author's, as annotators file them, not an unnamed source's."""
+        toks = self.tokens
+        kids = self.children[head]
+        by = [c for c in kids if toks[c].dep == "prep" and self._word(c) == "by"]
+        by += [a for c in kids if toks[c].dep == "acl" for a in self.children[c]]
+        for k in by:
+            if toks[k].dep not in {"prep", "agent"} or self._word(k) != "by":
+                continue
+            for o in self.children[k]:
+                m = self._mention_at(toks[o].start) if toks[o].dep == "pobj" else None
+                if m is not None and m.kind in {"name", "org"}:
+                    return self.resolve(m)
         return None
 
     def _lone_surname(self, k: int, verb_word: str, outer: tuple[int, int]) -> bool:
@@ -1319,6 +1380,9 @@ class _Resolver:
                 )
                 if m is not None:
                     return self.resolve(m)
+            signed = self._signature(na, nb)
+            if signed is not None:
+                return signed
         if k > 0:
             pa, pb = self.sentences[k - 1]
             if len(rest) > 40 and "\n" in self.text[pb - 1 : a + 1]:
@@ -1396,6 +1460,24 @@ class _Resolver:
                 if subj is not None and subj.start - na < 40:
                     return self.resolve(subj)
         return None
+
+    def _signature(self, a: int, b: int) -> int | None:
+        """'“…” ¶ - Hillary Clinton.': a line that is a dash and a name signs the quote above
+        it, as fact-check and roundup pages set a quote and its source."""
+        dash = _SIGNATURE.match(self.masked, a, b)
+        if dash is None:
+            return None
+        named = self.mentions_in(dash.end(), b)
+        if named and named[0].start == dash.end() and named[0].kind in {"name", "org"}:
+            if not re.fullmatch(r"[\s.,]*", self.masked[named[0].end : b]):
+                return None
+            return self.resolve(named[0])
+        # a name NER missed: a person in two words or more, else a body ('HuffPollster')
+        words = _SIGNED_NAME.fullmatch(self.masked, dash.end(), b)
+        if words is None:
+            return None
+        name = words.group(1)
+        return self.idx.person(name) if " " in name else self.idx.body(name)
 
 
 def _interview(self_: _Resolver) -> int | None:

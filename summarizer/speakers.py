@@ -109,6 +109,8 @@ _NOUNISH_S = {
     "quips",
     "retorts",
     "echos",
+    "presses",
+    "questions",
 }
 REPORTING_VERBS = (
     {"continued"}
@@ -210,6 +212,7 @@ moldova belarus europe america taiwan syria turkey britain england caucasus donb
 """)
 )
 
+_COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western"}
 _NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _GLUE_WORDS = sorted(
     {v for v in REPORTING_VERBS if len(v) >= 4}
@@ -391,7 +394,13 @@ def _is_plausible_person(name: str, place_texts: set[str]) -> bool:
     # it; a name never ends on an abbreviated title.
     if toks[-1].lower() + "." in _ABBREV_TITLES:
         return False
-    return low not in PLACES and low not in place_texts and toks[-1].lower() not in PLACES
+    # 'Steve Israel', 'Denzel Washington': a surname may be a place; a name whose other words
+    # are places too ('Tel Aviv', 'East Jerusalem' tagged as people) is the place.
+    others = [t.lower() for t in toks[:-1]]
+    place_end = toks[-1].lower() in PLACES and (
+        not others or any(t in PLACES or t in _COMPASS for t in others)
+    )
+    return low not in PLACES and low not in place_texts and not place_end
 
 
 class SpeakerIndex:
@@ -494,7 +503,13 @@ class SpeakerIndex:
         for e in list(self.entities):
             sn = surname(e.name)
             toks = e.name.split()
-            if len(toks) > 1 and not generation(e.name) and sn not in single:
+            # (a surname that is a place, 'Israel', stands alone for the place, not the person)
+            if (
+                len(toks) > 1
+                and not generation(e.name)
+                and sn not in single
+                and sn.lower() not in PLACES
+            ):
                 single.append(sn)
         for n in single:
             hits = [
@@ -673,8 +688,8 @@ class SpeakerIndex:
         end_expected = pos
         for w in reversed(words):
             gap = self.masked[base + w.end() : end_expected]
-            if gap.strip():
-                break
+            if gap.strip() or "\n" in gap:
+                break  # (a title never runs back across a paragraph break)
             tok = w.group(0)
             if (
                 tok.endswith(".")

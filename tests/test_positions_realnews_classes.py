@@ -1308,3 +1308,164 @@ def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
     clause right before its verb of saying, or before an aside that ends at it, are the
     speaker. The quote was dropped."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "The harbour board met on Monday.\n\nAfter Carl Brenner said that the pier might "
+            "do better as “a fish market,” Lena Ford said: “I do not agree with him at all.”",
+            "a fish market",
+        ),
+        (
+            "The harbour board met on Monday.\n\nWhen Carl Brenner tried to defend his remarks "
+            "calling the harbour board “reckless” when it closed the pier, Mayor Lena Ford "
+            "forcefully differed.",
+            "reckless",
+        ),
+    ],
+)
+def test_a_quote_inside_a_leading_subordinate_clause_is_that_clauses_subjects(
+    text: str, quote: str
+) -> None:
+    """'After Scalia said that students might do better at “less advanced schools,” Trump
+    said: …', 'When Trump tried to defend his remarks calling the government “strong” …,
+    Kasich differed': the clause after the quote, or the main clause above it, has a
+    speaker of its own; the quote is the subordinate clause's subject's."""
+    assert quotes_of(text).get("Carl Brenner") == [quote]
+
+
+def test_a_subordinate_clause_after_the_main_verb_stays_in_the_reported_words() -> None:
+    """'Ford said Reyes was “a lightweight” while Lind is “a basket case”': a clause after
+    the main verb may sit inside what the speaker said, so the speaker keeps it."""
+    text = (
+        "The harbour board met on Monday.\n\nLena Ford said on Tuesday that Carl Brenner was "
+        "“a total lightweight” while Tom Reyes is “a basket case.”"
+    )
+    assert quotes_of(text) == {"Lena Ford": ["a total lightweight", "a basket case."]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Claims checked this week.\n\nMayor Lena Ford spoke on Monday. Carl Brenner answered "
+            "her.\n\n“I will look into the pier contracts. I do not know their status, but I "
+            "will look into them.”\n\n- Lena Ford.\n\nShe has looked into it for a long time.",
+            "Lena Ford",
+        ),
+        (
+            "The harbour board met on Monday.\n\nVoters agree - Carl Brenner: “It is time for a "
+            "change at the top of the board.” [Gazette.]",
+            "Carl Brenner",
+        ),
+        (
+            "The harbour board met on Monday.\n\nCritics pile on the board - HarbourWatch: “The "
+            "board has failed the town for a decade and more.” [Gazette.]",
+            "HarbourWatch",
+        ),
+    ],
+)
+def test_a_dash_and_a_name_sign_a_quote(text: str, speaker: str) -> None:
+    """Fact-check pages set a quote, then a line '- Hillary Clinton.'; roundups set a
+    headline, a dash and the source before a colon ('Pollsters agree - Carl Bialik: “…”').
+    The name signs the quote; the headline's verb ('agree') reports nobody, and the quote
+    before the signature is not the previous speaker's."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated on Monday.\n\nA fundraising email sent out by Carl "
+            "Brenner on Tuesday warned of the fight ahead: “We will need every vote in the "
+            "harbour.”",
+            "Carl Brenner",
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\nA report by Dana Whitlow warned that the "
+            "pier “will not survive another winter.”",
+            "Dana Whitlow",
+        ),
+    ],
+)
+def test_a_document_by_a_named_author_speaks_for_the_author(text: str, speaker: str) -> None:
+    """'A fundraising email sent out by Sanders warned', 'a projection by the consulting
+    firm Oxford Economics predicted': the document's words are its named author's, not an
+    unnamed source's ('unnamed: fundraising email')."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour plan was debated in Congress on Monday.\n\n“The pier cannot wait "
+            "another winter,” said Representative Carl Israel, a Democrat from Ohio. “We will "
+            "fund it this year.”\n\nIsrael has sent its own harbour engineers to help.",
+            "Carl Israel",
+        ),
+        (
+            "The harbour plan was debated in Congress on Monday.\n\nRep. Ann Washington (D-Ohio) "
+            "said the mayor called on members to be “closely coordinated.”",
+            "Ann Washington",
+        ),
+    ],
+)
+def test_a_surname_that_is_a_place_names_a_person(text: str, speaker: str) -> None:
+    """'Rep. Steve Israel', 'Denzel Washington': the place list kept such names from being
+    people, so the quote went to the appositive ('a Democrat') or the mayor named inside
+    the reported speech. The surname alone still stands for the place."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_title_never_runs_back_across_a_paragraph_break() -> None:
+    """'…, executive vice president of the Corn Growers Association..¶Shaw said': the words
+    before a name were read back as its title across the paragraph break, so the name's
+    mention began in the sentence before and its own sentence had no speaker (or the
+    person took the other's title). On the tuning split quotes were lost this way."""
+    text = (
+        "Dana Whitlow of the pier board spoke on Monday.\n\n“The pier cannot wait,” said Tom "
+        "Reyes, executive vice president of the Harbour Growers Association..\n\nWhitlow said "
+        "that the mayor has “clearly set herself apart” on the pier."
+    )
+    got = {p.speaker: (p.role, [q.text for q in p.quotes]) for p in extract_positions(text)}
+    assert got["Dana Whitlow"] == (None, ["clearly set herself apart"])
+
+
+def test_a_body_s_person_opening_a_sentence_is_its_subject() -> None:
+    """'Iowa State University's Dianne Bystrom agreed. “…”': the sentence that introduces a
+    lone quote opens with a body and its person; the person, not the body, is the subject,
+    and the quote is not handed on to the next speaker named after it."""
+    text = (
+        "The harbour plan was debated on Monday.\n\n“The pier cannot wait another winter,” "
+        "said Carl Brenner, the council leader.\n\nHarbour State University's Dana Whitlow "
+        "agreed. “The town is running out of time to find a buyer for the pier.”\n\nOr maybe "
+        "not, consultant Tom Reyes says. “Several buyers are looking at it.”"
+    )
+    got = quotes_of(text)
+    assert got["Dana Whitlow"] == ["The town is running out of time to find a buyer for the pier."]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        (
+            "Mayor Lena Ford took questions on the radio on Monday.\n\n“The pier is not for sale,”"
+            " Ford said.\n\n“Would it be for sale for the right price?” host Dana Whitlow pressed.",
+            "Would it be for sale for the right price?",
+        ),
+        (
+            "Dana Whitlow hosts the morning show.\n\n“The pier is not for sale,” Mayor Lena Ford "
+            "said.\n\n“What changed her mind so fundamentally?” Whitlow questioned.",
+            "What changed her mind so fundamentally?",
+        ),
+    ],
+)
+def test_pressed_and_questioned_report_a_quote(text: str, quote: str) -> None:
+    """'“…?” Hannity pressed', '“…?” Beck questioned': verbs of saying that were not on the
+    list, so the question went to the previous speaker. ('went on' was tried as well: it
+    fixed two quotes and broke two, 'once the Senate goes on recess, “…”'.)"""
+    assert quotes_of(text)["Dana Whitlow"] == [quote]
