@@ -39,15 +39,21 @@ _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
 # ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
-# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs,
-# and may name someone with an abbreviated honorific.
+# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs.
+# It is matched inside one sentence, so a full stop in it is an abbreviation's, which real
+# appositions are full of ('Jr., the harbour master,', ', Mr. Holm's deputy,', ', who served
+# under Dana K. Whitlow,'), and a place may carry its state after a comma (', now retired in
+# Salem, Ore.,').
 _APPOSITION = re.compile(
-    r"^\s*,\s*(?!"
+    r"^\.?\s*,\s*(?!"
     + _ADVERBS
-    + r"$)[^,;:.!?\s](?:(?:Mr|Mrs|Ms|Dr)\.|[^,;:.!?]){0,160},?\s*"
+    + r"$)[^,;:!?\s](?:[^,;:!?]|,\s*[A-Z][\w.]*(?=,)){0,160},?\s*"
     + _ADVERBS
     + r"$"
 )
+# How far after a name its verb of saying may stand, an apposition between them: 60
+# characters cut off 'Tom Reyes, who chaired the harbour board under Mayor Whitlow, told'.
+_APPOSITION_REACH = 170
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
@@ -562,7 +568,7 @@ class _Resolver:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
             subject = self._titled_name_after(head_mention)
-            vs = self.verbs_in(subject.end, min(tail_end, subject.end + 60))
+            vs = self.verbs_in(subject.end, min(tail_end, subject.end + _APPOSITION_REACH))
             if (
                 vs
                 and (
@@ -755,7 +761,7 @@ class _Resolver:
         m = _NAME_WORDS.match(self.masked, t0)
         if m is None or q.is_fragment(self.text) or self.mentions_in(m.start(), m.end()):
             return None
-        vs = self.verbs_in(m.end(), min(tail_end, m.end() + 170))
+        vs = self.verbs_in(m.end(), min(tail_end, m.end() + _APPOSITION_REACH))
         gap = self.masked[m.end() : vs[0][0]] if vs else ""
         if not vs or not (_ADJACENT.match(gap) or _APPOSITION.match(gap)):
             return None
