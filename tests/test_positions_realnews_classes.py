@@ -1308,3 +1308,31 @@ def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
     clause right before its verb of saying, or before an aside that ends at it, are the
     speaker. The quote was dropped."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "Dana K. Whitlow, Mr. Holm's deputy harbour master, said on Sunday",
+        "Tom Reyes Jr., the director of the Harbour Trust, said at a meeting",
+        "Ms. Lind, now 81 and retired in Salem, Ore., said by telephone",
+        "Carl Brenner, who chaired the harbour board under Mayor Dana K. Whitlow, told members",
+    ],
+)
+def test_an_apposition_with_abbreviations_or_a_long_clause_keeps_its_reporting_clause(
+    clause: str,
+) -> None:
+    """'…,'' Name, an apposition with full stops ('K.', 'Jr.', 'Mr.', 'Ore.') or a
+    relative clause of 60 characters or more, said': the reporting clause names the one
+    who speaks, where the parse, thrown by the quote, may not."""
+    text = (
+        "The harbour board met on Monday.\n\n''The pier will stay open all winter,'' "
+        + clause
+        + ". ''We have the money.''"
+    )
+    got = quotes_of(text)
+    speaker = next(iter(got))
+    assert list(got) == [speaker]
+    assert speaker.split()[-1] in clause.split(",")[0]
+    assert got[speaker] == ["The pier will stay open all winter", "We have the money."]
+    assert extract_positions(text)[0].quotes[0].rule == RULE_CLAUSE
