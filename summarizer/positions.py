@@ -97,6 +97,9 @@ _SUBORDINATE_LEAD = re.compile(
 _NAME_WORDS = re.compile(r"[A-Z][a-z][\w’'\-]*(?: [A-Z][a-z][\w’'\-]*){0,2}(?=[\s,])")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
+# What may stand between an inverted verb of saying and the name of the one who speaks: a
+# title, lower case or not ('said the Italian vice-premier', 'said Coast Guard 1st Lt.').
+_INVERTED_TITLE = re.compile(r"(?:[Tt]he\s+)?(?:[\w’'\-]+\.?\s+){0,4}(?:\w+,\s*)?" + _HONORIFIC)
 # 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
 # named last before the colon, is the listener; the clause's subject speaks.
 _ADDRESSEE_BEFORE = re.compile(
@@ -538,15 +541,15 @@ class _Resolver:
         ):
             to_reporters = _TO_REPORTERS.match(self.masked, vm.end())
             after = to_reporters.end() if to_reporters else vm.end()
-            # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
+            # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra
+            # Holm'; the title may hold capitalised words NER made nothing of ('mused Harbour
+            # Radio co-host Tom Reyes', 'said Coast Guard 1st Lt. Jo Park').
             m = next(
                 (
                     m
                     for m in self.mentions_in(after, min(tail_end, after + 60))
-                    if re.fullmatch(
-                        r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?" + _HONORIFIC,
-                        self.masked[after : m.start],
-                    )
+                    if _INVERTED_TITLE.fullmatch(self.masked[after : m.start])
+                    and not VERB_RE.search(self.masked[after : m.start])
                 ),
                 None,
             )

@@ -1336,3 +1336,25 @@ def test_an_apposition_with_abbreviations_or_a_long_clause_keeps_its_reporting_c
     assert speaker.split()[-1] in clause.split(",")[0]
     assert got[speaker] == ["The pier will stay open all winter", "We have the money."]
     assert extract_positions(text)[0].quotes[0].rule == RULE_CLAUSE
+
+
+@pytest.mark.parametrize(
+    ("verb_and_title", "speaker"),
+    [
+        ("said Air Force 1st Lt.", "Tom Reyes"),
+        ("mused Tidewater co-host", "Dana Whitlow"),
+    ],
+)
+def test_an_inverted_verb_reaches_the_name_past_capitalised_title_words(
+    verb_and_title: str, speaker: str
+) -> None:
+    """'…,” said Air Force 2nd Lt. Tom Reyes': title words NER made no entity of stand
+    between an inverted verb of saying and the name; the named person speaks."""
+    text = (
+        "The harbour board met on Monday.\n\n“The pier will stay open all winter,” "
+        f"{verb_and_title} {speaker}. “We have the money.”"
+    )
+    assert quotes_of(text) == {
+        speaker: ["The pier will stay open all winter", "We have the money."]
+    }
+    assert extract_positions(text)[0].quotes[0].rule == RULE_CLAUSE
