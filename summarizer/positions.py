@@ -17,6 +17,7 @@ from summarizer.segment import NEGATED as _NEGATED
 from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
+    NOUN_LIKE_FORMS,
     PARTICIPLES,
     PLACES,
     REPORTING_BASES,
@@ -172,8 +173,10 @@ def _headline_end(masked: str) -> int:
 
 
 # Verbs of saying or thinking as the parse sees them: the tagger has told the verb 'call'
-# from the noun, so the bare forms that double as nouns count here too.
-_SPEECH_VERBS = REPORTING_VERBS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+# from the noun, so the forms that double as nouns ('call', 'notes') count here too.
+_SPEECH_VERBS = (
+    REPORTING_VERBS | NOUN_LIKE_FORMS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+)
 _SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
@@ -235,7 +238,21 @@ class _Resolver:
             g = _GLUED_VERB.match(self.masked, mn.end)
             if g and mn.kind == "name":
                 found.add((g.start(), g.end(), g.group(1)))
+        # '“…,” Dana writes.', 'the ministers state in the paper': a form that doubles as a
+        # noun is a verb of saying where the tagger reads a present-tense verb.
+        for k, t in enumerate(self.tokens):
+            if (
+                self._tagged_saying(k)
+                and self.masked[t.start] != FILL
+                and not _NEGATED.search(self.masked[max(0, t.start - 20) : t.start])
+            ):
+                found.add((t.start, t.end, self._word(k)))
         return sorted(found)
+
+    def _tagged_saying(self, k: int) -> bool:
+        """A verb of saying that doubles as a noun ('notes', 'writes', 'state'), tagged as a
+        present-tense verb."""
+        return self.tokens[k].tag in {"VBZ", "VBP"} and self._word(k) in NOUN_LIKE_FORMS
 
     def verbs_in(self, a: int, b: int) -> list[tuple[int, int, str]]:
         return [v for v in self.verbs if a <= v[0] and v[1] <= b]
@@ -1036,6 +1053,7 @@ class _Resolver:
         toks = self.tokens
         sent = self.sentence_of(outer[0])
         verb_word = self._word(verb)
+        reporting = verb_word in REPORTING_VERBS or self._tagged_saying(verb)
         kids = self.children[verb]
         if verb_word in _SPEECH_VERBS:
             # 'The loss of the ferry signals “…” for the island, said Dana Whitlow': the
@@ -1069,7 +1087,7 @@ class _Resolver:
             if (
                 name
                 and not any(toks[k].dep in {"det", "nummod"} for k in self.children[c])
-                and verb_word in REPORTING_VERBS
+                and reporting
                 and all(
                     toks[k].tag == "NNP" and self.text[toks[k].start].isupper() for k in [c, *name]
                 )
@@ -1077,7 +1095,7 @@ class _Resolver:
                 full = self.text[toks[min(name)].start : toks[c].end]
                 if "\n" not in full:
                     return self.idx.person(full)
-            if self._lone_surname(c, verb_word, outer):
+            if self._lone_surname(c, reporting, outer):
                 return self.idx.person(self.text[toks[c].start : toks[c].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker, and so does a proper noun that an
@@ -1085,12 +1103,12 @@ class _Resolver:
             described = toks[c].tag in {"NNP", "NNPS"} and any(
                 toks[k].dep == "det" or self._word(k) == "one" for k in self.children[c]
             )
-            if (toks[c].tag in {"NN", "NNS"} or described) and verb_word in REPORTING_VERBS:
+            if (toks[c].tag in {"NN", "NNS"} or described) and reporting:
                 return self.unnamed(c)
             return None
         return None
 
-    def _lone_surname(self, k: int, verb_word: str, outer: tuple[int, int]) -> bool:
+    def _lone_surname(self, k: int, reporting: bool, outer: tuple[int, int]) -> bool:
         """'“…,” Okafor said' where NER found nobody: articles name a person by surname
         alone, often after a full name NER also missed. A capitalised proper noun with no
         words of its own, subject of a verb of saying, is that person, unless the article
@@ -1101,7 +1119,7 @@ class _Resolver:
         toks = self.tokens
         word = self.text[toks[k].start : toks[k].end]
         return (
-            verb_word in REPORTING_VERBS
+            reporting
             and not any(x.outer_start == outer[0] and x.is_fragment(self.text) for x in self.quotes)
             and toks[k].tag == "NNP"
             and re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", word) is not None
