@@ -238,8 +238,8 @@ class _Resolver:
             g = _GLUED_VERB.match(self.masked, mn.end)
             if g and mn.kind == "name":
                 found.add((g.start(), g.end(), g.group(1)))
-        # '“…,” Dana writes.', 'the ministers state in the paper': a form that doubles as a
-        # noun is a verb of saying where the tagger reads a present-tense verb.
+        # '“…,” Dana writes.', 'the ministry notes in its paper': a form that doubles as a
+        # noun is a verb of saying where the tagger reads it as a verb.
         for k, t in enumerate(self.tokens):
             if (
                 self._tagged_saying(k)
@@ -250,9 +250,12 @@ class _Resolver:
         return sorted(found)
 
     def _tagged_saying(self, k: int) -> bool:
-        """A verb of saying that doubles as a noun ('notes', 'writes', 'state'), tagged as a
-        present-tense verb."""
-        return self.tokens[k].tag in {"VBZ", "VBP"} and self._word(k) in NOUN_LIKE_FORMS
+        """A verb of saying that doubles as a noun ('notes', 'writes', 'asks'), tagged as a
+        verb in the third person singular, outside a relative clause ('a note, which states
+        that …' is the note's author's). A bare 'ask' or 'state' after a plural is too often
+        a headline's ('Harbour towns ask for more ferries as …') to count."""
+        tok = self.tokens[k]
+        return tok.tag == "VBZ" and tok.dep != "relcl" and self._word(k) in NOUN_LIKE_FORMS
 
     def verbs_in(self, a: int, b: int) -> list[tuple[int, int, str]]:
         return [v for v in self.verbs if a <= v[0] and v[1] <= b]
