@@ -17,6 +17,7 @@ from summarizer.segment import NEGATED as _NEGATED
 from summarizer.speakers import (
     GENDER_NOUNS,
     HONORIFIC_GENDER,
+    NOUN_LIKE_FORMS,
     PARTICIPLES,
     PLACES,
     REPORTING_BASES,
@@ -39,15 +40,21 @@ _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
 # ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
-# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs,
-# and may name someone with an abbreviated honorific.
+# Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs.
+# It is matched inside one sentence, so a full stop in it is an abbreviation's, which real
+# appositions are full of ('Jr., the harbour master,', ', Mr. Holm's deputy,', ', who served
+# under Dana K. Whitlow,'), and a place may carry its state after a comma (', now retired in
+# Salem, Ore.,').
 _APPOSITION = re.compile(
-    r"^\s*,\s*(?!"
+    r"^\.?\s*,\s*(?!"
     + _ADVERBS
-    + r"$)[^,;:.!?\s](?:(?:Mr|Mrs|Ms|Dr)\.|[^,;:.!?]){0,160},?\s*"
+    + r"$)[^,;:!?\s](?:[^,;:!?]|,\s*[A-Z][\w.]*(?=,)){0,160},?\s*"
     + _ADVERBS
     + r"$"
 )
+# How far after a name its verb of saying may stand, an apposition between them: 60
+# characters cut off 'Tom Reyes, who chaired the harbour board under Mayor Whitlow, told'.
+_APPOSITION_REACH = 170
 _LEAD_ADVERBIAL = re.compile(
     r"^[\s\W]*(?:(?:(?:On|In|At|During|After|Before|Earlier|Later|Last|Yesterday|Today|"
     r"Meanwhile|However|Furthermore|Moreover|Also|Then|Now|For|Thus|But|And|So|Still|Instead|"
@@ -93,6 +100,9 @@ _SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + 
 _NAME_WORDS = re.compile(r"[A-Z][a-z][\w’'\-]*(?: [A-Z][a-z][\w’'\-]*){0,2}(?=[\s,])")
 _PREP_BEFORE_ANY = re.compile(r"\b(?:in|at|near|of|for|from|to|with|by|about)\s+(?:the\s+)?$")
 _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?"
+# What may stand between an inverted verb of saying and the name of the one who speaks: a
+# title, lower case or not ('said the Italian vice-premier', 'said Coast Guard 1st Lt.').
+_INVERTED_TITLE = re.compile(r"(?:[Tt]he\s+)?(?:[\w’'\-]+\.?\s+){0,4}(?:\w+,\s*)?" + _HONORIFIC)
 # 'Ford delivered a blunt message to Reyes: “…”': the one a message goes to or is aimed at,
 # named last before the colon, is the listener; the clause's subject speaks.
 _ADDRESSEE_BEFORE = re.compile(
@@ -167,8 +177,10 @@ def _headline_end(masked: str) -> int:
 
 
 # Verbs of saying or thinking as the parse sees them: the tagger has told the verb 'call'
-# from the noun, so the bare forms that double as nouns count here too.
-_SPEECH_VERBS = REPORTING_VERBS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+# from the noun, so the forms that double as nouns ('call', 'notes') count here too.
+_SPEECH_VERBS = (
+    REPORTING_VERBS | NOUN_LIKE_FORMS | set(REPORTING_BASES) | set(data_lines("thought_verbs.txt"))
+)
 _SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 
 # Words before a common noun that belong in an unnamed source's label ('senior
@@ -230,7 +242,24 @@ class _Resolver:
             g = _GLUED_VERB.match(self.masked, mn.end)
             if g and mn.kind == "name":
                 found.add((g.start(), g.end(), g.group(1)))
+        # '“…,” Dana writes.', 'the ministry notes in its paper': a form that doubles as a
+        # noun is a verb of saying where the tagger reads it as a verb.
+        for k, t in enumerate(self.tokens):
+            if (
+                self._tagged_saying(k)
+                and self.masked[t.start] != FILL
+                and not _NEGATED.search(self.masked[max(0, t.start - 20) : t.start])
+            ):
+                found.add((t.start, t.end, self._word(k)))
         return sorted(found)
+
+    def _tagged_saying(self, k: int) -> bool:
+        """A verb of saying that doubles as a noun ('notes', 'writes', 'asks'), tagged as a
+        verb in the third person singular, outside a relative clause ('a note, which states
+        that …' is the note's author's). A bare 'ask' or 'state' after a plural is too often
+        a headline's ('Harbour towns ask for more ferries as …') to count."""
+        tok = self.tokens[k]
+        return tok.tag == "VBZ" and tok.dep != "relcl" and self._word(k) in NOUN_LIKE_FORMS
 
     def verbs_in(self, a: int, b: int) -> list[tuple[int, int, str]]:
         return [v for v in self.verbs if a <= v[0] and v[1] <= b]
@@ -546,15 +575,15 @@ class _Resolver:
         ):
             to_reporters = _TO_REPORTERS.match(self.masked, vm.end())
             after = to_reporters.end() if to_reporters else vm.end()
-            # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra Holm'
+            # 'said Rutte', 'said the Italian vice-premier', 'said the embattled mayor, Petra
+            # Holm'; the title may hold capitalised words NER made nothing of ('mused Harbour
+            # Radio co-host Tom Reyes', 'said Coast Guard 1st Lt. Jo Park').
             m = next(
                 (
                     m
                     for m in self.mentions_in(after, min(tail_end, after + 60))
-                    if re.fullmatch(
-                        r"(?:[Tt]he\s+)?(?:[a-z][\w’'\-]*\s+){0,3}(?:\w+,\s*)?" + _HONORIFIC,
-                        self.masked[after : m.start],
-                    )
+                    if _INVERTED_TITLE.fullmatch(self.masked[after : m.start])
+                    and not VERB_RE.search(self.masked[after : m.start])
                 ),
                 None,
             )
@@ -576,7 +605,7 @@ class _Resolver:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
             subject = self._titled_name_after(head_mention)
-            vs = self.verbs_in(subject.end, min(tail_end, subject.end + 60))
+            vs = self.verbs_in(subject.end, min(tail_end, subject.end + _APPOSITION_REACH))
             if (
                 vs
                 and (
@@ -776,7 +805,7 @@ class _Resolver:
         m = _NAME_WORDS.match(self.masked, t0)
         if m is None or q.is_fragment(self.text) or self.mentions_in(m.start(), m.end()):
             return None
-        vs = self.verbs_in(m.end(), min(tail_end, m.end() + 170))
+        vs = self.verbs_in(m.end(), min(tail_end, m.end() + _APPOSITION_REACH))
         gap = self.masked[m.end() : vs[0][0]] if vs else ""
         if not vs or not (_ADJACENT.match(gap) or _APPOSITION.match(gap)):
             return None
@@ -1070,6 +1099,7 @@ class _Resolver:
         toks = self.tokens
         sent = self.sentence_of(outer[0])
         verb_word = self._word(verb)
+        reporting = verb_word in REPORTING_VERBS or self._tagged_saying(verb)
         kids = self.children[verb]
         if verb_word in _SPEECH_VERBS:
             # 'The loss of the ferry signals “…” for the island, said Dana Whitlow': the
@@ -1103,7 +1133,7 @@ class _Resolver:
             if (
                 name
                 and not any(toks[k].dep in {"det", "nummod"} for k in self.children[c])
-                and verb_word in REPORTING_VERBS
+                and reporting
                 and all(
                     toks[k].tag == "NNP" and self.text[toks[k].start].isupper() for k in [c, *name]
                 )
@@ -1111,7 +1141,7 @@ class _Resolver:
                 full = self.text[toks[min(name)].start : toks[c].end]
                 if "\n" not in full:
                     return self.idx.person(full)
-            if self._lone_surname(c, verb_word, outer):
+            if self._lone_surname(c, reporting, outer):
                 return self.idx.person(self.text[toks[c].start : toks[c].end])
             # 'the danger was “...”' names no source: only a verb of saying makes a common
             # noun ('a senior official said') a speaker, and so does a proper noun that an
@@ -1119,7 +1149,7 @@ class _Resolver:
             described = toks[c].tag in {"NNP", "NNPS"} and any(
                 toks[k].dep == "det" or self._word(k) == "one" for k in self.children[c]
             )
-            if (toks[c].tag in {"NN", "NNS"} or described) and verb_word in REPORTING_VERBS:
+            if (toks[c].tag in {"NN", "NNS"} or described) and reporting:
                 author = self._author(c)
                 return author if author is not None else self.unnamed(c)
             return None
@@ -1142,7 +1172,7 @@ class _Resolver:
                     return self.resolve(m)
         return None
 
-    def _lone_surname(self, k: int, verb_word: str, outer: tuple[int, int]) -> bool:
+    def _lone_surname(self, k: int, reporting: bool, outer: tuple[int, int]) -> bool:
         """'“…,” Okafor said' where NER found nobody: articles name a person by surname
         alone, often after a full name NER also missed. A capitalised proper noun with no
         words of its own, subject of a verb of saying, is that person, unless the article
@@ -1153,7 +1183,7 @@ class _Resolver:
         toks = self.tokens
         word = self.text[toks[k].start : toks[k].end]
         return (
-            verb_word in REPORTING_VERBS
+            reporting
             and not any(x.outer_start == outer[0] and x.is_fragment(self.text) for x in self.quotes)
             and toks[k].tag == "NNP"
             and re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", word) is not None

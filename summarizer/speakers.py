@@ -122,6 +122,12 @@ REPORTING_VERBS = (
     }
     | {"dixit"}
 )
+# The forms left out above because they double as nouns ('notes', 'writes', 'the states'):
+# verbs of saying only where a tagger reads them as verbs (summarizer/positions.py).
+NOUN_LIKE_FORMS = (
+    frozenset(form for b in REPORTING_BASES for form in _inflect(b) if " " not in form)
+    - REPORTING_VERBS
+)
 PARTICIPLES = {v for v in REPORTING_VERBS if v.split()[0].endswith("ing")}
 VERB_RE = re.compile(r"\b(" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r")\b")
 
