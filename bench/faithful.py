@@ -306,7 +306,7 @@ def _cost(items: list) -> None:
     retry's sources are. Timings move with the host's load, printed beside them."""
     import time
 
-    from faithful_scoring import flags
+    from faithful_scoring import asked, flags
 
     from summarizer.nlp import get_nlp
 
@@ -317,6 +317,14 @@ def _cost(items: list) -> None:
             flags(item)
         took = (time.perf_counter() - started) * 1000 / len(items)
         print(f"support check, {name}: {took:.1f} ms per item (load {os.getloadavg()[0]:.1f})")
+    started = time.perf_counter()
+    passed = [i for i in items if not flags(i)]
+    chosen = sum(map(asked, passed))
+    took = (time.perf_counter() - started) * 1000 / len(items)
+    print(
+        f"whether to ask the model (gated), parses cached: {took:.1f} ms per item with the "
+        f"check; it asks {chosen} of the {len(passed)} sentences the check passes"
+    )
 
 
 def figures() -> None:

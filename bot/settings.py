@@ -81,9 +81,9 @@ class Settings(BaseSettings):
     )
     model_verdict: bool = Field(
         default=False,
-        description="also ask the model yes/no whether each sentence that passed the checks is"
-        " borne out (retry, then fallback, on a No); off: the packaged model answers Yes to"
-        " nearly anything, so it adds time and catches nothing (bench/faithful.py)",
+        description="also ask the model yes/no whether a sentence that passed the checks, and"
+        " that the support check is unsure of, is borne out (retry, then fallback, on a No);"
+        " off: each question costs seconds on a CPU for a few flaws caught (bench/faithful.py)",
     )
     analysis: Literal["local", "workers"] = Field(
         default="local",

@@ -26,7 +26,7 @@ from summarizer.model.drafting import Job
 from summarizer.nlp import Token, parse
 from summarizer.segment import quote_spans, sentence_at, sentences
 from summarizer.speakers import REPORTING_VERBS
-from summarizer.support import support_problems
+from summarizer.support import support_problems, unsure
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
 from summarizer.wordlists import word_set
@@ -593,7 +593,12 @@ def stance_jobs(
                 avoid=loaded_to_avoid(source, _source_loaded(source)),
                 avoid_first=tuple(position.speaker + after for after in NOT_AFTER_NAME),
                 verify=(
-                    partial(_questions, stance_context(position.speaker, position.role, own))
+                    partial(
+                        _questions,
+                        stance_context(position.speaker, position.role, own),
+                        own=own,
+                        names=_allowed(position),
+                    )
                     if verdict
                     else None
                 ),
@@ -602,9 +607,15 @@ def stance_jobs(
     return jobs
 
 
-def _questions(context: Sequence[ChatMessage], line: str) -> list[list[ChatMessage]]:
+def _questions(
+    context: Sequence[ChatMessage], line: str, *, own: Sequence[str], names: Sequence[str]
+) -> list[list[ChatMessage]]:
     """The question about a stance line, asked after the speaker's own words (the check's
-    source too): mostly the text the line's own prompt gave, which the backend has kept."""
+    source too): mostly the text the line's own prompt gave, which the backend has kept.
+    Asked only of a line the support check is unsure of (`support.unsure`): asked of
+    every line, the verdict failed as many true lines as false ones."""
+    if not unsure(line, [" ".join(own)], names=names):
+        return []
     return [verdict_prompt(context, line)]
 
 

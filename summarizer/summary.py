@@ -33,7 +33,7 @@ from summarizer.model.drafting import Job
 from summarizer.segment import sentences
 from summarizer.similarity import closest
 from summarizer.stance import SYSTEM
-from summarizer.support import support_problems
+from summarizer.support import support_problems, unsure
 from summarizer.types import Position, Summary
 from summarizer.verify import verdict_prompt
 
@@ -219,7 +219,7 @@ def check_event(
     )
     problems += _form_problems(answer)
     if not problems and source is not None:
-        lines = [s.removeprefix(f"{HEADLINE} ") for s in source.split("\n")]
+        lines = _source_lines(source)
         for sentence in sentences(answer):
             problems += [p for p in support_problems(sentence, lines) if p not in problems]
     return problems
@@ -295,13 +295,22 @@ def event_job(text: str, loaded: Sequence[str], *, verdict: bool = False) -> Job
         hopeless=partial(event_hopeless, article=text, loaded=loaded),
         avoid=loaded_to_avoid(source, loaded),
         avoid_first=NOT_FIRST if opinion else NOT_FIRST_IN_REPORT,
-        verify=partial(_questions, event_context(source)) if verdict else None,
+        verify=partial(_questions, event_context(source), source=source) if verdict else None,
     )
 
 
-def _questions(context: Sequence[ChatMessage], answer: str) -> list[list[ChatMessage]]:
-    """One question per sentence of the event answer, each after the lead it was written from."""
-    return [verdict_prompt(context, sentence) for sentence in sentences(answer)]
+def _source_lines(source: str) -> list[str]:
+    """The event source's sentences as the support check reads them, headline unlabelled."""
+    return [s.removeprefix(f"{HEADLINE} ") for s in source.split("\n")]
+
+
+def _questions(
+    context: Sequence[ChatMessage], answer: str, *, source: str
+) -> list[list[ChatMessage]]:
+    """One question per sentence of the event answer the support check is unsure of
+    (`support.unsure`), each after the lead it was written from."""
+    lines = _source_lines(source)
+    return [verdict_prompt(context, s) for s in sentences(answer) if unsure(s, lines)]
 
 
 def check_summary(summary: str, *, min_sentences: int = 2) -> list[str]:

@@ -1249,3 +1249,26 @@ def _own_words_problems(
     if claim and _too_many(missing, claim):
         return ["It gives the speaker a view that is not in their own words; say what they said."]
     return []
+
+
+# A sentence the check passes with content words of this much weight missing from its
+# sources (a noun, a name, a figure, or two lesser words: under the share that fails it)
+# is one it cannot vouch for (`unsure`). Read off batches 1-2 of tests/faithful/labelled.json.
+UNSURE_MISSING = 1.0
+
+
+def unsure(sentence: str, sources: Sequence[str], *, names: Iterable[str] = ()) -> bool:
+    """Whether a sentence `support_problems` passes is one it cannot vouch for, so worth
+    the model's verdict (`verify`): some of its content is not in the sources, though too
+    little to fail it, or it has someone favour a thing ("supports the idea of a direct
+    conflict"), where words alone do not show which way the sources lean: the speaker may
+    have warned of it or blamed someone for it in the same words. The verdict asked of
+    every sentence added as many false alarms as it caught flaws; asked only of these, it
+    adds recall and no false alarm on the labelled set (bench/faithful.py, mix "gated")."""
+    doc = _parse(sentence)
+    source = _source(_parse(s) for s in sources if s.strip())
+    missing = [t for t in _content(doc, _name_words(names)) if not _covered(_key(t), source)]
+    favours = any(
+        _key(t) in polarity_words()["favour"] and t.pos_ == "VERB" and not _negated(t) for t in doc
+    )
+    return favours or sum(map(_weight, missing)) >= UNSURE_MISSING

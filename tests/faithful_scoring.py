@@ -16,7 +16,7 @@ from pathlib import Path
 from summarizer.model.base import ChatMessage
 from summarizer.stance import stance_context
 from summarizer.summary import HEADLINE, event_context, guess_title
-from summarizer.support import support_problems
+from summarizer.support import support_problems, unsure
 from summarizer.verify import MIN_YES, verdict_prompt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,9 +148,19 @@ class Verdicts:
         return self.p_yes[key]
 
 
+def _checked(item: Item) -> list[str]:
+    """The sources as the brief's check reads them: a stance line's own words joined."""
+    return [" ".join(item.sources)] if item.kind == "stance" else item.sources
+
+
 def flags(item: Item) -> list[str]:
-    sources = [" ".join(item.sources)] if item.kind == "stance" else item.sources
-    return support_problems(item.sentence, sources, names=item.names)
+    return support_problems(item.sentence, _checked(item), names=item.names)
+
+
+def asked(item: Item) -> bool:
+    """Whether a brief with the verdict on would put this sentence to the model, once the
+    support check has passed it."""
+    return unsure(item.sentence, _checked(item), names=item.names)
 
 
 @dataclass
@@ -171,7 +181,10 @@ class Score:
         return self.flagged_good / self.good if self.good else 0.0
 
 
-MIXES = ("lexical", "model", "both")  # which check flags: the support check, the verdict, either
+# Which check flags: the support check, the verdict, either, or the support check and the
+# verdict on the sentences it passes but is unsure of (`support.unsure`), as briefs run with
+# BRIEFBOT_MODEL_VERDICT=true.
+MIXES = ("lexical", "model", "both", "gated")
 
 
 def score(
@@ -189,7 +202,7 @@ def score(
         if split is not None and split not in (item.split, item.part):
             continue
         found = flags(item) if mix != "model" else []
-        if mix != "lexical":
+        if mix != "lexical" and (mix != "gated" or (not found and asked(item))):
             assert verdicts is not None, f"the {mix!r} mix needs the model's verdicts"
             yes = verdicts.of(item)
             if yes < min_yes:

@@ -20,7 +20,7 @@ from summarizer.stance import (
     stance_prompt,
 )
 from summarizer.summary import check_event, event_source
-from summarizer.support import support_problems
+from summarizer.support import support_problems, unsure
 from summarizer.types import Position, Span
 from summarizer.verify import PROBLEM, QUESTION, p_yes
 from summarizer.writing import write_summary_and_stances
@@ -29,8 +29,9 @@ RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagge
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # What the checks reach now (bench/faithful.py), per mix and part, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
-# alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES),
-# as they run with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
+# alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES)
+# on every sentence; "gated" only on those the support check is unsure of, as briefs run
+# with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
 # (the tune split and the earlier batches' kept-aside items); "report" is the newest
 # batch's kept-aside items, judged blind and not read one by one while tuning (the fourth
 # batch, collected at d9589cf: 107 sentences on 20 PolNeAR articles of 2016-07/08; the
@@ -58,6 +59,11 @@ REACHED = {
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
     ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
     ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
+    # The verdict asked only of the sentences the support check passes and is unsure of
+    # (`support.unsure`), as briefs ask it with BRIEFBOT_MODEL_VERDICT=true since s29; the
+    # report figures are blind (the gate was read off batches 1-2).
+    ("gated", "tuning"): (0.84, 0.10),  # 99/117, 15/162
+    ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
 }
 
 
@@ -94,7 +100,10 @@ def test_the_checks_keep_what_they_reach_on_each_part(mix: str, part: str) -> No
 def test_the_checks_meet_the_issues_target_on_the_report_set() -> None:
     """Either mix: the one that meets it first should become the default."""
     verdicts = Verdicts.load(VERDICTS)
-    results = [score(_items(), "report", mix=mix, verdicts=verdicts) for mix in ("lexical", "both")]
+    results = [
+        score(_items(), "report", mix=mix, verdicts=verdicts)
+        for mix in ("lexical", "both", "gated")
+    ]
     assert any(r.recall >= RECALL and r.false_alarm_rate <= FALSE_ALARMS for r in results)
 
 
@@ -213,49 +222,84 @@ TAMM = "Karl Tamm said Estonia welcomes help at sea but warned costs could rise.
 
 
 def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_shown() -> None:
-    """Every other check passes the first line; the model's "No" alone sends it back."""
-    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.9))
+    """Every other check passes the first line; the model's "No" alone sends it back. Only
+    the lines the support check is unsure of are asked: Virtanen's first (a "joint" and a
+    "start" of its own) and Tamm's (he "welcomes"), not the event sentence or the retry,
+    whose every word is in their sources."""
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.2, 0.9))
     summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
     assert [p.stance for p in stanced[:2]] == [VIRTANEN_AGAIN, TAMM]
     assert summary.text.startswith(EVENT)
     retry = gen.calls[1][0][-2]["content"]
     assert PROBLEM in retry
     # asked after the speaker's own words, as the line's own prompt gave them
-    asked = gen.judged[1]
+    asked = gen.judged[0]
     assert asked[:2] == stance_prompt(POSITIONS[0], speaker_sentences(ARTICLE, POSITIONS[0]))[:2]
     assert asked[-1]["content"] == f"Statement: {VIRTANEN}\n{QUESTION}"
-    assert len(gen.judged) == 4  # one question per answer that passed the other checks
+    assert [q[-1]["content"].splitlines()[0] for q in gen.judged] == [
+        f"Statement: {VIRTANEN}",
+        f"Statement: {TAMM}",
+    ]
 
 
 def test_without_the_verdict_setting_the_model_is_asked_nothing() -> None:
-    """Off by default (BRIEFBOT_MODEL_VERDICT): on the kept-aside sentences the packaged
-    model's verdict caught nothing the lexical check missed and added false alarms."""
+    """Off by default (BRIEFBOT_MODEL_VERDICT): the packaged model's verdict is slow on a
+    CPU, and on the kept-aside sentences asked of every one it added false alarms."""
     gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.1, 0.1, 0.1, 0.1))
     summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert gen.judged == []
     assert [p.stance for p in stanced[:2]] == [VIRTANEN, TAMM] and summary.text.startswith(EVENT)
 
 
+def test_a_sentence_the_support_check_is_sure_of_is_not_put_to_the_model() -> None:
+    """Asked of every sentence, the packaged model's "No" failed as many true sentences as
+    false ones (tests/faithful: 23 false alarms on the tuning items against 15); a sentence
+    whose every content word is in its sources, favouring nothing, is shown on the check."""
+    gen = ScriptedGenerator(EVENT, VIRTANEN_AGAIN, TAMM, verdicts=(0.9,))
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
+    assert [q[-1]["content"].splitlines()[0] for q in gen.judged] == [f"Statement: {TAMM}"]
+    assert summary.text.startswith(EVENT) and stanced[0].stance == VIRTANEN_AGAIN
+
+
 def test_a_line_the_model_finds_unsaid_twice_gives_way_to_the_labelled_fallback() -> None:
-    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.9, 0.2, 0.9, 0.4))
+    gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN, verdicts=(0.2, 0.9, 0.4))
     _, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
     assert stanced[0].stance is None and stanced[0].stance_fallback
     assert stanced[1].stance == TAMM
 
 
-def test_each_event_sentence_is_asked_about_and_one_no_fails_the_answer() -> None:
+def test_each_event_sentence_the_check_is_unsure_of_is_asked_and_one_no_fails_the_answer() -> None:
+    """The second sentence has a coast the lead does not: too little to fail the support
+    check, enough to ask the model; the first, all in the lead, is not asked."""
     first, second = (
         "Finland and Estonia agreed on Tuesday to share patrol boats.",
-        ("The boats will patrol the Gulf of Finland."),
+        "The boats will patrol the coast.",
     )
-    gen = ScriptedGenerator(f"{first} {second}", VIRTANEN, TAMM, EVENT, verdicts=(0.9, 0.1))
+    gen = ScriptedGenerator(f"{first} {second}", VIRTANEN_AGAIN, TAMM, EVENT, verdicts=(0.1,))
     summary, _ = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=True)
-    assert [q[-1]["content"].splitlines()[0] for q in gen.judged[:2]] == [
-        f"Statement: {first}",
-        f"Statement: {second}",
-    ]
-    assert summary.text.startswith(f"{EVENT} {VIRTANEN}")  # the retry, asked about again
-    assert len(gen.judged) == 5
+    assert gen.judged[0][-1]["content"].splitlines()[0] == f"Statement: {second}"
+    assert summary.text.startswith(f"{EVENT} {VIRTANEN_AGAIN}")  # the retry, not asked
+
+
+@pytest.mark.parametrize(
+    ("line", "asked"),
+    [
+        # favouring: the words are the speaker's, which way they lean is not read
+        ("Ines Holm supports a direct conflict with the alliance.", True),
+        ("Ines Holm welcomes closing the port.", True),
+        ("Ines Holm backs closing the port.", True),
+        # a denied favour says which way, as a word of the sources must
+        ("Ines Holm does not support a direct conflict with the alliance.", False),
+        # a word of weight that no source has, under the share that fails the line
+        ("Ines Holm said that closing the harbour port would start a conflict.", True),
+        # every content word in the sources, favouring nothing
+        ("Ines Holm said that closing the port would start a conflict.", False),
+    ],
+)
+def test_a_line_is_put_to_the_model_where_its_words_cannot_show_it(line: str, asked: bool) -> None:
+    said = ["“Closing the port would start a conflict with the alliance,” Holm said."]
+    assert not support_problems(line, said, names=["Ines Holm", "Holm"])
+    assert unsure(line, said, names=["Ines Holm", "Holm"]) is asked
 
 
 def test_the_verdict_is_the_chance_of_yes_against_no_alone() -> None:
