@@ -25,7 +25,7 @@ from summarizer.checks import check_output, settled, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
 from summarizer.model.drafting import Job, draft_checked
 from summarizer.segment import sentences
-from summarizer.stance import SYSTEM
+from summarizer.stance import NOT_AFTER_NAME, SYSTEM
 from summarizer.support import generic_words, support_problems
 from summarizer.types import StanceRecord
 
@@ -82,12 +82,17 @@ _UNDATED = (
 def digest_prompt(speaker: str, entries: Sequence[StanceRecord]) -> list[ChatMessage]:
     """Over dated articles, how the position developed; where an article gives no date of
     its own, only what was said: the order then is the order of pasting, and a digest of
-    it told a development (with the paste day as its date) that no article reports."""
+    it told a development (with the paste day as its date) that no article reports.
+    The answer opens with the speaker's name, which may not be followed by who they are
+    (`NOT_AFTER_NAME`, as for a stance line): left to itself, the model opened with "Ben
+    Carson, a prominent political figure, has expressed several opinions", which no line
+    holds, and the paragraph failed on it."""
     body = "\n".join(f"- {_entry_text(speaker, e)}" for e in entries)
     task = _DATED if all(e.own_date for e in entries) else _UNDATED
     return [
         {"role": "system", "content": task},
         {"role": "user", "content": f"What {speaker} said:\n{body}"},
+        {"role": "assistant", "content": speaker},
     ]
 
 
@@ -237,6 +242,7 @@ def stance_digest(
         ),
         max_new_tokens=MAX_NEW_TOKENS,
         hopeless=partial(digest_hopeless, speaker=speaker, entries=recent),
+        avoid_first=tuple(speaker + after for after in NOT_AFTER_NAME),
         retry=False,
     )
     done = threading.Event()

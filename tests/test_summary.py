@@ -265,7 +265,7 @@ def test_digest_cites_ids_in_order_or_is_left_out():
     )
     gen = ScriptedGenerator(good)
     assert stance_digest(gen, "Karl Tamm", ENTRIES) == good
-    prompt = gen.calls[0][0][-1]["content"]
+    prompt = task_of(gen.calls[0][0])
     assert prompt.index("#7") < prompt.index("#12")
 
     gen = ScriptedGenerator("Tamm changed his mind (#99, 2025-01-01).", "No citations here.")
@@ -297,7 +297,7 @@ def test_digest_prompt_is_short_and_one_article_gets_none():
     ]
     gen = ScriptedGenerator("Karl Tamm spoke (#9, 2024-01-09).")
     stance_digest(gen, "Karl Tamm", many)
-    prompt = gen.calls[0][0][-1]["content"]
+    prompt = task_of(gen.calls[0][0])
     assert "#4," not in prompt and "#5," in prompt and "#9," in prompt  # the newest five
     assert "second quote" not in prompt and prompt.count("word") <= 5 * 26
     gen = ScriptedGenerator()
@@ -334,7 +334,7 @@ def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks()
     assert f"“{said}”" in shown and "“progressive”" not in shown
     gen = ScriptedGenerator("Karl Tamm spoke of workers (#1, 2024-01-01).")
     stance_digest(gen, "Karl Tamm", quoted)
-    assert "decline" in gen.calls[0][0][-1]["content"]
+    assert "decline" in task_of(gen.calls[0][0])
 
 
 def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates():
@@ -367,12 +367,29 @@ def test_the_digest_task_is_a_system_message_of_its_own_and_the_last_message_the
         stance_digest(gen, speaker, entries)
         asked.append(gen.calls[0][0])
     assert asked[0][0] == asked[1][0] and asked[0][0]["role"] == "system"
-    lines = asked[0][-1]["content"].splitlines()
+    lines = task_of(asked[0]).splitlines()
     assert lines == [
         "What Karl Tamm said:",
         "- (#7, 2024-03-01) Karl Tamm backed joint patrols.",
         "- (#12, 2024-05-02) Karl Tamm said costs could rise.",
     ]
+
+
+def test_a_digest_opens_with_the_name_and_not_with_who_the_speaker_is():
+    """Left to itself, the model opened with "<name>, a prominent political figure, has
+    expressed several opinions": no line holds that, and the paragraph failed on it."""
+    options = {}
+
+    class Recording(ScriptedGenerator):
+        def generate(self, conversations, **kw):
+            options.update(kw)
+            return super().generate(conversations, **kw)
+
+    gen = Recording("Karl Tamm backed joint patrols.")
+    stance_digest(gen, "Karl Tamm", ENTRIES)
+    assert gen.calls[0][0][-1] == {"role": "assistant", "content": "Karl Tamm"}
+    [banned] = options["avoid_first"]
+    assert {"Karl Tamm,", "Karl Tamm is", "Karl Tamm (", "Karl Tamm's"} <= set(banned)
 
 
 def test_a_quote_standing_in_for_a_stance_line_is_the_speakers_sentence_not_a_label():
@@ -382,7 +399,7 @@ def test_a_quote_standing_in_for_a_stance_line_is_the_speakers_sentence_not_a_la
     quoted = [ENTRIES[1], StanceRecord(article_id=9, title="Boats", date=dt.date(2024, 6, 1),
                                        quotes=[f"{said}, and soon."])]  # fmt: skip
     prompt = digest.digest_prompt("Karl Tamm", quoted)
-    (line,) = [ln for ln in prompt[-1]["content"].splitlines() if ln.startswith("- (#9")]
+    (line,) = [ln for ln in task_of(prompt).splitlines() if ln.startswith("- (#9")]
     copied = line.removeprefix("- (#9, 2024-06-01) ")  # what the model wrote: the line
     shown = stance_digest(ScriptedGenerator(copied), "Karl Tamm", quoted)
     assert shown is not None and shown.startswith("Karl Tamm said “Estonia will pay")
