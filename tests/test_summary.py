@@ -406,6 +406,22 @@ def test_a_quote_standing_in_for_a_stance_line_is_the_speakers_sentence_not_a_la
     assert not re.search(r"\b[A-Z][a-z]+: ", shown)
 
 
+def test_a_digest_may_restate_a_stance_line_word_for_word_but_not_a_quote():
+    """The stance lines are sentences the model wrote and the checks passed: a digest that
+    restated two of them, each cited, failed as "copies 21 words in a row". A quote is
+    the speaker's own words, and stays inside quote marks."""
+    line = "Karl Tamm said the two navies should share patrol boats in the gulf from May onwards."
+    said = "we will keep the sea lanes open for every ship that sails in the gulf this year"
+    entries = [
+        ENTRIES[1].model_copy(update={"stance": line}),
+        StanceRecord(article_id=9, title="Boats", date=dt.date(2024, 6, 1), quotes=[said]),
+    ]
+    restated = f"{line} He said “{said}”."
+    assert stance_digest(ScriptedGenerator(restated), "Karl Tamm", entries) is not None
+    unquoted = f"{line} He said {said}."
+    assert stance_digest(ScriptedGenerator(unquoted), "Karl Tamm", entries) is None
+
+
 class StreamingGenerator(ScriptedGenerator):
     """Writes each answer a word at a time and stops where the caller's test says, as the
     real backend does after every token."""
