@@ -359,8 +359,10 @@ def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates
 def test_the_digest_task_is_a_system_message_of_its_own_and_the_last_message_the_lines():
     """The backend keeps a system message once read: in the last message, the wording made
     a two-line digest read 149 tokens after the system message instead of 62."""
-    other = [e.model_copy(update={"stance": e.stance.replace("Karl Tamm", "Anna Virtanen")})
-             for e in ENTRIES]  # fmt: skip
+    other = [
+        e.model_copy(update={"stance": (e.stance or "").replace("Karl Tamm", "Anna Virtanen")})
+        for e in ENTRIES
+    ]
     asked = []
     for speaker, entries in (("Karl Tamm", ENTRIES), ("Anna Virtanen", other)):
         gen = ScriptedGenerator(f"{speaker} backed joint patrols.")
@@ -396,8 +398,10 @@ def test_a_quote_standing_in_for_a_stance_line_is_the_speakers_sentence_not_a_la
     """Given a quote as "Quoted: “…”", the model copied the label into the digest, and the
     checks let it through: the label was in the lines it was checked against."""
     said = "Estonia will pay for the new patrol boats from its own budget"
-    quoted = [ENTRIES[1], StanceRecord(article_id=9, title="Boats", date=dt.date(2024, 6, 1),
-                                       quotes=[f"{said}, and soon."])]  # fmt: skip
+    boats = StanceRecord(
+        article_id=9, title="Boats", date=dt.date(2024, 6, 1), quotes=[f"{said}, and soon."]
+    )
+    quoted = [ENTRIES[1], boats]
     prompt = digest.digest_prompt("Karl Tamm", quoted)
     (line,) = [ln for ln in task_of(prompt).splitlines() if ln.startswith("- (#9")]
     copied = line.removeprefix("- (#9, 2024-06-01) ")  # what the model wrote: the line
@@ -469,7 +473,12 @@ def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse():
     deadline spent up to 4.1 s in it on a loaded host."""
     real = digest.support_problems
     parsed = []
-    digest.support_problems = lambda *a, **kw: parsed.append(a) or []
+
+    def counted(*args: object, **kw: object) -> list[str]:
+        parsed.append(args)
+        return []
+
+    digest.support_problems = counted
 
     class Late(ScriptedGenerator):
         def generate(self, conversations, **options):
