@@ -13,7 +13,8 @@ as the first, and in every digest whose retry was logged (two) the model wrote i
 sentence again: on a loaded host it doubled the wait to 617 s for nothing (bench/digest.py).
 Nor is a failing paragraph written to its end: it stops at its first sentence that fails.
 A decode step is the digest's dearest part (at a load of 17 on 2 cores, 1.3 s a step
-against 0.1 s a prompt token read), and two of three that failed had failed by then.
+against 0.1 s a prompt token read). On seven speakers of a stored database the three
+paragraphs that failed stopped after 24-35 steps; before, all seven failed, after 31-110.
 """
 
 from __future__ import annotations
