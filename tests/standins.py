@@ -34,7 +34,7 @@ class StandInModel:
     STARTED, then hangs: the signal a parent process waits for before it kills us) or
     'listen' (decodes until interrupted, then raises GenerationInterrupted, as the real
     model does between two steps; or until `release`). `asked` holds each generation's
-    last prompt message."""
+    last user message: its task (an assistant message after it only opens the answer)."""
 
     name = "stand-in"
 
@@ -70,7 +70,9 @@ class StandInModel:
         avoid_first: object = None,
     ) -> list[str]:
         self._stop.clear()  # as the real backend: an interrupt before the start is lost
-        self.asked.append(conversations[0][-1]["content"])
+        self.asked.append(
+            next(m["content"] for m in reversed(conversations[0]) if m["role"] == "user")
+        )
         return in_rounds(self._answer, conversations, follow_up)
 
     def judge(

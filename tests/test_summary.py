@@ -8,6 +8,7 @@ test at the end runs the tiny random model for real.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 
@@ -17,6 +18,7 @@ from tiny_model import build_tiny_model
 
 from bot.service import views
 from storage import SpeakerMatch
+from summarizer import digest
 from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
@@ -263,7 +265,7 @@ def test_digest_cites_ids_in_order_or_is_left_out():
     )
     gen = ScriptedGenerator(good)
     assert stance_digest(gen, "Karl Tamm", ENTRIES) == good
-    prompt = gen.calls[0][0][-1]["content"]
+    prompt = task_of(gen.calls[0][0])
     assert prompt.index("#7") < prompt.index("#12")
 
     gen = ScriptedGenerator("Tamm changed his mind (#99, 2025-01-01).", "No citations here.")
@@ -295,7 +297,7 @@ def test_digest_prompt_is_short_and_one_article_gets_none():
     ]
     gen = ScriptedGenerator("Karl Tamm spoke (#9, 2024-01-09).")
     stance_digest(gen, "Karl Tamm", many)
-    prompt = gen.calls[0][0][-1]["content"]
+    prompt = task_of(gen.calls[0][0])
     assert "#4," not in prompt and "#5," in prompt and "#9," in prompt  # the newest five
     assert "second quote" not in prompt and prompt.count("word") <= 5 * 26
     gen = ScriptedGenerator()
@@ -310,12 +312,13 @@ def test_digest_over_articles_without_dates_tells_no_development_and_no_paste_da
     ]
     gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7) and said costs could rise (#12).")
     assert stance_digest(gen, "Karl Tamm", pasted) is not None
-    prompt = gen.calls[0][0][-1]["content"]
+    prompt = "\n".join(m["content"] for m in gen.calls[0][0])  # the task is in the system
     assert "2026-11-28" not in prompt and "(#7, no date)" in prompt
     assert "oldest" not in prompt and "developed" not in prompt
     gen = ScriptedGenerator("Karl Tamm backed joint patrols (#7, 2024-03-01).")
     stance_digest(gen, "Karl Tamm", ENTRIES)
-    assert "oldest first" in gen.calls[0][0][-1]["content"]  # dated articles keep their order
+    dated = "\n".join(m["content"] for m in gen.calls[0][0])
+    assert "oldest first" in dated  # dated articles keep their order
 
 
 def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks():
@@ -331,7 +334,7 @@ def test_the_stance_list_and_digest_quote_a_sentence_not_a_word_in_quote_marks()
     assert f"“{said}”" in shown and "“progressive”" not in shown
     gen = ScriptedGenerator("Karl Tamm spoke of workers (#1, 2024-01-01).")
     stance_digest(gen, "Karl Tamm", quoted)
-    assert "decline" in gen.calls[0][0][-1]["content"]
+    assert "decline" in task_of(gen.calls[0][0])
 
 
 def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates():
@@ -351,6 +354,143 @@ def test_a_digest_that_cites_nothing_is_cited_by_the_line_each_sentence_restates
         "Karl Tamm backed joint patrols. He said costs could rise, which would help farmers.",
     )
     assert stance_digest(ScriptedGenerator(*invented), "Karl Tamm", ENTRIES) is None
+
+
+def test_the_digest_task_is_a_system_message_of_its_own_and_the_last_message_the_lines():
+    """The backend keeps a system message once read: in the last message, the wording made
+    a two-line digest read 149 tokens after the system message instead of 62."""
+    other = [
+        e.model_copy(update={"stance": (e.stance or "").replace("Karl Tamm", "Anna Virtanen")})
+        for e in ENTRIES
+    ]
+    asked = []
+    for speaker, entries in (("Karl Tamm", ENTRIES), ("Anna Virtanen", other)):
+        gen = ScriptedGenerator(f"{speaker} backed joint patrols.")
+        stance_digest(gen, speaker, entries)
+        asked.append(gen.calls[0][0])
+    assert asked[0][0] == asked[1][0] and asked[0][0]["role"] == "system"
+    lines = task_of(asked[0]).splitlines()
+    assert lines == [
+        "What Karl Tamm said:",
+        "- (#7, 2024-03-01) Karl Tamm backed joint patrols.",
+        "- (#12, 2024-05-02) Karl Tamm said costs could rise.",
+    ]
+
+
+def test_a_digest_opens_with_the_name_and_not_with_who_the_speaker_is():
+    """Left to itself, the model opened with "<name>, a prominent political figure, has
+    expressed several opinions": no line holds that, and the paragraph failed on it."""
+    options = {}
+
+    class Recording(ScriptedGenerator):
+        def generate(self, conversations, **kw):
+            options.update(kw)
+            return super().generate(conversations, **kw)
+
+    gen = Recording("Karl Tamm backed joint patrols.")
+    stance_digest(gen, "Karl Tamm", ENTRIES)
+    assert gen.calls[0][0][-1] == {"role": "assistant", "content": "Karl Tamm"}
+    [banned] = options["avoid_first"]
+    assert {"Karl Tamm,", "Karl Tamm is", "Karl Tamm (", "Karl Tamm's"} <= set(banned)
+
+
+def test_a_quote_standing_in_for_a_stance_line_is_the_speakers_sentence_not_a_label():
+    """Given a quote as "Quoted: “…”", the model copied the label into the digest, and the
+    checks let it through: the label was in the lines it was checked against."""
+    said = "Estonia will pay for the new patrol boats from its own budget"
+    boats = StanceRecord(
+        article_id=9, title="Boats", date=dt.date(2024, 6, 1), quotes=[f"{said}, and soon."]
+    )
+    quoted = [ENTRIES[1], boats]
+    prompt = digest.digest_prompt("Karl Tamm", quoted)
+    (line,) = [ln for ln in task_of(prompt).splitlines() if ln.startswith("- (#9")]
+    copied = line.removeprefix("- (#9, 2024-06-01) ")  # what the model wrote: the line
+    shown = stance_digest(ScriptedGenerator(copied), "Karl Tamm", quoted)
+    assert shown is not None and shown.startswith("Karl Tamm said “Estonia will pay")
+    assert not re.search(r"\b[A-Z][a-z]+: ", shown)
+
+
+def test_a_digest_may_restate_a_stance_line_word_for_word_but_not_a_quote():
+    """The stance lines are sentences the model wrote and the checks passed: a digest that
+    restated two of them, each cited, failed as "copies 21 words in a row". A quote is
+    the speaker's own words, and stays inside quote marks."""
+    line = "Karl Tamm said the two navies should share patrol boats in the gulf from May onwards."
+    said = "we will keep the sea lanes open for every ship that sails in the gulf this year"
+    entries = [
+        ENTRIES[1].model_copy(update={"stance": line}),
+        StanceRecord(article_id=9, title="Boats", date=dt.date(2024, 6, 1), quotes=[said]),
+    ]
+    restated = f"{line} He said “{said}”."
+    assert stance_digest(ScriptedGenerator(restated), "Karl Tamm", entries) is not None
+    unquoted = f"{line} He said {said}."
+    assert stance_digest(ScriptedGenerator(unquoted), "Karl Tamm", entries) is None
+
+
+class StreamingGenerator(ScriptedGenerator):
+    """Writes each answer a word at a time and stops where the caller's test says, as the
+    real backend does after every token."""
+
+    written: list[str]
+
+    def generate(self, conversations, *, max_new_tokens, complete=None, follow_up=None, **_):
+        tests = list(complete) if complete is not None else [None] * len(conversations)
+        self.written = []
+
+        def written(batch):
+            self.calls.append([list(c) for c in batch])
+            out = []
+            for test in tests:
+                text = ""
+                for word in self.answers.pop(0).split():
+                    text = f"{text} {word}".strip()
+                    if test is not None and test(text):
+                        break
+                out.append(text)
+            self.written += out
+            return out
+
+        return in_rounds(written, conversations, follow_up)
+
+
+def test_a_digest_stops_at_its_first_sentence_that_cannot_pass():
+    """A paragraph that fails is dropped, not retried: every word after its first failing
+    sentence is a decode step spent for nothing."""
+    doomed = (
+        "Karl Tamm, a retired farmer, backed joint patrols. " + "He said costs could rise. " * 8
+    )
+    gen = StreamingGenerator(doomed)
+    assert stance_digest(gen, "Karl Tamm", ENTRIES) is None
+    assert gen.written == ["Karl Tamm, a retired farmer, backed joint patrols. He said"]
+    fine = "Karl Tamm backed joint patrols. He said costs could rise."
+    assert stance_digest(StreamingGenerator(fine), "Karl Tamm", ENTRIES) == (
+        "Karl Tamm backed joint patrols (#7, 2024-03-01)."
+        " He said costs could rise (#12, 2024-05-02)."
+    )
+
+
+def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse():
+    """The support check parses with spaCy, which no interrupt reaches: a digest past its
+    deadline spent up to 4.1 s in it on a loaded host."""
+    real = digest.support_problems
+    parsed = []
+
+    def counted(*args: object, **kw: object) -> list[str]:
+        parsed.append(args)
+        return []
+
+    digest.support_problems = counted
+
+    class Late(ScriptedGenerator):
+        def generate(self, conversations, **options):
+            time.sleep(0.3)  # the answer is done just past the deadline
+            return super().generate(conversations, **options)
+
+    try:
+        late = Late("Karl Tamm backed joint patrols. He said costs could rise.")
+        assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=time.monotonic() + 0.2) is None
+        assert not parsed
+    finally:
+        digest.support_problems = real
 
 
 class HangingGenerator(ScriptedGenerator):
