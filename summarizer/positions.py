@@ -127,12 +127,22 @@ _SIGNED_NAME = re.compile(r"([A-Z][\w’'\-]*(?:\s[A-Z]\.)?(?:\s[A-Z][\w’'\-]*
 _CITED_NAME = (
     r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
 )
+# 'According to a 2014 survey by historians Dana Whitlow and Tom Reyes, …': a document cited
+# for the sentence speaks for its named author, as annotators file it. ('a letter from the
+# head of the Harbour Board' names the board's head, not the board: no 'of' before the name.)
+_CITED_DOC = (
+    r"(?:an?|the)\s+(?:[\w’'-]+\s+){0,4}?(?:by|from)\s+(?:(?!of\b)[a-z][\w’'-]*\s+){0,2}"
+    + _CITED_NAME
+    + r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})?"
+)
 # 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
 # an aside before the sentence.
 _CITED_LEAD = re.compile(
-    r"\s*(?:According to\s+"
+    r"\s*(?:According to\s+(?:"
+    + _CITED_DOC
+    + "|"
     + _CITED_NAME
-    + r"|As\s+"
+    + r")|As\s+"
     + _CITED_NAME
     + r"\s+(?:reported|reports|wrote|writes|noted|notes|put|puts|observed|explained)(?:\s+it)?)"
     r"\s*,"
@@ -1167,9 +1177,13 @@ class _Resolver:
             if toks[k].dep not in {"prep", "agent"} or self._word(k) != "by":
                 continue
             for o in self.children[k]:
-                m = self._mention_at(toks[o].start) if toks[o].dep == "pobj" else None
-                if m is not None and m.kind in {"name", "org"}:
-                    return self.resolve(m)
+                if toks[o].dep != "pobj":
+                    continue
+                # 'by the research group <Name>': the name stands in apposition to its noun
+                for a in [o, *(a for a in self.children[o] if toks[a].dep == "appos")]:
+                    m = self._mention_at(toks[a].start)
+                    if m is not None and m.kind in {"name", "org"}:
+                        return self.resolve(m)
         return None
 
     def _lone_surname(self, k: int, reporting: bool, outer: tuple[int, int]) -> bool:
