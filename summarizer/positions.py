@@ -999,6 +999,11 @@ class _Resolver:
         # A verb of saying without a subject of its own ('with Brenner taking to the radio
         # to call it “a pack of lies”'): the subject of the verb it depends on says it.
         controlled = False
+        # The subject of the first relative clause on the way up ('a sale Reyes singled out
+        # as “…”'): with no verb of saying above it, the quote is that subject's words,
+        # not those of the main clause the relative clause hangs in ('Ford reopened the case
+        # of the pier, a sale Reyes singled out as “…”' is no word of Ford's).
+        relative: int | None = None
         cur, seen, below = attach[0], set(), -1
         while cur not in seen:
             seen.add(cur)
@@ -1009,6 +1014,8 @@ class _Resolver:
                 if found is None and saying:
                     found = self._said_by(cur, sent[0])
                 if found is not None:
+                    if toks[cur].dep == "relcl" and relative is None and not speech:
+                        relative = found
                     chain.append((cur, found))
                     if saying or (controlled and toks[cur].dep != "ccomp"):
                         speech.append(found)
@@ -1048,6 +1055,8 @@ class _Resolver:
             return speech[1]
         if speech:
             return speech[0]
+        if relative is not None:
+            return relative
         return chain[-1][1] if chain else None
 
     def _subordinate(self, k: int) -> bool:

@@ -1585,3 +1585,16 @@ def test_a_document_speaks_for_the_author_named_after_its_noun(
     positions = extract_positions(text)
     assert [p.speaker for p in positions] == [speaker]
     assert positions[0].quotes[-1].rule == rule
+
+
+def test_a_quote_in_a_relative_clause_is_its_subjects() -> None:
+    """'X reopened the case of Y, a sale Z singled out as “…”': with no verb of
+    saying above it, a quote inside a relative clause with a subject of its own is that
+    subject's words, not those of the main clause's subject."""
+    text = (
+        "The harbour plan was debated on Monday.\n\nLena Ford reopened the case of the pier, "
+        "a sale that Carl Brenner once singled out as “a scandal from the start” in his column."
+    )
+    positions = extract_positions(text)
+    assert [p.speaker for p in positions] == ["Carl Brenner"]
+    assert positions[0].quotes[0].rule == RULE_PARSE
