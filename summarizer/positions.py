@@ -127,12 +127,22 @@ _SIGNED_NAME = re.compile(r"([A-Z][\w’'\-]*(?:\s[A-Z]\.)?(?:\s[A-Z][\w’'\-]*
 _CITED_NAME = (
     r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
 )
+# 'According to a 2014 survey by historians Dana Whitlow and Tom Reyes, …': a document cited
+# for the sentence speaks for its named author, as annotators file it. ('a letter from the
+# head of the Harbour Board' names the board's head, not the board: no 'of' before the name.)
+_CITED_DOC = (
+    r"(?:an?|the)\s+(?:[\w’'-]+\s+){0,4}?(?:by|from)\s+(?:(?!of\b)[a-z][\w’'-]*\s+){0,2}"
+    + _CITED_NAME
+    + r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})?"
+)
 # 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
 # an aside before the sentence.
 _CITED_LEAD = re.compile(
-    r"\s*(?:According to\s+"
+    r"\s*(?:According to\s+(?:"
+    + _CITED_DOC
+    + "|"
     + _CITED_NAME
-    + r"|As\s+"
+    + r")|As\s+"
     + _CITED_NAME
     + r"\s+(?:reported|reports|wrote|writes|noted|notes|put|puts|observed|explained)(?:\s+it)?)"
     r"\s*,"
@@ -989,6 +999,11 @@ class _Resolver:
         # A verb of saying without a subject of its own ('with Brenner taking to the radio
         # to call it “a pack of lies”'): the subject of the verb it depends on says it.
         controlled = False
+        # The subject of the first relative clause on the way up ('a sale Reyes singled out
+        # as “…”'): with no verb of saying above it, the quote is that subject's words,
+        # not those of the main clause the relative clause hangs in ('Ford reopened the case
+        # of the pier, a sale Reyes singled out as “…”' is no word of Ford's).
+        relative: int | None = None
         cur, seen, below = attach[0], set(), -1
         while cur not in seen:
             seen.add(cur)
@@ -999,6 +1014,8 @@ class _Resolver:
                 if found is None and saying:
                     found = self._said_by(cur, sent[0])
                 if found is not None:
+                    if toks[cur].dep == "relcl" and relative is None and not speech:
+                        relative = found
                     chain.append((cur, found))
                     if saying or (controlled and toks[cur].dep != "ccomp"):
                         speech.append(found)
@@ -1038,6 +1055,8 @@ class _Resolver:
             return speech[1]
         if speech:
             return speech[0]
+        if relative is not None:
+            return relative
         return chain[-1][1] if chain else None
 
     def _subordinate(self, k: int) -> bool:
@@ -1167,9 +1186,13 @@ class _Resolver:
             if toks[k].dep not in {"prep", "agent"} or self._word(k) != "by":
                 continue
             for o in self.children[k]:
-                m = self._mention_at(toks[o].start) if toks[o].dep == "pobj" else None
-                if m is not None and m.kind in {"name", "org"}:
-                    return self.resolve(m)
+                if toks[o].dep != "pobj":
+                    continue
+                # 'by the research group <Name>': the name stands in apposition to its noun
+                for a in [o, *(a for a in self.children[o] if toks[a].dep == "appos")]:
+                    m = self._mention_at(toks[a].start)
+                    if m is not None and m.kind in {"name", "org"}:
+                        return self.resolve(m)
         return None
 
     def _lone_surname(self, k: int, reporting: bool, outer: tuple[int, int]) -> bool:

@@ -1548,3 +1548,53 @@ def test_a_verb_of_saying_that_doubles_as_a_noun_reports_where_tagged_a_verb(
     assert [p.speaker for p in positions] == [speaker]
     assert positions[0].quotes[0].text == quote
     assert positions[0].quotes[0].rule == RULE_CLAUSE
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "rule"),
+    [
+        (
+            "The harbour plan was debated on Monday.\n\nA forecast by the research group "
+            "Harbour Analytics, written for the port authority, warned that a “large share of "
+            "ferries” that sailed daily would “lose half their trade within a decade.”",
+            "Harbour Analytics",
+            RULE_PARSE,
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\nAccording to a 2014 survey by "
+            "historians Dana Whitlow and Tom Reyes, storms closed the yard, and so did a "
+            "“reckless turn in harbour policy.”",
+            "Dana Whitlow",
+            RULE_CITED,
+        ),
+        (
+            "The harbour plan was debated on Monday.\n\nAccording to a report from the Harbour "
+            "Trust, the pier is “beyond repair and beyond saving.”",
+            "Harbour Trust",
+            RULE_CITED,
+        ),
+    ],
+)
+def test_a_document_speaks_for_the_author_named_after_its_noun(
+    text: str, speaker: str, rule: str
+) -> None:
+    """'a forecast by the research group X', 'according to a survey by historians X and
+    Y': the author's name follows a noun for what it is, or the citation names the document
+    first; either way the words are the named author's, not an unnamed source's nor the
+    speaker of the sentence before."""
+    positions = extract_positions(text)
+    assert [p.speaker for p in positions] == [speaker]
+    assert positions[0].quotes[-1].rule == rule
+
+
+def test_a_quote_in_a_relative_clause_is_its_subjects() -> None:
+    """'X reopened the case of Y, a sale Z singled out as “…”': with no verb of
+    saying above it, a quote inside a relative clause with a subject of its own is that
+    subject's words, not those of the main clause's subject."""
+    text = (
+        "The harbour plan was debated on Monday.\n\nLena Ford reopened the case of the pier, "
+        "a sale that Carl Brenner once singled out as “a scandal from the start” in his column."
+    )
+    positions = extract_positions(text)
+    assert [p.speaker for p in positions] == ["Carl Brenner"]
+    assert positions[0].quotes[0].rule == RULE_PARSE
