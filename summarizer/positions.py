@@ -1175,9 +1175,9 @@ class _Resolver:
         return None
 
     def _author(self, head: int) -> int | None:
-        """The named author of a document that speaks ('a projection by the consulting firm
-        Oxford Economics predicted', 'a fundraising email sent out by Sanders warned'): its
-        words are the author's, as annotators file them, not an unnamed source's."""
+        """The named author of a document that speaks ('a forecast by the harbour trust
+        predicted', 'a campaign letter sent out by Ford warned'): its words are the
+        author's, as annotators file them, not an unnamed source's."""
         toks = self.tokens
         kids = self.children[head]
         by = [c for c in kids if toks[c].dep == "prep" and self._word(c) == "by"]

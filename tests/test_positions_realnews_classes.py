@@ -1379,7 +1379,7 @@ def test_a_dash_and_a_name_sign_a_quote(text: str, speaker: str) -> None:
     ("text", "speaker"),
     [
         (
-            "The harbour plan was debated on Monday.\n\nA fundraising email sent out by Carl "
+            "The harbour plan was debated on Monday.\n\nA campaign letter sent out by Carl "
             "Brenner on Tuesday warned of the fight ahead: “We will need every vote in the "
             "harbour.”",
             "Carl Brenner",
@@ -1392,9 +1392,9 @@ def test_a_dash_and_a_name_sign_a_quote(text: str, speaker: str) -> None:
     ],
 )
 def test_a_document_by_a_named_author_speaks_for_the_author(text: str, speaker: str) -> None:
-    """'A fundraising email sent out by Sanders warned', 'a projection by the consulting
-    firm Oxford Economics predicted': the document's words are its named author's, not an
-    unnamed source's ('unnamed: fundraising email')."""
+    """'A campaign letter sent out by Ford warned', 'a forecast by the harbour trust
+    predicted': the document's words are its named author's, not an unnamed source's
+    ('unnamed: campaign letter')."""
     assert list(quotes_of(text)) == [speaker]
 
 
