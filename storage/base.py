@@ -105,7 +105,17 @@ class Store(Protocol):
         """Extends a lease `owner` still holds; False when it was lost."""
         ...
 
-    async def save_analysis(self, article_id: int, analysis: Analysis) -> None: ...
+    async def save_analysis(
+        self, article_id: int, analysis: Analysis, *, finished: bool = True
+    ) -> None:
+        """Stores an article's analysis, replacing any stored before, and marks it done.
+
+        `finished=False` stores what is known so far and leaves the article running: the
+        positions, saved before the model writes, so that /positions and /stance find the
+        speakers a reply already shows while the summary is still being written.
+        """
+        ...
+
     async def mark_failed(self, article_id: int, error: str) -> None: ...
     async def requeue_unfinished(self, *, expired_only: bool = False) -> list[int]:
         """Puts 'running' articles back in the queue and returns every queued id.

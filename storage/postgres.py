@@ -399,7 +399,9 @@ class PostgresStore:
         )
         return known_speakers((r[0], r[1], r[2], r[3]) for r in rows)
 
-    async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
+    async def save_analysis(
+        self, article_id: int, analysis: Analysis, *, finished: bool = True
+    ) -> None:
         summary = analysis.summary
         async with self._tx() as db:
             await db.execute("SELECT pg_advisory_xact_lock($1)", SPEAKERS_LOCK)
@@ -456,11 +458,12 @@ class PostgresStore:
                         for span in spans
                     ],
                 )
-            await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
-                " lease_until = NULL WHERE id = $1",
-                article_id,
-            )
+            if finished:
+                await db.execute(
+                    "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                    " lease_until = NULL WHERE id = $1",
+                    article_id,
+                )
 
     # deliveries -------------------------------------------------------------------------
 

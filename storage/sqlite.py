@@ -461,7 +461,9 @@ class SqliteStore:
             rows = await cur.fetchall()
         return known_speakers((r[0], r[1], r[2], r[3]) for r in rows)
 
-    async def save_analysis(self, article_id: int, analysis: Analysis) -> None:
+    async def save_analysis(
+        self, article_id: int, analysis: Analysis, *, finished: bool = True
+    ) -> None:
         summary = analysis.summary
         async with self._tx() as db:
             await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
@@ -517,11 +519,12 @@ class SqliteStore:
                     " VALUES (?, ?, ?, ?, ?)",
                     rows,
                 )
-            await db.execute(
-                "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
-                " lease_until = NULL WHERE id = ?",
-                (article_id,),
-            )
+            if finished:
+                await db.execute(
+                    "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
+                    " lease_until = NULL WHERE id = ?",
+                    (article_id,),
+                )
 
     # deliveries -------------------------------------------------------------------------
 

@@ -239,6 +239,24 @@ async def test_analysis_roundtrip_with_offsets(store):
     assert (await store.get_article(1, article.id)).state == "done"
 
 
+async def test_positions_stored_before_the_model_writes_leave_the_article_running(store):
+    """The positions are saved as soon as they are read (`finished=False`): findable, and the
+    article still running under its lease; the final save replaces them and ends it."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    assert (await store.claim(article.id, "worker-1", lease_s=600)) is not None
+    read = analysis_for(TEXT).model_copy(update={"summary": None})
+    await store.save_analysis(article.id, read, finished=False)
+    assert (await store.get_article(1, article.id)).state == "running"
+    assert await store.renew_lease(article.id, "worker-1", lease_s=600)
+    (match,) = await store.find_speakers(1, "Keller")
+    early = await store.get_analysis(article.id)
+    assert early is not None and early.summary is None
+    await store.save_analysis(article.id, analysis_for(TEXT))
+    assert (await store.get_article(1, article.id)).state == "done"
+    (record,) = await store.stance_history(1, match.id)
+    assert record.quotes
+
+
 async def test_speaker_aliases_fold_spelling_variants_across_articles(store):
     text2 = TEXT.replace("Ministers met", "Envoys met")
     a1, _ = await store.add_article(1, None, NewArticle(text=TEXT))

@@ -575,6 +575,9 @@ class AnalysisQueue:
             self._analyzer.abandon_work()
             await self._fail(article_id, "reading the article took too long")
             return
+        # The reply shows the positions now: stored now, /positions and /stance find them
+        # while the model writes, and a model that fails or times out leaves them kept.
+        await self._store.save_analysis(article_id, found, finished=False)
         self._publish(article_id, Progress(stage="positions", analysis=found))
         try:
             finished = await asyncio.wait_for(
@@ -583,13 +586,11 @@ class AnalysisQueue:
         except TimeoutError:
             log.warning("model timed out on article %s; keeping positions only", article_id)
             self._analyzer.abandon_work()
-            await self._store.save_analysis(article_id, found)
             await self._fail(article_id, "the model took too long; positions are kept")
             return
         except Exception as exc:
-            # The positions are real work that needs no model: keep them, report the rest.
+            # The positions are real work that needs no model: kept, the rest reported.
             log.exception("model failed on article %s; keeping positions only", article_id)
-            await self._store.save_analysis(article_id, found)
             await self._fail(
                 article_id, "the summary could not be written; positions are kept", exc
             )

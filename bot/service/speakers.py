@@ -16,7 +16,7 @@ from bot.service.analysis import AnalysisStopped
 from bot.service.limits import MAX_NAME_CHARS
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
-from storage import UNFINISHED
+from storage import UNFINISHED, ArticleRecord
 
 if TYPE_CHECKING:
     from bot.service.commands import ChatRef
@@ -52,12 +52,8 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         known = await service.store.list_speakers(chat.chat_id)
         close = close_names(args, [s.name for s in known])
         hint = f" Did you mean {', '.join(close)}?" if close else " /speakers lists who is quoted."
-        # An article's speakers are stored with its analysis: one still being read or
-        # written may quote them already (its reply shows its positions while the model
-        # writes), so "no one" would be false until it is done.
-        reading = [
-            a for a in await service.store.list_articles(chat.chat_id) if a.state in UNFINISHED
-        ]
+        # An article still being read may quote them: "no one" may be false until it is done.
+        reading = await _unfinished(service, chat)
         if reading:
             hint = (
                 f" {len(reading)} of your articles {'is' if len(reading) == 1 else 'are'} still"
@@ -76,10 +72,13 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         ]
     match = found[0]
     history = await service.store.stance_history(chat.chat_id, match.id)
+    # Positions are stored before the model writes: an article still under way lists the
+    # speaker with no stance line yet, which the list says instead of "without a stance line".
+    writing = {a.id for a in await _unfinished(service, chat)}
     # one article has no development to digest: its line is already shown
     several = len({h.article_id for h in history}) > 1
     if service.analyzer.model_name is None or not several:
-        return [Response(views.stance(match, history))]
+        return [Response(views.stance(match, history, writing=writing))]
 
     async def with_digest() -> AsyncIterator[Reply]:
         # The dated list is on screen already, saying a digest may follow; whatever ends
@@ -92,14 +91,23 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned
             log.warning("stance digest for %s is stuck; the list stands alone", match.name)
         if digest:
-            yield views.stance(match, history, digest)
+            yield views.stance(match, history, digest, writing=writing)
         else:
-            yield views.stance(match, history, note=views.NO_DIGEST)
+            yield views.stance(match, history, note=views.NO_DIGEST, writing=writing)
 
     return [
-        Response(views.stance(match, history, note=views.DIGEST_PENDING), with_digest(), late=True)
+        Response(
+            views.stance(match, history, note=views.DIGEST_PENDING, writing=writing),
+            with_digest(),
+            late=True,
+        )
     ]
 
 
 async def list_speakers(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
     return [Response(views.speakers(await service.store.list_speakers(chat.chat_id)))]
+
+
+async def _unfinished(service: ChatService, chat: ChatRef) -> list[ArticleRecord]:
+    """The chat's articles still queued or under analysis."""
+    return [a for a in await service.store.list_articles(chat.chat_id) if a.state in UNFINISHED]

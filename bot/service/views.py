@@ -7,7 +7,7 @@ storage or a future model produced, nothing that is not a verbatim substring is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.service.limits import MAX_ECHO_CHARS
@@ -205,9 +205,10 @@ def stance(
     digest: str | None = None,
     *,
     note: str | None = None,
+    writing: Collection[int] = (),
 ) -> Reply:
     """`note`: where the digest goes, whether one is on its way (DIGEST_PENDING) or did not
-    come (NO_DIGEST)."""
+    come (NO_DIGEST); `writing`: the articles whose stance lines the model is still writing."""
     blocks = [Block(kind="heading", text=f"{match.name}: stance across {len(history)} article(s)")]
     if digest:
         blocks.append(Block(kind="text", text=digest))
@@ -217,8 +218,12 @@ def stance(
         role = f" ({record.role})" if record.role else ""
         if record.stance_fallback:
             line = no_stance_line(len(record.quotes))
+        elif record.stance:
+            line = record.stance
+        elif record.article_id in writing:
+            line = "its stance line is still being written"
         else:
-            line = record.stance or "quoted without a stance line"
+            line = "quoted without a stance line"
         blocks.append(
             Block(
                 kind="item",
