@@ -123,16 +123,23 @@ def collect(out: Path, paths: list[Path]) -> None:
         print(f"{name}: {sum(len(a) for a in answers)} answers", flush=True)
 
 
+def _jobs(items: list[dict]) -> dict[tuple[str, str, str | None], dict[int, list[dict]]]:
+    """The answers by job (article, kind, speaker), then by attempt: an event answer of two
+    sentences is two items."""
+    jobs: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
+    for item in items:
+        job = (item["article"], item["kind"], item.get("speaker"))
+        jobs.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
+    return jobs
+
+
 def _shown(items: list[dict], passed: str) -> tuple[int, int, list[dict]]:
     """(answers, fallbacks, shown sentences): a brief shows a first try that passed its
     checks (`passed` names the field), else a retry that did, else the labelled fallback."""
-    rows: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
-    for item in items:
-        job = (item["article"], item["kind"], item.get("speaker"))
-        rows.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
+    rows = _jobs(items)
     fallbacks, shown_items = 0, []
     for attempts in rows.values():
-        ok = [a for _, a in sorted(attempts.items()) if a[0][passed]]
+        ok = [a for _, a in sorted(attempts.items()) if all(i[passed] for i in a)]
         if not ok:
             fallbacks += 1
             continue
@@ -185,6 +192,24 @@ def shown(path: Path) -> None:
     )
 
 
+def _rows(items: list) -> list[dict]:
+    """The labelled answers as collected (with `attempt` and `old_checks_pass`), each with
+    its label and its scoring `item`."""
+    labelled = {(i.article, i.sentence): i for i in items}
+    raw = json.loads((ROOT / "tests" / "faithful" / "labelled.json").read_text(encoding="utf-8"))[
+        "items"
+    ]
+    return [
+        {
+            **r,
+            "label": labelled[r["article"], r["sentence"]].label,
+            "item": labelled[r["article"], r["sentence"]],
+        }
+        for r in raw
+        if (r["article"], r["sentence"]) in labelled
+    ]
+
+
 def rescored(items: list) -> None:
     """What briefs would show from the labelled answers with the support check as it is
     now, per split and collecting commit, beside what the checks of that commit showed.
@@ -196,17 +221,9 @@ def rescored(items: list) -> None:
     fallback: an upper bound on the fallback rate, and the share is of the shown ones."""
     from faithful_scoring import flags
 
-    labelled = {(i.article, i.sentence): i for i in items}
-    raw = json.loads((ROOT / "tests" / "faithful" / "labelled.json").read_text(encoding="utf-8"))[
-        "items"
-    ]
-    rows = [
-        {**r, "label": labelled[r["article"], r["sentence"]].label}
-        for r in raw
-        if (r["article"], r["sentence"]) in labelled
-    ]
+    rows = _rows(items)
     for row in rows:
-        row["now"] = row["old_checks_pass"] and not flags(labelled[row["article"], row["sentence"]])
+        row["now"] = row["old_checks_pass"] and not flags(row["item"])
     for split in ("tune", "test"):
         for batch in sorted({r.get("batch", "138a058") for r in rows}):
             chosen = [r for r in rows if r["split"] == split and r.get("batch", "138a058") == batch]
@@ -219,6 +236,67 @@ def rescored(items: list) -> None:
                     f"answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
                     f"shown sentences {_labels(shown_items)}"
                 )
+
+
+def policies(items: list, *, report: bool) -> None:
+    """What a brief would show of the labelled answers under each showing policy
+    (`faithful_scoring.POLICIES`: what becomes of a sentence every check passes but the
+    support check cannot vouch for), on the tuning items without the third batch, the third
+    batch (the earlier report set), all tuning items, and with `report` the report set.
+
+    A job's answer is shown if it passed the checks of its collecting commit, passes today's
+    support check and the policy; else its retry, if one passed; else the labelled extract
+    stands in. Where a first try fails only now, the set holds no retry ("no retry"): a
+    brief would have retried it, so that fallback rate is an upper bound; the retries the
+    set does hold, and how many passed, say how much of it a retry might win back. The
+    questions are the model's verdicts a brief would ask of these answers, per article."""
+    from faithful_scoring import POLICIES, REPORT_BATCH, VERDICTS, Verdicts, flags, ruling, withheld
+
+    kept = Verdicts.load(VERDICTS)
+    rows = _rows(items)
+    for row in rows:
+        row["checked"] = row["old_checks_pass"] and not flags(row["item"])
+    third = "fd47a76"
+    parts = {
+        "tuning, batches 1-2": [
+            r for r in rows if r.get("batch", "138a058") not in (third, REPORT_BATCH)
+        ],
+        f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
+        "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
+    }
+    if report:
+        parts[f"report, batch 4 ({REPORT_BATCH})"] = [
+            r for r in rows if r.get("batch") == REPORT_BATCH
+        ]
+    print(f"showing policies (load {os.getloadavg()[0]:.1f})")
+    for name, chosen in parts.items():
+        articles = len({r["article"] for r in chosen})
+        print(f"{name}: {articles} articles")
+        for policy in POLICIES:
+            for row in chosen:
+                row["shown"] = row["checked"] and not withheld(row["item"], policy, kept)
+            answers, fallbacks, shown_items = _shown(chosen, "shown")
+            kinds = []
+            for kind in ("event", "stance"):
+                jobs, fell, _ = _shown([r for r in chosen if r["kind"] == kind], "shown")
+                kinds.append(f"{kind} {fell}/{jobs}")
+            no_retry, retries, passed = _retries(chosen, "shown")
+            asked = sum(r["checked"] and ruling(r["item"], policy) == "ask" for r in chosen)
+            print(
+                f"  {policy:31s} fell back {fallbacks}/{answers} ({fallbacks / answers:.0%}; "
+                f"{', '.join(kinds)}; {no_retry} with no retry); retries passed "
+                f"{passed}/{retries}; shown {_labels(shown_items)}; "
+                f"{asked / articles:.1f} questions an article"
+            )
+
+
+def _retries(rows: list[dict], passed: str) -> tuple[int, int, int]:
+    """(jobs that fell back with only a first try in the set, where a brief would have
+    retried; retries in the set; those that passed)."""
+    jobs = _jobs(rows).values()
+    no_retry = sum(list(tried) == [1] and not all(r[passed] for r in tried[1]) for tried in jobs)
+    retried = [tried[2] for tried in jobs if 2 in tried]
+    return no_retry, len(retried), sum(all(r[passed] for r in retry) for retry in retried)
 
 
 def _labels(items: list[dict]) -> str:
@@ -277,6 +355,12 @@ def main() -> None:
     p.add_argument(
         "--verdicts", action="store_true", help="ask the real model about each labelled sentence"
     )
+    p.add_argument(
+        "--policies", action="store_true", help="what briefs show under each showing policy"
+    )
+    p.add_argument(
+        "--report", action="store_true", help="with --policies: the report set too (once, last)"
+    )
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
     if args.verdicts:
@@ -289,6 +373,11 @@ def main() -> None:
         return
     if args.shown:
         shown(args.shown)
+        return
+    if args.policies:
+        from faithful_scoring import load_set
+
+        policies(load_set(missing_ok=True), report=args.report)
         return
     figures()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from summarizer.model.base import ChatMessage
 from summarizer.stance import stance_context
 from summarizer.summary import HEADLINE, event_context, guess_title
-from summarizer.support import support_problems, unsure
+from summarizer.support import doubt, support_problems, unsure
 from summarizer.verify import MIN_YES, verdict_prompt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,6 +161,49 @@ def asked(item: Item) -> bool:
     """Whether a brief with the verdict on would put this sentence to the model, once the
     support check has passed it."""
     return unsure(item.sentence, _checked(item), names=item.names)
+
+
+# What a brief does with a sentence every check passes but the support check cannot vouch
+# for (`support.doubt`), compared by bench/faithful.py --policies: show it (no policy), fail
+# it where the model's verdict says No ("verdict", BRIEFBOT_MODEL_VERDICT), fail it outright
+# ("fail"), fail only one kind of doubt, or fail the larger doubts and ask the model of the
+# rest. A failed sentence is retried once, then the labelled extract stands in.
+POLICIES = (
+    "show",
+    "verdict",
+    "fail",
+    "fail favour",
+    "fail missing>=1",
+    "fail missing>=1.5",
+    "fail missing>=1.5 else verdict",
+)
+
+
+def ruling(item: Item, policy: str) -> str:
+    """What `policy` does with this sentence, which the support check passes: "show" it,
+    "fail" it, or "ask" the model's verdict."""
+    if policy == "show":
+        return "show"
+    found = doubt(item.sentence, _checked(item), names=item.names)
+    if policy == "fail":
+        return "fail" if found.unsure else "show"
+    if policy == "fail favour":
+        return "fail" if found.favours else "show"
+    if policy == "verdict":
+        return "ask" if found.unsure else "show"
+    least, _, rest = policy.removeprefix("fail missing>=").partition(" ")
+    if found.missing >= float(least):
+        return "fail"
+    return "ask" if rest == "else verdict" and found.unsure else "show"
+
+
+def withheld(item: Item, policy: str, verdicts: Verdicts | None = None) -> bool:
+    """Whether `policy` fails this sentence, which the support check passes."""
+    found = ruling(item, policy)
+    if found != "ask":
+        return found == "fail"
+    assert verdicts is not None, f"the {policy!r} policy needs the model's verdicts"
+    return verdicts.of(item) < MIN_YES
 
 
 @dataclass
