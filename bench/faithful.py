@@ -61,6 +61,17 @@ def recording(tried: list[tuple[str, list[str]]], job):
     return Job(**{**job.__dict__, "shape": shape, "check": check})
 
 
+def settle(tried: list[tuple[str, list[str]]], draft) -> None:
+    """The model's verdict, asked once the checks pass (`drafting`), into what `recording`
+    kept: an answer the checks passed that was retried, or that the brief did not take,
+    was found unsaid by the model."""
+    from summarizer.verify import PROBLEM
+
+    for k, (text, problems) in enumerate(tried):
+        if not problems and (k < len(tried) - 1 or draft.text is None):
+            tried[k] = (text, [PROBLEM])
+
+
 def collect(out: Path, paths: list[Path]) -> None:
     from bot.settings import load_settings
     from summarizer.loaded import find_loaded_phrases
@@ -83,13 +94,15 @@ def collect(out: Path, paths: list[Path]) -> None:
         text = path.read_text(encoding="utf-8")
         positions = extract_positions(text)
         loaded = find_loaded_phrases(text, [q for p in positions for q in p.quotes])
-        event = event_job(text, loaded)
-        stances = stance_jobs(text, positions)
+        event = event_job(text, loaded, verdict=settings.model_verdict)
+        stances = stance_jobs(text, positions, verdict=settings.model_verdict)
         jobs: list[tuple[str, Position | None, Job]] = [("event", None, event)]
         jobs += [("stance", positions[i], job) for i, job in stances]
         answers: list[list[tuple[str, list[str]]]] = [[] for _ in jobs]
 
-        draft_checked(gen, [recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
+        drafts = draft_checked(gen, [recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
+        for tried, draft in zip(answers, drafts, strict=True):
+            settle(tried, draft)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         for (kind, position, _), tried in zip(jobs, answers, strict=True):
             if kind == "event":
@@ -123,30 +136,6 @@ def collect(out: Path, paths: list[Path]) -> None:
         print(f"{name}: {sum(len(a) for a in answers)} answers", flush=True)
 
 
-def _jobs(items: list[dict]) -> dict[tuple[str, str, str | None], dict[int, list[dict]]]:
-    """The answers by job (article, kind, speaker), then by attempt: an event answer of two
-    sentences is two items."""
-    jobs: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
-    for item in items:
-        job = (item["article"], item["kind"], item.get("speaker"))
-        jobs.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
-    return jobs
-
-
-def _shown(items: list[dict], passed: str) -> tuple[int, int, list[dict]]:
-    """(answers, fallbacks, shown sentences): a brief shows a first try that passed its
-    checks (`passed` names the field), else a retry that did, else the labelled fallback."""
-    rows = _jobs(items)
-    fallbacks, shown_items = 0, []
-    for attempts in rows.values():
-        ok = [a for _, a in sorted(attempts.items()) if all(i[passed] for i in a)]
-        if not ok:
-            fallbacks += 1
-            continue
-        shown_items += ok[0]
-    return len(rows), fallbacks, shown_items
-
-
 LABELS = ("supported", "unsupported", "vacuous")
 
 
@@ -167,7 +156,7 @@ def shown(path: Path) -> None:
     the labelled set holds (so with a kept verdict), those the model's verdict would pass.
     Those it would fail go back for a retry that was never run, so that line is no brief's
     figure, only which way the verdict moves the share."""
-    from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set
+    from faithful_scoring import LABELLED, VERDICTS, Verdicts, brief_shows, load_set
 
     from summarizer.verify import MIN_YES
 
@@ -178,8 +167,8 @@ def shown(path: Path) -> None:
         for i in json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
         if i["article"] in articles
     ]
-    _print_shown("before", *_shown(before, "old_checks_pass"))
-    answers, fallbacks, shown_after = _shown(after, "checks_pass")
+    _print_shown("before", *brief_shows(before, "old_checks_pass"))
+    answers, fallbacks, shown_after = brief_shows(after, "checks_pass")
     _print_shown("after", answers, fallbacks, shown_after)
     kept = Verdicts.load(VERDICTS)
     labelled = {(i.article, i.sentence): i for i in load_set(missing_ok=True)}
@@ -192,24 +181,6 @@ def shown(path: Path) -> None:
     )
 
 
-def _rows(items: list) -> list[dict]:
-    """The labelled answers as collected (with `attempt` and `old_checks_pass`), each with
-    its label and its scoring `item`."""
-    labelled = {(i.article, i.sentence): i for i in items}
-    raw = json.loads((ROOT / "tests" / "faithful" / "labelled.json").read_text(encoding="utf-8"))[
-        "items"
-    ]
-    return [
-        {
-            **r,
-            "label": labelled[r["article"], r["sentence"]].label,
-            "item": labelled[r["article"], r["sentence"]],
-        }
-        for r in raw
-        if (r["article"], r["sentence"]) in labelled
-    ]
-
-
 def rescored(items: list) -> None:
     """What briefs would show from the labelled answers with the support check as it is
     now, per split and collecting commit, beside what the checks of that commit showed.
@@ -219,18 +190,16 @@ def rescored(items: list) -> None:
     collected the answers); "now" adds today's support check to it. A first try that
     passed then has no retry in the set, so where today's check fails it "now" counts a
     fallback: an upper bound on the fallback rate, and the share is of the shown ones."""
-    from faithful_scoring import flags
+    from faithful_scoring import brief_shows, collected
 
-    rows = _rows(items)
-    for row in rows:
-        row["now"] = row["old_checks_pass"] and not flags(row["item"])
+    rows = collected(items)
     for split in ("tune", "test"):
         for batch in sorted({r.get("batch", "138a058") for r in rows}):
             chosen = [r for r in rows if r["split"] == split and r.get("batch", "138a058") == batch]
             if not chosen:
                 continue
-            for name, field in (("then", "old_checks_pass"), ("now", "now")):
-                answers, fallbacks, shown_items = _shown(chosen, field)
+            for name, field in (("then", "old_checks_pass"), ("now", "checked")):
+                answers, fallbacks, shown_items = brief_shows(chosen, field)
                 print(
                     f"shown, {split} answers collected at {batch}, checks {name}: {answers} "
                     f"answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
@@ -250,12 +219,20 @@ def policies(items: list, *, report: bool) -> None:
     brief would have retried it, so that fallback rate is an upper bound; the retries the
     set does hold, and how many passed, say how much of it a retry might win back. The
     questions are the model's verdicts a brief would ask of these answers, per article."""
-    from faithful_scoring import POLICIES, REPORT_BATCH, VERDICTS, Verdicts, flags, ruling, withheld
+    from faithful_scoring import (
+        POLICIES,
+        REPORT_BATCH,
+        VERDICTS,
+        Verdicts,
+        brief_shows,
+        collected,
+        retry_counts,
+        ruling,
+        under,
+    )
 
     kept = Verdicts.load(VERDICTS)
-    rows = _rows(items)
-    for row in rows:
-        row["checked"] = row["old_checks_pass"] and not flags(row["item"])
+    rows = collected(items)
     third = "fd47a76"
     parts = {
         "tuning, batches 1-2": [
@@ -273,14 +250,13 @@ def policies(items: list, *, report: bool) -> None:
         articles = len({r["article"] for r in chosen})
         print(f"{name}: {articles} articles")
         for policy in POLICIES:
-            for row in chosen:
-                row["shown"] = row["checked"] and not withheld(row["item"], policy, kept)
-            answers, fallbacks, shown_items = _shown(chosen, "shown")
+            judged = under(chosen, policy, kept)
+            answers, fallbacks, shown_items = brief_shows(judged, "shown")
             kinds = []
             for kind in ("event", "stance"):
-                jobs, fell, _ = _shown([r for r in chosen if r["kind"] == kind], "shown")
+                jobs, fell, _ = brief_shows([r for r in judged if r["kind"] == kind], "shown")
                 kinds.append(f"{kind} {fell}/{jobs}")
-            no_retry, retries, passed = _retries(chosen, "shown")
+            no_retry, retries, passed = retry_counts(judged, "shown")
             asked = sum(r["checked"] and ruling(r["item"], policy) == "ask" for r in chosen)
             print(
                 f"  {policy:31s} fell back {fallbacks}/{answers} ({fallbacks / answers:.0%}; "
@@ -288,15 +264,6 @@ def policies(items: list, *, report: bool) -> None:
                 f"{passed}/{retries}; shown {_labels(shown_items)}; "
                 f"{asked / articles:.1f} questions an article"
             )
-
-
-def _retries(rows: list[dict], passed: str) -> tuple[int, int, int]:
-    """(jobs that fell back with only a first try in the set, where a brief would have
-    retried; retries in the set; those that passed)."""
-    jobs = _jobs(rows).values()
-    no_retry = sum(list(tried) == [1] and not all(r[passed] for r in tried[1]) for tried in jobs)
-    retried = [tried[2] for tried in jobs if 2 in tried]
-    return no_retry, len(retried), sum(all(r[passed] for r in retry) for retry in retried)
 
 
 def _labels(items: list[dict]) -> str:
