@@ -82,8 +82,8 @@ class Settings(BaseSettings):
     # The showing policy for a sentence every check passes but the support check cannot
     # vouch for (`support.unsure`). On the labelled answers' tuning items, asking the model
     # was the one policy that withheld only flawed sentences (shown supported 124/144 ->
-    # 124/141; failing every unsure sentence withheld 26 true ones for 10 flawed), for half a
-    # question an article (bench/faithful.py --policies).
+    # 124/141; failing every such sentence showed 26 supported and 10 flawed ones fewer),
+    # for about half a question an article (bench/faithful.py --policies).
     model_verdict: bool = Field(
         default=True,
         description="ask the model yes/no whether a sentence that passed the checks, and that"

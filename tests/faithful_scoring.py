@@ -164,10 +164,10 @@ def asked(item: Item) -> bool:
 
 
 # What a brief does with a sentence every check passes but the support check cannot vouch
-# for (`support.doubt`), compared by bench/faithful.py --policies: show it (no policy), fail
-# it where the model's verdict says No ("verdict", BRIEFBOT_MODEL_VERDICT), fail it outright
-# ("fail"), fail only one kind of doubt, or fail the larger doubts and ask the model of the
-# rest. A failed sentence is retried once, then the labelled extract stands in.
+# for (`support.doubt`), compared by bench/faithful.py --policies: show it ("show"), fail it
+# where the model's verdict says No ("verdict", the default: BRIEFBOT_MODEL_VERDICT), fail
+# it outright ("fail"), fail only one kind of doubt, or fail the larger doubts and ask the
+# model of the rest. A failed sentence is retried once, then the labelled extract stands in.
 POLICIES = (
     "show",
     "verdict",
@@ -283,8 +283,8 @@ class Score:
 
 
 # Which check flags: the support check, the verdict, either, or the support check and the
-# verdict on the sentences it passes but is unsure of (`support.unsure`), as briefs run with
-# BRIEFBOT_MODEL_VERDICT=true.
+# verdict on the sentences it passes but is unsure of (`support.unsure`), as briefs run by
+# default (BRIEFBOT_MODEL_VERDICT).
 MIXES = ("lexical", "model", "both", "gated")
 
 

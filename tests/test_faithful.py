@@ -39,9 +39,9 @@ RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagge
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # What the checks reach now (bench/faithful.py), per mix and part, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
-# alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES)
-# on every sentence; "gated" only on those the support check is unsure of, as briefs run
-# with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
+# alone, as briefs run with BRIEFBOT_MODEL_VERDICT=false; "both" adds the model's verdict
+# (`verify`, at MIN_YES) on every sentence; "gated" only on those the support check is
+# unsure of, as briefs run by default. "tuning" is what the check may be tuned on
 # (the tune split and the earlier batches' kept-aside items); "report" is the newest
 # batch's kept-aside items, judged blind and not read one by one while tuning (the fourth
 # batch, collected at d9589cf: 107 sentences on 20 PolNeAR articles of 2016-07/08; the
@@ -70,7 +70,7 @@ REACHED = {
     ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
     ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
     # The verdict asked only of the sentences the support check passes and is unsure of
-    # (`support.unsure`), as briefs ask it with BRIEFBOT_MODEL_VERDICT=true since s29; the
+    # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
     ("gated", "tuning"): (0.84, 0.10),  # 99/117, 15/162
     ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
