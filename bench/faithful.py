@@ -4,6 +4,7 @@ that made the set's candidates.
     .venv/bin/python bench/faithful.py                    # recall / false alarms on the set
     .venv/bin/python bench/faithful.py --collect OUT.json FILE...   # run the real model
     .venv/bin/python bench/faithful.py --shown tests/faithful/shown_after.json  # shown, judged
+    .venv/bin/python bench/faithful.py --policies          # what briefs show, per showing policy
 
 `--collect` runs the real model over each article exactly as a brief does and writes every
 answer it gave (first tries and retries, after shaping), whether the older checks passed
