@@ -4,6 +4,7 @@ that made the set's candidates.
     .venv/bin/python bench/faithful.py                    # recall / false alarms on the set
     .venv/bin/python bench/faithful.py --collect OUT.json FILE...   # run the real model
     .venv/bin/python bench/faithful.py --shown tests/faithful/shown_after.json  # shown, judged
+    .venv/bin/python bench/faithful.py --policies          # what briefs show, per showing policy
 
 `--collect` runs the real model over each article exactly as a brief does and writes every
 answer it gave (first tries and retries, after shaping), whether the older checks passed
@@ -61,6 +62,17 @@ def recording(tried: list[tuple[str, list[str]]], job):
     return Job(**{**job.__dict__, "shape": shape, "check": check})
 
 
+def settle(tried: list[tuple[str, list[str]]], draft) -> None:
+    """The model's verdict, asked once the checks pass (`drafting`), into what `recording`
+    kept: an answer the checks passed that was retried, or that the brief did not take,
+    was found unsaid by the model."""
+    from summarizer.verify import PROBLEM
+
+    for k, (text, problems) in enumerate(tried):
+        if not problems and (k < len(tried) - 1 or draft.text is None):
+            tried[k] = (text, [PROBLEM])
+
+
 def collect(out: Path, paths: list[Path]) -> None:
     from bot.settings import load_settings
     from summarizer.loaded import find_loaded_phrases
@@ -83,13 +95,15 @@ def collect(out: Path, paths: list[Path]) -> None:
         text = path.read_text(encoding="utf-8")
         positions = extract_positions(text)
         loaded = find_loaded_phrases(text, [q for p in positions for q in p.quotes])
-        event = event_job(text, loaded)
-        stances = stance_jobs(text, positions)
+        event = event_job(text, loaded, verdict=settings.model_verdict)
+        stances = stance_jobs(text, positions, verdict=settings.model_verdict)
         jobs: list[tuple[str, Position | None, Job]] = [("event", None, event)]
         jobs += [("stance", positions[i], job) for i, job in stances]
         answers: list[list[tuple[str, list[str]]]] = [[] for _ in jobs]
 
-        draft_checked(gen, [recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
+        drafts = draft_checked(gen, [recording(answers[k], j) for k, (_, _, j) in enumerate(jobs)])
+        for tried, draft in zip(answers, drafts, strict=True):
+            settle(tried, draft)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         for (kind, position, _), tried in zip(jobs, answers, strict=True):
             if kind == "event":
@@ -123,23 +137,6 @@ def collect(out: Path, paths: list[Path]) -> None:
         print(f"{name}: {sum(len(a) for a in answers)} answers", flush=True)
 
 
-def _shown(items: list[dict], passed: str) -> tuple[int, int, list[dict]]:
-    """(answers, fallbacks, shown sentences): a brief shows a first try that passed its
-    checks (`passed` names the field), else a retry that did, else the labelled fallback."""
-    rows: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
-    for item in items:
-        job = (item["article"], item["kind"], item.get("speaker"))
-        rows.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
-    fallbacks, shown_items = 0, []
-    for attempts in rows.values():
-        ok = [a for _, a in sorted(attempts.items()) if a[0][passed]]
-        if not ok:
-            fallbacks += 1
-            continue
-        shown_items += ok[0]
-    return len(rows), fallbacks, shown_items
-
-
 LABELS = ("supported", "unsupported", "vacuous")
 
 
@@ -160,7 +157,7 @@ def shown(path: Path) -> None:
     the labelled set holds (so with a kept verdict), those the model's verdict would pass.
     Those it would fail go back for a retry that was never run, so that line is no brief's
     figure, only which way the verdict moves the share."""
-    from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set
+    from faithful_scoring import LABELLED, VERDICTS, Verdicts, brief_shows, load_set
 
     from summarizer.verify import MIN_YES
 
@@ -171,8 +168,8 @@ def shown(path: Path) -> None:
         for i in json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
         if i["article"] in articles
     ]
-    _print_shown("before", *_shown(before, "old_checks_pass"))
-    answers, fallbacks, shown_after = _shown(after, "checks_pass")
+    _print_shown("before", *brief_shows(before, "old_checks_pass"))
+    answers, fallbacks, shown_after = brief_shows(after, "checks_pass")
     _print_shown("after", answers, fallbacks, shown_after)
     kept = Verdicts.load(VERDICTS)
     labelled = {(i.article, i.sentence): i for i in load_set(missing_ok=True)}
@@ -194,31 +191,80 @@ def rescored(items: list) -> None:
     collected the answers); "now" adds today's support check to it. A first try that
     passed then has no retry in the set, so where today's check fails it "now" counts a
     fallback: an upper bound on the fallback rate, and the share is of the shown ones."""
-    from faithful_scoring import flags
+    from faithful_scoring import brief_shows, collected
 
-    labelled = {(i.article, i.sentence): i for i in items}
-    raw = json.loads((ROOT / "tests" / "faithful" / "labelled.json").read_text(encoding="utf-8"))[
-        "items"
-    ]
-    rows = [
-        {**r, "label": labelled[r["article"], r["sentence"]].label}
-        for r in raw
-        if (r["article"], r["sentence"]) in labelled
-    ]
-    for row in rows:
-        row["now"] = row["old_checks_pass"] and not flags(labelled[row["article"], row["sentence"]])
+    rows = collected(items)
     for split in ("tune", "test"):
         for batch in sorted({r.get("batch", "138a058") for r in rows}):
             chosen = [r for r in rows if r["split"] == split and r.get("batch", "138a058") == batch]
             if not chosen:
                 continue
-            for name, field in (("then", "old_checks_pass"), ("now", "now")):
-                answers, fallbacks, shown_items = _shown(chosen, field)
+            for name, field in (("then", "old_checks_pass"), ("now", "checked")):
+                answers, fallbacks, shown_items = brief_shows(chosen, field)
                 print(
                     f"shown, {split} answers collected at {batch}, checks {name}: {answers} "
                     f"answers, {fallbacks} fell back ({fallbacks / answers:.0%}); "
                     f"shown sentences {_labels(shown_items)}"
                 )
+
+
+def policies(items: list, *, report: bool) -> None:
+    """What a brief would show of the labelled answers under each showing policy
+    (`faithful_scoring.POLICIES`: what becomes of a sentence every check passes but the
+    support check cannot vouch for), on the tuning items without the third batch, the third
+    batch (the earlier report set), all tuning items, and with `report` the report set.
+
+    A job's answer is shown if it passed the checks of its collecting commit, passes today's
+    support check and the policy; else its retry, if one passed; else the labelled extract
+    stands in. Where a first try fails only now, the set holds no retry ("no retry"): a
+    brief would have retried it, so that fallback rate is an upper bound; the retries the
+    set does hold, and how many passed, say how much of it a retry might win back. The
+    questions are the model's verdicts a brief would ask of these answers, per article."""
+    from faithful_scoring import (
+        POLICIES,
+        REPORT_BATCH,
+        VERDICTS,
+        Verdicts,
+        brief_shows,
+        collected,
+        retry_counts,
+        ruling,
+        under,
+    )
+
+    kept = Verdicts.load(VERDICTS)
+    rows = collected(items)
+    third = "fd47a76"
+    parts = {
+        "tuning, batches 1-2": [
+            r for r in rows if r.get("batch", "138a058") not in (third, REPORT_BATCH)
+        ],
+        f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
+        "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
+    }
+    if report:
+        parts[f"report, batch 4 ({REPORT_BATCH})"] = [
+            r for r in rows if r.get("batch") == REPORT_BATCH
+        ]
+    print(f"showing policies (load {os.getloadavg()[0]:.1f})")
+    for name, chosen in parts.items():
+        articles = len({r["article"] for r in chosen})
+        print(f"{name}: {articles} articles")
+        for policy in POLICIES:
+            judged = under(chosen, policy, kept)
+            answers, fallbacks, shown_items = brief_shows(judged, "shown")
+            kinds = []
+            for kind in ("event", "stance"):
+                jobs, fell, _ = brief_shows([r for r in judged if r["kind"] == kind], "shown")
+                kinds.append(f"{kind} {fell}/{jobs}")
+            no_retry, retries, passed = retry_counts(judged, "shown")
+            asked = sum(r["checked"] and ruling(r["item"], policy) == "ask" for r in chosen)
+            print(
+                f"  {policy:31s} fell back {fallbacks}/{answers} ({fallbacks / answers:.0%}; "
+                f"{', '.join(kinds)}; {no_retry} with no retry); retries passed "
+                f"{passed}/{retries}; shown {_labels(shown_items)}; "
+                f"{asked / articles:.1f} questions an article"
+            )
 
 
 def _labels(items: list[dict]) -> str:
@@ -277,6 +323,12 @@ def main() -> None:
     p.add_argument(
         "--verdicts", action="store_true", help="ask the real model about each labelled sentence"
     )
+    p.add_argument(
+        "--policies", action="store_true", help="what briefs show under each showing policy"
+    )
+    p.add_argument(
+        "--report", action="store_true", help="with --policies: the report set too (once, last)"
+    )
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
     if args.verdicts:
@@ -289,6 +341,11 @@ def main() -> None:
         return
     if args.shown:
         shown(args.shown)
+        return
+    if args.policies:
+        from faithful_scoring import load_set
+
+        policies(load_set(missing_ok=True), report=args.report)
         return
     figures()
 

@@ -6,7 +6,7 @@
     .venv/bin/python bench/model.py --full-article       # compare: whole article as event source
     .venv/bin/python bench/model.py --no-prompt-cache    # compare: every row reads its whole prompt
     .venv/bin/python bench/model.py --lookup             # compare: drafts from the prompt
-    .venv/bin/python bench/model.py --verdict            # compare: with the model's yes/no verdicts
+    .venv/bin/python bench/model.py --no-verdict         # compare: without the model's verdicts
     .venv/bin/python bench/model.py --show               # also print each summary and stance line
     .venv/bin/python bench/model.py --llama-cpp          # and the same prompts through llama.cpp
 
@@ -144,7 +144,11 @@ def main() -> None:
         "--no-prompt-cache", action="store_true", help="no prompt keys/values kept for reuse"
     )
     p.add_argument(
-        "--verdict", action="store_true", help="compare: with yes/no verdicts from the model"
+        "--verdict",
+        action=argparse.BooleanOptionalAction,
+        default=settings.model_verdict,
+        help="the model's yes/no verdicts where the support check is unsure (default: the"
+        " setting, BRIEFBOT_MODEL_VERDICT)",
     )
     p.add_argument("--lookup", action="store_true", help="compare: prompt-lookup drafts")
     p.add_argument(

@@ -1257,6 +1257,31 @@ def _own_words_problems(
 UNSURE_MISSING = 1.0
 
 
+@dataclass(frozen=True)
+class Doubt:
+    """Why the check cannot vouch for a sentence it passes: the weight of its content words
+    missing from the sources, and whether it has someone favour a thing."""
+
+    missing: float
+    favours: bool
+
+    @property
+    def unsure(self) -> bool:
+        return self.favours or self.missing >= UNSURE_MISSING
+
+
+def doubt(sentence: str, sources: Sequence[str], *, names: Iterable[str] = ()) -> Doubt:
+    """What `unsure` reads, kept apart so a policy can be graded on it (bench/faithful.py
+    --policies)."""
+    doc = _parse(sentence)
+    source = _source(_parse(s) for s in sources if s.strip())
+    missing = [t for t in _content(doc, _name_words(names)) if not _covered(_key(t), source)]
+    favours = any(
+        _key(t) in polarity_words()["favour"] and t.pos_ == "VERB" and not _negated(t) for t in doc
+    )
+    return Doubt(sum(map(_weight, missing)), favours)
+
+
 def unsure(sentence: str, sources: Sequence[str], *, names: Iterable[str] = ()) -> bool:
     """Whether a sentence `support_problems` passes is one it cannot vouch for, so worth
     the model's verdict (`verify`): some of its content is not in the sources, though too
@@ -1265,10 +1290,4 @@ def unsure(sentence: str, sources: Sequence[str], *, names: Iterable[str] = ()) 
     have warned of it or blamed someone for it in the same words. The verdict asked of
     every sentence added as many false alarms as it caught flaws; asked only of these, it
     adds recall and no false alarm on the labelled set (bench/faithful.py, mix "gated")."""
-    doc = _parse(sentence)
-    source = _source(_parse(s) for s in sources if s.strip())
-    missing = [t for t in _content(doc, _name_words(names)) if not _covered(_key(t), source)]
-    favours = any(
-        _key(t) in polarity_words()["favour"] and t.pos_ == "VERB" and not _negated(t) for t in doc
-    )
-    return favours or sum(map(_weight, missing)) >= UNSURE_MISSING
+    return doubt(sentence, sources, names=names).unsure

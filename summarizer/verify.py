@@ -4,13 +4,15 @@ this, the same way round, held by the same person?
 The lexical check (`support`) reads words and a parse; it cannot see an inversion that
 keeps every word ("Trump recruits with videos" over "ISIS recruits with videos of Trump",
 "Orban supports the idea of a direct military conflict" over his warning against one).
-Checking is easier than writing, so with BRIEFBOT_MODEL_VERDICT on the model is asked that
-one narrow question about each sentence that passed every other check and that the lexical
-check is unsure of (`support.unsure`: a word of weight it could not find, or a speaker said
-to favour something, whose direction words cannot show). Asked of every sentence, the
-packaged model's "No" failed as many true sentences as false ones; asked of those alone, it
-catches a few the lexical check misses and adds no false alarm on the labelled set (off by
-default all the same: each question costs seconds on a CPU). The verdict is read from the
+Checking is easier than writing, so with BRIEFBOT_MODEL_VERDICT (on by default) the model is
+asked that one narrow question about each sentence that passed every other check and that
+the lexical check is unsure of (`support.unsure`: a word of weight it could not find, or a
+speaker said to favour something, whose direction words cannot show). Asked of every
+sentence, the packaged model's "No" failed as many true sentences as false ones; asked of
+those alone, it catches a few the lexical check misses and adds no false alarm on the
+labelled set. Of the policies for such a sentence (show it, fail it, fail some of them, ask),
+asking was the one that withheld only flawed sentences from what briefs show, for about
+half a question an article (bench/faithful.py --policies). The verdict is read from the
 probabilities of "Yes" and "No" as its next token: one pass over the question, no decoding.
 
 The question follows the prompt's own system and text messages, which the backend has

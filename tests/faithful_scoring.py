@@ -16,7 +16,7 @@ from pathlib import Path
 from summarizer.model.base import ChatMessage
 from summarizer.stance import stance_context
 from summarizer.summary import HEADLINE, event_context, guess_title
-from summarizer.support import support_problems, unsure
+from summarizer.support import doubt, support_problems, unsure
 from summarizer.verify import MIN_YES, verdict_prompt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -163,6 +163,107 @@ def asked(item: Item) -> bool:
     return unsure(item.sentence, _checked(item), names=item.names)
 
 
+# What a brief does with a sentence every check passes but the support check cannot vouch
+# for (`support.doubt`), compared by bench/faithful.py --policies: show it ("show"), fail it
+# where the model's verdict says No ("verdict", the default: BRIEFBOT_MODEL_VERDICT), fail
+# it outright ("fail"), fail only one kind of doubt, or fail the larger doubts and ask the
+# model of the rest. A failed sentence is retried once, then the labelled extract stands in.
+POLICIES = (
+    "show",
+    "verdict",
+    "fail",
+    "fail favour",
+    "fail missing>=1",
+    "fail missing>=1.5",
+    "fail missing>=1.5 else verdict",
+)
+
+
+def ruling(item: Item, policy: str) -> str:
+    """What `policy` does with this sentence, which the support check passes: "show" it,
+    "fail" it, or "ask" the model's verdict."""
+    if policy == "show":
+        return "show"
+    found = doubt(item.sentence, _checked(item), names=item.names)
+    if policy == "fail":
+        return "fail" if found.unsure else "show"
+    if policy == "fail favour":
+        return "fail" if found.favours else "show"
+    if policy == "verdict":
+        return "ask" if found.unsure else "show"
+    least, _, rest = policy.removeprefix("fail missing>=").partition(" ")
+    if found.missing >= float(least):
+        return "fail"
+    return "ask" if rest == "else verdict" and found.unsure else "show"
+
+
+def withheld(item: Item, policy: str, verdicts: Verdicts | None = None) -> bool:
+    """Whether `policy` fails this sentence, which the support check passes."""
+    found = ruling(item, policy)
+    if found != "ask":
+        return found == "fail"
+    assert verdicts is not None, f"the {policy!r} policy needs the model's verdicts"
+    return verdicts.of(item) < MIN_YES
+
+
+def collected(items: list[Item]) -> list[dict]:
+    """The labelled answers as collected (with `attempt` and `old_checks_pass`), each with
+    its label, its scoring `item`, and whether the checks pass it now ("checked": those of
+    its collecting commit and today's support check)."""
+    labelled = {(i.article, i.sentence): i for i in items}
+    raw = json.loads(LABELLED.read_text(encoding="utf-8"))["items"]
+    rows = [
+        {**r, "item": labelled[r["article"], r["sentence"]]}
+        for r in raw
+        if (r["article"], r["sentence"]) in labelled
+    ]
+    for row in rows:
+        row["label"] = row["item"].label
+        row["checked"] = row["old_checks_pass"] and not flags(row["item"])
+    return rows
+
+
+def under(rows: list[dict], policy: str, verdicts: Verdicts | None = None) -> list[dict]:
+    """`rows` (from `collected`), each "shown" where a brief would take it under `policy`:
+    the checks pass it and the policy does not withhold it."""
+    return [
+        {**r, "shown": r["checked"] and not withheld(r["item"], policy, verdicts)} for r in rows
+    ]
+
+
+def by_job(items: list[dict]) -> dict[tuple[str, str, str | None], dict[int, list[dict]]]:
+    """The answers by job (article, kind, speaker), then by attempt: an event answer of two
+    sentences is two items."""
+    jobs: dict[tuple[str, str, str | None], dict[int, list[dict]]] = {}
+    for item in items:
+        job = (item["article"], item["kind"], item.get("speaker"))
+        jobs.setdefault(job, {}).setdefault(item["attempt"], []).append(item)
+    return jobs
+
+
+def brief_shows(items: list[dict], passed: str) -> tuple[int, int, list[dict]]:
+    """(answers, fallbacks, shown sentences): a brief shows a first try that passed its
+    checks (`passed` names the field), else a retry that did, else the labelled fallback."""
+    rows = by_job(items)
+    fallbacks, shown_items = 0, []
+    for attempts in rows.values():
+        ok = [a for _, a in sorted(attempts.items()) if all(i[passed] for i in a)]
+        if not ok:
+            fallbacks += 1
+            continue
+        shown_items += ok[0]
+    return len(rows), fallbacks, shown_items
+
+
+def retry_counts(rows: list[dict], passed: str) -> tuple[int, int, int]:
+    """(jobs that fell back with only a first try in the set, where a brief would have
+    retried; retries in the set; those that passed)."""
+    jobs = by_job(rows).values()
+    no_retry = sum(list(tried) == [1] and not all(r[passed] for r in tried[1]) for tried in jobs)
+    retried = [tried[2] for tried in jobs if 2 in tried]
+    return no_retry, len(retried), sum(all(r[passed] for r in retry) for retry in retried)
+
+
 @dataclass
 class Score:
     flagged_bad: int = 0
@@ -182,8 +283,8 @@ class Score:
 
 
 # Which check flags: the support check, the verdict, either, or the support check and the
-# verdict on the sentences it passes but is unsure of (`support.unsure`), as briefs run with
-# BRIEFBOT_MODEL_VERDICT=true.
+# verdict on the sentences it passes but is unsure of (`support.unsure`), as briefs run by
+# default (BRIEFBOT_MODEL_VERDICT).
 MIXES = ("lexical", "model", "both", "gated")
 
 

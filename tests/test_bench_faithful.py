@@ -6,10 +6,12 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 from test_summary import ARTICLE, POSITIONS, ScriptedGenerator
 
 from summarizer.model.drafting import draft_checked
 from summarizer.stance import MAX_WORDS, stance_jobs
+from summarizer.verify import PROBLEM
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "faithful.py"
 
@@ -32,3 +34,20 @@ def test_an_answer_stopped_as_hopeless_is_recorded_as_a_failed_try():
     [draft] = draft_checked(ScriptedGenerator(rambling, fine), [bench.recording(tried, job)])
     assert [bool(problems) for _, problems in tried] == [True, False]
     assert tried[0][1] == [bench.STOPPED] and tried[1][0] == fine == draft.text
+
+
+@pytest.mark.parametrize(
+    ("second", "settled"), [(0.1, [[PROBLEM], [PROBLEM]]), (0.9, [[PROBLEM], []])]
+)
+def test_an_answer_the_models_verdict_failed_is_recorded_as_a_failed_try(second, settled):
+    """The verdict is asked after the checks, which alone `recording` sees."""
+    bench = _bench()
+    [(_, job)] = stance_jobs(ARTICLE, POSITIONS[:1], verdict=True)
+    unsure = "Anna Virtanen said joint patrols will start in May without weapons."
+    tried: list[tuple[str, list[str]]] = []
+    gen = ScriptedGenerator(unsure, unsure, verdicts=(0.1, second))
+    [draft] = draft_checked(gen, [bench.recording(tried, job)])
+    assert [problems for _, problems in tried] == [[], []]  # the checks passed both
+    bench.settle(tried, draft)
+    assert [problems for _, problems in tried] == settled
+    assert (draft.text is None) is (second < 0.5)

@@ -10,9 +10,19 @@ issue found by reading briefs side by side with their articles.
 from __future__ import annotations
 
 import pytest
-from faithful_scoring import LABELLED, VERDICTS, Verdicts, load_set, score
+from faithful_scoring import (
+    LABELLED,
+    VERDICTS,
+    Verdicts,
+    brief_shows,
+    collected,
+    load_set,
+    score,
+    under,
+)
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
+from bot.settings import Settings
 from summarizer.stance import (
     check_stance,
     own_words,
@@ -29,9 +39,9 @@ RECALL = 0.9  # the issue's target: of unsupported and vacuous sentences, flagge
 FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # What the checks reach now (bench/faithful.py), per mix and part, as a floor no change may
 # fall below: (recall at least, false alarms at most). "lexical" is the support check
-# alone, as briefs run by default; "both" adds the model's verdict (`verify`, at MIN_YES)
-# on every sentence; "gated" only on those the support check is unsure of, as briefs run
-# with BRIEFBOT_MODEL_VERDICT=true. "tuning" is what the check may be tuned on
+# alone, as briefs run with BRIEFBOT_MODEL_VERDICT=false; "both" adds the model's verdict
+# (`verify`, at MIN_YES) on every sentence; "gated" only on those the support check is
+# unsure of, as briefs run by default. "tuning" is what the check may be tuned on
 # (the tune split and the earlier batches' kept-aside items); "report" is the newest
 # batch's kept-aside items, judged blind and not read one by one while tuning (the fourth
 # batch, collected at d9589cf: 107 sentences on 20 PolNeAR articles of 2016-07/08; the
@@ -60,7 +70,7 @@ REACHED = {
     ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
     ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
     # The verdict asked only of the sentences the support check passes and is unsure of
-    # (`support.unsure`), as briefs ask it with BRIEFBOT_MODEL_VERDICT=true since s29; the
+    # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
     ("gated", "tuning"): (0.84, 0.10),  # 99/117, 15/162
     ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
@@ -105,6 +115,45 @@ def test_the_checks_meet_the_issues_target_on_the_report_set() -> None:
         for mix in ("lexical", "both", "gated")
     ]
     assert any(r.recall >= RECALL and r.false_alarm_rate <= FALSE_ALARMS for r in results)
+
+
+SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, supported
+# What a brief shows of the labelled answers (first try that passes, else the retry that
+# does, else the labelled extract) under the showing policy the setting's default picks
+# (BRIEFBOT_MODEL_VERDICT: the model's verdict where the support check is unsure), per
+# part: (shown sentences supported at least, jobs fallen back at most). A first try that
+# only today's checks fail has no retry in the set, so the fallbacks are an upper bound
+# (bench/faithful.py --policies).
+SHOWS = {"tuning": (0.87, 0.42)}  # 124/141; 94/227
+
+
+def _default_policy() -> str:
+    return "verdict" if Settings(_env_file=None).model_verdict else "show"  # type: ignore[call-arg]
+
+
+def _shows(part: str, policy: str) -> tuple[float, float, list[str]]:
+    rows = [r for r in collected(_items()) if r["item"].part == part]
+    answers, fallbacks, shown = brief_shows(under(rows, policy, Verdicts.load(VERDICTS)), "shown")
+    flawed = [f"{r['article']}: {r['sentence']}" for r in shown if r["label"] != "supported"]
+    return 1 - len(flawed) / len(shown), fallbacks / answers, flawed
+
+
+@pytest.mark.parametrize("part", sorted(SHOWS))
+def test_briefs_keep_what_they_show_on_each_part(
+    monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    monkeypatch.delenv("BRIEFBOT_MODEL_VERDICT", raising=False)
+    supported, fallbacks, flawed = _shows(part, _default_policy())
+    least, most = SHOWS[part]
+    assert supported >= least, "\n".join(flawed)
+    assert fallbacks <= most
+
+
+@pytest.mark.xfail(strict=True, reason="briefs show fewer supported sentences than the target")
+def test_briefs_meet_the_issues_target_on_the_report_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BRIEFBOT_MODEL_VERDICT", raising=False)
+    supported, _, _ = _shows("report", _default_policy())
+    assert supported >= SHOWN
 
 
 NEGOTIATOR = (
@@ -242,13 +291,58 @@ def test_a_line_the_model_finds_unsaid_is_retried_and_the_retry_it_finds_said_sh
     ]
 
 
-def test_without_the_verdict_setting_the_model_is_asked_nothing() -> None:
-    """Off by default (BRIEFBOT_MODEL_VERDICT): the packaged model's verdict is slow on a
-    CPU, and on the kept-aside sentences asked of every one it added false alarms."""
+def test_without_the_verdict_the_model_is_asked_nothing() -> None:
+    """BRIEFBOT_MODEL_VERDICT=false: the checks alone decide, a question sooner."""
     gen = ScriptedGenerator(EVENT, VIRTANEN, TAMM, VIRTANEN_AGAIN, verdicts=(0.1, 0.1, 0.1, 0.1))
     summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED)
     assert gen.judged == []
     assert [p.stance for p in stanced[:2]] == [VIRTANEN, TAMM] and summary.text.startswith(EVENT)
+
+
+class Doubting(ScriptedGenerator):
+    """Finds the statements holding `doubted` unsaid, and every other one said."""
+
+    def __init__(self, *answers: str, doubted: str) -> None:
+        super().__init__(*answers)
+        self.doubted = doubted
+
+    def judge(self, conversations, options=("Yes", "No")):
+        self.judged += [list(c) for c in conversations]
+        said = [self.doubted not in c[-1]["content"] for c in conversations]
+        return [dict(zip(options, (0.9, 0.1) if s else (0.1, 0.9), strict=True)) for s in said]
+
+
+FIRST, COAST = (
+    "Finland and Estonia agreed on Tuesday to share patrol boats.",
+    "The boats will patrol the coast.",
+)
+
+
+@pytest.mark.parametrize(
+    ("answers", "doubted", "withheld"),
+    [
+        # a stance line with words of weight its sources lack ("joint", "start")
+        ((EVENT, VIRTANEN, TAMM, VIRTANEN), VIRTANEN, "Anna Virtanen"),
+        # a stance line that has the speaker favour something ("welcomes")
+        ((EVENT, VIRTANEN_AGAIN, TAMM, TAMM), TAMM, "Karl Tamm"),
+        # an event sentence with a word of weight its lead lacks ("coast")
+        ((f"{FIRST} {COAST}", VIRTANEN_AGAIN, TAMM, f"{FIRST} {COAST}"), COAST, None),
+    ],
+)
+def test_by_default_a_sentence_the_check_cannot_vouch_for_needs_the_models_yes(
+    monkeypatch: pytest.MonkeyPatch, answers: tuple[str, ...], doubted: str, withheld: str | None
+) -> None:
+    """The showing policy (bench/faithful.py --policies): a sentence every check passes but
+    the support check is unsure of is shown only if the model bears it out; found unsaid
+    twice, the labelled fallback stands in. Shown on the checks alone, these were."""
+    monkeypatch.delenv("BRIEFBOT_MODEL_VERDICT", raising=False)
+    verdict = Settings(_env_file=None).model_verdict  # type: ignore[call-arg]
+    gen = Doubting(*answers, doubted=doubted)
+    summary, stanced = write_summary_and_stances(gen, ARTICLE, POSITIONS, LOADED, verdict=verdict)
+    fallbacks = [p.speaker for p in stanced if p.stance_fallback]
+    assert fallbacks == ([withheld] if withheld else [])
+    assert summary.fallback is (withheld is None)
+    assert doubted not in summary.text  # which holds the stance lines shown
 
 
 def test_a_sentence_the_support_check_is_sure_of_is_not_put_to_the_model() -> None:
