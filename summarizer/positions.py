@@ -135,7 +135,10 @@ _CITED_WORK = (
 )
 # '…, according to Dana Whitlow of the Harbour Institute.': where the source works follows
 # the name, and a second author after 'and' ('by Ana Ruiz and Tom Reyes') leaves it the first's.
-_CITED_AFFILIATION = r"(?:\s+and\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3})?(?:,?\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+(?:of\s+)?[A-Z][\w’'\-]*)*)?"
+_CITED_AFFILIATION = (
+    r"(?:\s+and\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3})?"
+    r"(?:,?\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+(?:of\s+)?[A-Z][\w’'\-]*)*)?"
+)
 # 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
 # an aside before the sentence.
 _CITED_LEAD = re.compile(
