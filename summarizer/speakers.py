@@ -565,7 +565,6 @@ class SpeakerIndex:
         a verb of saying ('said Eide', 'Eide said'). A body's name is seldom cut to its last
         word on its own."""
         out = []
-        orgs = {t for t, *_, lab in ents if lab == "ORG"}
         for t, _s, e, lab in ents:
             if lab not in {"FAC", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART"}:
                 continue
@@ -580,19 +579,17 @@ class SpeakerIndex:
                     r"(?<!" + re.escape(toks[-2]) + r" )\b" + re.escape(toks[-1]) + r"\b"
                 )
                 hits = [m for m in alone.finditer(self.masked) if m.start() != e - len(toks[-1])]
-                # (a word of another organisation's name, 'Teachers', 'Facebook', is its own)
-                own = not any(toks[-1] in o.split() for o in orgs - {t})
-                if any(who or (own and self._speaks_alone(m.start(), m.end())) for m in hits):
+                if any(who or self._speaks_alone(m.start(), m.end()) for m in hits):
                     out.append(n)
         return out
 
     def _speaks_alone(self, start: int, end: int) -> bool:
         """The word at start:end stands alone as the one who speaks: a verb of saying just
         before it, or after it where no preposition governs it ('on Facebook writing' is a
-        place to write), and no capitalised word glued before it ('Fox News said' is another
-        body's 'News')."""
+        place to write), and no capitalised word glued to it ('Fox News said' is another
+        body's 'News', 'said House Speaker Ryan' another man)."""
         before = self.masked[max(0, start - 40) : start]
-        if re.search(r"[A-Z][\w’'\-]*\s+$", before):
+        if re.search(r"[A-Z][\w’'\-]*\s+$", before) or re.match(r"\s+[A-Z]", self.masked[end:]):
             return False
         if _SPEAKS_BEFORE.search(before):
             return True
