@@ -867,9 +867,11 @@ class SpeakerIndex:
 
     def canonical(self, e: Entity) -> str:
         """The name a position is filed under: a person's longest full form, without a
-        'Jr.' or 'III' unless another person of the article shares the surname. Articles
-        print the suffix once and then say 'Mr. Biden', and readers (and annotators) know
-        the man as 'Joseph R. Biden'; the suffix only matters beside a relative."""
+        'Jr.' or 'III' where the article also names him without it, unless another person
+        of the article shares the surname. Articles print the suffix once and then say
+        'Mr. Biden', and readers (and annotators) know the man as 'Joseph R. Biden'; a man
+        the article names only with the suffix is known by it, and the suffix matters
+        beside a relative."""
         if e.kind != "person":
             return e.name
         full = [f for f in e.forms if len(f.split()) > 1]
@@ -879,4 +881,6 @@ class SpeakerIndex:
             for o in self.entities
             if o.id != e.id and o.kind == "person" and surname_key(o.name) == surname_key(name)
         ]
-        return name if relatives else without_suffix(name)
+        if relatives or all(generation(f) for f in e.forms):
+            return name
+        return without_suffix(name)
