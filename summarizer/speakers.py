@@ -586,9 +586,12 @@ class SpeakerIndex:
     def _speaks_alone(self, start: int, end: int) -> bool:
         """The word at start:end stands alone as the one who speaks: a verb of saying just
         before it, or after it where no preposition governs it ('on Facebook writing' is a
-        place to write), and no capitalised word glued to it ('Fox News said' is another
-        body's 'News', 'said House Speaker Ryan' another man)."""
+        place to write), no capitalised word glued to it ('Fox News said' is another body's
+        'News', 'said House Speaker Ryan' another man), and no acronym ('European NATO' is
+        not a person because 'NATO warns')."""
         before = self.masked[max(0, start - 40) : start]
+        if self.masked[start:end].isupper():
+            return False
         if re.search(r"[A-Z][\w’'\-]*\s+$", before) or re.match(r"\s+[A-Z]", self.masked[end:]):
             return False
         if _SPEAKS_BEFORE.search(before):
