@@ -233,7 +233,7 @@ def test_a_roundup_headline_and_the_excerpt_under_its_byline_are_the_pieces_not_
 @pytest.mark.parametrize(
     ("text", "speaker"),
     [
-        ("“We will not fund it,” Rep. Carl Brenner II (D-Ohio) said on Monday.", "Carl Brenner"),
+        ("“We will not fund it,” Rep. Carl Brenner II (D-Ohio) said on Monday.", "Carl Brenner II"),
         (
             "Gov. Dana K. Whitlow (R-Nev.), said, “I am ready to rent a covered wagon.”",
             "Dana K. Whitlow",
