@@ -127,22 +127,29 @@ _SIGNED_NAME = re.compile(r"([A-Z][\w’'\-]*(?:\s[A-Z]\.)?(?:\s[A-Z][\w’'\-]*
 _CITED_NAME = (
     r"(?:the\s+|The\s+)?([A-Z](?:[\w&'’-]|\.(?=\w))*(?:\s+[A-Z](?:[\w&'’-]|\.(?=\w))*){0,4})"
 )
-# 'According to a 2014 survey by historians Dana Whitlow and Tom Reyes, …': a document cited
-# for the sentence speaks for its named author, as annotators file it. ('a letter from the
-# head of the Harbour Board' names the board's head, not the board: no 'of' before the name.)
-_CITED_DOC = (
-    r"(?:an?|the)\s+(?:[\w’'-]+\s+){0,4}?(?:by|from)\s+(?:(?!of\b)[a-z][\w’'-]*\s+){0,2}"
-    + _CITED_NAME
-    + r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})?"
+# 'According to a court filing by state attorney Dana Whitlow', 'according to a 2013 study by
+# economists Ana Ruiz and Tom Reyes': the work cited is its author's words, and the author,
+# after the role words that may open the name, is the source. ('a letter from the head of the
+# Harbour Board' names the board's head, not the board: no 'of' before the name.)
+_CITED_WORK = (
+    r"(?:(?:a|an|the)\s+)?(?:[a-z0-9][\w’'\-]*\s+){1,5}?(?:by|from)\s+"
+    r"(?:(?!of\b)[a-z][\w’'\-]*\s+){0,3}?"
+)
+# '…, according to Dana Whitlow of the Harbour Institute.': where the source works follows
+# the name, and a second author after 'and' ('by Ana Ruiz and Tom Reyes') leaves it the first's.
+_CITED_AFFILIATION = (
+    r"(?:\s+and\s+[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,3})?"
+    r"(?:,?\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+(?:of\s+)?[A-Z][\w’'\-]*)*)?"
 )
 # 'As <paper> reported, …', 'As the Gazette's Dana Whitlow puts it, …': the same, set as
 # an aside before the sentence.
 _CITED_LEAD = re.compile(
     r"\s*(?:According to\s+(?:"
-    + _CITED_DOC
-    + "|"
+    + _CITED_WORK
+    + r")?"
     + _CITED_NAME
-    + r")|As\s+"
+    + _CITED_AFFILIATION
+    + r"|As\s+"
     + _CITED_NAME
     + r"\s+(?:reported|reports|wrote|writes|noted|notes|put|puts|observed|explained)(?:\s+it)?)"
     r"\s*,"
@@ -150,8 +157,11 @@ _CITED_LEAD = re.compile(
 # ('… said in a statement according to <paper>.' drops the comma; '“<a show's title>”
 # <paper> first reported.' has the comma inside the title's marks.)
 _CITED_TAIL = re.compile(
-    r"(?:(?:,\s*|\s+)according to\s+"
+    r"(?:(?:,\s*|\s+)according to\s+(?:"
+    + _CITED_WORK
+    + r")?"
     + _CITED_NAME
+    + _CITED_AFFILIATION
     + r"|(?:,|^|"
     + FILL
     + r")\s*"
