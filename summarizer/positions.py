@@ -188,6 +188,10 @@ _SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 _LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
 # ... and the body they speak for ('spokeswoman for the campaign', 'aide to the governor').
 _LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
+# ... and what a one-word label needs after it to tell a reader anything ('source familiar
+# with the talks', 'person close to the senator', 'official briefed on the plan').
+_LABEL_RIGHT = {"amod", "acl"}
+_STAND_INS = word_set("source_stand_ins.txt")
 
 
 @dataclass
@@ -225,6 +229,8 @@ class _Resolver:
         # Quotes attributed so far, as (quote end, speaker): 'he' or 'the minister' with no
         # better antecedent points to the speaker of the last quote before it.
         self.owners: dict[int, int] = {}
+        # Unnamed sources by the position of their noun: 'the source' joins the last one.
+        self.unnamed_at: dict[int, int] = {}
         self.verbs = self._verbs()
         self.sentences = list(sentence_spans(text))
         self.gender = self._genders()
@@ -600,7 +606,11 @@ class _Resolver:
                 person = self._parsed_person_after(vm.start(), m, q)
                 if person is not None:
                     return _Attr(person)
-                return _Attr(self.resolve(self._titled_name_after(m)))
+                titled = self._titled_name_after(m)
+                described = self._described_source(m) if titled is m else None
+                if described is not None:
+                    return _Attr(described)
+                return _Attr(self.resolve(titled))
         if head_mention is not None:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
@@ -1214,16 +1224,26 @@ class _Resolver:
     def unnamed(self, head: int) -> int | None:
         """An unnamed or descriptive source ('a senior administration official', 'the
         newspaper's editors') as a speaker of its own, labelled as unnamed: a user wants to
-        know what 'a senior official' said too, and it must never merge into a named person."""
+        know what 'a senior official' said too, and it must never merge into a named person.
+        A label of one word takes the words after it ('source familiar with the talks'):
+        'unnamed: source' tells a reader nothing. 'The source' or 'the person' alone is the
+        unnamed source quoted last, not a new vague one."""
         toks = self.tokens
         left = [k for k in self.children[head] if k < head and toks[k].dep in _LABEL_LEFT]
         first = min([head, *(min(self._subtree(k)) for k in left)])
         label = self.text[toks[first].start : toks[head].end]
-        for k in self.children[head]:
-            if (
-                k > head
-                and toks[k].dep == "prep"
-                and self.text[toks[k].start : toks[k].end] in _LABEL_PREPOSITIONS
+        right = [k for k in self.children[head] if k > head]
+        lone = first == head
+        if lone and not right:
+            earlier = self._earlier_unnamed(head)
+            if earlier is not None:
+                return earlier
+        for k in right:
+            word = self.text[toks[k].start : toks[k].end]
+            if (toks[k].dep == "prep" and word in _LABEL_PREPOSITIONS) or (
+                lone
+                and toks[k].dep in _LABEL_RIGHT
+                and not self.text[toks[head].end : toks[k].start].strip()
             ):
                 end = max(self._subtree(k))
                 if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:
@@ -1232,7 +1252,43 @@ class _Resolver:
         label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
         if not re.search(r"[a-z]", label) or FILL in label:
             return None
-        return self.idx.unnamed(label)
+        ent = self.idx.unnamed(label)
+        self.unnamed_at[toks[head].start] = ent
+        return ent
+
+    def _earlier_unnamed(self, head: int) -> int | None:
+        """The unnamed source a definite one-word description points back to: the last one
+        before it whose label holds the word ('the adviser' after 'a senior Cruz adviser'),
+        or, for a word that stands for any source ('the person'), the last one at all."""
+        toks = self.tokens
+        if not any(toks[c].dep == "det" and self._word(c) == "the" for c in self.children[head]):
+            return None
+        word = self._word(head)
+        before = sorted((at, ent) for at, ent in self.unnamed_at.items() if at < toks[head].start)
+        for _, ent in reversed(before):
+            label = self.idx.entity(ent).forms[0].casefold()
+            if word in label.split() or word in _STAND_INS:
+                return ent
+        return None
+
+    def _described_source(self, m: Mention) -> int | None:
+        """A name inside a description of someone else ('a senior Cruz adviser', 'the
+        governor's spokesman', 'a Clinton campaign aide'): the parse makes the name a
+        modifier of a common noun after it, and that noun's person speaks, unnamed. A
+        reader takes words filed under Cruz for Cruz's own. With a name in apposition to
+        the noun ('Clinton's spokesman, Brian Fallon') that name speaks, so not here."""
+        toks = self.tokens
+        inside = [k for k, t in enumerate(toks) if m.start <= t.start < m.end]
+        if not inside:
+            return None
+        k = inside[-1]
+        while toks[k].dep in {"compound", "poss"} and toks[k].head > k:
+            k = toks[k].head
+            if toks[k].tag in {"NN", "NNS"} and toks[k].dep != "compound":
+                if any(toks[c].dep == "appos" for c in self.children[k]):
+                    return None
+                return self.unnamed(k)
+        return None
 
     def _subtree(self, k: int) -> list[int]:
         out, todo = [k], [k]
