@@ -192,6 +192,8 @@ _LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
 # with the talks', 'person close to the senator', 'official briefed on the plan').
 _LABEL_RIGHT = {"amod", "acl"}
 _STAND_INS = word_set("source_stand_ins.txt")
+# Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
+_INDEFINITE = {"a", "an", "another", "one"}
 
 
 @dataclass
@@ -375,6 +377,9 @@ class _Resolver:
             scored = [s for s in scored if s[0] > 0]
             if scored:
                 return max(scored)[2]
+            described = self._described_before(m)
+            if described is not None:
+                return described
             last = self.speaker_before(m.start)
             if last is not None:
                 return last
@@ -1269,6 +1274,26 @@ class _Resolver:
             label = self.idx.entity(ent).forms[0].casefold()
             if word in label.split() or word in _STAND_INS:
                 return ent
+        return None
+
+    def _described_before(self, m: Mention) -> int | None:
+        """'the aide said' after 'A Republican committee aide blasted the statement', 'the
+        spokesman said' after 'the prime minister's spokesman said': with no named person
+        of that title, the definite title points back to the unnamed one the article
+        described with it, not to whoever spoke last."""
+        toks = self.tokens
+        word = m.text.split()[-1].casefold()
+        for k in range(len(toks) - 1, -1, -1):
+            t = toks[k]
+            if t.end > m.start or t.tag not in {"NN", "NNS"} or self._word(k) != word:
+                continue
+            if self.masked[t.start] == FILL or t.dep == "compound":
+                continue
+            kids = self.children[k]
+            if any(toks[c].dep == "appos" for c in kids):
+                continue  # 'a spokesman, Tom Reyes': a named person, whom role_match knows
+            if any(toks[c].dep == "poss" or self._word(c) in _INDEFINITE for c in kids):
+                return self.unnamed(k)
         return None
 
     def _described_source(self, m: Mention) -> int | None:

@@ -94,3 +94,29 @@ def test_a_one_word_label_takes_the_rest_of_its_description() -> None:
 )
 def test_a_conjunction_opening_the_sentence_is_no_title(text: str, speaker: str, role: str) -> None:
     assert positions(text)[speaker].role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "Governor Mel Ortiz spoke on Monday. A Republican committee aide criticised the "
+            "plan.\n\n“It is further proof they are playing politics,” the aide said.",
+            "unnamed: republican committee aide",
+        ),
+        (
+            "Ortiz will work with whoever wins, the prime minister's spokesman said.\n\n“The "
+            "premier has made his views very clear,” the spokesman said.",
+            "unnamed: prime minister's spokesman",
+        ),
+    ],
+)
+def test_a_definite_title_points_back_to_the_unnamed_source_it_describes(
+    text: str, label: str
+) -> None:
+    assert list(quotes_of(text)) == [label]
+
+
+def test_a_definite_title_of_a_named_person_stays_that_person() -> None:
+    text = "Brian Fallon, a Harlan spokesman, spoke first. “We are ready,” the spokesman said."
+    assert quotes_of(text) == {"Brian Fallon": ["We are ready"]}
