@@ -1251,7 +1251,7 @@ class _Resolver:
                 and not self.text[toks[head].end : toks[k].start].strip()
             ):
                 end = max(self._subtree(k))
-                if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:
+                if end - first <= 8 and self._whole_words(toks[head].end, toks[end].end):
                     label = self.text[toks[first].start : toks[end].end]
                 break
         label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
@@ -1261,39 +1261,66 @@ class _Resolver:
         self.unnamed_at[toks[head].start] = ent
         return ent
 
+    def _whole_words(self, a: int, b: int) -> bool:
+        """Words a label may take after its noun: on its line, in the author's words (not
+        into a quote: 'a website called “…'), and ending where a word ends (not 'co' of
+        'co-written')."""
+        return (
+            "\n" not in self.text[a:b]
+            and FILL not in self.masked[a:b]
+            and not re.search(r"[\"“”«»]", self.text[a:b])
+            and not re.match(r"[\w\-’']", self.text[b : b + 1])
+        )
+
     def _earlier_unnamed(self, head: int) -> int | None:
         """The unnamed source a definite one-word description points back to: the last one
-        before it whose label holds the word ('the adviser' after 'a senior Cruz adviser'),
-        or, for a word that stands for any source ('the person'), the last one at all."""
+        before it that the article described with that word ('the source said' after 'a
+        source close to him said', quoted or not) or quoted under a label holding it ('said
+        the adviser' after 'a senior Cruz adviser'); a word that stands for any source ('the
+        person') takes the last one described or quoted with any such word."""
         toks = self.tokens
         if not any(toks[c].dep == "det" and self._word(c) == "the" for c in self.children[head]):
             return None
-        word = self._word(head)
-        before = sorted((at, ent) for at, ent in self.unnamed_at.items() if at < toks[head].start)
-        for _, ent in reversed(before):
-            label = self.idx.entity(ent).forms[0].casefold()
-            if word in label.split() or word in _STAND_INS:
-                return ent
-        return None
+        word, pos = self._word(head), toks[head].start
+        words = _STAND_INS if word in _STAND_INS else {word}
+        described = [k for w in words for k in [self._description_before(w, pos)] if k is not None]
+        quoted = [
+            (at, ent)
+            for at, ent in self.unnamed_at.items()
+            if at < pos and (word in _STAND_INS or word in self.idx.entity(ent).name.split())
+        ]
+        last_described = max(described, key=lambda k: toks[k].start, default=None)
+        last_quoted = max(quoted, default=None)
+        if last_described is not None and (
+            last_quoted is None or toks[last_described].start > last_quoted[0]
+        ):
+            return self.unnamed(last_described)
+        return last_quoted[1] if last_quoted is not None else None
 
     def _described_before(self, m: Mention) -> int | None:
         """'the aide said' after 'A Republican committee aide blasted the statement', 'the
         spokesman said' after 'the prime minister's spokesman said': with no named person
         of that title, the definite title points back to the unnamed one the article
         described with it, not to whoever spoke last."""
+        k = self._description_before(m.text.split()[-1].casefold(), m.start)
+        return self.unnamed(k) if k is not None else None
+
+    def _description_before(self, word: str, pos: int) -> int | None:
+        """The last noun `word` before `pos` that introduces someone unnamed: with 'a',
+        'an', 'another' or 'one', or a possessor ('the prime minister's spokesman'), and no
+        name in apposition ('a spokesman, Tom Reyes')."""
         toks = self.tokens
-        word = m.text.split()[-1].casefold()
         for k in range(len(toks) - 1, -1, -1):
             t = toks[k]
-            if t.end > m.start or t.tag not in {"NN", "NNS"} or self._word(k) != word:
+            if t.end > pos or t.tag not in {"NN", "NNS"} or self._word(k) != word:
                 continue
             if self.masked[t.start] == FILL or t.dep == "compound":
                 continue
             kids = self.children[k]
             if any(toks[c].dep == "appos" for c in kids):
-                continue  # 'a spokesman, Tom Reyes': a named person, whom role_match knows
+                continue
             if any(toks[c].dep == "poss" or self._word(c) in _INDEFINITE for c in kids):
-                return self.unnamed(k)
+                return k
         return None
 
     def _described_source(self, m: Mention) -> int | None:

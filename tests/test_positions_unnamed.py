@@ -120,3 +120,16 @@ def test_a_definite_title_points_back_to_the_unnamed_source_it_describes(
 def test_a_definite_title_of_a_named_person_stays_that_person() -> None:
     text = "Brian Fallon, a Harlan spokesman, spoke first. “We are ready,” the spokesman said."
     assert quotes_of(text) == {"Brian Fallon": ["We are ready"]}
+
+
+def test_the_source_is_the_one_described_last_even_unquoted() -> None:
+    """'the source said' points back to 'a source close to him', who was only paraphrased,
+    not to the adviser quoted before."""
+    text = (
+        f"{LEAD}“{QUOTE},” said a senior Harlan adviser. Harlan will meet his colleagues, a "
+        "source close to him said.\n\n“We will see how it goes,” the source said."
+    )
+    assert quotes_of(text) == {
+        "unnamed: senior harlan adviser": [QUOTE],
+        "unnamed: source close to him": ["We will see how it goes"],
+    }
