@@ -5,25 +5,17 @@ else than the one it names: filed under Harlan, a reader takes the adviser's wor
 senator's. Such a source stays a labelled unnamed speaker, its label says who it is ('source
 close to Harlan', not 'source'), and a later 'the adviser' or 'the person' is the same one.
 The forms come from the real-news training split (`bench/realnews.py` counts them after its
-table); the texts are written here.
+table); the texts are written here, and the split's own cases are kept by offsets and hashes
+in `tests/gold/realnews_unnamed.json` (`tests/test_positions_realnews_regressions.py`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
 
 from summarizer.positions import extract_positions
-from summarizer.speakers import UNNAMED_PREFIX
 from summarizer.types import Position
 
-ROOT = Path(__file__).resolve().parent.parent
-TEXTS = ROOT.parent / "shared" / "realnews" / "polnear-train" / "texts"
-REAL = json.loads((ROOT / "tests" / "gold" / "realnews_unnamed.json").read_text())["cases"]
 LEAD = "Senator Dana Harlan toured the plant on Monday. "
 QUOTE = "That can go a long way"
 
@@ -142,32 +134,3 @@ def test_the_source_is_the_one_described_last_even_unquoted() -> None:
         "unnamed: senior harlan adviser": [QUOTE],
         "unnamed: source close to him": ["We will see how it goes"],
     }
-
-
-def _real_by_file() -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = defaultdict(list)
-    for case in REAL:
-        grouped[case["file"]].append(case)
-    return grouped
-
-
-@pytest.mark.parametrize(("name", "cases"), sorted(_real_by_file().items()))
-def test_real_news_described_sources_stay_unnamed(name: str, cases: list[dict]) -> None:
-    """`tests/gold/realnews_unnamed.json`: described sources of the real-news training split
-    once filed under a named speaker ('was'); offsets and hashes only."""
-    if not TEXTS.is_dir():
-        pytest.skip("../shared/realnews is not beside the clone")
-    text = (TEXTS / name).read_text(encoding="utf-8")
-    assert hashlib.sha256(text.encode()).hexdigest() == cases[0]["sha256"], "article changed"
-    positions = extract_positions(text)
-    for case in cases:
-        owners = [
-            p.speaker
-            for p in positions
-            for q in p.quotes
-            if q.start < case["end"] and case["start"] < q.end
-        ]
-        assert owners, f"quote @{case['start']} not found"
-        assert all(o.startswith(UNNAMED_PREFIX) for o in owners), (
-            f"quote @{case['start']}: {owners}, was {case['was']!r}"
-        )
