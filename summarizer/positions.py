@@ -208,6 +208,12 @@ _SPEECH_NOUNS = set(data_lines("speech_nouns.txt"))
 _LABEL_LEFT = {"amod", "compound", "poss", "nmod", "case"}
 # ... and the body they speak for ('spokeswoman for the campaign', 'aide to the governor').
 _LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
+# ... and what a one-word label needs after it to tell a reader anything ('source familiar
+# with the talks', 'person close to the senator', 'official briefed on the plan').
+_LABEL_RIGHT = {"amod", "acl"}
+_STAND_INS = word_set("source_stand_ins.txt")
+# Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
+_INDEFINITE = {"a", "an", "another", "one"}
 
 
 @dataclass
@@ -245,6 +251,8 @@ class _Resolver:
         # Quotes attributed so far, as (quote end, speaker): 'he' or 'the minister' with no
         # better antecedent points to the speaker of the last quote before it.
         self.owners: dict[int, int] = {}
+        # Unnamed sources by the position of their noun: 'the source' joins the last one.
+        self.unnamed_at: dict[int, int] = {}
         self.verbs = self._verbs()
         self.sentences = list(sentence_spans(text))
         self.gender = self._genders()
@@ -389,6 +397,9 @@ class _Resolver:
             scored = [s for s in scored if s[0] > 0]
             if scored:
                 return max(scored)[2]
+            described = self._described_before(m)
+            if described is not None:
+                return described
             last = self.speaker_before(m.start)
             if last is not None:
                 return last
@@ -620,7 +631,11 @@ class _Resolver:
                 person = self._parsed_person_after(vm.start(), m, q)
                 if person is not None:
                     return _Attr(person)
-                return _Attr(self.resolve(self._titled_name_after(m)))
+                titled = self._titled_name_after(m)
+                described = self._described_source(m) if titled is m else None
+                if described is not None:
+                    return _Attr(described)
+                return _Attr(self.resolve(titled))
         if head_mention is not None:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
@@ -1247,25 +1262,118 @@ class _Resolver:
     def unnamed(self, head: int) -> int | None:
         """An unnamed or descriptive source ('a senior administration official', 'the
         newspaper's editors') as a speaker of its own, labelled as unnamed: a user wants to
-        know what 'a senior official' said too, and it must never merge into a named person."""
+        know what 'a senior official' said too, and it must never merge into a named person.
+        A label of one word takes the words after it ('source familiar with the talks'):
+        'unnamed: source' tells a reader nothing. 'The source' or 'the person' alone is the
+        unnamed source quoted last, not a new vague one."""
         toks = self.tokens
         left = [k for k in self.children[head] if k < head and toks[k].dep in _LABEL_LEFT]
         first = min([head, *(min(self._subtree(k)) for k in left)])
         label = self.text[toks[first].start : toks[head].end]
-        for k in self.children[head]:
-            if (
-                k > head
-                and toks[k].dep == "prep"
-                and self.text[toks[k].start : toks[k].end] in _LABEL_PREPOSITIONS
+        right = [k for k in self.children[head] if k > head]
+        lone = first == head
+        if lone and not right:
+            earlier = self._earlier_unnamed(head)
+            if earlier is not None:
+                return earlier
+        for k in right:
+            word = self.text[toks[k].start : toks[k].end]
+            if (toks[k].dep == "prep" and word in _LABEL_PREPOSITIONS) or (
+                lone
+                and toks[k].dep in _LABEL_RIGHT
+                and not self.text[toks[head].end : toks[k].start].strip()
             ):
                 end = max(self._subtree(k))
-                if end - first <= 8 and "\n" not in self.text[toks[head].end : toks[end].end]:
+                if end - first <= 8 and self._whole_words(toks[head].end, toks[end].end):
                     label = self.text[toks[first].start : toks[end].end]
                 break
         label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
         if not re.search(r"[a-z]", label) or FILL in label:
             return None
-        return self.idx.unnamed(label)
+        ent = self.idx.unnamed(label)
+        self.unnamed_at[toks[head].start] = ent
+        return ent
+
+    def _whole_words(self, a: int, b: int) -> bool:
+        """Words a label may take after its noun: on its line, in the author's words (not
+        into a quote: 'a website called “…'), and ending where a word ends (not 'co' of
+        'co-written')."""
+        return (
+            "\n" not in self.text[a:b]
+            and FILL not in self.masked[a:b]
+            and not re.search(r"[\"“”«»]", self.text[a:b])
+            and not re.match(r"[\w\-’']", self.text[b : b + 1])
+        )
+
+    def _earlier_unnamed(self, head: int) -> int | None:
+        """The unnamed source a definite one-word description points back to: the last one
+        before it that the article described with that word ('the source said' after 'a
+        source close to him said', quoted or not) or quoted under a label holding it ('said
+        the adviser' after 'a senior Cruz adviser'); a word that stands for any source ('the
+        person') takes the last one described or quoted with any such word."""
+        toks = self.tokens
+        if not any(toks[c].dep == "det" and self._word(c) == "the" for c in self.children[head]):
+            return None
+        word, pos = self._word(head), toks[head].start
+        words = _STAND_INS if word in _STAND_INS else {word}
+        described = [k for w in words for k in [self._description_before(w, pos)] if k is not None]
+        quoted = [
+            (at, ent)
+            for at, ent in self.unnamed_at.items()
+            if at < pos and (word in _STAND_INS or word in self.idx.entity(ent).name.split())
+        ]
+        last_described = max(described, key=lambda k: toks[k].start, default=None)
+        last_quoted = max(quoted, default=None)
+        if last_described is not None and (
+            last_quoted is None or toks[last_described].start > last_quoted[0]
+        ):
+            return self.unnamed(last_described)
+        return last_quoted[1] if last_quoted is not None else None
+
+    def _described_before(self, m: Mention) -> int | None:
+        """'the aide said' after 'A Republican committee aide blasted the statement', 'the
+        spokesman said' after 'the prime minister's spokesman said': with no named person
+        of that title, the definite title points back to the unnamed one the article
+        described with it, not to whoever spoke last."""
+        k = self._description_before(m.text.split()[-1].casefold(), m.start)
+        return self.unnamed(k) if k is not None else None
+
+    def _description_before(self, word: str, pos: int) -> int | None:
+        """The last noun `word` before `pos` that introduces someone unnamed: with 'a',
+        'an', 'another' or 'one', or a possessor ('the prime minister's spokesman'), and no
+        name in apposition ('a spokesman, Tom Reyes')."""
+        toks = self.tokens
+        for k in range(len(toks) - 1, -1, -1):
+            t = toks[k]
+            if t.end > pos or t.tag not in {"NN", "NNS"} or self._word(k) != word:
+                continue
+            if self.masked[t.start] == FILL or t.dep == "compound":
+                continue
+            kids = self.children[k]
+            if any(toks[c].dep == "appos" for c in kids):
+                continue
+            if any(toks[c].dep == "poss" or self._word(c) in _INDEFINITE for c in kids):
+                return k
+        return None
+
+    def _described_source(self, m: Mention) -> int | None:
+        """A name inside a description of someone else ('a senior Cruz adviser', 'the
+        governor's spokesman', 'a Clinton campaign aide'): the parse makes the name a
+        modifier of a common noun after it, and that noun's person speaks, unnamed. A
+        reader takes words filed under Cruz for Cruz's own. With a name in apposition to
+        the noun ('Clinton's spokesman, Brian Fallon') that name speaks, so not here."""
+        toks = self.tokens
+        inside = [k for k, t in enumerate(toks) if m.start <= t.start < m.end]
+        if not inside:
+            return None
+        k = inside[-1]
+        while toks[k].dep in {"compound", "poss"} and toks[k].head > k:
+            k = toks[k].head
+            if toks[k].tag in {"NN", "NNS"} and toks[k].dep != "compound":
+                if any(toks[c].dep == "appos" for c in self.children[k]):
+                    return None
+                return self.unnamed(k)
+        return None
 
     def _subtree(self, k: int) -> list[int]:
         out, todo = [k], [k]

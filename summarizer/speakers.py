@@ -22,7 +22,7 @@ from summarizer.names import (
     without_suffix,
 )
 from summarizer.types import SpeakerKind
-from summarizer.wordlists import data_lines
+from summarizer.wordlists import data_lines, word_set
 
 
 def _words(text: str) -> list[str]:
@@ -231,6 +231,11 @@ _TITLED_BEFORE = re.compile(
 )
 _SPEAKS_BEFORE = re.compile(r"(?:\b[Aa]ccording to|" + VERB_RE.pattern + r")\s+$")
 _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
+# Words a run of capitalised words before a name may open with that belong to no title:
+# 'the', 'of', and a conjunction opening the sentence ('But Sen. X', 'When Gov. Y').
+_NOT_TITLE_LEAD = (
+    {"the", "of", "for", "to"} | word_set("coordinators.txt") | word_set("subordinators.txt")
+)
 # How an unnamed source's speaker field reads ('unnamed: senior administration official').
 UNNAMED_PREFIX = "unnamed: "
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
@@ -736,7 +741,7 @@ class SpeakerIndex:
             taken.insert(0, tok)
             start = base + w.start()
             end_expected = start
-        while taken and taken[0].lower() in {"the", "of", "and", "for", "to"}:
+        while taken and taken[0].lower() in _NOT_TITLE_LEAD:
             start += len(taken[0]) + 1
             taken = taken[1:]
         if taken and taken[-1].lower() in {"of", "for", "to"}:

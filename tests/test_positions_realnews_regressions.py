@@ -5,6 +5,8 @@ training split that today's rules attribute right and the rules before them did 
 offsets, the annotated source names and the article's sha256: the articles stay in
 `../shared/realnews` beside the clone (as CI has them). Names are judged by the corpus's own
 scorer (`score.py`), so this test and `bench/realnews.py` agree on what a right speaker is.
+`tests/gold/realnews_unnamed.json` holds, the same way, described sources once filed under a
+named speaker, which must keep an unnamed one.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from types import ModuleType
 import pytest
 
 from summarizer.positions import extract_positions
+from summarizer.speakers import UNNAMED_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "realnews"
 CASES = json.loads((ROOT / "tests" / "gold" / "realnews_regressions.json").read_text())["cases"]
+UNNAMED = json.loads((ROOT / "tests" / "gold" / "realnews_unnamed.json").read_text())["cases"]
 
 
 def _scorer() -> ModuleType:
@@ -34,19 +38,20 @@ def _scorer() -> ModuleType:
     return module
 
 
-def _by_file() -> dict[str, list[dict]]:
+def _by_file(cases: list[dict]) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = defaultdict(list)
-    for case in CASES:
+    for case in cases:
         grouped[case["file"]].append(case)
     return grouped
 
 
-@pytest.mark.parametrize(("name", "cases"), sorted(_by_file().items()))
-def test_real_news_quotes_keep_their_speaker(name: str, cases: list[dict]) -> None:
-    score = _scorer()
+def _owners(name: str, cases: list[dict]) -> list[tuple[dict, list[str]]]:
+    """Each case with the speakers of the quotes that overlap it, once the article is checked
+    to be the one the offsets were taken from."""
     text = (CORPUS / "polnear-train" / "texts" / name).read_text(encoding="utf-8")
     assert hashlib.sha256(text.encode()).hexdigest() == cases[0]["sha256"], "article changed"
     positions = extract_positions(text)
+    out = []
     for case in cases:
         owners = [
             p.speaker
@@ -55,8 +60,27 @@ def test_real_news_quotes_keep_their_speaker(name: str, cases: list[dict]) -> No
             if q.start < case["end"] and case["start"] < q.end
         ]
         assert owners, f"quote @{case['start']} not found"
+        out.append((case, owners))
+    return out
+
+
+@pytest.mark.parametrize(("name", "cases"), sorted(_by_file(CASES).items()))
+def test_real_news_quotes_keep_their_speaker(name: str, cases: list[dict]) -> None:
+    score = _scorer()
+    for case, owners in _owners(name, cases):
         assert any(score.speaker_matches(o, case["source_names"]) for o in owners), (
             f"quote @{case['start']}: {owners} for {case['source_names']}"
+        )
+
+
+@pytest.mark.parametrize(("name", "cases"), sorted(_by_file(UNNAMED).items()))
+def test_real_news_described_sources_stay_unnamed(name: str, cases: list[dict]) -> None:
+    """`realnews_unnamed.json`: described sources ('a senior X adviser', 'the aide') once
+    filed under a named speaker (`was`) keep an unnamed one."""
+    _scorer()  # skips where ../shared/realnews is not beside the clone
+    for case, owners in _owners(name, cases):
+        assert all(o.startswith(UNNAMED_PREFIX) for o in owners), (
+            f"quote @{case['start']}: {owners}, was {case['was']!r}"
         )
 
 
