@@ -1026,7 +1026,7 @@ class _Resolver:
                         and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
                     )
                 if chain and not speech and self._subordinate(cur):
-                    # 'When Brenner tried to explain his vote calling the fare “fair”, Ford
+                    # 'When Brenner sought to defend his comments calling the fare “fair”, Ford
                     # differed': a quote inside a subordinate clause with a subject of its own
                     # is that subject's, not the main clause's
                     break
