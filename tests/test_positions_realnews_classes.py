@@ -1028,7 +1028,7 @@ def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
         "Mayor Lena Ford spoke on Monday. Ford said the harbour was “in deep trouble,” the "
         "Harbour Gazette first reported on Tuesday.",
         "Mayor Lena Ford spoke at the pier on Monday. “We will rebuild it this year,” Ford "
-        "said in a statement according to the Harbour Gazette.",
+        "said in a letter to members according to the Harbour Gazette.",
         "Lena Ford, the mayor, slammed the board for its “reckless plans” on her weekly radio "
         "show, “Harbour Hour,” the Harbour Gazette first reported.",
         "The board met on Monday. As the Harbour Gazette reported, Mayor Lena Ford told the "
