@@ -727,7 +727,7 @@ def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
 @pytest.mark.parametrize(
     ("line", "vacuous"),
     [
-        ("Ada Berg did not turn up in person at the vote.", False),
+        ("Ada Berg did not show up in person at the vote.", False),
         ("Ada Berg believes her firm is not in a rush.", False),
         # denying a stance or a belief says no more than holding one
         ("Ada Berg does not support her side's stance.", True),
@@ -754,7 +754,7 @@ def test_a_denial_says_something_and_a_bare_verb_of_saying_does_not(
     that" a rival would be endorsed, copied from the author's telling, and left out what
     he said: a verb of saying with nothing said under it tells only what was spoken to."""
     said = [
-        "Ada Berg did not turn up in person at the vote on Monday, and her firm is not in "
+        "Ada Berg did not show up in person at the vote on Monday, and her firm is not in "
         "a rush to sell, she said.",
         "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour. "
         "“Selling the harbour would be theft from our children,” she said.",
