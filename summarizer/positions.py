@@ -93,7 +93,7 @@ _CONJUNCTION_LEAD = re.compile(
 _SUBORDINATORS = word_set("subordinators.txt")
 _SUBORDINATOR = r"(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\s"
 _SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
-# 'After Scalia said that students might do better at “less advanced schools,” Trump said':
+# 'After Lena Ford said that pupils would fare better at “smaller island schools,” Brenner said':
 # the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
 _SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*$")
 # 'Rosalind Pembrake', 'Okafor': one to three capitalised words, as a clause may open.
@@ -741,7 +741,7 @@ class _Resolver:
                 return _Attr(outer if outer is not None else self.resolve(subj))
             inv = re.match(r"\s+", self.masked[v[1] : q.outer_start])
             if inv and re.fullmatch(r"[\s,]*", self.masked[h_a : v[0]]):
-                # "...,” reiterated Kyiv's Foreign Ministry in a note, which ...: “..."
+                # "...,” repeated Eastport's Ferry Office in a letter, which ...: “..."
                 m = next(
                     (
                         m
@@ -1051,7 +1051,7 @@ class _Resolver:
                         and not any(toks[c].dep == "dobj" for c in self.children[toks[cur].head])
                     )
                 if chain and not speech and self._subordinate(cur):
-                    # 'When Trump tried to defend his remarks calling it “strong”, Kasich
+                    # 'When Brenner sought to defend his comments calling the fare “fair”, Ford
                     # differed': a quote inside a subordinate clause with a subject of its own
                     # is that subject's, not the main clause's
                     break

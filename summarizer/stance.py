@@ -339,7 +339,7 @@ def _quoted_term(quoted: str) -> bool:
 
 def is_outlet(position: Position) -> bool:
     """A news outlet quoted as a speaker reports what others said and holds no position:
-    its line was "Reuters believes Putin wants Ukraine ceasefire on current front lines".
+    its line was "Reuters believes the mayor wants the ferry strike settled on current terms".
     Only an organisation: a person may share a paper's name (Peter Spiegel, "Spiegel")."""
     return position.kind == "organization" and any(
         n.casefold() in word_set("news_outlets.txt") for n in [position.speaker, *position.aliases]

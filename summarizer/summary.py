@@ -78,7 +78,7 @@ def event_source(text: str) -> str:
     council over bridge costs" became "The mayor accused the opposition leader ..."; left
     out, the model copied the lead instead of saying what happened (summary fallbacks on 5
     of our 19 articles against 2); labelled, 1. A question is no statement of what
-    happened ("Is world peace coming from Trump, Putin and Netanyahu?"), and a loaded
+    happened ("Is a harbour deal coming from Ford, Brenner and Whitlow?"), and a loaded
     headline is left out like any loaded sentence."""
     title = guess_title(text)
     body = text.strip().split("\n", 1)[1] if title else text

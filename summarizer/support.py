@@ -163,8 +163,8 @@ _WH = frozenset({"what", "why", "how", "who", "whom", "whose", "when", "where", 
 def _asked(token: Any) -> bool:
     """The token is in a yes-or-no question ("You think he would like to indict her?"),
     which asks whether, and says nothing is so. A question with a wh-word is left to
-    coverage: it is often a claim put as a question ("why should we give her the
-    presidency?")."""
+    coverage: it is often a claim put as a question ("why should we trust her with the
+    harbour?")."""
     sent = token.sent
     return sent.text.strip().rstrip("”\"’'» ").endswith("?") and not any(
         t.lower_ in _WH for t in sent
@@ -1242,7 +1242,7 @@ def _own_words_problems(
 ) -> list[str]:
     """A view given to the speaker ("Butz believes his work can expand his resume") that
     is not in their own words: the author's telling about them, or someone else's words
-    they report ("She said that we can't hide from these truths")."""
+    they report ("She said that we can't ignore the ferry's debts")."""
     keys = _own_words(sources, names)
     held = _Source(frozenset(keys), frozenset(k[:STEM] for k in keys if len(k) > STEM), {}, {})
     missing = [t for t in claim if not _covered(_key(t), held)]

@@ -48,12 +48,12 @@ def test_loaded_words_only_count_outside_attributed_quotes():
 
 
 def test_quoted_words_must_be_the_source_s_own():
-    source = "Zakharova said it meant the “involvement of NATO countries in a direct conflict.”"
-    exact = 'Zakharova warned of the "Involvement of NATO countries in a direct conflict."'
+    source = "Whitlow said it meant the “closure of every ferry route before the winter.”"
+    exact = 'Whitlow warned of the "Closure of every ferry route before the winter."'
     assert check_quoted(exact, source) == []  # marks, case and the full stop set aside
-    made_up = "Zakharova warned of “NATO's direct war on Russia”."
-    assert "“NATO's direct war on Russia”" in check_quoted(made_up, source)[0]
-    assert check_quoted("Zakharova warned of “NATO countries", source) == []  # still open
+    made_up = "Whitlow warned of “the harbour's slow death”."
+    assert "“the harbour's slow death”" in check_quoted(made_up, source)[0]
+    assert check_quoted("Whitlow warned of “every ferry route", source) == []  # still open
     assert check_output(made_up, source, max_words=25) != []
 
 

@@ -238,18 +238,20 @@ def test_the_author_is_given_only_the_authors_claims() -> None:
 
 
 def test_a_line_that_gives_the_speaker_someone_elses_quoted_view_fails() -> None:
-    """'Putin believes the conflict will end in 2025': the sentence quotes Western experts
-    saying so, and Putin's reply mocking them."""
+    """'Brenner believes the dredging will end in 2027': the sentence quotes harbour
+    engineers saying so, and Brenner's reply mocking them."""
     article = (
-        "Asked about the view that “Western experts expect the conflict to end in 2025,” "
-        "Putin remarked: “Your words are dripping with honey.”\n"
+        "Asked about the view that “harbour engineers expect the dredging to end in 2027,” "
+        "Brenner remarked: “Your sums are sweeter than my tea.”\n"
     )
-    start = article.index("Your words")
-    quote = Span(text="Your words are dripping with honey.", start=start, end=start + 35)
-    putin = Position(speaker="Putin", quotes=[quote])
-    own = [article[s:e] for s, e in own_words(article, putin)]
-    assert "2025" not in " ".join(own) and "honey" in " ".join(own)
-    assert support_problems("Putin believes the conflict will end in 2025.", own, names=["Putin"])
+    said = "Your sums are sweeter than my tea."
+    start = article.index(said)
+    quote = Span(text=said, start=start, end=start + len(said))
+    brenner = Position(speaker="Brenner", quotes=[quote])
+    own = [article[s:e] for s, e in own_words(article, brenner)]
+    assert "2027" not in " ".join(own) and "tea" in " ".join(own)
+    line = "Brenner believes the dredging will end in 2027."
+    assert support_problems(line, own, names=["Brenner"])
 
 
 def test_an_unsupported_first_line_is_retried_and_the_supported_retry_shown() -> None:
@@ -819,7 +821,7 @@ def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
 @pytest.mark.parametrize(
     ("line", "vacuous"),
     [
-        ("Ada Berg did not show up in person for the vote.", False),
+        ("Ada Berg did not show up in person at the vote.", False),
         ("Ada Berg believes her firm is not in a rush.", False),
         # denying a stance or a belief says no more than holding one
         ("Ada Berg does not support her side's stance.", True),
@@ -839,14 +841,14 @@ def test_a_figure_keeps_what_it_counts(line: str, fails: bool) -> None:
 def test_a_denial_says_something_and_a_bare_verb_of_saying_does_not(
     line: str, vacuous: bool
 ) -> None:
-    """Seen on the labelled items: "did not show up in person for the race" and "is not
-    in a rush", both right, were failed as empty: their words are common ones, and what
+    """Seen on the labelled items: that someone did not come in person, and that a firm
+    "is not in a rush", both right, were failed as empty: their words are common ones, and what
     they say (that something did not happen, or is not so) sits in the "not". And seen
     on batch fd47a76: a candidate's line said only that he "responded Friday to reports
     that" a rival would be endorsed, copied from the author's telling, and left out what
     he said: a verb of saying with nothing said under it tells only what was spoken to."""
     said = [
-        "Ada Berg did not show up in person for the vote on Monday, and her firm is not in "
+        "Ada Berg did not show up in person at the vote on Monday, and her firm is not in "
         "a rush to sell, she said.",
         "Ada Berg responded on Monday to reports that the mayor planned to sell the harbour. "
         "“Selling the harbour would be theft from our children,” she said.",

@@ -369,8 +369,8 @@ def test_quote_paragraph_after_a_short_sentence_about_the_speaker() -> None:
 def test_an_adjective_before_an_acronym_is_not_part_of_the_name() -> None:
     # shared seed 002 named NATO "European NATO", after "European NATO countries"
     text = (
-        "The confidence placed by European NATO countries in more aid for Ukraine is growing.\n"
-        "NATO warns against a new axis of evil led by Russia and China, the alliance said in a "
-        "statement.\n"
+        "The trust shown by European NATO countries in the harbour patrols is rising.\n"
+        "NATO warns against cutting the coastguard fleet of the northern ports, the alliance "
+        "said in a statement.\n"
     )
     assert list(by_speaker(text)) == ["NATO"]

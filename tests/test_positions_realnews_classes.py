@@ -84,9 +84,9 @@ def test_a_quote_woven_into_the_authors_clause_goes_to_the_verbs_subject(
             "Ana Ruiz",
         ),
         (
-            "“Education is the main driver among voters in this state,” said Marquette pollster "
-            "Charles Franklin.",
-            "Charles Franklin",
+            "“Ferry fares are the main worry among voters on this island,” said Eastport "
+            "pollster Tom Reyes.",
+            "Tom Reyes",
         ),
         (  # 'for Mrs. Ford': an honorific does not hide the preposition before the employer
             "Mayor Lena Ford spoke first. Tom Reyes, a spokesman for Mrs. Ford, called on the "
@@ -235,13 +235,13 @@ def test_a_roundup_headline_and_the_excerpt_under_its_byline_are_the_pieces_not_
     [
         ("“We will not fund it,” Rep. Carl Brenner II (D-Ohio) said on Monday.", "Carl Brenner II"),
         (
-            "Gov. Dana K. Whitlow (R-Nev.), said, “I am ready to rent a covered wagon.”",
+            "Gov. Dana K. Whitlow (R-Nev.), said, “I am ready to hire a fishing boat.”",
             "Dana K. Whitlow",
         ),
         ("“It is over,” said Sen. Ann Lee (I-Vt.), who chairs the panel.", "Ann Lee"),
         (
-            "Winning Ohio, Gov.\u00a0Dana Whitlow (R-OH), said, “I am getting ready to rent a "
-            "covered wagon.”",
+            "Winning Ohio, Gov.\u00a0Dana Whitlow (R-OH), said, “I am getting ready to hire a "
+            "fishing boat.”",
             "Dana Whitlow",
         ),
     ],
@@ -252,12 +252,12 @@ def test_a_party_state_tag_does_not_hide_the_speaker(text: str, speaker: str) ->
 
 def test_a_middle_initial_ends_no_sentence() -> None:
     text = (
-        "“It costs a fortune to run,” said Paul H. Chipok, a lawyer in Orlando. “Above a "
+        "“It costs a fortune to run,” said Carl H. Dorsey, a lawyer in Eastport. “Above a "
         "certain size, no owner can do that.”\n\nJ.M. Berger, a fellow at the institute, "
         "disagreed. “They will adapt,” he said."
     )
     assert quotes_of(text) == {
-        "Paul H. Chipok": [
+        "Carl H. Dorsey": [
             "It costs a fortune to run",
             "Above a certain size, no owner can do that.",
         ],
@@ -707,10 +707,10 @@ def test_a_he_opening_a_sentence_continues_the_one_who_spoke_before(between: str
     ("text", "speaker", "quote"),
     [
         (
-            "The loss of the ferry signals “the beginning of the end” for the island, said Dana "
+            "The loss of the ferry signals “the last chapter” for the island, said Dana "
             "Whitlow, founder of the island's council.",
             "Dana Whitlow",
-            "the beginning of the end",
+            "the last chapter",
         ),
         (
             "The sale of the pier signals “a new low for the town” in our view, said Tom Reyes, "
@@ -1027,7 +1027,7 @@ def test_pointing_to_something_is_no_saying_but_pointing_it_out_is(
         "Mayor Lena Ford spoke on Monday. Ford said the harbour was “in deep trouble,” the "
         "Harbour Gazette first reported on Tuesday.",
         "Mayor Lena Ford spoke at the pier on Monday. “We will rebuild it this year,” Ford "
-        "said in a statement according to the Harbour Gazette.",
+        "said in a letter to members according to the Harbour Gazette.",
         "Lena Ford, the mayor, slammed the board for its “reckless plans” on her weekly radio "
         "show, “Harbour Hour,” the Harbour Gazette first reported.",
         "The board met on Monday. As the Harbour Gazette reported, Mayor Lena Ford told the "
@@ -1318,7 +1318,7 @@ def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
             "a fish market",
         ),
         (
-            "The harbour board met on Monday.\n\nWhen Carl Brenner tried to defend his remarks "
+            "The harbour board met on Monday.\n\nWhen Carl Brenner sought to defend his comments "
             "calling the harbour board “reckless” when it closed the pier, Mayor Lena Ford "
             "forcefully differed.",
             "reckless",
@@ -1328,9 +1328,9 @@ def test_proper_nouns_opening_the_clause_after_a_quote_name_its_speaker(
 def test_a_quote_inside_a_leading_subordinate_clause_is_that_clauses_subjects(
     text: str, quote: str
 ) -> None:
-    """'After Scalia said that students might do better at “less advanced schools,” Trump
-    said: …', 'When Trump tried to defend his remarks calling the government “strong” …,
-    Kasich differed': the clause after the quote, or the main clause above it, has a
+    """'After Ford said that pupils would fare better at “smaller island schools,” Brenner
+    said: …', 'When Brenner sought to defend his comments calling the fare “fair” …, Ford
+    differed': the clause after the quote, or the main clause above it, has a
     speaker of its own; the quote is the subordinate clause's subject's."""
     assert quotes_of(text).get("Carl Brenner") == [quote]
 
@@ -1408,7 +1408,7 @@ def test_a_document_by_a_named_author_speaks_for_the_author(text: str, speaker: 
         ),
         (
             "The harbour plan was debated in Congress on Monday.\n\nRep. Ann Washington (D-Ohio) "
-            "said the mayor called on members to be “closely coordinated.”",
+            "said the mayor called on members to act “as one crew.”",
             "Ann Washington",
         ),
     ],
