@@ -299,7 +299,7 @@ def test_a_failing_model_is_one_log_line_on_stderr_not_a_traceback(tmp_path):
     _, article = demo_articles()[1]
     done = briefbot(tmp_path, "console", stdin=article + "\n.\n", BRIEFBOT_MODEL="/nowhere/m.gguf")
     assert done.returncode == 0, done.stderr
-    assert "Sorry: the summary could not be written; positions are kept." in done.stdout
+    assert "Sorry: the model could not be loaded, so there is no summary" in done.stdout
     assert "Traceback" not in done.stderr
     assert "no such GGUF file" in done.stderr
     assert all(line.startswith("briefbot: ") for line in done.stderr.splitlines())

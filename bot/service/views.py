@@ -197,6 +197,7 @@ NO_DIGEST = (
     "No digest this time: the model's paragraph was not ready in time or did not pass"
     " the checks. The dated list is the answer."
 )
+NO_MODEL = "No digest: the model could not be loaded. The dated list is the answer."
 
 
 def stance(
@@ -207,7 +208,7 @@ def stance(
     note: str | None = None,
 ) -> Reply:
     """`note`: where the digest goes, whether one is on its way (DIGEST_PENDING) or did not
-    come (NO_DIGEST)."""
+    come (NO_DIGEST, NO_MODEL)."""
     blocks = [Block(kind="heading", text=f"{match.name}: stance across {len(history)} article(s)")]
     if digest:
         blocks.append(Block(kind="text", text=digest))
