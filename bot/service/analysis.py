@@ -196,6 +196,7 @@ class LocalAnalyzer:
         # a bar drawn by a load nobody waits at would cut through the console's prompt
         transformers_logging.disable_progress_bar()
         assert self._spec is not None
+        started = time.monotonic()
         try:
             generator = load_generator(
                 self._spec,
@@ -216,6 +217,7 @@ class LocalAnalyzer:
         self.model_name = generator.name
         self._generator = generator
         loading.set_result(generator)
+        log.info("model %s loaded in %.1f s", generator.name, time.monotonic() - started)
         _settle()
 
     def _unavailable(self, loading: Future[TextGenerator]) -> ModelUnavailable:
