@@ -141,8 +141,9 @@ class LocalAnalyzer:
 
     One thread means one model instance and no two generations competing for two cores.
     The model is loaded in a thread of its own, begun when the service starts (`warm_up`):
-    the load takes 20-60 s, and in the analysis thread it held up the first article's
-    positions, which need only spaCy, and counted against the first digest's limit.
+    the load takes 14-45 s on 2 shared cores, and in the analysis thread it held up the
+    first article's positions, which need only spaCy, and counted against the first
+    digest's limit.
     """
 
     def __init__(
@@ -257,7 +258,7 @@ class LocalAnalyzer:
 
     def warm_up(self) -> None:
         """Start the slow loads ahead of the first article: spaCy (~2 s) in the analysis
-        thread, the model (~20 s on 2 quiet cores, a minute on busy ones) in its own.
+        thread, the model (14-45 s on 2 shared cores, load average 5-7) in its own.
 
         Not awaited: start-up stays instant; the first article's positions wait for spaCy
         alone, and its summary for whatever is left of the model's load.
