@@ -528,3 +528,25 @@ async def test_closing_does_not_wait_for_a_load_under_way(
     finally:
         load.done.set()
     assert closed_in < 2.5, closed_in
+
+
+async def test_an_article_given_up_on_during_the_load_is_not_written_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the analysis limit its thread is abandoned; once the load ended, that thread
+    went on to write the brief nobody waited for, beside the next article's."""
+    model = StandInModel("answer")
+    load = SlowLoad(model)
+    config = settings_for(tmp_path, analysis_timeout_s=1.0)
+    try:
+        analyzer = loading(monkeypatch, load)
+        async with open_service(config, analyzer=analyzer) as svc:
+            await warm(svc)  # spaCy, which needs no model
+            given_up = await asyncio.wait_for(text_of(await svc.handle(CHAT, ARTICLE)), 30)
+            load.done.set()
+            await asyncio.wait_for(asyncio.wrap_future(analyzer._load()), 60)
+            await asyncio.sleep(1.0)  # time enough for the abandoned thread to go on
+    finally:
+        load.done.set()
+    assert "Sorry: the model took too long; positions are kept." in given_up
+    assert model.asked == []

@@ -230,15 +230,16 @@ class LocalAnalyzer:
 
     def _model(self) -> TextGenerator | None:
         """In the analysis thread: the model, once loaded. The wait for the load is polled,
-        so that a close() is not held up by a load it cannot stop."""
+        so that a close() is not held up by a load it cannot stop, and a thread abandoned
+        meanwhile (`abandon_work`) does not go on to write for an article given up on."""
         if self._closed:  # shutting down: no new generation may start (nor clear the interrupt)
             raise GenerationInterrupted("the analyzer is closed")
         if self._spec is None or self._generator is not None:
             return self._generator
         loading = self._load()
         while not futures.wait([loading], timeout=LOAD_POLL_S).done:
-            if self._closed:
-                raise GenerationInterrupted("the analyzer is closed")
+            if self._closed or self._executor.thread is not threading.current_thread():
+                raise GenerationInterrupted("the analyzer is closed or gave this work up")
         if loading.exception() is not None:
             raise self._unavailable(loading)
         return loading.result()
