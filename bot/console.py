@@ -44,7 +44,11 @@ def _say(text: str) -> list[Response]:
 
 
 async def show(
-    responses: list[Response], write: Write, later: set[asyncio.Task[None]] | None = None
+    responses: list[Response],
+    write: Write,
+    later: set[asyncio.Task[None]] | None = None,
+    *,
+    live: bool = False,
 ) -> None:
     """Each reply, then what the last of its updates adds to it. Only the last: the interim
     one is the same article reply without its summary, and printing both showed every
@@ -52,12 +56,15 @@ async def show(
     /stance's update is its dated list again with the digest, so the list came twice.
 
     A late update (the digest) is printed when it comes, by a task put in `later`, so the
-    conversation goes on meanwhile: waited for, the digest held the prompt for its limit."""
+    conversation goes on meanwhile: waited for, the digest held the prompt for its limit.
+    `live` (a terminal) makes every update late: a brief written on a cold, busy host took
+    minutes, during which nothing typed was read, /quit and Ctrl-D included. From a pipe a
+    brief is waited for, so that a script's output keeps its order."""
     for response in responses:
         write(response.reply.plain())
         if response.updates is None:
             continue
-        if response.late and later is not None:
+        if (response.late or live) and later is not None:
             task = asyncio.create_task(_added(response, write))
             later.add(task)
             task.add_done_callback(later.discard)
@@ -207,9 +214,12 @@ class ConsoleScheduler:
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-async def chat_loop(service: ChatService, messages: AsyncIterator[str], write: Write) -> None:
-    """At the end of the messages (a pipe runs dry, Ctrl-D) the digests still being written
-    are waited for and printed; /quit leaves without them."""
+async def chat_loop(
+    service: ChatService, messages: AsyncIterator[str], write: Write, *, live: bool = False
+) -> None:
+    """When a pipe runs dry the replies still being written are waited for and printed; in
+    a terminal (`live`) Ctrl-D leaves at once, as /quit does anywhere. An article left
+    unfinished stays queued and is read at the next start."""
     chat = ChatRef(CONSOLE_CHAT_ID)
     own = by_name(CONSOLE_COMMANDS)
     later: set[asyncio.Task[None]] = set()
@@ -223,10 +233,11 @@ async def chat_loop(service: ChatService, messages: AsyncIterator[str], write: W
                 responses = await own[name].handler(service, chat, args)
             else:
                 responses = await service.handle(chat, text)
-            await show(responses, write, later)
+            await show(responses, write, later, live=live)
             if name in {"help", "start"}:
                 write(CONSOLE_HELP)
-        await asyncio.gather(*later)
+        if not live:
+            await asyncio.gather(*later)
     except Leave:
         return
     finally:
@@ -269,7 +280,7 @@ async def run_console(
                 from prompt_toolkit.patch_stdout import patch_stdout
 
                 with patch_stdout():  # a briefing printed at its time lands above the prompt
-                    await chat_loop(service, terminal_messages(), _write)
+                    await chat_loop(service, terminal_messages(), _write, live=True)
             else:
                 await chat_loop(service, piped_messages(sys.stdin), _write)
     finally:

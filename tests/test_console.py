@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from support import rows
 from tiny_model import build_tiny_model
 
 from bot.console import ConsoleScheduler, show
@@ -263,6 +264,46 @@ def test_quit_right_after_start_does_not_wait_for_the_model_load(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize("leave", ["/quit\r", "\x04"], ids=["quit", "ctrl-d"])
+def test_a_terminal_leaves_at_once_while_a_brief_is_written(tmp_path, leave):
+    """In a terminal nothing typed was read until the brief was printed: on a cold, busy
+    host that was minutes, and /quit and Ctrl-D with it. The brief now prints when it
+    comes and the prompt stays; leaving keeps the article queued for the next start. The
+    model's load never ends here (its kept int8 file is a pipe nobody writes)."""
+    _, article = demo_articles()[1]
+    model = build_tiny_model(tmp_path / "tiny")
+    snapshot = snapshot_path(str(model), tmp_path / "models")
+    snapshot.mkdir(parents=True)
+    os.mkfifo(snapshot / "rest.pt")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.cli", "console"],
+        cwd=str(tmp_path),
+        env=console_env(
+            tmp_path, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", BRIEFBOT_MODEL=str(model)
+        ),
+        encoding="utf-8",
+        dimensions=(50, 200),
+        timeout=90,
+    )
+    child.logfile_read = transcript = io.StringIO()
+    bracketed_paste_on = "\x1b[?2004h"
+    try:
+        child.expect_exact(bracketed_paste_on)
+        child.send("\x1b[200~" + pasted(article) + "\x1b[201~")
+        child.send("\r")
+        child.expect_exact("Stored as #1")
+        child.expect_exact(bracketed_paste_on)  # the prompt is back, the brief still to come
+        child.send(leave)
+        child.expect(pexpect.EOF, timeout=30)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, transcript.getvalue()[-2000:]
+    assert "Traceback" not in transcript.getvalue()
+    [(state,)] = rows(tmp_path / "console.db", "SELECT state FROM articles")
+    assert state in {"queued", "running"}  # re-queued at the next start
+
+
 LEAVE_WITH_TORCH_BUSY = """
 import sys, threading, time
 import torch
@@ -299,7 +340,7 @@ def test_a_failing_model_is_one_log_line_on_stderr_not_a_traceback(tmp_path):
     _, article = demo_articles()[1]
     done = briefbot(tmp_path, "console", stdin=article + "\n.\n", BRIEFBOT_MODEL="/nowhere/m.gguf")
     assert done.returncode == 0, done.stderr
-    assert "Sorry: the summary could not be written; positions are kept." in done.stdout
+    assert "Sorry: the model could not be loaded, so there is no summary" in done.stdout
     assert "Traceback" not in done.stderr
     assert "no such GGUF file" in done.stderr
     assert all(line.startswith("briefbot: ") for line in done.stderr.splitlines())

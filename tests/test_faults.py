@@ -422,3 +422,146 @@ async def test_quitting_while_the_model_loads_is_quiet_but_a_real_load_failure_i
         running.warm_up()
         await asyncio.to_thread(running._executor.shutdown, wait=True)
     assert [r for r in caplog.records if r.levelname == "ERROR"]  # a broken load is reported
+
+
+# ---------------------------------------------------------------------------------------
+# the model's load: 20-60 s on 2 cores, begun when the service starts
+
+
+class SlowLoad:
+    """`load_generator` standing in for the real load: it blocks until `done` is set (or
+    for `seconds`), then hands over `model`, or raises `fails`; each call is recorded with
+    its thread."""
+
+    def __init__(
+        self, model: StandInModel | None = None, *, seconds: float = 60.0, fails: str = ""
+    ) -> None:
+        self.model = model
+        self.seconds = seconds
+        self.fails = fails
+        self.done = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self, spec: str, **options: object) -> StandInModel:
+        from summarizer.model.packaged import ModelSetupError
+
+        self.threads.append(threading.current_thread())
+        self.done.wait(self.seconds)
+        if self.fails:
+            raise ModelSetupError(self.fails)
+        assert self.model is not None
+        return self.model
+
+
+def loading(
+    monkeypatch: pytest.MonkeyPatch, load: SlowLoad, *, digest_timeout_s: float = 20.0
+) -> LocalAnalyzer:
+    """The real analyzer, with `load` for the model's load."""
+    import summarizer.model.loader
+
+    monkeypatch.setattr(summarizer.model.loader, "load_generator", load)
+    return LocalAnalyzer(
+        "stand-in", cache_dir=Path("unused"), threads=1, digest_timeout_s=digest_timeout_s
+    )
+
+
+async def test_positions_come_while_the_model_loads_in_a_thread_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load ran in the analysis thread ahead of everything else: on a cold console the
+    first article's positions, which need only spaCy, waited a minute for the model."""
+    load = SlowLoad(StandInModel("answer"))
+    analyzer = loading(monkeypatch, load)
+    try:
+        async with open_service(settings_for(tmp_path), analyzer=analyzer) as svc:
+            [response] = await svc.handle(CHAT, demo("02_ceasefire"))
+            assert response.updates is not None
+            positions = await asyncio.wait_for(anext(response.updates), timeout=30)
+            assert not load.done.is_set()
+            load.done.set()
+            final = [update.plain() async for update in response.updates][-1]
+    finally:
+        load.done.set()
+    assert "Taras Lisovskiy" in positions.plain()
+    [thread] = load.threads  # begun at start, once, off the event loop and the analysis thread
+    assert thread is not threading.main_thread() and thread is not analyzer._executor.thread
+    assert "Sorry" not in final and "Taras Lisovskiy" in final
+
+
+async def test_the_digest_limit_counts_from_the_end_of_the_model_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A /stance right after start answered "No digest this time" after 123 s: the load,
+    slow on a busy host, had eaten the digest's whole limit before it began."""
+    model = StandInModel("answer")
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
+            await text_of(await svc.handle(CHAT, text))
+    model.asked.clear()
+    load = SlowLoad(model, seconds=1.5)  # three times the digest's limit
+    analyzer = loading(monkeypatch, load, digest_timeout_s=0.5)
+    async with open_service(settings_for(tmp_path), analyzer=analyzer) as svc:
+        shown = await asyncio.wait_for(text_of(await svc.handle(CHAT, "/stance Jane Doe")), 30)
+    assert "Jane Doe: stance across 2 article(s)" in shown
+    assert any("What Jane Doe said" in asked for asked in model.asked), "no digest was tried"
+
+
+async def test_a_model_that_cannot_load_is_a_polite_reply_and_one_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A load that failed was reported as a summary that "could not be written", with a
+    traceback in the log; each article tries the load again, in case it was fixed."""
+    load = SlowLoad(seconds=0, fails="BRIEFBOT_MODEL=/nowhere/m.gguf: no such GGUF file")
+    with caplog.at_level("INFO"):
+        async with open_service(settings_for(tmp_path), analyzer=loading(monkeypatch, load)) as svc:
+            first = await text_of(await svc.handle(CHAT, ARTICLE))
+            second = await text_of(await svc.handle(CHAT, f"{ARTICLE}\n\n{PROMISE}"))
+            stance = await text_of(await svc.handle(CHAT, "/stance Jane Doe"))
+    for brief in (first, second):
+        assert "Sorry: the model could not be loaded, so there is no summary" in brief
+        assert "Jane Doe" in brief  # the positions are kept
+    assert "No digest: the model could not be loaded" in stance
+    assert len(load.threads) == 3  # at start, then the second article, then the digest
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and all("no such GGUF file" in e for e in errors)
+
+
+async def test_closing_does_not_wait_for_a_load_under_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analysis thread waited for the load inside it, and close() gave it its whole
+    grace: /quit took 8 s while the model loaded."""
+    load = SlowLoad(StandInModel("answer"))
+    try:
+        async with open_service(settings_for(tmp_path), analyzer=loading(monkeypatch, load)) as svc:
+            [response] = await svc.handle(CHAT, ARTICLE)
+            assert response.updates is not None
+            await asyncio.wait_for(anext(response.updates), timeout=30)  # now waiting for it
+            started = time.monotonic()
+        closed_in = time.monotonic() - started
+    finally:
+        load.done.set()
+    assert closed_in < 2.5, closed_in
+
+
+async def test_an_article_given_up_on_during_the_load_is_not_written_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the analysis limit its thread is abandoned; once the load ended, that thread
+    went on to write the brief nobody waited for, beside the next article's."""
+    model = StandInModel("answer")
+    load = SlowLoad(model)
+    config = settings_for(tmp_path, analysis_timeout_s=1.0)
+    try:
+        analyzer = loading(monkeypatch, load)
+        async with open_service(config, analyzer=analyzer) as svc:
+            await warm(svc)  # spaCy, which needs no model
+            given_up = await asyncio.wait_for(text_of(await svc.handle(CHAT, ARTICLE)), 30)
+            load.done.set()
+            await asyncio.wait_for(asyncio.wrap_future(analyzer._load()), 60)
+            await asyncio.sleep(1.0)  # time enough for the abandoned thread to go on
+    finally:
+        load.done.set()
+    assert "Sorry: the model took too long; positions are kept." in given_up
+    assert model.asked == []

@@ -6,6 +6,7 @@ clear error or, through the service, a labelled fallback or one polite line; nev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ from support import CHAT, demo, rows, settings_for, text_of
 from tiny_model import build_tiny_model
 
 from bot.runtime import open_service
+from bot.service.analysis import LocalAnalyzer
 from summarizer.model.base import ChatMessage, GenerationFailed, GenerationInterrupted
 from summarizer.model.chat_template import render
 from summarizer.model.loader import load_generator
@@ -253,6 +255,19 @@ def test_a_refused_request_is_not_retried(tmp_path):
 
 # ---------------------------------------------------------------------------------------
 # what the user sees, through the service core
+
+
+async def test_the_start_asks_a_server_nothing_and_loads_no_weights(tmp_path):
+    """The model's load begins at start, off the event loop; for a server it is the client
+    alone (and the local sentence embedding the checks read), not a request."""
+    with StandInModelServer() as server:
+        settings = settings_for(tmp_path, model=f"openai:{server.url}")
+        async with open_service(settings) as svc:
+            assert isinstance(svc.analyzer, LocalAnalyzer)
+            await asyncio.wait_for(asyncio.wrap_future(svc.analyzer._load()), timeout=60)
+            loaded = svc.analyzer._generator
+    assert isinstance(loaded, OpenAIGenerator)
+    assert server.requests == []
 
 
 async def test_a_server_that_is_down_keeps_positions_and_says_so(tmp_path):

@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent import futures
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,9 @@ MAX_ATTEMPTS = 5
 # A model that cannot hear the interrupt gets this long to finish at shutdown; then the
 # process goes without it (its thread does not hold the exit).
 CLOSE_GRACE_S = 5.0
+MODEL_UNAVAILABLE = "the model could not be loaded, so there is no summary; positions are kept"
+# How often the analysis thread, waiting for the model's load, looks whether the bot stops.
+LOAD_POLL_S = 0.1
 T = TypeVar("T")
 
 
@@ -119,11 +123,27 @@ class DaemonExecutor(Executor):
             self.thread.join()
 
 
-class LocalAnalyzer:
-    """spaCy and the transformers model, in one dedicated thread.
+class ModelUnavailable(Exception):
+    """The model could not be loaded. Its reason (a setting, a path) is the operator's and
+    goes to the log, once per try; a chat reads only that the summary is missing."""
 
-    One thread means one model instance and no two generations competing for two cores;
-    loading happens lazily in that thread on first use, so start-up stays fast.
+
+def _settle() -> None:
+    """spaCy's and the model's hundreds of thousands of objects live as long as the process;
+    left to the collector, every full collection scanned them all (about 200 ms, a stall of
+    the event loop that bench/load.py saw in its p99). Frozen, they are never scanned again."""
+    gc.collect()
+    gc.freeze()
+
+
+class LocalAnalyzer:
+    """spaCy and the transformers model, generating in one dedicated thread.
+
+    One thread means one model instance and no two generations competing for two cores.
+    The model is loaded in a thread of its own, begun when the service starts (`warm_up`):
+    the load takes 14-45 s on 2 shared cores, and in the analysis thread it held up the
+    first article's positions, which need only spaCy, and counted against the first
+    digest's limit.
     """
 
     def __init__(
@@ -145,6 +165,8 @@ class LocalAnalyzer:
         self._cache_dir = cache_dir
         self._threads = threads
         self._generator: TextGenerator | None = None
+        self._loading: Future[TextGenerator] | None = None
+        self._load_lock = threading.Lock()
         self._executor = DaemonExecutor("analysis")
         self._closed = False
         self.model_name = model_spec
@@ -154,44 +176,99 @@ class LocalAnalyzer:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def _model(self) -> TextGenerator | None:
-        if self._closed:  # shutting down: no new generation may start (nor clear the interrupt)
-            raise GenerationInterrupted("the analyzer is closed")
-        if self._spec is None:
-            return None
-        if self._generator is None:
-            from summarizer.model.loader import load_generator
+    def _load(self) -> Future[TextGenerator]:
+        """The model's load under way, or a new one: after a failure the next article tries
+        again (the operator may have fixed the setting meanwhile)."""
+        with self._load_lock:
+            if self._loading is None:
+                loading: Future[TextGenerator] = Future()
+                loading.set_running_or_notify_cancel()  # a waiter that gives up cannot cancel it
+                self._loading = loading
+                threading.Thread(
+                    target=self._load_into, args=(loading,), name="model-load", daemon=True
+                ).start()
+            return self._loading
 
-            self._generator = load_generator(
+    def _load_into(self, loading: Future[TextGenerator]) -> None:
+        from transformers.utils import logging as transformers_logging
+
+        from summarizer.model.loader import load_generator
+
+        # a bar drawn by a load nobody waits at would cut through the console's prompt
+        transformers_logging.disable_progress_bar()
+        assert self._spec is not None
+        started = time.monotonic()
+        try:
+            generator = load_generator(
                 self._spec,
                 cache_dir=self._cache_dir,
                 threads=self._threads,
                 local=self._local,
                 server=self._server,
             )
-            self.model_name = self._generator.name
-        return self._generator
+            get_embedder()  # the summary's restatement rule (`summary.restates`)
+        except BaseException as exc:
+            if self._closed:  # quitting mid-load: the interpreter refuses the loader's threads
+                log.debug("model load abandoned at shutdown", exc_info=exc)
+            else:
+                log.error("the model could not be loaded: %s", str(exc) or type(exc).__name__)
+                log.debug("model load failed", exc_info=exc)
+            loading.set_exception(exc)
+            return
+        self.model_name = generator.name
+        self._generator = generator
+        loading.set_result(generator)
+        log.info("model %s loaded in %.1f s", generator.name, time.monotonic() - started)
+        _settle()
+
+    def _unavailable(self, loading: Future[TextGenerator]) -> ModelUnavailable:
+        """The failed load is forgotten, so that the next caller starts another."""
+        with self._load_lock:
+            if self._loading is loading:
+                self._loading = None
+        return ModelUnavailable(str(loading.exception()))
+
+    def _model(self) -> TextGenerator | None:
+        """In the analysis thread: the model, once loaded. The wait for the load is polled,
+        so that a close() is not held up by a load it cannot stop, and a thread abandoned
+        meanwhile (`abandon_work`) does not go on to write for an article given up on."""
+        if self._closed:  # shutting down: no new generation may start (nor clear the interrupt)
+            raise GenerationInterrupted("the analyzer is closed")
+        if self._spec is None or self._generator is not None:
+            return self._generator
+        loading = self._load()
+        while not futures.wait([loading], timeout=LOAD_POLL_S).done:
+            if self._closed or self._executor.thread is not threading.current_thread():
+                raise GenerationInterrupted("the analyzer is closed or gave this work up")
+        if loading.exception() is not None:
+            raise self._unavailable(loading)
+        return loading.result()
+
+    async def _loaded(self) -> None:
+        """Waits, on the event loop, for the model's load; ModelUnavailable if it failed."""
+        if self._spec is None or self._generator is not None:
+            return
+        loading = self._load()
+        try:
+            await asyncio.wrap_future(loading)
+        except Exception:
+            raise self._unavailable(loading) from None
 
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def warm_up(self) -> None:
-        """Queue the slow loads (spaCy ~2 s, the model ~30 s) ahead of the first article.
+        """Start the slow loads ahead of the first article: spaCy (~2 s) in the analysis
+        thread, the model (14-45 s on 2 shared cores, load average 5-7) in its own.
 
-        Not awaited: start-up stays instant, and the first article simply waits behind the
-        loads in the one analysis thread instead of paying for them itself.
+        Not awaited: start-up stays instant; the first article's positions wait for spaCy
+        alone, and its summary for whatever is left of the model's load.
         """
 
-        def load() -> None:
+        def load_nlp() -> None:
             get_nlp()  # positions and the support check's parse of every model sentence
-            if self._model() is not None:
-                get_embedder()  # the summary's restatement rule (`summary.restates`)
-            # spaCy's and the model's hundreds of thousands of objects live as long as the
-            # process; left to the collector, every full collection scanned them all (about
-            # 200 ms, a stall of the event loop that bench/load.py saw in its p99). Frozen,
-            # they are never scanned again.
-            gc.collect()
-            gc.freeze()
+            if self._spec is None:
+                _settle()
 
         def report(done: Future[None]) -> None:
             if done.cancelled() or done.exception() is None:
@@ -201,7 +278,9 @@ class LocalAnalyzer:
             else:
                 log.error("warm-up failed; articles will retry the load", exc_info=done.exception())
 
-        self._executor.submit(load).add_done_callback(report)
+        self._executor.submit(load_nlp).add_done_callback(report)
+        if self._spec is not None:
+            self._load()
 
     async def read(self, text: str, title: str | None) -> Analysis:
         return await self._run(lambda: pipeline.read(text, title=title))
@@ -227,12 +306,19 @@ class LocalAnalyzer:
             self._idle.set()
 
     async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:
-        """The digest's time limit counts from the request. It is written only while no
-        article waits: one that arrives stops it within a decode step, and it starts over
-        when the articles are done, if time is left. Past the limit plus a grace, a digest
-        still running is stuck where the model cannot hear the interrupt: its thread is
-        abandoned like a timed-out analysis. One still waiting is only cancelled, so an
-        article analysis in the thread is never interrupted for a digest."""
+        """The digest's time limit counts from the request, or from the end of the model's
+        load if that comes later: the load is the process's, once, and on a cold, busy host
+        it ate the limit (a first /stance after start came back without a digest after
+        123 s). The wait for the load is bounded by the analysis limit, as all model work
+        is (`AnalysisQueue.bounded`); a load that failed raises ModelUnavailable.
+
+        It is written only while no article waits: one that arrives stops it within a
+        decode step, and it starts over when the articles are done, if time is left. Past
+        the limit plus a grace, a digest still running is stuck where the model cannot hear
+        the interrupt: its thread is abandoned like a timed-out analysis. One still waiting
+        is only cancelled, so an article analysis in the thread is never interrupted for a
+        digest."""
+        await self._loaded()
         deadline = time.monotonic() + self._digest_timeout_s
 
         def work(started: threading.Event) -> str | None:
@@ -587,6 +673,9 @@ class AnalysisQueue:
             log.warning("model timed out on article %s; keeping positions only", article_id)
             self._analyzer.abandon_work()
             await self._fail(article_id, "the model took too long; positions are kept")
+            return
+        except ModelUnavailable as exc:  # the load said why, in the log
+            await self._fail(article_id, MODEL_UNAVAILABLE, exc)
             return
         except Exception as exc:
             # The positions are real work that needs no model: kept, the rest reported.

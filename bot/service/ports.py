@@ -93,7 +93,8 @@ class Analyzer(Protocol):
     async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:
         """A paragraph on the speaker's stance lines, or None (no model, one article, failed
         checks, or not done within the digest's own time limit). Never raises for a slow
-        or failing model: the dated list it would sit beside is already on screen."""
+        or failing model, the dated list it would sit beside being on screen already, but
+        for one that could not be loaded (`ModelUnavailable`): the list says so."""
         ...
 
     def articles_waiting(self, waiting: bool) -> None:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from bot.service import views
-from bot.service.analysis import AnalysisStopped
+from bot.service.analysis import AnalysisStopped, ModelUnavailable
 from bot.service.limits import MAX_NAME_CHARS
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
@@ -84,16 +84,19 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
         # The dated list is on screen already, saying a digest may follow; whatever ends
         # the wait, the reply says how it ended (the note "follows" must not stay).
         digest = None
+        note = views.NO_DIGEST
         try:
             digest = await service.queue.bounded(service.analyzer.digest(match.name, history))
         except AnalysisStopped:
             return
         except TimeoutError:  # stuck past the analysis limit too: the thread was abandoned
             log.warning("stance digest for %s is stuck; the list stands alone", match.name)
+        except ModelUnavailable:  # the load said why, in the log
+            note = views.NO_MODEL
         if digest:
             yield views.stance(match, history, digest, writing=writing)
         else:
-            yield views.stance(match, history, note=views.NO_DIGEST, writing=writing)
+            yield views.stance(match, history, note=note, writing=writing)
 
     return [
         Response(

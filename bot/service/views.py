@@ -197,6 +197,7 @@ NO_DIGEST = (
     "No digest this time: the model's paragraph was not ready in time or did not pass"
     " the checks. The dated list is the answer."
 )
+NO_MODEL = "No digest: the model could not be loaded. The dated list is the answer."
 
 
 def stance(
@@ -208,7 +209,8 @@ def stance(
     writing: Collection[int] = (),
 ) -> Reply:
     """`note`: where the digest goes, whether one is on its way (DIGEST_PENDING) or did not
-    come (NO_DIGEST); `writing`: the articles whose stance lines the model is still writing."""
+    come (NO_DIGEST, NO_MODEL); `writing`: the articles whose stance lines the model is still
+    writing."""
     blocks = [Block(kind="heading", text=f"{match.name}: stance across {len(history)} article(s)")]
     if digest:
         blocks.append(Block(kind="text", text=digest))
