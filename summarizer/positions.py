@@ -1287,9 +1287,16 @@ class _Resolver:
                 if end - first <= 8 and self._whole_words(toks[head].end, toks[end].end):
                     label = self.text[toks[first].start : toks[end].end]
                 break
-        label = re.sub(r"^(?:the|a|an|one|another|some)\s+", "", label.strip(), flags=re.I)
+        article = re.match(r"(?:the|a|an|one|another|some)\s+", label, flags=re.I)
+        start = toks[first].start + (article.end() if article else 0)
+        label = label[article.end() :].strip() if article else label.strip()
         if not re.search(r"[a-z]", label) or FILL in label:
             return None
+        # The label keeps the article's capitals but a sentence's first word's: 'Senior
+        # officials said' is 'senior officials', 'a senior Cruz adviser' keeps 'Cruz'.
+        opening = next((k for k in range(first, head + 1) if toks[k].start >= start), head)
+        if toks[opening].tag not in {"NNP", "NNPS"}:
+            label = label[:1].lower() + label[1:]
         ent = self.idx.unnamed(label)
         self.unnamed_at[toks[head].start] = ent
         return ent

@@ -863,9 +863,9 @@ class SpeakerIndex:
     def unnamed(self, label: str) -> int:
         """The entity of an unnamed source, one per label in an article; it has no surface
         forms to search for, so no later mention can fold it into a named person."""
-        name = UNNAMED_PREFIX + label.casefold()
+        name = UNNAMED_PREFIX + label
         for e in self.entities:
-            if e.kind == "unnamed" and e.name == name:
+            if e.kind == "unnamed" and e.name.casefold() == name.casefold():
                 return e.id
         self.entities.append(Entity(len(self.entities), name, "unnamed", [label]))
         return len(self.entities) - 1

@@ -1082,17 +1082,17 @@ def test_the_lone_capitalised_subject_of_a_fragment_is_no_surname() -> None:
         (
             "Party insiders were surveyed this week.\n\n“The budget will pass by June,” said "
             "a Vermont Republican. “Nobody wants a shutdown.”",
-            "unnamed: vermont republican",
+            "unnamed: Vermont Republican",
         ),
         (
             "Party insiders were surveyed this week.\n\n“The budget will pass by June,” added "
             "another Ohio Democrat.",
-            "unnamed: ohio democrat",
+            "unnamed: Ohio Democrat",
         ),
         (
             "Party insiders were surveyed this week.\n\n“The budget will pass by June,” one "
             "Ohio Democrat said.",
-            "unnamed: ohio democrat",
+            "unnamed: Ohio Democrat",
         ),
     ],
 )

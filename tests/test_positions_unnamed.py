@@ -31,15 +31,15 @@ def quotes_of(text: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     ("clause", "label"),
     [
-        ("said a senior Harlan adviser", "unnamed: senior harlan adviser"),
-        ("a senior Harlan adviser said", "unnamed: senior harlan adviser"),
-        ("said one Harlan confidant", "unnamed: harlan confidant"),
-        ("said a Harlan campaign official", "unnamed: harlan campaign official"),
-        ("said an aide to Harlan", "unnamed: aide to harlan"),
-        ("Harlan's spokesman said", "unnamed: harlan's spokesman"),
-        ("said Harlan's lawyers", "unnamed: harlan's lawyers"),
-        ("Harlan's campaign said", "unnamed: harlan's campaign"),
-        ("said a source close to Harlan", "unnamed: source close to harlan"),
+        ("said a senior Harlan adviser", "unnamed: senior Harlan adviser"),
+        ("a senior Harlan adviser said", "unnamed: senior Harlan adviser"),
+        ("said one Harlan confidant", "unnamed: Harlan confidant"),
+        ("said a Harlan campaign official", "unnamed: Harlan campaign official"),
+        ("said an aide to Harlan", "unnamed: aide to Harlan"),
+        ("Harlan's spokesman said", "unnamed: Harlan's spokesman"),
+        ("said Harlan's lawyers", "unnamed: Harlan's lawyers"),
+        ("Harlan's campaign said", "unnamed: Harlan's campaign"),
+        ("said a source close to Harlan", "unnamed: source close to Harlan"),
     ],
 )
 def test_a_description_holding_a_name_is_not_that_person(clause: str, label: str) -> None:
@@ -131,6 +131,27 @@ def test_the_source_is_the_one_described_last_even_unquoted() -> None:
         "source close to him said.\n\n“We will see how it goes,” the source said."
     )
     assert quotes_of(text) == {
-        "unnamed: senior harlan adviser": [QUOTE],
+        "unnamed: senior Harlan adviser": [QUOTE],
         "unnamed: source close to him": ["We will see how it goes"],
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "Ferry fares rose again.\n\nSenior harbour officials said the rise “cannot be the "
+            "last one this year.”",
+            "unnamed: senior harbour officials",
+        ),
+        (
+            "Ferry fares rose again.\n\n“It cannot be the last rise this year,” a senior Harlan "
+            "adviser said.",
+            "unnamed: senior Harlan adviser",
+        ),
+    ],
+)
+def test_a_label_keeps_the_articles_capitals_but_a_sentences_first(text: str, label: str) -> None:
+    """Labels were folded to lower case ('unnamed: senior harlan adviser'): a name in a
+    description keeps its capital; only a word capitalised for opening the sentence loses it."""
+    assert list(quotes_of(text)) == [label]
