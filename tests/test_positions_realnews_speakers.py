@@ -31,7 +31,7 @@ def quotes_of(text: str) -> dict[str, list[str]]:
             "The pier cannot be saved without new money",
         ),
         (
-            "The harbour lost trade after 2001. According to a 2013 study by economists Tomas "
+            "The harbour lost trade after 2001. According to a 2011 survey by economists Tomas "
             "Brandt and Eva Lindqvist, the slump is partly due to a “sharp change in port "
             "policy.”",
             "Tomas Brandt",
@@ -71,10 +71,10 @@ def test_according_to_a_work_without_an_author_is_no_named_source() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        # spaCy tags the full name ORG and the surname GPE: an unfamiliar surname
-        "For a short time, Vanessa Iampaglia considered selling her car to pay for college."
-        "\n\nIampaglia's parents paid for her first two years.\n\n“I do well,” said "
-        "Iampaglia, who graduated in 2009. “But I live with my mom.”",
+        # spaCy tags the full name and the surname ORG: an unfamiliar surname
+        "For a few months, Nadia Frascati thought about selling her boat to pay for school."
+        "\n\nHer parents paid for the first year.\n\n“I manage,” said Frascati, who "
+        "finished in 2010. “But I live with my aunt.”",
     ],
 )
 def test_a_full_name_the_tagger_files_as_a_place_is_a_person_when_its_surname_speaks(
@@ -84,8 +84,8 @@ def test_a_full_name_the_tagger_files_as_a_place_is_a_person_when_its_surname_sp
     the one who speaks ('said <Surname>'), the full name is a person and the quotes are
     hers. Before, only ', who' after the full name made such a name a person."""
     got = extract_positions(text)
-    assert [(p.speaker, p.kind) for p in got] == [("Vanessa Iampaglia", "person")]
-    assert [q.text for q in got[0].quotes] == ["I do well", "But I live with my mom."]
+    assert [(p.speaker, p.kind) for p in got] == [("Nadia Frascati", "person")]
+    assert [q.text for q in got[0].quotes] == ["I manage", "But I live with my aunt."]
 
 
 @pytest.mark.parametrize(

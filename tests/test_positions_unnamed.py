@@ -127,7 +127,7 @@ def test_the_source_is_the_one_described_last_even_unquoted() -> None:
     """'the source said' points back to 'a source close to him', who was only paraphrased,
     not to the adviser quoted before."""
     text = (
-        f"{LEAD}“{QUOTE},” said a senior Harlan adviser. Harlan will meet his colleagues, a "
+        f"{LEAD}“{QUOTE},” said a senior Harlan adviser. Harlan will call on the ferry board, a "
         "source close to him said.\n\n“We will see how it goes,” the source said."
     )
     assert quotes_of(text) == {
