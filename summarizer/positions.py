@@ -9,6 +9,7 @@ dropped, and every span is re-checked against the article before it leaves this 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from summarizer.nlp import NBSP, Parsed, Token
@@ -212,6 +213,7 @@ _LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
 # with the talks', 'person close to the senator', 'official briefed on the plan').
 _LABEL_RIGHT = {"amod", "acl"}
 _STAND_INS = word_set("source_stand_ins.txt")
+_PLACE_PREPOSITIONS = word_set("place_prepositions.txt")
 # Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
 _INDEFINITE = {"a", "an", "another", "one"}
 
@@ -245,6 +247,7 @@ class _Resolver:
             if t.head != k:
                 self.children[t.head].append(k)
         self.token_at = {t.start: k for k, t in enumerate(tokens)}
+        self._token_starts = [t.start for t in tokens]
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
@@ -378,6 +381,7 @@ class _Resolver:
                 and m.start - p.end < 600
                 and p.entity is not None
                 and self.gender.get(p.entity, g) == g
+                and not self._place_object(p)
             ]
             if prev:
                 return prev[-1].entity
@@ -413,6 +417,26 @@ class _Resolver:
             ]
             return titled[-1].entity if titled else None
         return None
+
+    def _place_object(self, m: Mention) -> bool:
+        """A name the parse makes the object of a preposition: where or through what
+        something happened ('in Ho Chi Minh City', 'took to Twitter', 'On Fox News, she
+        said'), whom someone works for ('an analyst at Acme Consulting') or what an award
+        is called ('with the Rockstar award'). NER calls many such names people, but no
+        he or she that follows stands for one. A source cited ('according to a post from
+        Ford'), an agent ('was named by Ford'), a name given ('known as Bob') or a name that
+        a finite verb follows ('with that Ford broke off', misparsed) may be someone who
+        speaks, and stays."""
+        toks = self.tokens
+        k = bisect_right(self._token_starts, m.end - 1) - 1
+        if k < 0 or (k + 1 < len(toks) and toks[k + 1].tag in {"VBD", "VBZ", "VBP", "MD"}):
+            return False
+        while toks[k].dep == "compound" and toks[k].head != k:
+            k = toks[k].head
+        if toks[k].dep != "pobj" or self._word(toks[k].head) not in _PLACE_PREPOSITIONS:
+            return False
+        before = self.masked[self.sentence_of(m.start)[0] : m.start]
+        return not re.search(r"\baccording to\b[^,;:]*$", before)
 
     def _sentence_subject_for(self, m: Mention, gender: str) -> int | None:
         """A he/she later in a sentence whose subject is a named person refers to that

@@ -1597,3 +1597,36 @@ def test_a_quote_in_a_relative_clause_is_its_subjects() -> None:
     positions = extract_positions(text)
     assert [p.speaker for p in positions] == ["Carl Brenner"]
     assert positions[0].quotes[0].rule == RULE_PARSE
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour vote drew a crowd on Monday.\n\nKaren Holm, a former aide to the "
+            "mayor, was among the first to cheer the plan when she took to Twitter.\n\n“This "
+            "is the best news the island has had in years,” she wrote.",
+            "Karen Holm",
+        ),
+        (
+            "The harbour vote drew a crowd on Monday.\n\nKaren Holm wrote about the vote. On "
+            "Twitter, she responded to the attack by saying, “This is the worst week the "
+            "island has had in years.”",
+            "Karen Holm",
+        ),
+        (
+            "Mayor Tom Reyes tried on Friday to calm worries about the ferry strike, speaking "
+            "to young sailors at a dockside hall in Ho Chi Minh City.\n\n“Usually we end up "
+            "doing fine because the crews are good people,” he said.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_a_he_or_she_never_stands_for_a_place_or_platform_named_after_a_preposition(
+    text: str, speaker: str
+) -> None:
+    """'took to Twitter', 'On Twitter, she responded …', 'in Ho Chi Minh City': NER calls
+    many platforms and places people, but a name the parse makes the object of a
+    preposition of place or medium is no antecedent of the he or she that follows; the
+    person named before it is."""
+    assert list(quotes_of(text)) == [speaker]
