@@ -94,6 +94,8 @@ _CONJUNCTION_LEAD = re.compile(
 _SUBORDINATORS = word_set("subordinators.txt")
 _SUBORDINATOR = r"(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\s"
 _SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
+# A sentence that opens with a subordinate clause, whatever it holds.
+_SUBORDINATE_START = re.compile(r"[\s\W]*" + _SUBORDINATOR)
 # 'After Lena Ford said that pupils would fare better at “smaller island schools,” Brenner said':
 # the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
 _SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*$")
@@ -1000,14 +1002,16 @@ class _Resolver:
     def _mention_at(self, pos: int) -> Mention | None:
         return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
 
-    def parsed_speaker(self, q: Quote) -> int | None:
+    def parsed_speaker(self, q: Quote, said_only: bool = False) -> int | None:
         """The subject of the verb a quote hangs from, by the dependency parse: 'Ford
         attacked Reyes, calling him “a failed candidate”', 'Reyes thought some of the
         “Friends Of The Harbour” buzz was artificial', 'said the senator's communications
         director, Ana Ruiz'. Walks up from the quote through the verbs in the author's
         words: the nearest verb of saying or thinking with a subject wins, else the topmost
         verb with one. A common-noun subject of a verb of saying ('a senior official')
-        becomes an unnamed speaker, never a guess at a named one."""
+        becomes an unnamed speaker, never a guess at a named one. With `said_only`, a
+        subject that no verb or noun of saying backs is no answer: the caller holds better
+        evidence."""
         toks = self.tokens
         inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
         if not inside:
@@ -1106,7 +1110,7 @@ class _Resolver:
             return speech[0]
         if relative is not None:
             return relative
-        return chain[-1][1] if chain else None
+        return chain[-1][1] if chain and not said_only else None
 
     def _subordinate(self, k: int) -> bool:
         """A verb heading a subordinate clause that leads its sentence ('When he tried …,
@@ -1443,10 +1447,19 @@ class _Resolver:
         for i, q in enumerate(self.quotes):
             if result[i] is not None or attrs[i].scare:
                 continue
-            parsed = self.parsed_speaker(q)
+            # 'Ford said Reyes would sell the docks, his plan is “wrong” and he is a “bully”':
+            # the parse may hang a later quote of the sentence from a clause of its own
+            # whose subject is the one talked about; another quote of the sentence that a
+            # reporting clause gives a speaker tells whose words the sentence reports.
+            reported = self._reported_in_sentence(i, rules)
+            parsed = self.parsed_speaker(q, said_only=reported is not None)
             if parsed is not None:
                 result[i], rules[i] = parsed, RULE_PARSE
                 self.owners[q.outer_end] = parsed
+                continue
+            if reported is not None:
+                result[i], rules[i] = reported, RULE_SENTENCE
+                self.owners[q.outer_end] = reported
                 continue
             if attrs[i].blocked:
                 continue
@@ -1480,6 +1493,24 @@ class _Resolver:
             (ent, rule) if ent is not None else None
             for ent, rule in zip(result, rules, strict=True)
         ]
+
+    def _reported_in_sentence(self, i: int, rules: list[str]) -> int | None:
+        """The speaker that a reporting clause gives another quote of quote `i`'s sentence,
+        the nearest before it first; none where the sentence opens with a subordinate clause
+        ('While X proclaims it “…,” Y fixates on the “…” line'): each clause has a subject of
+        its own."""
+        sent = self.sentence_of(self.quotes[i].outer_start)
+        if _SUBORDINATE_START.match(self.masked, sent[0]):
+            return None
+        named = [
+            j
+            for j, q in enumerate(self.quotes)
+            if j != i and rules[j] == RULE_CLAUSE and self.sentence_of(q.outer_start) == sent
+        ]
+        if not named:
+            return None
+        j = min(named, key=lambda j: (j > i, abs(j - i)))
+        return self.owners.get(self.quotes[j].outer_end)
 
     def cited_source(self, q: Quote) -> int | None:
         """The source the author cites for the quote's whole sentence ('According to the

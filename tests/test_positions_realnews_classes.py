@@ -1630,3 +1630,27 @@ def test_a_he_or_she_never_stands_for_a_place_or_platform_named_after_a_preposit
     preposition of place or medium is no antecedent of the he or she that follows; the
     person named before it is."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_later_quote_of_a_sentence_keeps_the_speaker_of_its_reporting_clause() -> None:
+    """'X attacked Y, saying he would …, his budget is “…” and he is a “…”': the parser
+    may make the last clause the sentence's root, so that the second quote hangs from a
+    verb whose subject is the one talked about, with no verb of saying above it; the
+    reporting clause that names the speaker of the sentence's other quote tells whose words
+    they are (the parse is bent here as the parser bent a real one)."""
+    text = (
+        "Mayor Lena Ford opened the council meeting. Ms. Ford spoke first.\n\nLena Ford went "
+        "on offense against harbour favourite Tom Reyes on Monday, saying he would abandon the "
+        "ferry crews, his budget is “badly wrong” and he is a “bully” at every meeting."
+    )
+    real = parse(text)
+    tokens = list(real.tokens)
+    words = [text[t.start : t.end] for t in tokens]
+    went = words.index("went")
+    last_is = len(words) - 1 - words[::-1].index("is")
+    tokens[went] = tokens[went]._replace(dep="ccomp", head=last_is)
+    tokens[last_is] = tokens[last_is]._replace(dep="ROOT", head=last_is)
+    positions = extract_positions(text, Parsed(ents=real.ents, tokens=tokens))
+    assert {p.speaker: [q.text for q in p.quotes] for p in positions if p.quotes} == {
+        "Lena Ford": ["badly wrong", "bully"]
+    }
