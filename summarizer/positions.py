@@ -833,8 +833,11 @@ class _Resolver:
         back': a quote closed by its own full stop, then a clause whose verb of saying has
         an object or a clause of its own outside any quote, is a new sentence about other
         words, not the quote's reporting clause ('“… right away.” Whitlow said.' is one).
-        'told' and 'asked' take the listener as their object, so only a clause counts."""
-        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]):
+        'told' and 'asked' take the listener as their object, so only a clause counts. So
+        for a quote that a verb of saying with a subject of its own stands right before ('in
+        a clip that Judge X called “…,” Y expressed a wish to …'): it has its reporting
+        clause, and the clause after it is the sentence's main one."""
+        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]) and not self._said_before(q):
             return False
         k = self.token_at.get(verb[0])
         if k is None:
@@ -846,6 +849,17 @@ class _Resolver:
             and self.masked[self.tokens[c].start] != FILL
             and not self._points_back(c)
             for c in self.children[k]
+        )
+
+    def _said_before(self, q: Quote) -> bool:
+        """A verb of saying right before the quote ('called “', 'described as “') whose
+        subject the rules name."""
+        s_a = self.sentence_of(q.outer_start)[0]
+        verbs = self.verbs_in(s_a, q.outer_start)
+        return bool(
+            verbs
+            and re.fullmatch(r"\s*(?:as\s+)?", self.masked[verbs[-1][1] : q.outer_start])
+            and self.subject_of(verbs[-1][0], s_a) is not None
         )
 
     def _points_back(self, k: int) -> bool:

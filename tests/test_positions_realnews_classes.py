@@ -1654,3 +1654,28 @@ def test_a_later_quote_of_a_sentence_keeps_the_speaker_of_its_reporting_clause()
     assert {p.speaker: [q.text for q in p.quotes] for p in positions if p.quotes} == {
         "Lena Ford": ["badly wrong", "bully"]
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The council met on Monday.\n\nIn a recording that Judge Ana Ruiz called "
+            "“troubling,” Tom Reyes described the harbour board as a private club.",
+            "Ana Ruiz",
+        ),
+        # a clause after the quote with no object of its own is its reporting clause
+        (
+            "The council met on Monday.\n\nTom Reyes called the plan “a disgrace to the "
+            "island,” Lena Ford said.",
+            "Lena Ford",
+        ),
+    ],
+)
+def test_a_quote_after_its_own_verb_of_saying_is_not_reported_by_the_next_clause(
+    text: str, speaker: str
+) -> None:
+    """'in a clip that Judge X called “…,” Y expressed a wish to …': the quote has its
+    reporting clause before it; the clause after it, whose verb has an object of its own,
+    is the sentence's main clause, not a second reporting clause."""
+    assert list(quotes_of(text)) == [speaker]
