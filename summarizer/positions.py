@@ -1519,7 +1519,7 @@ class _Resolver:
         named = [
             j
             for j, q in enumerate(self.quotes)
-            if j != i and rules[j] == RULE_CLAUSE and self.sentence_of(q.outer_start) == sent
+            if j != i and rules[j] == RULE_CLAUSE and sent[0] <= q.outer_start < sent[1]
         ]
         if not named:
             return None
