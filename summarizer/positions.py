@@ -9,6 +9,7 @@ dropped, and every span is re-checked against the article before it leaves this 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from summarizer.nlp import NBSP, Parsed, Token
@@ -93,6 +94,8 @@ _CONJUNCTION_LEAD = re.compile(
 _SUBORDINATORS = word_set("subordinators.txt")
 _SUBORDINATOR = r"(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\s"
 _SUBORDINATE_LEAD = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*,\s*")
+# A sentence that opens with a subordinate clause, whatever it holds.
+_SUBORDINATE_START = re.compile(r"[\s\W]*" + _SUBORDINATOR)
 # 'After Lena Ford said that pupils would fare better at “smaller island schools,” Brenner said':
 # the sentence opens a subordinate clause that the quote ends; what follows is the main clause.
 _SUBORDINATE_OPEN = re.compile(r"[\s\W]*" + _SUBORDINATOR + r"[^,;:!?" + FILL + r"]*$")
@@ -212,6 +215,7 @@ _LABEL_PREPOSITIONS = {"for", "of", "at", "to", "with"}
 # with the talks', 'person close to the senator', 'official briefed on the plan').
 _LABEL_RIGHT = {"amod", "acl"}
 _STAND_INS = word_set("source_stand_ins.txt")
+_PLACE_PREPOSITIONS = word_set("place_prepositions.txt")
 # Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
 _INDEFINITE = {"a", "an", "another", "one"}
 
@@ -245,6 +249,7 @@ class _Resolver:
             if t.head != k:
                 self.children[t.head].append(k)
         self.token_at = {t.start: k for k, t in enumerate(tokens)}
+        self._token_starts = [t.start for t in tokens]
         self.quotes = quotes
         self.idx = index
         self.masked = index.masked
@@ -378,6 +383,7 @@ class _Resolver:
                 and m.start - p.end < 600
                 and p.entity is not None
                 and self.gender.get(p.entity, g) == g
+                and not self._place_object(p)
             ]
             if prev:
                 return prev[-1].entity
@@ -413,6 +419,26 @@ class _Resolver:
             ]
             return titled[-1].entity if titled else None
         return None
+
+    def _place_object(self, m: Mention) -> bool:
+        """A name the parse makes the object of a preposition: where or through what
+        something happened ('in Ho Chi Minh City', 'took to Twitter', 'On Fox News, she
+        said'), whom someone works for ('an analyst at Acme Consulting') or what an award
+        is called ('with the Rockstar award'). NER calls many such names people, but no
+        he or she that follows stands for one. A source cited ('according to a post from
+        Ford'), an agent ('was named by Ford'), a name given ('known as Bob') or a name that
+        a finite verb follows ('with that Ford broke off', misparsed) may be someone who
+        speaks, and stays."""
+        toks = self.tokens
+        k = bisect_right(self._token_starts, m.end - 1) - 1
+        if k < 0 or (k + 1 < len(toks) and toks[k + 1].tag in {"VBD", "VBZ", "VBP", "MD"}):
+            return False
+        while toks[k].dep == "compound" and toks[k].head != k:
+            k = toks[k].head
+        if toks[k].dep != "pobj" or self._word(toks[k].head) not in _PLACE_PREPOSITIONS:
+            return False
+        before = self.masked[self.sentence_of(m.start)[0] : m.start]
+        return not re.search(r"\baccording to\b[^,;:]*$", before)
 
     def _sentence_subject_for(self, m: Mention, gender: str) -> int | None:
         """A he/she later in a sentence whose subject is a named person refers to that
@@ -807,8 +833,11 @@ class _Resolver:
         back': a quote closed by its own full stop, then a clause whose verb of saying has
         an object or a clause of its own outside any quote, is a new sentence about other
         words, not the quote's reporting clause ('“… right away.” Whitlow said.' is one).
-        'told' and 'asked' take the listener as their object, so only a clause counts."""
-        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]):
+        'told' and 'asked' take the listener as their object, so only a clause counts. So
+        for a quote that a verb of saying with a subject of its own stands right before ('in
+        a clip that Judge X called “…,” Y expressed a wish to …'): it has its reporting
+        clause, and the clause after it is the sentence's main one."""
+        if not re.search(r"[.!]\W*$", self.text[q.start : q.end]) and not self._said_before(q):
             return False
         k = self.token_at.get(verb[0])
         if k is None:
@@ -820,6 +849,17 @@ class _Resolver:
             and self.masked[self.tokens[c].start] != FILL
             and not self._points_back(c)
             for c in self.children[k]
+        )
+
+    def _said_before(self, q: Quote) -> bool:
+        """A verb of saying right before the quote ('called “', 'described as “') whose
+        subject the rules name."""
+        s_a = self.sentence_of(q.outer_start)[0]
+        verbs = self.verbs_in(s_a, q.outer_start)
+        return bool(
+            verbs
+            and re.fullmatch(r"\s*(?:as\s+)?", self.masked[verbs[-1][1] : q.outer_start])
+            and self.subject_of(verbs[-1][0], s_a) is not None
         )
 
     def _points_back(self, k: int) -> bool:
@@ -976,14 +1016,16 @@ class _Resolver:
     def _mention_at(self, pos: int) -> Mention | None:
         return next((m for m in self.idx.mentions if m.start <= pos < m.end), None)
 
-    def parsed_speaker(self, q: Quote) -> int | None:
+    def parsed_speaker(self, q: Quote, said_only: bool = False) -> int | None:
         """The subject of the verb a quote hangs from, by the dependency parse: 'Ford
         attacked Reyes, calling him “a failed candidate”', 'Reyes thought some of the
         “Friends Of The Harbour” buzz was artificial', 'said the senator's communications
         director, Ana Ruiz'. Walks up from the quote through the verbs in the author's
         words: the nearest verb of saying or thinking with a subject wins, else the topmost
         verb with one. A common-noun subject of a verb of saying ('a senior official')
-        becomes an unnamed speaker, never a guess at a named one."""
+        becomes an unnamed speaker, never a guess at a named one. With `said_only`, a
+        subject that no verb or noun of saying backs is no answer: the caller holds better
+        evidence."""
         toks = self.tokens
         inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
         if not inside:
@@ -1082,7 +1124,7 @@ class _Resolver:
             return speech[0]
         if relative is not None:
             return relative
-        return chain[-1][1] if chain else None
+        return chain[-1][1] if chain and not said_only else None
 
     def _subordinate(self, k: int) -> bool:
         """A verb heading a subordinate clause that leads its sentence ('When he tried …,
@@ -1419,10 +1461,19 @@ class _Resolver:
         for i, q in enumerate(self.quotes):
             if result[i] is not None or attrs[i].scare:
                 continue
-            parsed = self.parsed_speaker(q)
+            # 'Ford said Reyes would sell the docks, his plan is “wrong” and he is a “bully”':
+            # the parse may hang a later quote of the sentence from a clause of its own
+            # whose subject is the one talked about; another quote of the sentence that a
+            # reporting clause gives a speaker tells whose words the sentence reports.
+            reported = self._reported_in_sentence(i, rules)
+            parsed = self.parsed_speaker(q, said_only=reported is not None)
             if parsed is not None:
                 result[i], rules[i] = parsed, RULE_PARSE
                 self.owners[q.outer_end] = parsed
+                continue
+            if reported is not None:
+                result[i], rules[i] = reported, RULE_SENTENCE
+                self.owners[q.outer_end] = reported
                 continue
             if attrs[i].blocked:
                 continue
@@ -1456,6 +1507,24 @@ class _Resolver:
             (ent, rule) if ent is not None else None
             for ent, rule in zip(result, rules, strict=True)
         ]
+
+    def _reported_in_sentence(self, i: int, rules: list[str]) -> int | None:
+        """The speaker that a reporting clause gives another quote of quote `i`'s sentence,
+        the nearest before it first; none where the sentence opens with a subordinate clause
+        ('While X proclaims it “…,” Y fixates on the “…” line'): each clause has a subject of
+        its own."""
+        sent = self.sentence_of(self.quotes[i].outer_start)
+        if _SUBORDINATE_START.match(self.masked, sent[0]):
+            return None
+        named = [
+            j
+            for j, q in enumerate(self.quotes)
+            if j != i and rules[j] == RULE_CLAUSE and sent[0] <= q.outer_start < sent[1]
+        ]
+        if not named:
+            return None
+        j = min(named, key=lambda j: (j > i, abs(j - i)))
+        return self.owners.get(self.quotes[j].outer_end)
 
     def cited_source(self, q: Quote) -> int | None:
         """The source the author cites for the quote's whole sentence ('According to the

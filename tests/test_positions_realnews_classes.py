@@ -1597,3 +1597,85 @@ def test_a_quote_in_a_relative_clause_is_its_subjects() -> None:
     positions = extract_positions(text)
     assert [p.speaker for p in positions] == ["Carl Brenner"]
     assert positions[0].quotes[0].rule == RULE_PARSE
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The harbour vote drew a crowd on Monday.\n\nKaren Holm, a former aide to the "
+            "mayor, was among the first to cheer the plan when she took to Twitter.\n\n“This "
+            "is the best news the island has had in years,” she wrote.",
+            "Karen Holm",
+        ),
+        (
+            "The harbour vote drew a crowd on Monday.\n\nKaren Holm wrote about the vote. On "
+            "Twitter, she responded to the attack by saying, “This is the worst week the "
+            "island has had in years.”",
+            "Karen Holm",
+        ),
+        (
+            "Mayor Tom Reyes tried on Friday to calm worries about the ferry strike, speaking "
+            "to young sailors at a dockside hall in Ho Chi Minh City.\n\n“Usually we end up "
+            "doing fine because the crews are good people,” he said.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_a_he_or_she_never_stands_for_a_place_or_platform_named_after_a_preposition(
+    text: str, speaker: str
+) -> None:
+    """'took to Twitter', 'On Twitter, she responded …', 'in Ho Chi Minh City': NER calls
+    many platforms and places people, but a name the parse makes the object of a
+    preposition of place or medium is no antecedent of the he or she that follows; the
+    person named before it is."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_later_quote_of_a_sentence_keeps_the_speaker_of_its_reporting_clause() -> None:
+    """'X attacked Y, saying he would …, his budget is “…” and he is a “…”': the parser
+    may make the last clause the sentence's root, so that the second quote hangs from a
+    verb whose subject is the one talked about, with no verb of saying above it; the
+    reporting clause that names the speaker of the sentence's other quote tells whose words
+    they are (the parse is bent here as the parser bent a real one)."""
+    text = (
+        "Mayor Lena Ford opened the council meeting. Ms. Ford spoke first.\n\nLena Ford went "
+        "on offense against harbour favourite Tom Reyes on Monday, saying he would abandon the "
+        "ferry crews, his budget is “badly wrong” and he is a “bully” at every meeting."
+    )
+    real = parse(text)
+    tokens = list(real.tokens)
+    words = [text[t.start : t.end] for t in tokens]
+    went = words.index("went")
+    last_is = len(words) - 1 - words[::-1].index("is")
+    tokens[went] = tokens[went]._replace(dep="ccomp", head=last_is)
+    tokens[last_is] = tokens[last_is]._replace(dep="ROOT", head=last_is)
+    positions = extract_positions(text, Parsed(ents=real.ents, tokens=tokens))
+    assert {p.speaker: [q.text for q in p.quotes] for p in positions if p.quotes} == {
+        "Lena Ford": ["badly wrong", "bully"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The council met on Monday.\n\nIn a recording that Judge Ana Ruiz called "
+            "“troubling,” Tom Reyes described the harbour board as a private club.",
+            "Ana Ruiz",
+        ),
+        # a clause after the quote with no object of its own is its reporting clause
+        (
+            "The council met on Monday.\n\nTom Reyes called the plan “a disgrace to the "
+            "island,” Lena Ford said.",
+            "Lena Ford",
+        ),
+    ],
+)
+def test_a_quote_after_its_own_verb_of_saying_is_not_reported_by_the_next_clause(
+    text: str, speaker: str
+) -> None:
+    """'in a clip that Judge X called “…,” Y expressed a wish to …': the quote has its
+    reporting clause before it; the clause after it, whose verb has an object of its own,
+    is the sentence's main clause, not a second reporting clause."""
+    assert list(quotes_of(text)) == [speaker]
