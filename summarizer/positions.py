@@ -214,6 +214,7 @@ _LABEL_RIGHT = {"amod", "acl"}
 _STAND_INS = word_set("source_stand_ins.txt")
 # Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
 _INDEFINITE = {"a", "an", "another", "one"}
+_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 
 
 @dataclass
@@ -636,6 +637,10 @@ class _Resolver:
                 if described is not None:
                     return _Attr(described)
                 return _Attr(self.resolve(titled))
+            if m is None and not listener:
+                described = self._indefinite_after(after, tail_end)
+                if described is not None:
+                    return _Attr(described)
         if head_mention is not None:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
@@ -1381,6 +1386,19 @@ class _Resolver:
                     return None
                 return self.unnamed(k)
         return None
+
+    def _indefinite_after(self, pos: int, end: int) -> int | None:
+        """An inverted reporting clause whose subject is someone new, described and not
+        named ('“…,” added a Nevada Democrat', 'wrote a man calling himself Tom'): that
+        person speaks, unnamed. The parse often reads the noun as the verb's object, and
+        with no name after the verb the clause would only block the quote."""
+        k = self.token_at.get(pos)
+        if k is None or self._word(k) not in _INDEFINITE or self.tokens[k].dep != "det":
+            return None
+        head = self.tokens[k].head
+        if head <= k or self.tokens[head].end > end or self.tokens[head].tag not in _NOUN_TAGS:
+            return None
+        return self.unnamed(head)
 
     def _subtree(self, k: int) -> list[int]:
         out, todo = [k], [k]
