@@ -160,9 +160,7 @@ def test_an_inverted_clause_with_a_described_newcomer_is_theirs() -> None:
     parse could find them, and it read the noun as the verb's object now and then: the
     clause then blocked the quote, which was lost (the gold counts the place word as the
     source's name, so a state's insider went missing from the speakers)."""
-    found = {
-        p.speaker: [(q.text, q.rule) for q in p.quotes] for p in extract_positions(_INSIDERS)
-    }
+    found = {p.speaker: [(q.text, q.rule) for q in p.quotes] for p in extract_positions(_INSIDERS)}
     quotes = [part.split(",”")[0] for part in _INSIDERS.split("“")[1:]]
     speakers = [
         "unnamed: Vermont Democrat",
@@ -171,6 +169,7 @@ def test_an_inverted_clause_with_a_described_newcomer_is_theirs() -> None:
         "unnamed: Ohio Republican",
     ]
     assert found == {s: [(q, RULE_CLAUSE)] for s, q in zip(speakers, quotes, strict=True)}
+
 
 @pytest.mark.parametrize(
     ("text", "speaker"),
