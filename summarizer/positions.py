@@ -215,6 +215,10 @@ _STAND_INS = word_set("source_stand_ins.txt")
 # Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
 _INDEFINITE = {"a", "an", "another", "one"}
 _NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+# 'the editorial board ', 'a young woman ': a described subject, in lower case, before its verb.
+_DESCRIPTION_BEFORE_VERB = re.compile(
+    r"(?:[Tt]he|[Aa]n?|[Aa]nother|[Oo]ne)\s+(?:[a-z0-9][\w’'\-]*\s+){0,3}"
+)
 
 
 @dataclass
@@ -697,6 +701,9 @@ class _Resolver:
                 and not introduces_next
                 and not re.search(r"[,;:]\s*$", self.masked[q.outer_end : v_s])
             )
+            described = self._described_before_verb(q, t0, v_s) if tail_blocked else None
+            if described is not None:
+                return _Attr(described)
         # Head: the reporting clause before the quote, within its sentence. A leading
         # subordinate clause has a subject and verb of its own ('When Reyes suggested that …,
         # Ford fired back: “…”'): the quote's reporting clause is the main clause after it.
@@ -1386,6 +1393,20 @@ class _Resolver:
                     return None
                 return self.unnamed(k)
         return None
+
+    def _described_before_verb(self, q: Quote, start: int, verb: int) -> int | None:
+        """'“Where is the ferry?” the harbour master asked.': a question or an exclamation
+        followed by a described subject and its verb of saying. The parser ends a sentence
+        at the quote's own '?' or '!', so the clause after it hangs from nothing and only
+        blocked the quote; its subject, the noun right before the verb, speaks, unnamed."""
+        if not re.search(r"[?!]\W*$", self.text[q.start : q.end]):
+            return None
+        if not _DESCRIPTION_BEFORE_VERB.fullmatch(self.masked[start:verb]):
+            return None
+        k = self.token_at.get(verb)
+        if k is None or k == 0 or self.tokens[k - 1].tag not in {"NN", "NNS"}:
+            return None
+        return self.unnamed(k - 1)
 
     def _indefinite_after(self, pos: int, end: int) -> int | None:
         """An inverted reporting clause whose subject is someone new, described and not

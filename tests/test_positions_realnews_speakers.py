@@ -189,3 +189,21 @@ def test_allege_and_exclaim_are_verbs_of_saying(text: str, speaker: str) -> None
     """Lawsuits 'allege' and bystanders 'exclaim' beside their quotes; without the verbs in
     the list the quotes had no reporting clause and no speaker."""
     assert list(quotes_of(text)) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“Where is the ferry?” a young boy asked.", "unnamed: young boy"),
+        ("“Look at that ferry!” the harbour master said.", "unnamed: harbour master"),
+        ("“Are we reading the same plan?” the editorial board writes.", "unnamed: editorial board"),
+    ],
+)
+def test_a_described_subject_after_a_question_or_exclamation_speaks(
+    text: str, speaker: str
+) -> None:
+    """The parser ends a sentence at a quote's own '?' or '!', so the clause after it
+    ('the harbour master said') hung from nothing and only blocked the quote: the quote
+    was lost. A named subject was found by name; a described one now by the clause."""
+    found = {p.speaker: [q.rule for q in p.quotes] for p in extract_positions(f"Monday.\n\n{text}")}
+    assert found == {speaker: [RULE_CLAUSE]}
