@@ -218,6 +218,11 @@ _STAND_INS = word_set("source_stand_ins.txt")
 _PLACE_PREPOSITIONS = word_set("place_prepositions.txt")
 # Determiners that introduce someone new, as a description does ('a senior aide', 'one aide').
 _INDEFINITE = {"a", "an", "another", "one"}
+_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+# 'the editorial board ', 'a young woman ': a described subject, in lower case, before its verb.
+_DESCRIPTION_BEFORE_VERB = re.compile(
+    r"(?:[Tt]he|[Aa]n?|[Aa]nother|[Oo]ne)\s+(?:[a-z0-9][\w’'\-]*\s+){0,3}"
+)
 
 
 @dataclass
@@ -662,6 +667,10 @@ class _Resolver:
                 if described is not None:
                     return _Attr(described)
                 return _Attr(self.resolve(titled))
+            if m is None and not listener:
+                described = self._indefinite_after(after, tail_end)
+                if described is not None:
+                    return _Attr(described)
         if head_mention is not None:
             # '...,” Acme campaign spokeswoman Jo Park said': the employer or boss named
             # first is no subject; the verb follows the titled person, who speaks.
@@ -718,6 +727,9 @@ class _Resolver:
                 and not introduces_next
                 and not re.search(r"[,;:]\s*$", self.masked[q.outer_end : v_s])
             )
+            described = self._described_before_verb(q, t0, v_s) if tail_blocked else None
+            if described is not None:
+                return _Attr(described)
         # Head: the reporting clause before the quote, within its sentence. A leading
         # subordinate clause has a subject and verb of its own ('When Reyes suggested that …,
         # Ford fired back: “…”'): the quote's reporting clause is the main clause after it.
@@ -1423,6 +1435,33 @@ class _Resolver:
                     return None
                 return self.unnamed(k)
         return None
+
+    def _described_before_verb(self, q: Quote, start: int, verb: int) -> int | None:
+        """'“Where is the ferry?” the harbour master asked.': a question or an exclamation
+        followed by a described subject and its verb of saying. The parser ends a sentence
+        at the quote's own '?' or '!', so the clause after it hangs from nothing and only
+        blocked the quote; its subject, the noun right before the verb, speaks, unnamed."""
+        if not re.search(r"[?!]\W*$", self.text[q.start : q.end]):
+            return None
+        if not _DESCRIPTION_BEFORE_VERB.fullmatch(self.masked[start:verb]):
+            return None
+        k = self.token_at.get(verb)
+        if k is None or k == 0 or self.tokens[k - 1].tag not in {"NN", "NNS"}:
+            return None
+        return self.unnamed(k - 1)
+
+    def _indefinite_after(self, pos: int, end: int) -> int | None:
+        """An inverted reporting clause whose subject is someone new, described and not
+        named ('“…,” added a Nevada Democrat', 'wrote a man calling himself Tom'): that
+        person speaks, unnamed. The parse often reads the noun as the verb's object, and
+        with no name after the verb the clause would only block the quote."""
+        k = self.token_at.get(pos)
+        if k is None or self._word(k) not in _INDEFINITE or self.tokens[k].dep != "det":
+            return None
+        head = self.tokens[k].head
+        if head <= k or self.tokens[head].end > end or self.tokens[head].tag not in _NOUN_TAGS:
+            return None
+        return self.unnamed(head)
 
     def _subtree(self, k: int) -> list[int]:
         out, todo = [k], [k]
