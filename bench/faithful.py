@@ -222,32 +222,17 @@ def policies(items: list, *, report: bool) -> None:
     questions are the model's verdicts a brief would ask of these answers, per article."""
     from faithful_scoring import (
         POLICIES,
-        REPORT_BATCH,
         VERDICTS,
         Verdicts,
         brief_shows,
-        collected,
         retry_counts,
         ruling,
         under,
     )
 
     kept = Verdicts.load(VERDICTS)
-    rows = collected(items)
-    third = "fd47a76"
-    parts = {
-        "tuning, batches 1-2": [
-            r for r in rows if r.get("batch", "138a058") not in (third, REPORT_BATCH)
-        ],
-        f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
-        "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
-    }
-    if report:
-        parts[f"report, batch 4 ({REPORT_BATCH})"] = [
-            r for r in rows if r.get("batch") == REPORT_BATCH
-        ]
     print(f"showing policies (load {os.getloadavg()[0]:.1f})")
-    for name, chosen in parts.items():
+    for name, chosen in _parts(items, report=report).items():
         articles = len({r["article"] for r in chosen})
         print(f"{name}: {articles} articles")
         for policy in POLICIES:
@@ -267,19 +252,71 @@ def policies(items: list, *, report: bool) -> None:
             )
 
 
+def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
+    """The labelled answers (`faithful_scoring.collected`) by part: the tuning items without
+    the third batch, the third batch (the earlier report set), all tuning items, and with
+    `report` the report set."""
+    from faithful_scoring import REPORT_BATCH, collected
+
+    rows = collected(items)
+    third = "fd47a76"
+    parts = {
+        "tuning, batches 1-2": [
+            r for r in rows if r.get("batch", "138a058") not in (third, REPORT_BATCH)
+        ],
+        f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
+        "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
+    }
+    if report:
+        parts[f"report, batch 4 ({REPORT_BATCH})"] = [
+            r for r in rows if r.get("batch") == REPORT_BATCH
+        ]
+    return parts
+
+
+def gains(items: list, *, report: bool) -> None:
+    """The "text gain" candidates (`faithful_scoring.GAIN`) at each threshold, per part: of
+    the sentences every check passes, the flawed and the supported ones the gain fails,
+    and what briefs would show. The threshold is read off batches 1-2; batch 3 checks it."""
+    from faithful_scoring import GAIN, MIN_GAIN, VERDICTS, Verdicts, brief_shows, under
+
+    kept = Verdicts.load(VERDICTS)
+    print(f"text gain thresholds (now {MIN_GAIN}; load {os.getloadavg()[0]:.1f})")
+    for name, chosen in _parts(items, report=report).items():
+        print(name)
+        passed = [r for r in chosen if r["checked"]]
+        for step in range(-4, 5):
+            at = step / 2
+            line = [f"  {at:+.1f}"]
+            for policy in GAIN:
+                judged = under(chosen, policy, kept, at)
+                failed = [r for r in judged if r["checked"] and not r["shown"]]
+                bad = sum(r["label"] != "supported" for r in failed)
+                answers, fallbacks, shown_items = brief_shows(judged, "shown")
+                line.append(
+                    f"{policy}: fails {bad}/{sum(r['label'] != 'supported' for r in passed)} "
+                    f"flawed, {len(failed) - bad}/{sum(r['label'] == 'supported' for r in passed)}"
+                    f" supported; fell back {fallbacks}/{answers}; shown {_labels(shown_items)}"
+                )
+            print(" | ".join(line))
+
+
 def _labels(items: list[dict]) -> str:
     counts = {label: sum(i.get("label") == label for i in items) for label in LABELS}
     share = counts["supported"] / len(items) if items else 0.0
     return f"{len(items)} {counts} (supported {share:.0%})"
 
 
-def verdicts(path: Path) -> None:
+def verdicts(path: Path, *, report: bool) -> None:
     """Ask the real model about every labelled sentence whose verdict is not kept in `path`,
     an article at a time (its questions share their text, which the backend then reads
-    once), and keep p(Yes) by question and model. Prints the cost per verdict."""
+    once), and keep p(Yes) by question and model. Prints the cost per verdict. The "text
+    gain" candidate's question without the text (`faithful_scoring.without_text`) is asked
+    of the sentences every check passes, the only ones a policy asks about; of the report
+    set's only with `report` (once, last)."""
     import time
 
-    from faithful_scoring import Verdicts, load_set, verdict_key
+    from faithful_scoring import REPORT_BATCH, Verdicts, collected, load_set, verdict_key
 
     from bot.settings import load_settings
     from summarizer.model.loader import load_generator
@@ -291,15 +328,22 @@ def verdicts(path: Path) -> None:
     assert isinstance(gen, TransformersGenerator), "the cost figures are the in-process model's"
     kept = Verdicts.load(path) if path.exists() else Verdicts(gen.name, {})
     every = load_set(missing_ok=True)
-    wanted = {verdict_key(gen.name, i.question) for i in every}
+    priors = [
+        r["item"]
+        for r in collected(every)
+        if r["checked"] and (report or r["item"].batch != REPORT_BATCH)
+    ]
+    pairs = [(i.article, i.question) for i in every]
+    pairs += [(i.article, i.prior_question) for i in priors]
+    wanted = {verdict_key(gen.name, q) for _, q in pairs}
     found = {k: v for k, v in kept.p_yes.items() if k in wanted and kept.model == gen.name}
-    items = [i for i in every if verdict_key(gen.name, i.question) not in found]
-    articles = list(dict.fromkeys(i.article for i in items))
+    todo = [(a, q) for a, q in pairs if verdict_key(gen.name, q) not in found]
+    articles = list(dict.fromkeys(a for a, _ in todo))
     asked = tokens = 0
     took = 0.0
-    print(f"{len(items)} questions over {len(articles)} articles, load {os.getloadavg()[0]:.1f}")
+    print(f"{len(todo)} questions over {len(articles)} articles, load {os.getloadavg()[0]:.1f}")
     for article in articles:
-        questions = [i.question for i in items if i.article == article]
+        questions = [q for a, q in todo if a == article]
         started = time.perf_counter()
         answers = gen.judge(questions, OPTIONS)
         took += time.perf_counter() - started
@@ -327,14 +371,19 @@ def main() -> None:
         "--policies", action="store_true", help="what briefs show under each showing policy"
     )
     p.add_argument(
-        "--report", action="store_true", help="with --policies: the report set too (once, last)"
+        "--report",
+        action="store_true",
+        help="with --policies, --verdicts or --gains: the report set too (once, last)",
+    )
+    p.add_argument(
+        "--gains", action="store_true", help="the text gain's threshold swept over the parts"
     )
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
     if args.verdicts:
         from faithful_scoring import VERDICTS
 
-        verdicts(VERDICTS)
+        verdicts(VERDICTS, report=args.report)
         return
     if args.collect:
         collect(args.collect, args.files)
@@ -342,10 +391,10 @@ def main() -> None:
     if args.shown:
         shown(args.shown)
         return
-    if args.policies:
+    if args.policies or args.gains:
         from faithful_scoring import load_set
 
-        policies(load_set(missing_ok=True), report=args.report)
+        (policies if args.policies else gains)(load_set(missing_ok=True), report=args.report)
         return
     figures()
 

@@ -15,6 +15,14 @@ asking was the one that withheld only flawed sentences from what briefs show, fo
 half a question an article (bench/faithful.py --policies). The verdict is read from the
 probabilities of "Yes" and "No" as its next token: one pass over the question, no decoding.
 
+Other readings of the model were measured against the labelled set and not taken (s31,
+tests/faithful/README.md): each claim of a split sentence asked apart, a contrast with the
+claim negated or given to the author, the sentence's token probabilities with the text
+against without it, and p(Yes) with the text against without it (the text's gain, kept as
+a candidate in bench/faithful.py). On a pilot of 40 the token probabilities ranked best
+and still weakly; the text's gain, run on every tuning sentence the checks pass, ranked
+them as p(Yes) does, and as a showing policy withheld supported sentences with the flawed.
+
 The question follows the prompt's own system and text messages, which the backend has
 already read for the answer and kept, so a verdict reads only the question and the
 sentence. Figures (recall, false alarms, cost) in bench/faithful.py.

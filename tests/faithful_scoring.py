@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,19 @@ class Item:
     def question(self) -> list[ChatMessage]:
         """The yes/no question the checks ask the model about this sentence."""
         return verdict_prompt(self.context, self.sentence)
+
+    @property
+    def prior_question(self) -> list[ChatMessage]:
+        """The same question with the text left out (`without_text`)."""
+        return without_text(self.question)
+
+
+def without_text(question: list[ChatMessage]) -> list[ChatMessage]:
+    """A verdict's question with the text it is about left out: the task's system message,
+    then the question. What the model says Yes to without the text is what it believes of
+    the sentence alone; the "text gain" candidate (s31) fails a sentence the text does not
+    make more believable than that (`Verdicts.gain`)."""
+    return [question[0], question[-1]]
 
 
 def article_path(article: str) -> Path:
@@ -138,14 +152,26 @@ class Verdicts:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data["model"], data["p_yes"])
 
-    def of(self, item: Item) -> float:
-        key = verdict_key(self.model, item.question)
+    def of(self, item: Item, question: list[ChatMessage] | None = None) -> float:
+        """p(Yes) of the verdict's question about `item` (or of `question`, one about it)."""
+        key = verdict_key(self.model, item.question if question is None else question)
         if key not in self.p_yes:
             raise SetError(
                 f"no kept verdict for {item.sentence!r} (question or model changed): "
                 "run bench/faithful.py --verdicts"
             )
         return self.p_yes[key]
+
+    def gain(self, item: Item) -> float:
+        """How much the text raises the model's Yes: the log-odds of p(Yes) with the text
+        less without it (`without_text`). A verifier that reads the text should say Yes
+        more readily to what the text says than the sentence alone earns."""
+        return _log_odds(self.of(item)) - _log_odds(self.of(item, item.prior_question))
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)  # kept verdicts are rounded to 4 places
+    return math.log(p / (1 - p))
 
 
 def _checked(item: Item) -> list[str]:
@@ -168,6 +194,9 @@ def asked(item: Item) -> bool:
 # where the model's verdict says No ("verdict", the default: BRIEFBOT_MODEL_VERDICT), fail
 # it outright ("fail"), fail only one kind of doubt, or fail the larger doubts and ask the
 # model of the rest. A failed sentence is retried once, then the labelled extract stands in.
+# s31 adds two candidates that read the verdict as the text's gain (`Verdicts.gain`, at
+# least MIN_GAIN) instead of p(Yes): asked where unsure ("verdict by text gain") or of
+# every sentence the checks pass ("text gain").
 POLICIES = (
     "show",
     "verdict",
@@ -176,20 +205,26 @@ POLICIES = (
     "fail missing>=1",
     "fail missing>=1.5",
     "fail missing>=1.5 else verdict",
+    "verdict by text gain",
+    "text gain",
 )
+GAIN = ("verdict by text gain", "text gain")
+# The least log-odds gain the "text gain" candidates take for a Yes, read off batches 1-2
+# (bench/faithful.py --gains): see faithful/README.md.
+MIN_GAIN = 1.0
 
 
 def ruling(item: Item, policy: str) -> str:
     """What `policy` does with this sentence, which the support check passes: "show" it,
     "fail" it, or "ask" the model's verdict."""
-    if policy == "show":
-        return "show"
+    if policy in ("show", "text gain"):
+        return "ask" if policy == "text gain" else "show"
     found = doubt(item.sentence, _checked(item), names=item.names)
     if policy == "fail":
         return "fail" if found.unsure else "show"
     if policy == "fail favour":
         return "fail" if found.favours else "show"
-    if policy == "verdict":
+    if policy in ("verdict", "verdict by text gain"):
         return "ask" if found.unsure else "show"
     least, _, rest = policy.removeprefix("fail missing>=").partition(" ")
     if found.missing >= float(least):
@@ -197,12 +232,16 @@ def ruling(item: Item, policy: str) -> str:
     return "ask" if rest == "else verdict" and found.unsure else "show"
 
 
-def withheld(item: Item, policy: str, verdicts: Verdicts | None = None) -> bool:
+def withheld(
+    item: Item, policy: str, verdicts: Verdicts | None = None, min_gain: float = MIN_GAIN
+) -> bool:
     """Whether `policy` fails this sentence, which the support check passes."""
     found = ruling(item, policy)
     if found != "ask":
         return found == "fail"
     assert verdicts is not None, f"the {policy!r} policy needs the model's verdicts"
+    if policy in GAIN:
+        return verdicts.gain(item) < min_gain
     return verdicts.of(item) < MIN_YES
 
 
@@ -223,11 +262,14 @@ def collected(items: list[Item]) -> list[dict]:
     return rows
 
 
-def under(rows: list[dict], policy: str, verdicts: Verdicts | None = None) -> list[dict]:
+def under(
+    rows: list[dict], policy: str, verdicts: Verdicts | None = None, min_gain: float = MIN_GAIN
+) -> list[dict]:
     """`rows` (from `collected`), each "shown" where a brief would take it under `policy`:
     the checks pass it and the policy does not withhold it."""
     return [
-        {**r, "shown": r["checked"] and not withheld(r["item"], policy, verdicts)} for r in rows
+        {**r, "shown": r["checked"] and not withheld(r["item"], policy, verdicts, min_gain)}
+        for r in rows
     ]
 
 

@@ -9,20 +9,25 @@ issue found by reading briefs side by side with their articles.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from faithful_scoring import (
     LABELLED,
     VERDICTS,
+    Item,
     Verdicts,
     brief_shows,
     collected,
     load_set,
     score,
     under,
+    verdict_key,
 )
 from test_summary import ARTICLE, LOADED, POSITIONS, ScriptedGenerator
 
 from bot.settings import Settings
+from summarizer.model.base import ChatMessage
 from summarizer.stance import (
     check_stance,
     own_words,
@@ -96,6 +101,51 @@ def test_every_labelled_sentence_has_the_models_kept_verdict() -> None:
     """A changed question, prompt text or model leaves the kept verdicts stale."""
     kept = Verdicts.load(VERDICTS)
     assert all(0.0 <= kept.of(item) <= 1.0 for item in _items())
+
+
+def test_the_text_gain_is_what_the_text_adds_to_the_models_yes() -> None:
+    """The "text gain" candidate (s31) asks the question again with the text left out and
+    credits the text only with the Yes it adds: a sentence the model believes as much
+    alone earns nothing from the text."""
+    context: list[ChatMessage] = [
+        {"role": "system", "content": "You report what a speaker said."},
+        {"role": "user", "content": "What Ola Brekke said:\n- The ferry will run all winter."},
+    ]
+    item = Item(
+        article="synthetic",
+        kind="stance",
+        sentence="Ola Brekke says the ferry will run all winter.",
+        sources=["The ferry will run all winter."],
+        names=["Ola Brekke"],
+        label="supported",
+        reason="said so",
+        split="tune",
+        batch="s31",
+        context=context,
+    )
+    alone = item.prior_question
+    assert alone == [context[0], item.question[-1]]
+    assert "all winter" in alone[-1]["content"] and context[1] not in alone
+    model = "stand-in"
+
+    def gain(with_text: float, without: float) -> float:
+        kept = {
+            verdict_key(model, item.question): with_text,
+            verdict_key(model, alone): without,
+        }
+        return Verdicts(model, kept).gain(item)
+
+    assert gain(0.9, 0.5) > 2 > 0 > gain(0.9, 0.97)
+    assert gain(0.6, 0.6) == 0
+
+
+def test_every_sentence_the_checks_pass_has_its_kept_verdict_without_the_text() -> None:
+    """The "text gain" policies ask only about the tuning sentences every check passes
+    (bench/faithful.py --verdicts keeps those); a changed question leaves them stale."""
+    kept = Verdicts.load(VERDICTS)
+    rows = [r for r in collected(_items()) if r["checked"] and r["item"].part == "tuning"]
+    assert len(rows) >= 140
+    assert all(math.isfinite(kept.gain(r["item"])) for r in rows)
 
 
 @pytest.mark.parametrize(("mix", "part"), sorted(REACHED))
