@@ -63,16 +63,20 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # 1/7, 3/16 before and after) left the fourth batch, blind to them, at 24/47 and took its
 # false alarms from 6/60 to 5/60: they did not generalise.
 REACHED = {
-    ("lexical", "tuning"): (0.82, 0.10),  # 96/117, 15/162
+    # s31 added a fifth batch (bac1d22, tune-month articles, 48 sentences) to the tuning
+    # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
+    # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
+    # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
+    ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
     ("lexical", "report"): (0.51, 0.09),  # 24/47, 5/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
+    ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
     ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.84, 0.10),  # 99/117, 15/162
+    ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
     ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
 }
 
@@ -124,7 +128,9 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # part: (shown sentences supported at least, jobs fallen back at most). A first try that
 # only today's checks fail has no retry in the set, so the fallbacks are an upper bound
 # (bench/faithful.py --policies).
-SHOWS = {"tuning": (0.89, 0.44)}  # 123/137; 98/227 (s31: 3 flawed withheld, 4 more fall back)
+# with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
+# flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
+SHOWS = {"tuning": (0.85, 0.41)}  # 141/164; 106/261
 
 
 def _default_policy() -> str:
