@@ -68,16 +68,18 @@ REACHED = {
     # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
     # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
     ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
-    ("lexical", "report"): (0.51, 0.09),  # 24/47, 5/60
+    # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
+    # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
+    ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
     ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
-    ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
+    ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
     ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
-    ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
+    ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
 }
 
 
