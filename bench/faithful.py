@@ -211,8 +211,9 @@ def rescored(items: list) -> None:
 def policies(items: list, *, report: bool) -> None:
     """What a brief would show of the labelled answers under each showing policy
     (`faithful_scoring.POLICIES`: what becomes of a sentence every check passes but the
-    support check cannot vouch for), on the tuning items without the third batch, the third
-    batch (the earlier report set), all tuning items, and with `report` the report set.
+    support check cannot vouch for), on the tuning items of the first two batches, the third
+    batch (the earlier report set), the fifth, all tuning items, and with `report` the
+    report set.
 
     A job's answer is shown if it passed the checks of its collecting commit, passes today's
     support check and the policy; else its retry, if one passed; else the labelled extract
@@ -253,18 +254,20 @@ def policies(items: list, *, report: bool) -> None:
 
 
 def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
-    """The labelled answers (`faithful_scoring.collected`) by part: the tuning items without
-    the third batch, the third batch (the earlier report set), all tuning items, and with
-    `report` the report set."""
+    """The labelled answers (`faithful_scoring.collected`) by part: the tuning items of the
+    first two batches, the third batch (the earlier report set), the fifth (tune-month
+    articles collected after the fourth), all tuning items, and with `report` the report
+    set."""
     from faithful_scoring import REPORT_BATCH, collected
 
     rows = collected(items)
-    third = "fd47a76"
+    third, fifth = "fd47a76", "bac1d22"
     parts = {
         "tuning, batches 1-2": [
-            r for r in rows if r.get("batch", "138a058") not in (third, REPORT_BATCH)
+            r for r in rows if r.get("batch", "138a058") not in (third, fifth, REPORT_BATCH)
         ],
         f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
+        f"tuning, batch 5 ({fifth})": [r for r in rows if r.get("batch") == fifth],
         "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
     }
     if report:

@@ -94,8 +94,9 @@ def causal_words() -> frozenset[str]:
 
 def polarity_words() -> Mapping[str, frozenset[str]]:
     """{"favour": verbs that put a speaker for their object, "against": words that, in a
-    sentence about that object, put them against it}."""
-    return word_kinds("polarity_words.txt", "favour", "against")
+    sentence about that object, put them against it, "backs": other words that lean for
+    it there}."""
+    return word_kinds("polarity_words.txt", "favour", "against", "backs")
 
 
 def obligation_words() -> Mapping[str, frozenset[str]]:
@@ -393,6 +394,8 @@ def support_problems(
         problems += _actor_problems(doc, source_docs)
     if not problems:
         problems += _doer_problems(doc, source_docs, name_words)
+    if not problems and name_words:
+        problems += _own_deed_problems(doc, source_docs, name_words)
     if not problems:
         problems += _cause_problems(doc, source_docs)
     if not problems:
@@ -606,11 +609,21 @@ def _reason_problems(
     """A reason or end the sources do not give: "believes the bases are necessary for the
     country's security" where the speaker only said the bases must be kept. A reason is a
     claim of its own, so every word of it must be in the sources, even a word that says
-    little elsewhere ("security"); the sources that give a reason of their own are
-    judged by coverage, as a paraphrase of it."""
+    little elsewhere ("security"); a cause ("because", "due to") needs the sources to
+    give one, or to link events ("led to"), however well its words are covered: "is
+    losing support due to her ties to the coalition" joins two things the text only sets
+    side by side. The sources that give a reason of their own are judged by coverage, as
+    a paraphrase of it."""
     if any(_reasons(d) for d in source_docs):
         return []
+    linked = any(_key(t) in causal_words() for d in source_docs for t in d)
     for clause in _reasons(doc):
+        cause = next((t for t in clause if t.lower_ in _BECAUSE | {"because"}), None)
+        if cause is not None and not linked:
+            return [
+                f"It gives a cause (“{cause.text} …”) where the text gives none; say what "
+                "happened without a cause of your own."
+            ]
         missing = [
             t
             for t in clause
@@ -876,7 +889,8 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
     some source use of that verb or of one naming the same deed (`data/deed_verbs.txt`),
     the doer there, or one the parse cannot rule out. "Lund uses videos to win recruits"
     where a group shows videos of him to win them; "Berg and Holm forgave him" where only
-    Berg did. A stance line's speaker doing something is left to their own words."""
+    Berg did. The same holds for whom it is done to: "Berg and Holm were charged" where
+    only Holm was. A stance line's speaker doing something is left to their own words."""
     known = frozenset(
         t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
     )
@@ -910,6 +924,76 @@ def _doer_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
                     f"It has {doer.text} {verb.text} where the text has someone else do it; "
                     "say who did what as the text does."
                 ]
+        for target in _done_to(verb):
+            ours = _name_keys(target, known)
+            if ours and all(_done_to_another(ours, u, known) for u in uses):
+                return [
+                    f"It has “{verb.lemma_}” done to {target.text} where the text has it done "
+                    "to someone else; say who it was done to as the text does."
+                ]
+    return []
+
+
+def _done_to(verb: Any) -> list[Any]:
+    """Who `verb` is done to, with anyone joined to them by "and": a passive's subject
+    ("Berg and Holm were charged"), an active verb's object ("charged Berg and Holm")."""
+    return [t for c in verb.children if c.dep_ in ("nsubjpass", "dobj") for t in _subjects(c)]
+
+
+def _done_to_another(ours: frozenset[str], use: Any, known: frozenset[str]) -> bool:
+    """The source's `use` of the verb surely does it to others: each one it is done to is
+    another name. A pronoun ("charged him") or a use that says no one rules out no one."""
+    theirs = [_name_keys(t, known) for t in _done_to(use)]
+    return bool(theirs) and all(k and not _same_name(ours, k) for k in theirs)
+
+
+def _the_speaker(doer: Any, names: frozenset[str], known: frozenset[str]) -> bool | None:
+    """Whether a source's doer is the stance line's speaker: their name or role, or "I"
+    or "we" inside their quotation. False for anyone else: another name or noun, a third
+    person inside their quotation; None where the doer could be either ("you", or a "he"
+    or "it" in the reporting clause, which may tell of the speaker)."""
+    quoted = any(s <= doer.idx < e for s, e in quote_spans(doer.doc.text))
+    if _name_keys(doer, known) & names or _key(doer) in names:
+        return True
+    if doer.lower_ in _FIRST_PERSON:
+        return quoted
+    if doer.lower_ in _GENDER.keys() | _PLURAL | _THING:
+        # inside the quotation a third person is someone else; outside, the reporting
+        # clause may tell of the speaker ("it regrets" of a commission)
+        return None if not quoted else False
+    if doer.pos_ in ("NOUN", "PROPN"):
+        return False
+    return None
+
+
+def _own_deed_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
+    """A stance line that has its speaker do a deed ("Vik will resign", "the agency has
+    become a shell") where the speaker's sentences have someone else do it: "he will
+    resign" inside Vik's quotation is about another man, "officials said the
+    organization has become" about the organization. A verb of saying, thinking or
+    favouring is the speaker's view, checked as such; a deed needs the speaker as its
+    doer in some use of the verb (or one naming the same deed) that says who does it."""
+    known = frozenset(
+        t.lower_.strip("’'.") for d in (doc, *source_docs) for t in d if t.pos_ == "PROPN"
+    )
+    words = polarity_words()
+    views = generic_words() | _speech_verbs() | words["favour"] | words["against"]
+    for verb in doc:
+        key = _key(verb)
+        if (
+            verb.pos_ != "VERB"
+            or any(_key(t) in views for t in (verb, *verb.ancestors))  # "supports reopening"
+            or not any(_name_keys(d, known) & names for d in _doers(verb))
+        ):
+            continue
+        deeds = deed_groups().get(key, frozenset({key}))
+        uses = [t for d in source_docs for t in d if t.pos_ == "VERB" and _key(t) in deeds]
+        found = [[_the_speaker(d, names, known) for d in _doers(u)] for u in uses]
+        if found and all(told and not any(s is not False for s in told) for told in found):
+            return [
+                f"It has the speaker {verb.text} where their words have someone else do it; "
+                "say who does what as they say it."
+            ]
     return []
 
 
@@ -947,18 +1031,7 @@ def _leaning_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str
     for token in doc:
         if _key(token) not in words["favour"] or token.pos_ != "VERB" or _negated(token):
             continue
-        objects = [c for c in token.children if c.dep_ in ("dobj", "pobj", "xcomp")]
-        # and whose they are and what they do: "supports the agency's actions" leans on
-        # the agency, "supports the plan to cut pensions" on cutting pensions
-        things = {
-            _key(t)
-            for o in objects
-            for t in o.subtree
-            if t.pos_ in ("NOUN", "PROPN", "VERB")
-            and not t.is_stop
-            and _key(t) not in generic_words()
-            and _key(t) not in names
-        }
+        things = _favoured(token, names)
         if not things:
             continue
         sents = [s for d in source_docs for s in d.sents]
@@ -987,20 +1060,57 @@ def _backed(token: Any, names: frozenset[str]) -> str | None:
     return None
 
 
+def _favoured(token: Any, names: frozenset[str]) -> set[str]:
+    """The keys of what a favouring verb has the speaker favour, with whose it is and what
+    it does ("supports the agency's plan to cut pensions": agency, plan, cut, pension)."""
+    objects = [c for c in token.children if c.dep_ in ("dobj", "pobj", "xcomp", "prep")]
+    return {
+        _key(t)
+        for o in objects
+        for t in o.subtree
+        if t.pos_ in ("NOUN", "PROPN", "VERB")
+        and not t.is_stop
+        and _key(t) not in generic_words()
+        and _key(t) not in names
+    }
+
+
+def _leans_for(word: Any, things: set[str], person: str | None) -> bool:
+    """`word` in a source sentence leans for the favoured thing: a word of favour or
+    backing (`data/polarity_words.txt`), not negated ("we don't want to run against her"
+    leans nowhere), and, where the line backs someone named, not one whose object is
+    someone else ("praising Clinton" backs no Trump)."""
+    words = polarity_words()
+    if (_key(word) not in words["favour"] | words["backs"]) or _negated(word):
+        return False
+    if person is None:
+        return True
+    named = {_key(t) for t in word.subtree if t.pos_ == "PROPN" and t is not word}
+    return not named or bool(named & things)
+
+
 def _backing_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
-    """Backing someone named is a claim of its own (`_says`), so the sources must back
-    someone too: a word of favour (`data/polarity_words.txt`) not negated. "Issa supports
-    Clinton" where he said her honesty is in question, "Bolton supports Clinton's
-    campaign" where he mocked it."""
+    """A speaker said to favour something ("supports the plan", "backs Clinton") needs
+    their own sentences about it to lean for it: a word of favour or backing there, not
+    only words that warn of it, blame it or tell of it ("looks like warming up for a
+    direct conflict" is no support for a conflict; "pummeled Trump ... while praising
+    Clinton" is none for Trump). Backing someone named is a claim of its own (`_says`), so
+    with no sentence about them the sources must still back someone. A favoured thing
+    the sources never mention is left to coverage."""
     words = polarity_words()["favour"]
+    sents = [s for d in source_docs for s in d.sents]
     for token in doc:
-        if _key(token) not in words or _negated(token):
+        if _key(token) not in words or token.pos_ != "VERB" or _negated(token):
             continue
         who = _backed(token, names)
-        if who and not any(_key(t) in words and not _negated(t) for d in source_docs for t in d):
+        things = _favoured(token, names)
+        about = [s for s in sents if any(_key(t) in things for t in s)]
+        if not about and who is None:
+            continue
+        if not any(_leans_for(t, things, who) for s in about or sents for t in s):
             return [
-                f"It says the speaker backs {who} where the text has no word of backing; "
-                "say which way they lean as the text does."
+                f"It says the speaker backs {who or ' '.join(sorted(things))} where the text "
+                "has no word of backing for it; say which way they lean as the text does."
             ]
     return []
 

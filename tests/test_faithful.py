@@ -68,17 +68,23 @@ FALSE_ALARMS = 0.1  # ... and of supported sentences, flagged at most
 # 1/7, 3/16 before and after) left the fourth batch, blind to them, at 24/47 and took its
 # false alarms from 6/60 to 5/60: they did not generalise.
 REACHED = {
-    ("lexical", "tuning"): (0.82, 0.10),  # 96/117, 15/162
-    ("lexical", "report"): (0.51, 0.09),  # 24/47, 5/60
+    # s31 added a fifth batch (bac1d22, tune-month articles, 48 sentences) to the tuning
+    # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
+    # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
+    # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
+    ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
+    # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
+    # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
+    ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.85, 0.15),  # 100/117, 23/162
-    ("both", "report"): (0.61, 0.15),  # 29/47, 9/60
+    ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
+    ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.84, 0.10),  # 99/117, 15/162
-    ("gated", "report"): (0.53, 0.09),  # 25/47, 5/60
+    ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
+    ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
 }
 
 
@@ -174,7 +180,9 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # part: (shown sentences supported at least, jobs fallen back at most). A first try that
 # only today's checks fail has no retry in the set, so the fallbacks are an upper bound
 # (bench/faithful.py --policies).
-SHOWS = {"tuning": (0.87, 0.42)}  # 124/141; 94/227
+# with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
+# flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
+SHOWS = {"tuning": (0.85, 0.41)}  # 141/164; 106/261
 
 
 def _default_policy() -> str:
@@ -430,7 +438,9 @@ def test_each_event_sentence_the_check_is_unsure_of_is_asked_and_one_no_fails_th
 @pytest.mark.parametrize(
     ("line", "asked"),
     [
-        # favouring: the words are the speaker's, which way they lean is not read
+        # favouring: the words are the speaker's and lean for something, but which way
+        # toward what is not read (a sentence that only warns of the thing fails outright:
+        # test_favouring_something_needs_words_that_lean_for_it)
         ("Ines Holm supports a direct conflict with the alliance.", True),
         ("Ines Holm welcomes closing the port.", True),
         ("Ines Holm backs closing the port.", True),
@@ -443,7 +453,10 @@ def test_each_event_sentence_the_check_is_unsure_of_is_asked_and_one_no_fails_th
     ],
 )
 def test_a_line_is_put_to_the_model_where_its_words_cannot_show_it(line: str, asked: bool) -> None:
-    said = ["“Closing the port would start a conflict with the alliance,” Holm said."]
+    said = [
+        "“We want the port closed, though closing the port would start a conflict with the "
+        "alliance,” Holm said."
+    ]
     assert not support_problems(line, said, names=["Ines Holm", "Holm"])
     assert unsure(line, said, names=["Ines Holm", "Holm"]) is asked
 
@@ -1038,3 +1051,169 @@ def test_words_a_pronoun_the_text_never_uses_for_the_speaker_says_are_not_theirs
     one kind of pronoun after the speaker's name, a verb of saying under the other kind
     is someone else's, with the quotation that goes on after it."""
     assert bool(support_problems(line, _roe_sources(pronoun), names=ROE)) == fails
+
+
+@pytest.mark.parametrize(
+    ("line", "sources", "fails"),
+    [
+        # a passive's subjects, two where the sources charge one
+        (
+            "Ida Berg and Tom Holm were charged with fraud.",
+            [
+                "Tom Holm was charged with fraud on Monday.",
+                "His partner Ida Berg called it baseless.",
+            ],
+            True,
+        ),
+        # an active verb's objects, the same
+        (
+            "Prosecutors charged Ida Berg and Tom Holm with fraud.",
+            [
+                "Prosecutors charged Tom Holm with fraud.",
+                "His partner Ida Berg called it baseless.",
+            ],
+            True,
+        ),
+        (
+            "Ida Berg and Tom Holm were charged with fraud.",
+            ["Tom Holm and Ida Berg were charged with fraud on Monday."],
+            False,
+        ),
+        (
+            "Tom Holm was charged with fraud.",
+            [
+                "Prosecutors charged Tom Holm with fraud.",
+                "His partner Ida Berg called it baseless.",
+            ],
+            False,
+        ),
+    ],
+)
+def test_each_one_a_deed_is_done_to_is_one_the_text_has_it_done_to(
+    line: str, sources: list[str], fails: bool
+) -> None:
+    """Found by reading briefs beside their articles: "A and B were charged" where only B
+    was. Each conjunct of the line's subject or object must be one the sources have the
+    deed done to, or one the parse cannot rule out (a pronoun, a use naming no one)."""
+    assert bool(support_problems(line, sources)) == fails
+
+
+@pytest.mark.parametrize(
+    ("line", "said", "names", "fails"),
+    [
+        # "he" inside the speaker's own quotation is someone else
+        (
+            "Ilse Berg will resign by Friday.",
+            "“He will resign by Friday,” said Ilse Berg.",
+            BERG,
+            True,
+        ),
+        (
+            "Ilse Berg will resign by Friday.",
+            "“I will resign by Friday,” said Ilse Berg.",
+            BERG,
+            False,
+        ),
+        (
+            "Ilse Berg will resign by Friday.",
+            "Ilse Berg said she would resign by Friday.",
+            BERG,
+            False,
+        ),
+        # the speaker a body the officials spoke to, the deed another body's
+        (
+            "Dock Union has lost half of its members since March.",
+            "Officials who spoke to the Dock Union said the party has lost half of its members "
+            "since March.",
+            ["Dock Union"],
+            True,
+        ),
+        (
+            "Dock Union has lost half of its members since March.",
+            "“We have lost half of our members since March,” the Dock Union said in a statement.",
+            ["Dock Union"],
+            False,
+        ),
+        (
+            "Dock Union has lost half of its members since March.",
+            "The Dock Union said in a statement that it has lost half of its members since March.",
+            ["Dock Union"],
+            False,
+        ),
+    ],
+)
+def test_a_deed_given_to_the_speaker_is_one_their_words_have_them_do(
+    line: str, said: str, names: list[str], fails: bool
+) -> None:
+    """Found by reading briefs beside their articles: a speaker whose quotation says "he
+    will resign" of someone else got a line saying they will resign. A line that has its
+    speaker do a deed (not say, think or favour something) needs the speaker as that
+    deed's doer where the sources say who does it: their name, "I" or "we" in their
+    quotation, or the reporting clause."""
+    assert bool(support_problems(line, [said], names=names)) == fails
+
+
+@pytest.mark.parametrize(
+    ("line", "said", "fails"),
+    [
+        # words that warn of the plan, none that back it
+        (
+            "Ilse Berg supports the plan to close the mill.",
+            "“Closing the mill looks like the start of a slow decline for the town,” said "
+            "Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg supports the plan to close the mill.",
+            "“We want the mill closed by spring, and the plan is a fair one,” said Ilse Berg.",
+            False,
+        ),
+        # the praise in the sentence is for someone else
+        (
+            "Ilse Berg supports Tomas Vance.",
+            "Ilse Berg attacked Tomas Vance on Friday while praising Ada Holm as a steady hand.",
+            True,
+        ),
+        (
+            "Ilse Berg supports Ada Holm.",
+            "Ilse Berg attacked Tomas Vance on Friday while praising Ada Holm as a steady hand.",
+            False,
+        ),
+    ],
+)
+def test_favouring_something_needs_words_that_lean_for_it(
+    line: str, said: str, fails: bool
+) -> None:
+    """Found by reading briefs beside their articles: a leader who warned that a bloc's
+    moves looked like a run-up to war got a line saying he supports them; a spokesman who
+    blamed the other side for a late change, one saying he supports it. The speaker's
+    sentences about what the line has them favour must lean for it: a word of favour or
+    backing there, not negated, and not one whose object is someone else."""
+    assert bool(support_problems(line, [said], names=["Ilse Berg", "Berg"])) == fails
+
+
+@pytest.mark.parametrize(
+    ("sources", "fails"),
+    [
+        (
+            [
+                "Tomas Vance has close ties to the Dock Union.",
+                "A poll on Monday found that Tomas Vance is losing support across the city.",
+            ],
+            True,
+        ),
+        (
+            [
+                "A poll on Monday found that Tomas Vance is losing support across the city "
+                "because of his ties to the Dock Union."
+            ],
+            False,
+        ),
+    ],
+)
+def test_a_cause_needs_the_text_to_give_one(sources: list[str], fails: bool) -> None:
+    """Found by reading briefs beside their articles: "is losing support due to X" where
+    the text says both things and joins them by no cause. Every word can be in the
+    sources and the cause still the model's own."""
+    line = "Tomas Vance is losing support due to his ties to the Dock Union."
+    assert bool(support_problems(line, sources)) == fails
