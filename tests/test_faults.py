@@ -22,12 +22,23 @@ from pathlib import Path
 import pytest
 from botapi_stub import BotApiStub
 from standins import STARTED, StandInAnalyzer, StandInModel, warm
-from support import ARTICLE, CHAT, demo, rows, settings_for, showing, sqlite_of, text_of
+from support import (
+    ARTICLE,
+    CHAT,
+    PATROLS,
+    demo,
+    rows,
+    settings_for,
+    showing,
+    sqlite_of,
+    text_of,
+)
 from telegram.ext import Application
 
 from bot.runtime import open_service
 from bot.service import ChatRef
 from bot.service.analysis import LocalAnalyzer
+from summarizer.similarity import get_embedder
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -78,6 +89,44 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
         ("failed",),
         ("done",),
     ]
+
+
+PATROLS_EVENT = "Finland and Estonia agreed to share six patrol boats in the Gulf of Finland."
+PATROLS_VIRTANEN = (
+    "Anna Virtanen said joint patrols will start in May and the boats will carry no weapons."
+)
+
+
+async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(tmp_path: Path) -> None:
+    """An article quoting many people ran past the analysis limit on a busy host, and the
+    summary and every stance line the model had finished were thrown away with the rest.
+    Here the model writes the event sentence and one stance line, then never finishes the
+    second: the brief keeps both, the second speaker's quotes stand in, the reply says the
+    model ran out of time, and the article is done, not failed."""
+    model = StandInModel(
+        "trickle",
+        answer=lambda conversation: (
+            None
+            if conversation[-1]["content"].startswith("Karl Tamm")
+            else PATROLS_VIRTANEN
+            if conversation[-1]["content"].startswith("Anna Virtanen")
+            else PATROLS_EVENT
+        ),
+        row_s=0.0,
+    )
+    config = settings_for(tmp_path, analysis_timeout_s=4.0)
+    get_embedder()  # the summary's restatement rule: its load is not the model's time
+    async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+        await warm(svc)
+        reply = await asyncio.wait_for(text_of(await svc.handle(CHAT, PATROLS)), timeout=30)
+        stored = await svc.store.get_analysis(1)
+    assert model.interrupted
+    assert "Sorry" not in reply
+    assert f"{PATROLS_EVENT} {PATROLS_VIRTANEN}" in reply
+    assert "the model ran out of time for 1 of the brief's sentence" in reply
+    assert "Karl Tamm — Estonian Defence Minister: [No stance line" in reply
+    assert stored is not None and stored.summary is not None and stored.summary.unfinished == 1
+    assert rows(config.database, "SELECT state FROM articles") == [("done",)]
 
 
 async def test_while_the_model_writes_the_shown_positions_are_stored(tmp_path: Path) -> None:

@@ -239,6 +239,18 @@ async def test_analysis_roundtrip_with_offsets(store):
     assert (await store.get_article(1, article.id)).state == "done"
 
 
+async def test_a_brief_cut_short_by_the_time_limit_says_so_when_read_back(store):
+    """The sentences the model had no time for are counted, so that the brief read back
+    later (/summary) says why their stand-ins are there, as the first reply did."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    cut = analysis_for(TEXT)
+    assert cut.summary is not None
+    cut.summary.unfinished = 2
+    await store.save_analysis(article.id, cut)
+    got = await store.get_analysis(article.id)
+    assert got is not None and got.summary is not None and got.summary.unfinished == 2
+
+
 async def test_positions_stored_before_the_model_writes_leave_the_article_running(store):
     """The positions are saved as soon as they are read (`finished=False`): findable, and the
     article still running under its lease; the final save replaces them and ends it."""
