@@ -119,6 +119,7 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
         raw.execute("DROP INDEX chat_articles_undelivered")
         for column in ("delivery_owner", "delivery_until", "delivered_at"):
             raw.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
+        raw.execute("ALTER TABLE analyses DROP COLUMN unfinished")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -176,10 +177,12 @@ async def test_stored_placeholder_stance_lines_become_the_flag(backend):
     await store.save_analysis(second.id, analysis_for(other))
     await store.close()
     placeholder = "[No stance line: Anna Keller is quoted once; see the quotes.]"
-    # the database as the release before the flag left it (and before the delivery record)
+    # the database as the release before the flag left it (and before the delivery record
+    # and the count of sentences cut short)
     await backend.execute("DROP INDEX chat_articles_undelivered")
     for column in ("delivery_owner", "delivery_until", "delivered_at"):
         await backend.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
+    await backend.execute("ALTER TABLE analyses DROP COLUMN unfinished")
     await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
     await backend.execute(
         f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
