@@ -45,8 +45,9 @@ class StandInModel:
         *script: str,
         answer: Callable[[Sequence[ChatMessage]], str | None] = lambda conversation: SUMMARY,
         row_s: float = 1.0,
+        deaf: bool = False,
     ) -> None:
-        self.answer, self.row_s = answer, row_s
+        self.answer, self.row_s, self.deaf = answer, row_s, deaf
         self.release = threading.Event()
         self.listening = threading.Event()  # a 'listen' step is under way
         self._stop = threading.Event()
@@ -94,7 +95,7 @@ class StandInModel:
         """The 'trickle' step: a slow writer, whose rows finish one by one, `row_s` apart,
         each answered by `answer` and handed to its follow-up, until interrupted (then
         GenerationInterrupted, as the real model between two steps). A row `answer` gives
-        None never finishes."""
+        None never finishes: it hears the interrupt, or (`deaf`) waits for `release`."""
         asked = list(conversations)
         then = list(follow_up) if follow_up is not None else [None] * len(asked)
         results = [""] * len(asked)
@@ -105,7 +106,7 @@ class StandInModel:
                 raise GenerationInterrupted("generation interrupted")
             answer = self.answer(asked[i])
             if answer is None:  # a row that never finishes: the model decodes on
-                self._stop.wait()
+                (self.release if self.deaf else self._stop).wait()
                 raise GenerationInterrupted("generation interrupted")
             results[i] = answer
             step = then[i]

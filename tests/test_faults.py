@@ -97,12 +97,16 @@ PATROLS_VIRTANEN = (
 )
 
 
-async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(tmp_path: Path) -> None:
+@pytest.mark.parametrize("deaf", [False, True], ids=["stops", "deaf"])
+async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
+    tmp_path: Path, deaf: bool
+) -> None:
     """An article quoting many people ran past the analysis limit on a busy host, and the
     summary and every stance line the model had finished were thrown away with the rest.
     Here the model writes the event sentence and one stance line, then never finishes the
     second: the brief keeps both, the second speaker's quotes stand in, the reply says the
-    model ran out of time, and the article is done, not failed."""
+    model ran out of time, and the article is done, not failed. A model deaf to the
+    interrupt is abandoned at the limit, and what it had finished is kept all the same."""
     model = StandInModel(
         "trickle",
         answer=lambda conversation: (
@@ -113,13 +117,17 @@ async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(tmp_path: P
             else PATROLS_EVENT
         ),
         row_s=0.0,
+        deaf=deaf,
     )
     config = settings_for(tmp_path, analysis_timeout_s=4.0)
     get_embedder()  # the summary's restatement rule: its load is not the model's time
-    async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
-        await warm(svc)
-        reply = await asyncio.wait_for(text_of(await svc.handle(CHAT, PATROLS)), timeout=30)
-        stored = await svc.store.get_analysis(1)
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            reply = await asyncio.wait_for(text_of(await svc.handle(CHAT, PATROLS)), timeout=30)
+            stored = await svc.store.get_analysis(1)
+    finally:
+        model.release.set()
     assert model.interrupted
     assert "Sorry" not in reply
     assert f"{PATROLS_EVENT} {PATROLS_VIRTANEN}" in reply

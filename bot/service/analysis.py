@@ -697,9 +697,12 @@ class AnalysisQueue:
         started = time.perf_counter()
         latest: list[Written] = []  # the last of what the model finished, for a deaf model
         shown_at = time.monotonic()
+        ended = False
 
         def heard(written: Written) -> None:
             nonlocal shown_at
+            if ended:  # an abandoned pass that went on: its article has ended already
+                return
             latest[:] = [written]
             if time.monotonic() - shown_at >= SHOW_EVERY_S:
                 shown_at = time.monotonic()
@@ -719,6 +722,7 @@ class AnalysisQueue:
                 timeout=self._timeout_s,
             )
         except TimeoutError:
+            ended = True
             self._analyzer.abandon_work()
             if not latest:
                 log.warning("model timed out on article %s; keeping positions only", article_id)
