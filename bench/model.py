@@ -57,6 +57,7 @@ from summarizer.model.packaged import assembled_gguf
 from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.model.transformers_loading import LocalOptions
 from summarizer.positions import extract_positions
+from summarizer.stance import prominence
 from summarizer.writing import write_brief
 
 REPO = Path(__file__).resolve().parents[1]
@@ -182,6 +183,11 @@ def main() -> None:
     p.add_argument(
         "--deadline", type=float, help="stop each brief after this many seconds, as the limit does"
     )
+    p.add_argument(
+        "--most-speakers",
+        type=int,
+        help="compare: stance lines for the N most quoted speakers only (the rest not written)",
+    )
     args = p.parse_args()
 
     paths = (args.files or sorted(args.seeds.glob("*.txt")))[: args.articles or None]
@@ -225,6 +231,8 @@ def main() -> None:
 
         gen.reset()
         t = time.perf_counter()
+        if args.most_speakers is not None:
+            positions = sorted(positions, key=prominence)[: args.most_speakers]
         written = write_brief(
             gen,
             text,

@@ -32,7 +32,7 @@ from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.segment import sentences
 from summarizer.similarity import closest
-from summarizer.stance import SYSTEM
+from summarizer.stance import SYSTEM, prominence
 from summarizer.support import support_problems, unsure
 from summarizer.types import Position, Summary
 from summarizer.verify import verdict_prompt
@@ -387,13 +387,7 @@ def compose_summary(
     extract after `label` where there are no event sentences or the whole fails."""
     if event is not None:
         parts = [event]
-        ranked = sorted(
-            (p for p in stanced if p.stance),
-            key=lambda p: (
-                -len(p.quotes) - len(p.paraphrases),
-                min(s.start for s in [*p.quotes, *p.paraphrases]),
-            ),
-        )
+        ranked = sorted((p for p in stanced if p.stance), key=prominence)
         for position in ranked:
             line = position.stance or ""
             if restates(line, parts):
