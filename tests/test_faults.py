@@ -95,6 +95,7 @@ PATROLS_EVENT = "Finland and Estonia agreed to share six patrol boats in the Gul
 PATROLS_VIRTANEN = (
     "Anna Virtanen said joint patrols will start in May and the boats will carry no weapons."
 )
+PATROLS_TAMM = "Karl Tamm said the cost could rise if fuel prices kept climbing."
 
 
 @pytest.mark.parametrize("deaf", [False, True], ids=["stops", "deaf"])
@@ -135,6 +136,33 @@ async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
     assert "Karl Tamm — Estonian Defence Minister: [No stance line" in reply
     assert stored is not None and stored.summary is not None and stored.summary.unfinished == 1
     assert rows(config.database, "SELECT state FROM articles") == [("done",)]
+
+
+async def test_the_reply_shows_each_sentence_as_it_is_checked(tmp_path: Path) -> None:
+    """A brief of many speakers took minutes, and its reply showed only who said what until
+    the end; now the summary shows as soon as it passes its checks, then each stance line."""
+    model = StandInModel(
+        "trickle",
+        answer=lambda conversation: (
+            PATROLS_VIRTANEN
+            if conversation[-1]["content"].startswith("Anna Virtanen")
+            else PATROLS_TAMM
+            if conversation[-1]["content"].startswith("Karl Tamm")
+            else PATROLS_EVENT
+        ),
+        row_s=2.5,  # past the 2 s between two showings
+    )
+    get_embedder()
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        await warm(svc)
+        [response] = await svc.handle(CHAT, PATROLS)
+        assert response.updates is not None
+        shown = [reply.plain() async for reply in response.updates]
+    writing = "the rest of the brief is being written"
+    assert [PATROLS_EVENT in r for r in shown] == [False, True, True, True, True]
+    assert [PATROLS_VIRTANEN in r for r in shown] == [False, False, True, True, True]
+    assert [writing in r for r in shown] == [False, True, True, True, False]
+    assert PATROLS_TAMM in shown[-1] and "ran out of time" not in shown[-1]
 
 
 async def test_while_the_model_writes_the_shown_positions_are_stored(tmp_path: Path) -> None:
