@@ -120,7 +120,7 @@ async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
         row_s=0.0,
         deaf=deaf,
     )
-    config = settings_for(tmp_path, analysis_timeout_s=4.0)
+    config = settings_for(tmp_path, analysis_timeout_s=6.0)  # time for two checks, loaded host
     get_embedder()  # the summary's restatement rule: its load is not the model's time
     try:
         async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:

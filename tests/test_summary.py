@@ -149,7 +149,7 @@ def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
     )
     heard: list[Written] = []
     written = write_brief(
-        gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 2.0, progress=heard.append
+        gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 4.0, progress=heard.append
     )
     summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
     assert gen.interrupted
