@@ -141,6 +141,19 @@ class StandInModel:
         return [SUMMARY for _ in conversations]
 
 
+def by_opening(
+    *, event: str | None, lines: dict[str, str | None]
+) -> Callable[[Sequence[ChatMessage]], str | None]:
+    """A 'trickle' step's answers: a stance line by the name its answer opens with, the
+    event sentence otherwise; None for a row that never finishes."""
+
+    def answer(conversation: Sequence[ChatMessage]) -> str | None:
+        opening = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
+        return next((line for name, line in lines.items() if opening.startswith(name)), event)
+
+    return answer
+
+
 class StandInAnalyzer(LocalAnalyzer):
     """The real LocalAnalyzer (its one thread, its abandon_work) around the stand-in model."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub
-from standins import STARTED, StandInAnalyzer, StandInModel, warm
+from standins import STARTED, StandInAnalyzer, StandInModel, by_opening, warm
 from support import (
     ARTICLE,
     CHAT,
@@ -110,12 +110,8 @@ async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
     interrupt is abandoned at the limit, and what it had finished is kept all the same."""
     model = StandInModel(
         "trickle",
-        answer=lambda conversation: (
-            None
-            if conversation[-1]["content"].startswith("Karl Tamm")
-            else PATROLS_VIRTANEN
-            if conversation[-1]["content"].startswith("Anna Virtanen")
-            else PATROLS_EVENT
+        answer=by_opening(
+            event=PATROLS_EVENT, lines={"Anna Virtanen": PATROLS_VIRTANEN, "Karl Tamm": None}
         ),
         row_s=0.0,
         deaf=deaf,
@@ -143,12 +139,9 @@ async def test_the_reply_shows_each_sentence_as_it_is_checked(tmp_path: Path) ->
     the end; now the summary shows as soon as it passes its checks, then each stance line."""
     model = StandInModel(
         "trickle",
-        answer=lambda conversation: (
-            PATROLS_VIRTANEN
-            if conversation[-1]["content"].startswith("Anna Virtanen")
-            else PATROLS_TAMM
-            if conversation[-1]["content"].startswith("Karl Tamm")
-            else PATROLS_EVENT
+        answer=by_opening(
+            event=PATROLS_EVENT,
+            lines={"Anna Virtanen": PATROLS_VIRTANEN, "Karl Tamm": PATROLS_TAMM},
         ),
         row_s=2.5,  # past the 2 s between two showings
     )

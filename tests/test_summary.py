@@ -14,7 +14,7 @@ import time
 
 import pytest
 from rounds import in_rounds
-from standins import StandInModel
+from standins import StandInModel, by_opening
 from tiny_model import build_tiny_model
 
 from bot.service import views
@@ -125,17 +125,6 @@ def test_one_batch_gives_summary_and_stance_lines():
     event_prompt = " ".join(m["content"] for m in gen.calls[0][0])
     assert "Finland and Estonia agreed" in event_prompt
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
-
-
-def by_opening(*, event: str | None, lines: dict[str, str | None]):
-    """A stand-in model's answers: a stance line by the name its answer opens with, the
-    event sentence otherwise; None for a row that never finishes."""
-
-    def answer(conversation):
-        opening = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
-        return next((line for name, line in lines.items() if opening.startswith(name)), event)
-
-    return answer
 
 
 def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
