@@ -9,9 +9,15 @@
     .venv/bin/python bench/model.py --no-verdict         # compare: without the model's verdicts
     .venv/bin/python bench/model.py --show               # also print each summary and stance line
     .venv/bin/python bench/model.py --llama-cpp          # and the same prompts through llama.cpp
+    .venv/bin/python bench/model.py --files A.txt B.txt  # these articles instead of the seeds
+    .venv/bin/python bench/model.py --deadline 60        # each brief stopped after 60 s
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
-all stance lines: one batched decode run, retries joining it) with medians. The machine is
+all stance lines: one batched decode run, retries joining it) with medians, and what else
+the brief's time went to ("checks": the support checks of each answer, the summary's
+composition, everything outside the model's prefill, decode and verdicts). `--deadline`
+stops each brief as the analysis limit does (`writing.write_brief`) and counts the
+sentences the model had not finished. The machine is
 shared: run it when `uptime` shows a load near 0 and read single runs as noisy.
 
 `--llama-cpp` is the comparison the speed target is set against: a user wanting a local
@@ -51,7 +57,8 @@ from summarizer.model.packaged import assembled_gguf
 from summarizer.model.transformers_backend import TransformersGenerator
 from summarizer.model.transformers_loading import LocalOptions
 from summarizer.positions import extract_positions
-from summarizer.writing import write_summary_and_stances
+from summarizer.stance import prominence
+from summarizer.writing import write_brief
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -172,9 +179,18 @@ def main() -> None:
     p.add_argument(
         "--seeds", type=Path, default=Path(os.environ.get("BRIEFBOT_SHARED_SEEDS", default_seeds))
     )
+    p.add_argument("--files", type=Path, nargs="+", help="brief these articles, not the seeds")
+    p.add_argument(
+        "--deadline", type=float, help="stop each brief after this many seconds, as the limit does"
+    )
+    p.add_argument(
+        "--most-speakers",
+        type=int,
+        help="compare: stance lines for the N most quoted speakers only (the rest not written)",
+    )
     args = p.parse_args()
 
-    paths = sorted(args.seeds.glob("*.txt"))[: args.articles or None]
+    paths = (args.files or sorted(args.seeds.glob("*.txt")))[: args.articles or None]
     print(f"{load_average()} (shared machine: figures are noisy)")
     llama = LlamaCpp.start(args, settings.model_cache) if args.llama_cpp else None
     t0 = time.perf_counter()
@@ -215,10 +231,24 @@ def main() -> None:
 
         gen.reset()
         t = time.perf_counter()
-        summary, stanced = write_summary_and_stances(
-            gen, text, positions, loaded, verdict=args.verdict
+        if args.most_speakers is not None:
+            positions = sorted(positions, key=prominence)[: args.most_speakers]
+        written = write_brief(
+            gen,
+            text,
+            positions,
+            loaded,
+            verdict=args.verdict,
+            deadline=None if args.deadline is None else time.monotonic() + args.deadline,
         )
+        summary, stanced = written.brief(text, positions, model=gen.name)
         brief_s = time.perf_counter() - t
+        # an interrupted run reports no stats of the model's: its split is unknown
+        checks = (
+            "-"
+            if written.unfinished
+            else f"{brief_s - gen.prefill_s - gen.decode_s - gen.verdict_s:.1f}"
+        )
         model_lines = sum(1 for x in stanced if x.stance)
         row = {
             "brief_s": brief_s,
@@ -236,7 +266,8 @@ def main() -> None:
             f"| {gen.retries} retries | {gen.verdicts} "
             f"verdicts {gen.verdict_tokens} tok {gen.verdict_s:.1f} s | summary "
             f"fallback={summary.fallback} | {model_lines}/{len(positions)} model stance lines "
-            f"| brief {brief_s:5.1f} s",
+            f"of {len(written.asked)} asked | checks {checks} s | "
+            f"{written.unfinished} unfinished | brief {brief_s:5.1f} s | {load_average()}",
             flush=True,
         )
         if args.show:

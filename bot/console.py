@@ -158,16 +158,15 @@ async def piped_messages(stream: TextIO) -> AsyncIterator[str]:
 
 
 async def terminal_messages() -> AsyncIterator[str]:
-    """Messages typed or pasted in a terminal; Ctrl-C clears the line, Ctrl-D leaves."""
+    """Messages typed or pasted in a terminal. Ctrl-C leaves, as Ctrl-D and /quit do: it
+    cleared the line, and a user who pressed it to leave found the prompt again."""
     from prompt_toolkit import PromptSession
 
     session: PromptSession[str] = PromptSession()  # bracketed paste is on by default
     while True:
         try:
             text = await session.prompt_async("> ")
-        except KeyboardInterrupt:
-            continue
-        except EOFError:
+        except (KeyboardInterrupt, EOFError):
             return
         if text.strip():
             yield text

@@ -407,17 +407,19 @@ class PostgresStore:
             await db.execute("SELECT pg_advisory_xact_lock($1)", SPEAKERS_LOCK)
             await db.execute("DELETE FROM positions WHERE article_id = $1", article_id)
             await db.execute(
-                "INSERT INTO analyses(article_id, summary, summary_fallback, model,"
+                "INSERT INTO analyses(article_id, summary, summary_fallback, model, unfinished,"
                 " loaded_phrases, positions_s, summary_s, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                 " ON CONFLICT (article_id) DO UPDATE SET summary = excluded.summary,"
                 " summary_fallback = excluded.summary_fallback, model = excluded.model,"
-                " loaded_phrases = excluded.loaded_phrases, positions_s = excluded.positions_s,"
+                " unfinished = excluded.unfinished, loaded_phrases = excluded.loaded_phrases,"
+                " positions_s = excluded.positions_s,"
                 " summary_s = excluded.summary_s, created_at = excluded.created_at",
                 article_id,
                 summary.text if summary else None,
                 bool(summary.fallback) if summary else False,
                 summary.model if summary else None,
+                summary.unfinished if summary else 0,
                 json.dumps(analysis.loaded_phrases, ensure_ascii=False),
                 analysis.timings.positions_s,
                 analysis.timings.summary_s,

@@ -71,7 +71,12 @@ def analysis(head: Row, positions: Sequence[Row], spans: Sequence[Row]) -> Analy
             )
         )
     summary = (
-        Summary(text=head["summary"], fallback=bool(head["summary_fallback"]), model=head["model"])
+        Summary(
+            text=head["summary"],
+            fallback=bool(head["summary_fallback"]),
+            model=head["model"],
+            unfinished=head["unfinished"],
+        )
         if head["summary"] is not None
         else None
     )

@@ -469,13 +469,14 @@ class SqliteStore:
             await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
             await db.execute(
                 "INSERT OR REPLACE INTO analyses(article_id, summary, summary_fallback, model,"
-                " loaded_phrases, positions_s, summary_s, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " unfinished, loaded_phrases, positions_s, summary_s, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article_id,
                     summary.text if summary else None,
                     int(summary.fallback) if summary else 0,
                     summary.model if summary else None,
+                    summary.unfinished if summary else 0,
                     json.dumps(analysis.loaded_phrases, ensure_ascii=False),
                     analysis.timings.positions_s,
                     analysis.timings.summary_s,

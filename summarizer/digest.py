@@ -27,7 +27,7 @@ from functools import lru_cache, partial
 
 from summarizer.checks import check_copied, check_output, settled, words
 from summarizer.model.base import ChatMessage, GenerationInterrupted, TextGenerator
-from summarizer.model.drafting import Job, draft_checked
+from summarizer.model.drafting import Job, draft_checked, interrupted_when
 from summarizer.segment import sentences
 from summarizer.stance import NOT_AFTER_NAME, SYSTEM
 from summarizer.support import generic_words, support_problems
@@ -200,26 +200,6 @@ def digest_hopeless(answer: str, *, speaker: str, entries: Sequence[StanceRecord
     return []
 
 
-WATCH_S = 0.2  # how often a digest under way looks at its deadline and at waiting articles
-
-
-def _stop_when(
-    gen: TextGenerator,
-    done: threading.Event,
-    deadline: float | None,
-    give_way: threading.Event | None,
-) -> None:
-    """Interrupts the model, again and again, from the deadline or the moment an article
-    waits until the digest is done. Once is not enough: the backend clears an interrupt
-    when a generation begins, so one sent just before it would be lost, and the article
-    would wait for the whole digest."""
-    while not done.wait(WATCH_S):
-        if (deadline is not None and time.monotonic() >= deadline) or (
-            give_way is not None and give_way.is_set()
-        ):
-            gen.interrupt()
-
-
 def stance_digest(
     gen: TextGenerator,
     speaker: str,
@@ -240,11 +220,14 @@ def stance_digest(
         return None
     recent = ordered[-MAX_ENTRIES:]
 
+    def stop() -> bool:
+        return (give_way is not None and give_way.is_set()) or (
+            deadline is not None and deadline <= time.monotonic()
+        )
+
     def on_time() -> None:
-        if give_way is not None and give_way.is_set():
-            raise GenerationInterrupted("an article is waiting")
-        if deadline is not None and deadline <= time.monotonic():
-            raise GenerationInterrupted("the digest's time is up")
+        if stop():
+            raise GenerationInterrupted("an article is waiting, or the digest's time is up")
 
     job = Job(
         prompt=digest_prompt(speaker, recent),
@@ -259,19 +242,12 @@ def stance_digest(
         avoid_first=tuple(speaker + after for after in NOT_AFTER_NAME),
         retry=False,
     )
-    done = threading.Event()
     try:
         on_time()  # it may have waited behind articles for all its time
-        if deadline is not None or give_way is not None:
-            watcher = threading.Thread(
-                target=_stop_when, args=(gen, done, deadline, give_way), daemon=True
-            )
-            watcher.start()
-        [checked] = draft_checked(gen, [job])
+        with interrupted_when(gen, stop):
+            [checked] = draft_checked(gen, [job])
     except GenerationInterrupted:
         if give_way is not None and give_way.is_set():
             raise
         return None
-    finally:
-        done.set()
     return None if checked.text is None else cited(checked.text, speaker=speaker, entries=recent)

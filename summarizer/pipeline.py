@@ -9,13 +9,14 @@ Both are called from a worker thread, never on the event loop.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
 from summarizer.summary import guess_title
 from summarizer.types import Analysis
-from summarizer.writing import write_summary_and_stances
+from summarizer.writing import Written, write_brief
 
 
 def read(text: str, *, title: str | None = None) -> Analysis:
@@ -33,16 +34,46 @@ def read(text: str, *, title: str | None = None) -> Analysis:
 
 
 def write(
-    text: str, found: Analysis, generator: TextGenerator, *, verdict: bool = False
+    text: str,
+    found: Analysis,
+    generator: TextGenerator,
+    *,
+    verdict: bool = False,
+    deadline: float | None = None,
+    progress: Callable[[Written], None] | None = None,
 ) -> Analysis:
     """`found` (from `read`) with the model's summary and stance lines, each checked
-    (`verdict`: by the model's yes/no verdict too)."""
+    (`verdict`: by the model's yes/no verdict too). At `deadline` (`time.monotonic()`) the
+    model stops, and what it had not finished gets the labelled stand-ins; `progress`
+    hears each sentence as it is checked (`writing.write_brief`)."""
     started = time.perf_counter()
-    summary, positions = write_summary_and_stances(
-        generator, text, found.positions, found.loaded_phrases, verdict=verdict
+    written = write_brief(
+        generator,
+        text,
+        found.positions,
+        found.loaded_phrases,
+        verdict=verdict,
+        deadline=deadline,
+        progress=progress,
     )
+    return brief(text, found, written, model=generator.name, started=started)
+
+
+def brief(
+    text: str, found: Analysis, written: Written, *, model: str | None, started: float
+) -> Analysis:
+    """`found` with the brief of what the model finished (`Written.brief`); the model's
+    pass began at `started` (`time.perf_counter()`)."""
+    summary, positions = written.brief(text, found.positions, model=model)
     done = found.model_copy(update={"summary": summary, "positions": positions})
     done.timings = found.timings.model_copy(
         update={"summary_s": round(time.perf_counter() - started, 3)}
     )
     return done
+
+
+def shown(found: Analysis, written: Written, *, model: str | None) -> Analysis:
+    """`found` with the sentences checked so far, for a reply that still waits for the
+    rest (`Written.shown`)."""
+    summary, positions = written.shown(found.positions, model=model)
+    return found.model_copy(update={"summary": summary, "positions": positions})

@@ -567,6 +567,15 @@ def shape_stance(answer: str) -> str:
     return heads[-1] if heads else line
 
 
+def prominence(position: Position) -> tuple[int, int]:
+    """The order of speakers by weight in the article: the most quoted and paraphrased
+    first, then the first to speak."""
+    return (
+        -len(position.quotes) - len(position.paraphrases),
+        min((s.start for s in [*position.quotes, *position.paraphrases]), default=0),
+    )
+
+
 def stance_jobs(
     text: str, positions: Sequence[Position], *, verdict: bool = False
 ) -> list[tuple[int, Job]]:

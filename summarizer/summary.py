@@ -32,7 +32,7 @@ from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.segment import sentences
 from summarizer.similarity import closest
-from summarizer.stance import SYSTEM
+from summarizer.stance import SYSTEM, prominence
 from summarizer.support import support_problems, unsure
 from summarizer.types import Position, Summary
 from summarizer.verify import verdict_prompt
@@ -51,6 +51,7 @@ LEAD_SENTENCES = 2
 SOURCE_WORDS = 150
 MAX_SENTENCES = 4
 FALLBACK_LABEL = "Extract from the article (the model's summary did not pass our checks): "
+LATE_LABEL = "Extract from the article (the model ran out of time for the summary): "
 
 
 _TITLE_MAX = 160
@@ -327,8 +328,11 @@ def _names(positions: Sequence[Position]) -> list[str]:
     return [n for p in positions for n in (p.speaker, *p.aliases, p.speaker.split()[-1])]
 
 
-def extractive_fallback(text: str, positions: Sequence[Position]) -> str:
-    """Verbatim sentences that report who said what and carry no loaded wording."""
+def extractive_fallback(
+    text: str, positions: Sequence[Position], *, label: str = FALLBACK_LABEL
+) -> str:
+    """Verbatim sentences that report who said what and carry no loaded wording, after
+    `label`, which says why they stand in for the model's."""
     names = _names(positions)
     candidates = [
         s
@@ -343,7 +347,7 @@ def extractive_fallback(text: str, positions: Sequence[Position]) -> str:
         if s not in picked and sum(len(p.split()) for p in [*picked, s]) <= MAX_WORDS:
             picked.append(s)
     picked.sort(key=text.find)
-    return FALLBACK_LABEL + " ".join(picked)
+    return label + " ".join(picked)
 
 
 def copies(line: str, summary: str) -> bool:
@@ -372,18 +376,18 @@ def restates(line: str, parts: Sequence[str]) -> bool:
 
 
 def compose_summary(
-    event: str | None, stanced: Sequence[Position], text: str, *, model: str | None
+    event: str | None,
+    stanced: Sequence[Position],
+    text: str,
+    *,
+    model: str | None,
+    label: str = FALLBACK_LABEL,
 ) -> Summary:
-    """The event sentences, then the stance lines of the most-quoted speakers that fit."""
+    """The event sentences, then the stance lines of the most-quoted speakers that fit; an
+    extract after `label` where there are no event sentences or the whole fails."""
     if event is not None:
         parts = [event]
-        ranked = sorted(
-            (p for p in stanced if p.stance),
-            key=lambda p: (
-                -len(p.quotes) - len(p.paraphrases),
-                min(s.start for s in [*p.quotes, *p.paraphrases]),
-            ),
-        )
+        ranked = sorted((p for p in stanced if p.stance), key=prominence)
         for position in ranked:
             line = position.stance or ""
             if restates(line, parts):
@@ -393,4 +397,4 @@ def compose_summary(
         summary = " ".join(parts)
         if not check_summary(summary):
             return Summary(text=summary, fallback=False, model=model)
-    return Summary(text=extractive_fallback(text, stanced), fallback=True, model=model)
+    return Summary(text=extractive_fallback(text, stanced, label=label), fallback=True, model=model)

@@ -67,6 +67,12 @@ class Summary(BaseModel):
         description="True when the model failed the checks and an extractive summary stands in"
     )
     model: str | None = None
+    unfinished: int = Field(
+        default=0,
+        description="sentences of the brief (the summary's event sentences, stance lines) the"
+        " model had not finished at the analysis time limit: labelled extracts and quotes"
+        " stand in for them, flagged as fallbacks",
+    )
 
 
 class Timings(BaseModel):

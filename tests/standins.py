@@ -22,6 +22,7 @@ from bot.service import ChatService
 from bot.service.analysis import LocalAnalyzer
 from summarizer.model.base import ChatMessage, FollowUp, GenerationInterrupted
 from summarizer.types import Analysis
+from summarizer.writing import Written
 
 STARTED = "model started"
 # Whether the summary checks accept it does not matter here: an answer completes the analysis.
@@ -33,12 +34,20 @@ class StandInModel:
     'answer', 'raise', 'hang' (blocks its thread until `release`), 'announce' (prints
     STARTED, then hangs: the signal a parent process waits for before it kills us) or
     'listen' (decodes until interrupted, then raises GenerationInterrupted, as the real
-    model does between two steps; or until `release`). `asked` holds each generation's
+    model does between two steps; or until `release`) or 'trickle' (`_trickle`: a slow
+    writer whose answers, by `answer`, come one by one). `asked` holds each generation's
     last user message: its task (an assistant message after it only opens the answer)."""
 
     name = "stand-in"
 
-    def __init__(self, *script: str) -> None:
+    def __init__(
+        self,
+        *script: str,
+        answer: Callable[[Sequence[ChatMessage]], str | None] = lambda conversation: SUMMARY,
+        row_s: float = 1.0,
+        deaf: bool = False,
+    ) -> None:
+        self.answer, self.row_s, self.deaf = answer, row_s, deaf
         self.release = threading.Event()
         self.listening = threading.Event()  # a 'listen' step is under way
         self._stop = threading.Event()
@@ -48,8 +57,8 @@ class StandInModel:
     interrupted = False
 
     def interrupt(self) -> None:
-        """Recorded, and obeyed only by a 'listen' step: the others stand for a model stuck
-        where it cannot listen (the real one stops between decode steps, see
+        """Recorded, and obeyed only by a 'listen' or 'trickle' step: the others stand for a
+        model stuck where it cannot listen (the real one stops between decode steps, see
         test_model_loader)."""
         self.interrupted = True
         self._stop.set()
@@ -73,7 +82,39 @@ class StandInModel:
         self.asked.append(
             next(m["content"] for m in reversed(conversations[0]) if m["role"] == "user")
         )
+        if self._script[min(self.calls, len(self._script) - 1)] == "trickle":
+            self.calls += 1
+            return self._trickle(conversations, follow_up)
         return in_rounds(self._answer, conversations, follow_up)
+
+    def _trickle(
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        follow_up: Sequence[FollowUp | None] | None,
+    ) -> list[str]:
+        """The 'trickle' step: a slow writer, whose rows finish one by one, `row_s` apart,
+        each answered by `answer` and handed to its follow-up, until interrupted (then
+        GenerationInterrupted, as the real model between two steps). A row `answer` gives
+        None never finishes: it hears the interrupt, or (`deaf`) waits for `release`."""
+        asked = list(conversations)
+        then = list(follow_up) if follow_up is not None else [None] * len(asked)
+        results = [""] * len(asked)
+        todo = list(range(len(asked)))
+        while todo:
+            i = todo.pop(0)
+            if self._stop.wait(self.row_s):
+                raise GenerationInterrupted("generation interrupted")
+            answer = self.answer(asked[i])
+            if answer is None:  # a row that never finishes: the model decodes on
+                (self.release if self.deaf else self._stop).wait()
+                raise GenerationInterrupted("generation interrupted")
+            results[i] = answer
+            step = then[i]
+            nxt = step(results[i]) if step is not None else None
+            if nxt is not None:
+                asked[i] = nxt
+                todo.append(i)
+        return results
 
     def judge(
         self, conversations: Sequence[Sequence[ChatMessage]], options: Sequence[str] = ("Yes", "No")
@@ -100,6 +141,19 @@ class StandInModel:
         return [SUMMARY for _ in conversations]
 
 
+def by_opening(
+    *, event: str | None, lines: dict[str, str | None]
+) -> Callable[[Sequence[ChatMessage]], str | None]:
+    """A 'trickle' step's answers: a stance line by the name its answer opens with, the
+    event sentence otherwise; None for a row that never finishes."""
+
+    def answer(conversation: Sequence[ChatMessage]) -> str | None:
+        opening = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
+        return next((line for name, line in lines.items() if opening.startswith(name)), event)
+
+    return answer
+
+
 class StandInAnalyzer(LocalAnalyzer):
     """The real LocalAnalyzer (its one thread, its abandon_work) around the stand-in model."""
 
@@ -110,9 +164,16 @@ class StandInAnalyzer(LocalAnalyzer):
         self._generator = model
         self.written = 0
 
-    async def write(self, text: str, found: Analysis) -> Analysis:
+    async def write(
+        self,
+        text: str,
+        found: Analysis,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[Written], None] | None = None,
+    ) -> Analysis:
         self.written += 1
-        return await super().write(text, found)
+        return await super().write(text, found, deadline=deadline, progress=progress)
 
 
 async def warm(service: ChatService) -> None:

@@ -264,12 +264,13 @@ def test_quit_right_after_start_does_not_wait_for_the_model_load(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("leave", ["/quit\r", "\x04"], ids=["quit", "ctrl-d"])
+@pytest.mark.parametrize("leave", ["/quit\r", "\x04", "\x03"], ids=["quit", "ctrl-d", "ctrl-c"])
 def test_a_terminal_leaves_at_once_while_a_brief_is_written(tmp_path, leave):
     """In a terminal nothing typed was read until the brief was printed: on a cold, busy
     host that was minutes, and /quit and Ctrl-D with it. The brief now prints when it
     comes and the prompt stays; leaving keeps the article queued for the next start. The
-    model's load never ends here (its kept int8 file is a pipe nobody writes)."""
+    model's load never ends here (its kept int8 file is a pipe nobody writes). Ctrl-C
+    leaves too (it cleared the line, and the prompt came back)."""
     _, article = demo_articles()[1]
     model = build_tiny_model(tmp_path / "tiny")
     snapshot = snapshot_path(str(model), tmp_path / "models")

@@ -21,13 +21,24 @@ from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub
-from standins import STARTED, StandInAnalyzer, StandInModel, warm
-from support import ARTICLE, CHAT, demo, rows, settings_for, showing, sqlite_of, text_of
+from standins import STARTED, StandInAnalyzer, StandInModel, by_opening, warm
+from support import (
+    ARTICLE,
+    CHAT,
+    PATROLS,
+    demo,
+    rows,
+    settings_for,
+    showing,
+    sqlite_of,
+    text_of,
+)
 from telegram.ext import Application
 
 from bot.runtime import open_service
 from bot.service import ChatRef
 from bot.service.analysis import LocalAnalyzer
+from summarizer.similarity import get_embedder
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -78,6 +89,73 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
         ("failed",),
         ("done",),
     ]
+
+
+PATROLS_EVENT = "Finland and Estonia agreed to share six patrol boats in the Gulf of Finland."
+PATROLS_VIRTANEN = (
+    "Anna Virtanen said joint patrols will start in May and the boats will carry no weapons."
+)
+PATROLS_TAMM = "Karl Tamm said the cost could rise if fuel prices kept climbing."
+
+
+@pytest.mark.parametrize("deaf", [False, True], ids=["stops", "deaf"])
+async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
+    tmp_path: Path, deaf: bool
+) -> None:
+    """An article quoting many people ran past the analysis limit on a busy host, and the
+    summary and every stance line the model had finished were thrown away with the rest.
+    Here the model writes the event sentence and one stance line, then never finishes the
+    second: the brief keeps both, the second speaker's quotes stand in, the reply says the
+    model ran out of time, and the article is done, not failed. A model deaf to the
+    interrupt is abandoned at the limit, and what it had finished is kept all the same."""
+    model = StandInModel(
+        "trickle",
+        answer=by_opening(
+            event=PATROLS_EVENT, lines={"Anna Virtanen": PATROLS_VIRTANEN, "Karl Tamm": None}
+        ),
+        row_s=0.0,
+        deaf=deaf,
+    )
+    config = settings_for(tmp_path, analysis_timeout_s=6.0)  # time for two checks, loaded host
+    get_embedder()  # the summary's restatement rule: its load is not the model's time
+    try:
+        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
+            await warm(svc)
+            reply = await asyncio.wait_for(text_of(await svc.handle(CHAT, PATROLS)), timeout=30)
+            stored = await svc.store.get_analysis(1)
+    finally:
+        model.release.set()
+    assert model.interrupted
+    assert "Sorry" not in reply
+    assert f"{PATROLS_EVENT} {PATROLS_VIRTANEN}" in reply
+    assert "the model ran out of time for 1 of the brief's sentence" in reply
+    assert "Karl Tamm — Estonian Defence Minister: [No stance line" in reply
+    assert stored is not None and stored.summary is not None and stored.summary.unfinished == 1
+    assert rows(config.database, "SELECT state FROM articles") == [("done",)]
+
+
+async def test_the_reply_shows_each_sentence_as_it_is_checked(tmp_path: Path) -> None:
+    """A brief of many speakers took minutes, and its reply showed only who said what until
+    the end; now the summary shows as soon as it passes its checks, then each stance line."""
+    model = StandInModel(
+        "trickle",
+        answer=by_opening(
+            event=PATROLS_EVENT,
+            lines={"Anna Virtanen": PATROLS_VIRTANEN, "Karl Tamm": PATROLS_TAMM},
+        ),
+        row_s=2.5,  # past the 2 s between two showings
+    )
+    get_embedder()
+    async with open_service(settings_for(tmp_path), analyzer=StandInAnalyzer(model)) as svc:
+        await warm(svc)
+        [response] = await svc.handle(CHAT, PATROLS)
+        assert response.updates is not None
+        shown = [reply.plain() async for reply in response.updates]
+    writing = "the rest of the brief is being written"
+    assert [PATROLS_EVENT in r for r in shown] == [False, True, True, True, True]
+    assert [PATROLS_VIRTANEN in r for r in shown] == [False, False, True, True, True]
+    assert [writing in r for r in shown] == [False, True, True, True, False]
+    assert PATROLS_TAMM in shown[-1] and "ran out of time" not in shown[-1]
 
 
 async def test_while_the_model_writes_the_shown_positions_are_stored(tmp_path: Path) -> None:

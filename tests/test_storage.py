@@ -119,6 +119,7 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
         raw.execute("DROP INDEX chat_articles_undelivered")
         for column in ("delivery_owner", "delivery_until", "delivered_at"):
             raw.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
+        raw.execute("ALTER TABLE analyses DROP COLUMN unfinished")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -176,10 +177,12 @@ async def test_stored_placeholder_stance_lines_become_the_flag(backend):
     await store.save_analysis(second.id, analysis_for(other))
     await store.close()
     placeholder = "[No stance line: Anna Keller is quoted once; see the quotes.]"
-    # the database as the release before the flag left it (and before the delivery record)
+    # the database as the release before the flag left it (and before the delivery record
+    # and the count of sentences cut short)
     await backend.execute("DROP INDEX chat_articles_undelivered")
     for column in ("delivery_owner", "delivery_until", "delivered_at"):
         await backend.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
+    await backend.execute("ALTER TABLE analyses DROP COLUMN unfinished")
     await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
     await backend.execute(
         f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
@@ -237,6 +240,18 @@ async def test_analysis_roundtrip_with_offsets(store):
     assert position.quotes[0].is_verbatim_in(TEXT)
     assert got.loaded_phrases == ["reckless"]
     assert (await store.get_article(1, article.id)).state == "done"
+
+
+async def test_a_brief_cut_short_by_the_time_limit_says_so_when_read_back(store):
+    """The sentences the model had no time for are counted, so that the brief read back
+    later (/summary) says why their stand-ins are there, as the first reply did."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    cut = analysis_for(TEXT)
+    assert cut.summary is not None
+    cut.summary.unfinished = 2
+    await store.save_analysis(article.id, cut)
+    got = await store.get_analysis(article.id)
+    assert got is not None and got.summary is not None and got.summary.unfinished == 2
 
 
 async def test_positions_stored_before_the_model_writes_leave_the_article_running(store):

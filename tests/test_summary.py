@@ -14,6 +14,7 @@ import time
 
 import pytest
 from rounds import in_rounds
+from standins import StandInModel, by_opening
 from tiny_model import build_tiny_model
 
 from bot.service import views
@@ -30,13 +31,14 @@ from summarizer.stance import own_words, speaker_sentences, stance_complete, sta
 from summarizer.summary import (
     EVENT_SOURCE,
     FALLBACK_LABEL,
+    LATE_LABEL,
     SOURCE_WORDS,
     check_event,
     event_job,
     event_source,
 )
 from summarizer.types import Position, Span, StanceRecord
-from summarizer.writing import write_summary_and_stances
+from summarizer.writing import Written, write_brief, write_summary_and_stances
 
 ARTICLE = (
     "Border talks in Helsinki\n"
@@ -123,6 +125,50 @@ def test_one_batch_gives_summary_and_stance_lines():
     event_prompt = " ".join(m["content"] for m in gen.calls[0][0])
     assert "Finland and Estonia agreed" in event_prompt
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
+
+
+def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
+    """A long article's pass ran past the analysis limit and lost every checked sentence;
+    now the model stops at the deadline, what it finished stays, each sentence is reported
+    as it is checked, and the one it had no time for is a stand-in, counted."""
+    gen = StandInModel(
+        "trickle",
+        answer=by_opening(event=EVENT, lines={"Anna Virtanen": VIRTANEN, "Karl Tamm": None}),
+        row_s=0.0,
+    )
+    heard: list[Written] = []
+    written = write_brief(
+        gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 4.0, progress=heard.append
+    )
+    summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
+    assert gen.interrupted
+    assert summary.text == f"{EVENT} {VIRTANEN}" and not summary.fallback
+    assert summary.unfinished == 1
+    assert [(p.stance, p.stance_fallback) for p in stanced] == [
+        (VIRTANEN, False),
+        (None, True),  # no time: the quotes stand in, as for a line that failed
+        (None, False),
+    ]
+    assert [(w.event_done, dict(w.lines)) for w in heard] == [
+        (True, {}),
+        (True, {0: VIRTANEN}),
+    ]
+    shown, lines = heard[0].shown(POSITIONS, model=gen.name)
+    assert shown is not None and shown.text == EVENT
+    assert [p.stance for p in lines] == [None, None, None]  # nothing yet to stand in
+
+
+def test_an_event_sentence_not_finished_in_time_is_an_extract_labelled_so():
+    gen = StandInModel(
+        "trickle",
+        answer=by_opening(event=None, lines={"Anna Virtanen": VIRTANEN, "Karl Tamm": TAMM}),
+        row_s=0.0,
+    )
+    written = write_brief(gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 1.0)
+    summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
+    assert summary.fallback and summary.text.startswith(LATE_LABEL)
+    assert summary.unfinished == 3  # the event row blocks the ones after it
+    assert all(p.stance_fallback for p in stanced[:2])
 
 
 def test_the_event_source_labels_a_headline_that_states_something():

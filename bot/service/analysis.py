@@ -44,6 +44,7 @@ from summarizer.model.base import GenerationInterrupted, TextGenerator
 from summarizer.nlp import get_nlp
 from summarizer.similarity import get_embedder
 from summarizer.types import Analysis, StanceRecord
+from summarizer.writing import Written
 
 if TYPE_CHECKING:
     from summarizer.model.openai_backend import ServerOptions
@@ -67,6 +68,14 @@ MAX_ATTEMPTS = 5
 # A model that cannot hear the interrupt gets this long to finish at shutdown; then the
 # process goes without it (its thread does not hold the exit).
 CLOSE_GRACE_S = 5.0
+# The model's pass stops itself this long before the analysis limit (or a tenth of the
+# limit, if less) and gives what it finished: the time for the interrupt to reach the model
+# (a decode step), the checks of the answers under way and the stand-ins' composition. A
+# pass still running at the limit is deaf to the interrupt and abandoned.
+WRITE_GRACE_S = 15.0
+# A reply is shown again with the sentences checked so far at most this often: each is an
+# edit of a Telegram message, and a brief's sentences may all be checked within a second.
+SHOW_EVERY_S = 2.0
 MODEL_UNAVAILABLE = "the model could not be loaded, so there is no summary; positions are kept"
 # How often the analysis thread, waiting for the model's load, looks whether the bot stops.
 LOAD_POLL_S = 0.1
@@ -285,12 +294,32 @@ class LocalAnalyzer:
     async def read(self, text: str, title: str | None) -> Analysis:
         return await self._run(lambda: pipeline.read(text, title=title))
 
-    async def write(self, text: str, found: Analysis) -> Analysis:
+    async def write(
+        self,
+        text: str,
+        found: Analysis,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[Written], None] | None = None,
+    ) -> Analysis:
+        loop = asyncio.get_running_loop()
+
+        def heard(written: Written) -> None:  # in the analysis thread
+            assert progress is not None
+            loop.call_soon_threadsafe(progress, written)
+
         def work() -> Analysis:
             generator = self._model()
             if generator is None:
                 return found
-            return pipeline.write(text, found, generator, verdict=self._verdict)
+            return pipeline.write(
+                text,
+                found,
+                generator,
+                verdict=self._verdict,
+                deadline=deadline,
+                progress=heard if progress is not None else None,
+            )
 
         return await self._run(work)
 
@@ -665,15 +694,51 @@ class AnalysisQueue:
         # while the model writes, and a model that fails or times out leaves them kept.
         await self._store.save_analysis(article_id, found, finished=False)
         self._publish(article_id, Progress(stage="positions", analysis=found))
+        started = time.perf_counter()
+        latest: list[Written] = []  # the last of what the model finished, for a deaf model
+        shown_at = time.monotonic()
+        ended = False
+
+        def heard(written: Written) -> None:
+            nonlocal shown_at
+            if ended:  # an abandoned pass that went on: its article has ended already
+                return
+            latest[:] = [written]
+            if time.monotonic() - shown_at >= SHOW_EVERY_S:
+                shown_at = time.monotonic()
+                partial = pipeline.shown(found, written, model=self._analyzer.model_name)
+                self._publish(article_id, Progress(stage="positions", analysis=partial))
+
         try:
             finished = await asyncio.wait_for(
-                self._analyzer.write(article.text, found), timeout=self._timeout_s
+                self._analyzer.write(
+                    article.text,
+                    found,
+                    deadline=time.monotonic()
+                    + self._timeout_s
+                    - min(WRITE_GRACE_S, self._timeout_s / 10),
+                    progress=heard,
+                ),
+                timeout=self._timeout_s,
             )
         except TimeoutError:
-            log.warning("model timed out on article %s; keeping positions only", article_id)
+            ended = True
             self._analyzer.abandon_work()
-            await self._fail(article_id, "the model took too long; positions are kept")
-            return
+            if not latest:
+                log.warning("model timed out on article %s; keeping positions only", article_id)
+                await self._fail(article_id, "the model took too long; positions are kept")
+                return
+            log.warning(
+                "model deaf past its limit on article %s; keeping what it wrote", article_id
+            )
+            finished = await asyncio.to_thread(
+                pipeline.brief,
+                article.text,
+                found,
+                latest[0],
+                model=self._analyzer.model_name,
+                started=started,
+            )
         except ModelUnavailable as exc:  # the load said why, in the log
             await self._fail(article_id, MODEL_UNAVAILABLE, exc)
             return

@@ -11,7 +11,7 @@ import cycle bot -> storage -> summarizer -> bot, so their interfaces live with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from bot.service.replies import Reply
 from storage import Store, Subscription
 from summarizer.model.base import TextGenerator
 from summarizer.types import Analysis, StanceRecord
+from summarizer.writing import Written
 
 __all__ = [
     "Analyzer",
@@ -86,8 +87,17 @@ class Analyzer(Protocol):
         """Who said what, loaded phrases, the title: no model, shown at once."""
         ...
 
-    async def write(self, text: str, found: Analysis) -> Analysis:
-        """`found` with the model's summary and stance lines."""
+    async def write(
+        self,
+        text: str,
+        found: Analysis,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[Written], None] | None = None,
+    ) -> Analysis:
+        """`found` with the model's summary and stance lines: those not finished by
+        `deadline` (`time.monotonic()`) are the labelled stand-ins. `progress` hears, on
+        the event loop, each sentence as it is checked, with all finished before it."""
         ...
 
     async def digest(self, speaker: str, entries: Sequence[StanceRecord]) -> str | None:

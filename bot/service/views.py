@@ -79,8 +79,19 @@ def _speaker_line(position: Position) -> str:
 
 def summary_blocks(analysis: Analysis | None, *, pending: bool) -> list[Block]:
     if analysis and analysis.summary:
-        blocks = [Block(kind="text", text=analysis.summary.text)]
-        if analysis.summary.fallback:
+        summary = analysis.summary
+        blocks = [Block(kind="text", text=summary.text)]
+        if summary.unfinished:
+            sentences = "sentence" if summary.unfinished == 1 else "sentences"
+            blocks.append(
+                Block(
+                    kind="note",
+                    text=f"the model ran out of time for {summary.unfinished} of the brief's"
+                    f" {sentences}: sentences taken from the article and the quotes stand in"
+                    " for them, marked as such",
+                )
+            )
+        elif summary.fallback:
             blocks.append(
                 Block(
                     kind="note",
@@ -88,6 +99,8 @@ def summary_blocks(analysis: Analysis | None, *, pending: bool) -> list[Block]:
                     " model's draft did not pass the neutrality checks",
                 )
             )
+        if pending:  # the sentences checked so far, shown while the model writes the rest
+            blocks.append(Block(kind="note", text="the rest of the brief is being written…"))
         return blocks
     if pending:
         return [Block(kind="note", text="the summary is being written…")]

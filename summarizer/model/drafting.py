@@ -1,16 +1,21 @@
 """Draft → check → one corrected retry, for a batch of prompts at once.
 
 A draft that fails twice comes back as None: the caller substitutes its own labelled
-fallback, so raw failing model text never reaches a user.
+fallback, so raw failing model text never reaches a user. So does one the model had not
+finished by the batch's deadline.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 
-from summarizer.model.base import ChatMessage, Completion, TextGenerator
+from summarizer.model.base import ChatMessage, Completion, GenerationInterrupted, TextGenerator
 from summarizer.verify import Questions, verdict_problems
 
 _LABEL = re.compile(
@@ -97,8 +102,10 @@ class _Attempts:
     The model's verdict on an answer is asked here, as the answer finishes, so a retry it
     causes joins the running batch like any other."""
 
-    def __init__(self, job: Job, gen: TextGenerator) -> None:
-        self.job, self.gen = job, gen
+    def __init__(
+        self, job: Job, gen: TextGenerator, on_final: Callable[[Draft], None] | None
+    ) -> None:
+        self.job, self.gen, self.on_final = job, gen, on_final
         self.draft = Draft(None, [], 0)  # not answered yet
 
     def __call__(self, raw: str) -> list[ChatMessage] | None:
@@ -112,19 +119,70 @@ class _Attempts:
         self.draft = Draft(None if problems else text, problems, self.draft.attempts + 1)
         if self.draft.text is None and self.draft.attempts == 1 and self.job.retry:
             return retry_prompt(self.job.prompt, problems)
+        if self.on_final is not None:
+            self.on_final(self.draft)
         return None
 
 
-def draft_checked(gen: TextGenerator, jobs: Sequence[Job]) -> list[Draft]:
+WATCH_S = 0.2  # how often a batch under way looks whether it must stop
+
+
+def _interrupt_from(gen: TextGenerator, done: threading.Event, stop: Callable[[], bool]) -> None:
+    while not done.wait(WATCH_S):
+        if stop():
+            gen.interrupt()
+
+
+@contextmanager
+def interrupted_when(gen: TextGenerator, stop: Callable[[], bool]) -> Iterator[None]:
+    """Interrupts the model, again and again, from the moment `stop()` holds until the
+    block ends. Once is not enough: the backend clears an interrupt when a generation
+    begins, so one sent just before it would be lost, and the batch would run to its end."""
+    done = threading.Event()
+    watcher = threading.Thread(target=_interrupt_from, args=(gen, done, stop), daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def draft_checked(
+    gen: TextGenerator,
+    jobs: Sequence[Job],
+    *,
+    deadline: float | None = None,
+    on_final: Callable[[int, Draft], None] | None = None,
+) -> list[Draft]:
     """Generate all, check each with its own checks, retry each failure once. A retry is
-    the failed row's follow-up, so the model starts it while the other rows still decode."""
-    attempts = [_Attempts(j, gen) for j in jobs]
-    gen.generate(
-        [j.prompt for j in jobs],
-        max_new_tokens=[j.max_new_tokens for j in jobs],
-        complete=[j.stop_test() for j in jobs],
-        follow_up=attempts,
-        avoid=[j.avoid for j in jobs],
-        avoid_first=[j.avoid_first for j in jobs],
+    the failed row's follow-up, so the model starts it while the other rows still decode.
+
+    `on_final(i, draft)` hears each job's last draft as soon as it is checked, in the
+    thread that checked it. At `deadline` (`time.monotonic()`) the model is interrupted
+    and the jobs it had not finished come back as None, like drafts that failed: a long
+    article's brief keeps what was done in time instead of losing it all."""
+    attempts = [
+        _Attempts(j, gen, None if on_final is None else partial(on_final, i))
+        for i, j in enumerate(jobs)
+    ]
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    watched: AbstractContextManager[None] = (
+        interrupted_when(gen, late) if deadline is not None else nullcontext()
     )
+    try:
+        with watched:
+            gen.generate(
+                [j.prompt for j in jobs],
+                max_new_tokens=[j.max_new_tokens for j in jobs],
+                complete=[j.stop_test() for j in jobs],
+                follow_up=attempts,
+                avoid=[j.avoid for j in jobs],
+                avoid_first=[j.avoid_first for j in jobs],
+            )
+    except GenerationInterrupted:
+        if not late():  # stopped by someone else (the bot closing): not ours to absorb
+            raise
     return [a.draft for a in attempts]
