@@ -220,6 +220,15 @@ def test_grouping_pads_only_where_a_decode_run_costs_more():
     assert [len(g) for g in cheapest_groups([10] * 5, max_batch=2)] == [1, 2, 2]
 
 
+def test_the_batch_holding_the_first_prompt_runs_first_whatever_its_length():
+    # a brief's summary (first, longest) must not wait behind every speaker's short prompt
+    for lengths in ([1500, 40, 50], [900, 40, 1000, 60, 45], [30, 2000, 25, 1900]):
+        groups = cheapest_groups(lengths, max_batch=16)
+        assert 0 in groups[0]
+        assert [min(g) for g in groups] == sorted(min(g) for g in groups)
+        assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+
+
 def test_prompt_cache_reuses_whole_kept_prompts_within_its_token_budget():
     cache = PromptCache(max_tokens=100)
     system, user = list(range(30)), list(range(100, 130))

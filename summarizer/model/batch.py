@@ -28,7 +28,10 @@ GROUP_COST_TOKENS = 600
 
 def cheapest_groups(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
     """Indices split into batches of similar length, minimising padded prompt tokens plus
-    GROUP_COST_TOKENS per batch (a small dynamic programme over the sorted lengths)."""
+    GROUP_COST_TOKENS per batch (a small dynamic programme over the sorted lengths), the
+    batch holding the first index first: the caller's order is the order of priority. A
+    brief puts its summary first and stops at its deadline; run shortest first, the
+    summary's long prompt came last and was the sentence the deadline cut."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     n = len(order)
     best = [0.0] + [float("inf")] * n  # best[j]: cost of the first j sorted rows
@@ -43,7 +46,7 @@ def cheapest_groups(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
     while j:
         groups.append(order[cut[j] : j])
         j = cut[j]
-    return groups[::-1]
+    return sorted(groups, key=min)
 
 
 @dataclass(frozen=True)
