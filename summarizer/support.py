@@ -1089,6 +1089,19 @@ def _leans_for(word: Any, things: set[str], person: str | None) -> bool:
     return not named or bool(named & things)
 
 
+def _commits_to(word: Any, things: set[str]) -> bool:
+    """`word` is the speaker's own undertaking of the favoured thing: its verb, not
+    negated, under a first-person subject ("We will patrol together" backs the patrols;
+    "I will sign the bill", the bill's signing). Whoever says they will do it favours it,
+    though no word of backing is said."""
+    return (
+        _key(word) in things
+        and word.pos_ == "VERB"
+        and not _negated(word)
+        and any(c.dep_ == "nsubj" and c.lower_ in ("i", "we") for c in word.children)
+    )
+
+
 def _backing_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) -> list[str]:
     """A speaker said to favour something ("supports the plan", "backs Clinton") needs
     their own sentences about it to lean for it: a word of favour or backing there, not
@@ -1107,7 +1120,11 @@ def _backing_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str
         about = [s for s in sents if any(_key(t) in things for t in s)]
         if not about and who is None:
             continue
-        if not any(_leans_for(t, things, who) for s in about or sents for t in s):
+        if not any(
+            _leans_for(t, things, who) or (who is None and _commits_to(t, things))
+            for s in about or sents
+            for t in s
+        ):
             return [
                 f"It says the speaker backs {who or ' '.join(sorted(things))} where the text "
                 "has no word of backing for it; say which way they lean as the text does."

@@ -1179,6 +1179,22 @@ def test_a_deed_given_to_the_speaker_is_one_their_words_have_them_do(
             "Ilse Berg attacked Tomas Vance on Friday while praising Ada Holm as a steady hand.",
             False,
         ),
+        # undertaking it herself backs it, though she says no word of backing
+        (
+            "Ilse Berg supports the ferry checks.",
+            "“We will check every ferry from June,” said Ilse Berg.",
+            False,
+        ),
+        (
+            "Ilse Berg supports the ferry checks.",
+            "“I will not check any ferry this year,” said Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg supports the ferry checks.",
+            "“They will check every ferry from June,” said Ilse Berg.",
+            True,
+        ),
     ],
 )
 def test_favouring_something_needs_words_that_lean_for_it(
@@ -1188,7 +1204,9 @@ def test_favouring_something_needs_words_that_lean_for_it(
     moves looked like a run-up to war got a line saying he supports them; a spokesman who
     blamed the other side for a late change, one saying he supports it. The speaker's
     sentences about what the line has them favour must lean for it: a word of favour or
-    backing there, not negated, and not one whose object is someone else."""
+    backing there, not negated, and not one whose object is someone else; or their own
+    undertaking of it ("we will patrol" backs the patrols: the packaged model's line for a
+    minister announcing patrols failed for want of a word of backing)."""
     assert bool(support_problems(line, [said], names=["Ilse Berg", "Berg"])) == fails
 
 
