@@ -8,6 +8,7 @@ test at the end runs the tiny random model for real.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import threading
 import time
@@ -177,6 +178,28 @@ def test_the_event_source_labels_a_headline_that_states_something():
     for headline in ("Is a border deal coming?", "Reckless border deal in Helsinki"):
         source = event_source(f"{headline}\n{body}")
         assert headline not in source and source.startswith("Finland and Estonia agreed")
+
+
+@pytest.mark.parametrize(
+    ("tamm_said", "first"),
+    [
+        (["welcomes any help at sea"], "Anna Virtanen"),  # fewer spans than Virtanen's two
+        (["welcomes any help at sea", "costs could rise"], "Anna Virtanen"),  # a tie: first
+        (["welcomes any help at sea", "costs could rise", "Tamm warned"], "Karl Tamm"),
+    ],
+)
+def test_stance_jobs_are_asked_in_prominence_order_whatever_the_order_of_appearance(
+    tamm_said: list[str], first: str
+) -> None:
+    """The jobs went to the model in the order the speakers came, while the summary ranks
+    lines by prominence: at the analysis limit the most quoted speaker's line could be the
+    one the model had no time for. Whatever order the positions come in, the most quoted
+    and paraphrased speaker is asked first, a tie going to the first to speak."""
+    virtanen, tamm, nobody = POSITIONS
+    tamm = tamm.model_copy(update={"quotes": [_span(t) for t in tamm_said], "paraphrases": []})
+    for order in itertools.permutations([virtanen, tamm, nobody]):
+        asked = [order[i].speaker for i, _ in stance_jobs(ARTICLE, list(order))]
+        assert asked[0] == first and sorted(asked) == ["Anna Virtanen", "Karl Tamm"], order
 
 
 def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
@@ -924,7 +947,7 @@ def test_a_term_the_author_sets_in_quotation_marks_stays_in_the_speaker_s_words(
     berg = Position(speaker="Anna Berg", quotes=[Span(text="a fair deal", start=at, end=at + 11)])
     own = " ".join(TERM[s:e] for s, e in own_words(TERM, petrenko, others=[berg]))
     assert "buffer zone" in own and "fair deal" not in own
-    [(_, job), _] = stance_jobs(TERM, [petrenko, berg])
+    [job] = [job for i, job in stance_jobs(TERM, [petrenko, berg]) if i == 0]
     assert job.check("Ivan Petrenko demanded 500 guards for a buffer zone along the river.") == []
 
 
