@@ -86,6 +86,7 @@ def analysis(head: Row, positions: Sequence[Row], spans: Sequence[Row]) -> Analy
         positions=found,
         loaded_phrases=_json(head["loaded_phrases"]),
         timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
+        rules=head["positions_rules"],
     )
 
 

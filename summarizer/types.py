@@ -88,6 +88,11 @@ class Analysis(BaseModel):
     positions: list[Position] = Field(default_factory=list)
     loaded_phrases: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+    rules: str | None = Field(
+        default=None,
+        description="the edition of the positions rules it was read under"
+        " (`summarizer.rules`); None for one stored before editions were kept",
+    )
 
 
 class StanceRecord(BaseModel):
