@@ -448,7 +448,8 @@ class PostgresStore:
             speaker_id = await self._speaker_id(db, position)
             position_id = await db.fetchval(
                 "INSERT INTO positions(article_id, speaker_id, name, ordinal, role, aliases,"
-                " stance, stance_fallback) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " stance, stance_fallback, stance_unfinished)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                 " ON CONFLICT (article_id, speaker_id) DO NOTHING RETURNING id",
                 article_id,
                 speaker_id,
@@ -458,6 +459,7 @@ class PostgresStore:
                 json.dumps(position.aliases, ensure_ascii=False),
                 position.stance,
                 position.stance_fallback,
+                position.stance_unfinished,
             )
             if position_id is None:
                 continue
@@ -585,6 +587,7 @@ class PostgresStore:
             return None
         positions = await self._fetch(
             "SELECT p.id, p.role, p.aliases::text AS aliases, p.stance, p.stance_fallback,"
+            " p.stance_unfinished,"
             " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
             " WHERE p.article_id = $1 ORDER BY p.ordinal",
@@ -622,6 +625,7 @@ class PostgresStore:
             "SELECT a.id AS article_id, a.title, a.text,"
             " COALESCE(a.published, (ca.created_at AT TIME ZONE 'UTC')::date) AS day,"
             " a.published IS NOT NULL AS own_date, p.role, p.stance, p.stance_fallback,"
+            " p.stance_unfinished,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " ARRAY(SELECT q.text FROM quotes q WHERE q.position_id = p.id AND q.kind = 'quote'"
             "  AND substr(a.text, q.start_offset + 1, q.end_offset - q.start_offset) = q.text"
@@ -641,6 +645,7 @@ class PostgresStore:
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=r["stance_fallback"],
+                stance_unfinished=r["stance_unfinished"],
                 quotes=list(r["quotes"]),
             )
             for r in rows

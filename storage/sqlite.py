@@ -505,7 +505,7 @@ class SqliteStore:
             cur = await db.execute(
                 "INSERT OR IGNORE INTO positions"
                 "(article_id, speaker_id, name, ordinal, role, aliases,"
-                " stance, stance_fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " stance, stance_fallback, stance_unfinished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article_id,
                     speaker_id,
@@ -515,6 +515,7 @@ class SqliteStore:
                     json.dumps(position.aliases, ensure_ascii=False),
                     position.stance,
                     int(position.stance_fallback),
+                    int(position.stance_unfinished),
                 ),
             )
             if cur.rowcount != 1:
@@ -639,7 +640,7 @@ class SqliteStore:
         if head is None:
             return None
         rows = await self._fetchall(
-            "SELECT p.id, p.role, p.aliases, p.stance, p.stance_fallback,"
+            "SELECT p.id, p.role, p.aliases, p.stance, p.stance_fallback, p.stance_unfinished,"
             " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p"
             " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
@@ -674,7 +675,7 @@ class SqliteStore:
         rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
             " substr(ca.created_at, 1, 10)) AS day, a.published IS NOT NULL AS own_date,"
-            " p.role, p.stance, p.stance_fallback,"
+            " p.role, p.stance, p.stance_fallback, p.stance_unfinished,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
             "  AND q.kind = 'quote'"
@@ -694,6 +695,7 @@ class SqliteStore:
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=bool(r["stance_fallback"]),
+                stance_unfinished=bool(r["stance_unfinished"]),
                 quotes=json.loads(r["quotes"]),
             )
             for r in rows

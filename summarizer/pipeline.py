@@ -61,7 +61,11 @@ def reread(text: str, stored: Analysis) -> Analysis:
     for position in found.positions:
         old = before.get(_said(position))
         if old is not None:
-            update = {"stance": old.stance, "stance_fallback": old.stance_fallback}
+            update = {
+                "stance": old.stance,
+                "stance_fallback": old.stance_fallback,
+                "stance_unfinished": old.stance_unfinished,
+            }
         else:  # an unnamed source never gets a line (`stance.stance_jobs`)
             update = {"stance_fallback": asked and position.kind != "unnamed"}
         positions.append(position.model_copy(update=update))

@@ -130,8 +130,13 @@ async def test_a_writer_slower_than_the_limit_keeps_what_it_finished(
     assert "Sorry" not in reply
     assert f"{PATROLS_EVENT} {PATROLS_TAMM}" in reply
     assert "the model ran out of time for 1 of the brief's sentence" in reply
-    assert "Anna Virtanen — Finnish Interior Minister: [No stance line" in reply
+    line = "Anna Virtanen — Finnish Interior Minister: [The model ran out of time for a stance line"
+    assert line in reply  # not "no line passed the checks": none was finished to check
     assert stored is not None and stored.summary is not None and stored.summary.unfinished == 1
+    assert [(p.stance_fallback, p.stance_unfinished) for p in stored.positions] == [
+        (True, True),
+        (False, False),
+    ]
     assert rows(config.database, "SELECT state FROM articles") == [("done",)]
 
 

@@ -124,6 +124,7 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
             raw.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
         raw.execute("ALTER TABLE analyses DROP COLUMN unfinished")
         raw.execute("ALTER TABLE analyses DROP COLUMN positions_rules")
+        raw.execute("ALTER TABLE positions DROP COLUMN stance_unfinished")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -188,6 +189,7 @@ async def test_stored_placeholder_stance_lines_become_the_flag(backend):
         await backend.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
     await backend.execute("ALTER TABLE analyses DROP COLUMN unfinished")
     await backend.execute("ALTER TABLE analyses DROP COLUMN positions_rules")
+    await backend.execute("ALTER TABLE positions DROP COLUMN stance_unfinished")
     await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
     await backend.execute(
         f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
@@ -249,14 +251,21 @@ async def test_analysis_roundtrip_with_offsets(store):
 
 async def test_a_brief_cut_short_by_the_time_limit_says_so_when_read_back(store):
     """The sentences the model had no time for are counted, so that the brief read back
-    later (/summary) says why their stand-ins are there, as the first reply did."""
+    later (/summary, /stance) says why their stand-ins are there, as the first reply did:
+    each stance line not finished is flagged so, apart from one that failed its checks."""
     article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
     cut = analysis_for(TEXT)
     assert cut.summary is not None
     cut.summary.unfinished = 2
+    late = {"stance": None, "stance_fallback": True, "stance_unfinished": True}
+    cut.positions[0] = cut.positions[0].model_copy(update=late)
     await store.save_analysis(article.id, cut)
     got = await store.get_analysis(article.id)
     assert got is not None and got.summary is not None and got.summary.unfinished == 2
+    assert got.positions[0].stance_fallback and got.positions[0].stance_unfinished
+    (match,) = await store.find_speakers(1, "Keller")
+    (record,) = await store.stance_history(1, match.id)
+    assert record.stance_fallback and record.stance_unfinished
 
 
 async def test_positions_stored_before_the_model_writes_leave_the_article_running(store):

@@ -145,10 +145,10 @@ def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
     assert gen.interrupted
     assert summary.text == f"{EVENT} {VIRTANEN}" and not summary.fallback
     assert summary.unfinished == 1
-    assert [(p.stance, p.stance_fallback) for p in stanced] == [
-        (VIRTANEN, False),
-        (None, True),  # no time: the quotes stand in, as for a line that failed
-        (None, False),
+    assert [(p.stance, p.stance_fallback, p.stance_unfinished) for p in stanced] == [
+        (VIRTANEN, False, False),
+        (None, True, True),  # no time: the quotes stand in, as for a line that failed
+        (None, False, False),
     ]
     assert [(w.event_done, dict(w.lines)) for w in heard] == [
         (True, {}),
@@ -169,7 +169,7 @@ def test_an_event_sentence_not_finished_in_time_is_an_extract_labelled_so():
     summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
     assert summary.fallback and summary.text.startswith(LATE_LABEL)
     assert summary.unfinished == 3  # the event row blocks the ones after it
-    assert all(p.stance_fallback for p in stanced[:2])
+    assert all(p.stance_fallback and p.stance_unfinished for p in stanced[:2])
 
 
 def test_the_event_source_labels_a_headline_that_states_something():
