@@ -28,13 +28,20 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import own_words, speaker_sentences, stance_complete, stance_jobs
+from summarizer.stance import (
+    own_words,
+    speaker_sentences,
+    stance_complete,
+    stance_jobs,
+    with_stances,
+)
 from summarizer.summary import (
     EVENT_SOURCE,
     FALLBACK_LABEL,
     LATE_LABEL,
     SOURCE_WORDS,
     check_event,
+    compose_summary,
     event_job,
     event_source,
 )
@@ -126,6 +133,25 @@ def test_one_batch_gives_summary_and_stance_lines():
     event_prompt = " ".join(m["content"] for m in gen.calls[0][0])
     assert "Finland and Estonia agreed" in event_prompt
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        {},  # every stance line failed its checks, or the model ran out of time for them
+        {0: None, 1: None},
+        {0: EVENT.replace("agreed", "has agreed")},  # the one line says the event again
+        {0: "Anna Virtanen said " + "that the patrols would start in May " * 12 + "."},  # long
+    ],
+    ids=["none asked", "all failed", "restates", "too long"],
+)
+def test_one_true_event_sentence_with_no_stance_line_beside_it_is_the_summary(lines):
+    """The summary needed two sentences: an event sentence that passed with no stance line
+    fitting beside it made the whole summary the labelled extract, though a reader would
+    rather have the one checked sentence. Whatever kept the lines out, it stands alone."""
+    stanced = with_stances(POSITIONS, lines)
+    summary = compose_summary(EVENT, stanced, ARTICLE, model="m")
+    assert (summary.text, summary.fallback) == (EVENT, False)
 
 
 def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
