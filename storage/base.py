@@ -134,10 +134,11 @@ class Store(Protocol):
     async def refresh_positions(
         self, article_id: int, analysis: Analysis, *, read_under: str | None
     ) -> bool:
-        """Replaces an ended article's positions, loaded phrases and rules edition with
-        `analysis`'s, its summary untouched, if it is still stored as read under
-        `read_under`: False, and nothing changes, where another process refreshed or
-        analysed it again meanwhile. The reading is done before, outside the transaction."""
+        """Replaces an ended article's positions, loaded phrases, rules edition and summary
+        text with `analysis`'s (the rest of the summary is the model's and stays), if it is
+        still stored as read under `read_under`: False, and nothing changes, where another
+        process refreshed or analysed it again meanwhile. The reading is done before,
+        outside the transaction."""
         ...
 
     # deliveries: each chat told how its article ended, once, by one process of many

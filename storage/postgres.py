@@ -502,8 +502,9 @@ class PostgresStore:
                 return False
             await db.execute("DELETE FROM positions WHERE article_id = $1", article_id)
             await db.execute(
-                "UPDATE analyses SET positions_rules = $1, loaded_phrases = $2, positions_s = $3"
-                " WHERE article_id = $4",
+                "UPDATE analyses SET summary = $1, positions_rules = $2, loaded_phrases = $3,"
+                " positions_s = $4 WHERE article_id = $5",
+                analysis.summary.text if analysis.summary else None,
                 analysis.rules,
                 json.dumps(analysis.loaded_phrases, ensure_ascii=False),
                 analysis.timings.positions_s,

@@ -559,9 +559,10 @@ class SqliteStore:
                 return False
             await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
             await db.execute(
-                "UPDATE analyses SET positions_rules = ?, loaded_phrases = ?, positions_s = ?"
-                " WHERE article_id = ?",
+                "UPDATE analyses SET summary = ?, positions_rules = ?, loaded_phrases = ?,"
+                " positions_s = ? WHERE article_id = ?",
                 (
+                    analysis.summary.text if analysis.summary else None,
                     analysis.rules,
                     json.dumps(analysis.loaded_phrases, ensure_ascii=False),
                     analysis.timings.positions_s,

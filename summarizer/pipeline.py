@@ -52,8 +52,9 @@ def reread(text: str, stored: Analysis) -> Analysis:
     line is kept only where the same speaker is given the same words: a line written from
     words the rules now give someone else, or under a name they no longer give, could be
     false. The others' quotes stand in, as for a line that failed its checks, where the
-    model wrote this brief; the model is not asked again, for a read costs a fraction of a
-    second and a line many."""
+    model wrote this brief, and a line dropped leaves the summary too (its event sentences
+    stand alone if need be); the model is not asked again, for a read costs a fraction of
+    a second and a line many."""
     found = read(text, title=stored.title)
     before = {_said(p): p for p in stored.positions}
     asked = stored.summary is not None
@@ -69,10 +70,15 @@ def reread(text: str, stored: Analysis) -> Analysis:
         else:  # an unnamed source never gets a line (`stance.stance_jobs`)
             update = {"stance_fallback": asked and position.kind != "unnamed"}
         positions.append(position.model_copy(update=update))
+    summary = stored.summary
+    if summary is not None and not summary.fallback:
+        kept = {p.stance for p in positions}
+        kept_text = summary.text
+        for line in {p.stance for p in stored.positions if p.stance} - kept:
+            kept_text = kept_text.replace(f" {line}", "")
+        summary = summary.model_copy(update={"text": kept_text})
     timings = stored.timings.model_copy(update={"positions_s": found.timings.positions_s})
-    return found.model_copy(
-        update={"summary": stored.summary, "positions": positions, "timings": timings}
-    )
+    return found.model_copy(update={"summary": summary, "positions": positions, "timings": timings})
 
 
 def write(

@@ -592,11 +592,15 @@ async def test_a_link_held_by_the_process_showing_it_is_not_claimed_and_a_resend
 
 def under_old_rules(text: str) -> Analysis:
     """What an older edition of the rules might have stored for TEXT: the quote given to a
-    speaker "Twitter" (a rule since fixed), with a model line of its own, and Keller left
-    with her paraphrase alone and a line written from it."""
+    speaker "Twitter" (a rule since fixed), with a model line of its own that the summary
+    took, and Keller left with her paraphrase alone and a line written from it."""
     return Analysis(
         title="Ministers meet",
-        summary=Summary(text="Ministers met in Brussels.", fallback=False, model="test"),
+        summary=Summary(
+            text="Ministers met in Brussels. Twitter said it would not back down.",
+            fallback=False,
+            model="test",
+        ),
         positions=[
             Position(
                 speaker="Twitter",
@@ -627,14 +631,14 @@ async def test_an_analysis_stored_under_other_rules_is_refreshed_once(store, bac
     await store.save_analysis(other.id, under_old_rules(TEXT))
     # running: its analysis will store the current rules' own; chat 2's is not chat 1's
     assert await store.stale_analyses(1, "new") == [article.id]
-    fresh = analysis_for(TEXT).model_copy(update={"rules": "new", "summary": None})
+    fresh = analysis_for(TEXT).model_copy(update={"rules": "new"})
     assert await store.refresh_positions(article.id, fresh, read_under=None)
     assert not await store.refresh_positions(article.id, fresh, read_under=None)  # done once
     assert await store.stale_analyses(1, "new") == []
     back = await store.get_analysis(article.id)
     assert back is not None and back.rules == "new"
     assert [p.speaker for p in back.positions] == ["Anna Keller"]
-    assert back.summary is not None and back.summary.text == "Ministers met in Brussels."
+    assert back.summary == analysis_for(TEXT).summary
     # "Twitter" is left only in the article still under analysis
     assert {s.name: s.article_count for s in await store.list_speakers(1)} == {
         "Anna Keller": 2,
@@ -658,10 +662,12 @@ async def test_a_stored_analysis_read_by_a_reader_follows_the_current_rules(back
         speakers = await text_of(await svc.handle(CHAT, "/speakers"))
         twitter = await text_of(await svc.handle(CHAT, "/stance Twitter"))
         positions = await text_of(await svc.handle(CHAT, "/positions 1"))
+        summary = await text_of(await svc.handle(CHAT, "/summary 1"))
         stored = await svc.store.get_analysis(article.id)
     assert "Twitter" not in speakers and "Anna Keller" in speakers
     assert "No one called “Twitter”" in twitter
     assert "Twitter" not in positions and "We will not back down" in positions
+    assert "Ministers met in Brussels." in summary and "Twitter" not in summary
     assert stored is not None and stored.rules == positions_rules()
     [keller] = stored.positions
     assert keller.speaker == "Anna Keller" and len(keller.quotes) == 1
@@ -684,6 +690,9 @@ def test_a_reread_keeps_a_line_only_where_the_speaker_keeps_the_same_words():
     again = reread(TEXT, lined)
     assert again.rules == positions_rules() and again.summary == lined.summary
     assert [p.stance for p in again.positions] == ["Anna Keller said talks would resume."]
-    assert reread(TEXT, under_old_rules(TEXT)).positions[0].stance_fallback
+    changed = reread(TEXT, under_old_rules(TEXT))
+    assert changed.positions[0].stance_fallback  # given other words than her line's
+    # the lines dropped leave the summary, its event sentence standing alone
+    assert changed.summary is not None and changed.summary.text == "Ministers met in Brussels."
     positions_only = under_old_rules(TEXT).model_copy(update={"summary": None})
     assert not reread(TEXT, positions_only).positions[0].stance_fallback  # no model, no line
