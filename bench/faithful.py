@@ -249,8 +249,38 @@ def policies(items: list, *, report: bool) -> None:
                 f"  {policy:31s} fell back {fallbacks}/{answers} ({fallbacks / answers:.0%}; "
                 f"{', '.join(kinds)}; {no_retry} with no retry); retries passed "
                 f"{passed}/{retries}; shown {_labels(shown_items)}; "
-                f"{asked / articles:.1f} questions an article"
+                f"{asked / articles:.1f} questions an article; "
+                f"summary of one event sentence alone {_labels(event_alone(judged))}"
             )
+
+
+def event_alone(judged: list[dict]) -> list[dict]:
+    """The shown event sentences of the briefs whose summary is that one sentence: no shown
+    stance line fits beside it (`summary.compose_summary`'s rule). Where a summary needed two
+    sentences, these briefs showed the labelled extract instead."""
+    from faithful_scoring import by_job
+
+    from summarizer.summary import check_summary, restates
+
+    events: dict[str, list[dict]] = {}
+    lines: dict[str, list[str]] = {}
+    for (article, kind, _), attempts in by_job(judged).items():
+        ok = [a for _, a in sorted(attempts.items()) if all(i["shown"] for i in a)]
+        if ok and kind == "event":
+            events[article] = ok[0]
+        elif ok:
+            lines.setdefault(article, []).append(ok[0][0]["sentence"])
+    alone = []
+    for article, event in events.items():
+        parts = [" ".join(i["sentence"] for i in event)]
+        fits = [
+            line
+            for line in lines.get(article, [])
+            if not restates(line, parts) and not check_summary(" ".join([*parts, line]))
+        ]
+        if len(event) == 1 and not fits:
+            alone += event
+    return alone
 
 
 def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:

@@ -126,6 +126,20 @@ class Store(Protocol):
         ...
 
     async def get_analysis(self, article_id: int) -> Analysis | None: ...
+    async def stale_analyses(self, chat_id: int, rules: str) -> list[int]:
+        """The chat's ended articles whose analysis was read under other positions rules
+        than `rules` (`summarizer.rules`), or before editions were kept."""
+        ...
+
+    async def refresh_positions(
+        self, article_id: int, analysis: Analysis, *, read_under: str | None
+    ) -> bool:
+        """Replaces an ended article's positions, loaded phrases, rules edition and summary
+        text with `analysis`'s (the rest of the summary is the model's and stays), if it is
+        still stored as read under `read_under`: False, and nothing changes, where another
+        process refreshed or analysed it again meanwhile. The reading is done before,
+        outside the transaction."""
+        ...
 
     # deliveries: each chat told how its article ended, once, by one process of many
     async def hold_deliveries(

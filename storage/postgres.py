@@ -408,13 +408,13 @@ class PostgresStore:
             await db.execute("DELETE FROM positions WHERE article_id = $1", article_id)
             await db.execute(
                 "INSERT INTO analyses(article_id, summary, summary_fallback, model, unfinished,"
-                " loaded_phrases, positions_s, summary_s, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " loaded_phrases, positions_s, summary_s, created_at, positions_rules)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                 " ON CONFLICT (article_id) DO UPDATE SET summary = excluded.summary,"
                 " summary_fallback = excluded.summary_fallback, model = excluded.model,"
                 " unfinished = excluded.unfinished, loaded_phrases = excluded.loaded_phrases,"
-                " positions_s = excluded.positions_s,"
-                " summary_s = excluded.summary_s, created_at = excluded.created_at",
+                " positions_s = excluded.positions_s, summary_s = excluded.summary_s,"
+                " created_at = excluded.created_at, positions_rules = excluded.positions_rules",
                 article_id,
                 summary.text if summary else None,
                 bool(summary.fallback) if summary else False,
@@ -424,6 +424,7 @@ class PostgresStore:
                 analysis.timings.positions_s,
                 analysis.timings.summary_s,
                 datetime.now(UTC),
+                analysis.rules,
             )
             if analysis.title:
                 await db.execute(
@@ -431,41 +432,86 @@ class PostgresStore:
                     analysis.title,
                     article_id,
                 )
-            for ordinal, position in enumerate(analysis.positions):
-                speaker_id = await self._speaker_id(db, position)
-                position_id = await db.fetchval(
-                    "INSERT INTO positions(article_id, speaker_id, name, ordinal, role, aliases,"
-                    " stance, stance_fallback) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                    " ON CONFLICT (article_id, speaker_id) DO NOTHING RETURNING id",
-                    article_id,
-                    speaker_id,
-                    position.speaker,
-                    ordinal,
-                    position.role,
-                    json.dumps(position.aliases, ensure_ascii=False),
-                    position.stance,
-                    position.stance_fallback,
-                )
-                if position_id is None:
-                    continue
-                await db.executemany(
-                    "INSERT INTO quotes(position_id, kind, text, start_offset, end_offset)"
-                    " VALUES ($1, $2, $3, $4, $5)",
-                    [
-                        (position_id, kind, span.text, span.start, span.end)
-                        for kind, spans in (
-                            ("quote", position.quotes),
-                            ("paraphrase", position.paraphrases),
-                        )
-                        for span in spans
-                    ],
-                )
+            await self._save_positions(db, article_id, analysis.positions)
             if finished:
                 await db.execute(
                     "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
                     " lease_until = NULL WHERE id = $1",
                     article_id,
                 )
+
+    async def _save_positions(
+        self, db: asyncpg.Connection, article_id: int, positions: Sequence[Position]
+    ) -> None:
+        """Under SPEAKERS_LOCK, which the caller's transaction holds."""
+        for ordinal, position in enumerate(positions):
+            speaker_id = await self._speaker_id(db, position)
+            position_id = await db.fetchval(
+                "INSERT INTO positions(article_id, speaker_id, name, ordinal, role, aliases,"
+                " stance, stance_fallback, stance_unfinished)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " ON CONFLICT (article_id, speaker_id) DO NOTHING RETURNING id",
+                article_id,
+                speaker_id,
+                position.speaker,
+                ordinal,
+                position.role,
+                json.dumps(position.aliases, ensure_ascii=False),
+                position.stance,
+                position.stance_fallback,
+                position.stance_unfinished,
+            )
+            if position_id is None:
+                continue
+            await db.executemany(
+                "INSERT INTO quotes(position_id, kind, text, start_offset, end_offset)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                [
+                    (position_id, kind, span.text, span.start, span.end)
+                    for kind, spans in (
+                        ("quote", position.quotes),
+                        ("paraphrase", position.paraphrases),
+                    )
+                    for span in spans
+                ],
+            )
+
+    async def stale_analyses(self, chat_id: int, rules: str) -> list[int]:
+        rows = await self._fetch(
+            "SELECT an.article_id FROM analyses an"
+            " JOIN articles a ON a.id = an.article_id"
+            " JOIN chat_articles ca ON ca.article_id = an.article_id AND ca.chat_id = $1"
+            " WHERE a.state IN ('done', 'failed') AND an.positions_rules IS DISTINCT FROM $2"
+            " ORDER BY an.article_id",
+            chat_id,
+            rules,
+        )
+        return [int(r[0]) for r in rows]
+
+    async def refresh_positions(
+        self, article_id: int, analysis: Analysis, *, read_under: str | None
+    ) -> bool:
+        async with self._tx() as db:
+            await db.execute("SELECT pg_advisory_xact_lock($1)", SPEAKERS_LOCK)
+            row = await db.fetchrow(
+                "SELECT an.positions_rules FROM analyses an JOIN articles a ON a.id = an.article_id"
+                " WHERE an.article_id = $1 AND a.state IN ('done', 'failed') FOR UPDATE OF an",
+                article_id,
+            )
+            if row is None or row[0] != read_under:
+                return False
+            await db.execute("DELETE FROM positions WHERE article_id = $1", article_id)
+            await db.execute(
+                "UPDATE analyses SET summary = $1, positions_rules = $2, loaded_phrases = $3,"
+                " positions_s = $4 WHERE article_id = $5",
+                analysis.summary.text if analysis.summary else None,
+                analysis.rules,
+                json.dumps(analysis.loaded_phrases, ensure_ascii=False),
+                analysis.timings.positions_s,
+                article_id,
+            )
+            await self._save_positions(db, article_id, analysis.positions)
+        return True
 
     # deliveries -------------------------------------------------------------------------
 
@@ -542,6 +588,7 @@ class PostgresStore:
             return None
         positions = await self._fetch(
             "SELECT p.id, p.role, p.aliases::text AS aliases, p.stance, p.stance_fallback,"
+            " p.stance_unfinished,"
             " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p JOIN speakers s ON s.id = p.speaker_id"
             " WHERE p.article_id = $1 ORDER BY p.ordinal",
@@ -579,6 +626,7 @@ class PostgresStore:
             "SELECT a.id AS article_id, a.title, a.text,"
             " COALESCE(a.published, (ca.created_at AT TIME ZONE 'UTC')::date) AS day,"
             " a.published IS NOT NULL AS own_date, p.role, p.stance, p.stance_fallback,"
+            " p.stance_unfinished,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " ARRAY(SELECT q.text FROM quotes q WHERE q.position_id = p.id AND q.kind = 'quote'"
             "  AND substr(a.text, q.start_offset + 1, q.end_offset - q.start_offset) = q.text"
@@ -598,6 +646,7 @@ class PostgresStore:
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=r["stance_fallback"],
+                stance_unfinished=r["stance_unfinished"],
                 quotes=list(r["quotes"]),
             )
             for r in rows

@@ -45,8 +45,8 @@ def _json(value: str | list[str]) -> list[str]:
 
 def analysis(head: Row, positions: Sequence[Row], spans: Sequence[Row]) -> Analysis:
     """An Analysis from its head row (analyses + the article's title), its positions in order
-    (id, role, aliases, stance, stance_fallback, name, kind) and their spans (position_id,
-    kind, text, start_offset, end_offset) in order."""
+    (id, role, aliases, stance, stance_fallback, stance_unfinished, name, kind) and their
+    spans (position_id, kind, text, start_offset, end_offset) in order."""
     found = []
     for r in positions:
         own = [s for s in spans if s["position_id"] == r["id"]]
@@ -66,6 +66,7 @@ def analysis(head: Row, positions: Sequence[Row], spans: Sequence[Row]) -> Analy
                 aliases=_json(r["aliases"]),
                 stance=r["stance"],
                 stance_fallback=bool(r["stance_fallback"]),
+                stance_unfinished=bool(r["stance_unfinished"]),
                 quotes=pick("quote"),
                 paraphrases=pick("paraphrase"),
             )
@@ -86,6 +87,7 @@ def analysis(head: Row, positions: Sequence[Row], spans: Sequence[Row]) -> Analy
         positions=found,
         loaded_phrases=_json(head["loaded_phrases"]),
         timings=Timings(positions_s=head["positions_s"], summary_s=head["summary_s"]),
+        rules=head["positions_rules"],
     )
 
 

@@ -469,8 +469,8 @@ class SqliteStore:
             await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
             await db.execute(
                 "INSERT OR REPLACE INTO analyses(article_id, summary, summary_fallback, model,"
-                " unfinished, loaded_phrases, positions_s, summary_s, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " unfinished, loaded_phrases, positions_s, summary_s, created_at,"
+                " positions_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article_id,
                     summary.text if summary else None,
@@ -481,6 +481,7 @@ class SqliteStore:
                     analysis.timings.positions_s,
                     analysis.timings.summary_s,
                     _now().isoformat(),
+                    analysis.rules,
                 ),
             )
             if analysis.title:
@@ -488,44 +489,88 @@ class SqliteStore:
                     "UPDATE articles SET title = COALESCE(title, ?) WHERE id = ?",
                     (analysis.title, article_id),
                 )
-            for ordinal, position in enumerate(analysis.positions):
-                speaker_id = await self._speaker_id(db, position)
-                cur = await db.execute(
-                    "INSERT OR IGNORE INTO positions"
-                    "(article_id, speaker_id, name, ordinal, role, aliases,"
-                    " stance, stance_fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        article_id,
-                        speaker_id,
-                        position.speaker,
-                        ordinal,
-                        position.role,
-                        json.dumps(position.aliases, ensure_ascii=False),
-                        position.stance,
-                        int(position.stance_fallback),
-                    ),
-                )
-                if cur.rowcount != 1:
-                    continue
-                rows = [
-                    (cur.lastrowid, kind, span.text, span.start, span.end)
-                    for kind, spans in (
-                        ("quote", position.quotes),
-                        ("paraphrase", position.paraphrases),
-                    )
-                    for span in spans
-                ]
-                await db.executemany(
-                    "INSERT INTO quotes(position_id, kind, text, start_offset, end_offset)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    rows,
-                )
+            await self._save_positions(db, article_id, analysis.positions)
             if finished:
                 await db.execute(
                     "UPDATE articles SET state = 'done', error = NULL, lease_owner = NULL,"
                     " lease_until = NULL WHERE id = ?",
                     (article_id,),
                 )
+
+    async def _save_positions(
+        self, db: aiosqlite.Connection, article_id: int, positions: Sequence[Position]
+    ) -> None:
+        for ordinal, position in enumerate(positions):
+            speaker_id = await self._speaker_id(db, position)
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO positions"
+                "(article_id, speaker_id, name, ordinal, role, aliases,"
+                " stance, stance_fallback, stance_unfinished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    speaker_id,
+                    position.speaker,
+                    ordinal,
+                    position.role,
+                    json.dumps(position.aliases, ensure_ascii=False),
+                    position.stance,
+                    int(position.stance_fallback),
+                    int(position.stance_unfinished),
+                ),
+            )
+            if cur.rowcount != 1:
+                continue
+            rows = [
+                (cur.lastrowid, kind, span.text, span.start, span.end)
+                for kind, spans in (
+                    ("quote", position.quotes),
+                    ("paraphrase", position.paraphrases),
+                )
+                for span in spans
+            ]
+            await db.executemany(
+                "INSERT INTO quotes(position_id, kind, text, start_offset, end_offset)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    async def stale_analyses(self, chat_id: int, rules: str) -> list[int]:
+        rows = await self._fetchall(
+            "SELECT an.article_id FROM analyses an"
+            " JOIN articles a ON a.id = an.article_id"
+            " JOIN chat_articles ca ON ca.article_id = an.article_id AND ca.chat_id = ?"
+            " WHERE a.state IN ('done', 'failed') AND an.positions_rules IS NOT ?"
+            " ORDER BY an.article_id",
+            (chat_id, rules),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def refresh_positions(
+        self, article_id: int, analysis: Analysis, *, read_under: str | None
+    ) -> bool:
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT an.positions_rules FROM analyses an JOIN articles a ON a.id = an.article_id"
+                " WHERE an.article_id = ? AND a.state IN ('done', 'failed')",
+                (article_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None or row[0] != read_under:
+                return False
+            await db.execute("DELETE FROM positions WHERE article_id = ?", (article_id,))
+            await db.execute(
+                "UPDATE analyses SET summary = ?, positions_rules = ?, loaded_phrases = ?,"
+                " positions_s = ? WHERE article_id = ?",
+                (
+                    analysis.summary.text if analysis.summary else None,
+                    analysis.rules,
+                    json.dumps(analysis.loaded_phrases, ensure_ascii=False),
+                    analysis.timings.positions_s,
+                    article_id,
+                ),
+            )
+            await self._save_positions(db, article_id, analysis.positions)
+        return True
 
     # deliveries -------------------------------------------------------------------------
 
@@ -596,7 +641,7 @@ class SqliteStore:
         if head is None:
             return None
         rows = await self._fetchall(
-            "SELECT p.id, p.role, p.aliases, p.stance, p.stance_fallback,"
+            "SELECT p.id, p.role, p.aliases, p.stance, p.stance_fallback, p.stance_unfinished,"
             " COALESCE(p.name, s.name) AS name, s.kind"
             " FROM positions p"
             " JOIN speakers s ON s.id = p.speaker_id WHERE p.article_id = ? ORDER BY p.ordinal",
@@ -631,7 +676,7 @@ class SqliteStore:
         rows = await self._read(
             "SELECT p.id, a.id AS article_id, a.title, a.text, COALESCE(a.published,"
             " substr(ca.created_at, 1, 10)) AS day, a.published IS NOT NULL AS own_date,"
-            " p.role, p.stance, p.stance_fallback,"
+            " p.role, p.stance, p.stance_fallback, p.stance_unfinished,"
             # Only quotes that are still verbatim in the stored text leave the database.
             " (SELECT json_group_array(q.text) FROM quotes q WHERE q.position_id = p.id"
             "  AND q.kind = 'quote'"
@@ -651,6 +696,7 @@ class SqliteStore:
                 role=r["role"],
                 stance=r["stance"],
                 stance_fallback=bool(r["stance_fallback"]),
+                stance_unfinished=bool(r["stance_unfinished"]),
                 quotes=json.loads(r["quotes"]),
             )
             for r in rows

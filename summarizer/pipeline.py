@@ -14,8 +14,9 @@ from collections.abc import Callable
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
+from summarizer.rules import positions_rules
 from summarizer.summary import guess_title
-from summarizer.types import Analysis
+from summarizer.types import Analysis, Position
 from summarizer.writing import Written, write_brief
 
 
@@ -28,9 +29,56 @@ def read(text: str, *, title: str | None = None) -> Analysis:
         title=title or guess_title(text),
         positions=positions,
         loaded_phrases=find_loaded_phrases(text, quoted),
+        rules=positions_rules(),
     )
     analysis.timings.positions_s = round(time.perf_counter() - started, 3)
     return analysis
+
+
+def _said(
+    position: Position,
+) -> tuple[str, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """A speaker and the words given them: what a stance line was written and checked from."""
+    return (
+        position.speaker,
+        tuple((s.start, s.end) for s in position.quotes),
+        tuple((s.start, s.end) for s in position.paraphrases),
+    )
+
+
+def reread(text: str, stored: Analysis) -> Analysis:
+    """`stored` read again under the current positions rules (`summarizer.rules`): who said
+    what and the loaded phrases found afresh, the model's summary kept. A speaker's stance
+    line is kept only where the same speaker is given the same words: a line written from
+    words the rules now give someone else, or under a name they no longer give, could be
+    false. The others' quotes stand in, as for a line that failed its checks, where the
+    model wrote this brief, and a line dropped leaves the summary too (its event sentences
+    stand alone if need be); the model is not asked again, for a read costs a fraction of
+    a second and a line many."""
+    found = read(text, title=stored.title)
+    before = {_said(p): p for p in stored.positions}
+    asked = stored.summary is not None
+    positions = []
+    for position in found.positions:
+        old = before.get(_said(position))
+        if old is not None:
+            update = {
+                "stance": old.stance,
+                "stance_fallback": old.stance_fallback,
+                "stance_unfinished": old.stance_unfinished,
+            }
+        else:  # an unnamed source never gets a line (`stance.stance_jobs`)
+            update = {"stance_fallback": asked and position.kind != "unnamed"}
+        positions.append(position.model_copy(update=update))
+    summary = stored.summary
+    if summary is not None and not summary.fallback:
+        kept = {p.stance for p in positions}
+        kept_text = summary.text
+        for line in {p.stance for p in stored.positions if p.stance} - kept:
+            kept_text = kept_text.replace(f" {line}", "")
+        summary = summary.model_copy(update={"text": kept_text})
+    timings = stored.timings.model_copy(update={"positions_s": found.timings.positions_s})
+    return found.model_copy(update={"summary": summary, "positions": positions, "timings": timings})
 
 
 def write(

@@ -579,10 +579,13 @@ def prominence(position: Position) -> tuple[int, int]:
 def stance_jobs(
     text: str, positions: Sequence[Position], *, verdict: bool = False
 ) -> list[tuple[int, Job]]:
-    """(position index, job) for every speaker with something to ground a line in;
-    `verdict`: each line that passes the checks is also put to the model as a question."""
+    """(position index, job) for every speaker with something to ground a line in, the
+    most prominent first: the backend answers in this order, and at the analysis limit the
+    lines it had no time for are the last ones, so the line cut is never that of the
+    speaker the summary ranks first (`prominence`). `verdict`: each line that passes the
+    checks is also put to the model as a question."""
     jobs = []
-    for i, position in enumerate(positions):
+    for i, position in sorted(enumerate(positions), key=lambda ip: prominence(ip[1])):
         # An unnamed source has no name to open a line with; its quotes speak for it.
         if position.kind == "unnamed":
             continue

@@ -54,6 +54,11 @@ class Position(BaseModel):
         description="True when the model was asked for a stance line and none passed the"
         " checks: `stance` is None and the quotes stand in for it, as in `Summary.fallback`",
     )
+    stance_unfinished: bool = Field(
+        default=False,
+        description="with `stance_fallback`: the line did not fail its checks, the model ran"
+        " out of time for it at the analysis limit",
+    )
     quotes: list[Span] = Field(default_factory=list, description="direct quotes, verbatim")
     paraphrases: list[Span] = Field(
         default_factory=list,
@@ -88,6 +93,11 @@ class Analysis(BaseModel):
     positions: list[Position] = Field(default_factory=list)
     loaded_phrases: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+    rules: str | None = Field(
+        default=None,
+        description="the edition of the positions rules it was read under"
+        " (`summarizer.rules`); None for one stored before editions were kept",
+    )
 
 
 class StanceRecord(BaseModel):
@@ -105,6 +115,7 @@ class StanceRecord(BaseModel):
     role: str | None = None
     stance: str | None = None
     stance_fallback: bool = Field(default=False, description="as `Position.stance_fallback`")
+    stance_unfinished: bool = Field(default=False, description="as `Position.stance_unfinished`")
     quotes: list[str] = Field(
         default_factory=list, description="direct quotes, still verbatim in the stored text"
     )

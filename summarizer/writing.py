@@ -55,7 +55,13 @@ class Written:
     ) -> tuple[Summary, list[Position]]:
         """The brief from what is finished, each sentence not finished given the stand-in of
         one that failed its checks, said to be for want of time."""
-        stanced = with_stances(positions, {i: self.lines.get(i) for i in self.asked})
+        late = {i for i in self.asked if i not in self.lines}
+        stanced = [
+            p.model_copy(update={"stance_unfinished": True}) if i in late else p
+            for i, p in enumerate(
+                with_stances(positions, {i: self.lines.get(i) for i in self.asked})
+            )
+        ]
         label = FALLBACK_LABEL if self.event_done else LATE_LABEL
         summary = compose_summary(self.event, stanced, text, model=model, label=label)
         return summary.model_copy(update={"unfinished": self.unfinished}), stanced

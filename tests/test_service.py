@@ -94,21 +94,33 @@ async def test_quotes_shown_are_verbatim(service):
     assert all(q in text for q in quotes)
 
 
-async def test_a_failed_stance_line_is_shown_as_one_not_as_the_models_words(service):
+@pytest.mark.parametrize(
+    ("unfinished", "why"),
+    [
+        (False, "No stance line passed the checks"),
+        (True, "The model ran out of time for a stance line"),  # at the analysis limit
+    ],
+)
+async def test_a_failed_stance_line_is_shown_as_one_not_as_the_models_words(
+    service, unfinished: bool, why: str
+):
     """The flag is turned into the marked stand-in by the views: in the article's reply and
-    in /stance. The briefing, one line per speaker, gives the speaker's quote instead."""
+    in /stance, saying why, for a line the model had no time for read as one that failed
+    its checks. The briefing, one line per speaker, gives the speaker's quote instead."""
     await text_of(await service.handle(CHAT, demo("02_ceasefire")))
     analysis = await service.store.get_analysis(1)
     assert analysis is not None
     first = analysis.positions[0]
-    analysis.positions[0] = first.model_copy(update={"stance": None, "stance_fallback": True})
+    analysis.positions[0] = first.model_copy(
+        update={"stance": None, "stance_fallback": True, "stance_unfinished": unfinished}
+    )
     await service.store.save_analysis(1, analysis)
     times = "once" if len(first.quotes) == 1 else f"{len(first.quotes)} times"
     summary = await text_of(await service.handle(CHAT, "/summary 1"))
     assert f"{first.speaker}" in summary
-    assert f"[No stance line passed the checks; quoted {times}, see the quotes.]" in summary
+    assert f"[{why}; quoted {times}, see the quotes.]" in summary
     history = await text_of(await service.handle(CHAT, f"/stance {first.speaker}"))
-    assert "[No stance line passed the checks;" in history
+    assert f"[{why};" in history
     briefing = await text_of(await service.handle(CHAT, "/briefing"))
     assert f"{first.speaker}: “" in briefing and "No stance line" not in briefing
 

@@ -11,14 +11,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from support import CHAT, text_of
 
 from bot.runtime import open_service
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from storage import NewArticle, QueryTooCostly, SqliteStore, StorageError, Store, open_store
 from storage.postgres import PostgresStore
 from storage.postgres import migrations as pg_migrations
 from storage.sqlite import migrations
 from summarizer.names import name_key
+from summarizer.pipeline import read, reread
+from summarizer.rules import positions_rules
 from summarizer.types import Analysis, Position, Span, Summary
 
 TEXT = (
@@ -120,6 +123,8 @@ async def test_a_version_1_database_upgrades_with_its_data(tmp_path):
         for column in ("delivery_owner", "delivery_until", "delivered_at"):
             raw.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
         raw.execute("ALTER TABLE analyses DROP COLUMN unfinished")
+        raw.execute("ALTER TABLE analyses DROP COLUMN positions_rules")
+        raw.execute("ALTER TABLE positions DROP COLUMN stance_unfinished")
         raw.execute("PRAGMA user_version = 1")
     upgraded = await SqliteStore.open(path, name_key=name_key)
     assert await upgraded.schema_version() == migrations()[-1][0] >= 2
@@ -183,6 +188,8 @@ async def test_stored_placeholder_stance_lines_become_the_flag(backend):
     for column in ("delivery_owner", "delivery_until", "delivered_at"):
         await backend.execute(f"ALTER TABLE chat_articles DROP COLUMN {column}")
     await backend.execute("ALTER TABLE analyses DROP COLUMN unfinished")
+    await backend.execute("ALTER TABLE analyses DROP COLUMN positions_rules")
+    await backend.execute("ALTER TABLE positions DROP COLUMN stance_unfinished")
     await backend.execute("ALTER TABLE positions DROP COLUMN stance_fallback")
     await backend.execute(
         f"UPDATE positions SET stance = '{placeholder}' WHERE article_id = {second.id}"
@@ -244,14 +251,21 @@ async def test_analysis_roundtrip_with_offsets(store):
 
 async def test_a_brief_cut_short_by_the_time_limit_says_so_when_read_back(store):
     """The sentences the model had no time for are counted, so that the brief read back
-    later (/summary) says why their stand-ins are there, as the first reply did."""
+    later (/summary, /stance) says why their stand-ins are there, as the first reply did:
+    each stance line not finished is flagged so, apart from one that failed its checks."""
     article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
     cut = analysis_for(TEXT)
     assert cut.summary is not None
     cut.summary.unfinished = 2
+    late = {"stance": None, "stance_fallback": True, "stance_unfinished": True}
+    cut.positions[0] = cut.positions[0].model_copy(update=late)
     await store.save_analysis(article.id, cut)
     got = await store.get_analysis(article.id)
     assert got is not None and got.summary is not None and got.summary.unfinished == 2
+    assert got.positions[0].stance_fallback and got.positions[0].stance_unfinished
+    (match,) = await store.find_speakers(1, "Keller")
+    (record,) = await store.stance_history(1, match.id)
+    assert record.stance_fallback and record.stance_unfinished
 
 
 async def test_positions_stored_before_the_model_writes_leave_the_article_running(store):
@@ -570,3 +584,115 @@ async def test_a_link_held_by_the_process_showing_it_is_not_claimed_and_a_resend
     finally:
         await shown.close()
         await other.close()
+
+
+# ---------------------------------------------------------------------------------------
+# stored analyses follow the current positions rules
+
+
+def under_old_rules(text: str) -> Analysis:
+    """What an older edition of the rules might have stored for TEXT: the quote given to a
+    speaker "Twitter" (a rule since fixed), with a model line of its own that the summary
+    took, and Keller left with her paraphrase alone and a line written from it."""
+    return Analysis(
+        title="Ministers meet",
+        summary=Summary(
+            text="Ministers met in Brussels. Twitter said it would not back down.",
+            fallback=False,
+            model="test",
+        ),
+        positions=[
+            Position(
+                speaker="Twitter",
+                kind="organization",
+                stance="Twitter said it would not back down.",
+                quotes=[span(text, "We will not back down")],
+            ),
+            Position(
+                speaker="Anna Keller",
+                role="defence minister",
+                aliases=["Keller"],
+                stance="Anna Keller said that talks would resume.",
+                paraphrases=[span(text, "Keller added that talks would resume.")],
+            ),
+        ],
+    )
+
+
+async def test_an_analysis_stored_under_other_rules_is_refreshed_once(store, backend):
+    """The store names the chat's analyses read under another edition (or before editions
+    were kept), and replaces one's positions only if no one else did meanwhile, the
+    model's summary untouched."""
+    article, _ = await store.add_article(1, None, NewArticle(text=TEXT))
+    running, _ = await store.add_article(1, None, NewArticle(text=f"{TEXT}\nMore."))
+    other, _ = await store.add_article(2, None, NewArticle(text=f"{TEXT}\nElsewhere."))
+    await store.save_analysis(article.id, under_old_rules(TEXT))
+    await store.save_analysis(running.id, under_old_rules(TEXT), finished=False)
+    await store.save_analysis(other.id, under_old_rules(TEXT))
+    # running: its analysis will store the current rules' own; chat 2's is not chat 1's
+    assert await store.stale_analyses(1, "new") == [article.id]
+    fresh = analysis_for(TEXT).model_copy(update={"rules": "new"})
+    assert await store.refresh_positions(article.id, fresh, read_under=None)
+    assert not await store.refresh_positions(article.id, fresh, read_under=None)  # done once
+    assert await store.stale_analyses(1, "new") == []
+    back = await store.get_analysis(article.id)
+    assert back is not None and back.rules == "new"
+    assert [p.speaker for p in back.positions] == ["Anna Keller"]
+    assert back.summary == analysis_for(TEXT).summary
+    # "Twitter" is left only in the article still under analysis
+    assert {s.name: s.article_count for s in await store.list_speakers(1)} == {
+        "Anna Keller": 2,
+        "Twitter": 1,
+    }
+
+
+async def test_a_stored_analysis_read_by_a_reader_follows_the_current_rules(backend, tmp_path):
+    """A newcomer saw a speaker "Twitter" in an article stored a session before the rule
+    that made it was fixed. Read by /positions, /stance, /speakers or a briefing, an
+    analysis stored under other rules is read again from its text and stored so; the
+    model's line stays for a speaker given the same words, and the others' quotes stand in."""
+    old = await backend.open()
+    try:
+        article, _ = await old.add_article(CHAT.chat_id, None, NewArticle(text=TEXT))
+        await old.save_analysis(article.id, under_old_rules(TEXT))
+    finally:
+        await old.close()
+    settings = Settings(database=backend.target, model_cache=tmp_path / "models")
+    async with open_service(settings, use_model=False) as svc:
+        speakers = await text_of(await svc.handle(CHAT, "/speakers"))
+        twitter = await text_of(await svc.handle(CHAT, "/stance Twitter"))
+        positions = await text_of(await svc.handle(CHAT, "/positions 1"))
+        summary = await text_of(await svc.handle(CHAT, "/summary 1"))
+        stored = await svc.store.get_analysis(article.id)
+    assert "Twitter" not in speakers and "Anna Keller" in speakers
+    assert "No one called “Twitter”" in twitter
+    assert "Twitter" not in positions and "We will not back down" in positions
+    assert "Ministers met in Brussels." in summary and "Twitter" not in summary
+    assert stored is not None and stored.rules == positions_rules()
+    [keller] = stored.positions
+    assert keller.speaker == "Anna Keller" and len(keller.quotes) == 1
+    # her words changed (the quote is hers now): the old line is not shown as hers
+    assert keller.stance is None and keller.stance_fallback
+
+
+def test_a_reread_keeps_a_line_only_where_the_speaker_keeps_the_same_words():
+    now = read(TEXT)
+    lined = now.model_copy(
+        update={
+            "summary": Summary(text="Ministers met.", fallback=False, model="test"),
+            "positions": [
+                p.model_copy(update={"stance": "Anna Keller said talks would resume."})
+                for p in now.positions
+            ],
+            "rules": "old",
+        }
+    )
+    again = reread(TEXT, lined)
+    assert again.rules == positions_rules() and again.summary == lined.summary
+    assert [p.stance for p in again.positions] == ["Anna Keller said talks would resume."]
+    changed = reread(TEXT, under_old_rules(TEXT))
+    assert changed.positions[0].stance_fallback  # given other words than her line's
+    # the lines dropped leave the summary, its event sentence standing alone
+    assert changed.summary is not None and changed.summary.text == "Ministers met in Brussels."
+    positions_only = under_old_rules(TEXT).model_copy(update={"summary": None})
+    assert not reread(TEXT, positions_only).positions[0].stance_fallback  # no model, no line

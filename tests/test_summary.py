@@ -8,6 +8,7 @@ test at the end runs the tiny random model for real.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import threading
 import time
@@ -27,13 +28,20 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import own_words, speaker_sentences, stance_complete, stance_jobs
+from summarizer.stance import (
+    own_words,
+    speaker_sentences,
+    stance_complete,
+    stance_jobs,
+    with_stances,
+)
 from summarizer.summary import (
     EVENT_SOURCE,
     FALLBACK_LABEL,
     LATE_LABEL,
     SOURCE_WORDS,
     check_event,
+    compose_summary,
     event_job,
     event_source,
 )
@@ -127,6 +135,25 @@ def test_one_batch_gives_summary_and_stance_lines():
     assert "reckless" not in event_prompt  # the loaded lead sentence is not fed to the model
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        {},  # every stance line failed its checks, or the model ran out of time for them
+        {0: None, 1: None},
+        {0: EVENT.replace("agreed", "has agreed")},  # the one line says the event again
+        {0: "Anna Virtanen said " + "that the patrols would start in May " * 12 + "."},  # long
+    ],
+    ids=["none asked", "all failed", "restates", "too long"],
+)
+def test_one_true_event_sentence_with_no_stance_line_beside_it_is_the_summary(lines):
+    """The summary needed two sentences: an event sentence that passed with no stance line
+    fitting beside it made the whole summary the labelled extract, though a reader would
+    rather have the one checked sentence. Whatever kept the lines out, it stands alone."""
+    stanced = with_stances(POSITIONS, lines)
+    summary = compose_summary(EVENT, stanced, ARTICLE, model="m")
+    assert (summary.text, summary.fallback) == (EVENT, False)
+
+
 def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
     """A long article's pass ran past the analysis limit and lost every checked sentence;
     now the model stops at the deadline, what it finished stays, each sentence is reported
@@ -144,10 +171,10 @@ def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
     assert gen.interrupted
     assert summary.text == f"{EVENT} {VIRTANEN}" and not summary.fallback
     assert summary.unfinished == 1
-    assert [(p.stance, p.stance_fallback) for p in stanced] == [
-        (VIRTANEN, False),
-        (None, True),  # no time: the quotes stand in, as for a line that failed
-        (None, False),
+    assert [(p.stance, p.stance_fallback, p.stance_unfinished) for p in stanced] == [
+        (VIRTANEN, False, False),
+        (None, True, True),  # no time: the quotes stand in, as for a line that failed
+        (None, False, False),
     ]
     assert [(w.event_done, dict(w.lines)) for w in heard] == [
         (True, {}),
@@ -168,7 +195,7 @@ def test_an_event_sentence_not_finished_in_time_is_an_extract_labelled_so():
     summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
     assert summary.fallback and summary.text.startswith(LATE_LABEL)
     assert summary.unfinished == 3  # the event row blocks the ones after it
-    assert all(p.stance_fallback for p in stanced[:2])
+    assert all(p.stance_fallback and p.stance_unfinished for p in stanced[:2])
 
 
 def test_the_event_source_labels_a_headline_that_states_something():
@@ -177,6 +204,28 @@ def test_the_event_source_labels_a_headline_that_states_something():
     for headline in ("Is a border deal coming?", "Reckless border deal in Helsinki"):
         source = event_source(f"{headline}\n{body}")
         assert headline not in source and source.startswith("Finland and Estonia agreed")
+
+
+@pytest.mark.parametrize(
+    ("tamm_said", "first"),
+    [
+        (["welcomes any help at sea"], "Anna Virtanen"),  # fewer spans than Virtanen's two
+        (["welcomes any help at sea", "costs could rise"], "Anna Virtanen"),  # a tie: first
+        (["welcomes any help at sea", "costs could rise", "Tamm warned"], "Karl Tamm"),
+    ],
+)
+def test_stance_jobs_are_asked_in_prominence_order_whatever_the_order_of_appearance(
+    tamm_said: list[str], first: str
+) -> None:
+    """The jobs went to the model in the order the speakers came, while the summary ranks
+    lines by prominence: at the analysis limit the most quoted speaker's line could be the
+    one the model had no time for. Whatever order the positions come in, the most quoted
+    and paraphrased speaker is asked first, a tie going to the first to speak."""
+    virtanen, tamm, nobody = POSITIONS
+    tamm = tamm.model_copy(update={"quotes": [_span(t) for t in tamm_said], "paraphrases": []})
+    for order in itertools.permutations([virtanen, tamm, nobody]):
+        asked = [order[i].speaker for i, _ in stance_jobs(ARTICLE, list(order))]
+        assert asked[0] == first and sorted(asked) == ["Anna Virtanen", "Karl Tamm"], order
 
 
 def test_a_stance_line_stops_once_nothing_it_could_become_would_pass():
@@ -924,7 +973,7 @@ def test_a_term_the_author_sets_in_quotation_marks_stays_in_the_speaker_s_words(
     berg = Position(speaker="Anna Berg", quotes=[Span(text="a fair deal", start=at, end=at + 11)])
     own = " ".join(TERM[s:e] for s, e in own_words(TERM, petrenko, others=[berg]))
     assert "buffer zone" in own and "fair deal" not in own
-    [(_, job), _] = stance_jobs(TERM, [petrenko, berg])
+    [job] = [job for i, job in stance_jobs(TERM, [petrenko, berg]) if i == 0]
     assert job.check("Ivan Petrenko demanded 500 guards for a buffer zone along the river.") == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.service import views
+from bot.service import stored, views
 from bot.service.replies import Reply, Response
 from bot.service.views import echo
 from storage import MAX_SEARCH_TERMS, UNFINISHED, ArticleRecord, search_terms
@@ -51,7 +51,7 @@ async def summary(service: ChatService, chat: ChatRef, args: str) -> list[Respon
     article = await _article_arg(service, chat, args)
     if isinstance(article, Reply):
         return [Response(article)]
-    analysis = await service.store.get_analysis(article.id)
+    analysis = await stored.analysis(service, article)
     pending = article.state in UNFINISHED
     return [Response(views.article_view(article, analysis, pending=pending))]
 
@@ -62,7 +62,7 @@ async def _positions_like(
     article = await _article_arg(service, chat, args)
     if isinstance(article, Reply):
         return [Response(article)]
-    analysis = await service.store.get_analysis(article.id)
+    analysis = await stored.analysis(service, article)
     if analysis is None:
         return [Response(Reply.say(f"#{article.id} is still being analysed; try again shortly."))]
     return [Response(views.positions(article, analysis, all_quotes=all_quotes))]

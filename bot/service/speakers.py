@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from bot.service import views
+from bot.service import stored, views
 from bot.service.analysis import AnalysisStopped, ModelUnavailable
 from bot.service.limits import MAX_NAME_CHARS
 from bot.service.replies import Reply, Response
@@ -47,6 +47,7 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
                 )
             )
         ]
+    await stored.refresh_chat(service, chat.chat_id)
     found = await service.store.find_speakers(chat.chat_id, args)
     if not found:
         known = await service.store.list_speakers(chat.chat_id)
@@ -108,6 +109,7 @@ async def stance(service: ChatService, chat: ChatRef, args: str) -> list[Respons
 
 
 async def list_speakers(service: ChatService, chat: ChatRef, args: str) -> list[Response]:
+    await stored.refresh_chat(service, chat.chat_id)
     return [Response(views.speakers(await service.store.list_speakers(chat.chat_id)))]
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from bot.service import views
+from bot.service import stored, views
 from bot.service.analysis import Progress
 from bot.service.limits import (
     BUSY_USER,
@@ -151,7 +151,7 @@ async def _store(service: ChatService, chat: ChatRef, new: NewArticle) -> Respon
     )
     deliveries.showing(chat.chat_id, article.id)
     if article.state == "done":
-        analysis = await service.store.get_analysis(article.id)
+        analysis = await stored.analysis(service, article)
         await deliveries.shown(chat.chat_id, article.id, told=True)  # the answer is the brief
         return Response(views.article_view(article, analysis))
     accepted, progress = service.queue.submit(article.id)
@@ -199,8 +199,7 @@ async def _view(service: ChatService, article: ArticleRecord, event: Progress) -
 
 
 async def _failed(service: ChatService, article: ArticleRecord, error: str | None) -> Reply:
-    stored = await service.store.get_analysis(article.id)
-    reply = views.article_view(article, stored)
+    reply = views.article_view(article, await stored.analysis(service, article))
     reply.blocks.insert(1, Block(kind="note", text=f"Sorry: {error}."))
     return reply
 
@@ -214,7 +213,7 @@ async def tell_chat(service: ChatService, chat_id: int, article_id: int) -> None
     if article is None:  # the chat deleted it meanwhile: nothing to tell
         return
     if article.state == "done":
-        reply = views.article_view(article, await service.store.get_analysis(article_id))
+        reply = views.article_view(article, await stored.analysis(service, article))
     else:
         reply = await _failed(service, article, "the analysis failed")
     reply.blocks.insert(1, Block(kind="note", text="the analysis you were waiting for"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.service import views
+from bot.service import stored, views
 from bot.service.replies import Reply, Response
 from bot.service.times import next_run, parse_local_time, parse_zone, zone_suggestions
 from bot.service.views import echo
@@ -76,7 +76,7 @@ async def compose_briefing(service: ChatService, chat_id: int) -> tuple[Reply, d
     sub = await service.store.get_subscription(chat_id)
     since = sub.last_sent_at if sub and sub.last_sent_at else now - timedelta(days=1)
     articles = await service.store.list_articles(chat_id, limit=50, since=since)
-    analysed = [(a, await service.store.get_analysis(a.id)) for a in reversed(articles)]
+    analysed = [(a, await stored.analysis(service, a)) for a in reversed(articles)]
     due = next_run(sub, now + timedelta(minutes=1)) if sub else None
     return views.briefing(analysed, sub, due), now
 

@@ -52,20 +52,25 @@ def heading(article: ArticleRecord) -> Block:
     return Block(kind="heading", text=" ".join(parts))
 
 
-def no_stance_line(quotes: int) -> str:
-    """In place of a stance line that failed its checks: plainly not the model's words, so
-    nobody reads it as a summary of the stance, and pointing at what stands in for it."""
+def no_stance_line(quotes: int, *, unfinished: bool) -> str:
+    """In place of a stance line that failed its checks or that the model had no time for
+    (`unfinished`): plainly not the model's words, so nobody reads it as a summary of the
+    stance, saying why (a line cut by the limit read as one that failed), and pointing at
+    what stands in for it."""
+    why = "No stance line passed the checks"
+    if unfinished:
+        why = "The model ran out of time for a stance line"
     if quotes == 0:
-        return "[No stance line passed the checks; paraphrased in the article.]"
+        return f"[{why}; paraphrased in the article.]"
     times = "once" if quotes == 1 else f"{quotes} times"
-    return f"[No stance line passed the checks; quoted {times}, see the quotes.]"
+    return f"[{why}; quoted {times}, see the quotes.]"
 
 
 def stance_line(position: Position) -> str | None:
-    """The model's stance line, the marked stand-in where it failed, or None where no line
-    was asked for (no model, or an unnamed source)."""
+    """The model's stance line, the marked stand-in where it failed or was not finished, or
+    None where no line was asked for (no model, or an unnamed source)."""
     if position.stance_fallback:
-        return no_stance_line(len(position.quotes))
+        return no_stance_line(len(position.quotes), unfinished=position.stance_unfinished)
     return position.stance
 
 
@@ -232,7 +237,7 @@ def stance(
     for record in history:
         role = f" ({record.role})" if record.role else ""
         if record.stance_fallback:
-            line = no_stance_line(len(record.quotes))
+            line = no_stance_line(len(record.quotes), unfinished=record.stance_unfinished)
         elif record.stance:
             line = record.stance
         elif record.article_id in writing:
