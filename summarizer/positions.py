@@ -40,6 +40,9 @@ _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
+# A wire dateline opening a paragraph ('SALEM, Ore., May 3 (AP) — '): the agency wrote the
+# story, it never says what follows, and the sentence's subject is the name after the dash.
+_DATELINE = re.compile(r"^[A-Z][\w.’', ]{0,50}\([A-Z][A-Za-z]{1,15}\)[^\S\n]*[-–—]+", re.M)
 # ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
 # Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs.
 # It is matched inside one sentence, so a full stop in it is an abbreviation's, which real
@@ -1206,8 +1209,8 @@ class _Resolver:
             # inverted verb of saying is the one who speaks.
             kids = sorted(kids, key=lambda c: c < verb)
         for c in kids:
-            if toks[c].dep != "nsubj" or self.masked[toks[c].start] == FILL:
-                continue  # a subject inside a quote is part of someone's words
+            if toks[c].dep != "nsubj" or self.masked[toks[c].start] in (FILL, " "):
+                continue  # a subject inside a quote is someone's words; a blanked one no one
             if not sent[0] <= toks[c].start < sent[1]:
                 return None
             appos = [a for a in self.children[c] if toks[a].dep == "appos"]
@@ -1811,6 +1814,7 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
     # the name stands next to its verb as in any other reporting clause. A no-break space
     # is a space to the rules too, as to the parse ('mused co-host Dana<NBSP>Whitlow').
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
+    masked = _DATELINE.sub(lambda m: " " * len(m.group()), masked)
     masked = masked.replace(NBSP, " ")
     if parsed is None:
         from summarizer.nlp import parse

@@ -1679,3 +1679,45 @@ def test_a_quote_after_its_own_verb_of_saying_is_not_reported_by_the_next_clause
     reporting clause before it; the clause after it, whose verb has an object of its own,
     is the sentence's main clause, not a second reporting clause."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_straight_quoted_statement_keeps_the_curly_quotes_inside_it() -> None:
+    """'"The agency isn’t about “equal justice” any more. …': a statement set in straight
+    marks, each paragraph reopened, holds a phrase in curly marks; the curly closing mark
+    is no end of the statement (the whole of it was lost at the inner mark)."""
+    text = (
+        "Councillor Dana Whitlow stated:\n\n"
+        '"The harbour board isn’t about “open water for all” any more. It serves its own '
+        'members now.\n\n"The board should be dissolved before the summer ferry season."\n\n'
+        "The board did not reply."
+    )
+    assert quotes_of(text) == {
+        "Dana Whitlow": [
+            "The harbour board isn’t about “open water for all” any more. It serves its own "
+            "members now.",
+            "The board should be dissolved before the summer ferry season.",
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Ferry plan divides island.\n\nSalem (AFP) – Mayor Lena Ford has taken a swipe at "
+            "the ferry board, saying that “rushed timetables” do more harm than good.",
+            "Lena Ford",
+        ),
+        (
+            "Ferry plan divides island.\n\nSALEM, Ore. (AP) — Harbour master Tom Reyes has "
+            "taken a swipe at the ferry board, saying that “rushed timetables” do more harm "
+            "than good.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_the_agency_of_a_wire_dateline_is_no_speaker(text: str, speaker: str) -> None:
+    """'CITY (AFP) – X has taken a swipe at Y, saying that “…”': the agency wrote the story;
+    the parse made it the subject of the sentence the dateline opens."""
+    assert list(quotes_of(text)) == [speaker]
+
