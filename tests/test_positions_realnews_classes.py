@@ -1721,3 +1721,36 @@ def test_the_agency_of_a_wire_dateline_is_no_speaker(text: str, speaker: str) ->
     the parse made it the subject of the sentence the dateline opens."""
     assert list(quotes_of(text)) == [speaker]
 
+
+def test_a_surname_that_is_a_place_speaks_for_the_person_the_article_named() -> None:
+    """'Jeremy Paris moved here …. "…," Paris, who …, said': a place's name opening a
+    reporting clause is the person's whose surname it is, where the article names one."""
+    text = (
+        "Jeremy Paris moved to the island last year to run the harbour trust.\n\n"
+        '"We get the quay ready for summer, and that is the whole job," Paris, who once '
+        "worked for the ferry line, said of the repairs."
+    )
+    assert list(quotes_of(text)) == ["Jeremy Paris"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes, who ran Carl Brenner's campaign in 2010, said the harbour vote was "
+            'close.\n\n"I am surprised that anyone is shocked by the result," he said.',
+            "Tom Reyes",
+        ),
+        (
+            "Randy Hale, the county chairman, suggested that Carl Brenner had lost the council "
+            "on Monday.\n\n“Every faction is making its own case to the board,” he said.",
+            "Randy Hale",
+        ),
+    ],
+)
+def test_he_said_after_a_quote_continues_the_subject_of_the_sentence_before(
+    text: str, speaker: str
+) -> None:
+    """'X, who ran Y's campaign, said …. ¶ “…,” he said': the he is the subject of the
+    sentence before, not the man named last inside its aside or its reported clause."""
+    assert [s for s, q in quotes_of(text).items() if q] == [speaker]
