@@ -1730,7 +1730,9 @@ def test_a_surname_that_is_a_place_speaks_for_the_person_the_article_named() -> 
         '"We get the quay ready for summer, and that is the whole job," Paris, who once '
         "worked for the ferry line, said of the repairs."
     )
-    assert list(quotes_of(text)) == ["Jeremy Paris"]
+    assert quotes_of(text) == {
+        "Jeremy Paris": ["We get the quay ready for summer, and that is the whole job"]
+    }
 
 
 @pytest.mark.parametrize(
