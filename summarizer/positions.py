@@ -12,6 +12,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from summarizer.names import surname
 from summarizer.nlp import NBSP, Parsed, Token
 from summarizer.segment import FILL, Quote, find_quotes, mask_quotes, sentence_spans
 from summarizer.segment import NEGATED as _NEGATED
@@ -40,6 +41,9 @@ _ADJACENT = re.compile(r"^\s*" + _ADVERBS + r"$")
 _CLAUSE_LEAD = re.compile(r"[\s,.;:!?—–\-(]*")
 _TO_REPORTERS = re.compile(r"\s*(?:to reporters\s+)?")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?\s*[-–]\s*[A-Z][A-Za-z. ]{1,15}\)")
+# A wire dateline opening a paragraph ('SALEM, Ore., May 3 (AP) — '): the agency wrote the
+# story, it never says what follows, and the sentence's subject is the name after the dash.
+_DATELINE = re.compile(r"^[A-Z][\w.’', ]{0,50}\([A-Z][A-Za-z]{1,15}\)[^\S\n]*[-–—]+", re.M)
 # ', the NATO chief, said', ', the NATO chief said'; not ', had said' ('Mr. Holm, asked about
 # Ms. Ford, had said'): what follows the comma must hold more than auxiliaries and adverbs.
 # It is matched inside one sentence, so a full stop in it is an abbreviation's, which real
@@ -378,6 +382,8 @@ class _Resolver:
             bound = self._sentence_subject_for(m, g)
             if bound is None:
                 bound = self._previous_speaker_for(m, g)
+            if bound is None:
+                bound = self._previous_subject_for(m, g)
             if bound is not None:
                 return bound
             prev = [
@@ -488,6 +494,36 @@ class _Resolver:
         if ent not in self.gender and any(
             o is not None and self.idx.entity(o).kind == "person" for o in others
         ):
+            return None
+        return ent
+
+    def _previous_subject_for(self, m: Mention, gender: str) -> int | None:
+        """A he/she with no words of the author's before it in its sentence ('“…,” he
+        said' opening a paragraph) continues the named person who is the subject of the
+        sentence before and of its verb of saying, even across a paragraph break: 'Tom
+        Reyes, who ran Carl Brenner's campaign, said …. ¶ “…,” he said' is Reyes's, although
+        Brenner was named last."""
+        sentence = self.sentence_of(m.start)
+        if sentence not in self.sentences or re.search(r"\w", self.masked[sentence[0] : m.start]):
+            return None
+        k = self.sentences.index(sentence)
+        if k == 0:
+            return None
+        pa, pb = self.sentences[k - 1]
+        subj = self.clause_subject(pa, pb)
+        if subj is None or subj.kind != "name" or subj.entity is None:
+            return None
+        # … and is the one saying it there ('Trump, Reyes said, has …' is Reyes's sentence)
+        verbs = self.verbs_in(subj.end, pb)
+        sayer = self.subject_of(verbs[0][0], pa) if verbs else None
+        if sayer is None or sayer.entity != subj.entity:
+            return None
+        # ('X told Y …. She said' may be Y answering: the one spoken to is named there too)
+        listener = [p for p in self.mentions_in(verbs[0][1], pb) if p.kind == "name"]
+        if listener and not self.masked[verbs[0][1] : listener[0].start].strip():
+            return None
+        ent = subj.entity
+        if self.idx.entity(ent).kind != "person" or self.gender.get(ent, gender) != gender:
             return None
         return ent
 
@@ -902,12 +938,20 @@ class _Resolver:
             any(
                 k not in self.token_at or self.tokens[self.token_at[k]].tag != "NNP" for k in starts
             )
-            or m.group().lower() in PLACES
+            or (m.group().lower() in PLACES and not self._surname_of_someone(m.group()))
             or any(re.search(rf"\b{re.escape(w.lower())}\b", self.text) for w in words)
             or any(w.casefold() in word_set("news_outlets.txt") for w in words)
         ):
             return None
         return self.idx.person(m.group())
+
+    def _surname_of_someone(self, word: str) -> bool:
+        """A place's name is a person's where the article names someone in full with it as
+        surname ('Jeremy Paris moved here …. "…," Paris, who …, said')."""
+        return any(
+            e.kind == "person" and " " in e.name and surname(e.name) == word
+            for e in self.idx.entities
+        )
 
     def _participle_subject(self, start: int, q: Quote) -> int | None:
         """The named subject of the verb a participle hangs from, by the parse: 'Brenner's
@@ -1206,8 +1250,8 @@ class _Resolver:
             # inverted verb of saying is the one who speaks.
             kids = sorted(kids, key=lambda c: c < verb)
         for c in kids:
-            if toks[c].dep != "nsubj" or self.masked[toks[c].start] == FILL:
-                continue  # a subject inside a quote is part of someone's words
+            if toks[c].dep != "nsubj" or self.masked[toks[c].start] in (FILL, " "):
+                continue  # a subject inside a quote is someone's words; a blanked one no one
             if not sent[0] <= toks[c].start < sent[1]:
                 return None
             appos = [a for a in self.children[c] if toks[a].dep == "appos"]
@@ -1811,6 +1855,7 @@ def extract_positions(text: str, parsed: Parsed | None = None) -> list[Position]
     # the name stands next to its verb as in any other reporting clause. A no-break space
     # is a space to the rules too, as to the parse ('mused co-host Dana<NBSP>Whitlow').
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), mask_quotes(text, quotes))
+    masked = _DATELINE.sub(lambda m: " " * len(m.group()), masked)
     masked = masked.replace(NBSP, " ")
     if parsed is None:
         from summarizer.nlp import parse

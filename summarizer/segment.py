@@ -145,13 +145,21 @@ def _next_paragraph_opens(text: str, i: int) -> int | None:
 def _strict_closer(text: str, i: int) -> str | None:
     """The only mark that may close the quote opened at i, when its paragraph pairs its
     marks cleanly: inside «…» or “…” a straight "…" is a quote within the quote, not the
-    end of it. Straight openers and unbalanced paragraphs keep the lenient rules."""
+    end of it, and inside a straight "…" whose curly marks open and close in turn, a “…”
+    is ('"The agency isn’t about “equal justice” now.': a statement set in straight marks
+    lost its whole text at the inner mark), unless the two opening marks stand together
+    ('"“We won,” she said."', one quote marked twice). Unbalanced paragraphs keep the
+    lenient rules."""
     c = text[i]
+    end = text.find("\n", i)
+    end = len(text) if end < 0 else end
+    if c == '"':
+        curly = "".join(ch for ch in text[i + 1 : end] if ch in "“”")
+        nested = curly == "“”" * (len(curly) // 2) and _next(text, i) != "“"
+        return c if curly and nested else None
     pairs = {"«": ("«", "»"), "“": ("“„", "”"), "„": ("“„", "”")}
     if c not in pairs:
         return None
-    end = text.find("\n", i)
-    end = len(text) if end < 0 else end
     opens, close = pairs[c]
     n_open = sum(text.count(o, i, end) for o in opens)
     return close if n_open == text.count(close, i, end) else None

@@ -1679,3 +1679,80 @@ def test_a_quote_after_its_own_verb_of_saying_is_not_reported_by_the_next_clause
     reporting clause before it; the clause after it, whose verb has an object of its own,
     is the sentence's main clause, not a second reporting clause."""
     assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_straight_quoted_statement_keeps_the_curly_quotes_inside_it() -> None:
+    """'"The agency isn’t about “equal justice” any more. …': a statement set in straight
+    marks, each paragraph reopened, holds a phrase in curly marks; the curly closing mark
+    is no end of the statement (the whole of it was lost at the inner mark)."""
+    text = (
+        "Councillor Dana Whitlow stated:\n\n"
+        '"The harbour board isn’t about “open water for all” any more. It serves its own '
+        'members now.\n\n"The board should be dissolved before the summer ferry season."\n\n'
+        "The board did not reply."
+    )
+    assert quotes_of(text) == {
+        "Dana Whitlow": [
+            "The harbour board isn’t about “open water for all” any more. It serves its own "
+            "members now.",
+            "The board should be dissolved before the summer ferry season.",
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Ferry plan divides island.\n\nSalem (AFP) – Mayor Lena Ford has taken a swipe at "
+            "the ferry board, saying that “rushed timetables” do more harm than good.",
+            "Lena Ford",
+        ),
+        (
+            "Ferry plan divides island.\n\nSALEM, Ore. (AP) — Harbour master Tom Reyes has "
+            "taken a swipe at the ferry board, saying that “rushed timetables” do more harm "
+            "than good.",
+            "Tom Reyes",
+        ),
+    ],
+)
+def test_the_agency_of_a_wire_dateline_is_no_speaker(text: str, speaker: str) -> None:
+    """'CITY (AFP) – X has taken a swipe at Y, saying that “…”': the agency wrote the story;
+    the parse made it the subject of the sentence the dateline opens."""
+    assert list(quotes_of(text)) == [speaker]
+
+
+def test_a_surname_that_is_a_place_speaks_for_the_person_the_article_named() -> None:
+    """'Jeremy Paris moved here …. "…," Paris, who …, said': a place's name opening a
+    reporting clause is the person's whose surname it is, where the article names one."""
+    text = (
+        "Jeremy Paris moved to the island last year to run the harbour trust.\n\n"
+        '"We get the quay ready for summer, and that is the whole job," Paris, who once '
+        "worked for the ferry line, said of the repairs."
+    )
+    assert quotes_of(text) == {
+        "Jeremy Paris": ["We get the quay ready for summer, and that is the whole job"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Tom Reyes, who ran Carl Brenner's campaign in 2010, said the harbour vote was "
+            'close.\n\n"I am surprised that anyone is shocked by the result," he said.',
+            "Tom Reyes",
+        ),
+        (
+            "Randy Hale, the county chairman, suggested that Carl Brenner had lost the council "
+            "on Monday.\n\n“Every faction is making its own case to the board,” he said.",
+            "Randy Hale",
+        ),
+    ],
+)
+def test_he_said_after_a_quote_continues_the_subject_of_the_sentence_before(
+    text: str, speaker: str
+) -> None:
+    """'X, who ran Y's campaign, said …. ¶ “…,” he said': the he is the subject of the
+    sentence before, not the man named last inside its aside or its reported clause."""
+    assert [s for s, q in quotes_of(text).items() if q] == [speaker]
