@@ -1235,7 +1235,14 @@ def _holder_problems(
             "view, and write 'the author argues' only for the author's own claims."
         )
     elif who.casefold() in names:
-        return _own_words_problems(doc, claim, sources, names)
+        if clause:
+            return _own_words_problems(claim, sources, names)
+        # "believes in a strong union": what the view is in, whose words may be the
+        # author's telling of it ("his call to avoid elections"), so only where the
+        # speaker gives them to someone else
+        held_words = {t.i for c in verb.children if c.dep_ == "prep" for t in c.subtree}
+        claim = [t for t in _content(doc, names) if t.i in held_words - aside]
+        return _own_words_problems(claim, sources, names, weighed=False)
     else:
         own = _naming(sources, who)
         fault = f"It gives {who} a view the text does not give {who}; say who holds each view."
@@ -1320,15 +1327,18 @@ def _told(sent: Any, quoted: set[int], verbs: list[Any], names: frozenset[str]) 
     )
 
 
-def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
-    """The keys of the speaker's own words in their source sentences: what they are
+def _own_words(sources: Sequence[str], names: frozenset[str]) -> tuple[set[str], set[str]]:
+    """(the keys of the speaker's own words in their source sentences, the keys of what
+    they give someone else to say or hold). Their own words are what they are
     quoted as saying, what a verb of saying or thinking has them say ("Vik said he hoped
     ..."), with the description that verb gives them ("Russia's chief negotiator"), and
     any other sentence but the author's telling about them (`_told`), of which only a
     quotation is theirs; less what they report someone else as saying ("She said that
-    ..."). A sentence with no verb to read (a headline's "<name>: <claim>", a name run
-    into its verb) is not telling."""
+    ..."), or to hold or want ("she has always valued ...", "he is willing to ..."). A
+    sentence with no verb to read (a headline's "<name>: <claim>", a name run into its
+    verb) is not telling."""
     keys: set[str] = set()
+    given: set[str] = set()
     gender = _speaker_gender(sources, names)
     for text in sources:
         marks = quote_spans(text)
@@ -1354,26 +1364,60 @@ def _own_words(sources: Sequence[str], names: frozenset[str]) -> set[str]:
                     subjects[0], names, quoted=verb.i in quoted, gender=gender
                 ):
                     theirs = theirs or verb.i not in quoted
-                    others |= {
-                        t.i
-                        for c in verb.children
-                        if c.dep_ not in ("nsubj", "punct")
-                        for t in c.subtree
-                    }
+                    others |= _held(verb)
+            for word, subject in _willing(sent):
+                # a name the line may give the view to itself ("Reuters reported that
+                # Putin wants ..."); a pronoun it cannot
+                if subject.pos_ == "PRON" and _someone_else(
+                    subject, names, quoted=word.i in quoted, gender=gender
+                ):
+                    others |= _held(word)
             keys |= {k for t in sent if t.i not in others for k in (_key(t), t.lower_)}
-    return keys
+            given |= {k for t in sent if t.i in others for k in (_key(t), t.lower_)}
+    return keys, given
+
+
+def _keyed(keys: set[str]) -> _Source:
+    """Keys as a source that coverage can read, with their stems."""
+    return _Source(frozenset(keys), frozenset(k[:STEM] for k in keys if len(k) > STEM), {}, {})
+
+
+def _held(word: Any) -> set[int]:
+    """The token indices of what a word of saying, thinking or willing has its subject
+    say or hold: everything under it but the subject."""
+    return {t.i for c in word.children if c.dep_ not in ("nsubj", "punct") for t in c.subtree}
+
+
+def _willing(sent: Any) -> list[tuple[Any, Any]]:
+    """(word, its subject) for each word of the sentence that gives its subject a view or
+    a will over what follows (`data/will_words.txt`, or a favouring verb): "she has always
+    valued a strong union", "he is willing to make changes" (the adjective's subject is
+    its verb's)."""
+    words = word_set("will_words.txt") | polarity_words()["favour"]
+    out = []
+    for token in sent:
+        if _key(token) not in words or token.pos_ not in ("VERB", "ADJ"):
+            continue
+        bearer = token.head if token.dep_ == "acomp" else token
+        subjects = [c for c in bearer.children if c.dep_ == "nsubj"]
+        if subjects:
+            out.append((token, subjects[0]))
+    return out
 
 
 def _own_words_problems(
-    doc: Any, claim: Sequence[Any], sources: Sequence[str], names: frozenset[str]
+    claim: Sequence[Any], sources: Sequence[str], names: frozenset[str], *, weighed: bool = True
 ) -> list[str]:
     """A view given to the speaker ("Butz believes his work can expand his resume") that
     is not in their own words: the author's telling about them, or someone else's words
     they report ("She said that we can't ignore the ferry's debts")."""
-    keys = _own_words(sources, names)
-    held = _Source(frozenset(keys), frozenset(k[:STEM] for k in keys if len(k) > STEM), {}, {})
-    missing = [t for t in claim if not _covered(_key(t), held)]
-    if claim and _too_many(missing, claim):
+    keys, given = _own_words(sources, names)
+    missing = [t for t in claim if not _covered(_key(t), _keyed(keys))]
+    # however little it weighs, a claim none of whose words are the speaker's own, and all
+    # of them what they give someone else to say or hold, is that one's view: "he is
+    # willing to make changes", said of another, made "supports making changes"
+    elsewhere = len(missing) == len(claim) and all(_covered(_key(t), _keyed(given)) for t in claim)
+    if claim and ((weighed and _too_many(missing, claim)) or elsewhere):
         return ["It gives the speaker a view that is not in their own words; say what they said."]
     return []
 

@@ -692,6 +692,44 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 
 
 @pytest.mark.parametrize(
+    ("line", "said", "fails"),
+    [
+        # she gives the view to the one she speaks for, by a pronoun, in her quotation
+        (
+            "Ilse Berg believes in a strong harbour board for the county.",
+            "“She has always valued a strong harbour board for the county,” said Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg supports closing the old pier.",
+            "“This tells the council that he is willing to close the old pier,” said Ilse Berg.",
+            True,
+        ),
+        # the same words held by herself
+        (
+            "Ilse Berg believes in a strong harbour board for the county.",
+            "“I have always valued a strong harbour board for the county,” said Ilse Berg.",
+            False,
+        ),
+        (
+            "Ilse Berg supports closing the old pier.",
+            "“We are willing to close the old pier,” said Ilse Berg.",
+            False,
+        ),
+    ],
+)
+def test_a_view_the_speaker_gives_someone_else_is_not_theirs(
+    line: str, said: str, fails: bool
+) -> None:
+    """Seen on real articles: an adviser who said what the candidate he works for values
+    got a line saying he believes in it; a strategist who said a firing showed the
+    candidate was willing to change got a line saying he supports the change. Every word
+    is in the speaker's sentences, under someone else's view or will."""
+    problems = support_problems(line, [said], names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
     ("said", "fails"),
     [
         ("“Tomas Vance's honesty is open to doubt,” said Ilse Berg.", True),
