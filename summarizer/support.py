@@ -864,6 +864,18 @@ def _someone_other(
     return bool(theirs) and not _same_name(ours, theirs)
 
 
+def _newcomer(token: Any) -> bool:
+    """A doer the text brings in by a description with "a" or "an" ("a judge in Ohio
+    issued a ruling", "an official said"): someone it does not name, so no one it names
+    elsewhere, nor one a name in its description ("a judge in Ohio") stands for."""
+    children = list(token.children)
+    return (
+        token.pos_ == "NOUN"
+        and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in children)
+        and not any(c.dep_ == "appos" for c in children)  # "a judge, Ann Roe, ruled"
+    )
+
+
 def _done_by_another(
     doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
 ) -> bool:
@@ -877,6 +889,8 @@ def _done_by_another(
     doers = _doers(use)
     if not doers:
         return False
+    if all(map(_newcomer, doers)):  # a name in "a judge in Ohio" is not the judge's
+        return True
     # named anywhere in the subject ("Olsen's deputy"), the doer may be the one meant
     if any(_same_name(ours, _name_keys(t, known)) for d in doers for t in d.subtree):
         return False

@@ -692,6 +692,28 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 
 
 @pytest.mark.parametrize(
+    ("source", "fails"),
+    [
+        ("A judge in Tromsø froze the harbour contract on Monday.", True),
+        ("An official in Tromsø froze the harbour contract on Monday.", True),
+        # the one described is named beside the description, or as the doer
+        ("A judge, Ilse Berg, froze the harbour contract on Monday.", False),
+        ("Judge Ilse Berg of Tromsø froze the harbour contract on Monday.", False),
+    ],
+)
+def test_a_deed_done_by_someone_described_is_not_given_to_someone_named(
+    source: str, fails: bool
+) -> None:
+    """Seen on real articles: a court ruling that "a judge" issued was given to the state
+    official the article names next, who had objected to it. Someone brought in with
+    "a" or "an" is someone the text has not named."""
+    sources = [source, "Mayor Ilse Berg of Tromsø said she would appeal the decision."]
+    line = "The harbour contract was frozen on Monday by Mayor Ilse Berg."
+    problems = support_problems(line, sources)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
     ("line", "said", "fails"),
     [
         # she gives the view to the one she speaks for, by a pronoun, in her quotation
