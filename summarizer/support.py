@@ -294,6 +294,23 @@ def _denies(doc: Any) -> int:
     )
 
 
+# A word that cannot end a sentence: what it joins, governs or marks is still to come
+_UNFINISHED_POS = frozenset({"CCONJ", "SCONJ", "DET", "ADP", "PART", "AUX"})
+
+
+def _fragment(doc: Any) -> bool:
+    """No verb at all ("Corey Lewandowski as a manager of the campaign", a headline taken
+    for a line: "Clinton Slams Trump on Abortion Laws"), or cut off with no closing
+    mark after a word that needs more ("telling CBS that", "our focus is on", "want
+    to"): a piece of a sentence claims nothing whole, and what it seems to claim may turn
+    on what is missing."""
+    words = [t for t in doc if not (t.is_punct or t.is_space)]
+    if not any(t.pos_ in ("VERB", "AUX") for t in words):
+        return True
+    ended = doc.text.rstrip().endswith((".", "!", "?", "”", '"', "’", "'", ")"))
+    return not ended and words[-1].pos_ in _UNFINISHED_POS
+
+
 def _only_spoke(doc: Any) -> bool:
     """The line's main verb is one of saying with nothing said under it: no clause, no
     object, no quotation ("Nehlen responded Friday to reports that ...", "commented on
@@ -370,6 +387,10 @@ def support_problems(
     source = _source(source_docs)
     content = _content(doc, name_words)
     problems: list[str] = []
+    if _fragment(doc):
+        return [
+            "It is not a whole sentence; write one sentence that says who did or said what."
+        ]
     said = sum(_says(t) for t in _content(doc, name_words, quoted=True))
     if said + _denies(doc) < MIN_CONTENT or (name_words and _only_spoke(doc)):
         return [

@@ -692,6 +692,28 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 
 
 @pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Ilse Berg as the harbour board's chair.", True),
+        ("Berg Slams Harbour Board Over Pier Plans", True),
+        ("Ilse Berg said the board would close the pier in May, and that", True),
+        ("Ilse Berg said the board would close the pier, because its focus is on", True),
+        # whole, or cut after a word that ends a thought
+        ("Ilse Berg said the board would close the pier in May.", False),
+        ("Ilse Berg said the board would close the pier in May", False),
+    ],
+)
+def test_a_piece_of_a_sentence_fails(line: str, fails: bool) -> None:
+    """Seen on real articles: a line giving only a speaker's job ("X as a manager of the
+    campaign"), a headline given as a line, and lines cut off after "that", "on" or
+    "to". Every word is in the sources, but a piece claims nothing whole."""
+    said = "“The board will close the pier in May, because its focus is on the new quay,” said "
+    sources = [said + "Ilse Berg, the harbour board's chair."]
+    problems = support_problems(line, sources, names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
     ("source", "fails"),
     [
         ("A judge in Tromsø froze the harbour contract on Monday.", True),
