@@ -1190,6 +1190,10 @@ def _leans_against(sentence: Any, things: set[str]) -> bool:
 
 
 def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
+    """A word negated the other way from the sources, stated where they leave it open, or
+    put where they use its opposite. An opposite the line itself also uses is the other
+    half of its own contrast ("criticized Trump while praising Clinton"), not a turn."""
+    said = {_key(t) for t in content}
     for token in content:
         if token.pos_ not in ("VERB", "ADJ", "NOUN"):
             continue
@@ -1208,7 +1212,7 @@ def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
             ]
         if key in source.keys:
             continue
-        for opposite in sorted(antonyms().get(key, ())):
+        for opposite in sorted(antonyms().get(key, frozenset()) - said):
             if negated in source.polarity.get(opposite, frozenset()):
                 return [
                     f"It turns the text around: it says “{token.text}” where the text says "

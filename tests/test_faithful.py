@@ -694,6 +694,25 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 @pytest.mark.parametrize(
     ("line", "fails"),
     [
+        ("Ilse Berg criticized the ferry company while praising the harbour board.", False),
+        ("Ilse Berg criticized the harbour board.", True),
+    ],
+)
+def test_an_opposite_the_line_itself_uses_is_its_own_contrast(line: str, fails: bool) -> None:
+    """Seen on a real article: a congresswoman who attacked one candidate while praising
+    the other was said to turn the text around, since the text praises where the line
+    criticizes; the line praised too, and each half is in the text."""
+    said = (
+        "Ilse Berg praised the harbour board on Friday and called the ferry company's plan a "
+        "disgrace."
+    )
+    problems = support_problems(line, [said], names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
         ("Ilse Berg as the harbour board's chair.", True),
         ("Berg Slams Harbour Board Over Pier Plans", True),
         ("Ilse Berg said the board would close the pier in May, and that", True),
