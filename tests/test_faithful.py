@@ -692,6 +692,37 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 
 
 @pytest.mark.parametrize(
+    ("line", "source", "fails"),
+    [
+        (
+            "The ferry will stop running in May.",
+            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg said the ferry will stop running in May.",
+            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
+            False,
+        ),
+        (
+            "The ferry will stop running in May.",
+            "The ferry will stop running in May. Nobody has told the crews, Ilse Berg said.",
+            False,
+        ),
+    ],
+)
+def test_a_quotation_whose_sayer_comes_a_sentence_later_is_not_fact(
+    line: str, source: str, fails: bool
+) -> None:
+    """Seen on a real article: a campaign manager's "X has run the campaign since <date>.
+    That's a fact," he said, made an event sentence stating the date as fact. The
+    sentence of the quotation has no reporting verb of its own; the one after names the
+    sayer."""
+    problems = support_problems(line, [source])
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
     ("line", "fails"),
     [
         ("Ilse Berg criticized the ferry company while praising the harbour board.", False),
