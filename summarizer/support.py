@@ -1311,17 +1311,38 @@ _OTHERS = frozenset({"he", "she", "they", "him", "her", "them"})
 
 def _speaking(token: Any) -> bool:
     """A verb that has its subject say or think something: with what is said ("said he
-    would", "accused the side of theatre") or a quotation beside it; not in the passive
-    ("is accused of killing"), nor when it only tells of a deed ("responded with ads")."""
+    would", "accused the side of theatre"), set inside what it says (`_inserted`), or
+    with a quotation beside it; not in the passive ("is accused of killing"), nor when it
+    only tells of a deed ("responded with ads")."""
     return (
         token.pos_ in ("VERB", "AUX")
         and (token.lemma_.casefold() in _speech_verbs() or token.lower_ in _speech_verbs())
         and not any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
         and (
             any(c.dep_ in ("ccomp", "xcomp", "dobj", "oprd") for c in token.children)
+            or _inserted(token)
             or bool(quote_spans(token.doc.text))
         )
     )
+
+
+def _inserted(verb: Any) -> bool:
+    """A verb of saying set inside what it reports, which the parse hangs it from: "The
+    port, Berg said, will close", "If she wins, Clinton suggested in a tweet, women won't
+    be punished"."""
+    return (
+        verb.dep_ in ("parataxis", "ccomp")
+        and verb.head.pos_ in ("VERB", "AUX")
+        and not any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in verb.children)
+    )
+
+
+def _said(verb: Any) -> set[int]:
+    """The token indices of what a verb of saying has its subject say: what is under it,
+    or, for one set inside what it reports (`_inserted`), the clause it hangs from."""
+    if _inserted(verb):
+        return {t.i for t in verb.head.subtree} - {t.i for t in verb.subtree}
+    return _held(verb)
 
 
 def _someone_else(
@@ -1417,7 +1438,7 @@ def _own_words(sources: Sequence[str], names: frozenset[str]) -> tuple[set[str],
                     subjects[0], names, quoted=verb.i in quoted, gender=gender
                 ):
                     theirs = theirs or verb.i not in quoted
-                    others |= _held(verb)
+                    others |= _said(verb)
             for word, subject in _willing(sent):
                 # a name the line may give the view to itself ("Reuters reported that
                 # Putin wants ..."); a pronoun it cannot

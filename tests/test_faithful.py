@@ -692,6 +692,29 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
 
 
 @pytest.mark.parametrize(
+    ("source", "fails"),
+    [
+        ("If she is re-elected, Berg suggested in a letter, the pier will close in May.", False),
+        ("The pier, Berg said on Friday, will close in May if she is re-elected.", False),
+        # set inside what another one says: theirs, not hers
+        (
+            "If she is re-elected, Arne Vik said in a letter, the pier will close in May. "
+            "Berg was at the meeting.",
+            True,
+        ),
+    ],
+)
+def test_a_reporting_clause_inside_what_it_reports(source: str, fails: bool) -> None:
+    """Seen on a real article: "If she wins, Clinton suggested in a tweet, women won't
+    be punished" gave a line on what Clinton suggested, failed as not in her own words:
+    the parse hangs "suggested" from the clause it reports, so the sentence read as the
+    author's telling about her."""
+    line = "Ilse Berg believes the pier will close in May if she is re-elected."
+    problems = support_problems(line, [source], names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
     ("line", "source", "fails"),
     [
         (
