@@ -72,18 +72,21 @@ REACHED = {
     # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
     # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
     # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
-    ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
+    # s32's rules (a view the speaker gives someone else, a deed of someone described, a
+    # piece of a sentence, a quotation's sayer a sentence later; an opposite the line
+    # uses itself, a reporting clause inside what it reports) took 109/140, 18/187 to:
+    ("lexical", "tuning"): (0.84, 0.09),  # 118/140, 15/187
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
     ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
+    ("both", "tuning"): (0.86, 0.13),  # 121/140, 24/187 (s31: 113/140, 27/187)
     ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
+    ("gated", "tuning"): (0.85, 0.09),  # 120/140, 15/187 (s31: 111/140, 18/187)
     ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
 }
 
@@ -182,7 +185,10 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # (bench/faithful.py --policies).
 # with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
 # flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
-SHOWS = {"tuning": (0.85, 0.41)}  # 141/164; 106/261
+# s32's rules withheld 6 flawed sentences and 1 supported one (an event answer of two
+# sentences, one flawed), 141/164 -> 140/158, and, with no retry in the set for the first
+# tries they now fail, 5 more jobs fall back (106/261 -> 111/261, an upper bound)
+SHOWS = {"tuning": (0.88, 0.43)}  # 140/158; 111/261
 
 
 def _default_policy() -> str:
