@@ -388,9 +388,7 @@ def support_problems(
     content = _content(doc, name_words)
     problems: list[str] = []
     if _fragment(doc):
-        return [
-            "It is not a whole sentence; write one sentence that says who did or said what."
-        ]
+        return ["It is not a whole sentence; write one sentence that says who did or said what."]
     said = sum(_says(t) for t in _content(doc, name_words, quoted=True))
     if said + _denies(doc) < MIN_CONTENT or (name_words and _only_spoke(doc)):
         return [
@@ -1207,7 +1205,7 @@ def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
     """A word negated the other way from the sources, stated where they leave it open, or
     put where they use its opposite. An opposite the line itself also uses is the other
     half of its own contrast ("criticized Trump while praising Clinton"), not a turn."""
-    said = {_key(t) for t in content}
+    used = {_key(t) for t in content}
     for token in content:
         if token.pos_ not in ("VERB", "ADJ", "NOUN"):
             continue
@@ -1226,7 +1224,7 @@ def _polarity_problems(content: Sequence[Any], source: _Source) -> list[str]:
             ]
         if key in source.keys:
             continue
-        for opposite in sorted(antonyms().get(key, frozenset()) - said):
+        for opposite in sorted(antonyms().get(key, frozenset()) - used):
             if negated in source.polarity.get(opposite, frozenset()):
                 return [
                     f"It turns the text around: it says “{token.text}” where the text says "
