@@ -898,9 +898,9 @@ def _someone_other(
 
 
 def _newcomer(token: Any) -> bool:
-    """A doer the text brings in by a description with "a" or "an" ("a judge in Ohio
-    issued a ruling", "an official said"): someone it does not name, so no one it names
-    elsewhere, nor one a name in its description ("a judge in Ohio") stands for."""
+    """A doer the text brings in by a description with "a" or "an" ("a judge in Tromsø
+    froze the deal", "an official said"): someone it does not name, so no one it names
+    elsewhere, nor one a name in its description ("a judge in Tromsø") stands for."""
     children = list(token.children)
     return (
         token.pos_ == "NOUN"
@@ -922,7 +922,7 @@ def _done_by_another(
     doers = _doers(use)
     if not doers:
         return False
-    if all(map(_newcomer, doers)):  # a name in "a judge in Ohio" is not the judge's
+    if all(map(_newcomer, doers)):  # "a judge in Tromsø": no name of the judge's
         return True
     # named anywhere in the subject ("Olsen's deputy"), the doer may be the one meant
     if any(_same_name(ours, _name_keys(t, known)) for d in doers for t in d.subtree):
@@ -1326,8 +1326,8 @@ def _speaking(token: Any) -> bool:
 
 def _inserted(verb: Any) -> bool:
     """A verb of saying set inside what it reports, which the parse hangs it from: "The
-    port, Berg said, will close", "If she wins, Clinton suggested in a tweet, women won't
-    be punished"."""
+    port, Berg said, will close", "If she wins, Roe wrote on her page, the fees will
+    fall"."""
     return (
         verb.dep_ in ("parataxis", "ccomp")
         and verb.head.pos_ in ("VERB", "AUX")

@@ -711,10 +711,10 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
     ],
 )
 def test_a_reporting_clause_inside_what_it_reports(source: str, fails: bool) -> None:
-    """Seen on a real article: "If she wins, Clinton suggested in a tweet, women won't
-    be punished" gave a line on what Clinton suggested, failed as not in her own words:
-    the parse hangs "suggested" from the clause it reports, so the sentence read as the
-    author's telling about her."""
+    """Seen on a real article: a candidate's promise, with her reporting clause set in
+    the middle of it ("If she wins, <name> wrote, <promise>"), gave a line on what she
+    promised, failed as not in her own words: the parse hangs the verb of saying from the
+    clause it reports, so the sentence read as the author's telling about her."""
     line = "Ilse Berg believes the pier will close in May if she is re-elected."
     problems = support_problems(line, [source], names=BERG)
     assert bool(problems) is fails, problems
