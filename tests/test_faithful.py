@@ -78,16 +78,19 @@ REACHED = {
     ("lexical", "tuning"): (0.84, 0.09),  # 118/140, 15/187
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
-    ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
+    # s32's rules, blind on the report set (run once, at the end): no flaw caught there
+    # and three more false alarms (6/60 -> 9/60 for lexical and gated, 10/60 -> 13/60 for
+    # both). These are the blind figures, not floors anyone chose: see faithful/README.md.
+    ("lexical", "report"): (0.51, 0.15),  # 24/47, 9/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
     ("both", "tuning"): (0.86, 0.13),  # 121/140, 24/187 (s31: 113/140, 27/187)
-    ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
+    ("both", "report"): (0.61, 0.22),  # 29/47, 13/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
     ("gated", "tuning"): (0.85, 0.09),  # 120/140, 15/187 (s31: 111/140, 18/187)
-    ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
+    ("gated", "report"): (0.53, 0.15),  # 25/47, 9/60
 }
 
 
