@@ -719,8 +719,7 @@ def test_a_reporting_clause_inside_what_it_reports(source: str, fails: bool) -> 
     promised, failed as not in her own words: the parse hangs the verb of saying from the
     clause it reports, so the sentence read as the author's telling about her."""
     line = "Ilse Berg believes the pier will close in May if she is re-elected."
-    problems = support_problems(line, [source], names=BERG)
-    assert bool(problems) is fails, problems
+    _judged(line, [source], fails, names=BERG)
 
 
 @pytest.mark.parametrize(
@@ -750,8 +749,7 @@ def test_a_quotation_whose_sayer_comes_a_sentence_later_is_not_fact(
     That's a fact," he said, made an event sentence stating the date as fact. The
     sentence of the quotation has no reporting verb of its own; the one after names the
     sayer."""
-    problems = support_problems(line, [source])
-    assert bool(problems) is fails, problems
+    _judged(line, [source], fails)
 
 
 @pytest.mark.parametrize(
@@ -769,8 +767,7 @@ def test_an_opposite_the_line_itself_uses_is_its_own_contrast(line: str, fails: 
         "Ilse Berg praised the harbour board on Friday and called the ferry company's plan a "
         "disgrace."
     )
-    problems = support_problems(line, [said], names=BERG)
-    assert bool(problems) is fails, problems
+    _judged(line, [said], fails, names=BERG)
 
 
 @pytest.mark.parametrize(
@@ -790,9 +787,7 @@ def test_a_piece_of_a_sentence_fails(line: str, fails: bool) -> None:
     campaign"), a headline given as a line, and lines cut off after "that", "on" or
     "to". Every word is in the sources, but a piece claims nothing whole."""
     said = "“The board will close the pier in May, because its focus is on the new quay,” said "
-    sources = [said + "Ilse Berg, the harbour board's chair."]
-    problems = support_problems(line, sources, names=BERG)
-    assert bool(problems) is fails, problems
+    _judged(line, [said + "Ilse Berg, the harbour board's chair."], fails, names=BERG)
 
 
 @pytest.mark.parametrize(
@@ -812,9 +807,7 @@ def test_a_deed_done_by_someone_described_is_not_given_to_someone_named(
     official the article names next, who had objected to it. Someone brought in with
     "a" or "an" is someone the text has not named."""
     sources = [source, "Mayor Ilse Berg of Tromsø said she would appeal the decision."]
-    line = "The harbour contract was frozen on Monday by Mayor Ilse Berg."
-    problems = support_problems(line, sources)
-    assert bool(problems) is fails, problems
+    _judged("The harbour contract was frozen on Monday by Mayor Ilse Berg.", sources, fails)
 
 
 @pytest.mark.parametrize(
@@ -851,7 +844,12 @@ def test_a_view_the_speaker_gives_someone_else_is_not_theirs(
     got a line saying he believes in it; a strategist who said a firing showed the
     candidate was willing to change got a line saying he supports the change. Every word
     is in the speaker's sentences, under someone else's view or will."""
-    problems = support_problems(line, [said], names=BERG)
+    _judged(line, [said], fails, names=BERG)
+
+
+def _judged(line: str, sources: list[str], fails: bool, names: list[str] | None = None) -> None:
+    """The support check fails `line` on `sources` exactly when it should."""
+    problems = support_problems(line, sources, names=names or [])
     assert bool(problems) is fails, problems
 
 
