@@ -5,6 +5,7 @@ that made the set's candidates.
     .venv/bin/python bench/faithful.py --collect OUT.json FILE...   # run the real model
     .venv/bin/python bench/faithful.py --shown tests/faithful/shown_after.json  # shown, judged
     .venv/bin/python bench/faithful.py --policies          # what briefs show, per showing policy
+    .venv/bin/python bench/faithful.py --list              # the flawed sentences briefs show
 
 `--collect` runs the real model over each article exactly as a brief does and writes every
 answer it gave (first tries and retries, after shaping), whether the older checks passed
@@ -283,6 +284,26 @@ def event_alone(judged: list[dict]) -> list[dict]:
     return alone
 
 
+def listed(items: list, *, report: bool) -> None:
+    """Per part, under the default showing policy (`verdict`), the flawed sentences a brief
+    would show and the supported ones the checks fail (the gated mix's false alarms, each
+    a fallback a reader pays for), with the hand label's reason or the check's problem:
+    what the next rule should be read from. The report set only with `report`."""
+    from faithful_scoring import VERDICTS, Verdicts, brief_shows, score, under
+
+    kept = Verdicts.load(VERDICTS)
+    for name, chosen in _parts(items, report=report).items():
+        _, _, shown_items = brief_shows(under(chosen, "verdict", kept), "shown")
+        flawed = [r for r in shown_items if r["label"] != "supported"]
+        print(f"{name}: {len(flawed)} flawed sentences shown under verdict")
+        for r in flawed:
+            print(f"  {r['label']}: {r['article']}: {r['sentence']} ({r['item'].reason})")
+        found = score([r["item"] for r in chosen], mix="gated", verdicts=kept)
+        print(f"{name}: {len(found.false_alarms)} supported sentences the gated checks fail")
+        for line in found.false_alarms:
+            print(f"  {line}")
+
+
 def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
     """The labelled answers (`faithful_scoring.collected`) by part: the tuning items of the
     first two batches, the third batch (the earlier report set), the fifth (tune-month
@@ -411,6 +432,11 @@ def main() -> None:
     p.add_argument(
         "--gains", action="store_true", help="the text gain's threshold swept over the parts"
     )
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="the flawed sentences briefs show and the supported ones the checks fail",
+    )
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
     if args.verdicts:
@@ -423,6 +449,11 @@ def main() -> None:
         return
     if args.shown:
         shown(args.shown)
+        return
+    if args.list:
+        from faithful_scoring import load_set
+
+        listed(load_set(missing_ok=True), report=args.report)
         return
     if args.policies or args.gains:
         from faithful_scoring import load_set

@@ -72,19 +72,25 @@ REACHED = {
     # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
     # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
     # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
-    ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
+    # s32's rules (a view the speaker gives someone else, a deed of someone described, a
+    # piece of a sentence, a quotation's sayer a sentence later; an opposite the line
+    # uses itself, a reporting clause inside what it reports) took 109/140, 18/187 to:
+    ("lexical", "tuning"): (0.84, 0.09),  # 118/140, 15/187
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
-    ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
+    # s32's rules, blind on the report set (run once, at the end): no flaw caught there
+    # and three more false alarms (6/60 -> 9/60 for lexical and gated, 10/60 -> 13/60 for
+    # both). These are the blind figures, not floors anyone chose: see faithful/README.md.
+    ("lexical", "report"): (0.51, 0.15),  # 24/47, 9/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
-    ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
+    ("both", "tuning"): (0.86, 0.13),  # 121/140, 24/187 (s31: 113/140, 27/187)
+    ("both", "report"): (0.61, 0.22),  # 29/47, 13/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
-    ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
+    ("gated", "tuning"): (0.85, 0.09),  # 120/140, 15/187 (s31: 111/140, 18/187)
+    ("gated", "report"): (0.53, 0.15),  # 25/47, 9/60
 }
 
 
@@ -182,7 +188,10 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # (bench/faithful.py --policies).
 # with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
 # flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
-SHOWS = {"tuning": (0.85, 0.41)}  # 141/164; 106/261
+# s32's rules withheld 6 flawed sentences and 1 supported one (an event answer of two
+# sentences, one flawed), 141/164 -> 140/158, and, with no retry in the set for the first
+# tries they now fail, 5 more jobs fall back (106/261 -> 111/261, an upper bound)
+SHOWS = {"tuning": (0.88, 0.43)}  # 140/158; 111/261
 
 
 def _default_policy() -> str:
@@ -688,6 +697,159 @@ def test_a_view_given_to_the_speaker_must_be_in_their_own_words(
     passes both: every word is in the sources, but not in the speaker's mouth."""
     line = "Ilse Berg believes the posters will work in the three towns."
     problems = support_problems(line, sources, names=BERG)
+    assert bool(problems) is fails, problems
+
+
+@pytest.mark.parametrize(
+    ("source", "fails"),
+    [
+        ("If she is re-elected, Berg suggested in a letter, the pier will close in May.", False),
+        ("The pier, Berg said on Friday, will close in May if she is re-elected.", False),
+        # set inside what another one says: theirs, not hers
+        (
+            "If she is re-elected, Arne Vik said in a letter, the pier will close in May. "
+            "Berg was at the meeting.",
+            True,
+        ),
+    ],
+)
+def test_a_reporting_clause_inside_what_it_reports(source: str, fails: bool) -> None:
+    """Seen on a real article: a candidate's promise, with her reporting clause set in
+    the middle of it ("If she wins, <name> wrote, <promise>"), gave a line on what she
+    promised, failed as not in her own words: the parse hangs the verb of saying from the
+    clause it reports, so the sentence read as the author's telling about her."""
+    line = "Ilse Berg believes the pier will close in May if she is re-elected."
+    _judged(line, [source], fails, names=BERG)
+
+
+@pytest.mark.parametrize(
+    ("line", "source", "fails"),
+    [
+        (
+            "The ferry will stop running in May.",
+            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg said the ferry will stop running in May.",
+            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
+            False,
+        ),
+        (
+            "The ferry will stop running in May.",
+            "The ferry will stop running in May. Nobody has told the crews, Ilse Berg said.",
+            False,
+        ),
+    ],
+)
+def test_a_quotation_whose_sayer_comes_a_sentence_later_is_not_fact(
+    line: str, source: str, fails: bool
+) -> None:
+    """Seen on a real article: a campaign manager's "X has run the campaign since <date>.
+    That's a fact," he said, made an event sentence stating the date as fact. The
+    sentence of the quotation has no reporting verb of its own; the one after names the
+    sayer."""
+    _judged(line, [source], fails)
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Ilse Berg criticized the ferry company while praising the harbour board.", False),
+        ("Ilse Berg criticized the harbour board.", True),
+    ],
+)
+def test_an_opposite_the_line_itself_uses_is_its_own_contrast(line: str, fails: bool) -> None:
+    """Seen on a real article: a congresswoman who attacked one candidate while praising
+    the other was said to turn the text around, since the text praises where the line
+    criticizes; the line praised too, and each half is in the text."""
+    said = (
+        "Ilse Berg praised the harbour board on Friday and called the ferry company's plan a "
+        "disgrace."
+    )
+    _judged(line, [said], fails, names=BERG)
+
+
+@pytest.mark.parametrize(
+    ("line", "fails"),
+    [
+        ("Ilse Berg as the harbour board's chair.", True),
+        ("Berg Slams Harbour Board Over Pier Plans", True),
+        ("Ilse Berg said the board would close the pier in May, and that", True),
+        ("Ilse Berg said the board would close the pier, because its focus is on", True),
+        # whole, or cut after a word that ends a thought
+        ("Ilse Berg said the board would close the pier in May.", False),
+        ("Ilse Berg said the board would close the pier in May", False),
+    ],
+)
+def test_a_piece_of_a_sentence_fails(line: str, fails: bool) -> None:
+    """Seen on real articles: a line giving only a speaker's job ("X as a manager of the
+    campaign"), a headline given as a line, and lines cut off after "that", "on" or
+    "to". Every word is in the sources, but a piece claims nothing whole."""
+    said = "“The board will close the pier in May, because its focus is on the new quay,” said "
+    _judged(line, [said + "Ilse Berg, the harbour board's chair."], fails, names=BERG)
+
+
+@pytest.mark.parametrize(
+    ("source", "fails"),
+    [
+        ("A judge in Tromsø froze the harbour contract on Monday.", True),
+        ("An official in Tromsø froze the harbour contract on Monday.", True),
+        # the one described is named beside the description, or as the doer
+        ("A judge, Ilse Berg, froze the harbour contract on Monday.", False),
+        ("Judge Ilse Berg of Tromsø froze the harbour contract on Monday.", False),
+    ],
+)
+def test_a_deed_done_by_someone_described_is_not_given_to_someone_named(
+    source: str, fails: bool
+) -> None:
+    """Seen on real articles: a court ruling that "a judge" issued was given to the state
+    official the article names next, who had objected to it. Someone brought in with
+    "a" or "an" is someone the text has not named."""
+    sources = [source, "Mayor Ilse Berg of Tromsø said she would appeal the decision."]
+    _judged("The harbour contract was frozen on Monday by Mayor Ilse Berg.", sources, fails)
+
+
+@pytest.mark.parametrize(
+    ("line", "said", "fails"),
+    [
+        # she gives the view to the one she speaks for, by a pronoun, in her quotation
+        (
+            "Ilse Berg believes in a strong harbour board for the county.",
+            "“She has always valued a strong harbour board for the county,” said Ilse Berg.",
+            True,
+        ),
+        (
+            "Ilse Berg supports closing the old pier.",
+            "“This tells the council that he is willing to close the old pier,” said Ilse Berg.",
+            True,
+        ),
+        # the same words held by herself
+        (
+            "Ilse Berg believes in a strong harbour board for the county.",
+            "“I have always valued a strong harbour board for the county,” said Ilse Berg.",
+            False,
+        ),
+        (
+            "Ilse Berg supports closing the old pier.",
+            "“We are willing to close the old pier,” said Ilse Berg.",
+            False,
+        ),
+    ],
+)
+def test_a_view_the_speaker_gives_someone_else_is_not_theirs(
+    line: str, said: str, fails: bool
+) -> None:
+    """Seen on real articles: an adviser who said what the candidate he works for values
+    got a line saying he believes in it; a strategist who said a firing showed the
+    candidate was willing to change got a line saying he supports the change. Every word
+    is in the speaker's sentences, under someone else's view or will."""
+    _judged(line, [said], fails, names=BERG)
+
+
+def _judged(line: str, sources: list[str], fails: bool, names: list[str] | None = None) -> None:
+    """The support check fails `line` on `sources` exactly when it should."""
+    problems = support_problems(line, sources, names=names or [])
     assert bool(problems) is fails, problems
 
 
