@@ -499,20 +499,6 @@ def _reported(sentence: Any) -> tuple[list[Any], set[int]] | None:
     return holder, {t.i for c in claims for t in c.subtree}  # "she said": no holder
 
 
-def _quoted(sentence: Any) -> tuple[list[Any], set[int]] | None:
-    """(the holder's words, the sentence's token indices) for a sentence that is all inside
-    a quotation whose reporting clause comes in a later sentence: "“Manafort has run the
-    campaign since April. That's a fact,” Lewandowski said." Its claim is the whole
-    sentence, the holder the one that clause names."""
-    marks = quote_spans(sentence.doc.text)
-    words = [t for t in sentence if not (t.is_punct or t.is_space)]
-    if not words or not all(any(s <= t.idx < e for s, e in marks) for t in words):
-        return None
-    after = (_reported(s) for s in sentence.doc.sents if s.start >= sentence.end)
-    found = next((r for r in after if r is not None), None)
-    return (found[0], {t.i for t in sentence}) if found else None
-
-
 def _attributed(doc: Any) -> bool:
     """The sentence says whose its claim is: "according to", a quotation mark, a colon (as
     in a "<holder>: <claim>" opening), or a verb of saying or believing over a clause ("X
@@ -586,7 +572,7 @@ def _fact_problems(doc: Any, source_docs: Sequence[Any], names: frozenset[str]) 
         return []
     holders = []  # one a backing sentence; the first is named in the retry prompt
     for sentence in (s for n, s in overlap if n == best):
-        reported = _reported(sentence) or _quoted(sentence)
+        reported = _reported(sentence)
         if reported is None:
             return []
         holder = _holder_words(reported[0], names)
@@ -897,18 +883,6 @@ def _someone_other(
     return bool(theirs) and not _same_name(ours, theirs)
 
 
-def _newcomer(token: Any) -> bool:
-    """A doer the text brings in by a description with "a" or "an" ("a judge in Tromsø
-    froze the deal", "an official said"): someone it does not name, so no one it names
-    elsewhere, nor one a name in its description ("a judge in Tromsø") stands for."""
-    children = list(token.children)
-    return (
-        token.pos_ == "NOUN"
-        and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in children)
-        and not any(c.dep_ == "appos" for c in children)  # "a judge, Ann Roe, ruled"
-    )
-
-
 def _done_by_another(
     doer: Any, use: Any, speaker: frozenset[str], known: frozenset[str], places: frozenset[str]
 ) -> bool:
@@ -922,8 +896,6 @@ def _done_by_another(
     doers = _doers(use)
     if not doers:
         return False
-    if all(map(_newcomer, doers)):  # "a judge in Tromsø": no name of the judge's
-        return True
     # named anywhere in the subject ("Olsen's deputy"), the doer may be the one meant
     if any(_same_name(ours, _name_keys(t, known)) for d in doers for t in d.subtree):
         return False

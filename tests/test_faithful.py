@@ -723,36 +723,6 @@ def test_a_reporting_clause_inside_what_it_reports(source: str, fails: bool) -> 
 
 
 @pytest.mark.parametrize(
-    ("line", "source", "fails"),
-    [
-        (
-            "The ferry will stop running in May.",
-            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
-            True,
-        ),
-        (
-            "Ilse Berg said the ferry will stop running in May.",
-            "“The ferry will stop running in May. Nobody has told the crews,” said Ilse Berg.",
-            False,
-        ),
-        (
-            "The ferry will stop running in May.",
-            "The ferry will stop running in May. Nobody has told the crews, Ilse Berg said.",
-            False,
-        ),
-    ],
-)
-def test_a_quotation_whose_sayer_comes_a_sentence_later_is_not_fact(
-    line: str, source: str, fails: bool
-) -> None:
-    """Seen on a real article: a campaign manager's "X has run the campaign since <date>.
-    That's a fact," he said, made an event sentence stating the date as fact. The
-    sentence of the quotation has no reporting verb of its own; the one after names the
-    sayer."""
-    _judged(line, [source], fails)
-
-
-@pytest.mark.parametrize(
     ("line", "fails"),
     [
         ("Ilse Berg criticized the ferry company while praising the harbour board.", False),
@@ -788,26 +758,6 @@ def test_a_piece_of_a_sentence_fails(line: str, fails: bool) -> None:
     "to". Every word is in the sources, but a piece claims nothing whole."""
     said = "“The board will close the pier in May, because its focus is on the new quay,” said "
     _judged(line, [said + "Ilse Berg, the harbour board's chair."], fails, names=BERG)
-
-
-@pytest.mark.parametrize(
-    ("source", "fails"),
-    [
-        ("A judge in Tromsø froze the harbour contract on Monday.", True),
-        ("An official in Tromsø froze the harbour contract on Monday.", True),
-        # the one described is named beside the description, or as the doer
-        ("A judge, Ilse Berg, froze the harbour contract on Monday.", False),
-        ("Judge Ilse Berg of Tromsø froze the harbour contract on Monday.", False),
-    ],
-)
-def test_a_deed_done_by_someone_described_is_not_given_to_someone_named(
-    source: str, fails: bool
-) -> None:
-    """Seen on real articles: a court ruling that "a judge" issued was given to the state
-    official the article names next, who had objected to it. Someone brought in with
-    "a" or "an" is someone the text has not named."""
-    sources = [source, "Mayor Ilse Berg of Tromsø said she would appeal the decision."]
-    _judged("The harbour contract was frozen on Monday by Mayor Ilse Berg.", sources, fails)
 
 
 @pytest.mark.parametrize(
