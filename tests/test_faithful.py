@@ -75,7 +75,7 @@ REACHED = {
     # s32's rules (a view the speaker gives someone else, a deed of someone described, a
     # piece of a sentence, a quotation's sayer a sentence later; an opposite the line
     # uses itself, a reporting clause inside what it reports) took 109/140, 18/187 to:
-    ("lexical", "tuning"): (0.84, 0.09),  # 118/140, 15/187
+    ("lexical", "tuning"): (0.82, 0.09),  # 116/140, 15/187 (s31: 109/140, 18/187)
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
     # s32's rules, blind on the report set (run once, at the end): no flaw caught there
@@ -84,12 +84,12 @@ REACHED = {
     ("lexical", "report"): (0.51, 0.15),  # 24/47, 9/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.86, 0.13),  # 121/140, 24/187 (s31: 113/140, 27/187)
+    ("both", "tuning"): (0.85, 0.13),  # 119/140, 24/187 (s31: 113/140, 27/187)
     ("both", "report"): (0.61, 0.22),  # 29/47, 13/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.85, 0.09),  # 120/140, 15/187 (s31: 111/140, 18/187)
+    ("gated", "tuning"): (0.84, 0.09),  # 118/140, 15/187 (s31: 111/140, 18/187)
     ("gated", "report"): (0.53, 0.15),  # 25/47, 9/60
 }
 
@@ -191,7 +191,7 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # s32's rules withheld 6 flawed sentences and 1 supported one (an event answer of two
 # sentences, one flawed), 141/164 -> 140/158, and, with no retry in the set for the first
 # tries they now fail, 5 more jobs fall back (106/261 -> 111/261, an upper bound)
-SHOWS = {"tuning": (0.88, 0.43)}  # 140/158; 111/261
+SHOWS = {"tuning": (0.87, 0.42)}  # 141/161; 109/261
 
 
 def _default_policy() -> str:
