@@ -56,12 +56,6 @@ def _inflect(base: str) -> list[str]:
     return [base, past, third, stem + "ing"]
 
 
-def past_tense(form: str) -> str | None:
-    """The past tense of one inflected word of a verb of saying ('warns', 'warning' ->
-    'warned'), or None for any other word: a stance line reports the act in the past."""
-    return _PAST.get(form.casefold())
-
-
 # Bare base forms and -s forms that double as common nouns ('a call', 'member states',
 # 'reports') would read as reporting verbs without a tagger; only unambiguous ones stay.
 _BASE_OK = {
@@ -128,7 +122,6 @@ REPORTING_VERBS = (
     }
     | {"dixit"}
 )
-_PAST = {form: _inflect(b)[1] for b in REPORTING_BASES if " " not in b for form in _inflect(b)}
 # The forms left out above because they double as nouns ('notes', 'writes', 'the states'):
 # verbs of saying only where a tagger reads them as verbs (summarizer/positions.py).
 NOUN_LIKE_FORMS = (

@@ -25,7 +25,7 @@ from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
 from summarizer.nlp import Token, parse
 from summarizer.segment import quote_spans, sentence_at, sentences
-from summarizer.speakers import REPORTING_VERBS, past_tense
+from summarizer.speakers import REPORTING_VERBS
 from summarizer.support import support_problems, unsure
 from summarizer.types import Position
 from summarizer.verify import verdict_prompt
@@ -348,60 +348,25 @@ def is_outlet(position: Position) -> bool:
 
 def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMessage]:
     """The text and the task apart, as in `summary.event_prompt`, and the answer opened
-    with the speaker's name and the act the text reports of them (`opening_verb`): "Vik
-    warned", "Vik called for", else "Vik said that". Asked for a "position" after the name
-    alone, the model wrote what the speaker "supports" or "believes", turned a warning
-    into favour, and gave the author's framing to the speaker; opened with the reported
-    act, it restates what the text says the speaker said. The system message still says
-    to begin with the name, for backends that cannot continue an opening. A news outlet's
-    line opens with what it did: "Reuters reported"."""
+    with the speaker's name: asked to begin with it, the model misspelt it ("Putsin") or
+    began with someone else. The system message still says so, for backends that cannot
+    continue an opening. A news outlet's line opens with what it did: "Reuters reported"."""
     if is_outlet(position):
         task = f"What {position.speaker} reported, in at most {PROMPT_WORDS} words."
         opening = f"{position.speaker} reported"
     else:
         # Tried, not kept (7 drawn tune-month articles, every line judged by hand): asking
-        # for "the act the text reports, with its own verb" in the task. Speakers falling
-        # back rose from 5 to 13 of 19: the model wrote the task's own words out as the
-        # line. The verb now comes in the opening, from the parse, not from the model.
-        task = f"What {position.speaker} said, in at most {PROMPT_WORDS} words."
-        opening = f"{position.speaker} {opening_verb(position, sentences)}"
+        # for "the act the text reports, with its own verb" and keeping "supports" and
+        # "believes" from following the name. Shown lines were right more often (9 of 14 ->
+        # 4 of 6), but speakers falling back rose from 5 to 13 of 19: the model wrote the
+        # task's own words out as the line, or the speaker's quote after "said".
+        task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
+        opening = position.speaker
     return [
         *stance_context(position.speaker, position.role, sentences),
         {"role": "user", "content": task},
         {"role": "assistant", "content": opening},
     ]
-
-
-_BARE_SAYING = frozenset(
-    form for base in word_set("bare_saying_verbs.txt") if (form := past_tense(base))
-)
-_PARTICLES = frozenset({"for", "on"})  # "called for", "called on": 'called' alone is bare
-
-
-def opening_verb(position: Position, sentences: Sequence[str]) -> str:
-    """The first act of saying the speaker's sentences give them, in their order, that says
-    more than saying ('warned', 'demanded', 'called for'), in the past tense; else "said
-    that". The speaker is the verb's subject by a word of their name or a pronoun."""
-    names = _speaker_words(position)
-    for sentence in sentences:
-        tokens = parse(sentence).tokens
-        for t in tokens:
-            verb = tokens[t.head]
-            word = sentence[verb.start : verb.end]
-            if (
-                t.dep != "nsubj"
-                or sentence[t.start : t.end].casefold() not in names
-                or not verb.tag.startswith("VB")
-                or not (past := past_tense(word))
-            ):
-                continue
-            after = tokens[t.head + 1] if t.head + 1 < len(tokens) else None
-            particle = after and sentence[after.start : after.end].casefold()
-            if past == "called" and particle in _PARTICLES:
-                return f"called {particle}"
-            if past not in _BARE_SAYING:
-                return past
-    return "said that"
 
 
 def stance_context(speaker: str, role: str | None, sentences: Sequence[str]) -> list[ChatMessage]:
@@ -635,6 +600,7 @@ def stance_jobs(
                 complete=stance_complete,
                 hopeless=partial(stance_hopeless, position=position, source=source),
                 avoid=loaded_to_avoid(source, _source_loaded(source)),
+                avoid_first=tuple(position.speaker + after for after in NOT_AFTER_NAME),
                 verify=(
                     partial(
                         _questions,

@@ -27,13 +27,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
-from summarizer.stance import (
-    opening_verb,
-    own_words,
-    speaker_sentences,
-    stance_complete,
-    stance_jobs,
-)
+from summarizer.stance import own_words, speaker_sentences, stance_complete, stance_jobs
 from summarizer.summary import (
     EVENT_SOURCE,
     FALLBACK_LABEL,
@@ -219,7 +213,7 @@ def test_a_doomed_answer_is_retried_for_what_doomed_it():
     retry = gen.calls[1][0]
     task = task_of(retry)
     assert "reckless" in task and "unfinished" not in task  # not an artefact of the stop
-    assert retry[-1] == {"role": "assistant", "content": "Karl Tamm warned"}  # as before
+    assert retry[-1] == {"role": "assistant", "content": "Karl Tamm"}  # opened as before
     assert stanced[1].stance == TAMM
 
 
@@ -285,38 +279,7 @@ def test_a_news_outlet_quoted_as_a_speaker_is_said_to_report_not_to_believe():
     assert job.prompt[-1] == {"role": "assistant", "content": "Reuters reported"}
     assert "Reuters's position" not in task_of(job.prompt)
     [(_, job)] = stance_jobs(article, [outlet.model_copy(update={"kind": "person"})])
-    person = job.prompt[-1]["content"]
-    assert person == "Reuters said that"  # a person so named: what the text has them do
-
-
-def _opening(sentences: list[str], name: str = "Lena Kask") -> str:
-    return opening_verb(Position(speaker=name, aliases=[name.split()[-1]]), sentences)
-
-
-def test_a_stance_line_opens_with_the_act_the_text_reports_of_the_speaker():
-    """Asked for a "position" after the name alone, the model wrote "supports" and
-    "believes" for a warning; the opening now carries the text's own act, in the past."""
-    # the first act that says more than saying, in the sentences' order, by name or pronoun
-    assert _opening(["Kask said the ferry was late.", "She warns that fares will rise."]) == (
-        "warned"
-    )
-    assert _opening(["“Open the bridge,” demanded Lena Kask on Monday."]) == "demanded"
-    assert _opening(["Kask is urging the council to vote."]) == "urged"
-    # "called" says more only with its particle; alone it names, and is said
-    assert _opening(["Kask called for a new vote in the spring."]) == "called for"
-    assert _opening(["Kask called on the mayor to resign."]) == "called on"
-    assert _opening(["Kask called the vote a farce."]) == "said that"
-    # only saying, or the reporter's colour of it, is said
-    assert _opening(["Kask told the paper the vote was fair.", "Kask boasted of it."]) == (
-        "said that"
-    )
-    # another person's act is not the speaker's, nor a noun that looks like a verb
-    assert _opening(["Tamm warned that Kask would lose.", "Kask's demands were ignored."]) == (
-        "said that"
-    )
-    [(_, job)] = stance_jobs(ARTICLE, [POSITIONS[1]])
-    assert job.prompt[-1] == {"role": "assistant", "content": "Karl Tamm warned"}
-    assert task_of(job.prompt) == "What Karl Tamm said, in at most 18 words."
+    assert job.prompt[-1] == {"role": "assistant", "content": "Reuters"}  # a person so named
 
 
 def test_stance_prompts_hold_only_the_speakers_own_sentences():
