@@ -72,18 +72,23 @@ REACHED = {
     # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
     # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
     # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
-    ("lexical", "tuning"): (0.77, 0.10),  # 109/140, 18/187
+    # s32 added a sixth (2fa6b87 and 2611a0c: 8 tune-month articles written two ways, 97
+    # sentences), read after the check was written: it flags 14/46 flawed and 13/51
+    # supported ones there (lexical; both 16/46, 14/51; gated 15/46, 13/51), and the items
+    # before it stay as they were (lexical 109/140, 18/187; both 113/140, 27/187; gated
+    # 111/140, 18/187): the floors fall by its weight, not by a change of the check.
+    ("lexical", "tuning"): (0.66, 0.131),  # 123/186, 31/238
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
     ("lexical", "report"): (0.51, 0.10),  # 24/47, 6/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.80, 0.15),  # 113/140, 27/187
+    ("both", "tuning"): (0.69, 0.173),  # 129/186, 41/238
     ("both", "report"): (0.61, 0.17),  # 29/47, 10/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.79, 0.10),  # 111/140, 18/187
+    ("gated", "tuning"): (0.67, 0.131),  # 126/186, 31/238
     ("gated", "report"): (0.53, 0.10),  # 25/47, 6/60
 }
 
@@ -182,7 +187,9 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # (bench/faithful.py --policies).
 # with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
 # flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
-SHOWS = {"tuning": (0.85, 0.41)}  # 141/164; 106/261
+# with the sixth (s32), whose briefs showed 14/21 and 13/20 supported and fell back on
+# 11/31 and 12/31, before it 141/164 and 106/261
+SHOWS = {"tuning": (0.835, 0.411)}  # 162/194; 120/292
 
 
 def _default_policy() -> str:
