@@ -307,18 +307,22 @@ def listed(items: list, *, report: bool) -> None:
 def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
     """The labelled answers (`faithful_scoring.collected`) by part: the tuning items of the
     first two batches, the third batch (the earlier report set), the fifth (tune-month
-    articles collected after the fourth), all tuning items, and with `report` the report
-    set."""
+    articles collected after the fourth), the sixth's two writings of the same articles
+    (a stance line opened with the name alone, and with the act the text reports), all
+    tuning items, and with `report` the report set."""
     from faithful_scoring import REPORT_BATCH, collected
 
     rows = collected(items)
-    third, fifth = "fd47a76", "bac1d22"
+    third, fifth, sixth = "fd47a76", "bac1d22", ("2fa6b87", "2611a0c")
+    later = (third, fifth, *sixth, REPORT_BATCH)
     parts = {
-        "tuning, batches 1-2": [
-            r for r in rows if r.get("batch", "138a058") not in (third, fifth, REPORT_BATCH)
-        ],
+        "tuning, batches 1-2": [r for r in rows if r.get("batch", "138a058") not in later],
         f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
         f"tuning, batch 5 ({fifth})": [r for r in rows if r.get("batch") == fifth],
+        **{
+            f"tuning, batch 6 ({batch}: {how})": [r for r in rows if r.get("batch") == batch]
+            for batch, how in zip(sixth, ("the name opens a line", "the act opens it"), strict=True)
+        },
         "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
     }
     if report:

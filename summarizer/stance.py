@@ -360,6 +360,11 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         # "believes" from following the name. Shown lines were right more often (9 of 14 ->
         # 4 of 6), but speakers falling back rose from 5 to 13 of 19: the model wrote the
         # task's own words out as the line, or the speaker's quote after "said".
+        # Tried, not kept (s32, 8 drawn tune-month articles, both writings judged blind,
+        # tests/faithful/README.md): the answer opened with the act the parse finds for
+        # the speaker ("<name> warned", "<name> called for", else "<name> said that") under
+        # "What <name> said". No "supports" line was left, but shown lines were right no
+        # more often (11 of 15 -> 10 of 14) and one more of 23 speakers fell back.
         task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
         opening = position.speaker
     return [
