@@ -72,10 +72,13 @@ REACHED = {
     # items: on the items before it the figures rose (lexical 96/117, 15/162 -> 100/117,
     # 16/162; gated 99/117 -> 102/117; both 100/117 -> 103/117), the new batch itself stays
     # at 9/23, 2/25 (lexical), so the floors below are lower than the old ones by its weight.
-    # s32's rules (a view the speaker gives someone else, a deed of someone described, a
-    # piece of a sentence, a quotation's sayer a sentence later; an opposite the line
-    # uses itself, a reporting clause inside what it reports) took 109/140, 18/187 to:
-    ("lexical", "tuning"): (0.82, 0.09),  # 116/140, 15/187 (s31: 109/140, 18/187)
+    # s32's four rules kept (a view the speaker gives someone else, a piece of a sentence;
+    # an opposite the line uses itself, a reporting clause inside what it reports) took
+    # the items before the sixth batch from 109/140, 18/187 to 116/140, 15/187. The sixth
+    # batch (2fa6b87 and 2611a0c: 8 tune-month articles written two ways, 97 sentences)
+    # was judged while they were written, by another hand: there they flag 15/46 flawed
+    # and 13/51 supported (14/46 and 13/51 before them), so the floors fall by its weight.
+    ("lexical", "tuning"): (0.70, 0.12),  # 131/186, 28/238
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
     # s32's rules, blind on the report set (run once, at the end): no flaw caught there
@@ -84,12 +87,12 @@ REACHED = {
     ("lexical", "report"): (0.51, 0.15),  # 24/47, 9/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.85, 0.13),  # 119/140, 24/187 (s31: 113/140, 27/187)
+    ("both", "tuning"): (0.72, 0.16),  # 135/186, 38/238 (before the sixth batch 119/140, 24/187)
     ("both", "report"): (0.61, 0.22),  # 29/47, 13/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.84, 0.09),  # 118/140, 15/187 (s31: 111/140, 18/187)
+    ("gated", "tuning"): (0.72, 0.12),  # 134/186, 28/238 (before the sixth batch 118/140, 15/187)
     ("gated", "report"): (0.53, 0.15),  # 25/47, 9/60
 }
 
@@ -188,10 +191,12 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # (bench/faithful.py --policies).
 # with the fifth batch; before it, s31's rules took 124/141, 94/227 to 123/137, 98/227 (3
 # flawed sentences withheld for 1 supported, 4 more jobs fall back: an upper bound)
-# s32's rules withheld 6 flawed sentences and 1 supported one (an event answer of two
-# sentences, one flawed), 141/164 -> 140/158, and, with no retry in the set for the first
-# tries they now fail, 5 more jobs fall back (106/261 -> 111/261, an upper bound)
-SHOWS = {"tuning": (0.87, 0.42)}  # 141/161; 109/261
+# s32's four rules kept withheld 3 flawed sentences, 141/164 -> 141/161, and, with no retry
+# in the set for the first tries they now fail, 3 more jobs fall back (106/261 -> 109/261,
+# an upper bound)
+# with the sixth batch (s32), whose briefs showed 14/21 and 13/20 supported and fell back on
+# 11/31 and 12/31 under either check:
+SHOWS = {"tuning": (0.84, 0.43)}  # 162/191; 123/292
 
 
 def _default_policy() -> str:
