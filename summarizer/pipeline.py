@@ -15,6 +15,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
 from summarizer.rules import positions_rules
+from summarizer.stance import stance_jobs
 from summarizer.summary import guess_title
 from summarizer.types import Analysis, Position
 from summarizer.writing import Written, write_brief
@@ -49,19 +50,26 @@ def _said(
 def reread(text: str, stored: Analysis) -> Analysis:
     """`stored` read again under the current positions rules (`summarizer.rules`): who said
     what and the loaded phrases found afresh, the model's summary kept. A speaker's stance
-    line is kept only where the same speaker is given the same words: a line written from
-    words the rules now give someone else, or under a name they no longer give, could be
-    false. The others' quotes stand in, as for a line that failed its checks, where the
-    model wrote this brief, and a line dropped leaves the summary too (its event sentences
-    stand alone if need be); the model is not asked again, for a read costs a fraction of
-    a second and a line many."""
+    line is kept only where the same speaker is given the same words and the line passes
+    today's checks: a line written from words the rules now give someone else, or under a
+    name they no longer give, could be false. The others' quotes stand in, as for a line
+    that failed its checks, where the model wrote this brief, and a line dropped leaves the
+    summary too (its event sentences stand alone if need be); the model is not asked
+    again, for a read costs a fraction of a second and a line many."""
     found = read(text, title=stored.title)
     before = {_said(p): p for p in stored.positions}
     asked = stored.summary is not None
+    # A kept line is held to today's checks too (the model's verdict aside): one stored
+    # before a check existed ("Officer X came in by himself" from his quote's "he") was
+    # shown again every time, and the checks take milliseconds.
+    checks = {i: job.check for i, job in stance_jobs(text, found.positions)}
     positions = []
-    for position in found.positions:
+    for i, position in enumerate(found.positions):
         old = before.get(_said(position))
-        if old is not None:
+        update: dict[str, str | bool | None]
+        if old is not None and old.stance and (i not in checks or checks[i](old.stance)):
+            update = {"stance": None, "stance_fallback": True, "stance_unfinished": False}
+        elif old is not None:
             update = {
                 "stance": old.stance,
                 "stance_fallback": old.stance_fallback,

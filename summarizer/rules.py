@@ -20,15 +20,19 @@ from importlib.resources import files
 EDITION = 1
 
 # The modules whose code decides who said what, and the loaded phrases `pipeline.read`
-# finds beside them; the word lists of `summarizer/data/` are read whole (a list only other rules
-# read costs a needless re-read, never a stale position).
+# finds beside them, and the checks a stored stance line is held to again (`pipeline.reread`);
+# the word lists of `summarizer/data/` are read whole (a list only other rules read costs a
+# needless re-read, never a stale position).
 POSITIONS_CODE = (
+    "checks.py",
     "loaded.py",
     "names.py",
     "nlp.py",
     "positions.py",
     "segment.py",
     "speakers.py",
+    "stance.py",
+    "support.py",
     "wordlists.py",
 )
 

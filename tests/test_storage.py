@@ -675,6 +675,31 @@ async def test_a_stored_analysis_read_by_a_reader_follows_the_current_rules(back
     assert keller.stance is None and keller.stance_fallback
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anna Keller said talks would resume on 12 May.",  # a date the text does not give
+        "Anna Keller said talks would not resume.",  # her words turned around
+        "Anna Keller",  # no position at all
+    ],
+)
+def test_a_reread_drops_a_kept_line_that_fails_todays_checks(line: str) -> None:
+    """A line stored before a check existed was shown again at every read, though the
+    speaker's words were the same: a re-read holds it to today's checks, and a line that
+    fails them leaves the positions and the summary, the speaker's quotes standing in."""
+    now = read(TEXT)
+    lined = now.model_copy(
+        update={
+            "summary": Summary(text=f"Ministers met. {line}", fallback=False, model="test"),
+            "positions": [p.model_copy(update={"stance": line}) for p in now.positions],
+            "rules": "old",
+        }
+    )
+    again = reread(TEXT, lined)
+    assert [(p.stance, p.stance_fallback) for p in again.positions] == [(None, True)]
+    assert again.summary is not None and again.summary.text == "Ministers met."
+
+
 def test_a_reread_keeps_a_line_only_where_the_speaker_keeps_the_same_words():
     now = read(TEXT)
     lined = now.model_copy(
