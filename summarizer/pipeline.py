@@ -60,8 +60,9 @@ def reread(text: str, stored: Analysis) -> Analysis:
     before = {_said(p): p for p in stored.positions}
     asked = stored.summary is not None
     # A kept line is held to today's checks too (the model's verdict aside): one stored
-    # before a check existed ("Officer X came in by himself" from his quote's "he") was
-    # shown again every time, and the checks take milliseconds.
+    # before a check existed was otherwise shown at every read, and the checks take
+    # milliseconds. They do not catch every false line: a stored "Officer X came in by
+    # himself", made from his quote's "he", passes them still.
     checks = {i: job.check for i, job in stance_jobs(text, found.positions)}
     positions = []
     for i, position in enumerate(found.positions):
