@@ -1456,11 +1456,12 @@ def _own_words_problems(
     is not in their own words: the author's telling about them, or someone else's words
     they report ("She said that we can't ignore the ferry's debts")."""
     keys, given = _own_words(sources, names)
-    missing = [t for t in claim if not _covered(_key(t), _keyed(keys))]
+    own, others = _keyed(keys), _keyed(given)
+    missing = [t for t in claim if not _covered(_key(t), own)]
     # however little it weighs, a claim none of whose words are the speaker's own, and all
     # of them what they give someone else to say or hold, is that one's view: "he is
     # willing to make changes", said of another, made "supports making changes"
-    elsewhere = len(missing) == len(claim) and all(_covered(_key(t), _keyed(given)) for t in claim)
+    elsewhere = len(missing) == len(claim) and all(_covered(_key(t), others) for t in claim)
     if claim and ((weighed and _too_many(missing, claim)) or elsewhere):
         return ["It gives the speaker a view that is not in their own words; say what they said."]
     return []
