@@ -431,7 +431,7 @@ def main() -> None:
     p.add_argument(
         "--report",
         action="store_true",
-        help="with --policies, --verdicts or --gains: the report set too (once, last)",
+        help="with --policies, --verdicts, --gains or --list: the report set too (once, last)",
     )
     p.add_argument(
         "--gains", action="store_true", help="the text gain's threshold swept over the parts"
@@ -454,15 +454,11 @@ def main() -> None:
     if args.shown:
         shown(args.shown)
         return
-    if args.list:
+    if args.list or args.policies or args.gains:
         from faithful_scoring import load_set
 
-        listed(load_set(missing_ok=True), report=args.report)
-        return
-    if args.policies or args.gains:
-        from faithful_scoring import load_set
-
-        (policies if args.policies else gains)(load_set(missing_ok=True), report=args.report)
+        run = listed if args.list else policies if args.policies else gains
+        run(load_set(missing_ok=True), report=args.report)
         return
     figures()
 

@@ -15,7 +15,7 @@ from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import TextGenerator
 from summarizer.positions import extract_positions
 from summarizer.rules import positions_rules
-from summarizer.stance import stance_jobs
+from summarizer.stance import stance_failures
 from summarizer.summary import guess_title
 from summarizer.types import Analysis, Position
 from summarizer.writing import Written, write_brief
@@ -63,12 +63,15 @@ def reread(text: str, stored: Analysis) -> Analysis:
     # before a check existed was otherwise shown at every read, and the checks take
     # milliseconds. They do not catch every false line: a stored "Officer X came in by
     # himself", made from his quote's "he", passes them still.
-    checks = {i: job.check for i, job in stance_jobs(text, found.positions)}
     positions = []
-    for i, position in enumerate(found.positions):
+    for position in found.positions:
         old = before.get(_said(position))
         update: dict[str, str | bool | None]
-        if old is not None and old.stance and (i not in checks or checks[i](old.stance)):
+        if (
+            old is not None
+            and old.stance
+            and stance_failures(text, position, found.positions, old.stance)
+        ):
             update = {"stance": None, "stance_fallback": True, "stance_unfinished": False}
         elif old is not None:
             update = {

@@ -594,11 +594,9 @@ def stance_jobs(
         # An unnamed source has no name to open a line with; its quotes speak for it.
         if position.kind == "unnamed":
             continue
-        sources = speaker_sentences(text, position)
-        if sources:
-            source = " ".join(sources)
-            others = [p for p in positions if p is not position]
-            own = [" ".join(text[s:e].split()) for s, e in own_words(text, position, others=others)]
+        grounds = _grounds(text, position, positions)
+        if grounds:
+            sources, source, own = grounds
             check = partial(check_stance, position=position, source=source, own=own)
             job = Job(
                 prompt=stance_prompt(position, sources),
@@ -622,6 +620,33 @@ def stance_jobs(
             )
             jobs.append((i, job))
     return jobs
+
+
+def _grounds(
+    text: str, position: Position, positions: Sequence[Position]
+) -> tuple[list[str], str, list[str]] | None:
+    """What a speaker's line is written and checked from: their sentences, those joined
+    (the checks' source), and their own words (the support check's); None with nothing
+    to ground a line in."""
+    sources = speaker_sentences(text, position)
+    if not sources:
+        return None
+    others = [p for p in positions if p is not position]
+    own = [" ".join(text[s:e].split()) for s, e in own_words(text, position, others=others)]
+    return sources, " ".join(sources), own
+
+
+def stance_failures(
+    text: str, position: Position, positions: Sequence[Position], line: str
+) -> list[str]:
+    """What today's checks find wrong with a stance line `position` already has (the model's
+    verdict aside): the problems `stance_jobs`' check would name, or that nothing in the
+    text grounds a line for them."""
+    grounds = _grounds(text, position, positions)
+    if grounds is None:
+        return [f"Nothing in the text grounds a line for {position.speaker}."]
+    _, source, own = grounds
+    return check_stance(line, position=position, source=source, own=own)
 
 
 def _questions(
