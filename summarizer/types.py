@@ -7,6 +7,7 @@ can be re-checked against the stored text at any time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -100,6 +101,15 @@ class Analysis(BaseModel):
     )
 
 
+def main_quote(quotes: Sequence[str]) -> str | None:
+    """The quote that stands for a speaker wherever one is shown for them (the brief, the
+    briefing, the dated list, the digest): the longest. The first is often a word or two
+    set in quote marks ("progressive") that says nothing of the stance, or someone else's
+    words the speaker answers ("the minister called my budget 'costly and late'"), while
+    a full sentence of the speaker's own comes later."""
+    return max(quotes, key=len, default=None)
+
+
 class StanceRecord(BaseModel):
     """One speaker's stance in one stored article: what a store reads back for `/stance`,
     the dated list the view shows, and what the digest is written from. Defined here, where
@@ -122,10 +132,7 @@ class StanceRecord(BaseModel):
 
     @property
     def main_quote(self) -> str | None:
-        """The quote that stands for the article in the list and in the digest: the longest,
-        since the first is often a word or two set in quote marks ("progressive") that says
-        nothing of the stance, while a full sentence of the speaker's comes later."""
-        return max(self.quotes, key=len, default=None)
+        return main_quote(self.quotes)
 
     @property
     def day(self) -> str:

@@ -94,6 +94,35 @@ async def test_quotes_shown_are_verbatim(service):
     assert all(q in text for q in quotes)
 
 
+# A speaker whose first quote is someone else's words set inside their reporting clause.
+ECHOED_FIRST = """Harbour plan splits the council.
+
+Mayor Lena Ford said she would not back the harbour plan because the council chair cast her \
+budget as “costly and late” during the debate on Tuesday.
+The council will vote on the plan next month, and the port authority wants an answer soon.
+“We cannot build a harbour on borrowed money and borrowed time, and I will vote against \
+it,” Ford told reporters after the session.
+"""
+
+
+async def test_the_quote_shown_for_a_speaker_is_their_main_one_not_their_first(service):
+    """Wherever one quote stands for a speaker (the brief, /positions, the briefing), it
+    is the one the dated list and the digest use (`types.main_quote`): a fragment echoing
+    another's words, first in the text, is not shown as the speaker's."""
+    brief = await text_of(await service.handle(CHAT, ECHOED_FIRST))
+    positions = await text_of(await service.handle(CHAT, "/positions 1"))
+    analysis = await service.store.get_analysis(1)
+    assert analysis is not None
+    unlined = [p.model_copy(update={"stance": None}) for p in analysis.positions]
+    await service.store.save_analysis(1, analysis.model_copy(update={"positions": unlined}))
+    briefing = await text_of(await service.handle(CHAT, "/briefing"))
+    assert "Lena Ford: “We cannot build a harbour" in briefing
+    for shown in (brief, positions, briefing):
+        assert "“We cannot build a harbour" in shown and "“costly and late”" not in shown, shown
+    everything = await text_of(await service.handle(CHAT, "/quotes 1"))
+    assert "“costly and late”" in everything  # still filed: only the choice shown changed
+
+
 @pytest.mark.parametrize(
     ("unfinished", "why"),
     [

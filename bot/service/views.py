@@ -19,7 +19,7 @@ from storage import (
     SpeakerMatch,
     Subscription,
 )
-from summarizer.types import Analysis, Position, Span, StanceRecord
+from summarizer.types import Analysis, Position, Span, StanceRecord, main_quote
 
 SHORT_QUOTE_CHARS = 160
 
@@ -123,11 +123,9 @@ def positions_blocks(analysis: Analysis, text: str, *, all_quotes: bool) -> list
     blocks: list[Block] = []
     for position in analysis.positions:
         blocks.append(Block(kind="item", text=_speaker_line(position)))
-        quotes = verbatim(position.quotes, text)
-        shown = quotes if all_quotes else quotes[:1]
-        blocks.extend(
-            Block(kind="quote", text=q.text if all_quotes else shorten(q.text)) for q in shown
-        )
+        quotes = [q.text for q in verbatim(position.quotes, text)]
+        shown = quotes if all_quotes else [q for q in [main_quote(quotes)] if q]
+        blocks.extend(Block(kind="quote", text=q if all_quotes else shorten(q)) for q in shown)
         if all_quotes:
             blocks.extend(
                 Block(kind="note", text=f"reported: {p.text}")
@@ -290,11 +288,11 @@ def briefing(
         first = analysis.summary.text if analysis and analysis.summary else "(not analysed yet)"
         blocks.append(Block(kind="item", text=f"#{article.id} {article.display_title}: {first}"))
         for position in analysis.positions if analysis else []:
-            quotes = verbatim(position.quotes, article.text)
+            quote = main_quote([q.text for q in verbatim(position.quotes, article.text)])
             if position.stance:
                 line = position.stance
-            elif quotes:
-                line = f"“{shorten(quotes[0].text)}”"
+            elif quote:
+                line = f"“{shorten(quote)}”"
             else:
                 continue
             said.append(Block(kind="item", text=f"{position.speaker}: {line} (#{article.id})"))
