@@ -117,6 +117,9 @@ _ADDRESSEE_BEFORE = re.compile(
 )
 # 'was asked by', 'had been told by': a reporting verb in the passive.
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+" + _ADVERBS + "$")
+# 'said Tom Reyes', 'said Sen. Ann Lee': nothing but an abbreviated title between an inverted
+# verb of saying and the name of the one speaking.
+_INVERTED_GAP = re.compile(r"\s+(?:[A-Z][a-z]{1,4}\.\s+)?")
 _TERMINAL = re.compile(r"[.!?…]['\"”’»)]*$")
 # "“…” The words came from X": the next sentence names the speaker of a bare quote.
 _BACK_REFERENCE = re.compile(
@@ -510,22 +513,39 @@ class _Resolver:
         if k == 0:
             return None
         pa, pb = self.sentences[k - 1]
-        subj = self.clause_subject(pa, pb)
-        if subj is None or subj.kind != "name" or subj.entity is None:
+        ent = self._sentence_sayer(pa, pb)
+        if ent is None:
             return None
-        # … and is the one saying it there ('Trump, Reyes said, has …' is Reyes's sentence)
-        verbs = self.verbs_in(subj.end, pb)
-        sayer = self.subject_of(verbs[0][0], pa) if verbs else None
-        if sayer is None or sayer.entity != subj.entity:
-            return None
-        # ('X told Y …. She said' may be Y answering: the one spoken to is named there too)
-        listener = [p for p in self.mentions_in(verbs[0][1], pb) if p.kind == "name"]
-        if listener and not self.masked[verbs[0][1] : listener[0].start].strip():
-            return None
-        ent = subj.entity
         if self.idx.entity(ent).kind != "person" or self.gender.get(ent, gender) != gender:
             return None
         return ent
+
+    def _sentence_sayer(self, a: int, b: int) -> int | None:
+        """The named person a sentence of the author's reports as saying something: its
+        subject when that is also the subject of its verb of saying, or the name right after
+        an inverted verb ('…, said Tom Reyes, an aide to Presidents Ford and Lee.'), whose
+        apposition may name others who say nothing there."""
+        subj = self.clause_subject(a, b)
+        if subj is not None and subj.kind == "name" and subj.entity is not None:
+            # … and is the one saying it there ('Trump, Reyes said, has …' is Reyes's sentence)
+            verbs = self.verbs_in(subj.end, b)
+            sayer = self.subject_of(verbs[0][0], a) if verbs else None
+            if sayer is None or sayer.entity != subj.entity:
+                return None
+            # ('X told Y …. She said' may be Y answering: the one spoken to is named there too)
+            listener = [p for p in self.mentions_in(verbs[0][1], b) if p.kind == "name"]
+            if listener and not self.masked[verbs[0][1] : listener[0].start].strip():
+                return None
+            return subj.entity
+        for _, v_end, _ in self.verbs_in(a, b):
+            after = next((m for m in self.mentions_in(v_end, b)), None)
+            if (
+                after is not None
+                and after.kind == "name"
+                and _INVERTED_GAP.fullmatch(self.masked, v_end, after.start)
+            ):
+                return after.entity
+        return None
 
     def speaker_before(self, pos: int, cited_body: bool = True) -> int | None:
         """The speaker of the last quote before `pos`; without `cited_body`, not a body the

@@ -236,6 +236,10 @@ _SPEAKS_AFTER = re.compile(r"\s+(?:\w+ly\s+)?" + VERB_RE.pattern)
 _NOT_TITLE_LEAD = (
     {"the", "of", "for", "to"} | word_set("coordinators.txt") | word_set("subordinators.txt")
 )
+# 'former Obama adviser X', 'Former federal prosecutor X': a 'former' the title's run stopped
+# short of (at the boss's name, at a word no list holds) still says the title is past.
+# ('a former aide to Sen. X': the former title is the aide's, not X's.)
+_FORMER_BEFORE = re.compile(r"\b[Ff]ormer\s+(?:(?!(?:to|for|of|with|at)\s)[\w’'\-]+\s+){1,3}$")
 # How an unnamed source's speaker field reads ('unnamed: senior administration official').
 UNNAMED_PREFIX = "unnamed: "
 HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
@@ -748,7 +752,9 @@ class SpeakerIndex:
             return None  # 'a spokeswoman for Fjordmart': the title is someone else's
         if not taken or not any(re.sub(r"[’']s$", "", t.lower()) in ROLE_HEADS for t in taken):
             return None
-        phrase = self.text[start:pos].strip()
+        former = _FORMER_BEFORE.search(self.masked, max(0, start - 60), start)
+        # (the name's mention still starts at the title: the words between may be the boss's)
+        phrase = self.text[former.start() if former else start : pos].strip()
         return start, phrase
 
     def _find_roles(self) -> None:

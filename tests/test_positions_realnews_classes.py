@@ -1756,3 +1756,18 @@ def test_he_said_after_a_quote_continues_the_subject_of_the_sentence_before(
     """'X, who ran Y's campaign, said …. ¶ “…,” he said': the he is the subject of the
     sentence before, not the man named last inside its aside or its reported clause."""
     assert [s for s, q in quotes_of(text).items() if q] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harbour fees are hard to explain to visitors, said Tom Reyes, an adviser to Mayors "
+        'Carl Brenner and Dan Whitlow.\n\n"A sailor should see where each coin goes," he said.',
+        "The board has never printed its accounts, says Tom Reyes, who ran it under Mayor "
+        "Carl Brenner.\n\n“Nobody ever asked them to,” he said.",
+    ],
+)
+def test_he_said_continues_the_one_named_after_an_inverted_verb_before(text: str) -> None:
+    """'…, said X, an adviser to Y and Z. ¶ “…,” he said': the he is X, who speaks in the
+    sentence before, not the man X's apposition named last."""
+    assert {s for s, q in quotes_of(text).items() if q} == {"Tom Reyes"}

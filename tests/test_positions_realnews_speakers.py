@@ -207,3 +207,26 @@ def test_a_described_subject_after_a_question_or_exclamation_speaks(
     was lost. A named subject was found by name; a described one now by the clause."""
     found = {p.speaker: [q.rule for q in p.quotes] for p in extract_positions(f"Monday.\n\n{text}")}
     assert found == {speaker: [RULE_CLAUSE]}
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        (
+            "“The pier will hold,” former Brenner adviser Tom Reyes said on Monday.",
+            "former Brenner adviser",
+        ),
+        (
+            "Former federal prosecutor Tom Reyes said the pier would hold. “It was built "
+            "well,” Reyes said.",
+            "Former federal prosecutor",
+        ),
+    ],
+)
+def test_a_former_title_stays_former_where_a_name_or_plain_word_stands_in_it(
+    text: str, role: str
+) -> None:
+    """'former Brenner adviser X': the title's words stop at the boss's name or at a word no
+    list holds, and the 'former' before them was lost, so a past adviser read as a current
+    one."""
+    assert {p.speaker: p.role for p in extract_positions(text)} == {"Tom Reyes": role}
