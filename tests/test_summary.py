@@ -12,6 +12,7 @@ import itertools
 import re
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from rounds import in_rounds
@@ -563,29 +564,36 @@ def test_a_digest_stops_at_its_first_sentence_that_cannot_pass():
     )
 
 
-def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse():
+def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse(
+    monkeypatch: pytest.MonkeyPatch,
+):
     """The support check parses with spaCy, which no interrupt reaches: a digest past its
-    deadline spent up to 4.1 s in it on a loaded host."""
-    real = digest.support_problems
+    deadline spent up to 4.1 s in it on a loaded host. Neither the test for a doomed
+    paragraph (run first on a finished answer) nor the checks may parse once it has passed.
+    The digest's clock is the test's: it passes the deadline exactly when the answer is
+    done, however loaded the host (a real 0.3 s sleep against a 0.2 s deadline failed once)."""
     parsed = []
 
     def counted(*args: object, **kw: object) -> list[str]:
         parsed.append(args)
         return []
 
-    digest.support_problems = counted
+    monkeypatch.setattr(digest, "support_problems", counted)
+    digest._sentence_problems.cache_clear()  # an earlier test's verdicts would hide a parse
+    now = [100.0]
+    monkeypatch.setattr(digest, "time", SimpleNamespace(monotonic=lambda: now[0]))
 
     class Late(ScriptedGenerator):
         def generate(self, conversations, **options):
-            time.sleep(0.3)  # the answer is done just past the deadline
+            now[0] += 1.0  # the answer is done just past the deadline
             return super().generate(conversations, **options)
 
-    try:
-        late = Late("Karl Tamm backed joint patrols. He said costs could rise.")
-        assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=time.monotonic() + 0.2) is None
-        assert not parsed
-    finally:
-        digest.support_problems = real
+    late = Late("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=now[0] + 0.5) is None
+    assert not parsed
+    on_time = Late("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(on_time, "Karl Tamm", ENTRIES, deadline=now[0] + 5) is not None
+    assert parsed  # the same answer in time is parsed: the count above can see a parse
 
 
 class HangingGenerator(ScriptedGenerator):
