@@ -26,6 +26,7 @@ from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
 from summarizer.loaded import find_loaded_phrases
+from summarizer.model import drafting
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
@@ -155,19 +156,29 @@ def test_one_true_event_sentence_with_no_stance_line_beside_it_is_the_summary(li
     assert (summary.text, summary.fallback) == (EVENT, False)
 
 
-def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
+def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished(
+    monkeypatch: pytest.MonkeyPatch,
+):
     """A long article's pass ran past the analysis limit and lost every checked sentence;
     now the model stops at the deadline, what it finished stays, each sentence is reported
-    as it is checked, and the one it had no time for is a stand-in, counted."""
+    as it is checked, and the one it had no time for is a stand-in, counted. The pass's
+    clock is the test's and passes the deadline once two sentences are checked: a real 4 s
+    had to hold their checks, however loaded the host."""
     gen = StandInModel(
         "trickle",
         answer=by_opening(event=EVENT, lines={"Anna Virtanen": VIRTANEN, "Karl Tamm": None}),
         row_s=0.0,
     )
+    now = [100.0]
+    monkeypatch.setattr(drafting, "time", SimpleNamespace(monotonic=lambda: now[0]))
     heard: list[Written] = []
-    written = write_brief(
-        gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 4.0, progress=heard.append
-    )
+
+    def hear(written: Written) -> None:
+        heard.append(written)
+        if len(heard) == 2:
+            now[0] += 10.0
+
+    written = write_brief(gen, ARTICLE, POSITIONS, LOADED, deadline=now[0] + 5.0, progress=hear)
     summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
     assert gen.interrupted
     assert summary.text == f"{EVENT} {VIRTANEN}" and not summary.fallback
