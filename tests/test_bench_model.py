@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ class Backend:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.recorder = None
+        self.recorder: Any = None  # the bench's Recorder around this backend
         self.last_stats = GenerationStats()
 
     def generate(self, conversations, *, max_new_tokens, follow_up=None, **options):
