@@ -393,6 +393,10 @@ class TransformersGenerator:
         said = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
         return (row.opening.text + said).strip()
 
+    def _complete(self, row: Row, stats: GenerationStats) -> bool:
+        """The row's completion test, if it has one (its text is decoded only then)."""
+        return row.complete is not None and bool(self._caller(stats, row.complete, self._text(row)))
+
     def _caller(
         self, stats: GenerationStats, call: Callable[[str], T] | None, text: str
     ) -> T | None:
@@ -576,7 +580,7 @@ class TransformersGenerator:
             if token in ends:
                 return j, True
             row.add(token)
-            if len(row.tokens) >= row.limit or self._caller(stats, row.complete, self._text(row)):
+            if len(row.tokens) >= row.limit or self._complete(row, stats):
                 return j, True
             if j == len(draft) or token != draft[j]:
                 return j, False
