@@ -13,9 +13,15 @@
     .venv/bin/python bench/model.py --deadline 60        # each brief stopped after 60 s
 
 Prints load time, RSS, prefill and decode figures, and per-article brief times (summary and
-all stance lines: one batched decode run, retries joining it) with medians, and what else
-the brief's time went to ("checks": the support checks of each answer, the summary's
-composition, everything outside the model's prefill, decode and verdicts). `--deadline`
+all stance lines: one batched decode run, retries joining it) with medians, and the brief's
+wall time cut into disjoint parts that add up to it (`brief_split`): "prefill" and
+"decode", the model's own passes (the backend keeps out of them the caller's code its
+decode loop runs); "verdicts", the yes/no questions, wherever asked (most from inside a
+draft's checks, in that loop); "checks", the caller's code in the loop but the verdicts
+(the support checks, completion tests) and all the brief's work outside the model's calls
+(prompts, the summary's composition); "other", the model calls' own bookkeeping outside
+their passes (rendering and tokenising prompts). Before, the verdicts were counted in
+decode and subtracted again, and "checks" read negative seconds. `--deadline`
 stops each brief as the analysis limit does (`writing.write_brief`) and counts the
 sentences the model had not finished. The machine is
 shared: run it when `uptime` shows a load near 0 and read single runs as noisy.
@@ -69,14 +75,18 @@ class Recorder:
     chat-template text and token limit; a verdict question's limit is its one token), for
     llama.cpp to decode the same."""
 
-    def __init__(self, gen) -> None:
-        self.gen, self.name = gen, gen.name
+    def __init__(self, gen, clock=time.perf_counter) -> None:
+        self.gen, self.name, self.clock = gen, gen.name, clock
         self.reset()
 
     def reset(self) -> None:
         self.retries = self.prompt_tokens = self.new_tokens = self.steps = 0
         self.drafted = self.accepted = 0  # prompt-lookup draft tokens fed, and taken
         self.prefill_s = self.decode_s = 0.0
+        self.generate_s = 0.0  # the wall time of `generate` calls, all they ran included
+        self.callers_s = 0.0  # of that, in the caller's code its decode loop ran
+        self.nested_verdict_s = 0.0  # verdicts asked from inside that code
+        self._generating = False
         self.retried: list[str] = []
         self.verdicts = self.verdict_tokens = 0  # yes/no questions, and the tokens they read
         self.verdict_s = 0.0
@@ -106,9 +116,12 @@ class Recorder:
     def judge(self, conversations, options=("Yes", "No")):
         for conversation in conversations:
             self._keep(conversation, 1)
-        t = time.perf_counter()
+        t = self.clock()
         out = self.gen.judge(conversations, options)
-        self.verdict_s += time.perf_counter() - t
+        spent = self.clock() - t
+        self.verdict_s += spent
+        if self._generating:
+            self.nested_verdict_s += spent
         self.verdicts += len(conversations)
         self.verdict_tokens += self.gen.last_stats.prompt_tokens
         return out
@@ -123,10 +136,16 @@ class Recorder:
             self._keep(conversation, limit)
         if follow_up is not None:
             follow_up = [f and self._watched(f, n) for f, n in zip(follow_up, limits, strict=True)]
-        out = self.gen.generate(
-            conversations, max_new_tokens=max_new_tokens, follow_up=follow_up, **options
-        )
+        t, self._generating = self.clock(), True
+        try:
+            out = self.gen.generate(
+                conversations, max_new_tokens=max_new_tokens, follow_up=follow_up, **options
+            )
+        finally:
+            self.generate_s += self.clock() - t
+            self._generating = False
         s = self.gen.last_stats
+        self.callers_s += s.callers_s
         self.retries += s.follow_ups
         self.prompt_tokens += s.prompt_tokens
         self.new_tokens += s.new_tokens
@@ -136,6 +155,19 @@ class Recorder:
         self.prefill_s += s.prefill_s
         self.decode_s += s.decode_s
         return out
+
+
+def brief_split(brief_s: float, gen: Recorder) -> dict[str, float]:
+    """The brief's wall time in disjoint parts (the module's docstring names them); they sum
+    to `brief_s`, and none is negative unless two of the spans they come from overlap."""
+    outside = brief_s - gen.generate_s - (gen.verdict_s - gen.nested_verdict_s)
+    return {
+        "prefill": gen.prefill_s,
+        "decode": gen.decode_s,
+        "verdicts": gen.verdict_s,
+        "checks": gen.callers_s - gen.nested_verdict_s + outside,
+        "other": gen.generate_s - gen.prefill_s - gen.decode_s - gen.callers_s,
+    }
 
 
 def main() -> None:
@@ -244,10 +276,12 @@ def main() -> None:
         summary, stanced = written.brief(text, positions, model=gen.name)
         brief_s = time.perf_counter() - t
         # an interrupted run reports no stats of the model's: its split is unknown
-        checks = (
-            "-"
+        split = brief_split(brief_s, gen)
+        parts = (
+            "split unknown (interrupted)"
             if written.unfinished
-            else f"{brief_s - gen.prefill_s - gen.decode_s - gen.verdict_s:.1f}"
+            else " + ".join(f"{k} {v:.1f}" for k, v in split.items())
+            + f" = {sum(split.values()):.1f} s"
         )
         model_lines = sum(1 for x in stanced if x.stance)
         row = {
@@ -266,7 +300,7 @@ def main() -> None:
             f"| {gen.retries} retries | {gen.verdicts} "
             f"verdicts {gen.verdict_tokens} tok {gen.verdict_s:.1f} s | summary "
             f"fallback={summary.fallback} | {model_lines}/{len(positions)} model stance lines "
-            f"of {len(written.asked)} asked | checks {checks} s | "
+            f"of {len(written.asked)} asked | {parts} | "
             f"{written.unfinished} unfinished | brief {brief_s:5.1f} s | {load_average()}",
             flush=True,
         )

@@ -181,17 +181,26 @@ def _sentence_problems(
     return tuple(support_problems(sentence, lines, names=[speaker]))
 
 
-def digest_hopeless(answer: str, *, speaker: str, entries: Sequence[StanceRecord]) -> list[str]:
+def digest_hopeless(
+    answer: str,
+    *,
+    speaker: str,
+    entries: Sequence[StanceRecord],
+    on_time: Callable[[], None] = lambda: None,
+) -> list[str]:
     """What dooms the paragraph under way, or nothing while it may pass: a finished sentence
     that fails its checks (as `cited` will tag it), or a paragraph past the word limit. The
     paragraph is dropped whole, not retried, so the model stops at once instead of writing
-    up to MAX_NEW_TOKENS more; and a sentence checked here is not parsed again at the end."""
+    up to MAX_NEW_TOKENS more; and a sentence checked here is not parsed again at the end.
+    `on_time` is asked before each sentence's parse, as in `check_digest`: this test runs
+    first on the finished answer too, and parsed past the deadline."""
     head = settled(answer)
     if len(words(head)) > MAX_WORDS:
         return [f"It runs past {MAX_WORDS} words."]
     lines = tuple(_entry_text(speaker, e) for e in entries)
     known = frozenset(e.article_id for e in entries)
     for sentence in sentences(head)[:-1]:  # the last may go on
+        on_time()
         problems = _sentence_problems(
             cited(sentence, speaker=speaker, entries=entries), speaker, lines, known
         )
@@ -238,7 +247,7 @@ def stance_digest(
             on_time=on_time,
         ),
         max_new_tokens=MAX_NEW_TOKENS,
-        hopeless=partial(digest_hopeless, speaker=speaker, entries=recent),
+        hopeless=partial(digest_hopeless, speaker=speaker, entries=recent, on_time=on_time),
         avoid_first=tuple(speaker + after for after in NOT_AFTER_NAME),
         retry=False,
     )

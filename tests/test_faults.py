@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub
-from standins import STARTED, StandInAnalyzer, StandInModel, by_opening, warm
+from standins import STARTED, StandInAnalyzer, StandInModel, by_opening, read_ahead, warm
 from support import (
     ARTICLE,
     CHAT,
@@ -69,8 +69,9 @@ async def test_model_that_hangs_times_out_and_frees_the_queue(tmp_path: Path) ->
     model = StandInModel("hang", "answer")
     config = settings_for(tmp_path, analysis_timeout_s=1.0)
     try:
-        async with open_service(config, analyzer=StandInAnalyzer(model)) as svc:
-            await warm(svc)
+        analyzer = StandInAnalyzer(model)
+        async with open_service(config, analyzer=analyzer) as svc:
+            await read_ahead(analyzer, *(demo(n) for n in ("02_cease", "03_ener")))
             started = time.monotonic()
             submitted = [await svc.handle(CHAT, demo(n)) for n in ("02_cease", "03_ener")]
             first, second = await asyncio.wait_for(
@@ -202,9 +203,11 @@ async def test_while_the_model_writes_the_shown_positions_are_stored(tmp_path: P
 
 async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) -> None:
     """/stance asks the model for a digest in the analysis thread; stuck, it used to hold
-    that thread for ever, and every article after it waited with it."""
+    that thread for ever, and every article after it waited with it. The 1 s analysis
+    limit is the digest's alone: the articles around it, written by the stand-in and
+    checked with spaCy, ran past it under load."""
     model = StandInModel("answer")
-    config = settings_for(tmp_path, analysis_timeout_s=1.0)
+    config = settings_for(tmp_path, analysis_timeout_s=60.0)
     try:
         analyzer = StandInAnalyzer(model, digest_timeout_s=1.0)
         async with open_service(config, analyzer=analyzer) as svc:
@@ -212,11 +215,13 @@ async def test_stance_digest_that_hangs_does_not_block_analyses(tmp_path: Path) 
             for text in (ARTICLE, f"{ARTICLE}\n\n{PROMISE}"):  # Jane Doe in two articles
                 await text_of(await svc.handle(CHAT, text))
             model.then("hang", "answer")
+            svc.queue._timeout_s = 1.0
             stance = await asyncio.wait_for(
                 text_of(await svc.handle(CHAT, "/stance Jane Doe")), timeout=10
             )
+            svc.queue._timeout_s = 60.0
             after = await asyncio.wait_for(
-                text_of(await svc.handle(CHAT, demo("03_energy"))), timeout=20
+                text_of(await svc.handle(CHAT, demo("03_energy"))), timeout=30
             )
     finally:
         model.release.set()
@@ -641,12 +646,16 @@ async def test_an_article_given_up_on_during_the_load_is_not_written_after_it(
     try:
         analyzer = loading(monkeypatch, load)
         async with open_service(config, analyzer=analyzer) as svc:
-            await warm(svc)  # spaCy, which needs no model
+            await read_ahead(analyzer, ARTICLE)  # the limit runs out in the load, not in spaCy
+            abandoned = analyzer._executor  # the thread the article's writing is given up in
             given_up = await asyncio.wait_for(text_of(await svc.handle(CHAT, ARTICLE)), 30)
             load.done.set()
             await asyncio.wait_for(asyncio.wrap_future(analyzer._load()), 60)
-            await asyncio.sleep(1.0)  # time enough for the abandoned thread to go on
+            # the abandoned thread has gone as far as it will go: its work has ended
+            abandoned.shutdown(wait=False)
+            await asyncio.to_thread(abandoned.thread.join, 60)
     finally:
         load.done.set()
+    assert not abandoned.thread.is_alive() and abandoned is not analyzer._executor
     assert "Sorry: the model took too long; positions are kept." in given_up
     assert model.asked == []

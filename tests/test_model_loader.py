@@ -834,3 +834,50 @@ def test_a_gpu_setting_without_a_gpu_or_with_int8_fails_in_one_line(tiny_dir):
     if not torch.cuda.is_available():
         with pytest.raises(ModelSetupError, match="torch sees no GPU"):
             load_transformers(str(tiny_dir), name="t", device="cuda")
+
+
+@pytest.mark.parametrize("decode", ["dynamic", "static"])
+def test_the_callers_time_is_kept_apart_from_prefill_and_decode(tiny_dir, decode):
+    """A follow-up's checks and verdicts, and each completion test, run inside the decode
+    loop; counted as decoding, the verdicts a benchmark timed itself were subtracted twice
+    and its checks' column read negative seconds. On a clock that moves only when the model
+    reads or writes (1 s a pass) or the caller's code runs (10 s a follow-up, 100 s a
+    completion test), the three parts add up to the call's time and the caller's part is
+    exactly what the caller spent."""
+    gen = load_transformers(str(tiny_dir), name="t", precision="fp32", decode=decode)
+    now = [0.0]
+    gen.clock = lambda: now[0]
+    forward, passes = gen._forward, []
+
+    def counted(*args, **kw):
+        passes.append(1)
+        now[0] += 1.0
+        return forward(*args, **kw)
+
+    gen._forward = counted  # type: ignore[method-assign]
+    retry = [*SHORT, *convo("Avoid these problems : none")]
+    follow_ups, tests = [], []
+
+    def follow(answer: str):
+        follow_ups.append(answer)
+        now[0] += 10.0
+        return retry if len(follow_ups) == 1 else None
+
+    def complete(text: str) -> bool:
+        tests.append(text)
+        now[0] += 100.0
+        return len(tests) >= 4
+
+    with endless(gen):
+        gen.generate(
+            [SHORT, LONGER],
+            max_new_tokens=[3, 9],
+            follow_up=[follow, None],
+            complete=[None, complete],
+        )
+    stats = gen.last_stats
+    assert len(follow_ups) == 2 and len(tests) == 4
+    assert stats.callers_s == 10.0 * 2 + 100.0 * 4
+    assert stats.prefill_s + stats.decode_s == len(passes)
+    assert stats.decode_s >= stats.steps - 2  # a pass a step, but the first
+    assert stats.prefill_s + stats.decode_s + stats.callers_s == now[0]

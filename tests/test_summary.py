@@ -12,6 +12,7 @@ import itertools
 import re
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from rounds import in_rounds
@@ -25,6 +26,7 @@ from summarizer.checks import check_output
 from summarizer.dates import article_date
 from summarizer.digest import stance_digest
 from summarizer.loaded import find_loaded_phrases
+from summarizer.model import drafting
 from summarizer.model.base import GenerationInterrupted
 from summarizer.model.loader import load_generator
 from summarizer.stance import MAX_WORDS as STANCE_WORDS
@@ -154,19 +156,29 @@ def test_one_true_event_sentence_with_no_stance_line_beside_it_is_the_summary(li
     assert (summary.text, summary.fallback) == (EVENT, False)
 
 
-def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished():
+def test_a_pass_at_its_deadline_keeps_the_sentences_it_finished(
+    monkeypatch: pytest.MonkeyPatch,
+):
     """A long article's pass ran past the analysis limit and lost every checked sentence;
     now the model stops at the deadline, what it finished stays, each sentence is reported
-    as it is checked, and the one it had no time for is a stand-in, counted."""
+    as it is checked, and the one it had no time for is a stand-in, counted. The pass's
+    clock is the test's and passes the deadline once two sentences are checked: a real 4 s
+    had to hold their checks, however loaded the host."""
     gen = StandInModel(
         "trickle",
         answer=by_opening(event=EVENT, lines={"Anna Virtanen": VIRTANEN, "Karl Tamm": None}),
         row_s=0.0,
     )
+    now = [100.0]
+    monkeypatch.setattr(drafting, "time", SimpleNamespace(monotonic=lambda: now[0]))
     heard: list[Written] = []
-    written = write_brief(
-        gen, ARTICLE, POSITIONS, LOADED, deadline=time.monotonic() + 4.0, progress=heard.append
-    )
+
+    def hear(written: Written) -> None:
+        heard.append(written)
+        if len(heard) == 2:
+            now[0] += 10.0
+
+    written = write_brief(gen, ARTICLE, POSITIONS, LOADED, deadline=now[0] + 5.0, progress=hear)
     summary, stanced = written.brief(ARTICLE, POSITIONS, model=gen.name)
     assert gen.interrupted
     assert summary.text == f"{EVENT} {VIRTANEN}" and not summary.fallback
@@ -563,29 +575,36 @@ def test_a_digest_stops_at_its_first_sentence_that_cannot_pass():
     )
 
 
-def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse():
+def test_the_digest_checks_stop_at_the_deadline_before_the_next_parse(
+    monkeypatch: pytest.MonkeyPatch,
+):
     """The support check parses with spaCy, which no interrupt reaches: a digest past its
-    deadline spent up to 4.1 s in it on a loaded host."""
-    real = digest.support_problems
+    deadline spent up to 4.1 s in it on a loaded host. Neither the test for a doomed
+    paragraph (run first on a finished answer) nor the checks may parse once it has passed.
+    The digest's clock is the test's: it passes the deadline exactly when the answer is
+    done, however loaded the host (a real 0.3 s sleep against a 0.2 s deadline failed once)."""
     parsed = []
 
     def counted(*args: object, **kw: object) -> list[str]:
         parsed.append(args)
         return []
 
-    digest.support_problems = counted
+    monkeypatch.setattr(digest, "support_problems", counted)
+    digest._sentence_problems.cache_clear()  # an earlier test's verdicts would hide a parse
+    now = [100.0]
+    monkeypatch.setattr(digest, "time", SimpleNamespace(monotonic=lambda: now[0]))
 
     class Late(ScriptedGenerator):
         def generate(self, conversations, **options):
-            time.sleep(0.3)  # the answer is done just past the deadline
+            now[0] += 1.0  # the answer is done just past the deadline
             return super().generate(conversations, **options)
 
-    try:
-        late = Late("Karl Tamm backed joint patrols. He said costs could rise.")
-        assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=time.monotonic() + 0.2) is None
-        assert not parsed
-    finally:
-        digest.support_problems = real
+    late = Late("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(late, "Karl Tamm", ENTRIES, deadline=now[0] + 0.5) is None
+    assert not parsed
+    on_time = Late("Karl Tamm backed joint patrols. He said costs could rise.")
+    assert stance_digest(on_time, "Karl Tamm", ENTRIES, deadline=now[0] + 5) is not None
+    assert parsed  # the same answer in time is parsed: the count above can see a parse
 
 
 class HangingGenerator(ScriptedGenerator):

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from summarizer.model.base import ChatMessage, Completion, FollowUp, GenerationInterrupted
 from summarizer.model.batch import (
@@ -60,6 +60,7 @@ PROMPT_CACHE_TOKENS = 4096
 STATIC_CHUNK = 256
 
 Decode = Literal["dynamic", "static", "compiled"]
+T = TypeVar("T")
 
 
 def _bucket(n: int) -> int:
@@ -76,6 +77,11 @@ class GenerationStats:
     steps: int = 0  # decode passes: a brief's decode time is about steps x one pass
     prefill_s: float = 0.0
     decode_s: float = 0.0
+    # The caller's code the decode loop runs: each row's completion test and follow-up (a
+    # draft's checks, the model's verdicts on it, its retry prompt). Not in decode_s: a
+    # benchmark that timed the verdicts itself subtracted them twice, and printed the
+    # checks' share as negative seconds.
+    callers_s: float = 0.0
     batches: list[int] = field(default_factory=list)
     follow_ups: int = 0  # rows that joined a running batch (retries)
     drafted: int = 0  # draft tokens fed (prompt lookup)
@@ -103,6 +109,7 @@ class TransformersGenerator:
         self.prompts = PromptCache(PROMPT_CACHE_TOKENS)
         self.last_stats = GenerationStats()
         self._lock = threading.RLock()  # re-entrant: a follow-up may ask `judge`
+        self.clock: Callable[[], float] = time.perf_counter  # what the stats are timed by
         self._interrupt = threading.Event()
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -183,14 +190,14 @@ class TransformersGenerator:
         with self._lock, torch.inference_mode():
             hits, own = self._kept_parts(context, stats)
             for group in cheapest_groups(own, self.max_batch):
-                started = time.perf_counter()
+                started = self.clock()
                 stats.batches.append(len(group))
                 stats.prompt_tokens += sum(own[i] for i in group)
                 feed, mask, cache = self._assemble(
                     [prompts[i][0] for i in group], [hits[i] for i in group]
                 )
                 probs = self._forward(feed, mask, cache).float().softmax(-1)[:, firsts]
-                stats.prefill_s += time.perf_counter() - started
+                stats.prefill_s += self.clock() - started
                 for i, row in zip(group, probs.tolist(), strict=True):
                     results[i] = dict(zip(options, row, strict=True))
         self.last_stats = stats
@@ -273,14 +280,14 @@ class TransformersGenerator:
         if not todo:
             return
         for stop in sorted({todo[0], todo[-1]} if start == 0 else set(todo[-1:])):
-            started = time.perf_counter()
+            started = self.clock()
             feed, mask, cache = self._assemble([ids[:stop]], [(start, stored)])
             self._forward(feed, mask, cache)
             # copies, not views: the read's buffers keep room for decoding it will not do
             layers = [(layer.keys[0].clone(), layer.values[0].clone()) for layer in cache.layers]
             self.prompts.add(ids[:stop], layers, [e for e in todo if start < e <= stop])
             stats.prompt_tokens += feed.shape[1]
-            stats.prefill_s += time.perf_counter() - started
+            stats.prefill_s += self.clock() - started
             stored, start = self.prompts.longest(ids, [stop]), stop
             if stored is None:  # longer than the whole cache: decoding reads the rest
                 return
@@ -386,8 +393,21 @@ class TransformersGenerator:
         said = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
         return (row.opening.text + said).strip()
 
-    def _complete(self, row: Row) -> bool:
-        return row.complete is not None and row.complete(self._text(row))
+    def _complete(self, row: Row, stats: GenerationStats) -> bool:
+        """The row's completion test, if it has one (its text is decoded only then)."""
+        return row.complete is not None and bool(self._caller(stats, row.complete, self._text(row)))
+
+    def _caller(
+        self, stats: GenerationStats, call: Callable[[str], T] | None, text: str
+    ) -> T | None:
+        """The caller's `call` on an answer, if any, its time kept out of prefill and decode."""
+        if call is None:
+            return None
+        started = self.clock()
+        try:
+            return call(text)
+        finally:
+            stats.callers_s += self.clock() - started
 
     def _end_tokens(self) -> set[int]:
         eos = self.model.generation_config.eos_token_id
@@ -409,7 +429,7 @@ class TransformersGenerator:
 
         if self.decode != "dynamic":
             return self._decode_static(prompts, hits, rows, stats)
-        started, first, joining_s = time.perf_counter(), None, 0.0
+        started, first, joining_s, callers = self.clock(), None, 0.0, stats.callers_s
         feed, mask, cache = self._assemble(prompts, hits)
         positions = real_positions(mask)[:, -feed.shape[1] :]
         active = list(range(len(rows)))  # batch row -> index into the group
@@ -421,7 +441,7 @@ class TransformersGenerator:
                 raise GenerationInterrupted("generation interrupted")
             logits = self._forward(feed, mask, cache, positions, keep=width)
             if first is None:
-                first = time.perf_counter()
+                first = self.clock()
             stats.steps += 1
             keep, joining, fed = [], [], []
             for b, r in enumerate(active):
@@ -435,7 +455,7 @@ class TransformersGenerator:
                     continue
                 answer = self._text(row)
                 answers[r] = answer
-                then = row.follow_up(answer) if row.follow_up is not None else None
+                then = self._caller(stats, row.follow_up, answer)
                 if then is not None:
                     ids, message_ends = self._prompt(then)
                     row.start(self._opening(then, ids, row.firsts), ids if self.lookup else None)
@@ -454,9 +474,9 @@ class TransformersGenerator:
                 mask = self._drop_untaken(cache, mask, fed, width)
             last = [rows[r].tokens[-1] for r in active]
             for r, (ids, message_ends) in joining:
-                joined = time.perf_counter()
+                joined = self.clock()
                 mask, after = self._join(ids, message_ends, cache, mask, after, stats)
-                joining_s += time.perf_counter() - joined
+                joining_s += self.clock() - joined
                 active.append(r)
                 last.append(ids[-1])  # the prompt's last token is fed with the next step
             room = draft_room(len(active))
@@ -471,9 +491,9 @@ class TransformersGenerator:
             positions = after[:, None] + torch.arange(width, device=mask.device)
             fresh = [[1] * (1 + len(d)) + [0] * (width - 1 - len(d)) for d in drafts]
             mask = torch.cat([mask, mask.new_tensor(fresh).reshape(len(active), width)], dim=1)
-        end = time.perf_counter()
+        end = self.clock()
         stats.prefill_s += (first or end) - started + joining_s
-        stats.decode_s += end - (first or end) - joining_s
+        stats.decode_s += end - (first or end) - joining_s - (stats.callers_s - callers)
         return answers
 
     def _decode_static(self, prompts, hits, rows: list[Row], stats) -> list[str]:
@@ -483,7 +503,7 @@ class TransformersGenerator:
         own once this one is done. Each row's choices are made as `_decode` makes them."""
         import torch.nn.functional as F
 
-        started = time.perf_counter()
+        started, callers = self.clock(), stats.callers_s
         pad = self.tokenizer.pad_token_id
         # rows up to the batch's bucket (`_static`: why) read one pad and are never live
         spare = _bucket(len(rows)) - len(rows)
@@ -504,7 +524,7 @@ class TransformersGenerator:
                 raise GenerationInterrupted("generation interrupted")
             logits = self._forward(feed, mask, cache, positions, keep=1, step=first is not None)
             if first is None:
-                first = time.perf_counter()
+                first = self.clock()
             stats.steps += 1
             for b, row in enumerate(rows):
                 if not live[b]:
@@ -514,7 +534,7 @@ class TransformersGenerator:
                     continue
                 live[b] = False
                 answers[b] = self._text(row)
-                then = row.follow_up(answers[b]) if row.follow_up is not None else None
+                then = self._caller(stats, row.follow_up, answers[b])
                 if then is not None:
                     ids, message_ends = self._prompt(then)
                     row.start(self._opening(then, ids, row.firsts))
@@ -527,9 +547,9 @@ class TransformersGenerator:
                 [[rows[b].tokens[-1] if on else pad] for b, on in enumerate(live)]
             )
             positions = positions[:, -1:] + 1
-        end = time.perf_counter()
+        end = self.clock()
         stats.prefill_s += first - started
-        stats.decode_s += end - first
+        stats.decode_s += end - first - (stats.callers_s - callers)
         if later:
             kept = [self._reusable(ids, ends) for _, (ids, ends) in later]
             stats.follow_ups += len(later)
@@ -560,7 +580,7 @@ class TransformersGenerator:
             if token in ends:
                 return j, True
             row.add(token)
-            if len(row.tokens) >= row.limit or self._complete(row):
+            if len(row.tokens) >= row.limit or self._complete(row, stats):
                 return j, True
             if j == len(draft) or token != draft[j]:
                 return j, False
