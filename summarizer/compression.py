@@ -22,12 +22,20 @@ from summarizer.wordlists import data_lines
 
 _TOKEN = re.compile(r"n't|'[a-z]+|[^\W_]+")
 # The pieces a contraction splits into, spelt out, so "won't" matches "will not".
-_SPELT = {"n't": "not", "'m": "am", "'re": "are", "'ve": "have", "'ll": "will", "wo": "will"}
+_SPELT = {
+    "n't": "not",
+    "'m": "am",
+    "'re": "are",
+    "'ve": "have",
+    "'ll": "will",
+    "wo": "will",
+    "ca": "can",
+}
 _NEGATIONS = frozenset(_SPELT.get(w, w) for w in NEGATORS)
 # How far before the first kept word a dropped negation still turns the line: "we did not
 # say we would back it" shortened to "<name> would back it" keeps no word of "did not say".
 NEGATION_REACH = 3
-_OPENING_JOINERS = frozenset({"the", "of", "and", "for", "that"})
+_ROLE_JOINERS = frozenset({"the", "of", "and", "for"})
 
 
 def tokens(text: str) -> list[str]:
@@ -60,20 +68,22 @@ def kept_words(line: str, names: Sequence[str], role: str | None) -> list[str]:
     verb of saying with its "that" ("<name>, the mayor, said that ..."), which the line
     adds to a quotation to say whose it is."""
     name_words = {w for n in names for w in tokens(n)}
-    role_words = set(tokens(role or "")) | _OPENING_JOINERS
+    role_words = set(tokens(role or "")) | _ROLE_JOINERS
     found = tokens(line)
     kept: list[str] = []
-    opening = True
-    said = False
+    stage = "who"  # then "said" after a verb of saying, then "what"
     for i, w in enumerate(found):
         if w in name_words or (w == "'s" and i and found[i - 1] in name_words):
             continue
-        if opening and w in role_words:
+        if stage == "who" and w in role_words:
             continue
-        if opening and not said and w in _reporting_words():
-            said = True
+        if stage == "who" and w in _reporting_words():
+            stage = "said"
             continue
-        opening = False
+        if stage == "said" and w == "that":
+            stage = "what"
+            continue
+        stage = "what"
         kept.append(w)
     return kept
 
