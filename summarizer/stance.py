@@ -63,11 +63,23 @@ SYSTEM = (
 )
 # The task's wording lives in its own system message for the same reason: in the last
 # message, read anew for every speaker and every retry, it cost ~20 prompt tokens a time.
-# The model shortens one of the speaker's sentences instead of restating them: its
-# paraphrases turned claims round and gave the author's words to speakers, and the checks
-# that read a paraphrase did not carry over to unseen articles, where a line made by
-# deletion is proven in code (`compression`). Not `SYSTEM`'s rules: they forbid copying.
+# It names the acts a report gives ("said, demanded, warned of or rejected"): asked for
+# "what they think, want or call for", the model wrote "<name> supports ..." and "<name>
+# believes ..." for a warning, a sarcastic remark or a question.
 STANCE_SYSTEM = (
+    f"{SYSTEM} You are given sentences from a news article that report what one person "
+    f"said. State that person's position as these sentences report it (what they said, "
+    f"demanded, warned of or rejected, not who they are), in one neutral sentence of at "
+    f"most {PROMPT_WORDS} words that begins with the person's name."
+)
+# The writing's task (`stance_prompt`): the model shortens one of the speaker's sentences
+# instead of restating them. Its paraphrases turned claims round and gave the author's words
+# to speakers, and the checks that read a paraphrase did not carry over to unseen articles,
+# where a line made by deletion is proven in code (`compression`). Not `SYSTEM`'s rules:
+# they forbid copying. The question about a line (`stance_context`) keeps STANCE_SYSTEM:
+# the model's kept verdicts on the labelled lines (tests/faithful/verdicts.json) are keyed
+# to it.
+COMPRESSION_SYSTEM = (
     "You are a careful news editor. You report what people said without taking sides, "
     "and you never add facts. You are given sentences from a news article that report what "
     "one person said. Choose the one sentence that best states that person's position "
@@ -375,19 +387,21 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         task = f"{position.speaker}'s position: one sentence above, shortened by deleting words."
         opening = position.speaker
     return [
-        *stance_context(position.speaker, position.role, sentences),
+        *stance_context(position.speaker, position.role, sentences, system=COMPRESSION_SYSTEM),
         {"role": "user", "content": task},
         {"role": "assistant", "content": opening},
     ]
 
 
-def stance_context(speaker: str, role: str | None, sentences: Sequence[str]) -> list[ChatMessage]:
+def stance_context(
+    speaker: str, role: str | None, sentences: Sequence[str], *, system: str = STANCE_SYSTEM
+) -> list[ChatMessage]:
     """A stance prompt's system and text messages: what the model reads before its task,
     and before the question about its answer (`verify`)."""
     who = speaker + (f" ({role})" if role else "")
     body = "\n".join(f"- {s}" for s in sentences)
     return [
-        {"role": "system", "content": STANCE_SYSTEM},
+        {"role": "system", "content": system},
         {"role": "user", "content": f"What {who} said:\n{body}"},
     ]
 
