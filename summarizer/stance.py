@@ -20,7 +20,6 @@ from summarizer.checks import (
     settled,
     words,
 )
-from summarizer.compression import compression_problems
 from summarizer.loaded import find_loaded_phrases
 from summarizer.model.base import ChatMessage
 from summarizer.model.drafting import Job
@@ -47,10 +46,10 @@ MAX_TOKENS = 48
 # such lines were most of the fallbacks on real news (bench/stance_realnews.py).
 MIN_WORDS = 3
 SOURCE_WORDS = 110  # ~150 tokens, ample for one sentence; each prompt token costs ~10 ms here
-# A stance line is one of the speaker's sentences shortened (`compression`): copying is the
-# point, and what the copied-run check stopped (a line that is just the source sentence)
-# the word limit now stops.
-MAX_COPIED = 25
+# A stance line restates one speaker's reported words, and the reporter's own paraphrase is
+# usually already the neutral way to say them: a long shared run is expected. What the
+# limit stops is a line that is just the source sentence; loaded words are checked apart.
+MAX_COPIED = 16
 
 # Every prompt opens with this, rules included: the model backend keeps a system message it
 # has read and reuses it, so the rules cost nothing per prompt.
@@ -71,24 +70,6 @@ STANCE_SYSTEM = (
     f"said. State that person's position as these sentences report it (what they said, "
     f"demanded, warned of or rejected, not who they are), in one neutral sentence of at "
     f"most {PROMPT_WORDS} words that begins with the person's name."
-)
-# The writing's task (`stance_prompt`): the model shortens one of the speaker's sentences
-# instead of restating them. Its paraphrases turned claims round and gave the author's words
-# to speakers, and the checks that read a paraphrase did not carry over to unseen articles,
-# where a line made by deletion is proven in code (`compression`). Not `SYSTEM`'s rules:
-# they forbid copying. The question about a line (`stance_context`) keeps STANCE_SYSTEM:
-# the model's kept verdicts on the labelled lines (tests/faithful/verdicts.json) are keyed
-# to it.
-COMPRESSION_SYSTEM = (
-    "You are a careful news editor. You report what people said without taking sides, "
-    "and you never add facts. You are given sentences from a news article that report what "
-    "one person said. Choose the one sentence that best states that person's position "
-    "(what they said, demanded, warned of or rejected) and shorten it to at most "
-    f"{PROMPT_WORDS} words by deleting words. Keep the words you keep exactly as written "
-    'and in their order, and add none, except that "I" and "we" become the person\'s name '
-    'or "they", and "my" and "our" become "their". Keep every "not", "never" and "no". '
-    "Leave out loaded or emotional words. Reply with the shortened sentence only, "
-    "beginning with the person's name."
 )
 
 
@@ -371,7 +352,7 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
     began with someone else. The system message still says so, for backends that cannot
     continue an opening. A news outlet's line opens with what it did: "Reuters reported"."""
     if is_outlet(position):
-        task = f"What {position.speaker} reported: one sentence above, shortened by deleting words."
+        task = f"What {position.speaker} reported, in at most {PROMPT_WORDS} words."
         opening = f"{position.speaker} reported"
     else:
         # Tried, not kept (7 drawn tune-month articles, every line judged by hand): asking
@@ -384,24 +365,22 @@ def stance_prompt(position: Position, sentences: Sequence[str]) -> list[ChatMess
         # the speaker ("<name> warned", "<name> called for", else "<name> said that") under
         # "What <name> said". No "supports" line was left, but shown lines were right no
         # more often (11 of 15 -> 10 of 14) and one more of 23 speakers fell back.
-        task = f"{position.speaker}'s position: one sentence above, shortened by deleting words."
+        task = f"{position.speaker}'s position in at most {PROMPT_WORDS} words."
         opening = position.speaker
     return [
-        *stance_context(position.speaker, position.role, sentences, system=COMPRESSION_SYSTEM),
+        *stance_context(position.speaker, position.role, sentences),
         {"role": "user", "content": task},
         {"role": "assistant", "content": opening},
     ]
 
 
-def stance_context(
-    speaker: str, role: str | None, sentences: Sequence[str], *, system: str = STANCE_SYSTEM
-) -> list[ChatMessage]:
+def stance_context(speaker: str, role: str | None, sentences: Sequence[str]) -> list[ChatMessage]:
     """A stance prompt's system and text messages: what the model reads before its task,
     and before the question about its answer (`verify`)."""
     who = speaker + (f" ({role})" if role else "")
     body = "\n".join(f"- {s}" for s in sentences)
     return [
-        {"role": "system", "content": system},
+        {"role": "system", "content": STANCE_SYSTEM},
         {"role": "user", "content": f"What {who} said:\n{body}"},
     ]
 
@@ -448,8 +427,7 @@ def check_stance(
     answer: str, *, position: Position, source: str, own: Sequence[str] | None = None
 ) -> list[str]:
     """The checks every answer gets, against the speaker's sentences (`source`); then, for
-    a line that passed them, whether it is one of the speaker's `own` sentences shortened
-    (`compression`) and whether those words back it (`support`)."""
+    a line that passed them, whether the speaker's `own` words back it (`support`)."""
     problems = check_output(
         answer,
         source,
@@ -473,9 +451,7 @@ def check_stance(
             "state the position."
         )
     elif not problems and own is not None:  # the dearest check: only for a line that passed
-        problems += compression_problems(
-            answer, own, names=_names(position), role=position.role
-        ) or support_problems(answer, [" ".join(own)], names=_allowed(position))
+        problems += support_problems(answer, [" ".join(own)], names=_allowed(position))
     return problems
 
 
