@@ -394,14 +394,14 @@ def verdicts(path: Path, *, report: bool) -> None:
     assert isinstance(gen, TransformersGenerator), "the cost figures are the in-process model's"
     kept = Verdicts.load(path) if path.exists() else Verdicts(gen.name, {})
     every = load_set(missing_ok=True)
-    priors = [
-        r["item"]
-        for r in collected(every)
-        if r["checked"] and (report or r["item"].batch != REPORT_BATCH)
-    ]
+    checked = [r["item"] for r in collected(every) if r["checked"]]
+    priors = [i for i in checked if report or i.batch != REPORT_BATCH]
     pairs = [(i.article, i.question) for i in every]
     pairs += [(i.article, i.prior_question) for i in priors]
+    # the report set's questions without the text are asked only with `report`, and kept
+    # always: a run without it had dropped them from the file as unwanted
     wanted = {verdict_key(gen.name, q) for _, q in pairs}
+    wanted |= {verdict_key(gen.name, i.prior_question) for i in checked}
     found = {k: v for k, v in kept.p_yes.items() if k in wanted and kept.model == gen.name}
     todo = [(a, q) for a, q in pairs if verdict_key(gen.name, q) not in found]
     articles = list(dict.fromkeys(a for a, _ in todo))
