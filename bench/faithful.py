@@ -308,13 +308,15 @@ def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
     """The labelled answers (`faithful_scoring.collected`) by part: the tuning items of the
     first two batches, the third batch (the earlier report set), the fifth (tune-month
     articles collected after the fourth), the sixth's two writings of the same articles
-    (a stance line opened with the name alone, and with the act the text reports), all
-    tuning items, and with `report` the report set."""
+    (a stance line opened with the name alone, and with the act the text reports), the
+    seventh's (a line in the model's words, and one of the speaker's sentences shortened),
+    all tuning items, and with `report` the report set."""
     from faithful_scoring import REPORT_BATCH, collected
 
     rows = collected(items)
-    third, fifth, sixth = "fd47a76", "bac1d22", ("2fa6b87", "2611a0c")
-    later = (third, fifth, *sixth, REPORT_BATCH)
+    third, fifth = "fd47a76", "bac1d22"
+    sixth, seventh = ("2fa6b87", "2611a0c"), ("32741e0", "29b2ba2")
+    later = (third, fifth, *sixth, *seventh, REPORT_BATCH)
     parts = {
         "tuning, batches 1-2": [r for r in rows if r.get("batch", "138a058") not in later],
         f"tuning, batch 3 ({third})": [r for r in rows if r.get("batch") == third],
@@ -322,6 +324,12 @@ def _parts(items: list, *, report: bool) -> dict[str, list[dict]]:
         **{
             f"tuning, batch 6 ({batch}: {how})": [r for r in rows if r.get("batch") == batch]
             for batch, how in zip(sixth, ("the name opens a line", "the act opens it"), strict=True)
+        },
+        **{
+            f"tuning, batch 7 ({batch}: {how})": [r for r in rows if r.get("batch") == batch]
+            for batch, how in zip(
+                seventh, ("a line in the model's words", "a sentence shortened"), strict=True
+            )
         },
         "tuning, all": [r for r in rows if r.get("batch") != REPORT_BATCH],
     }
@@ -386,14 +394,14 @@ def verdicts(path: Path, *, report: bool) -> None:
     assert isinstance(gen, TransformersGenerator), "the cost figures are the in-process model's"
     kept = Verdicts.load(path) if path.exists() else Verdicts(gen.name, {})
     every = load_set(missing_ok=True)
-    priors = [
-        r["item"]
-        for r in collected(every)
-        if r["checked"] and (report or r["item"].batch != REPORT_BATCH)
-    ]
+    checked = [r["item"] for r in collected(every) if r["checked"]]
+    priors = [i for i in checked if report or i.batch != REPORT_BATCH]
     pairs = [(i.article, i.question) for i in every]
     pairs += [(i.article, i.prior_question) for i in priors]
+    # the report set's questions without the text are asked only with `report`, and kept
+    # always: a run without it had dropped them from the file as unwanted
     wanted = {verdict_key(gen.name, q) for _, q in pairs}
+    wanted |= {verdict_key(gen.name, i.prior_question) for i in checked}
     found = {k: v for k, v in kept.p_yes.items() if k in wanted and kept.model == gen.name}
     todo = [(a, q) for a, q in pairs if verdict_key(gen.name, q) not in found]
     articles = list(dict.fromkeys(a for a, _ in todo))

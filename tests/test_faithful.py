@@ -78,7 +78,10 @@ REACHED = {
     # batch (2fa6b87 and 2611a0c: 8 tune-month articles written two ways, 97 sentences)
     # was judged while they were written, by another hand: there they flag 15/46 flawed
     # and 13/51 supported (14/46 and 13/51 before them), so the floors fall by its weight.
-    ("lexical", "tuning"): (0.70, 0.12),  # 131/186, 28/238
+    # s33's seventh batch (32741e0 and 29b2ba2: 8 tune-month articles written two ways, 104
+    # sentences, judged blind to the writing) is flagged 22/47 flawed and 8/57 supported
+    # (gated the same; both 26/47, 13/57): the floors fall by its weight again.
+    ("lexical", "tuning"): (0.65, 0.13),  # 153/233, 36/295 (131/186, 28/238 before it)
     # s31's rules, blind on the report set (run once, at the end): no flaw caught there and
     # one more false alarm (5/60 -> 6/60 for lexical and gated, 9/60 -> 10/60 for both)
     # s32's rules, blind on the report set (run once, at the end): no flaw caught there
@@ -87,12 +90,12 @@ REACHED = {
     ("lexical", "report"): (0.51, 0.15),  # 24/47, 9/60
     # The verdict's question opens with the stance task's system message: its rewording
     # (what was said, demanded, warned of or rejected) moved the model's verdicts.
-    ("both", "tuning"): (0.72, 0.16),  # 135/186, 38/238 (before the sixth batch 119/140, 24/187)
+    ("both", "tuning"): (0.69, 0.18),  # 161/233, 51/295 (135/186, 38/238 before the seventh)
     ("both", "report"): (0.61, 0.22),  # 29/47, 13/60
     # The verdict asked only of the sentences the support check passes and is unsure of
     # (`support.unsure`), as briefs ask it by default since s30 (opt-in in s29); the
     # report figures are blind (the gate was read off batches 1-2).
-    ("gated", "tuning"): (0.72, 0.12),  # 134/186, 28/238 (before the sixth batch 118/140, 15/187)
+    ("gated", "tuning"): (0.66, 0.13),  # 156/233, 36/295 (134/186, 28/238 before the seventh)
     ("gated", "report"): (0.53, 0.15),  # 25/47, 9/60
 }
 
@@ -196,7 +199,9 @@ SHOWN = 0.95  # the issue's target: of the model sentences a brief shows, suppor
 # an upper bound)
 # with the sixth batch (s32), whose briefs showed 14/21 and 13/20 supported and fell back on
 # 11/31 and 12/31 under either check:
-SHOWS = {"tuning": (0.84, 0.43)}  # 162/191; 123/292
+# with the seventh batch (s33), whose briefs showed 17/25 and 15/19 supported and fell back
+# on 8/31 and 14/31:
+SHOWS = {"tuning": (0.84, 0.43)}  # 186/220; 138/323 (162/191; 123/292 before it)
 
 
 def _default_policy() -> str:
