@@ -74,7 +74,7 @@ MIN_CONTENT = 2  # "One side was upbeat." has one
 MAX_UNCOVERED_SHARE = 0.2
 MIN_UNCOVERED = 1.5
 STEM = 5  # "expansion" and "expand", "Europe" and "European"; shorter words match whole
-NEGATORS = frozenset({"not", "n't", "never", "no", "nor", "neither", "without"})
+_NEGATORS = frozenset({"not", "n't", "never", "no", "nor", "neither", "without"})
 # "failed to agree" is "did not agree"
 _FAILING = frozenset({"fail", "refuse", "decline", "cease", "stop"})
 _AUTHOR = frozenset({"author", "writer", "columnist", "article", "piece", "editorial"})
@@ -120,7 +120,7 @@ def _key(token: Any) -> str:
 
 
 def _has_negator(token: Any) -> bool:
-    return any(c.dep_ == "neg" or c.lower_ in NEGATORS for c in token.children)
+    return any(c.dep_ == "neg" or c.lower_ in _NEGATORS for c in token.children)
 
 
 def _negated(token: Any) -> bool:
