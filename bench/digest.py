@@ -112,7 +112,7 @@ async def as_seen(settings: Settings, chat: int, only: str | None) -> None:
     async with open_service(settings) as service:
         started = time.perf_counter()
         if isinstance(service.analyzer, LocalAnalyzer):
-            await service.analyzer._loaded()  # the digest's limit counts from here
+            await service.analyzer.loaded()  # the digest's limit counts from here
         print(f"model loaded in {time.perf_counter() - started:.1f} s ({load_average()})")
         for name, history in several:
             print(f"\n{name}: {len({h.article_id for h in history})} articles ({load_average()})")

@@ -253,8 +253,9 @@ class LocalAnalyzer:
             raise self._unavailable(loading)
         return loading.result()
 
-    async def _loaded(self) -> None:
-        """Waits, on the event loop, for the model's load; ModelUnavailable if it failed."""
+    async def loaded(self) -> None:
+        """Waits, on the event loop, for the model's load; ModelUnavailable if it failed.
+        Public for what measures the time after the load (`bench/digest.py`)."""
         if self._spec is None or self._generator is not None:
             return
         loading = self._load()
@@ -347,7 +348,7 @@ class LocalAnalyzer:
         the interrupt: its thread is abandoned like a timed-out analysis. One still waiting
         is only cancelled, so an article analysis in the thread is never interrupted for a
         digest."""
-        await self._loaded()
+        await self.loaded()
         deadline = time.monotonic() + self._digest_timeout_s
 
         def work(started: threading.Event) -> str | None:
